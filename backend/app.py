@@ -1,0 +1,128 @@
+"""The one place that assembles the Litestar app from the features."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from backend.features import FEATURES
+from backend.keys.store import DEV_PASSPHRASE, KeyStore
+from backend.lib import db
+from backend.lib.auth import auth_middleware
+from backend.lib.deps import DEPENDENCIES
+from backend.lib.errors import EXCEPTION_HANDLERS
+from backend.lib.logs import request_id_middleware, setup_logging
+from backend.lib.store import make_store
+from backend.settings import Settings, load_settings
+
+log = logging.getLogger("yikatong.app")
+
+DESCRIPTION = """Yikatong: the electronic social security card (电子社会保障卡) service.
+
+Citizens apply for and manage their card and show a signed dynamic QR code; venues verify it
+online or offline; agencies and banks connect through machine credentials. Every error answer
+has the shape `{"error": {"code", "message", "details"}, "request_id"}`."""
+
+
+def feature_routes() -> list:
+    handlers: list = []
+    for feature in FEATURES:
+        try:
+            module = importlib.import_module(f"backend.{feature}.routes")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"backend.{feature}.routes" or exc.name == f"backend.{feature}":
+                continue  # feature without HTTP routes
+            raise
+        handlers.extend(module.ROUTES)
+    return handlers
+
+
+def keystore_for(settings: Settings) -> KeyStore:
+    passphrase = settings.key_passphrase
+    if not passphrase and settings.env in ("dev", "test"):
+        passphrase = DEV_PASSPHRASE
+    return KeyStore(settings.keys_path, passphrase)
+
+
+def _principal_resolver():
+    try:
+        from backend.accounts.services import resolve_principal
+    except ModuleNotFoundError:
+        return None
+    return resolve_principal
+
+
+def _mount_pwa(handlers: list) -> None:
+    try:
+        from backend.pwa_static import ROUTES as pwa_routes
+    except ModuleNotFoundError:
+        return
+    handlers.extend(pwa_routes)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    keystore = keystore_for(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = make_store(settings.redis_url, settings.redis_prefix)
+        app.state.store = store
+        if settings.env in ("dev", "test"):
+            keystore.init()  # dev convenience; production runs `yikatong keys init` once
+        keystore.load()
+        async with db.lifespan(settings):
+            try:
+                yield
+            finally:
+                await store.close()
+
+    handlers = feature_routes()
+    _mount_pwa(handlers)
+    handlers.append(PrometheusController)
+    prometheus = PrometheusConfig(app_name="yikatong", prefix="yikatong", group_path=True, exclude=["/metrics"])
+
+    app = Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        dependencies=DEPENDENCIES,
+        middleware=[request_id_middleware, prometheus.middleware, auth_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=settings.cors_origins.split(",")) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="Yikatong API",
+            version="1.0.0",
+            description=DESCRIPTION,
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="Session token (citizens, staff) or client credential (ykc_...)")
+                }
+            ),
+            security=[{"bearer": []}],
+            create_examples=True,  # every operation gets request/response examples; key ones are hand-written
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.keystore = keystore
+    app.state.resolve_principal = _principal_resolver()
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Entry point for uvicorn workers (--factory)."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,139 @@
+"""The `yikatong` command: serve, migrate, demo, keys, verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from backend.settings import load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    if args.workers > 1 and not settings.redis_url:
+        print("error: several workers must share state: set YIKATONG_REDIS_URL (the embedded store is per process)", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not settings.is_postgres:
+        print("warning: several workers on SQLite serialise their writes; use PostgreSQL in production", file=sys.stderr)
+    uvicorn.run(
+        "backend.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+async def _migrate_async() -> None:
+    from backend.lib import db
+
+    settings = load_settings()
+    async with db.lifespan(settings):
+        await db.migrate()
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    asyncio.run(_migrate_async())
+    return 0
+
+
+def _demo(_: argparse.Namespace) -> int:
+    from backend.demo import run_demo
+
+    asyncio.run(run_demo(load_settings()))
+    return 0
+
+
+def _keystore():
+    from backend.app import keystore_for
+
+    return keystore_for(load_settings())
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from backend.keys.store import KeyStoreError
+
+    settings = load_settings()
+    max_cred = settings.credential_hours * 3600 + settings.clock_skew_seconds
+    try:
+        store = _keystore()
+        if args.action == "init":
+            created = store.init(max_credential_seconds=max_cred)
+            print(("created keyring at " if created else "keyring already exists at ") + str(store.path))
+        elif args.action == "rotate":
+            if not store.exists():
+                store.init(max_credential_seconds=max_cred)
+            kid, online = store.rotate(max_credential_seconds=max_cred)
+            print(f"new issuer key {kid}, new online-code secret {online}; old keys stay published until their credentials expire")
+        elif args.action == "list":
+            for entry in store.describe():
+                def ts(v):
+                    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(v)) if isinstance(v, int) else "-"
+                print(f"{entry['purpose']:8} {entry['id']:10} signs {ts(entry.get('nbf'))} .. {ts(entry.get('exp'))}  published until {ts(entry.get('publish_until'))}")
+        elif args.action == "export-trust":
+            from backend.keys.trust import jwks
+
+            doc = jwks(store.load())
+            text = json.dumps(doc, indent=2)
+            if args.out:
+                with open(args.out, "w") as fh:
+                    fh.write(text + "\n")
+                print(f"wrote {len(doc['keys'])} keys to {args.out}")
+            else:
+                print(text)
+    except KeyStoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from backend.codes.offline_verifier import verify_cli
+
+    return verify_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yikatong", description="Yikatong e-card service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API and the PWAs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="run database migrations").set_defaults(func=_migrate)
+    sub.add_parser("demo", help="seed a demo province and print how to sign in").set_defaults(func=_demo)
+
+    keys = sub.add_parser("keys", help="manage issuer keys and trust material")
+    keys.add_argument("action", choices=["init", "rotate", "list", "export-trust"])
+    keys.add_argument("--out", help="export-trust: write the JWK Set to this file")
+    keys.set_defaults(func=_keys)
+
+    verify = sub.add_parser("verify", help="verify a QR code text offline with a trust list and a revocation list")
+    verify.add_argument("code", help="the scanned text, or - to read it from standard input")
+    verify.add_argument("--trust", required=True, help="JWK Set file (from /.well-known/jwks.json)")
+    verify.add_argument("--revocations", required=True, help="revocation list file (from /api/v1/revocations)")
+    verify.add_argument("--now", type=int, help="unix time to verify at (default: now)")
+    verify.add_argument("--skew", type=int, default=5)
+    verify.set_defaults(func=_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

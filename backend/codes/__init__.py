@@ -1,0 +1,1 @@
+"""Dynamic QR codes: the online (server-verified) and offline (signed) code formats."""

@@ -1,0 +1,13 @@
+"""The list of features: one place names them, so the app, migrations and CLI agree."""
+
+# Order matters for migrations only through each app's declared dependencies.
+FEATURES: tuple[str, ...] = (
+    "health",
+    "org",
+    "identity",
+    "accounts",
+    "cards",
+    "keys",
+    "codes",
+    "venues",
+)

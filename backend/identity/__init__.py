@@ -1,0 +1,1 @@
+"""Identity documents: validating, masking and protecting the numbers people hold."""

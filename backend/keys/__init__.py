@@ -1,0 +1,1 @@
+"""Key store and key tooling: data keys, online-code secrets and issuer signing keys."""

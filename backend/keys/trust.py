@@ -1,0 +1,33 @@
+"""The public trust list: issuer public keys as a JWK Set."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from backend.keys.store import Keyring
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwks(keyring: Keyring, now: int | None = None) -> dict:
+    """Every key that signed (or signs) credentials still valid; `nbf`/`exp` bound its signing
+    period and `yk_publish_until` says how long verifiers must keep it."""
+    now = int(time.time()) if now is None else now
+    keys = [
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": _b64url(k.public),
+            "kid": k.kid,
+            "use": "sig",
+            "alg": "EdDSA",
+            "nbf": k.nbf,
+            "exp": k.exp,
+            "yk_publish_until": k.publish_until,
+        }
+        for k in sorted(keyring.published(now), key=lambda k: k.nbf)
+    ]
+    return {"keys": keys}

@@ -1,0 +1,110 @@
+"""Who is calling: the Principal, the bearer-token middleware and role guards.
+
+The accounts feature resolves tokens (app.state.resolve_principal); every other feature only
+reads `request.user` through the guards here.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable, Literal
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from backend.lib.errors import ApiError
+
+Kind = Literal["citizen", "staff", "client"]
+
+# Roles. Staff: counter operators act at their office, supervisors review in their city,
+# provincial operators run registries province-wide. Clients: machine credentials.
+CITIZEN = "citizen"
+COUNTER = "counter_operator"
+SUPERVISOR = "supervisor"
+PROVINCIAL = "provincial_operator"
+SCANNER = "scanner"
+AGENCY = "agency"
+BANK = "bank"
+STAFF_ROLES = (COUNTER, SUPERVISOR, PROVINCIAL)
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """An authenticated caller."""
+
+    kind: Kind
+    id: str  # citizen account id, staff id or client id
+    role: str
+    person_id: str | None = None  # citizens: the person the account is bound to
+    session_id: str | None = None  # citizens and staff: the session behind the token
+    city: str | None = None  # staff: their city's region code (6 digits)
+    office_id: str | None = None  # staff
+    org_id: str | None = None  # clients: venue, agency or bank id
+    scanner_id: str | None = None  # scanner clients
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+Resolver = Callable[[ASGIConnection, str], Awaitable[Principal | None]]
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                return text[7:].strip()
+            return ""
+    return None
+
+
+def auth_middleware(app: ASGIApp) -> ASGIApp:
+    """Set scope["user"] to the Principal for a valid bearer token, None without one.
+
+    A token that is present but wrong is refused here with 401, so a typo never silently
+    downgrades a caller to anonymous.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        token = _bearer(scope)
+        scope["user"] = None
+        if token is not None:
+            resolver: Resolver | None = getattr(scope["app"].state, "resolve_principal", None)
+            connection: ASGIConnection = ASGIConnection(scope)
+            principal = await resolver(connection, token) if (resolver and token) else None
+            if principal is None:
+                # Raised inside the app's middleware stack, so the JSON error handler answers.
+                raise ApiError(401, "auth.invalid_token", "The bearer token is not valid.")
+            scope["user"] = principal
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def current(connection: ASGIConnection) -> Principal:
+    user = connection.scope.get("user")
+    if user is None:
+        raise ApiError(401, "auth.required", "Sign in or present valid credentials.")
+    return user
+
+
+def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """Guard: the caller must be signed in with one of these roles."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = current(connection)
+        if principal.role not in roles:
+            raise ApiError(403, "auth.wrong_role", f"This needs one of the roles: {', '.join(roles)}.")
+
+    return guard
+
+
+citizen_only = requires(CITIZEN)
+staff_only = requires(*STAFF_ROLES)
+provincial_only = requires(PROVINCIAL)
+scanner_only = requires(SCANNER)

@@ -1,0 +1,111 @@
+"""Database engines (SQLite by default, PostgreSQL by URL), transactions and migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import AsyncIterator
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from backend.settings import Settings
+
+_engine: Engine | None = None
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
+    path = Path(settings.sqlite_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout: writers wait for the lock instead of failing with "database is locked".
+    return SQLiteEngine(path=str(path), timeout=30)
+
+
+def _all_tables() -> list[type[Table]]:
+    from piccolo.conf.apps import Finder
+
+    tables: list[type[Table]] = [Migration]
+    for app_config in Finder().get_app_configs():
+        tables.extend(app_config.table_classes)
+    return tables
+
+
+def configure(settings: Settings) -> Engine:
+    """Point Piccolo (conf module, every table, migrations) at the engine for these settings."""
+    global _engine
+    import backend.piccolo_conf as conf
+
+    engine = make_engine(settings)
+    conf.DB = engine
+    for table in _all_tables():
+        table._meta.db = engine
+    _engine = engine
+    return engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("database not configured: call backend.lib.db.configure first")
+    return _engine
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+def transaction():
+    """A write transaction. On SQLite it takes the write lock up front (IMMEDIATE) so two
+    read-then-write transactions cannot deadlock; PostgreSQL uses row versions (see cards)."""
+    eng = engine()
+    if isinstance(eng, SQLiteEngine):
+        return eng.transaction(transaction_type=TransactionType.immediate)
+    return eng.transaction()
+
+
+async def start(settings: Settings) -> Engine:
+    eng = configure(settings)
+    if isinstance(eng, PostgresEngine):
+        await eng.start_connection_pool(min_size=1, max_size=10)
+    else:
+        # WAL lets readers proceed while one writer commits.
+        await eng.run_ddl("PRAGMA journal_mode=WAL")
+    return eng
+
+
+async def stop() -> None:
+    if isinstance(_engine, PostgresEngine):
+        await _engine.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await engine().run_ddl("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+        return False
+
+
+async def migrate(quiet: bool = False) -> None:
+    """Run every feature's Piccolo migrations forwards."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(settings: Settings) -> AsyncIterator[Engine]:
+    eng = await start(settings)
+    try:
+        yield eng
+    finally:
+        await stop()

@@ -1,0 +1,118 @@
+"""One error shape for every failure: {"error": {"code", "message", ...details}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+
+log = logging.getLogger("yikatong.errors")
+
+
+class ErrorBody(msgspec.Struct):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorResponse(msgspec.Struct):
+    """The body of every 4xx/5xx answer."""
+
+    error: ErrorBody
+    request_id: str | None = None
+
+
+class ApiError(Exception):
+    """Raise from services; the handler turns it into a JSON answer with this status."""
+
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or None
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what}.not_found", f"No such {what.replace('_', ' ')}.")
+
+
+def forbidden(code: str = "auth.forbidden", message: str = "You may not do this.") -> ApiError:
+    return ApiError(403, code, message)
+
+
+def _respond(request: Request, status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response:
+    rid = request.scope.get("state", {}).get("request_id") if hasattr(request, "scope") else None
+    return Response(ErrorResponse(error=body, request_id=rid), status_code=status, headers=headers)
+
+
+def handle_api_error(request: Request, exc: ApiError) -> Response:
+    headers = None
+    if exc.details and "retry_after" in exc.details:
+        headers = {"Retry-After": str(exc.details["retry_after"])}
+    return _respond(request, exc.status, ErrorBody(exc.code, exc.message, exc.details), headers)
+
+
+def _validation_code(exc: ValidationException) -> tuple[str, str]:
+    detail = str(exc.detail or "")
+    lowered = detail.lower()
+    if "unknown field" in lowered or "object contains unknown field" in str(exc.extra).lower():
+        return "request.unknown_field", "The request has a field this endpoint does not accept."
+    if "json is malformed" in lowered or "malformed" in lowered or "decode" in lowered or "utf-8" in lowered:
+        return "request.bad_encoding", "The request body is not valid UTF-8 JSON."
+    return "request.invalid", "The request does not match what this endpoint expects."
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    code, message = _validation_code(exc)
+    extra = exc.extra if isinstance(exc.extra, (list, dict)) else None
+    details: dict[str, Any] = {"detail": str(exc.detail)}
+    if extra:
+        details["errors"] = extra
+        if any("unknown field" in str(e).lower() for e in (extra if isinstance(extra, list) else [extra])):
+            code, message = "request.unknown_field", "The request has a field this endpoint does not accept."
+    return _respond(request, 400, ErrorBody(code, message, details))
+
+
+_HTTP_CODES = {
+    401: ("auth.required", "Sign in or present valid credentials."),
+    403: ("auth.forbidden", "You may not do this."),
+    404: ("route.not_found", "There is nothing at this address."),
+    405: ("route.method_not_allowed", "This address does not accept that method."),
+    413: ("request.too_large", "The request body is too large."),
+    415: ("request.unsupported_media_type", "Send the body as application/json."),
+    429: ("rate.limited", "Too many requests; slow down."),
+}
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response:
+    code, message = _HTTP_CODES.get(exc.status_code, ("request.invalid", str(exc.detail)))
+    if exc.status_code == 400:
+        code, message = "request.invalid", str(exc.detail) or "Bad request."
+        if "body" in message.lower() and ("decode" in message.lower() or "json" in message.lower()):
+            code = "request.bad_encoding"
+    if isinstance(exc, (NotAuthorizedException, PermissionDeniedException)) and exc.detail and exc.detail not in (
+        "Unauthorized",
+        "Forbidden",
+    ):
+        message = str(exc.detail)
+    return _respond(request, exc.status_code, ErrorBody(code, message), exc.headers)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return _respond(request, 500, ErrorBody("server.error", "Something went wrong on our side; it has been logged."))
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: handle_api_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
+
+# For OpenAPI: the error responses most operations can give.
+ERROR_EXAMPLE = {"error": {"code": "card.illegal_transition", "message": "...", "details": None}, "request_id": "..."}

@@ -1,0 +1,144 @@
+"""Shared fast state (one-time code use, rate limits, caches): Redis, or an embedded twin.
+
+Every operation touches one key, so the same calls work on Redis Cluster. The embedded
+store gives the same atomicity within one process (the event loop runs each call whole).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Store(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, ttl: int | None = None) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    async def claim(self, key: str, value: str, ttl: int) -> str | None:
+        """Set key to value if absent; return the value already there (None if we set it)."""
+    async def incr(self, key: str, ttl: int) -> int:
+        """Add one; the window starts (expiry set) with the first increment."""
+    async def ttl(self, key: str) -> int:
+        """Seconds left, or -2 if the key does not exist, -1 if it never expires."""
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Single-process stand-in for Redis with the same semantics."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self._data: dict[str, tuple[str, float | None]] = {}
+
+    def _live(self, key: str) -> tuple[str, float | None] | None:
+        item = self._data.get(self.prefix + key)
+        if item is None:
+            return None
+        if item[1] is not None and item[1] <= time.monotonic():
+            del self._data[self.prefix + key]
+            return None
+        return item
+
+    async def get(self, key: str) -> str | None:
+        item = self._live(key)
+        return item[0] if item else None
+
+    async def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        self._data[self.prefix + key] = (value, time.monotonic() + ttl if ttl else None)
+        if len(self._data) > 100_000:
+            self._sweep()
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(self.prefix + key, None)
+
+    async def claim(self, key: str, value: str, ttl: int) -> str | None:
+        item = self._live(key)
+        if item is not None:
+            return item[0]
+        await self.set(key, value, ttl)
+        return None
+
+    async def incr(self, key: str, ttl: int) -> int:
+        item = self._live(key)
+        if item is None:
+            await self.set(key, "1", ttl)
+            return 1
+        count = int(item[0]) + 1
+        self._data[self.prefix + key] = (str(count), item[1])
+        return count
+
+    async def ttl(self, key: str) -> int:
+        item = self._live(key)
+        if item is None:
+            return -2
+        if item[1] is None:
+            return -1
+        return max(0, int(item[1] - time.monotonic() + 0.999))
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
+            del self._data[key]
+
+
+# INCR then set the expiry only on the first increment, atomically.
+_INCR_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+class RedisStore:
+    """Redis (or Redis Cluster with a redis+cluster:// URL) behind the Store interface."""
+
+    def __init__(self, url: str, prefix: str = "yk:") -> None:
+        if url.startswith("redis+cluster://"):
+            from redis.asyncio.cluster import RedisCluster
+
+            self.client = RedisCluster.from_url("redis://" + url.removeprefix("redis+cluster://"), decode_responses=True)
+        else:
+            from redis.asyncio import Redis
+
+            self.client = Redis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+        self._incr = self.client.register_script(_INCR_SCRIPT)
+
+    async def get(self, key: str) -> str | None:
+        return await self.client.get(self.prefix + key)
+
+    async def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        await self.client.set(self.prefix + key, value, ex=ttl)
+
+    async def delete(self, key: str) -> None:
+        await self.client.delete(self.prefix + key)
+
+    async def claim(self, key: str, value: str, ttl: int) -> str | None:
+        # SET NX GET (Redis >= 7.0): one round trip, atomic across all workers.
+        return await self.client.set(self.prefix + key, value, ex=ttl, nx=True, get=True)
+
+    async def incr(self, key: str, ttl: int) -> int:
+        return int(await self._incr(keys=[self.prefix + key], args=[ttl]))
+
+    async def ttl(self, key: str) -> int:
+        return int(await self.client.ttl(self.prefix + key))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+            return False
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def make_store(redis_url: str, prefix: str = "yk:") -> Store:
+    return RedisStore(redis_url, prefix) if redis_url else MemoryStore(prefix)

@@ -1,0 +1,1 @@
+"""The province's organisation: cities, offices, cooperating banks and agencies."""

@@ -1,0 +1,71 @@
+"""Typed settings read from YIKATONG_* environment variables, with .env filling gaps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+PREFIX = "YIKATONG_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the service reads from its environment."""
+
+    database_url: str = ""  # empty: SQLite file under data_dir
+    redis_url: str = ""  # empty: embedded single-process store
+    redis_prefix: str = "yk:"
+    data_dir: str = "data"
+    key_dir: str = ""  # empty: <data_dir>/keys
+    key_passphrase: str = ""  # required outside dev; encrypts private keys at rest
+    env: str = "dev"  # dev | test | prod
+    log_level: str = "INFO"
+    max_body_bytes: int = 64 * 1024
+    temp_loss_days: int = 7  # a temporary loss report lapses by itself after this many days
+    code_ttl_seconds: int = 60
+    clock_skew_seconds: int = 5
+    credential_hours: int = 12
+    login_max_failures: int = 5
+    client_rate_per_minute: int = 600
+    cors_origins: str = ""
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.data_dir) / "yikatong.sqlite"
+
+    @property
+    def keys_path(self) -> Path:
+        return Path(self.key_dir) if self.key_dir else Path(self.data_dir) / "keys"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides) -> Settings:
+    """Build settings: explicit overrides > environment > .env file > defaults."""
+    source = dict(_read_dotenv(dotenv)) if dotenv else {}
+    source.update(os.environ if environ is None else environ)
+    fields = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, object] = {}
+    for name in fields:
+        key = PREFIX + name.upper()
+        if key in source:
+            raw[name] = source[key]
+    raw.update(overrides)
+    # strict=False lets "600" become 600 and so on; bad values fail loudly at start-up.
+    return msgspec.convert(raw, Settings, strict=False)

@@ -1,0 +1,158 @@
+"""Shared fixtures: a migrated database per backend (SQLite, PostgreSQL), a store (embedded,
+Redis), and an app client. With CI=1 a missing PostgreSQL, Redis or Chromium fails the test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+
+from backend.settings import Settings, load_settings
+
+PG_URL = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("YIKATONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "") not in ("", "0", "false")
+
+
+def need(what: str, reason: str) -> None:
+    """A missing service fails in CI and skips (with the reason) elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI: {reason}")
+    pytest.skip(f"{what} not available: {reason}")
+
+
+def _pg_available() -> str | None:
+    try:
+        import asyncpg
+
+        async def probe() -> None:
+            conn = await asyncpg.connect(PG_URL, timeout=3)
+            await conn.close()
+
+        asyncio.run(probe())
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return repr(exc)
+
+
+def _redis_available() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return repr(exc)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="yktest-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _base_settings(session_dir: Path, **overrides) -> Settings:
+    values = dict(
+        env="test",
+        data_dir=str(session_dir / "data"),
+        key_dir=str(session_dir / "keys"),
+        log_level="WARNING",
+    )
+    values.update(overrides)
+    return load_settings(environ={}, dotenv=None, **values)
+
+
+async def _migrate(settings: Settings) -> None:
+    from backend.lib import db
+
+    async with db.lifespan(settings):
+        await db.migrate(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_settings(session_dir: Path) -> Settings:
+    settings = _base_settings(session_dir, data_dir=str(session_dir / "sqlite"))
+    asyncio.run(_migrate(settings))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def postgres_settings(session_dir: Path) -> Settings:
+    problem = _pg_available()
+    if problem:
+        need("PostgreSQL", problem)
+    import asyncpg
+
+    name = f"yk_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin_url = PG_URL
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = PG_URL.rsplit("/", 1)[0]
+    settings = _base_settings(session_dir, database_url=f"{base}/{name}", data_dir=str(session_dir / "pg"))
+    asyncio.run(_migrate(settings))
+    yield settings
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    problem = _redis_available()
+    if problem:
+        need("Redis", problem)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> str:
+    """A fresh key prefix; every key under it is deleted after the test."""
+    import redis
+
+    prefix = f"yktest:{secrets.token_hex(6)}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(params=["sqlite+memory", "postgres+redis"])
+def settings(request) -> Settings:
+    """Integration settings: SQLite with the embedded store, and PostgreSQL with Redis."""
+    import msgspec
+
+    if request.param == "sqlite+memory":
+        return request.getfixturevalue("sqlite_settings")
+    pg: Settings = request.getfixturevalue("postgres_settings")
+    url = request.getfixturevalue("redis_url")
+    prefix = request.getfixturevalue("redis_prefix")
+    return msgspec.structs.replace(pg, redis_url=url, redis_prefix=prefix)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator:
+    """An AsyncTestClient on a fresh app (lifespan run) for the parametrised backend."""
+    from litestar.testing import AsyncTestClient
+
+    from backend.app import create_app
+
+    async with AsyncTestClient(app=create_app(settings)) as test_client:
+        yield test_client
