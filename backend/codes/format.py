@@ -1,0 +1,437 @@
+"""Byte formats of the online (YKO1) and offline (YKD1) QR codes: make, parse, verify; no I/O.
+
+The normative description is docs/qr-format.md; tests/vectors/*.json are its test vectors.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+import struct
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import msgspec
+from Crypto.Cipher import AES
+
+from backend.lib import base45, ed25519
+
+# --- shared constants -------------------------------------------------------------------
+
+ONLINE_PREFIX = "YKO1:"
+OFFLINE_PREFIX = "YKD1:"
+MAX_TEXT_LEN = 1000  # longer input is rejected before any decoding work is spent on it
+DEFAULT_SKEW = 5  # seconds of clock difference tolerated between phone, venue and server
+CODE_LIFETIME = 60  # seconds a displayed code (online iat / offline t) stays valid
+ONLINE_MAX_CHARS = 61  # alphanumeric capacity of QR version 3 at error correction M
+OFFLINE_MAX_CHARS = 311  # alphanumeric capacity of QR version 10 at error correction M
+
+# Online body: kid(1) || E(16) || T(12)
+ONLINE_BODY_LEN = 29
+ONLINE_TAG_LEN = 12
+ONLINE_ENC_INFO = b"yikatong online enc v1"
+ONLINE_MAC_INFO = b"yikatong online mac v1"
+
+# Offline credential: the signed part, then the issuer signature
+CREDENTIAL_VERSION = 1
+CREDENTIAL_SIGNED_LEN = 57
+CREDENTIAL_LEN = CREDENTIAL_SIGNED_LEN + ed25519.SIGNATURE_SIZE  # 121
+OFFLINE_BODY_LEN = CREDENTIAL_LEN + 4 + ed25519.SIGNATURE_SIZE  # 189
+CREDENTIAL_TAG = b"YKC1"  # domain separation: an issuer signature can never pass as a device one
+DEVICE_TAG = b"YKD1"
+_CREDENTIAL_STRUCT = struct.Struct(">B4s8s3sIIB32s")  # ver kid card_ref region nbf exp flags device_pub
+_KID_HEX = re.compile(r"[0-9a-f]{8}")
+_B64URL_32 = re.compile(r"[A-Za-z0-9_-]{43}")
+_UINT32_MAX = 0xFFFFFFFF
+_REGION_MAX = 999_999
+
+
+class Result(str, enum.Enum):
+    """Outcome of checking a code; the same vocabulary is used by the server and the apps."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REPLAYED = "replayed"  # decided by the server (code id seen before)
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_KEY = "unknown_key"
+    CARD_SUSPENDED = "card_suspended"
+    CARD_CANCELLED = "card_cancelled"
+    DEVICE_REVOKED = "device_revoked"
+    SCENARIO_NOT_ALLOWED = "scenario_not_allowed"  # decided by the server (venue policy)
+    MALFORMED = "malformed"
+
+
+class Flags(enum.IntFlag):
+    """Concession bits of a credential; bits 4..7 are reserved (issued as 0, ignored on read)."""
+
+    ELDERLY = 0x01
+    DISABILITY = 0x02
+    VETERAN = 0x04
+    TRANSPORT = 0x08
+
+
+KNOWN_FLAGS = 0x0F
+
+
+class OnlineCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """Outcome of verify_online; the fields are set only once the MAC has been verified."""
+
+    result: Result
+    card_ref: bytes | None = None
+    iat: int | None = None
+    code_id: str | None = None
+
+
+class OfflineCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """Outcome of verify_offline; a field is set only once the signature covering it verified.
+
+    card_ref, region, flags, nbf, exp and device_key_id need the issuer signature;
+    t and code_id also need the device signature.
+    """
+
+    result: Result
+    card_ref: bytes | None = None
+    region: int | None = None
+    flags: int | None = None
+    nbf: int | None = None
+    exp: int | None = None
+    t: int | None = None
+    device_key_id: str | None = None
+    code_id: str | None = None
+
+
+class Credential(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of a 121-byte offline credential (parsed, not verified)."""
+
+    ver: int
+    issuer_kid: bytes
+    card_ref: bytes
+    region: int
+    nbf: int
+    exp: int
+    flags: int
+    device_pub: bytes
+    signature: bytes
+
+    @property
+    def kid(self) -> str:
+        """The issuer key id as in the JWKS: 8 lowercase hex characters."""
+        return self.issuer_kid.hex()
+
+
+# --- common helpers -----------------------------------------------------------------------
+
+
+def kind_of(text: str) -> str | None:
+    """"online" or "offline" by the (case-sensitive) prefix, None for anything else."""
+    if not isinstance(text, str):
+        return None
+    if text.startswith(ONLINE_PREFIX):
+        return "online"
+    if text.startswith(OFFLINE_PREFIX):
+        return "offline"
+    return None
+
+
+def device_key_id(pub: bytes) -> str:
+    """Id of a device public key for revocation lists: hex of the first 8 bytes of SHA-256(pub)."""
+    pub = _bytes_of("device public key", pub, ed25519.PUBLIC_SIZE)
+    return hashlib.sha256(pub).digest()[:8].hex()
+
+
+def _decode_body(text: object, prefix: str, length: int) -> bytes | None:
+    """The body behind `prefix` if `text` is well-formed base45 of exactly `length` bytes."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT_LEN or not text.startswith(prefix):
+        return None
+    try:
+        body = base45.decode(text[len(prefix) :])
+    except ValueError:
+        return None
+    return body if len(body) == length else None
+
+
+def _time_result(now: int, start: int, end: int, skew: int) -> Result | None:
+    """NOT_YET_VALID / EXPIRED when `now` is outside [start - skew, end + skew], else None."""
+    if now < start - skew:
+        return Result.NOT_YET_VALID
+    if now > end + skew:
+        return Result.EXPIRED
+    return None
+
+
+def _check_skew(skew: int) -> None:
+    if not isinstance(skew, int) or skew < 0:
+        raise ValueError("skew must be a non-negative number of seconds")
+
+
+def _bytes_of(name: str, value: Any, size: int) -> bytes:
+    """`value` as bytes of exactly `size`, else ValueError (arguments from our own callers)."""
+    if not isinstance(value, (bytes, bytearray, memoryview)) or len(bytes(value)) != size:
+        raise ValueError(f"{name} must be {size} bytes")
+    return bytes(value)
+
+
+def _uint(name: str, value: Any, maximum: int) -> int:
+    """`value` if it is an int in [0, maximum], else ValueError."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
+        raise ValueError(f"{name} must be an integer in [0, {maximum}]")
+    return value
+
+
+# --- online code --------------------------------------------------------------------------
+
+
+def _online_keys(master: bytes) -> tuple[bytes, bytes]:
+    """(k_enc, k_mac) of one online master secret; separate keys so AES and HMAC never share one."""
+    k_enc = hmac.new(master, ONLINE_ENC_INFO, hashlib.sha256).digest()
+    k_mac = hmac.new(master, ONLINE_MAC_INFO, hashlib.sha256).digest()
+    return k_enc, k_mac
+
+
+def _online_tag(k_mac: bytes, head: bytes) -> bytes:
+    """T = HMAC-SHA256(k_mac, "YKO1:" || kid || E), truncated to 12 bytes."""
+    return hmac.new(k_mac, ONLINE_PREFIX.encode() + head, hashlib.sha256).digest()[:ONLINE_TAG_LEN]
+
+
+def mint_online(card_ref: bytes, *, kid: int, master: bytes, now: int, nonce: bytes | None = None) -> str:
+    """A fresh online code for `card_ref`, issued at `now`, under online secret `kid`.
+
+    `nonce` (4 bytes) is random unless given; tests fix it to get deterministic codes.
+    """
+    card_ref = _bytes_of("card_ref", card_ref, 8)
+    kid = _uint("kid", kid, 0xFF)
+    master = _bytes_of("master", master, 32)
+    now = _uint("now", now, _UINT32_MAX)
+    nonce = secrets.token_bytes(4) if nonce is None else _bytes_of("nonce", nonce, 4)
+    k_enc, k_mac = _online_keys(master)
+    # One AES block with a unique (card, second, nonce) plaintext: ECB leaks nothing here and
+    # keeps the code small; every code looks random, so codes cannot be linked to a card.
+    e = AES.new(k_enc, AES.MODE_ECB).encrypt(card_ref + now.to_bytes(4, "big") + nonce)
+    head = bytes([kid]) + e
+    return ONLINE_PREFIX + base45.encode(head + _online_tag(k_mac, head))
+
+
+def verify_online(text: str, *, masters: Mapping[int, bytes], now: int, skew: int = DEFAULT_SKEW) -> OnlineCheck:
+    """Check an online code against the online secrets (kid -> 32-byte master). Never raises on `text`."""
+    _check_skew(skew)
+    body = _decode_body(text, ONLINE_PREFIX, ONLINE_BODY_LEN)
+    if body is None:
+        return OnlineCheck(result=Result.MALFORMED)
+    master = masters.get(body[0])
+    if master is None:
+        return OnlineCheck(result=Result.UNKNOWN_KEY)
+    k_enc, k_mac = _online_keys(master)
+    head, tag = body[:17], body[17:]
+    if not hmac.compare_digest(_online_tag(k_mac, head), tag):
+        return OnlineCheck(result=Result.BAD_SIGNATURE)
+    e = head[1:]
+    plain = AES.new(k_enc, AES.MODE_ECB).decrypt(e)
+    card_ref, iat = plain[:8], int.from_bytes(plain[8:12], "big")
+    result = _time_result(now, iat, iat + CODE_LIFETIME, skew) or Result.VALID
+    return OnlineCheck(result=result, card_ref=card_ref, iat=iat, code_id=e.hex())
+
+
+# --- offline credential -------------------------------------------------------------------
+
+
+def make_credential(
+    *,
+    issuer_kid: bytes,
+    issuer_seed: bytes,
+    card_ref: bytes,
+    region: int,
+    nbf: int,
+    exp: int,
+    flags: int,
+    device_pub: bytes,
+) -> bytes:
+    """The 121-byte credential binding `device_pub` to `card_ref`, signed by the issuer key."""
+    issuer_kid = _bytes_of("issuer_kid", issuer_kid, 4)
+    issuer_seed = _bytes_of("issuer_seed", issuer_seed, ed25519.SEED_SIZE)
+    card_ref = _bytes_of("card_ref", card_ref, 8)
+    region = _uint("region", region, _REGION_MAX)
+    nbf, exp = _uint("nbf", nbf, _UINT32_MAX), _uint("exp", exp, _UINT32_MAX)
+    flags = _uint("flags", flags, KNOWN_FLAGS)
+    device_pub = _bytes_of("device_pub", device_pub, ed25519.PUBLIC_SIZE)
+    if nbf >= exp:
+        raise ValueError("nbf must be before exp")
+    if not ed25519.is_valid_public(device_pub):
+        # A small-order or off-curve device key could make forged device signatures pass.
+        raise ValueError("device_pub is not a valid Ed25519 public key")
+    signed = _CREDENTIAL_STRUCT.pack(
+        CREDENTIAL_VERSION, issuer_kid, card_ref, region.to_bytes(3, "big"), nbf, exp, flags, device_pub
+    )
+    return signed + ed25519.sign(issuer_seed, CREDENTIAL_TAG + signed)
+
+
+def parse_credential(raw: bytes) -> Credential:
+    """Split a 121-byte version-1 credential into its fields (the signature is NOT checked)."""
+    raw = _bytes_of("credential", raw, CREDENTIAL_LEN)
+    if raw[0] != CREDENTIAL_VERSION:
+        raise ValueError(f"unsupported credential version {raw[0]}")
+    return _unpack_credential(raw)
+
+
+def _unpack_credential(raw: bytes) -> Credential:
+    ver, kid, card_ref, region, nbf, exp, flags, device_pub = _CREDENTIAL_STRUCT.unpack(raw[:CREDENTIAL_SIGNED_LEN])
+    return Credential(
+        ver=ver,
+        issuer_kid=kid,
+        card_ref=card_ref,
+        region=int.from_bytes(region, "big"),
+        nbf=nbf,
+        exp=exp,
+        flags=flags,
+        device_pub=device_pub,
+        signature=raw[CREDENTIAL_SIGNED_LEN:CREDENTIAL_LEN],
+    )
+
+
+# --- offline code -------------------------------------------------------------------------
+
+
+def make_offline_code(credential: bytes, device_seed: bytes, t: int) -> str:
+    """The offline code the phone shows at time `t`, signed with the device key of the credential."""
+    cred = parse_credential(credential)
+    device_seed = _bytes_of("device_seed", device_seed, ed25519.SEED_SIZE)
+    t = _uint("t", t, _UINT32_MAX)
+    if ed25519.public_from_seed(device_seed) != cred.device_pub:
+        raise ValueError("device_seed does not belong to the device key in the credential")
+    signed = bytes(credential) + t.to_bytes(4, "big")
+    return OFFLINE_PREFIX + base45.encode(signed + ed25519.sign(device_seed, DEVICE_TAG + signed))
+
+
+def verify_offline(
+    text: str,
+    *,
+    trust: Mapping[str, bytes],
+    now: int,
+    skew: int = DEFAULT_SKEW,
+    revoked_cards: Mapping[str, str] | None = None,
+    revoked_devices: Collection[str] | None = None,
+) -> OfflineCheck:
+    """Check an offline code with the trust list (kid hex -> issuer public key). Never raises on `text`.
+
+    `revoked_cards` maps card_ref hex -> "suspended" | "cancelled"; `revoked_devices` holds
+    device key ids. The first failing step decides the result; see docs/qr-format.md.
+    """
+    _check_skew(skew)
+    body = _decode_body(text, OFFLINE_PREFIX, OFFLINE_BODY_LEN)
+    if body is None or body[0] != CREDENTIAL_VERSION:
+        return OfflineCheck(result=Result.MALFORMED)
+    raw_cred, signed = body[:CREDENTIAL_LEN], body[: CREDENTIAL_LEN + 4]
+    cred = _unpack_credential(raw_cred)
+    issuer_pub = trust.get(cred.kid)
+    if issuer_pub is None:
+        return OfflineCheck(result=Result.UNKNOWN_KEY)
+    if not ed25519.verify(issuer_pub, CREDENTIAL_TAG + raw_cred[:CREDENTIAL_SIGNED_LEN], cred.signature):
+        return OfflineCheck(result=Result.BAD_SIGNATURE)
+    fields: dict[str, Any] = {
+        "card_ref": cred.card_ref,
+        "region": cred.region,
+        "flags": cred.flags,
+        "nbf": cred.nbf,
+        "exp": cred.exp,
+        "device_key_id": device_key_id(cred.device_pub),
+    }
+    failed = _time_result(now, cred.nbf, cred.exp, skew)
+    if failed:
+        return OfflineCheck(result=failed, **fields)
+    if not ed25519.verify(cred.device_pub, DEVICE_TAG + signed, body[CREDENTIAL_LEN + 4 :]):
+        return OfflineCheck(result=Result.BAD_SIGNATURE, **fields)
+    t = int.from_bytes(signed[CREDENTIAL_LEN:], "big")
+    fields.update(t=t, code_id=hashlib.sha256(body).digest()[:16].hex())
+    failed = _time_result(now, t, t + CODE_LIFETIME, skew)
+    failed = failed or _revocation_result(cred.card_ref.hex(), fields["device_key_id"], revoked_cards, revoked_devices)
+    return OfflineCheck(result=failed or Result.VALID, **fields)
+
+
+def _revocation_result(
+    card: str, device: str, revoked_cards: Mapping[str, str] | None, revoked_devices: Collection[str] | None
+) -> Result | None:
+    """The revocation outcome; the card is checked before the device."""
+    status = (revoked_cards or {}).get(card)
+    if status is not None:
+        # Any listed card is unusable: an unexpected status fails closed as "suspended".
+        return Result.CARD_CANCELLED if status == "cancelled" else Result.CARD_SUSPENDED
+    if revoked_devices and device in revoked_devices:
+        return Result.DEVICE_REVOKED
+    return None
+
+
+def revocation_from_json(doc: Mapping[str, Any]) -> tuple[int, dict[str, str], set[str]]:
+    """(version, revoked_cards, revoked_devices) of a full revocation list; ValueError if malformed.
+
+    Strict on purpose: a client that cannot read a new list keeps its previous one.
+    """
+    if not isinstance(doc, Mapping):
+        raise ValueError("revocation list must be a JSON object")
+    version, cards, devices = doc.get("version"), doc.get("cards"), doc.get("devices")
+    _uint("version", version, 2**63 - 1)
+    if not isinstance(cards, Mapping) or not isinstance(devices, list):
+        raise ValueError("revocation list needs a 'cards' object and a 'devices' array")
+    for card, status in cards.items():
+        if not _is_hex(card, 16) or status not in ("suspended", "cancelled"):
+            raise ValueError(f"bad card entry {card!r}: {status!r}")
+    for device in devices:
+        if not _is_hex(device, 16):
+            raise ValueError(f"bad device key id {device!r}")
+    return version, dict(cards), set(devices)
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
+
+
+# --- JWKS (trust list) --------------------------------------------------------------------
+
+
+def jwk_from_public(kid: str, pub: bytes, nbf: int, exp: int) -> dict[str, Any]:
+    """The JWK of an issuer public key (RFC 8037 OKP / Ed25519)."""
+    if not isinstance(kid, str) or not _KID_HEX.fullmatch(kid):
+        raise ValueError("kid must be 8 lowercase hex characters")
+    pub = _bytes_of("pub", pub, ed25519.PUBLIC_SIZE)
+    x = base64.urlsafe_b64encode(pub).rstrip(b"=").decode()
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA", "nbf": nbf, "exp": exp}
+
+
+def trust_from_jwks(doc: dict[str, Any]) -> dict[str, bytes]:
+    """kid -> public key for every usable Ed25519 signing key of a JWK Set; other entries are skipped.
+
+    A kid listed twice with different keys is ambiguous and dropped (unknown_key, not a guess).
+    """
+    keys = doc.get("keys") if isinstance(doc, Mapping) else None
+    trust: dict[str, bytes] = {}
+    conflicted: set[str] = set()
+    for jwk in keys if isinstance(keys, list) else ():
+        entry = _trusted_key(jwk)
+        if entry is None:
+            continue
+        kid, pub = entry
+        if trust.get(kid, pub) != pub:
+            conflicted.add(kid)
+        trust[kid] = pub
+    return {kid: pub for kid, pub in trust.items() if kid not in conflicted}
+
+
+def _trusted_key(jwk: Any) -> tuple[str, bytes] | None:
+    """(kid, raw public key) of one JWK, or None unless it is a well-formed Ed25519 signing key."""
+    if not isinstance(jwk, Mapping):
+        return None
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or jwk.get("use") != "sig":
+        return None
+    if jwk.get("alg", "EdDSA") != "EdDSA":
+        return None
+    kid, x = jwk.get("kid"), jwk.get("x")
+    if not isinstance(kid, str) or not _KID_HEX.fullmatch(kid) or not isinstance(x, str) or not _B64URL_32.fullmatch(x):
+        return None
+    pub = base64.urlsafe_b64decode(x + "=")
+    # Reject non-canonical base64url (stray low bits in the last character): one key, one spelling.
+    if base64.urlsafe_b64encode(pub).rstrip(b"=").decode() != x:
+        return None
+    return kid, pub
