@@ -247,9 +247,7 @@ def _validate_hk_mo_permit(value: str) -> Document:
     if len(value) not in (9, 11):
         raise _bad_length(what, "9 or 11")
     if value[0] not in _HK_MO_PREFIXES:
-        raise DocumentError(
-            "document.wrong_prefix", "A Hong Kong/Macao travel permit number starts with H or M."
-        )
+        raise DocumentError("document.wrong_prefix", "A Hong Kong/Macao travel permit number starts with H or M.")
     if not _DIGITS.fullmatch(value[1:]):
         raise DocumentError("document.bad_characters", f"After the first letter a {what} number has only digits.")
     return Document(doc_type=DocType.hk_mo_travel_permit, number=value, region=_HK_MO_PREFIXES[value[0]])
@@ -280,9 +278,7 @@ def _validate_foreign(value: str, today: datetime.date) -> Document:
                 "document.bad_characters", f"A 15-character {what} number is 3 letters followed by 12 digits."
             )
         born = _two_digit_year_birth(value[7:13], today)
-        return Document(
-            doc_type=DocType.foreign_permanent_residence, number=value, birth_date=born, region=value[:3]
-        )
+        return Document(doc_type=DocType.foreign_permanent_residence, number=value, birth_date=born, region=value[:3])
     if len(value) == 18:
         _check_eighteen(value, what)
         if value[0] != "9":

@@ -20,7 +20,9 @@ def check_document(doc_type: str, number: str) -> documents.Document:
 
 
 def blind(keyring: Keyring, doc: documents.Document) -> str:
-    return protect.blind_index(doc.number, str(doc.doc_type.value if hasattr(doc.doc_type, "value") else doc.doc_type), keyring.blind)
+    return protect.blind_index(
+        doc.number, str(doc.doc_type.value if hasattr(doc.doc_type, "value") else doc.doc_type), keyring.blind
+    )
 
 
 def _doc_type(doc: documents.Document) -> str:

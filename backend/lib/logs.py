@@ -23,6 +23,21 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
+def _clean(value: object) -> object:
+    """Redact each value before serialising, so a line stays valid JSON."""
+    if isinstance(value, str):
+        return _redact(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**14:
+        return _redact(str(value))  # a long number could be an identity number
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (float, bool, int)) or value is None:
+        return value
+    return _redact(str(value))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; every string passes through the identity-number redactor."""
 
@@ -41,7 +56,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return _redact(json.dumps(entry, ensure_ascii=False, default=str))
+        return json.dumps({k: _clean(v) for k, v in entry.items()}, ensure_ascii=False, default=str)
 
 
 def setup_logging(level: str = "INFO") -> None:

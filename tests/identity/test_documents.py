@@ -351,7 +351,9 @@ sequences = st.integers(0, 999)
 
 @st.composite
 def eighteen_digit_documents(draw: st.DrawFn) -> tuple[DocType, str, datetime.date, int, str]:
-    kind = draw(st.sampled_from([DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence]))
+    kind = draw(
+        st.sampled_from([DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence])
+    )
     if kind is DocType.resident_id:
         region = draw(resident_regions())
     elif kind is DocType.hmt_residence_permit:
@@ -405,7 +407,9 @@ def test_generated_hk_mo_permits_validate(letter: str, digits: str, renewal: str
     assert doc.region == {"H": "HK", "M": "MO"}[letter]
 
 
-@given(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3), st.integers(0, 9999), birth_dates, st.integers(0, 99))
+@given(
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3), st.integers(0, 9999), birth_dates, st.integers(0, 99)
+)
 def test_generated_old_foreign_cards_validate(nationality: str, office: int, born: datetime.date, seq: int) -> None:
     number = f"{nationality}{office:04d}{born:%y%m%d}{seq:02d}"
     doc = validate(DocType.foreign_permanent_residence, number, today=TODAY)
