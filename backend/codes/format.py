@@ -1,7 +1,6 @@
-"""Byte formats of the online (YKO1) and offline (YKD1) QR codes: make, parse, verify; no I/O.
+"""Byte formats of the online (YKO1) and offline (YKD1) QR codes: make, parse, verify; no I/O."""
 
-The normative description is docs/qr-format.md; tests/vectors/*.json are its test vectors.
-"""
+# The normative description is docs/qr-format.md; tests/vectors/*.json are its test vectors.
 
 from __future__ import annotations
 
@@ -64,6 +63,10 @@ class Result(str, enum.Enum):
     DEVICE_REVOKED = "device_revoked"
     SCENARIO_NOT_ALLOWED = "scenario_not_allowed"  # decided by the server (venue policy)
     MALFORMED = "malformed"
+
+    def __str__(self) -> str:
+        # Log lines, templates and f-strings want "expired", not "Result.EXPIRED".
+        return self.value
 
 
 class Flags(enum.IntFlag):
@@ -128,7 +131,7 @@ class Credential(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def kind_of(text: str) -> str | None:
-    """"online" or "offline" by the (case-sensitive) prefix, None for anything else."""
+    """Which verifier a text is for, by its case-sensitive prefix: "online", "offline" or None."""
     if not isinstance(text, str):
         return None
     if text.startswith(ONLINE_PREFIX):
@@ -165,6 +168,7 @@ def _time_result(now: int, start: int, end: int, skew: int) -> Result | None:
 
 
 def _check_skew(skew: int) -> None:
+    """A negative or non-integer skew is a caller bug, not a property of the scanned text."""
     if not isinstance(skew, int) or skew < 0:
         raise ValueError("skew must be a non-negative number of seconds")
 

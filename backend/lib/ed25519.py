@@ -21,7 +21,10 @@ _backend: Backend = "nacl"
 
 
 def use_backend(name: Backend) -> None:
-    """Pick the library behind generate/public_from_seed/sign/verify: "nacl" or "pycryptodome"."""
+    """Pick the library behind generate/public_from_seed/sign/verify: "nacl" or "pycryptodome".
+
+    Process-wide, for benchmarks and tests; production keeps the "nacl" default.
+    """
     global _backend
     if name not in ("nacl", "pycryptodome"):
         raise ValueError(f"unknown Ed25519 backend {name!r}")

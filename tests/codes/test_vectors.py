@@ -1,0 +1,113 @@
+"""Conformance: the library gives the expected result for every tests/vectors/*.json case."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.codes import format as fmt
+from backend.lib import ed25519
+
+VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
+VECTOR_FILES = sorted(VECTOR_DIR.glob("*.json"))
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "qr-format.md"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="ascii"))
+
+
+def _verify(case: dict[str, Any]) -> fmt.OnlineCheck | fmt.OfflineCheck:
+    if case["kind"] == "online":
+        masters = {int(kid): bytes.fromhex(master) for kid, master in case["online_masters"].items()}
+        return fmt.verify_online(case["code"], masters=masters, now=case["now"], skew=case["skew"])
+    revoked_cards = revoked_devices = None
+    if "revocation" in case:
+        _version, revoked_cards, revoked_devices = fmt.revocation_from_json(case["revocation"])
+    return fmt.verify_offline(
+        case["code"],
+        trust=fmt.trust_from_jwks(case["trust"]),
+        now=case["now"],
+        skew=case["skew"],
+        revoked_cards=revoked_cards,
+        revoked_devices=revoked_devices,
+    )
+
+
+def _observed_fields(check: fmt.OnlineCheck | fmt.OfflineCheck, expected: dict[str, Any]) -> dict[str, Any]:
+    """The check's fields named in `expected`, bytes shown as hex like in the vectors."""
+    out = {}
+    for name in expected:
+        value = getattr(check, name)
+        out[name] = value.hex() if isinstance(value, bytes) else value
+    return out
+
+
+def test_there_are_enough_vectors() -> None:
+    assert len(VECTOR_FILES) >= 25
+    results = {_load(path)["expected"] for path in VECTOR_FILES}
+    producible = {r.value for r in fmt.Result} - {"replayed", "scenario_not_allowed"}
+    assert results == producible  # every result the format library can give has a vector
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
+def test_vector(path: Path) -> None:
+    case = _load(path)
+    check = _verify(case)
+    assert check.result.value == case["expected"], case["description"]
+    if "expected_fields" in case:
+        assert _observed_fields(check, case["expected_fields"]) == case["expected_fields"]
+    if case["expected"] != "malformed":
+        assert fmt.kind_of(case["code"]) == case["kind"]
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
+def test_vector_is_well_formed(path: Path) -> None:
+    case = _load(path)
+    assert path.stem == path.stem.lower() and " " not in path.stem
+    assert {"description", "kind", "code", "now", "skew", "expected"} <= case.keys()
+    assert case["kind"] in ("online", "offline")
+    assert ("trust" in case) == (case["kind"] == "offline")
+    assert ("online_masters" in case) == (case["kind"] == "online")
+    if case["expected"] == "valid":
+        assert "expected_fields" in case and "inputs" in case
+
+
+def _make_vectors_module() -> Any:
+    spec = importlib.util.spec_from_file_location("make_vectors", VECTOR_DIR / "make_vectors.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_vectors_are_up_to_date_and_deterministic(tmp_path: Path) -> None:
+    """make_vectors.py regenerates byte-identical files (and cross-checks the library's minting)."""
+    written = _make_vectors_module().main(tmp_path)
+    assert sorted(p.name for p in written) == [p.name for p in VECTOR_FILES]
+    for path in written:
+        assert path.read_bytes() == (VECTOR_DIR / path.name).read_bytes(), path.name
+
+
+def test_vectors_pass_with_pycryptodome_backend() -> None:
+    """The spec says both Ed25519 backends agree on every vector; check it."""
+    ed25519.use_backend("pycryptodome")
+    try:
+        for path in VECTOR_FILES:
+            case = _load(path)
+            assert _verify(case).result.value == case["expected"], path.name
+    finally:
+        ed25519.use_backend("nacl")
+
+
+def test_spec_lists_every_vector_and_quotes_the_worked_examples() -> None:
+    spec = SPEC.read_text(encoding="utf-8")
+    for path in VECTOR_FILES:
+        assert f"`{path.name}`" in spec, f"{path.name} missing from docs/qr-format.md"
+    for name in ("online-valid", "offline-valid"):
+        case = _load(VECTOR_DIR / f"{name}.json")
+        assert case["code"] in spec and case["expected_fields"]["code_id"] in spec
