@@ -1,0 +1,1 @@
+"""The card lifecycle: applications, cards and e-cards, devices, cooperating banks, revocations."""

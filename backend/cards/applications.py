@@ -1,0 +1,168 @@
+"""Card applications (申领): made online or at any office of the province, reviewed by a supervisor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from backend.cards import atomic, banks, lifecycle, numbers, records
+from backend.cards.access import Actor, ensure
+from backend.cards.tables import Application, Card
+from backend.identity import services as identity
+from backend.keys.store import Keyring
+from backend.lib.auth import PROVINCIAL
+from backend.lib.errors import ApiError
+from backend.org.tables import City, Office
+
+STATUSES = ("pending", "approved", "rejected")
+PROVINCE = "440000"
+
+
+async def city(code: str) -> dict:
+    row = await City.select().where(City.code == code).first().run()
+    if row is None:
+        raise ApiError(422, "region.unknown", "No issuing city of the province has this region code.", region=code)
+    return row
+
+
+async def office_city(office_id: uuid.UUID) -> str:
+    row = await Office.select(Office.city.code.as_alias("code")).where(Office.id == office_id).first().run()
+    if row is None:
+        raise ApiError(403, "auth.unknown_office", "Your staff account is not attached to a known office.")
+    return row["code"]
+
+
+async def _default_region(actor: Actor, person_id: uuid.UUID | None) -> str:
+    """The office's city at a counter; online, the city of the person's registered region,
+    else the province itself."""
+    if actor.office_id:
+        return await office_city(actor.office_id)
+    candidates = [PROVINCE]
+    if person_id is not None:
+        registered = (await identity.get_person(person_id)).get("region") or ""
+        if registered.isdigit():  # HK/MO/TW and foreign documents carry no mainland region
+            candidates.insert(0, registered[:4] + "00")
+    for code in candidates:
+        if await City.exists().where(City.code == code).run():
+            return code
+    raise ApiError(422, "application.region_required", "Choose the issuing city (region) for your card.")
+
+
+async def apply(
+    actor: Actor,
+    *,
+    person_id: uuid.UUID | None = None,
+    document: tuple[Keyring, str, str, str] | None = None,
+    region: str | None = None,
+    bank_code: str | None = None,
+    now=None,
+) -> dict:
+    """Open an application for `person_id`, or for the holder of `document` (keyring, doc_type,
+    number, name) who is registered if new, in the same transaction. One person has at most one
+    live card and one open application."""
+    now = records.utc(now)
+    if actor.kind == "staff" and actor.office_id is None:
+        raise ApiError(403, "application.office_required", "Counter applications are taken at an office.")
+    if document is not None:
+        identity.check_document(document[1], document[2])  # 422 document.* before anything else
+    region = region or await _default_region(actor, person_id)
+    await city(region)
+    await ensure(actor, "card.apply", card_city=region)
+    bank = await banks.active(bank_code) if bank_code else None
+
+    async def attempt() -> dict:
+        # A person registered by a parallel request makes this clash and run again, then found.
+        who = person_id or await identity.register_person(*document)
+        if await Card.exists().where(Card.active_person == who).run():
+            raise atomic.UNIQUE_ANSWERS["cards_card.active_person"]()
+        row = Application(
+            id=uuid.uuid4(), person=who, status="pending", open_person=who, channel=actor.channel,
+            office=actor.office_id, region=region, bank=bank["id"] if bank else None, applied_by_kind=actor.kind,
+            applied_by=actor.id, created_at=now,
+        )
+        await Application.insert(row).run()
+        return await load(row.id)
+
+    return await atomic.run(attempt)
+
+
+async def load(application_id) -> dict:
+    row = await Application.select(
+        Application.all_columns(), Application.bank.code.as_alias("bank_code"),
+    ).where(Application.id == application_id).first().run()
+    if row is None:
+        raise ApiError(404, "application.not_found", "No such application.")
+    return row
+
+
+async def list_for_person(person_id) -> list[dict]:
+    return await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code")).where(
+        Application.person == person_id
+    ).order_by(Application.created_at, ascending=False).run()
+
+
+async def list_for_review(actor: Actor, *, status: str | None, city_code: str | None, limit: int, offset: int) -> list[dict]:
+    """Applications a reviewer may see: their city's, or any city's for provincial operators."""
+    principal = actor.principal
+    if city_code is None and principal is not None and principal.role != PROVINCIAL:
+        city_code = principal.city  # a supervisor's list is their own city's
+    await ensure(actor, "application.review", card_city=city_code)
+    query = Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code"))
+    if status:
+        query = query.where(Application.status == status)
+    if city_code:
+        query = query.where(Application.region == city_code)
+    return await query.order_by(Application.created_at).limit(limit).offset(offset).run()
+
+
+async def _claim_pending(app: dict, values: dict, now: dt.datetime) -> None:
+    """Close the application only if it is still pending (two reviewers never both decide)."""
+    done = await Application.update({**values, "open_person": None, "reviewed_at": now}).where(
+        (Application.id == app["id"]) & (Application.status == "pending")
+    ).returning(Application.id).run()
+    if not done:
+        raise atomic.Conflict()
+
+
+def _require_pending(app: dict) -> None:
+    if app["status"] != "pending":
+        message = f"This application was already {app['status']}."
+        raise ApiError(409, "application.not_pending", message, current_status=app["status"])
+
+
+async def approve(application_id, actor: Actor, *, bank_code: str | None = None, now=None) -> dict:
+    """Approve: the card (physical card issued now) is created with a new number and ref."""
+    now = records.utc(now)
+
+    async def attempt() -> dict:
+        app = await load(application_id)
+        await ensure(actor, "application.review", card_city=app["region"])
+        _require_pending(app)
+        code = bank_code or app["bank_code"]
+        bank = await banks.active(code, hold=True) if code else await banks.default_active()
+        await _claim_pending(app, {"status": "approved", "reviewed_by": actor.id}, now)
+        card = await records.insert_card(
+            person_id=app["person"], region=app["region"], bank_id=bank["id"], account=numbers.new_account_number(),
+            now=now, office_id=app["office"] or actor.office_id, application_id=app["id"],
+        )
+        await Application.update({Application.card_id: card["id"]}).where(Application.id == app["id"]).run()
+        note = f"Card {numbers.mask_card_number(card['number'])} issued with an account at {bank['name']}."
+        await records.event(card, actor, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now, note=note)
+        return card
+
+    return await atomic.run(attempt)
+
+
+async def reject(application_id, actor: Actor, *, reason: str, now=None) -> dict:
+    now = records.utc(now)
+    if not reason.strip():
+        raise ApiError(422, "application.reason_required", "Say why the application is rejected.")
+
+    async def attempt() -> dict:
+        app = await load(application_id)
+        await ensure(actor, "application.review", card_city=app["region"])
+        _require_pending(app)
+        await _claim_pending(app, {"status": "rejected", "reviewed_by": actor.id, "reason": reason.strip()}, now)
+        return await load(application_id)
+
+    return await atomic.run(attempt)

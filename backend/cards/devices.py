@@ -1,0 +1,149 @@
+"""The e-card and the phones it is bound to (with their Ed25519 keys for offline codes)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+
+from backend.cards import atomic, lifecycle, records
+from backend.cards.access import Actor
+from backend.cards.revocations import Pending
+from backend.cards.tables import Device
+from backend.lib import ed25519
+from backend.lib.errors import ApiError
+
+MAX_DEVICES = 5
+
+
+def key_id(public_key: bytes) -> str:
+    """sha256(public key)[:8] as hex: the id offline credentials and revocation lists use."""
+    return hashlib.sha256(public_key).digest()[:8].hex()
+
+
+def parse_public_key(text: str) -> bytes:
+    """A base64url (unpadded) Ed25519 public key, checked to be a usable curve point."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != ed25519.PUBLIC_SIZE or not ed25519.is_valid_public(raw):
+        raise ApiError(422, "device.bad_public_key", "The public key must be a 32-byte Ed25519 key in base64url.")
+    return raw
+
+
+def _require_active(card: dict) -> None:
+    if card["state"] != lifecycle.ACTIVE:
+        raise ApiError(409, "card.not_active", f"This needs an active card; yours is {card['state'].replace('_', ' ')}.",
+                       state=card["state"])
+
+
+async def issue_ecard(person_id, actor: Actor, *, payment: bool = False, transport: bool = False, now=None) -> dict:
+    """Issue the e-card (level 1: identity and queries; level 2: payment through the bank
+    account too), or change its level and transport function. Needs an active card."""
+    now = records.utc(now)
+
+    async def attempt() -> dict:
+        card = await records.current_or_404(person_id)
+        pending = Pending()
+        await records.settle_lapse(card, now, pending)
+        _require_active(card)
+        level = 2 if payment else 1
+        if card["ecard_level"] == level and card["transport_enabled"] == transport:
+            await pending.write(now)
+            return card  # asking twice is harmless
+        first = card["ecard_level"] == 0
+        values = {"ecard_level": level, "transport_enabled": transport}
+        if first:
+            values["ecard_issued_at"] = now
+        await records.cas(card, values, now)
+        what = "payment" if level == 2 else "identity and queries"
+        transit = "on" if transport else "off"
+        note = f"E-card {'issued' if first else 'changed'}: level {level} ({what}), public transport {transit}."
+        action = "ecard_issue" if first else "ecard_change"
+        await records.event(card, actor, action=action, from_state=card["state"], at=now, note=note)
+        await pending.write(now)
+        return card
+
+    return await atomic.run(attempt)
+
+
+def device_view(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "card_id": row["card"],
+        "label": row["label"],
+        "public_key": bytes(row["public_key"]) if row["public_key"] is not None else None,
+        "key_id": row["key_id"],
+        "status": row["status"],
+        "bound_at": row["bound_at"],
+        "unbound_at": row["unbound_at"],
+    }
+
+
+async def get(person_id, device_id) -> dict | None:
+    row = await Device.select().where((Device.id == device_id) & (Device.person == person_id)).first().run()
+    return device_view(row) if row else None
+
+
+async def list_for(person_id, *, include_unbound: bool = False) -> list[dict]:
+    query = Device.select().where(Device.person == person_id)
+    if not include_unbound:
+        query = query.where(Device.status == "bound")
+    return [device_view(r) for r in await query.order_by(Device.bound_at).run()]
+
+
+async def bind(person_id, actor: Actor, *, label: str, public_key: bytes | None = None, now=None) -> dict:
+    """Bind a phone to the holder's e-card (at most MAX_DEVICES at a time)."""
+    now = records.utc(now)
+    kid = key_id(public_key) if public_key else None
+
+    async def attempt() -> dict:
+        card = await records.current_or_404(person_id)
+        pending = Pending()
+        await records.settle_lapse(card, now, pending)
+        _require_active(card)
+        if card["ecard_level"] == 0:
+            raise ApiError(409, "ecard.not_issued", "Issue your e-card before binding a device.")
+        bound = await Device.count().where((Device.person == person_id) & (Device.status == "bound")).run()
+        if bound >= MAX_DEVICES:
+            message = f"At most {MAX_DEVICES} devices can be bound; unbind one first."
+            raise ApiError(409, "device.limit_reached", message, limit=MAX_DEVICES)
+        # Bumping the card's version serialises binds, so two at once cannot both take the last slot.
+        await records.cas(card, {}, now)
+        device = Device(id=uuid.uuid4(), person=person_id, card=card["id"], label=label, public_key=public_key,
+                        key_id=kid, bound_key=kid, status="bound", bound_at=now)
+        await Device.insert(device).run()
+        await records.event(card, actor, action="device_bind", from_state=card["state"], at=now, note=f"Device bound: {label}.")
+        await pending.write(now)
+        return device_view(await Device.select().where(Device.id == device.id).first().run())
+
+    return await atomic.run(attempt)
+
+
+async def unbind(person_id, device_id, actor: Actor, now=None) -> dict:
+    """Unbind a device; its key goes on the revocation feed in the same transaction."""
+    now = records.utc(now)
+
+    async def attempt() -> dict:
+        row = await Device.select().where((Device.id == device_id) & (Device.person == person_id)).first().run()
+        if row is None:
+            raise ApiError(404, "device.not_found", "You have no device with this id.")
+        if row["status"] != "bound":
+            raise ApiError(409, "device.not_bound", "This device is already unbound.")
+        card = await records.load(row["card"])
+        await records.cas(card, {}, now)
+        changed = await Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now}).where(
+            (Device.id == row["id"]) & (Device.status == "bound")
+        ).returning(Device.id).run()
+        if not changed:
+            raise atomic.Conflict()
+        note = f"Device unbound: {row['label']}."
+        await records.event(card, actor, action="device_unbind", from_state=card["state"], at=now, note=note)
+        pending = Pending()
+        pending.device(row["key_id"])
+        await pending.write(now)
+        return device_view(await Device.select().where(Device.id == row["id"]).first().run())
+
+    return await atomic.run(attempt)

@@ -1,0 +1,15 @@
+"""Piccolo app for the cards feature."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.cards.tables import Application, Card, CardEvent, Device, RevocationEntry
+
+APP_CONFIG = AppConfig(
+    app_name="cards",
+    migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations"),
+    table_classes=[Application, Card, CardEvent, Device, RevocationEntry],
+    migration_dependencies=["backend.org.piccolo_app", "backend.identity.piccolo_app"],
+    commands=[],
+)

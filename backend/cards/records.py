@@ -1,0 +1,168 @@
+"""Card rows: load, compare-and-set by version, and append the event every change leaves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from backend.cards import lifecycle, numbers
+from backend.cards.access import SYSTEM, Actor
+from backend.cards.atomic import Conflict
+from backend.cards.revocations import Pending
+from backend.cards.tables import Card, CardEvent
+from backend.lib.errors import ApiError
+
+
+def utc(now: dt.datetime | int | float | None = None) -> dt.datetime:
+    """`now` as an aware UTC datetime (SQLite stores timestamps as UTC text, so always UTC).
+
+    Routes pass nothing and get the microsecond clock, which keeps a holder's cards and events
+    in order; tests inject a time to move the calendar (temporary loss lapses) without sleeping.
+    """
+    if now is None:
+        return dt.datetime.now(dt.timezone.utc)
+    if isinstance(now, (int, float)):
+        return dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return now.astimezone(dt.timezone.utc)
+
+
+async def load(card_id: uuid.UUID | str) -> dict | None:
+    return await Card.select().where(Card.id == card_id).first().run()
+
+
+async def load_current(person_id: uuid.UUID | str) -> dict | None:
+    """The person's card that is neither replaced nor cancelled."""
+    return await Card.select().where(Card.active_person == person_id).first().run()
+
+
+async def current_or_404(person_id: uuid.UUID | str) -> dict:
+    card = await load_current(person_id)
+    if card is None:
+        raise ApiError(404, "card.not_found", "You have no card that is in use; apply for one first.")
+    return card
+
+
+async def cas(card: dict, values: dict[str, object], now: dt.datetime) -> dict:
+    """Write `values` only if the card still has the version we read; bump the version.
+
+    Raises Conflict when another transaction got there first; `card` is updated in place.
+    """
+    values = {**values, "version": card["version"] + 1, "updated_at": now}
+    updated = (
+        await Card.update(values)
+        .where((Card.id == card["id"]) & (Card.version == card["version"]))
+        .returning(Card.id)
+        .run()
+    )
+    if not updated:
+        raise Conflict()
+    card.update(values)
+    return card
+
+
+async def event(
+    card: dict,
+    actor: Actor,
+    *,
+    action: str,
+    at: dt.datetime,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str = "",
+    note: str = "",
+) -> None:
+    """Append an event for the card's current version: a transition when the state changed,
+    a notice (bank, e-card, device) when it did not."""
+    to_state = to_state or card["state"]
+    kind = "notice" if from_state == to_state else "transition"
+    await CardEvent.insert(
+        CardEvent(
+            card=card["id"],
+            person=card["person"],
+            seq=card["version"],
+            kind=kind,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            channel=actor.channel,
+            office=actor.office_id,
+            reason=reason[:500],
+            note=note[:500],
+            at=at,
+        )
+    ).run()
+
+
+async def step(
+    card: dict,
+    action: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    pending: Pending,
+    reason: str = "",
+    temp_loss_days: int = 7,
+    extra: dict[str, object] | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Take one lifecycle action on a loaded card: decide, compare-and-set, record.
+
+    IllegalTransition propagates; Conflict propagates (the caller's transaction retries).
+    """
+    before = card["state"]
+    after = lifecycle.next_state(before, action, actor.kind)
+    values: dict[str, object] = {"state": after, **(extra or {})}
+    values["lapse_at"] = now + dt.timedelta(days=temp_loss_days) if after == lifecycle.TEMP_LOST else None
+    if after in lifecycle.TERMINAL:
+        values["active_person"] = None
+    await cas(card, values, now)
+    await event(card, actor, action=action, from_state=before, to_state=after, reason=reason, at=at or now)
+    if lifecycle.revocation_status(before) != lifecycle.revocation_status(after):
+        pending.card(card["ref"], lifecycle.revocation_status(after))
+
+
+async def settle_lapse(card: dict, now: dt.datetime, pending: Pending) -> bool:
+    """Apply a due temporary-loss lapse to a loaded card as a system event; True if it did."""
+    if not lifecycle.lapse_due(card["state"], card["lapse_at"], now):
+        return False
+    # Dated when it lapsed, not when we noticed: the holder's history shows the real moment.
+    reason = "The temporary loss report ran out; the card works again."
+    await step(card, lifecycle.LAPSE, SYSTEM, now=now, pending=pending, at=card["lapse_at"], reason=reason)
+    return True
+
+
+async def insert_card(
+    *,
+    person_id: uuid.UUID,
+    region: str,
+    bank_id: uuid.UUID,
+    account: str,
+    now: dt.datetime,
+    office_id: uuid.UUID | None,
+    application_id: uuid.UUID | None,
+    **extra: object,
+) -> dict:
+    """A new active card with fresh number and ref (a clash on either makes the transaction retry)."""
+    card = Card(
+        id=extra.pop("id", None) or uuid.uuid4(),
+        number=numbers.new_card_number(region),
+        ref=numbers.new_card_ref(),
+        person=person_id,
+        active_person=person_id,
+        region=region,
+        state=lifecycle.ACTIVE,
+        version=1,
+        bank=bank_id,
+        account=account,
+        office=office_id,
+        application=application_id,
+        issued_at=now,
+        updated_at=now,
+        **extra,
+    )
+    await Card.insert(card).run()
+    return await load(card.id)

@@ -1,0 +1,222 @@
+"""Request and response bodies of the cards API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Region = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"], description="Issuing city's region code")]
+BankCode = Annotated[str, Meta(pattern=r"^[A-Z0-9]{2,16}$", examples=["ICBC"], description="Cooperating bank code")]
+DocType = Annotated[
+    str,
+    Meta(min_length=1, max_length=32, examples=["hmt_residence_permit"],
+         description="resident_id, hmt_residence_permit, hk_mo_travel_permit, tw_travel_permit or foreign_permanent_residence"),
+]
+IdNumber = Annotated[
+    str, Meta(min_length=1, max_length=32, examples=["810000199211300453"], description="Never echoed back unmasked")
+]
+# No control characters: names end up on printed cards and in logs.
+Name = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["陈大文"])]
+Reason = Annotated[str, Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Lost on the metro"])]
+RequiredReason = Annotated[
+    str, Meta(min_length=2, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Photo does not match"])
+]
+Label = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["My phone"])]
+PublicKey = Annotated[
+    str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$", examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+              description="Ed25519 public key, 32 bytes as unpadded base64url")
+]
+CitizenChannel = Literal["web", "mobile"]
+StaffChannel = Literal["counter", "self_service_terminal"]
+
+
+class CitizenApplication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    channel: CitizenChannel = "mobile"
+    region: Region | None = None  # default: the city of the person's registered region, else the province
+    bank_code: BankCode | None = None  # default: chosen at approval
+
+
+class StaffApplication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    doc_type: DocType
+    id_number: IdNumber
+    name: Name
+    channel: StaffChannel = "counter"
+    region: Region | None = None  # default: the office's city
+    bank_code: BankCode | None = None
+
+
+class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    bank_code: BankCode | None = None  # overrides the applicant's choice (e.g. that bank was suspended)
+
+
+class Rejection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: RequiredReason
+
+
+class CitizenAction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    channel: CitizenChannel = "mobile"
+    reason: Reason = ""
+
+
+class StaffAction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    channel: StaffChannel = "counter"
+    reason: Reason = ""
+
+
+class Lookup(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    doc_type: DocType
+    id_number: IdNumber
+
+
+class EcardRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    payment: bool = False  # level 2: payments through the card's bank account
+    transport: bool = False  # public transport (Art. 7)
+    channel: CitizenChannel = "mobile"
+
+
+class BankChoice(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    bank_code: BankCode
+    channel: CitizenChannel = "mobile"
+
+
+class DeviceRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    label: Label
+    public_key: PublicKey | None = None
+
+
+class NewBank(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: BankCode
+    name: Name
+    keeps_account_on_replacement: bool = True
+
+
+class BankStatusChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    status: Literal["active", "suspended", "ended"]
+    successor_bank_code: BankCode | None = None  # required when ending: it takes over the holders
+
+
+# --- responses ---------------------------------------------------------------------------
+
+
+class RegionOut(msgspec.Struct):
+    code: str
+    name: str
+
+
+class BankRef(msgspec.Struct):
+    code: str
+    name: str
+
+
+class EcardOut(msgspec.Struct, kw_only=True):
+    level: Annotated[int, Meta(description="0 none, 1 identity and queries, 2 with payment")]
+    issued_at: dt.datetime | None
+    transport_enabled: bool
+    usable: bool
+
+
+class CardOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    number: Annotated[str, Meta(examples=["B*****113"], description="Masked; POST /api/v1/me/card/reveal shows it")]
+    region: RegionOut
+    holder_name: str
+    state: Annotated[str, Meta(examples=["active"])]
+    allowed_actions: list[str]
+    lapse_at: dt.datetime | None  # when a temporary loss report lapses by itself
+    ecard: EcardOut
+    bank: BankRef
+    account: Annotated[str, Meta(examples=["**** 9348"])]
+    issued_at: dt.datetime
+    replaces: uuid.UUID | None
+    replaced_by: uuid.UUID | None
+    version: int
+
+
+class ActionOut(msgspec.Struct, kw_only=True):
+    card: CardOut
+    new_card: CardOut | None = None  # the replacement card, after request_replacement
+
+
+class Reveal(msgspec.Struct, kw_only=True):
+    card_number: str
+    account: str
+
+
+class ActorOut(msgspec.Struct):
+    kind: str
+    id: str
+
+
+class OfficeOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str | None
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    card_id: uuid.UUID
+    card_number: str
+    seq: int
+    kind: Annotated[str, Meta(description="transition (the state changed) or notice")]
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: ActorOut
+    channel: str
+    office: OfficeOut | None
+    reason: str
+    note: str
+    at: dt.datetime
+
+
+class Applicant(msgspec.Struct, kw_only=True):
+    name: str
+    doc_type: str
+    id_number: Annotated[str, Meta(examples=["81**************53"], description="Masked")]
+
+
+class ApplicationOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    status: Literal["pending", "approved", "rejected"]
+    channel: str
+    region: RegionOut
+    office: OfficeOut | None
+    bank_code: str | None
+    applicant: Applicant
+    reason: str
+    card_id: uuid.UUID | None
+    created_at: dt.datetime
+    reviewed_at: dt.datetime | None
+
+
+class LookupOut(msgspec.Struct, kw_only=True):
+    applicant: Applicant
+    cards: list[CardOut]  # newest first, replaced and cancelled included
+    open_application: ApplicationOut | None
+
+
+class DeviceOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    card_id: uuid.UUID
+    label: str
+    public_key: str | None  # base64url
+    key_id: str | None
+    status: Literal["bound", "unbound"]
+    bound_at: dt.datetime
+    unbound_at: dt.datetime | None
+
+
+class BankOut(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+    status: Literal["active", "suspended", "ended"]
+    keeps_account_on_replacement: bool
+
+
+class BankStatusOut(msgspec.Struct, kw_only=True):
+    bank: BankOut
+    moved: Annotated[int, Meta(description="Cards moved to the successor bank by this call")]

@@ -1,0 +1,174 @@
+"""What other features use of cards: code subjects, devices, the revocation feed, direct issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from backend.cards import applications, atomic, banks, devices, lifecycle, numbers, records, revocations, transitions
+from backend.cards.access import Actor
+from backend.cards.tables import Application, Card
+from backend.keys.store import Keyring
+from backend.lib.errors import ApiError
+
+ELDERLY_AGE = 65  # Art. 7: elderly preferential certificate integrated into the card
+CHINA = dt.timezone(dt.timedelta(hours=8))  # birthdays turn at midnight Beijing time
+
+
+@dataclass(frozen=True)
+class CodeSubject:
+    """Everything code minting and verification need to know about a card, in one read."""
+
+    card_id: uuid.UUID
+    card_ref: str  # 16 lowercase hex = 8 bytes
+    person_id: uuid.UUID
+    region: str  # 6 digits
+    state: str
+    usable: bool  # card active and e-card issued
+    unusable_result: str | None  # "card_suspended" | "card_cancelled" | None
+    ecard_level: int  # 0 none, 1 identity, 2 payment
+    transport_enabled: bool
+    concessions: tuple[str, ...]
+    holder_name: str
+
+
+def age_on(birth: dt.date | None, today: dt.date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _subject(row: dict, now: dt.datetime) -> CodeSubject:
+    # A lapsed temporary loss report is applied in memory only: verification never writes.
+    state = lifecycle.effective_state(row["state"], row["lapse_at"], now)
+    age = age_on(row["birth_date"], now.astimezone(CHINA).date())
+    return CodeSubject(
+        card_id=row["id"],
+        card_ref=row["ref"],
+        person_id=row["person"],
+        region=row["region"],
+        state=state,
+        usable=lifecycle.usable(state, row["ecard_level"]),
+        unusable_result=lifecycle.unusable_result(state),
+        ecard_level=row["ecard_level"],
+        transport_enabled=bool(row["transport_enabled"]),
+        concessions=("elderly",) if age is not None and age >= ELDERLY_AGE else (),
+        holder_name=row["holder_name"],
+    )
+
+
+def _subject_query():
+    return Card.select(
+        Card.id,
+        Card.ref,
+        Card.person,
+        Card.region,
+        Card.state,
+        Card.lapse_at,
+        Card.ecard_level,
+        Card.transport_enabled,
+        Card.person.name.as_alias("holder_name"),
+        Card.person.birth_date.as_alias("birth_date"),
+    )
+
+
+async def card_for_code(card_ref: str, now: dt.datetime | None = None) -> CodeSubject | None:
+    """The card a QR code names (by its ref), or None. One indexed query, no writes."""
+    if not numbers.is_card_ref(card_ref):
+        return None
+    row = await _subject_query().where(Card.ref == card_ref).first().run()
+    return _subject(row, records.utc(now)) if row else None
+
+
+async def card_for_person(person_id: uuid.UUID | str | None, now: dt.datetime | None = None) -> CodeSubject | None:
+    """The person's current card: the live one, else the most recently cancelled; never a replaced one."""
+    if person_id is None:
+        return None
+    try:
+        person_id = uuid.UUID(str(person_id))
+    except ValueError:
+        return None
+    row = await _subject_query().where(Card.active_person == person_id).first().run()
+    if row is None:
+        row = await _subject_query().where(
+            (Card.person == person_id) & (Card.state == lifecycle.CANCELLED)
+        ).order_by(Card.updated_at, ascending=False).first().run()
+    return _subject(row, records.utc(now)) if row else None
+
+
+async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | str | None) -> dict | None:
+    """The person's device: id, card_id, label, public_key (bytes | None), key_id, status."""
+    try:
+        person_id, device_id = uuid.UUID(str(person_id)), uuid.UUID(str(device_id))
+    except ValueError:
+        return None
+    return await devices.get(person_id, device_id)
+
+
+async def revocations_since(
+    version: int, limit: int = revocations.MAX_BATCH, now: dt.datetime | None = None
+) -> tuple[int, list[dict]]:
+    """Feed entries after `version` ({version, kind, ref, status, at}), oldest first, and the
+    version to ask from next time. Lapses that ran out are applied first, so they appear."""
+    await transitions.apply_due_lapses(now)
+    return await revocations.since(version, limit)
+
+
+async def revocation_snapshot(now: dt.datetime | None = None) -> tuple[int, dict[str, str], list[str]]:
+    """(version, card_ref -> "suspended"|"cancelled" for unusable cards, revoked device key ids)."""
+    await transitions.apply_due_lapses(now)
+    return await revocations.snapshot()
+
+
+async def issue_card_directly(
+    keyring: Keyring,
+    *,
+    person_id: uuid.UUID | str,
+    city_code: str,
+    office_id: uuid.UUID | str | None,
+    bank_code: str,
+    ecard_level: int = 1,
+    actor: str = "system",
+    now: dt.datetime | None = None,
+) -> dict:
+    """For the demo seeder: application (approved) + card + e-card in one transaction, with events."""
+    del keyring  # the person is already registered; kept so callers need not change
+    if ecard_level not in (0, 1, 2):
+        raise ApiError(422, "ecard.bad_level", "The e-card level is 0, 1 or 2.")
+    now = records.utc(now)
+    person_id = uuid.UUID(str(person_id))
+    office = uuid.UUID(str(office_id)) if office_id else None
+    who = Actor(kind="system", id=actor, channel="system", office_id=office)
+    await applications.city(city_code)
+    await banks.active(bank_code)  # fail early, outside the transaction
+
+    async def attempt() -> dict:
+        bank = await banks.active(bank_code, hold=True)
+        app = Application(id=uuid.uuid4(), person=person_id, status="approved", channel="system", office=office,
+                          region=city_code, bank=bank["id"], applied_by_kind="system", applied_by=actor,
+                          reviewed_by=actor, reviewed_at=now, created_at=now)
+        await Application.insert(app).run()
+        card = await records.insert_card(person_id=person_id, region=city_code, bank_id=bank["id"],
+                                          account=numbers.new_account_number(), now=now, office_id=office,
+                                          application_id=app.id)
+        await Application.update({Application.card_id: card["id"]}).where(Application.id == app.id).run()
+        await records.event(card, who, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now,
+                            note=f"Card issued with an account at {bank['name']}.")
+        if ecard_level:
+            await devices.issue_ecard(person_id, who, payment=ecard_level == 2, now=now)
+            card = await records.load(card["id"])
+        return {
+            "application_id": app.id,
+            "card_id": card["id"],
+            "card_ref": card["ref"],
+            "card_number": card["number"],
+            "person_id": person_id,
+            "region": card["region"],
+            "state": card["state"],
+            "ecard_level": card["ecard_level"],
+            "bank_code": bank["code"],
+            "account": card["account"],
+        }
+
+    return await atomic.run(attempt)

@@ -1,0 +1,133 @@
+"""Helpers for the cards tests: fresh cities, offices, banks and people; tokens; app-loop calls."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import secrets
+import uuid
+
+import anyio
+import httpx
+
+from backend.cards.access import Actor
+from backend.identity.documents import make_resident_id
+from backend.identity.services import register_person
+from backend.org.tables import Bank, City, Office
+
+PASSWORD = "correct horse battery"
+CITIZEN = Actor(kind="citizen", id="test-citizen", channel="mobile")
+
+
+def new_id_number(region: str = "440106", birth: dt.date | None = None) -> str:
+    """A valid resident number unlikely to exist yet in the shared test databases."""
+    birth = birth or dt.date(1940, 1, 1) + dt.timedelta(days=secrets.randbelow(29000))
+    return make_resident_id(region, birth, secrets.randbelow(1000))
+
+
+def new_hk_permit() -> str:
+    return "H" + f"{secrets.randbelow(10**8):08d}"
+
+
+def new_code(prefix: str = "T") -> str:
+    return prefix + secrets.token_hex(4).upper()
+
+
+async def city(code: str | None = None) -> str:
+    code = code or "44" + f"{secrets.randbelow(9000) + 1000:04d}"
+    if not await City.exists().where(City.code == code).run():
+        try:
+            await City.insert(City(code=code, name=f"Test city {code}")).run()
+        except Exception:  # noqa: BLE001 - another test made it meanwhile
+            pass
+    return code
+
+
+async def office(city_code: str | None = None) -> tuple[uuid.UUID, str]:
+    code = await city(city_code)
+    row = await City.select(City.id).where(City.code == code).first().run()
+    made = Office(city=row["id"], name=f"Test office {secrets.token_hex(3)}")
+    await Office.insert(made).run()
+    return made.id, code
+
+
+async def bank(*, keeps: bool = True, status: str = "active") -> str:
+    code = new_code("B")
+    await Bank.insert(Bank(code=code, name=f"Bank {code}", status=status, keeps_account_on_replacement=keeps,
+                           updated_at=dt.datetime.now(dt.timezone.utc))).run()
+    return code
+
+
+async def person(keyring, *, birth: dt.date | None = None, name: str = "张三") -> uuid.UUID:
+    return await register_person(keyring, "resident_id", new_id_number(birth=birth), name)
+
+
+def staff_actor(office_id: uuid.UUID, role_id: str = "test-staff") -> Actor:
+    return Actor(kind="staff", id=role_id, channel="counter", office_id=office_id)
+
+
+async def issued(keyring, *, bank_code: str | None = None, ecard_level: int = 1, birth: dt.date | None = None) -> dict:
+    """A person with an issued card (and e-card): the seeder's path."""
+    from backend.cards import services
+
+    office_id, code = await office()
+    bank_code = bank_code or await bank()
+    pid = await person(keyring, birth=birth)
+    return await services.issue_card_directly(keyring, person_id=pid, city_code=code, office_id=office_id,
+                                              bank_code=bank_code, ecard_level=ecard_level)
+
+
+# --- through the app ---------------------------------------------------------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def app_keyring(client):
+    return client.app.state.keystore.load()
+
+
+async def in_app(client, fn, *args, **kwargs):
+    """Await fn(*args, **kwargs) on the app's event loop, where its database pool lives."""
+    call = functools.partial(client.blocking_portal.call, functools.partial(fn, *args, **kwargs))
+    return await anyio.to_thread.run_sync(call)
+
+
+async def citizen(client, *, doc_type: str = "resident_id", id_number: str | None = None, name: str = "张三") -> dict:
+    """A fresh citizen account, signed in: {id_number, person_id, token, headers}."""
+    from backend.accounts import services
+
+    id_number = id_number or new_id_number()
+    account = await in_app(client, services.create_citizen_account, app_keyring(client), doc_type=doc_type,
+                           id_number=id_number, name=name, password=PASSWORD)
+    response = await client.post("/api/v1/auth/login", json={"doc_type": doc_type, "id_number": id_number, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    return {"id_number": id_number, "person_id": str(account["person_id"]), "token": token, "headers": bearer(token)}
+
+
+async def staff(client, role: str, *, city_code: str | None = None) -> dict:
+    """A staff member at a new office in `city_code` (or a new city), signed in."""
+    from backend.accounts import services
+
+    office_id, code = await in_app(client, office, city_code)
+    username = f"t{secrets.token_hex(5)}"
+    await in_app(client, services.create_staff, username=username, name="Test Staff", role=role, office_id=office_id,
+                 password=PASSWORD)
+    response = await client.post("/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    return {"office_id": str(office_id), "city": code, "token": token, "headers": bearer(token)}
+
+
+async def concurrently(client, *requests: tuple[str, str, dict]) -> list[httpx.Response]:
+    """Send requests truly in parallel on the app's loop (the test client would serialise them)."""
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+            return await asyncio.gather(*(http.request(method, url, **kw) for method, url, kw in requests))
+
+    return await in_app(client, run)
