@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Response, get
+from litestar import Response, get, post
 from litestar.datastructures import State
 
 from backend.lib import db
@@ -39,4 +39,27 @@ async def ready(state: State) -> Response[Ready]:
     return Response(body, status_code=200 if database and store else 503)
 
 
-ROUTES = [health, ready]
+class EchoIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    scenario: str
+
+
+class EchoOut(msgspec.Struct):
+    result: str
+    scenario: str
+
+
+@post(
+    "/health/echo",
+    summary="Echo (benchmark baseline)",
+    description="Decodes a body shaped like a verification request and answers at once. `make bench` compares "
+    "the verification endpoint against it, on the same server and with the same body size.",
+    tags=["ops"],
+    status_code=200,
+    sync_to_thread=False,
+)
+def echo(data: EchoIn) -> EchoOut:
+    return EchoOut(result="ok", scenario=data.scenario)
+
+
+ROUTES = [health, ready, echo]

@@ -7,9 +7,11 @@ and a worker reloads it when the file changes, so a rotation needs no restart.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,7 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.b64decode(text)
+    return base64.b64decode(text, validate=True)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ class KeyStore:
         self.path = Path(key_dir) / FILE_NAME
         self.passphrase = passphrase
         self._loaded: Keyring | None = None
-        self._mtime: float = 0.0
+        # (mtime_ns, inode, size): a rotation replaces the file (new inode), so even two writes
+        # within one mtime tick are noticed.
+        self._stamp: tuple[int, int, int] | None = None
 
     # -- sealing ---------------------------------------------------------
     def _kek(self, salt: bytes) -> bytes:
@@ -97,12 +101,14 @@ class KeyStore:
 
     @staticmethod
     def _open(kek: bytes, purpose: str, sealed: str) -> bytes:
-        raw = _unb64(sealed)
-        cipher = AES.new(kek, AES.MODE_GCM, nonce=raw[:12])
-        cipher.update(purpose.encode())
         try:
+            raw = _unb64(sealed)
+            if len(raw) < 12 + 16:
+                raise ValueError("sealed entry too short")
+            cipher = AES.new(kek, AES.MODE_GCM, nonce=raw[:12])
+            cipher.update(purpose.encode())
             return cipher.decrypt_and_verify(raw[12:-16], raw[-16:])
-        except ValueError as exc:
+        except (ValueError, TypeError, binascii.Error) as exc:
             raise KeyStoreError("cannot open the keyring: wrong passphrase or a damaged file") from exc
 
     # -- file ------------------------------------------------------------
@@ -111,24 +117,60 @@ class KeyStore:
 
     def _read_doc(self) -> dict:
         try:
-            return json.loads(self.path.read_text())
+            doc = json.loads(self.path.read_text())
         except FileNotFoundError as exc:
             raise KeyStoreError(f"no keyring at {self.path}: run `yikatong keys init`") from exc
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise KeyStoreError(f"cannot read the keyring at {self.path}: {exc}") from exc
+        if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list) or not isinstance(doc.get("salt"), str):
+            raise KeyStoreError(f"the keyring at {self.path} is damaged (no salt or key list)")
+        return doc
 
-    def _write_doc(self, doc: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            json.dump(doc, fh, indent=2)
-        os.replace(tmp, self.path)
+    def _write_doc(self, doc: dict, *, exclusive: bool = False) -> bool:
+        """Write atomically. `exclusive`: only if no keyring exists yet (False if one appeared)."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # A unique temp name: two processes writing at once must not rename each other's file.
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keyring-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                os.fchmod(fh.fileno(), 0o600)
+                json.dump(doc, fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if exclusive:
+                # link() fails if the target exists: two workers starting together keep one keyring.
+                try:
+                    os.link(tmp, self.path)
+                except FileExistsError:
+                    return False
+            else:
+                os.replace(tmp, self.path)
+            return True
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
 
     def load(self) -> Keyring:
         """The keyring, re-read when the file changed since the last load."""
-        mtime = self.path.stat().st_mtime if self.path.exists() else 0.0
-        if self._loaded is not None and mtime == self._mtime:
+        stamp = self._file_stamp()
+        if self._loaded is not None and stamp == self._stamp:
             return self._loaded
         doc = self._read_doc()
+        try:
+            keyring = self._unseal(doc)
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise KeyStoreError(f"the keyring at {self.path} is damaged: {exc!r}") from exc
+        self._loaded, self._stamp = keyring, stamp
+        return keyring
+
+    def _unseal(self, doc: dict) -> Keyring:
         kek = self._kek(_unb64(doc["salt"]))
         pii = blind = b""
         online: dict[int, bytes] = {}
@@ -145,24 +187,30 @@ class KeyStore:
                 if entry["created"] >= newest:
                     online_kid, newest = int(entry["id"]), entry["created"]
             elif entry["purpose"] == "signing":
+                public = _unb64(entry["public"])
+                # The public half is stored in clear for `list`; it must belong to the sealed seed.
+                if ed25519.public_from_seed(secret) != public:
+                    raise ValueError(f"public key of signing key {entry['id']} does not match its seed")
                 signing.append(
                     SigningKey(
                         kid=entry["id"],
                         seed=secret,
-                        public=_unb64(entry["public"]),
+                        public=public,
                         nbf=entry["nbf"],
                         exp=entry["exp"],
                         publish_until=entry["publish_until"],
                     )
                 )
-        self._loaded = Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing)
-        self._mtime = mtime
-        return self._loaded
+        if len(pii) != 32 or len(blind) != 32 or not online or not signing:
+            raise ValueError("a data key, an online-code secret or the issuer key is missing")
+        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing)
 
     # -- tooling ---------------------------------------------------------
-    def _signing_entry(self, kek: bytes, now: int, max_credential_seconds: int) -> dict:
+    def _signing_entry(self, kek: bytes, now: int, max_credential_seconds: int, taken: set[str] = frozenset()) -> dict:
         seed, public = ed25519.generate()
         kid = secrets.token_hex(4)
+        while kid in taken:  # a kid names exactly one key in every trust list
+            kid = secrets.token_hex(4)
         exp = now + SIGNING_DAYS * 86400
         return {
             "purpose": "signing",
@@ -190,16 +238,20 @@ class KeyStore:
                 {"purpose": purpose, "id": kid, "created": now, "sealed": self._seal(kek, f"{purpose}:{kid}", secrets.token_bytes(32))}
             )
         keys.append(self._signing_entry(kek, now, max_credential_seconds))
-        self._write_doc({"version": 1, "kdf": "scrypt", "salt": _b64(salt), **{"scrypt": _SCRYPT}, "keys": keys})
+        doc = {"version": 1, "kdf": "scrypt", "salt": _b64(salt), **{"scrypt": _SCRYPT}, "keys": keys}
+        if not self._write_doc(doc, exclusive=True):
+            self.load()  # another process created it first; it must open with our passphrase
+            return False
         return True
 
     def rotate(self, *, now: int | None = None, max_credential_seconds: int = 86400) -> tuple[str, int]:
         """New issuer key and online-code secret; old ones stop signing now but stay published
         (and accepted) until everything they signed has expired."""
         now = int(time.time()) if now is None else now
+        # Open everything first: sealing new keys under a wrong passphrase would ruin the file.
+        current = self.load().online_kid
         doc = self._read_doc()
         kek = self._kek(_unb64(doc["salt"]))
-        current = self.load().online_kid
         for entry in doc["keys"]:
             if entry["purpose"] == "signing" and entry["exp"] > now:
                 entry["exp"] = now
@@ -213,7 +265,8 @@ class KeyStore:
         online_entries = sorted((e for e in doc["keys"] if e["purpose"] == "online"), key=lambda e: e["created"])
         for stale in online_entries[:-2]:
             doc["keys"].remove(stale)
-        entry = self._signing_entry(kek, now, max_credential_seconds)
+        taken = {e["id"] for e in doc["keys"] if e["purpose"] == "signing"}
+        entry = self._signing_entry(kek, now, max_credential_seconds, taken)
         doc["keys"].append(entry)
         # Drop signing keys that nobody can need any more.
         doc["keys"] = [e for e in doc["keys"] if e["purpose"] != "signing" or e["publish_until"] > now]
@@ -226,5 +279,7 @@ class KeyStore:
         doc = self._read_doc()
         out = []
         for e in doc["keys"]:
+            if not isinstance(e, dict) or not isinstance(e.get("purpose"), str) or not isinstance(e.get("id"), str):
+                raise KeyStoreError(f"the keyring at {self.path} is damaged (a key entry has no purpose or id)")
             out.append({k: v for k, v in e.items() if k != "sealed"})
         return out

@@ -1,0 +1,94 @@
+"""Citizen endpoints: mint an online code, get an offline credential for a bound device."""
+
+from __future__ import annotations
+
+from litestar import Request, post
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi import ResponseSpec
+
+from backend.codes import images, services
+from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
+from backend.keys.store import Keyring
+from backend.lib.auth import Principal, citizen_only
+from backend.lib.errors import ErrorResponse
+from backend.lib.store import Store
+from backend.settings import Settings
+
+# Codes and credentials are bearer material: no cache may keep them.
+NO_STORE = CacheControlHeader(no_store=True)
+MINT_ERRORS = {
+    401: ResponseSpec(ErrorResponse, description="auth.required or auth.invalid_token"),
+    403: ResponseSpec(ErrorResponse, description="auth.wrong_role: only citizens have codes"),
+    404: ResponseSpec(ErrorResponse, description="card.not_found: you have no card"),
+    409: ResponseSpec(ErrorResponse, description="card.not_usable, with details.state, details.result and details.ecard_level"),
+    429: ResponseSpec(ErrorResponse, description="codes.rate_limited, with details.retry_after and Retry-After"),
+}
+CREDENTIAL_ERRORS = {
+    **MINT_ERRORS,
+    400: ResponseSpec(ErrorResponse, description="request.invalid or request.unknown_field: the body is not {device_id: uuid}"),
+    404: ResponseSpec(ErrorResponse, description="device.not_found (not one of your devices) or card.not_found"),
+    409: ResponseSpec(
+        ErrorResponse,
+        description="card.not_usable, device.unbound (with details.device_status), device.no_public_key or device.bad_public_key",
+    ),
+    503: ResponseSpec(ErrorResponse, description="keys.no_signing_key: no issuer key can sign now (rotation overdue)"),
+}
+
+
+@post(
+    "/api/v1/me/codes/online",
+    summary="Mint an online code",
+    description=(
+        "Mints a fresh dynamic QR code (YKO1, AES + HMAC, QR version 3) for your card. It is valid "
+        "for 60 seconds, carries no personal data and can be scanned once: the venue's server checks "
+        "it and claims its id. Nothing is stored per code. Errors: 404 `card.not_found` (no card), "
+        "409 `card.not_usable` with `details.state` and `details.result` (e.g. reported lost), "
+        "429 `codes.rate_limited` (more than 30 a minute, with Retry-After)."
+    ),
+    tags=["codes"],
+    guards=[citizen_only],
+    status_code=200,
+    cache_control=NO_STORE,
+    responses=MINT_ERRORS,
+)
+async def mint_online_code(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
+    principal: Principal = request.user
+    return await services.online_code(
+        account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now
+    )
+
+
+@post(
+    "/api/v1/me/credentials",
+    summary="Get an offline credential",
+    description=(
+        "Issues an issuer-signed credential (YKC1, Ed25519) binding a device's registered public key "
+        "to your card, so the phone can sign offline codes (YKD1) that gates check without the "
+        "network. It carries the card reference, issuing region and concession flags, never a name "
+        "or identity number. Valid for a few hours; ask again before `exp`. Errors: 404 "
+        "`device.not_found`, 404 `card.not_found`, 409 `card.not_usable`, 409 `device.unbound`, "
+        "409 `device.no_public_key`, 409 `device.bad_public_key`, 429 `codes.rate_limited`, "
+        "503 `keys.no_signing_key`."
+    ),
+    tags=["codes"],
+    guards=[citizen_only],
+    status_code=200,
+    cache_control=NO_STORE,
+    responses=CREDENTIAL_ERRORS,
+)
+async def issue_credential(
+    request: Request, data: CredentialRequest, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> OfflineCredential:
+    principal: Principal = request.user
+    return await services.issue_credential(
+        account_id=principal.id,
+        person_id=principal.person_id,
+        device_id=data.device_id,
+        keyring=keyring,
+        store=store,
+        settings=settings,
+        now=now,
+    )
+
+
+ROUTES = [mint_online_code, issue_credential, *images.ROUTES]

@@ -1,0 +1,75 @@
+"""A small closed-loop HTTP/1.1 load generator: N keep-alive connections, latency percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        data = sorted(self.latencies_ms)
+        if not data:
+            return 0.0
+        return data[min(len(data) - 1, int(len(data) * p / 100))]
+
+
+def http_request(method: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: bench", f"Content-Length: {len(body)}", "Content-Type: application/json"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:].strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: int, duration: float, warmup: float = 1.0) -> LoadResult:
+    """Each connection sends the next request from the shared cycle as soon as it has an answer."""
+    source = itertools.cycle(requests)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    stop_at = time.perf_counter() + warmup + duration
+    measure_from = time.perf_counter() + warmup
+    count = 0
+
+    async def worker() -> None:
+        nonlocal count
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while True:
+                start = time.perf_counter()
+                if start >= stop_at:
+                    return
+                writer.write(next(source))
+                status = await _read_response(reader)
+                end = time.perf_counter()
+                if start >= measure_from:
+                    latencies.append((end - start) * 1000)
+                    statuses[status] = statuses.get(status, 0) + 1
+                    count += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return LoadResult(count, duration, latencies, statuses)

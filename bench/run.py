@@ -1,0 +1,21 @@
+"""`make bench`: every benchmark in one run (Ed25519 libraries, then the code paths)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import codes  # noqa: E402
+import ed25519_backends  # noqa: E402
+
+
+def main() -> int:
+    status = ed25519_backends.main([])
+    print()
+    return status or codes.main([])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
