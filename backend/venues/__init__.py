@@ -1,0 +1,1 @@
+"""Venues, their scanners, code verification at venues and the record of every verification."""

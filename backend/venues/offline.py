@@ -1,0 +1,133 @@
+"""Offline scanners: the revocation list they sync, and the results they upload afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from backend.cards import services as cards
+from backend.lib import db
+from backend.lib.auth import Principal
+from backend.lib.errors import ApiError
+from backend.lib.store import Store
+from backend.settings import Settings
+from backend.venues import records, scenarios
+from backend.venues.schemas import OfflineResult, RevocationChange, RevocationList
+from backend.venues.services import venue_of_scanner
+from backend.venues.tables import Verification
+from backend.venues.verification import claim_ttl
+
+JWKS_URL = "/.well-known/jwks.json"
+# A scanner's clock may run ahead; results further in the future than this are refused.
+FUTURE_TOLERANCE = 600
+DELTA_LIMIT = 1000  # more changes than this since a scanner's version: send the full list
+_MAX_VERSION = 2**31 - 1  # the feed's versions are a 32-bit serial
+
+
+def _utc(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+
+
+def _parse_since(since: str | None) -> int | None:
+    """The version to sync from, or None for a full list (absent, not a number, negative)."""
+    if since is None or not since.isascii() or not since.isdigit() or len(since) > 10:
+        return None
+    value = int(since)
+    return value if value <= _MAX_VERSION else None
+
+
+async def revocation_list(since: str | None, now: int) -> RevocationList:
+    """A delta since version `since` when we can give one, else the full list."""
+    start = _parse_since(since)
+    if start is not None:
+        version, entries = await cards.revocations_since(start, limit=DELTA_LIMIT)
+        # A delta is given only when it is complete; a scanner that fell further behind
+        # (or names a version from the future) is better served by the whole list.
+        if start <= version and len(entries) < DELTA_LIMIT:
+            changes = [
+                RevocationChange(version=e["version"], kind=e["kind"], ref=e["ref"], status=e["status"], at=e["at"])
+                for e in entries
+            ]
+            return RevocationList(
+                version=version, full=False, since=start, changes=changes, generated_at=_utc(now), jwks_url=JWKS_URL
+            )
+    # A version from the future (another deployment, a reset database) gets the full list.
+    version, cards_map, devices = await cards.revocation_snapshot()
+    return RevocationList(
+        version=version, full=True, cards=dict(cards_map), devices=sorted(devices), generated_at=_utc(now), jwks_url=JWKS_URL
+    )
+
+
+def _upload_key(scanner_id: str, item: OfflineResult) -> str:
+    stamp = int(item.verified_at.timestamp())
+    return hashlib.sha256(f"{scanner_id}|{item.code_id or '-'}|{stamp}".encode()).hexdigest()
+
+
+async def upload_results(
+    principal: Principal, items: list[OfflineResult], *, store: Store, settings: Settings, now: int
+) -> tuple[int, int, list[str]]:
+    """Store the results as offline verification rows; (accepted, duplicates, flagged code ids)."""
+    venue = await venue_of_scanner(principal)
+    scanner_id = principal.scanner_id or principal.id
+    for index, item in enumerate(items):
+        if item.verified_at.timestamp() > now + FUTURE_TOLERANCE:
+            raise ApiError(422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index)
+    subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for i in items if i.card_ref}}
+    uploaded_at = _utc(now)
+    rows: dict[str, dict] = {}
+    for item in items:
+        key = _upload_key(scanner_id, item)
+        if key not in rows:
+            rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at)
+    valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
+    flagged: list[str] = []
+    async with db.transaction():
+        for code_id in valid_codes:  # sorted: every writer locks in the same order, no deadlock
+            await records.lock_code(code_id)
+        # ON CONFLICT: a concurrent upload of the same batch waits for ours, then inserts nothing.
+        inserted = await (
+            Verification.insert(*[Verification(**row) for row in rows.values()])
+            .on_conflict(target=Verification.upload_key, action="DO NOTHING")
+            .returning(Verification.id)
+            .run()
+        )
+        ids = {r["id"] for r in inserted}
+        new = [row for row in rows.values() if row["id"] in ids]
+        for code_id in sorted({r["code_id"] for r in new if r["result"] == "valid" and r["code_id"]}):
+            if await records.flag_if_used_twice(code_id):
+                flagged.append(code_id)
+    await _consume(store, settings, scanner_id, [r for r in new if r["result"] == "valid" and r["code_id"]], now)
+    return len(new), len(items) - len(new), flagged
+
+
+def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, subject, uploaded_at: dt.datetime) -> dict:
+    scenario = scenarios.get(item.scenario)
+    valid = item.result == "valid"
+    return {
+        "id": records.new_id(),
+        "venue": venue_id,
+        "scanner_id": uuid.UUID(scanner_id),
+        "scenario": item.scenario,
+        "result": item.result,
+        "code_kind": item.code_kind,
+        "code_id": item.code_id,
+        "card_id": getattr(subject, "card_id", None),
+        "card_ref": item.card_ref,
+        "device_key_id": item.device_key_id,
+        "person": getattr(subject, "person_id", None),
+        # Offline, the venue saw only what the signed credential carries.
+        "disclosed": list(scenario.offline_attributes) if (valid and scenario) else [],
+        "at": item.verified_at.astimezone(dt.timezone.utc),
+        "offline": True,
+        "uploaded_at": uploaded_at,
+        "upload_key": key,
+    }
+
+
+async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list[dict], now: int) -> None:
+    """Codes used offline moments ago are claimed, so an online scan of the same code is refused."""
+    for row in rows:
+        left = claim_ttl(settings) - (now - int(row["at"].timestamp()))
+        if left > 0:
+            await store.claim(f"code:{row['code_id']}", f"offline|{scanner_id}", left)

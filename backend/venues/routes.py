@@ -1,0 +1,290 @@
+"""HTTP routes: venues and scanners (operators), verification (scanners), the holder's record."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from backend.accounts.permissions import ensure
+from backend.codes.format import Result
+from backend.keys.store import Keyring
+from backend.lib.auth import PROVINCIAL, citizen_only, requires, scanner_only
+from backend.lib.errors import ErrorBody, ErrorResponse
+from backend.lib.store import Store
+from backend.settings import Settings
+from backend.venues import offline, records, scenarios, services, verification
+from backend.venues.schemas import (
+    FlaggedUse,
+    FlagList,
+    MalformedResponse,
+    MyVerification,
+    MyVerifications,
+    OfflineUpload,
+    OfflineUploadResult,
+    RevocationList,
+    ScannerContext,
+    ScannerCreate,
+    ScannerCreated,
+    ScannerList,
+    ScannerOut,
+    ScenarioOut,
+    VenueCreate,
+    VenueList,
+    VenueOut,
+    VerifyRequest,
+    VerifyResponse,
+)
+
+Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size.")]
+Before = Annotated[uuid.UUID | None, Parameter(description="Id of the last item of the previous page (`next_before`).")]
+ERRORS = {403: ResponseSpec(ErrorResponse, description="Wrong role or not allowed.")}
+operator = [requires(PROVINCIAL)]
+UPLOAD_MAX_BYTES = 256 * 1024
+
+
+def _manage(request: Request) -> None:
+    ensure(request.user, "venue.manage")
+
+
+# --- venues and scanners (provincial operators) --------------------------------------
+
+
+@post(
+    "/api/v1/venues",
+    summary="Register a venue",
+    description=(
+        "Provincial operators register a venue and the verification scenarios it serves. Each "
+        "scenario must fit the venue type (422 `venue.scenario_not_for_type`), the city must be an "
+        "issuing city (422 `venue.unknown_city`)."
+    ),
+    tags=["venues"],
+    guards=operator,
+    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Unknown type, city or scenario.")},
+)
+async def create_venue(request: Request, data: VenueCreate) -> VenueOut:
+    _manage(request)
+    row = await services.create_venue(
+        name=data.name, venue_type=data.venue_type, city_code=data.city_code, scenario_names=data.scenarios, created_by=request.user.id
+    )
+    return VenueOut(**row)
+
+
+@get(
+    "/api/v1/venues",
+    summary="List venues",
+    description="Venues in registration order, optionally of one city or type; page with `offset`.",
+    tags=["venues"],
+    guards=operator,
+    responses=ERRORS,
+)
+async def list_venues(
+    request: Request,
+    city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
+    venue_type: Annotated[str | None, Parameter(max_length=32)] = None,
+    limit: Limit = 50,
+    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+) -> VenueList:
+    _manage(request)
+    rows, next_offset = await services.list_venues(city_code=city_code, venue_type=venue_type, limit=limit, offset=offset)
+    return VenueList(items=[VenueOut(**r) for r in rows], next_offset=next_offset)
+
+
+@post(
+    "/api/v1/venues/{venue_id:uuid}/scanners",
+    summary="Add a scanner to a venue",
+    description=(
+        "Creates a scanner credential (a machine client) for the venue. The token (`ykc_...`) is "
+        "in this answer only; keep it in the scanner. Lost tokens are replaced, never shown again."
+    ),
+    tags=["venues"],
+    guards=operator,
+    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
+)
+async def add_scanner(request: Request, venue_id: uuid.UUID, data: ScannerCreate) -> ScannerCreated:
+    _manage(request)
+    row, token = await services.add_scanner(venue_id, name=data.name, created_by=request.user.id)
+    return ScannerCreated(id=row["id"], venue_id=venue_id, name=row["name"], token=token, created_at=row["created_at"])
+
+
+@get(
+    "/api/v1/venues/{venue_id:uuid}/scanners",
+    summary="List a venue's scanners",
+    description="The venue's scanner credentials with their status; tokens are never listed.",
+    tags=["venues"],
+    guards=operator,
+    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
+)
+async def list_scanners(request: Request, venue_id: uuid.UUID) -> ScannerList:
+    _manage(request)
+    rows = await services.list_scanners(venue_id)
+    return ScannerList(items=[ScannerOut(venue_id=venue_id, **r) for r in rows])
+
+
+# --- scanners ------------------------------------------------------------------------------
+
+
+@get(
+    "/api/v1/verify/context",
+    summary="What this scanner may verify",
+    description="The scanner's venue and the scenarios it serves, with the attributes each discloses online and offline.",
+    tags=["verification"],
+    guards=[scanner_only],
+    responses=ERRORS,
+)
+async def scanner_context(request: Request) -> ScannerContext:
+    venue = await services.venue_of_scanner(request.user)
+    items = [scenarios.get(n) for n in venue["scenarios"]]
+    return ScannerContext(
+        venue_id=venue["id"],
+        venue_name=venue["name"],
+        venue_type=venue["venue_type"],
+        scanner_id=uuid.UUID(request.user.scanner_id or request.user.id),
+        scenarios=[
+            ScenarioOut(name=s.name, title=s.title, attributes=list(s.attributes), offline_attributes=list(s.offline_attributes))
+            for s in items
+            if s is not None
+        ],
+    )
+
+
+@post(
+    "/api/v1/verify",
+    summary="Verify a scanned code",
+    description=(
+        "Checks an online (YKO1) or offline (YKD1) code for one of the venue's scenarios and uses it "
+        "up: a code is valid once. Every well-formed code gets 200 with a `result` (valid, expired, "
+        "not_yet_valid, replayed, bad_signature, unknown_key, card_suspended, card_cancelled, "
+        "device_revoked, scenario_not_allowed); only a valid answer carries `attributes`, and only "
+        "those the scenario allows. The same scanner asking again for the same code and scenario gets "
+        "the first answer back. Text that is not a code at all gets 422 with result `malformed`. "
+        "Every call is recorded for the holder's access record."
+    ),
+    tags=["verification"],
+    guards=[scanner_only],
+    status_code=200,
+    responses={**ERRORS, 422: ResponseSpec(MalformedResponse, description="The text is not a Yikatong code (result `malformed`).")},
+)
+async def verify(
+    request: Request, data: VerifyRequest, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> Response[VerifyResponse]:
+    outcome = await verification.verify(
+        request.user, code=data.code, scenario_name=data.scenario, keyring=keyring, store=store, settings=settings, now=now
+    )
+    if outcome.result == Result.MALFORMED:
+        body = MalformedResponse(
+            result=outcome.result.value,
+            scenario=outcome.scenario,
+            error=ErrorBody("code.malformed", "This is not a Yikatong code."),
+            verification_id=outcome.verification_id,
+            checked_at=outcome.checked_at,
+            code_kind=outcome.code_kind,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
+        return Response(body, status_code=422)
+    return Response(
+        VerifyResponse(
+            result=outcome.result.value,
+            scenario=outcome.scenario,
+            attributes=outcome.attributes,
+            concessions=outcome.concessions,
+            verification_id=outcome.verification_id,
+            checked_at=outcome.checked_at,
+            code_kind=outcome.code_kind,
+        ),
+        # The answer may hold an identity number: never cache it anywhere.
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@get(
+    "/api/v1/revocations",
+    summary="Revocation list for offline scanners",
+    description=(
+        "Without `since`: the full list (`full`: true) of suspended or cancelled cards (by card ref) "
+        "and revoked device keys. With `since=V`: only the changes after version V (`full`: false). "
+        "A `since` that is not a version this server gave out gets the full list. Scanner "
+        "credentials only. Issuer keys are at `jwks_url`."
+    ),
+    tags=["verification"],
+    guards=[scanner_only],
+    responses=ERRORS,
+)
+async def revocations(now: int, since: Annotated[str | None, Parameter(max_length=64)] = None) -> RevocationList:
+    return await offline.revocation_list(since, now)
+
+
+@post(
+    "/api/v1/verify/offline-results",
+    summary="Upload offline verification results",
+    description=(
+        "An offline scanner uploads what it checked (at most 500 per call). Each result is stored "
+        "once per (scanner, code id, verified_at), so uploads may be repeated. A code accepted more "
+        "than once (at two scanners, two times, or also online) is flagged as a double use."
+    ),
+    tags=["verification"],
+    guards=[scanner_only],
+    status_code=200,
+    # 500 results of about 250 bytes each do not fit the app-wide 64 KiB limit.
+    request_max_body_size=UPLOAD_MAX_BYTES,
+    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="A result dated in the future.")},
+)
+async def upload_offline(
+    request: Request, data: OfflineUpload, store: Store, settings: Settings, now: int
+) -> OfflineUploadResult:
+    accepted, duplicates, flagged = await offline.upload_results(
+        request.user, data.results, store=store, settings=settings, now=now
+    )
+    return OfflineUploadResult(accepted=accepted, duplicates=duplicates, flagged=flagged)
+
+
+@get(
+    "/api/v1/verify/flags",
+    summary="Codes used more than once",
+    description="Provincial operators review accepted uses of codes that were used twice (Art. 18 misuse), newest first.",
+    tags=["verification"],
+    guards=operator,
+    responses=ERRORS,
+)
+async def list_flags(request: Request, limit: Limit = 50, before: Before = None) -> FlagList:
+    ensure(request.user, "audit.read")
+    rows, next_before = await records.flagged(limit=limit, before=before)
+    return FlagList(items=[FlaggedUse(**{k: v for k, v in r.items() if k != "id"}) for r in rows], next_before=next_before)
+
+
+# --- the holder ------------------------------------------------------------------------------
+
+
+@get(
+    "/api/v1/me/verifications",
+    summary="Who verified my card",
+    description=(
+        "Every verification of your codes, newest first: venue, scenario, result, time, whether it "
+        "was offline, and which of your attributes the venue saw."
+    ),
+    tags=["verification", "me"],
+    guards=[citizen_only],
+    responses=ERRORS,
+)
+async def my_verifications(request: Request, limit: Limit = 20, before: Before = None) -> MyVerifications:
+    if not request.user.person_id:
+        return MyVerifications(items=[])
+    rows, next_before = await records.for_person(request.user.person_id, limit=limit, before=before)
+    return MyVerifications(items=[MyVerification(**r) for r in rows], next_before=next_before)
+
+
+ROUTES = [
+    create_venue,
+    list_venues,
+    add_scanner,
+    list_scanners,
+    scanner_context,
+    verify,
+    revocations,
+    upload_offline,
+    list_flags,
+    my_verifications,
+]

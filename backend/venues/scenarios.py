@@ -1,0 +1,118 @@
+"""Built-in verification scenarios: what a venue type may ask a code to disclose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VENUE_TYPES: tuple[str, ...] = (
+    "hotel",
+    "hospital",
+    "metro",
+    "bus",
+    "ferry",
+    "library",
+    "museum",
+    "scenic_spot",
+    "sports_ground",
+    "service_counter",
+    "office",
+)
+
+# Every attribute a scenario can disclose. Offline scanners see only what the signed
+# credential carries (validity and concession flags), never a name or a number.
+ATTRIBUTES: tuple[str, ...] = (
+    "name",
+    "doc_type",
+    "identity_number",
+    "masked_name",
+    "masked_identity_number",
+    "card_valid",
+    "valid_until",
+    "concession",
+    "concessions",
+)
+OFFLINE_ATTRIBUTES = frozenset({"card_valid", "valid_until", "concession", "concessions"})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    venue_types: frozenset[str]
+    attributes: tuple[str, ...]  # exactly what a valid answer discloses, nothing more
+    needs_transport: bool = False  # Art. 7: public transport only for cards with transport enabled
+    legal_basis: str = ""
+
+    @property
+    def offline_attributes(self) -> tuple[str, ...]:
+        return tuple(a for a in self.attributes if a in OFFLINE_ATTRIBUTES)
+
+    @property
+    def discloses_concessions(self) -> bool:
+        return "concession" in self.attributes or "concessions" in self.attributes
+
+
+# The data table a provincial catalog replaces (see `replace`); keep entries small and declarative.
+_BUILT_IN: tuple[Scenario, ...] = (
+    Scenario(
+        "hotel_checkin",
+        "酒店入住登记 Hotel check-in",
+        frozenset({"hotel"}),
+        ("name", "doc_type", "identity_number"),
+        legal_basis="Art. 9; lodging registration requires the full identity number",
+    ),
+    Scenario(
+        "hospital_registration",
+        "医院挂号 Hospital registration",
+        frozenset({"hospital"}),
+        ("name", "masked_identity_number", "card_valid"),
+        legal_basis="Art. 7 medical journey",
+    ),
+    Scenario(
+        "transit_ride",
+        "公共交通乘车 Public transport ride",
+        frozenset({"metro", "bus", "ferry"}),
+        ("valid_until", "concession"),
+        needs_transport=True,
+        legal_basis="Art. 7 public transport",
+    ),
+    Scenario("library_entry", "图书馆入馆 Library entry", frozenset({"library"}), ("masked_name",), legal_basis="Art. 7"),
+    Scenario(
+        "scenic_entry",
+        "景区场馆入园 Museum, scenic spot and sports ground entry",
+        frozenset({"museum", "scenic_spot", "sports_ground"}),
+        ("valid_until", "concessions"),
+        legal_basis="Art. 7 concessions",
+    ),
+    Scenario(
+        "counter_service",
+        "窗口业务办理 Counter service",
+        frozenset({"service_counter", "office"}),
+        ("name", "masked_identity_number"),
+        legal_basis="Art. 9 identity for public services",
+    ),
+)
+
+_SCENARIOS: dict[str, Scenario] = {s.name: s for s in _BUILT_IN}
+
+
+def get(name: str) -> Scenario | None:
+    return _SCENARIOS.get(name)
+
+
+def all_scenarios() -> tuple[Scenario, ...]:
+    return tuple(_SCENARIOS.values())
+
+
+def for_venue_type(venue_type: str) -> tuple[Scenario, ...]:
+    return tuple(s for s in _SCENARIOS.values() if venue_type in s.venue_types)
+
+
+def replace(scenarios: list[Scenario]) -> None:
+    """Swap in another table (the application catalog); every attribute must be a known one."""
+    for s in scenarios:
+        unknown = set(s.attributes) - set(ATTRIBUTES)
+        if unknown:
+            raise ValueError(f"scenario {s.name} names unknown attributes {sorted(unknown)}")
+    _SCENARIOS.clear()
+    _SCENARIOS.update({s.name: s for s in scenarios})

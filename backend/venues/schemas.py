@@ -1,0 +1,233 @@
+"""Request and response Structs of the venues feature (venues, scanners, verification, records)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from backend.lib.errors import ErrorBody
+
+Name = Annotated[str, Meta(min_length=1, max_length=128, examples=["广州地铁体育西路站"])]
+ScenarioName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", examples=["transit_ride"])]
+VenueType = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$", examples=["metro"])]
+CityCode = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"])]
+Hex32 = Annotated[str, Meta(pattern=r"^[0-9a-f]{32}$", examples=["9f86d081884c7d659a2feaa0c55ad015"])]
+Hex16 = Annotated[str, Meta(pattern=r"^[0-9a-f]{16}$", examples=["1f2e3d4c5b6a7988"])]
+CodeText = Annotated[
+    str,
+    Meta(
+        max_length=1000,
+        description="The text decoded from the QR code, exactly as scanned.",
+        examples=["YKO1:7WE8G9H*LAWQ6JX2AZVN%6FXD2CB5P4L0R3U:O$V3RGV8H"],
+    ),
+]
+ResultName = Literal[
+    "valid",
+    "expired",
+    "not_yet_valid",
+    "replayed",
+    "bad_signature",
+    "unknown_key",
+    "card_suspended",
+    "card_cancelled",
+    "device_revoked",
+    "scenario_not_allowed",
+    "malformed",
+]
+
+
+# --- venues and scanners ---------------------------------------------------------------
+
+
+class VenueCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    venue_type: VenueType
+    city_code: CityCode
+    scenarios: Annotated[list[ScenarioName], Meta(min_length=1, max_length=20, examples=[["transit_ride"]])]
+
+
+class VenueOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    venue_type: str
+    city_code: str
+    scenarios: list[str]
+    active: bool
+    created_at: dt.datetime
+
+
+class VenueList(msgspec.Struct, kw_only=True):
+    items: list[VenueOut]
+    next_offset: int | None = None
+
+
+class ScannerCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=128, examples=["Gate 3 north"])]
+
+
+class ScannerCreated(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    name: str
+    token: str  # shown once; accounts keeps only its hash
+    created_at: dt.datetime
+
+
+class ScannerOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    name: str
+    status: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = None
+
+
+class ScannerList(msgspec.Struct, kw_only=True):
+    items: list[ScannerOut]
+
+
+class ScenarioOut(msgspec.Struct, kw_only=True):
+    name: str
+    title: str
+    attributes: list[str]
+    offline_attributes: list[str]
+
+
+class ScannerContext(msgspec.Struct, kw_only=True):
+    venue_id: uuid.UUID
+    venue_name: str
+    venue_type: str
+    scanner_id: uuid.UUID
+    scenarios: list[ScenarioOut]
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: CodeText
+    scenario: ScenarioName
+
+
+class Attributes(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Only the attributes the scenario allows are present; absent means not disclosed."""
+
+    name: str | None = None
+    doc_type: str | None = None
+    identity_number: str | None = None
+    masked_name: str | None = None
+    masked_identity_number: str | None = None
+    card_valid: bool | None = None
+    valid_until: dt.datetime | None = None
+    concession: str | None = None
+    concessions: list[str] | None = None
+
+
+class VerifyResponse(msgspec.Struct, kw_only=True):
+    result: ResultName
+    scenario: str
+    attributes: Attributes
+    concessions: list[str]
+    verification_id: uuid.UUID
+    checked_at: dt.datetime
+    code_kind: str | None = None
+
+
+class MalformedResponse(msgspec.Struct, kw_only=True):
+    """422: the text is not a Yikatong code at all (result `malformed`)."""
+
+    result: ResultName
+    scenario: str
+    error: ErrorBody
+    verification_id: uuid.UUID
+    checked_at: dt.datetime
+    code_kind: str | None = None
+    request_id: str | None = None
+
+
+# --- offline scanners ---------------------------------------------------------------------
+
+
+class RevocationChange(msgspec.Struct, kw_only=True):
+    version: int
+    kind: str  # card | device
+    ref: str
+    status: str
+    at: dt.datetime
+
+
+class RevocationList(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A full list (`full`: true, with `cards` and `devices`) or a delta (`changes` since `since`)."""
+
+    version: int
+    full: bool
+    generated_at: dt.datetime
+    jwks_url: str
+    cards: dict[str, str] | None = None
+    devices: list[str] | None = None
+    since: int | None = None
+    changes: list[RevocationChange] | None = None
+
+
+class OfflineResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code_id: Hex32 | None = None  # absent for a malformed code
+    code_kind: Literal["online", "offline"] | None = None
+    card_ref: Hex16 | None = None
+    device_key_id: Hex16 | None = None
+    scenario: ScenarioName
+    result: ResultName
+    verified_at: Annotated[dt.datetime, Meta(tz=True, examples=["2026-11-22T08:30:00Z"])]
+
+
+class OfflineUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    results: Annotated[list[OfflineResult], Meta(min_length=1, max_length=500)]
+
+
+class OfflineUploadResult(msgspec.Struct, kw_only=True):
+    accepted: int
+    duplicates: int
+    flagged: list[str]
+
+
+class FlaggedUse(msgspec.Struct, kw_only=True):
+    verification_id: uuid.UUID
+    code_id: str
+    code_kind: str | None
+    card_ref: str | None
+    venue_id: uuid.UUID
+    venue_name: str
+    scanner_id: uuid.UUID
+    scenario: str
+    at: dt.datetime
+    offline: bool
+    uploaded_at: dt.datetime | None = None
+
+
+class FlagList(msgspec.Struct, kw_only=True):
+    items: list[FlaggedUse]
+    next_before: uuid.UUID | None = None
+
+
+# --- the holder's record --------------------------------------------------------------
+
+
+class MyVerification(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    venue_name: str
+    venue_type: str
+    scenario: str
+    result: str
+    at: dt.datetime
+    offline: bool
+    disclosed: list[str]
+    retry: bool
+    double_use: bool
+
+
+class MyVerifications(msgspec.Struct, kw_only=True):
+    items: list[MyVerification]
+    next_before: uuid.UUID | None = None

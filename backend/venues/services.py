@@ -1,0 +1,143 @@
+"""Venues and their scanners: create, list, and find the venue behind a scanner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from backend.lib import db
+from backend.lib.auth import Principal
+from backend.lib.errors import ApiError, not_found
+from backend.org.tables import City
+from backend.venues import scenarios
+from backend.venues.tables import Venue
+
+_VENUE_COLUMNS = (
+    Venue.id,
+    Venue.name,
+    Venue.venue_type,
+    Venue.city.code.as_alias("city_code"),
+    Venue.scenarios,
+    Venue.active,
+    Venue.created_at,
+)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def check_scenarios(venue_type: str, names: list[str]) -> list[str]:
+    """The scenario names, de-duplicated in order; 422 unless each exists and fits the type."""
+    if venue_type not in scenarios.VENUE_TYPES:
+        raise ApiError(422, "venue.unknown_type", "Unknown venue type.", allowed=list(scenarios.VENUE_TYPES))
+    out: list[str] = []
+    for name in names:
+        scenario = scenarios.get(name)
+        if scenario is None:
+            raise ApiError(422, "venue.unknown_scenario", f"Unknown scenario {name!r}.")
+        if venue_type not in scenario.venue_types:
+            allowed = [s.name for s in scenarios.for_venue_type(venue_type)]
+            raise ApiError(
+                422,
+                "venue.scenario_not_for_type",
+                f"Scenario {name!r} is not for a {venue_type} venue.",
+                scenario=name,
+                allowed=allowed,
+            )
+        if name not in out:
+            out.append(name)
+    return out
+
+
+async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_names: list[str], created_by: str) -> dict:
+    names = check_scenarios(venue_type, scenario_names)
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "venue.name_required", "The venue needs a name.")
+    async with db.transaction():
+        city = await City.select(City.id).where(City.code == city_code).first().run()
+        if city is None:
+            raise ApiError(422, "venue.unknown_city", "No issuing city has this region code.")
+        venue = Venue(
+            name=name,
+            venue_type=venue_type,
+            city=city["id"],
+            scenarios=names,
+            created_by=created_by,
+            created_at=_utcnow(),
+        )
+        await venue.save().run()
+    return await get_venue(venue.id)
+
+
+async def get_venue(venue_id: uuid.UUID | str) -> dict:
+    row = await Venue.select(*_VENUE_COLUMNS).where(Venue.id == _uuid(venue_id)).first().output(load_json=True).run()
+    if row is None:
+        raise not_found("venue")
+    return row
+
+
+async def list_venues(*, city_code: str | None, venue_type: str | None, limit: int, offset: int) -> tuple[list[dict], int | None]:
+    query = Venue.select(*_VENUE_COLUMNS).order_by(Venue.created_at, Venue.id).limit(limit + 1).offset(offset)
+    if city_code:
+        query = query.where(Venue.city.code == city_code)
+    if venue_type:
+        query = query.where(Venue.venue_type == venue_type)
+    rows = await query.output(load_json=True).run()
+    more = len(rows) > limit
+    return rows[:limit], (offset + limit if more else None)
+
+
+async def add_scanner(venue_id: uuid.UUID, *, name: str, created_by: str) -> tuple[dict, str]:
+    """A new scanner credential for the venue; the token is returned once, never stored clear."""
+    from backend.accounts.services import create_client
+
+    venue = await get_venue(venue_id)
+    if not venue["active"]:
+        raise ApiError(409, "venue.inactive", "This venue is deactivated.")
+    row, token = await create_client(kind="scanner", org_id=venue["id"], name=name, created_by=created_by)
+    return row, token
+
+
+async def list_scanners(venue_id: uuid.UUID) -> list[dict]:
+    from backend.accounts.tables import Client
+
+    venue = await get_venue(venue_id)
+    return (
+        await Client.select(Client.id, Client.name, Client.status, Client.created_at, Client.last_used_at)
+        .where((Client.kind == "scanner") & (Client.org_id == venue["id"]))
+        .order_by(Client.created_at)
+        .run()
+    )
+
+
+async def venue_of_scanner(principal: Principal) -> dict:
+    """The active venue a scanner credential belongs to; 403 for anything else."""
+    venue_id = _uuid(principal.org_id)
+    row = None
+    if venue_id is not None:
+        row = await Venue.select(*_VENUE_COLUMNS).where(Venue.id == venue_id).first().output(load_json=True).run()
+    if row is None or not row["active"]:
+        raise ApiError(403, "venue.scanner_not_at_venue", "This scanner does not belong to an active venue.")
+    return row
+
+
+async def ensure_demo_venue(*, name: str, venue_type: str, city_code: str, scenarios: list[str]) -> tuple[dict, str]:
+    """For `yikatong demo`: the venue by name (created if missing) and a fresh scanner token,
+    since tokens are shown only once and the demo prints one each run."""
+    row = await Venue.select(Venue.id).where(Venue.name == name).first().run()
+    venue = await get_venue(row["id"]) if row else await create_venue(
+        name=name, venue_type=venue_type, city_code=city_code, scenario_names=scenarios, created_by="demo"
+    )
+    _, token = await add_scanner(venue["id"], name=f"{name} demo scanner", created_by="demo")
+    return venue, token
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,180 @@
+"""POST /api/v1/verify: check a scanned code for a scenario, once, and put it on the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from backend.cards import services as cards
+from backend.codes import format as fmt
+from backend.keys.store import Keyring
+from backend.lib.auth import Principal
+from backend.lib.store import Store
+from backend.settings import Settings
+from backend.venues import records, scenarios
+from backend.venues.disclosure import attributes_for, disclosed_names
+from backend.venues.services import venue_of_scanner
+from backend.venues.schemas import Attributes
+
+log = logging.getLogger("yikatong.venues.verify")
+R = fmt.Result
+CLAIM_MARGIN = 30  # seconds the one-time claim outlives the latest moment the code could pass
+
+
+@dataclass
+class Outcome:
+    """What the handler answers, and what went on the record."""
+
+    result: fmt.Result
+    scenario: str
+    code_kind: str | None
+    verification_id: uuid.UUID
+    checked_at: dt.datetime
+    attributes: Attributes = field(default_factory=Attributes)
+    concessions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Scan:
+    kind: str | None
+    result: fmt.Result
+    code_id: str | None = None
+    card_ref: str | None = None
+    device_key_id: str | None = None
+    valid_until: int | None = None
+    subject: object | None = None
+
+
+def _scanner_id(principal: Principal) -> str:
+    return principal.scanner_id or principal.id
+
+
+def claim_ttl(settings: Settings) -> int:
+    return fmt.CODE_LIFETIME + 2 * settings.clock_skew_seconds + CLAIM_MARGIN
+
+
+async def _device_revoked(device_key_id: str | None) -> bool:
+    """Whether the revocation feed lists this device key: the same fact offline scanners use.
+    One indexed read of the cards feed (cards.services offers only whole snapshots, whose
+    lapse settling writes; a verification must stay read-only)."""
+    if not device_key_id:
+        return False
+    from backend.cards.tables import RevocationEntry
+
+    return await RevocationEntry.exists().where(
+        (RevocationEntry.kind == "device") & (RevocationEntry.ref == device_key_id) & (RevocationEntry.status == "revoked")
+    ).run()
+
+
+async def _check_code(code: str, keyring: Keyring, now: int, skew: int) -> _Scan:
+    """Signature, time, card state and device state; everything except one-time use."""
+    kind = fmt.kind_of(code)
+    if kind == "online":
+        check = fmt.verify_online(code, masters=keyring.online, now=now, skew=skew)
+        scan = _Scan(kind, check.result, check.code_id, valid_until=check.iat + fmt.CODE_LIFETIME if check.iat is not None else None)
+    elif kind == "offline":
+        # The server holds the live card and device state, checked below, so no lists here.
+        trust = {k.kid: k.public for k in keyring.published(now)}
+        check = fmt.verify_offline(code, trust=trust, now=now, skew=skew)
+        scan = _Scan(kind, check.result, check.code_id, device_key_id=check.device_key_id)
+        scan.valid_until = check.t + fmt.CODE_LIFETIME if check.t is not None else None
+    else:
+        return _Scan(None, R.MALFORMED)
+    if check.card_ref is None:
+        return scan
+    scan.card_ref = check.card_ref.hex()
+    scan.subject = await cards.card_for_code(scan.card_ref)
+    if scan.result != R.VALID:
+        return scan
+    if scan.subject is None:
+        # A correctly signed code for a card we do not know means lost data: fail closed.
+        log.warning("signed code for an unknown card", extra={"code_kind": kind, "code_id": scan.code_id})
+        scan.result = R.CARD_CANCELLED
+    elif not scan.subject.usable:
+        # Anything but an explicit cancellation fails closed as suspended.
+        cancelled = scan.subject.unusable_result == R.CARD_CANCELLED.value
+        scan.result = R.CARD_CANCELLED if cancelled else R.CARD_SUSPENDED
+    elif kind == "offline" and await _device_revoked(scan.device_key_id):
+        scan.result = R.DEVICE_REVOKED
+    return scan
+
+
+async def verify(
+    principal: Principal, *, code: str, scenario_name: str, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> Outcome:
+    venue = await venue_of_scanner(principal)
+    checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, fmt.kind_of(code), records.new_id(), checked_at)
+    scenario = scenarios.get(scenario_name) if scenario_name in venue["scenarios"] else None
+    if scenario is None:
+        # Checked first: a venue asking for a scenario it does not serve never consumes a code.
+        await _record(outcome, venue, principal, _Scan(outcome.code_kind, outcome.result), checked_at)
+        return outcome
+    scan = await _check_code(code, keyring, now, settings.clock_skew_seconds)
+    outcome.code_kind = scan.kind
+    if scan.result == R.VALID and scenario.needs_transport and not scan.subject.transport_enabled:
+        scan.result = R.SCENARIO_NOT_ALLOWED
+    if scan.result != R.VALID:
+        outcome.result = scan.result
+        await _record(outcome, venue, principal, scan, checked_at)
+        return outcome
+    retry = await _claim(outcome, scan, principal, store, settings)
+    try:
+        if outcome.result == R.VALID:
+            outcome.attributes = await attributes_for(scenario, scan.subject, keyring, scan.valid_until)
+            if scenario.discloses_concessions:
+                outcome.concessions = list(scan.subject.concessions)
+        await _record(outcome, venue, principal, scan, checked_at, retry=retry)
+    except BaseException:
+        if outcome.result == R.VALID and not retry:
+            # The answer never reached the venue: give the code back rather than burn it.
+            await store.delete(f"code:{scan.code_id}")
+        raise
+    return outcome
+
+
+async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Store, settings: Settings) -> bool:
+    """Consume the code across all workers. Sets outcome.result; True when this is the same
+    scanner asking again for the same scan (it gets the first answer back, not `replayed`).
+
+    The claim holds ids only, never attributes: no personal data sits in the shared store.
+    """
+    mine = f"{_scanner_id(principal)}|{outcome.verification_id}|{int(outcome.checked_at.timestamp())}|{outcome.scenario}"
+    held = await store.claim(f"code:{scan.code_id}", mine, claim_ttl(settings))
+    if held is None:
+        outcome.result = R.VALID
+        return False
+    scanner, _, rest = held.partition("|")
+    first_id, _, rest = rest.partition("|")
+    first_at, _, first_scenario = rest.partition("|")
+    if scanner == _scanner_id(principal) and first_scenario == outcome.scenario:
+        outcome.result = R.VALID
+        outcome.verification_id = uuid.UUID(first_id)
+        outcome.checked_at = dt.datetime.fromtimestamp(int(first_at), dt.timezone.utc)
+        return True
+    outcome.result = R.REPLAYED
+    return False
+
+
+async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Scan, at: dt.datetime, *, retry: bool = False) -> None:
+    subject = scan.subject
+    valid = outcome.result == R.VALID
+    row = {
+        "id": outcome.verification_id if not retry else records.new_id(),
+        "venue": venue["id"],
+        "scanner_id": uuid.UUID(_scanner_id(principal)),
+        "scenario": outcome.scenario,
+        "result": outcome.result.value,
+        "code_kind": scan.kind,
+        "code_id": scan.code_id,
+        "card_id": getattr(subject, "card_id", None),
+        "card_ref": scan.card_ref,
+        "device_key_id": scan.device_key_id,
+        "person": getattr(subject, "person_id", None),
+        "disclosed": disclosed_names(outcome.attributes) if valid else [],
+        "at": at,
+        "retry": retry,
+    }
+    await records.record(row, check_double_use=valid and not retry)

@@ -1,0 +1,153 @@
+"""One code, many scanners at once: exactly one valid answer, in one process and across two."""
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.venues import verification
+from tests.venues.helpers import now
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_concurrent_verifications_in_one_process(world):
+    venue = await world.venue("library", ["library_entry"])
+    scanners = [await world.scanner_principal(venue) for _ in range(12)]
+    holder = await world.holder()
+    state = world.client.app.state
+
+    for _ in range(3):
+        code = world.online_code(holder)
+
+        async def scan_all(code=code):
+            keyring = state.keystore.load()
+            calls = [
+                verification.verify(p, code=code, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now())
+                for p in scanners
+            ]
+            return await asyncio.gather(*calls)
+
+        outcomes = await world.call(scan_all)
+        results = sorted(o.result.value for o in outcomes)
+        assert results == ["replayed"] * (len(scanners) - 1) + ["valid"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {log.read_text()[-2000:]}")
+            try:
+                if (await http.get(f"{base}/ready", timeout=2)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    pytest.fail(f"server at {base} not ready: {log.read_text()[-2000:]}")
+
+
+async def _seed(settings, keyring, office_city: str = "440100"):
+    """Operator, venue data and a holder with a card, written straight into the shared database."""
+    import datetime as dt
+
+    from backend.accounts.services import create_citizen_account, create_staff
+    from backend.cards.services import card_for_person, issue_card_directly
+    from backend.identity.documents import make_resident_id
+    from backend.lib import db
+    from backend.org.tables import Bank, City, Office
+    from tests.venues.helpers import PASSWORD
+
+    async with db.lifespan(settings):
+        city = await City.objects().get(City.code == office_city).run()
+        if city is None:
+            city = City(code=office_city, name="广州市")
+            await city.save().run()
+        office = Office(city=city.id, name="two-process office")
+        await office.save().run()
+        if not await Bank.exists().where(Bank.code == "ICBC").run():
+            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.timezone.utc)).save().run()
+        username = f"op-{secrets.token_hex(5)}"
+        await create_staff(username=username, name="Operator", role="provincial_operator", office_id=office.id, password=PASSWORD)
+        number = make_resident_id("440106", dt.date(1985, 5, 5), 1 + secrets.randbelow(998))
+        account = await create_citizen_account(keyring, doc_type="resident_id", id_number=number, name="王五", password=PASSWORD)
+        person = account.get("person_id") or account.get("person")
+        await issue_card_directly(keyring, person_id=person, city_code=office_city, office_id=office.id, bank_code="ICBC")
+        subject = await card_for_person(person)
+    return username, subject.card_ref
+
+
+async def test_replay_across_two_server_processes(postgres_settings, redis_url, redis_prefix, tmp_path):
+    import msgspec
+
+    from backend.codes import format as fmt
+    from backend.keys.store import DEV_PASSPHRASE, KeyStore
+    from tests.venues.helpers import PASSWORD
+
+    keystore = KeyStore(tmp_path / "keys", DEV_PASSPHRASE)
+    keystore.init()  # before the servers start, so both load the same keyring
+    keyring = keystore.load()
+    settings = msgspec.structs.replace(postgres_settings, redis_url=redis_url, redis_prefix=redis_prefix)
+    username, card_ref = await _seed(settings, keyring)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YIKATONG_")}
+    env.update(
+        YIKATONG_DATABASE_URL=settings.database_url,
+        YIKATONG_REDIS_URL=redis_url,
+        YIKATONG_REDIS_PREFIX=redis_prefix,
+        YIKATONG_KEY_DIR=str(tmp_path / "keys"),
+        YIKATONG_DATA_DIR=str(tmp_path / "data"),
+        YIKATONG_ENV="test",
+        YIKATONG_LOG_LEVEL="WARNING",
+    )
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"server{i}.log" for i in range(2)]
+    procs = [_start(env, port, log) for port, log in zip(ports, logs)]
+    try:
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        for base, proc, log in zip(bases, procs, logs):
+            await _wait_ready(base, proc, log)
+        async with httpx.AsyncClient(timeout=20) as http:
+            login = await http.post(f"{bases[0]}/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
+            op = {"Authorization": f"Bearer {login.json()['token']}"}
+            body = {"name": "Two-process metro", "venue_type": "hotel", "city_code": "440100", "scenarios": ["hotel_checkin"]}
+            venue = (await http.post(f"{bases[0]}/api/v1/venues", json=body, headers=op)).json()["id"]
+            desks = []  # three scanners on each server
+            for base in bases * 3:
+                response = await http.post(f"{base}/api/v1/venues/{venue}/scanners", json={"name": "desk"}, headers=op)
+                desks.append((base, {"Authorization": f"Bearer {response.json()['token']}"}))
+            for _ in range(5):
+                code = fmt.mint_online(bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time()))
+                answers = await asyncio.gather(
+                    *[http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t) for base, t in desks]
+                )
+                assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
+                assert sorted(a.json()["result"] for a in answers) == ["replayed"] * 5 + ["valid"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
