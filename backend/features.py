@@ -10,4 +10,9 @@ FEATURES: tuple[str, ...] = (
     "keys",
     "codes",
     "venues",
+    "audit",
+    "certificates",
+    "consent",
+    "catalog",
+    "servicepoints",
 )
