@@ -7,9 +7,11 @@ store gives the same atomicity within one process (the event loop runs each call
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+# runtime_checkable: handlers declare `store: Store` and Litestar isinstance-checks dependencies.
+@runtime_checkable
 class Store(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str, ttl: int | None = None) -> None: ...

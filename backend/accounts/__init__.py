@@ -1,0 +1,1 @@
+"""Accounts and roles: citizen accounts, staff, sessions, TOTP, machine clients and permissions."""

@@ -1,0 +1,277 @@
+"""HTTP routes of the accounts feature: registration, sign-in, own sessions and TOTP."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from litestar import Request, Response, delete, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi.datastructures import ResponseSpec
+
+from backend.accounts import citizens, factors, me, sessions, staff
+from backend.accounts import schemas as s
+from backend.accounts import totp
+from backend.accounts.routes_admin import ADMIN_ROUTES
+from backend.keys.store import Keyring
+from backend.lib.auth import CITIZEN, STAFF_ROLES, citizen_only, current, requires
+from backend.lib.errors import ErrorResponse
+from backend.lib.store import Store
+from backend.settings import Settings
+
+TAGS = ["accounts"]
+signed_in = requires(CITIZEN, *STAFF_ROLES)
+NO_STORE = CacheControlHeader(no_store=True)
+AUTH_ERRORS = {
+    401: ResponseSpec(
+        ErrorResponse, description="auth.bad_credentials, auth.totp_required, auth.bad_totp or auth.bad_recovery_code"
+    ),
+    422: ResponseSpec(
+        ErrorResponse, description="document.* (the identity number is malformed) or auth.two_second_factors"
+    ),
+    429: ResponseSpec(ErrorResponse, description="auth.locked (with retry_after and Retry-After) or auth.busy"),
+}
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:256]
+
+
+@post(
+    "/api/v1/accounts",
+    status_code=201,
+    summary="Register a citizen account",
+    description="Creates an account bound to the person holding this identity document (matched by blind index, "
+    "never by name). Passwords: at least 10 characters, not containing the identity number. "
+    "409 `account.exists` if the person already has one; 409 `person.name_mismatch` if the document is "
+    "known under another name.",
+    tags=TAGS,
+    responses={
+        409: ResponseSpec(ErrorResponse, description="account.exists or person.name_mismatch"),
+        422: ResponseSpec(ErrorResponse, description="document.* or password.*"),
+    },
+)
+async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.AccountView:
+    view = await citizens.register(
+        keyring, doc_type=data.doc_type, id_number=data.id_number, name=data.name, password=data.password, now=now
+    )
+    return msgspec.convert(view, s.AccountView)
+
+
+@post(
+    "/api/v1/auth/login",
+    status_code=200,
+    summary="Citizen sign-in",
+    description="Signs in with identity document and password; with TOTP on, also `totp` or `recovery_code` "
+    "(without either: 401 `auth.totp_required`). Wrong password and unknown person get the same 401 "
+    "`auth.bad_credentials`. Repeated failures per account and per address lock sign-in (429 `auth.locked`, "
+    "doubling backoff up to 15 minutes). Returns a session token shown only once.",
+    tags=TAGS,
+    cache_control=NO_STORE,
+    responses=AUTH_ERRORS,
+)
+async def login(
+    data: s.LoginRequest, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> s.LoginResponse:
+    result = await citizens.login(
+        keyring,
+        store,
+        settings,
+        doc_type=data.doc_type,
+        id_number=data.id_number,
+        password=data.password,
+        totp_code=data.totp,
+        recovery_code=data.recovery_code,
+        client_label=data.client_label,
+        user_agent=_agent(request),
+        address=_address(request),
+        now=now,
+    )
+    return msgspec.convert(result, s.LoginResponse)
+
+
+@post(
+    "/api/v1/auth/staff/login",
+    status_code=200,
+    summary="Staff sign-in",
+    description="Signs in an HR & social security staff member by username and password (plus TOTP if on). "
+    "Same lockout and answers as citizen sign-in; deactivated staff cannot sign in.",
+    tags=TAGS,
+    cache_control=NO_STORE,
+    responses=AUTH_ERRORS,
+)
+async def staff_login(
+    data: s.StaffLoginRequest, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> s.StaffLoginResponse:
+    result = await staff.login(
+        keyring,
+        store,
+        settings,
+        username=data.username,
+        password=data.password,
+        totp_code=data.totp,
+        recovery_code=data.recovery_code,
+        client_label=data.client_label,
+        user_agent=_agent(request),
+        address=_address(request),
+        now=now,
+    )
+    return msgspec.convert(result, s.StaffLoginResponse)
+
+
+@post(
+    "/api/v1/auth/logout",
+    status_code=204,
+    summary="Sign out",
+    description="Revokes the session behind the presented token at once.",
+    tags=TAGS,
+    guards=[signed_in],
+)
+async def logout(request: Request, now: int) -> None:
+    await me.logout(current(request), now)
+
+
+@get(
+    "/api/v1/me",
+    summary="My account",
+    description="The signed-in citizen's account: name, masked identity number, whether TOTP is on.",
+    tags=TAGS,
+    guards=[citizen_only],
+)
+async def my_account(request: Request, keyring: Keyring) -> s.AccountView:
+    return msgspec.convert(await citizens.account_view(keyring, current(request).id), s.AccountView)
+
+
+@get(
+    "/api/v1/me/sessions",
+    summary="My sessions",
+    description="Live sessions of the caller (citizen or staff), newest activity first; `current` marks this one.",
+    tags=TAGS,
+    guards=[signed_in],
+)
+async def my_sessions(request: Request, now: int) -> list[s.SessionView]:
+    return msgspec.convert(await sessions.list_active(current(request), now), list[s.SessionView])
+
+
+@delete(
+    "/api/v1/me/sessions/{session_id:uuid}",
+    status_code=204,
+    summary="Revoke a session",
+    description=(
+        "Ends one of the caller's sessions; its token is refused from the next request on. 404 "
+        "`session.not_found` for someone else's."
+    ),
+    tags=TAGS,
+    guards=[signed_in],
+)
+async def revoke_session(session_id: uuid.UUID, request: Request, now: int) -> None:
+    await sessions.revoke(current(request), session_id, now)
+
+
+@post(
+    "/api/v1/me/password",
+    status_code=200,
+    summary="Change my password",
+    description=(
+        "Needs the current password (403 `password.wrong_current`, counted towards the lockout). Revokes "
+        "every other session."
+    ),
+    tags=TAGS,
+    guards=[signed_in],
+)
+async def change_password(
+    data: s.PasswordChange, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> s.PasswordChanged:
+    revoked = await me.change_password(
+        current(request), keyring, store, settings, current=data.current_password, new=data.new_password, now=now
+    )
+    return s.PasswordChanged(revoked_sessions=revoked)
+
+
+@post(
+    "/api/v1/me/totp",
+    status_code=201,
+    summary="Start TOTP enrolment",
+    description=(
+        "Creates a new pending TOTP secret (stored encrypted) and returns it with its otpauth:// provisioning"
+        " URI and an SVG QR code. Confirm with a code to switch it on. 409 `totp.already_enabled`."
+    ),
+    tags=TAGS,
+    guards=[signed_in],
+    cache_control=NO_STORE,
+)
+async def totp_start(request: Request, keyring: Keyring) -> s.TotpEnrolment:
+    principal = current(request)
+    label = await me.totp_label(principal, keyring)
+    return msgspec.convert(await factors.start(principal.kind, principal.id, keyring, label), s.TotpEnrolment)
+
+
+@get(
+    "/api/v1/me/totp/qr.png",
+    summary="QR code of the pending TOTP secret",
+    description="PNG of the provisioning URI of the enrolment in progress. 404 `totp.not_started` when there is none.",
+    tags=TAGS,
+    guards=[signed_in],
+    media_type="image/png",
+    cache_control=NO_STORE,
+)
+async def totp_qr(request: Request, keyring: Keyring) -> Response[bytes]:
+    principal = current(request)
+    uri = await factors.pending_uri(principal.kind, principal.id, keyring, await me.totp_label(principal, keyring))
+    return Response(totp.qr_png(uri), media_type="image/png")
+
+
+@post(
+    "/api/v1/me/totp/confirm",
+    status_code=200,
+    summary="Confirm TOTP enrolment",
+    description=(
+        "Switches TOTP on after a correct code and returns 10 single-use recovery codes, shown only now. 422 "
+        "`totp.bad_code`."
+    ),
+    tags=TAGS,
+    guards=[signed_in],
+    cache_control=NO_STORE,
+)
+async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, now: int) -> s.RecoveryCodes:
+    principal = current(request)
+    return s.RecoveryCodes(recovery_codes=await factors.confirm(principal.kind, principal.id, keyring, data.code, now))
+
+
+@post(
+    "/api/v1/me/totp/disable",
+    status_code=204,
+    summary="Switch TOTP off",
+    description=(
+        "Needs a current code or an unused recovery code (422 `totp.bad_code`; repeated failures lock it, "
+        "429). Deletes the secret and the recovery codes."
+    ),
+    tags=TAGS,
+    guards=[signed_in],
+)
+async def totp_disable(
+    data: s.TotpDisable, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> None:
+    principal = current(request)
+    await factors.disable(principal.kind, principal.id, keyring, data.code, now, store, settings.login_max_failures)
+
+
+ROUTES = [
+    register,
+    login,
+    staff_login,
+    logout,
+    my_account,
+    my_sessions,
+    revoke_session,
+    change_password,
+    totp_start,
+    totp_qr,
+    totp_confirm,
+    totp_disable,
+    *ADMIN_ROUTES,
+]

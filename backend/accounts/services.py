@@ -1,0 +1,37 @@
+"""The accounts feature's public services: token resolution and account/staff/client creation."""
+
+from __future__ import annotations
+
+import time
+
+from litestar.connection import ASGIConnection
+
+from backend.accounts import clients, sessions
+from backend.accounts.citizens import create_citizen_account
+from backend.accounts.clients import create_client, revoke_client, rotate_client_secret
+from backend.accounts.staff import create_staff
+from backend.lib.auth import Principal
+
+__all__ = [
+    "create_citizen_account",
+    "create_client",
+    "create_staff",
+    "resolve_principal",
+    "revoke_client",
+    "rotate_client_secret",
+]
+
+
+async def resolve_principal(connection: ASGIConnection, token: str) -> Principal | None:
+    """Who presents this bearer token: a session (`yks_`) or a machine client (`ykc_`).
+
+    None means "not valid" (the middleware answers 401); an over-limit client gets 429 raised
+    from here, which the app's exception handlers answer.
+    """
+    now = int(time.time())
+    if token.startswith(sessions.TOKEN_PREFIX):
+        return await sessions.resolve(token, now)
+    if token.startswith(clients.TOKEN_PREFIX):
+        state = connection.app.state
+        return await clients.resolve(state.store, state.settings, token, now)
+    return None

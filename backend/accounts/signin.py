@@ -1,0 +1,83 @@
+"""The sign-in sequence shared by citizens and staff: lockout check, password, second factor."""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+from backend.accounts import factors, passwords, throttle
+from backend.keys.store import Keyring
+from backend.lib.errors import ApiError
+from backend.lib.store import Store
+from backend.settings import Settings
+
+log = logging.getLogger("yikatong.accounts")
+BAD_CREDENTIALS = "The identity document or password is wrong."
+
+
+async def sign_in(
+    kind: str,
+    key: str,
+    load_row: Callable[[], Awaitable[dict | None]],
+    *,
+    password: str,
+    totp_code: str | None,
+    recovery_code: str | None,
+    keyring: Keyring,
+    store: Store,
+    settings: Settings,
+    address: str | None,
+    now: int,
+    bad_message: str = BAD_CREDENTIALS,
+) -> dict:
+    """Check a sign-in for the account counted under `key`; returns its row or raises.
+
+    Locks are checked before the password is, attempts on one account are serialised, and
+    unknown accounts cost the same Argon2 work as known ones and get the same answer.
+    """
+    if totp_code is not None and recovery_code is not None:
+        raise ApiError(422, "auth.two_second_factors", "Give either a TOTP code or a recovery code, not both.")
+    address_key = throttle.address_key(address)
+    limit = settings.login_max_failures
+    await throttle.ensure_not_locked(store, key, address_key)
+    marker = await throttle.begin(store, key)
+    try:
+        row = await load_row()
+        ok = await passwords.verify_password(row["password_hash"] if row else None, password)
+        if ok and row is not None and not row.get("active", True):
+            ok = False  # a deactivated staff member looks exactly like a wrong password
+        if not ok:
+            await _failed(store, key, address_key, limit)
+            log.info("sign-in refused", extra={"kind": kind, "reason": "auth.bad_credentials"})
+            raise ApiError(401, "auth.bad_credentials", bad_message)
+        if row["totp_enabled"]:
+            problem = await factors.second_factor(kind, row, keyring, now, code=totp_code, recovery_code=recovery_code)
+            if problem == "auth.totp_required":
+                raise ApiError(401, problem, "Enter the code from your authenticator app, or a recovery code.")
+            if problem:
+                await _failed(store, key, address_key, limit)
+                log.info("sign-in refused", extra={"kind": kind, "reason": problem, "owner_id": str(row["id"])})
+                raise ApiError(401, problem, "The second-step code is wrong, expired or already used.")
+        await throttle.reset(store, key)
+        await _rehash_if_needed(kind, row, password)
+        log.info("signed in", extra={"kind": kind, "owner_id": str(row["id"])})
+        return row
+    finally:
+        await throttle.end(store, marker)
+
+
+async def _failed(store: Store, key: str, address_key: str, limit: int) -> None:
+    await throttle.record_failure(store, key, limit)
+    await throttle.record_failure(store, address_key, limit * throttle.ADDRESS_FACTOR)
+
+
+async def _rehash_if_needed(kind: str, row: dict, password: str) -> None:
+    """Move the stored hash to the current Argon2 parameters while we hold the clear password."""
+    old = row["password_hash"]
+    if not passwords.needs_rehash(old):
+        return
+    table = factors.table_for(kind)
+    new = await passwords.hash_password(password)
+    # Only if unchanged meanwhile: a parallel password change must win.
+    await table.update({table.password_hash: new}).where((table.id == row["id"]) & (table.password_hash == old)).run()
+    row["password_hash"] = new

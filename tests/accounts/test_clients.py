@@ -1,0 +1,153 @@
+"""Machine clients: create, rotate and revoke (effective at once), principal shape, rate limit."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import anyio
+import pytest
+
+from backend.accounts import clients, services
+from backend.lib.auth import PROVINCIAL, SCANNER, SUPERVISOR
+from backend.org.tables import Bank
+from tests.accounts.helpers import bearer, in_app, staff
+
+pytestmark = pytest.mark.anyio
+
+
+async def _bank(client) -> str:
+    async def make() -> str:
+        from backend.accounts.sessions import utc
+
+        bank = Bank(code=uuid.uuid4().hex[:12], name="Test Bank", updated_at=utc(int(time.time())))
+        await bank.save().run()
+        return str(bank.id)
+
+    return await in_app(client, make)
+
+
+async def _works(client, token: str) -> int:
+    # Any route checks a presented token; /health needs no role, so 200 means "accepted".
+    return (await client.get("/health", headers=bearer(token))).status_code
+
+
+async def test_create_list_rotate_revoke_over_http(client):
+    admin = await staff(client, PROVINCIAL)
+    headers = bearer(admin["token"])
+    bank_id = await _bank(client)
+    created = await client.post(
+        "/api/v1/clients", json={"kind": "bank", "org_id": bank_id, "name": "ICBC gateway"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    token, row = created.json()["token"], created.json()["client"]
+    assert token.startswith(f"ykc_{uuid.UUID(row['id']).hex}_")
+    assert row["created_by"] == admin["id"] and row["status"] == "active"
+    assert await _works(client, token) == 200
+
+    listed = await client.get("/api/v1/clients", params={"kind": "bank", "limit": 500}, headers=headers)
+    assert row["id"] in {r["id"] for r in listed.json()}
+    assert "secret" not in listed.text and token.split("_")[-1] not in listed.text
+
+    rotated = await client.post(f"/api/v1/clients/{row['id']}/rotate", headers=headers)
+    assert rotated.status_code == 200
+    new_token = rotated.json()["token"]
+    assert await _works(client, token) == 401  # the cache was warm: still refused at once
+    assert await _works(client, new_token) == 200
+
+    revoked = await client.post(f"/api/v1/clients/{row['id']}/revoke", headers=headers)
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert await _works(client, new_token) == 401
+    again = await client.post(f"/api/v1/clients/{row['id']}/rotate", headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "client.revoked"
+    missing = await client.post(f"/api/v1/clients/{uuid.uuid4()}/revoke", headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "client.not_found"
+
+
+async def test_client_input_and_guards(client):
+    admin = await staff(client, PROVINCIAL)
+    headers = bearer(admin["token"])
+    unknown_bank = await client.post(
+        "/api/v1/clients", json={"kind": "bank", "org_id": str(uuid.uuid4()), "name": "x"}, headers=headers
+    )
+    assert unknown_bank.status_code == 422 and unknown_bank.json()["error"]["code"] == "client.unknown_org"
+    for body in (
+        {"kind": "printer", "org_id": str(uuid.uuid4()), "name": "x"},
+        {"kind": "bank", "org_id": "not-a-uuid", "name": "x"},
+        {"kind": "bank", "org_id": str(uuid.uuid4()), "name": "x", "rate_per_minute": 0},
+        {"kind": "bank", "org_id": str(uuid.uuid4()), "name": "", "secret": "mine"},
+    ):
+        response = await client.post("/api/v1/clients", json=body, headers=headers)
+        assert response.status_code == 400, body
+    supervisor = await staff(client, SUPERVISOR)
+    refused = await client.get("/api/v1/clients", headers=bearer(supervisor["token"]))
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "auth.not_permitted"
+
+
+async def test_scanner_principal_and_rate_limit(client):
+    venue_id = uuid.uuid4()
+    row, token = await in_app(
+        client,
+        services.create_client,
+        kind=SCANNER,
+        org_id=venue_id,
+        name="Gate 3",
+        created_by="test",
+        rate_per_minute=3,
+    )
+    state = client.app.state
+    if time.time() % 60 > 55:
+        await anyio.sleep(61 - time.time() % 60)  # keep the burst inside one minute window
+    principal = await in_app(client, clients.resolve, state.store, state.settings, token, int(time.time()))
+    assert (principal.kind, principal.role) == ("client", SCANNER)
+    assert principal.id == principal.scanner_id == str(row["id"]) and principal.org_id == str(venue_id)
+    assert [await _works(client, token) for _ in range(2)] == [200, 200]
+    limited = await client.get("/health", headers=bearer(token))
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate.limited"
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    # Someone without the secret cannot spend the client's allowance or learn about it.
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert await _works(client, forged) == 401
+
+
+async def test_revocation_reaches_every_worker(client, settings):
+    from backend.lib.store import RedisStore
+
+    row, token = await in_app(
+        client, services.create_client, kind="agency", org_id=uuid.uuid4(), name="Police", created_by="t"
+    )
+    store = client.app.state.store
+
+    async def scenario() -> list[bool]:
+        # Another worker: its own Redis connection, same shared cache (embedded: one process).
+        other = RedisStore(settings.redis_url, settings.redis_prefix) if settings.redis_url else store
+        try:
+            seen = [await clients.resolve(other, settings, token, int(time.time())) is not None]  # warms the cache
+            new_token = await services.rotate_client_secret(row["id"], store=store)
+            seen.append(await clients.resolve(other, settings, token, int(time.time())) is not None)
+            seen.append(await clients.resolve(other, settings, new_token, int(time.time())) is not None)
+            await services.revoke_client(row["id"], store=store)
+            seen.append(await clients.resolve(other, settings, new_token, int(time.time())) is not None)
+            return seen
+        finally:
+            if other is not store:
+                await other.close()
+
+    assert await in_app(client, scenario) == [True, False, True, False]
+
+
+async def test_stale_reader_cannot_refill_the_cache(client):
+    """A worker that read the row just before a rotation must not put the old secret back."""
+    row, token = await in_app(
+        client, services.create_client, kind="bank", org_id=uuid.uuid4(), name="B", created_by="t"
+    )
+    store, settings = client.app.state.store, client.app.state.settings
+
+    async def scenario() -> bool:
+        await services.rotate_client_secret(row["id"], store=store)
+        # What a slow reader holding the pre-rotation row would try: set-if-absent.
+        await store.claim(f"client:{uuid.UUID(str(row['id'])).hex}", '{"stale": true}', 60)
+        return await clients.resolve(store, settings, token, int(time.time())) is not None
+
+    assert await in_app(client, scenario) is False
