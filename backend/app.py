@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_examples=True,  # every operation gets request/response examples; key ones are hand-written
         ),
         debug=False,
+        logging_config=None,  # ours (lib/logs.py): JSON lines with request ids
     )
     app.state.settings = settings
     app.state.keystore = keystore

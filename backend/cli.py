@@ -14,7 +14,10 @@ from backend.settings import load_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.lib.logs import setup_logging
+
     settings = load_settings()
+    setup_logging(settings.log_level)
     if args.workers > 1 and not settings.redis_url:
         print("error: several workers must share state: set YIKATONG_REDIS_URL (the embedded store is per process)", file=sys.stderr)
         return 2

@@ -129,6 +129,7 @@ async def issue_card_directly(
     office_id: uuid.UUID | str | None,
     bank_code: str,
     ecard_level: int = 1,
+    transport: bool = False,
     actor: str = "system",
     now: dt.datetime | None = None,
 ) -> dict:
@@ -156,7 +157,7 @@ async def issue_card_directly(
         await records.event(card, who, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now,
                             note=f"Card issued with an account at {bank['name']}.")
         if ecard_level:
-            await devices.issue_ecard(person_id, who, payment=ecard_level == 2, now=now)
+            await devices.issue_ecard(person_id, who, payment=ecard_level == 2, transport=transport, now=now)
             card = await records.load(card["id"])
         return {
             "application_id": app.id,

@@ -97,7 +97,11 @@ async def upload_results(
         for code_id in sorted({r["code_id"] for r in new if r["result"] == "valid" and r["code_id"]}):
             if await records.flag_if_used_twice(code_id):
                 flagged.append(code_id)
-    await _consume(store, settings, scanner_id, [r for r in new if r["result"] == "valid" and r["code_id"]], now)
+    claimed = await _consume(store, settings, scanner_id, [r for r in new if r["result"] == "valid" and r["code_id"]], now)
+    for code_id in sorted(claimed - set(flagged)):
+        # Someone else (an online scan whose row may not be committed yet) already used it.
+        await records.flag_code(code_id)
+        flagged.append(code_id)
     return len(new), len(items) - len(new), flagged
 
 
@@ -125,9 +129,15 @@ def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, su
     }
 
 
-async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list[dict], now: int) -> None:
-    """Codes used offline moments ago are claimed, so an online scan of the same code is refused."""
+async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list[dict], now: int) -> set[str]:
+    """Codes used offline moments ago are claimed, so an online scan of the same code is refused.
+    Returns the codes whose claim another use already held: those were used twice."""
+    used_elsewhere: set[str] = set()
     for row in rows:
         left = claim_ttl(settings) - (now - int(row["at"].timestamp()))
         if left > 0:
-            await store.claim(f"code:{row['code_id']}", f"offline|{scanner_id}", left)
+            mine = f"offline|{scanner_id}"
+            held = await store.claim(f"code:{row['code_id']}", mine, left)
+            if held is not None and held != mine:
+                used_elsewhere.add(row["code_id"])
+    return used_elsewhere

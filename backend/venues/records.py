@@ -26,6 +26,13 @@ async def lock_code(code_id: str) -> None:
         await Verification.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"yk-code:{code_id}").run()
 
 
+async def flag_code(code_id: str) -> None:
+    """Mark every accepted use of the code as a double use."""
+    await Verification.update({Verification.double_use: True}).where(
+        (Verification.code_id == code_id) & (Verification.result == "valid")
+    ).run()
+
+
 async def flag_if_used_twice(code_id: str) -> bool:
     """Mark every accepted use of the code as a double use when there is more than one.
 
@@ -36,15 +43,16 @@ async def flag_if_used_twice(code_id: str) -> bool:
     ).run()
     if uses < 2:
         return False
-    await Verification.update({Verification.double_use: True}).where(
-        (Verification.code_id == code_id) & (Verification.result == "valid")
-    ).run()
+    await flag_code(code_id)
     return True
 
 
 async def record(row: dict, *, check_double_use: bool) -> uuid.UUID:
-    """Insert one verification row in its own transaction (with the double-use check for a
-    consumed code, under the code's lock)."""
+    """Insert one verification row; with the double-use check, in a transaction under the
+    code's lock. Without it, one autocommit INSERT: the verification hot path."""
+    if not check_double_use:
+        await Verification.insert(Verification(**row)).run()
+        return row["id"]
     async with db.transaction():
         if check_double_use and row.get("code_id"):
             await lock_code(row["code_id"])

@@ -177,4 +177,6 @@ async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Sc
         "at": at,
         "retry": retry,
     }
-    await records.record(row, check_double_use=valid and not retry)
+    # No double-use check here: online, the store's atomic claim already lets exactly one scan
+    # accept a code, and an offline upload of the same code finds that claim (offline.py).
+    await records.record(row, check_double_use=False)

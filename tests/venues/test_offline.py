@@ -139,3 +139,19 @@ async def test_flags_are_for_provincial_operators(world):
     assert (await world.client.get("/api/v1/verify/flags", headers=gate)).status_code == 403
     assert (await world.client.get("/api/v1/verify/flags", headers=counter)).status_code == 403
     assert (await world.client.get("/api/v1/verify/flags", headers=await world.operator())).status_code == 200
+
+
+async def test_upload_racing_an_online_scan_still_flags(world):
+    """An online scan has claimed the code but its row is not written yet when the offline
+    gate's upload arrives: the upload finds the claim and flags the code."""
+    client = world.client
+    gate = await world.scanner_for("metro", ["transit_ride"])
+    holder = await world.holder()
+    code_id = secrets.token_hex(16)
+    # What verification.py's claim leaves in the store for an online scanner at another venue.
+    await world.call(world.store.claim, f"code:{code_id}", f"{secrets.token_hex(8)}|id|{now()}|counter_service", 90)
+    upload = {"results": [_result(code_id, holder.card_ref, now())]}
+    answer = (await client.post("/api/v1/verify/offline-results", json=upload, headers=gate)).json()
+    assert answer["flagged"] == [code_id]
+    record = (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
+    assert [i["double_use"] for i in record if i["offline"] and i["result"] == "valid"] == [True]

@@ -1,0 +1,169 @@
+"""Online verification over HTTP against one server worker, beside a trivial JSON POST.
+
+Seeds a demo province into a fresh database (PostgreSQL + Redis when reachable, else SQLite and
+the embedded store), starts `yikatong serve` with one worker, mints distinct codes in this
+process with the same keyring, and drives both endpoints with 64 keep-alive connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loadgen import http_request, run_load  # noqa: E402
+
+PG = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("YIKATONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
+CONCURRENCY = 64
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _pg_ok() -> bool:
+    try:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG, timeout=3)
+        await conn.close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS, socket_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _seed(env: dict[str, str]) -> tuple[str, list[str]]:
+    from backend.cards.tables import Card
+    from backend.demo import seed
+    from backend.lib import db
+    from backend.settings import load_settings
+
+    settings = load_settings(environ=env, dotenv=None)
+    result = await seed(settings)
+    metro_token = next(token for name, scenarios, token in result["venues"] if "transit_ride" in scenarios)
+    async with db.lifespan(settings):
+        refs = [r["ref"] for r in await Card.select(Card.ref).where(Card.state == "active").run()]
+    return metro_token, refs
+
+
+def _wait_ready(port: int, proc: subprocess.Popen) -> None:
+    import httpx
+
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise RuntimeError("server exited during start-up")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not become ready")
+
+
+def _report(name: str, result, base_rps: float | None) -> None:
+    ratio = f"{result.rps / base_rps:5.2f}" if base_rps else "1.00 (baseline)"
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
+    print(f"{name:34} {result.rps:9,.0f} req/s  p50 {result.pct(50):6.2f} ms  p99 {result.pct(99):6.2f} ms  x baseline {ratio}  [{codes}]")
+
+
+async def main() -> int:
+    from backend.app import keystore_for
+    from backend.codes import format as fmt
+    from backend.settings import load_settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="ykbench-"))
+    env = {"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys"), "YIKATONG_LOG_LEVEL": "WARNING",
+           # A metro gate's credential is provisioned for its traffic; the default (600/min) would throttle the bench.
+           "YIKATONG_CLIENT_RATE_PER_MINUTE": "100000000"}
+    dbname = None
+    if await _pg_ok() and _redis_ok():
+        dbname = f"yk_bench_{secrets.token_hex(4)}"
+        await _admin(f'CREATE DATABASE "{dbname}"')
+        env["YIKATONG_DATABASE_URL"] = PG.rsplit("/", 1)[0] + "/" + dbname
+        env["YIKATONG_REDIS_URL"] = REDIS
+        env["YIKATONG_REDIS_PREFIX"] = f"ykbench:{secrets.token_hex(4)}:"
+        setup = "PostgreSQL + Redis"
+    else:
+        setup = "SQLite + embedded store"
+    port = _free_port()
+    proc = None
+    try:
+        token, refs = await _seed(env)
+        keyring = keystore_for(load_settings(environ=env, dotenv=None)).load()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--workers", "1"],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_ready(port, proc)
+        if os.environ.get("BENCH_PROFILE"):
+            # Optional: sample the server while the load runs (py-spy must be installed).
+            subprocess.Popen(["py-spy", "record", "-d", "14", "-o", os.environ["BENCH_PROFILE"], "-f", "speedscope", "-p", str(proc.pid)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        auth = {"Authorization": f"Bearer {token}"}
+        now = int(time.time())
+        count = 40_000
+        codes = [
+            fmt.mint_online(bytes.fromhex(refs[i % len(refs)]), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=now + 2)
+            for i in range(count)
+        ]
+        verify = [http_request("POST", "/api/v1/verify", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
+        echo = [http_request("POST", "/health/echo", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), {}) for c in codes[:64]]
+        print(f"Online verification over HTTP: one worker, {setup}, {CONCURRENCY} connections, {SECONDS:.0f} s each")
+        base = await run_load("127.0.0.1", port, echo, concurrency=CONCURRENCY, duration=SECONDS)
+        _report("trivial JSON POST (/health/echo)", base, None)
+        result = await run_load("127.0.0.1", port, verify, concurrency=CONCURRENCY, duration=SECONDS)
+        _report("online verification (/api/v1/verify)", result, base.rps)
+        used = sum(result.statuses.values())
+        body = len(verify[0].partition(b"\r\n\r\n")[2])
+        print(f"  (bodies {body} bytes each; {used:,} distinct codes used of {count:,})")
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+        if dbname:
+            await _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
