@@ -1,0 +1,137 @@
+"""Serves the wallet and scanner PWAs, their shared modules and a few allow-listed npm files."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, get
+from litestar.datastructures import CacheControlHeader
+from litestar.file_system import BaseLocalFileSystem
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+ROOT = Path(__file__).resolve().parent.parent
+# YIKATONG_PWA_DIR lets the browser tests serve a copy (to publish a new service-worker version).
+PWA_DIR = Path(os.environ.get("YIKATONG_PWA_DIR") or ROOT / "pwa")
+NODE_MODULES = ROOT / "node_modules"
+
+# The system's mime.types may be missing or old (no .webmanifest, .mjs as text/plain), and
+# browsers refuse module scripts and manifests with a wrong type: register what we serve.
+for _ext, _type in {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".css": "text/css",
+    ".html": "text/html",
+}.items():
+    mimetypes.add_type(_type, _ext)
+
+# Only these third-party files are reachable under /vendor/<pkg>/...; everything else in
+# node_modules stays private (sources, package metadata, other packages).
+VENDOR_FILES: dict[str, str] = {
+    "jsqr/dist/jsQR.js": "jsqr/dist/jsQR.js",
+    "qrcode-generator/qrcode.js": "qrcode-generator/dist/qrcode.js",
+    "axe-core/axe.min.js": "axe-core/axe.min.js",
+}
+
+# no-cache = "revalidate before use": the service workers give the offline copy, so the
+# network copy must never be stale (a new sw.js or app.js takes effect on the next load).
+NO_CACHE = CacheControlHeader(no_cache=True)
+
+
+class AllowListFileSystem(BaseLocalFileSystem):
+    """A local file system that only admits the vendor allow-list (as absolute paths)."""
+
+    def __init__(self, allowed: dict[str, str], base: Path) -> None:
+        self._base = base
+        self._allowed = {str((base / target).resolve()) for target in allowed.values()}
+        self._by_public = {public: base / target for public, target in allowed.items()}
+
+    async def info(self, path: Any, **kwargs: Any) -> Any:
+        mapped = self._map(str(path))
+        if mapped is None:
+            raise FileNotFoundError(path)
+        return await super().info(mapped, **kwargs)
+
+    async def open(self, file: Any, mode: str, buffering: int = -1) -> Any:
+        mapped = self._map(str(file))
+        if mapped is None:
+            raise FileNotFoundError(file)
+        return await super().open(mapped, mode, buffering)
+
+    def _map(self, path: str) -> Path | None:
+        # The router joins the request path onto the base directory; map public names onto
+        # their real location and refuse anything not listed.
+        try:
+            relative = Path(path).resolve().relative_to(self._base.resolve()).as_posix()
+        except (ValueError, OSError):
+            return None
+        target = self._by_public.get(relative)
+        if target is None or str(target.resolve()) not in self._allowed:
+            return None
+        return target
+
+
+def _app_router(name: str):
+    return create_static_files_router(
+        path=f"/{name}",
+        directories=[PWA_DIR / name],
+        html_mode=True,
+        name=f"pwa-{name}",
+        cache_control=NO_CACHE,
+        include_in_schema=False,
+        before_request=_add_slash,
+    )
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def root_redirect() -> Redirect:
+    """The site root opens the citizen wallet."""
+    return Redirect(path="/wallet/", status_code=302)
+
+
+def _add_slash(request: Request) -> Redirect | None:
+    """/wallet -> /wallet/: the service worker scope and relative URLs need the slash (Litestar
+    routes both spellings to the same handler, so the check is on the raw path)."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    if path.count("/") == 1:
+        return Redirect(path=path + "/", status_code=301)
+    return None
+
+
+def _vendor_router():
+    return create_static_files_router(
+        path="/vendor",
+        directories=[NODE_MODULES],
+        file_system=AllowListFileSystem(VENDOR_FILES, NODE_MODULES),
+        name="pwa-vendor",
+        cache_control=NO_CACHE,
+        include_in_schema=False,
+        resolve_symlinks=False,
+    )
+
+
+def _shared_router():
+    return create_static_files_router(
+        path="/shared",
+        directories=[PWA_DIR / "shared"],
+        name="pwa-shared",
+        cache_control=NO_CACHE,
+        include_in_schema=False,
+    )
+
+
+ROUTES: list = [
+    root_redirect,
+    _app_router("wallet"),
+    _app_router("scanner"),
+    _shared_router(),
+    _vendor_router(),
+]

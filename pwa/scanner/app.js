@@ -1,0 +1,347 @@
+// Scanner app: sign in with a scanner credential, pick the scenario, scan, show the verdict;
+// offline it verifies with the cached lists and queues results for upload.
+
+import { ApiError, OfflineError, createApi } from '/shared/api.js';
+import { topBar } from '/shared/chrome.js';
+import { formatAge, initI18n, t } from '/shared/i18n.js';
+import { applyElder } from '/shared/prefs.js';
+import { FLAGS, kindOf } from '/shared/qrformat.js';
+import { announce, clear, focusHeading, h } from '/shared/ui.js';
+import { verifyOffline } from '/shared/verify-offline.js';
+import { CameraScanner } from './camera.js';
+import { listAges, offlineMaterial, syncRevocations, syncTrust } from './lists.js';
+import { alreadySeen, enqueue, pending, remember, uploadQueued } from './queue.js';
+import { resultPanel, signal } from './result.js';
+import { kv } from './store.js';
+
+const TOKEN = /^ykc_[A-Za-z0-9_-]{10,200}$/;
+const SYNC_MS = 60_000;
+const SAME_CODE_MS = 4000; // the camera sees one code many times a second: act once
+const SKEW = 5;
+
+const state = {
+  token: null,
+  context: null,
+  scenario: null,
+  online: navigator.onLine,
+  lastText: null,
+  lastAt: 0,
+  verdict: null,
+  camera: null,
+  syncing: null,
+  screen: 'signin',
+};
+
+const api = createApi({ token: () => state.token, onUnauthorized: () => signOut(true) });
+const main = () => document.getElementById('main');
+
+// --- sign-in ----------------------------------------------------------------------------
+
+function tokenFromLink() {
+  // Provisioning links carry the token in the fragment (#token=ykc_...), which browsers never
+  // send to a server, so it cannot end up in access logs.
+  const params = new URLSearchParams(location.hash.replace(/^#\/?/, ''));
+  const token = params.get('token');
+  if (token) history.replaceState(null, '', location.pathname);
+  return token && TOKEN.test(token) ? token : null;
+}
+
+async function signIn(token) {
+  state.token = token;
+  const context = await api('GET', '/api/v1/verify/context');
+  state.context = context;
+  await kv.set('token', token);
+  await kv.set('context', context);
+  const saved = await kv.get('scenario');
+  state.scenario = context.scenarios.some((s) => s.name === saved) ? saved : (context.scenarios[0] || {}).name || null;
+  await sync();
+}
+
+async function signOut(expired = false) {
+  state.camera?.stop();
+  state.token = null;
+  state.context = null;
+  await kv.delete('token');
+  await kv.delete('context');
+  state.screen = 'signin';
+  render();
+  if (expired) showSigninError(t('scanner.signin.expired'));
+}
+
+function showSigninError(message) {
+  const el = document.getElementById('signin-error');
+  if (el) { el.textContent = message; el.hidden = false; }
+}
+
+function signinScreen() {
+  const input = h('textarea', { id: 'token', name: 'token', rows: 3, autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'token-hint' });
+  const form = h('form', {
+    novalidate: true,
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const token = input.value.trim();
+      if (!TOKEN.test(token)) { showSigninError(t('scanner.signin.bad_token')); input.focus(); return; }
+      const button = form.querySelector('button');
+      button.disabled = true;
+      try {
+        await signIn(token);
+        state.screen = 'scan';
+        render();
+      } catch (err) {
+        state.token = null;
+        showSigninError(err instanceof OfflineError ? t('scanner.signin.offline') : t('scanner.signin.refused'));
+      } finally {
+        button.disabled = false;
+      }
+    },
+  },
+  h('div', { class: 'field' },
+    h('label', { for: 'token' }, t('scanner.signin.token')),
+    input,
+    h('p', { id: 'token-hint', class: 'hint' }, t('scanner.signin.token_hint'))),
+  h('p', { id: 'signin-error', class: 'error', role: 'alert', hidden: true }),
+  h('button', { type: 'submit', class: 'btn primary block' }, t('scanner.signin.submit')));
+  return h('section', {}, h('h1', {}, t('scanner.signin.title')), h('p', {}, t('scanner.signin.intro')), form);
+}
+
+// --- lists and queue ----------------------------------------------------------------------
+
+function setOnline(value) {
+  if (state.online !== value) {
+    state.online = value;
+    announce(value ? t('status.online') : t('status.offline'));
+  }
+  refreshStatus();
+}
+
+// Refresh trust and revocation lists and upload queued results; offline is not an error.
+async function sync() {
+  if (!state.token) return;
+  if (state.syncing) return state.syncing;
+  state.syncing = (async () => {
+    try {
+      await syncTrust(api);
+      await syncRevocations(api);
+      await uploadQueued(api);
+      setOnline(true);
+    } catch (err) {
+      if (err instanceof OfflineError) setOnline(false);
+      else console.warn('sync failed', err);
+    } finally {
+      state.syncing = null;
+      refreshStatus();
+    }
+  })();
+  return state.syncing;
+}
+
+async function refreshStatus() {
+  const box = document.getElementById('status');
+  if (!box) return;
+  const ages = await listAges();
+  const queued = await pending();
+  const now = Date.now();
+  const age = (ms) => (ms ? formatAge((now - ms) / 1000) : t('status.never'));
+  clear(box).append(
+    h('span', { class: state.online ? 'online' : 'offline', id: 'net-state', dataset: { online: state.online ? '1' : '0' } },
+      state.online ? t('status.online') : t('status.offline')),
+    state.online ? null : h('span', { class: 'offline-note', id: 'offline-note' }, t('status.offline_note')),
+    h('span', { id: 'trust-age' }, t('status.trust_age', { age: age(ages.trust) })),
+    h('span', { id: 'revocation-age' }, t('status.revocation_age', { age: age(ages.revocation) })),
+    h('span', { id: 'queued', dataset: { count: String(queued) } }, t('status.queued', { n: queued })));
+}
+
+// --- verification ---------------------------------------------------------------------------
+
+function currentScenario() {
+  return (state.context?.scenarios || []).find((s) => s.name === state.scenario) || null;
+}
+
+function offlineAttributes(scenario, check) {
+  const concessions = Object.keys(FLAGS).filter((name) => name !== 'transport' && check.flags & FLAGS[name]);
+  const out = {};
+  for (const name of scenario.offline_attributes || []) {
+    if (name === 'card_valid') out.card_valid = true;
+    if (name === 'valid_until') out.valid_until = (check.t + 60) * 1000;
+    if (name === 'concessions') out.concessions = concessions;
+    if (name === 'concession') out.concession = ['disability', 'veteran', 'elderly'].find((c) => concessions.includes(c)) || 'none';
+  }
+  return out;
+}
+
+// Public transport needs the card's transport function (Art. 7); offline the flag says so.
+function needsTransport(scenario) {
+  return scenario.needs_transport ?? scenario.name === 'transit_ride';
+}
+
+async function verifyLocally(text, scenario) {
+  if (kindOf(text) === 'online') return { result: 'needs_network', offline: true };
+  const material = await offlineMaterial();
+  if (!material) return { result: 'no_lists', offline: true };
+  const nowMs = Date.now();
+  const check = await verifyOffline(text, { ...material, now: Math.floor(nowMs / 1000), skew: SKEW });
+  let result = check.result;
+  if (result === 'valid' && needsTransport(scenario) && !(check.flags & FLAGS.transport)) result = 'scenario_not_allowed';
+  if (result === 'valid' && (await alreadySeen(check.code_id, nowMs))) result = 'replayed';
+  if (result === 'valid') await remember(check.code_id, (check.t + 60 + SKEW) * 1000);
+  await enqueue({
+    code_id: check.code_id ?? null,
+    code_kind: kindOf(text),
+    card_ref: check.card_ref ?? null,
+    device_key_id: check.device_key_id ?? null,
+    scenario: scenario.name,
+    result,
+    verified_at: new Date(nowMs).toISOString(),
+  });
+  return { result, offline: true, attributes: result === 'valid' ? offlineAttributes(scenario, check) : {} };
+}
+
+async function verifyOnline(text, scenario) {
+  try {
+    const answer = await api('POST', '/api/v1/verify', { code: text, scenario: scenario.name });
+    setOnline(true);
+    return { result: answer.result, attributes: answer.result === 'valid' ? answer.attributes : {}, offline: false };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) return { result: 'malformed', offline: false };
+    throw err;
+  }
+}
+
+async function handleText(raw) {
+  const text = raw.replace(/[\r\n]+$/, ''); // keyboard-wedge scanners end with a newline
+  const scenario = currentScenario();
+  if (!text || !scenario) return;
+  const now = Date.now();
+  if (text === state.lastText && now - state.lastAt < SAME_CODE_MS) return;
+  state.lastText = text;
+  state.lastAt = now;
+  let verdict;
+  try {
+    verdict = state.online || navigator.onLine ? await verifyOnline(text, scenario) : await verifyLocally(text, scenario);
+  } catch (err) {
+    if (err instanceof OfflineError) {
+      setOnline(false);
+      verdict = await verifyLocally(text, scenario);
+    } else {
+      verdict = { result: 'error', offline: false };
+    }
+  }
+  showVerdict(verdict);
+  refreshStatus();
+}
+
+function showVerdict(verdict) {
+  state.verdict = verdict;
+  const slot = document.getElementById('result-slot');
+  if (!slot) return;
+  clear(slot).append(resultPanel(verdict));
+  signal(verdict.result);
+  announce(t(`result.${verdict.result}`));
+}
+
+// --- scan screen ----------------------------------------------------------------------------
+
+function scanScreen() {
+  const ctx = state.context;
+  const select = h('select', {
+    id: 'scenario',
+    onchange: async (e) => { state.scenario = e.target.value; await kv.set('scenario', state.scenario); },
+  }, ctx.scenarios.map((s) => h('option', { value: s.name, selected: s.name === state.scenario }, scenarioTitle(s))));
+  const video = h('video', { id: 'camera', muted: true, playsinline: true, 'aria-label': t('scan.camera_view') });
+  const camButton = h('button', { type: 'button', id: 'camera-toggle', class: 'btn primary block', onclick: () => toggleCamera(camButton) },
+    state.camera?.running ? t('scan.stop_camera') : t('scan.start_camera'));
+  const manual = h('input', { id: 'manual-code', name: 'code', autocomplete: 'off', spellcheck: 'false' });
+  return h('section', {},
+    h('h1', {}, ctx.venue_name),
+    h('div', { class: 'status', id: 'status', role: 'status' }),
+    h('div', { class: 'field' }, h('label', { for: 'scenario' }, t('scan.scenario')), select),
+    // The verdict sits above the camera so staff see it without scrolling.
+    h('div', { id: 'result-slot' }, state.verdict ? resultPanel(state.verdict) : null),
+    h('div', { class: 'camera' }, video),
+    h('p', { id: 'camera-msg', class: 'hint', role: 'status' }),
+    camButton,
+    h('form', {
+      class: 'advanced',
+      onsubmit: (e) => { e.preventDefault(); state.lastText = null; handleText(manual.value); manual.value = ''; },
+    },
+    h('div', { class: 'field' }, h('label', { for: 'manual-code' }, t('scan.manual')), manual),
+    h('button', { type: 'submit', class: 'btn secondary' }, t('scan.verify'))),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', id: 'sync-now', class: 'btn secondary', onclick: () => sync() }, t('scan.sync_now')),
+      h('button', { type: 'button', id: 'sign-out', class: 'btn secondary', onclick: () => signOut() }, t('scanner.sign_out'))));
+}
+
+function scenarioTitle(s) {
+  const key = `scenario.${s.name}`;
+  const text = t(key);
+  return text === key ? s.title : text; // catalog scenarios newer than this app keep the server's title
+}
+
+async function toggleCamera(button) {
+  const msg = document.getElementById('camera-msg');
+  if (state.camera?.running) {
+    state.camera.stop();
+    button.textContent = t('scan.start_camera');
+    msg.textContent = '';
+    return;
+  }
+  state.camera = new CameraScanner(document.getElementById('camera'), (text) => handleText(text));
+  try {
+    const engine = await state.camera.start();
+    button.textContent = t('scan.stop_camera');
+    msg.textContent = t(engine === 'native' ? 'scan.engine_native' : 'scan.engine_js');
+    msg.dataset.engine = engine;
+  } catch {
+    msg.textContent = t('scan.no_camera');
+  }
+}
+
+// --- shell ----------------------------------------------------------------------------------
+
+function render() {
+  document.title = t('scanner.title');
+  const bar = document.getElementById('bar');
+  clear(bar).append(topBar('scanner.title'));
+  const root = clear(main());
+  if (state.screen === 'scan' && state.context) {
+    root.append(scanScreen());
+    refreshStatus();
+    // The camera element was replaced: restart on the new one if it was running.
+    if (state.camera?.running) {
+      state.camera.stop();
+      toggleCamera(document.getElementById('camera-toggle'));
+    }
+  } else {
+    root.append(signinScreen());
+  }
+  focusHeading(root);
+}
+
+async function start() {
+  applyElder();
+  await initI18n();
+  document.addEventListener('yk:lang', render);
+  document.addEventListener('yk:elder', render);
+  window.addEventListener('online', () => { state.online = true; sync(); });
+  window.addEventListener('offline', () => setOnline(false));
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/scanner/sw.js', { scope: '/scanner/' }).catch(() => {});
+
+  const linked = tokenFromLink();
+  const saved = await kv.get('token');
+  state.context = await kv.get('context');
+  state.scenario = await kv.get('scenario');
+  if (linked && linked !== saved) {
+    try { await signIn(linked); state.screen = 'scan'; } catch { state.token = null; }
+  } else if (saved) {
+    state.token = saved;
+    state.screen = state.context ? 'scan' : 'signin';
+    if (!state.scenario && state.context) state.scenario = (state.context.scenarios[0] || {}).name;
+    sync();
+  }
+  render();
+  setInterval(sync, SYNC_MS);
+  setInterval(refreshStatus, 15_000);
+  window.ykScanner = { state, sync, handleText }; // lets tests and support staff inspect the state
+}
+
+start();

@@ -1,0 +1,43 @@
+// Scanner service worker: precached shell (versioned), network-only API; see /shared/sw-core.js.
+/* global importScripts */
+importScripts('/shared/sw-core.js');
+
+const CACHE = 'scanner-v1';
+
+self.ykServiceWorker({
+  cache: CACHE,
+  prefix: 'scanner-',
+  index: '/scanner/',
+  shell: [
+    '/scanner/',
+    '/scanner/app.js',
+    '/scanner/camera.js',
+    '/scanner/lists.js',
+    '/scanner/queue.js',
+    '/scanner/store.js',
+    '/scanner/result.js',
+    '/scanner/scanner.css',
+    '/scanner/manifest.webmanifest',
+    '/scanner/icons/icon-192.png',
+    '/scanner/icons/icon-512.png',
+    '/scanner/icons/maskable-192.png',
+    '/scanner/icons/maskable-512.png',
+    '/shared/api.js',
+    '/shared/base.css',
+    '/shared/base45.js',
+    '/shared/bytes.js',
+    '/shared/chrome.js',
+    '/shared/i18n.js',
+    '/shared/idb.js',
+    '/shared/prefs.js',
+    '/shared/qrformat.js',
+    '/shared/ui.js',
+    '/shared/vendor.js',
+    '/shared/verify-offline.js',
+    '/shared/sw-core.js',
+    '/shared/i18n/zh-Hans.json',
+    '/shared/i18n/zh-Hant.json',
+    '/shared/i18n/en.json',
+    '/vendor/jsqr/dist/jsQR.js',
+  ],
+});

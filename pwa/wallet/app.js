@@ -1,0 +1,152 @@
+// Wallet app: start-up, the hash router, the session and the card as every screen sees it.
+
+import { ApiError, OfflineError, createApi } from '/shared/api.js';
+import { topBar } from '/shared/chrome.js';
+import { has, initI18n, t } from '/shared/i18n.js';
+import { applyElder } from '/shared/prefs.js';
+import { clear, focusHeading } from '/shared/ui.js';
+import { refreshCredential } from './device.js';
+import { EP } from './endpoints.js';
+import { accessScreen, historyScreen } from './screens/records.js';
+import { bankScreen } from './screens/bank.js';
+import { codeScreen } from './screens/code.js';
+import { homeScreen, moreScreen } from './screens/home.js';
+import { securityScreen } from './screens/security.js';
+import { signinScreen } from './screens/signin.js';
+import { forgetPerson, getToken, kv, setToken } from './store.js';
+
+const SCREENS = {
+  '': homeScreen,
+  more: moreScreen,
+  code: codeScreen,
+  history: historyScreen,
+  access: accessScreen,
+  security: securityScreen,
+  bank: bankScreen,
+  signin: signinScreen,
+};
+
+export const app = {
+  api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),
+  online: navigator.onLine,
+  card: null, // the card as last seen
+  cardAt: null, // when it was fetched (ms)
+  stale: false, // true when the card comes from the local copy because we are offline
+  me: null,
+  cleanup: null,
+
+  route() {
+    return location.hash.replace(/^#\/?/, '').split('?')[0];
+  },
+
+  go(route) {
+    const hash = `#/${route}`;
+    if (location.hash === hash) render();
+    else location.hash = hash;
+  },
+
+  // The card from the server, or (offline) the last copy with its time, flagged as stale.
+  async loadCard() {
+    try {
+      const card = await app.api('GET', EP.card);
+      app.setCard(card);
+      app.online = true;
+    } catch (err) {
+      if (!(err instanceof OfflineError)) throw err;
+      app.online = false;
+      const held = await kv.get('card');
+      app.card = held ? held.card : null;
+      app.cardAt = held ? held.at : null;
+      app.stale = true;
+    }
+    return app.card;
+  },
+
+  async setCard(card) {
+    app.card = card;
+    app.cardAt = Date.now();
+    app.stale = false;
+    await kv.set('card', { card, at: app.cardAt });
+  },
+
+  async signedIn(token) {
+    setToken(token);
+    await app.loadCard().catch(() => null);
+    app.syncDevice();
+    app.go('');
+  },
+
+  async signedOut({ expired = false } = {}) {
+    await forgetPerson({ keepDevice: expired });
+    app.card = null;
+    app.me = null;
+    app.go('signin');
+  },
+
+  // Register this phone's key and fetch a fresh offline credential whenever we are online.
+  async syncDevice(force = false) {
+    if (!getToken() || !app.card || !app.card.ecard?.usable) return;
+    try {
+      await refreshCredential(app.api, { force });
+    } catch (err) {
+      if (!(err instanceof OfflineError)) console.warn('credential refresh failed', err);
+    }
+  },
+
+  // A message for an API error, from the translations (by error code, then by status).
+  errorText(err) {
+    if (err instanceof OfflineError) return t('error.offline');
+    if (err instanceof ApiError) {
+      if (has(`error.${err.code}`)) return t(`error.${err.code}`);
+      if (err.status === 429) return t('error.rate_limited');
+      if (err.status === 409) return t('error.conflict');
+    }
+    return t('error.generic');
+  },
+};
+
+let renderSeq = 0;
+
+async function render() {
+  // Screens load data before they draw; only the newest render may draw, so a slow screen
+  // never replaces the one the user has moved on to.
+  const seq = ++renderSeq;
+  if (app.cleanup) { app.cleanup(); app.cleanup = null; }
+  let route = app.route();
+  if (!getToken() && route !== 'signin') route = 'signin';
+  if (getToken() && route === 'signin') route = '';
+  const screen = SCREENS[route] || homeScreen;
+  const view = await screen(app);
+  if (seq !== renderSeq) {
+    if (view.cleanup) view.cleanup();
+    return;
+  }
+  document.title = `${t(`title.${route || 'home'}`)} · ${t('wallet.title')}`;
+  clear(document.getElementById('bar')).append(topBar('wallet.title'));
+  const main = document.getElementById('main');
+  clear(main).append(view.el || view);
+  if (view.cleanup) app.cleanup = view.cleanup;
+  main.dataset.screen = route || 'home';
+  focusHeading(main);
+}
+
+app.render = render;
+
+async function start() {
+  applyElder();
+  await initI18n();
+  document.addEventListener('yk:lang', render);
+  document.addEventListener('yk:elder', render);
+  window.addEventListener('hashchange', render);
+  window.addEventListener('online', () => { app.online = true; app.syncDevice(true); });
+  window.addEventListener('offline', () => { app.online = false; });
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/wallet/sw.js', { scope: '/wallet/' }).catch(() => {});
+  if (getToken()) {
+    await app.loadCard().catch(() => null);
+    app.syncDevice();
+  }
+  await render();
+  window.ykWallet = app; // lets tests and support staff inspect the state
+}
+
+start();

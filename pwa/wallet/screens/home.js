@@ -1,0 +1,157 @@
+// Home: the card face, why a code cannot be shown (if so), and the card's actions.
+
+import { formatTime, t } from '/shared/i18n.js';
+import { announce, confirmDialog, h } from '/shared/ui.js';
+import { dropCredential, releaseDevice } from '../device.js';
+import { EP } from '../endpoints.js';
+
+// Which lifecycle action the wallet offers, and how it asks before acting.
+const ACTIONS = {
+  report_temp_loss: { danger: true },
+  lift_loss: { danger: false },
+  request_replacement: { danger: true },
+};
+
+export function offlineBanner(app) {
+  if (!app.stale) return null;
+  return h('p', { class: 'notice offline', role: 'status', id: 'offline-banner' },
+    t('common.offline_data', { time: formatTime(app.cardAt) }));
+}
+
+// What is wrong with the card and what the holder can do, or null when a code can be shown.
+export function unusableReason(card) {
+  if (!card) return { state: 'none' };
+  if (card.ecard?.usable) return null;
+  const state = card.state === 'active' ? 'ecard_off' : card.state;
+  return { state, lapseAt: card.lapse_at };
+}
+
+export function reasonBox(reason) {
+  return h('section', { class: 'reason', id: 'no-code', role: 'region', 'aria-labelledby': 'no-code-title', dataset: { state: reason.state } },
+    h('h2', { id: 'no-code-title' }, t(`reason.${reason.state}.title`)),
+    h('p', {}, t(`reason.${reason.state}.why`)),
+    h('p', {}, h('strong', {}, t('reason.what_to_do')), ' ', t(`reason.${reason.state}.todo`)),
+    reason.lapseAt ? h('p', {}, t('reason.lapses_at', { time: formatTime(reason.lapseAt) })) : null,
+    h('p', { class: 'hint' }, t('reason.help_line')));
+}
+
+function cardFace(app) {
+  const card = app.card;
+  const number = h('span', { id: 'card-number', 'aria-live': 'polite' }, card.number);
+  let shown = false;
+  let timer = null;
+  const hide = () => {
+    shown = false;
+    number.textContent = card.number;
+    reveal.textContent = t('card.reveal');
+    reveal.setAttribute('aria-pressed', 'false');
+  };
+  const reveal = h('button', {
+    type: 'button', class: 'btn', id: 'reveal', 'aria-pressed': 'false', 'aria-controls': 'card-number',
+    onclick: async () => {
+      if (shown) { hide(); return; }
+      try {
+        const answer = await app.api('POST', EP.reveal);
+        number.textContent = answer.card_number;
+        shown = true;
+        reveal.textContent = t('card.hide');
+        reveal.setAttribute('aria-pressed', 'true');
+        clearTimeout(timer);
+        timer = setTimeout(hide, 30_000); // the full number should not stay on screen
+      } catch (err) {
+        announce(app.errorText(err));
+      }
+    },
+  }, t('card.reveal'));
+  const bad = card.state !== 'active';
+  return h('section', { class: 'cardface', 'aria-labelledby': 'card-kind' },
+    h('p', { class: 'region', id: 'card-region' }, t('card.issued_by', { region: card.region?.name || card.region?.code || '' })),
+    h('h2', { class: 'kind', id: 'card-kind' }, t('card.kind')),
+    h('p', { class: 'holder', id: 'card-holder' }, card.holder_name),
+    h('p', { class: 'number' }, h('span', { class: 'visually-hidden' }, t('card.number')), number, app.stale ? null : reveal),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('card.status')),
+      h('dd', {}, h('span', { class: bad ? 'badge bad' : 'badge', id: 'card-state', dataset: { state: card.state } }, t(`card.state.${card.state}`))),
+      h('dt', {}, t('card.level')),
+      h('dd', { id: 'card-level' }, t(`card.level.${card.ecard?.level ?? 0}`)),
+      h('dt', { class: 'advanced' }, t('card.bank')),
+      h('dd', { class: 'advanced', id: 'card-bank' }, card.bank?.name || '')));
+}
+
+async function act(app, action) {
+  const ok = await confirmDialog({
+    title: t(`action.${action}.confirm_title`),
+    body: t(`action.${action}.confirm_body`),
+    confirm: t(`action.${action}.confirm`),
+    danger: ACTIONS[action].danger,
+  });
+  if (!ok) return;
+  try {
+    const answer = await app.api('POST', EP.action(action), {});
+    // After a replacement the new card (new number) is the one to show.
+    const card = answer && (answer.new_card || answer.card);
+    if (card && card.state) await app.setCard(card);
+    else await app.loadCard();
+    if (!app.card?.ecard?.usable) await dropCredential(); // the old credential is revoked now
+    app.syncDevice(true);
+    await app.render();
+    announce(t(`action.${action}.done`));
+    const done = document.getElementById('action-done');
+    if (done) { done.textContent = t(`action.${action}.done`); done.hidden = false; }
+  } catch (err) {
+    await app.loadCard().catch(() => null);
+    await app.render();
+    const done = document.getElementById('action-done');
+    if (done) { done.textContent = app.errorText(err); done.hidden = false; done.className = 'error'; }
+  }
+}
+
+export async function signOut(app) {
+  await releaseDevice(app.api);
+  try { await app.api('POST', EP.logout); } catch { /* the session ends locally anyway */ }
+  await app.signedOut();
+}
+
+function actionItems(app, { all }) {
+  const card = app.card;
+  const allowed = new Set(card && !app.stale ? card.allowed_actions || [] : []);
+  const items = [];
+  for (const action of Object.keys(ACTIONS)) {
+    if (!allowed.has(action)) continue;
+    const advanced = action === 'request_replacement' && !all;
+    items.push(h('li', { class: advanced ? 'advanced' : null },
+      h('button', { type: 'button', class: `btn block ${ACTIONS[action].danger ? 'danger' : 'secondary'}`, id: `do-${action}`, onclick: () => act(app, action) }, t(`action.${action}`))));
+  }
+  const link = (route, key, advanced = !all) => h('li', { class: advanced ? 'advanced' : null },
+    h('a', { class: 'btn block secondary', href: `#/${route}`, id: `nav-${route}` }, t(key)));
+  if (!app.stale && card && card.state === 'active') items.push(link('bank', 'nav.bank'));
+  items.push(link('history', 'nav.history'), link('access', 'nav.access'), link('security', 'nav.security'));
+  if (!all) items.push(h('li', { class: 'elder-only' }, h('a', { class: 'btn block secondary', href: '#/more', id: 'nav-more' }, t('nav.more'))));
+  items.push(h('li', { class: all ? null : 'advanced' }, h('button', { type: 'button', class: 'btn block secondary', id: 'sign-out', onclick: () => signOut(app) }, t('nav.sign_out'))));
+  return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
+}
+
+export async function homeScreen(app) {
+  // Fresh from the server each time; offline this falls back to the saved copy, flagged stale.
+  await app.loadCard().catch(() => null);
+  if (!app.card) {
+    return h('section', {}, h('h1', {}, t('title.home')), offlineBanner(app), reasonBox({ state: 'none' }), actionItems(app, { all: false }));
+  }
+  const reason = unusableReason(app.card);
+  return h('section', {},
+    h('h1', { class: 'visually-hidden' }, t('title.home')),
+    offlineBanner(app),
+    cardFace(app),
+    h('p', { id: 'action-done', role: 'status', class: 'notice', hidden: true }),
+    reason ? reasonBox(reason) : h('a', { class: 'btn primary block', href: '#/code', id: 'show-code' }, t('code.show')),
+    actionItems(app, { all: false }));
+}
+
+// Elder mode keeps the home screen short; everything else is one tap away here.
+export async function moreScreen(app) {
+  if (!app.card) await app.loadCard().catch(() => null);
+  return h('section', {},
+    h('h1', {}, t('title.more')),
+    h('a', { class: 'btn secondary', href: '#/' }, t('common.back')),
+    actionItems(app, { all: true }));
+}

@@ -1,0 +1,221 @@
+"""Browser tests of the wallet and scanner PWAs: a real server in a subprocess, Debian's
+Chromium driven by Playwright, seed data made through the backend services."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PASSWORD = "E2e-pass-2026!"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
+PEOPLE = 10  # one citizen per test that changes a card or signs in, so tests never interfere
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Citizen:
+    name: str
+    doc_type: str
+    id_number: str
+    password: str
+    totp_secret: str | None = None
+
+
+@dataclass
+class Server:
+    base_url: str
+    pwa_dir: Path
+    citizens: list[Citizen]
+    scanners: dict[str, str]  # scenario -> scanner token
+
+    def citizen(self, index: int) -> Citizen:
+        return self.citizens[index]
+
+    def api(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as res:
+                raw = res.read()
+                return res.status, (json.loads(raw) if raw else {})
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, (json.loads(raw) if raw else {})
+
+    def verify(self, code: str, scenario: str = "library_entry") -> dict:
+        status, body = self.api("POST", "/api/v1/verify", {"code": code, "scenario": scenario}, token=self.scanners[scenario])
+        assert status in (200, 422), (status, body)
+        return body
+
+
+async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
+    from backend import demo
+    from backend.app import keystore_for
+    from backend.identity.documents import make_resident_id
+    from backend.lib import db
+
+    await demo.seed(settings)  # cities, offices, banks, venues (the demo citizens are not used)
+    keyring = keystore_for(settings).load()
+    citizens: list[Citizen] = []
+    scanners: dict[str, str] = {}
+    async with db.lifespan(settings):
+        from backend.accounts import services as accounts
+        from backend.cards import services as cards
+        from backend.org.tables import Office
+        from backend.venues import services as venues
+
+        office = await Office.select(Office.id).first().run()
+        for i in range(PEOPLE):
+            number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i), 300 + i)
+            name = ["王小明", "刘芳", "黄建国", "周丽", "吴强", "郑敏", "孙涛", "朱红", "马琳", "何伟"][i]
+            secret = TOTP_SECRET if i == 0 else None
+            await accounts.create_citizen_account(
+                keyring, doc_type="resident_id", id_number=number, name=name, password=PASSWORD, totp_secret=secret
+            )
+            from backend.identity.services import find_person_id
+
+            person_id = await find_person_id(keyring, "resident_id", number)
+            await cards.issue_card_directly(
+                keyring, person_id=person_id, city_code="440100", office_id=office["id"], bank_code="ICBC", ecard_level=2
+            )
+            citizens.append(Citizen(name, "resident_id", number, PASSWORD, secret))
+        for name, venue_type, scenario in (
+            ("E2E 图书馆", "library", "library_entry"),
+            ("E2E 博物馆", "museum", "scenic_entry"),
+        ):
+            _, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code="440100", scenarios=[scenario])
+            scanners[scenario] = token
+    return citizens, scanners
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not CHROMIUM.exists():
+        need("Chromium", f"{CHROMIUM} is missing (apt-get install chromium); browsers are never downloaded")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path) -> Server:
+    from backend.settings import load_settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="yk-e2e-"))
+    # The apps are served from a copy so the service-worker test can publish a "new version".
+    pwa_dir = tmp / "pwa"
+    shutil.copytree(ROOT / "pwa", pwa_dir)
+    env = {
+        **os.environ,
+        "YIKATONG_ENV": "test",
+        "YIKATONG_DATA_DIR": str(tmp / "data"),
+        "YIKATONG_KEY_DIR": str(tmp / "keys"),
+        "YIKATONG_LOG_LEVEL": "WARNING",
+        "YIKATONG_PWA_DIR": str(pwa_dir),
+    }
+    env.pop("YIKATONG_DATABASE_URL", None)
+    env.pop("YIKATONG_REDIS_URL", None)
+    settings = load_settings(environ={k: v for k, v in env.items() if k.startswith("YIKATONG_")}, dotenv=None)
+    # In a thread: Playwright's sync API may already run an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        citizens, scanners = pool.submit(asyncio.run, _seed(settings)).result()
+    port = _free_port()
+    log = open(tmp / "server.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("server did not start:\n" + (tmp / "server.log").read_text(errors="replace"))
+            time.sleep(0.2)
+    try:
+        yield Server(base, pwa_dir, citizens, scanners)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def launch(playwright_instance, chromium_path: str, extra_args: list[str] | None = None):
+    return playwright_instance.chromium.launch(
+        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS + (extra_args or [])
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, chromium_path):
+    b = launch(playwright_instance, chromium_path)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def context(browser, server):
+    ctx = browser.new_context(base_url=server.base_url, viewport={"width": 420, "height": 860}, service_workers="allow")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

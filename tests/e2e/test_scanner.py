@@ -1,0 +1,113 @@
+"""Scanner in Chromium: the fake camera shows a wallet code and the scanner says valid; offline
+it verifies with its cached lists, queues the result and uploads it when back online."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import launch
+from tests.e2e.helpers import HAS_CREDENTIAL, screen_qr, sign_in, token_of, wait_code, wait_until, write_y4m
+
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+pytestmark = pytest.mark.browser
+
+
+def _wallet_codes(browser, server, citizen_index: int):
+    """An online and an offline code from a signed-in wallet, as screenshots and texts."""
+    ctx = browser.new_context(base_url=server.base_url, viewport={"width": 420, "height": 860})
+    page = ctx.new_page()
+    sign_in(page, server.citizen(citizen_index), server.base_url)
+    page.wait_for_function("window.ykWallet && true")
+    page.click("#show-code")
+    wait_code(page, mode="online")
+    online_text, online_img = screen_qr(page)
+    wait_until(page, HAS_CREDENTIAL)
+    ctx.set_offline(True)
+    wait_code(page, mode="offline")
+    offline_text, _ = screen_qr(page)
+    ctx.set_offline(False)
+    token = token_of(page)
+    ctx.close()
+    return online_text, online_img, offline_text, token
+
+
+def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, chromium_path, server, tmp_path, artifacts):
+    online_text, online_img, offline_text, holder_token = _wallet_codes(browser, server, 4)
+    assert online_text.startswith("YKO1:") and offline_text.startswith("YKD1:")
+    video = tmp_path / "code.y4m"
+    write_y4m(online_img, video)
+
+    cam = launch(playwright_instance, chromium_path, FAKE_CAMERA + [f"--use-file-for-fake-video-capture={video}"])
+    try:
+        ctx = cam.new_context(base_url=server.base_url, viewport={"width": 480, "height": 900}, permissions=["camera"])
+        page = ctx.new_page()
+        # A provisioning link carries the credential in the fragment.
+        page.goto(f"{server.base_url}/scanner/#token={server.scanners['library_entry']}")
+        page.wait_for_selector("#scenario")
+        assert page.url.endswith("/scanner/")  # the token is gone from the address bar
+        page.wait_for_selector("#net-state[data-online='1']")
+        page.click("#camera-toggle")
+        page.wait_for_selector("#result[data-result]", timeout=20_000)
+        assert page.locator("#result").get_attribute("data-result") == "valid"
+        assert page.locator("#result").get_attribute("data-offline") == "0"
+        assert page.locator("[data-attr=masked_name]").inner_text()
+        page.screenshot(path=str(artifacts / "scanner-result-green-camera.png"), full_page=True)
+        page.click("#camera-toggle")  # stop: the video loops and would show "replayed" next
+
+        # Offline: verified with the cached trust and revocation lists, queued for upload.
+        ctx.set_offline(True)
+        page.wait_for_selector("#net-state[data-online='0']")
+        assert page.locator("#trust-age").inner_text()
+        page.fill("#manual-code", offline_text)
+        page.press("#manual-code", "Enter")
+        page.wait_for_selector("#result[data-offline='1']")
+        assert page.locator("#result").get_attribute("data-result") == "valid"
+        page.wait_for_selector("#queued[data-count='1']")
+        page.screenshot(path=str(artifacts / "scanner-result-green-offline.png"), full_page=True)
+
+        # An online code cannot be checked offline, and the scanner says so.
+        page.fill("#manual-code", online_text)
+        page.press("#manual-code", "Enter")
+        page.wait_for_selector("#result[data-result=needs_network]")
+
+        # Back online: the queued result goes up and shows in the holder's access record.
+        ctx.set_offline(False)
+        page.wait_for_selector("#queued[data-count='0']", timeout=15_000)
+        status, record = server.api("GET", "/api/v1/me/verifications", token=holder_token)
+        assert status == 200, record
+        offline_rows = [r for r in record["items"] if r["offline"]]
+        assert offline_rows and offline_rows[0]["result"] == "valid"
+        ctx.close()
+    finally:
+        cam.close()
+
+
+def test_offline_scanner_knows_a_card_lost_after_its_first_sync(context, browser, server):
+    """Delta sync (?since=) brings the loss report; offline the card's code is then refused."""
+    scanner = context.new_page()
+    scanner.goto(f"{server.base_url}/scanner/#token={server.scanners['library_entry']}")
+    scanner.wait_for_selector("#net-state[data-online='1']")
+    version = scanner.evaluate(REVOCATION_VERSION)
+
+    _, _, offline_text, holder_token = _wallet_codes(browser, server, 9)
+    status, body = server.api("POST", "/api/v1/me/card/actions/report-temp-loss", {}, token=holder_token)
+    assert status == 200, body
+
+    scanner.click("#sync-now")
+    wait_until(scanner, f"async () => (await ({REVOCATION_VERSION})()) > {version}")
+    context.set_offline(True)
+    scanner.wait_for_selector("#net-state[data-online='0']")
+    scanner.fill("#manual-code", offline_text)
+    scanner.press("#manual-code", "Enter")
+    scanner.wait_for_selector("#result[data-offline='1']")
+    assert scanner.locator("#result").get_attribute("data-result") == "card_suspended"
+    context.set_offline(False)
+    scanner.wait_for_selector("#queued[data-count='0']", timeout=15_000)
+
+
+REVOCATION_VERSION = """async () => {
+    const db = await new Promise(r => { const q = indexedDB.open('yk-scanner'); q.onsuccess = () => r(q.result); });
+    const list = await new Promise(r => { const q = db.transaction('kv').objectStore('kv').get('revocation'); q.onsuccess = () => r(q.result); });
+    return list ? list.version : -1;
+}"""
