@@ -116,7 +116,9 @@ async def _check(pid, model: Model, replaced: set) -> None:
         effective = lc.effective_state(card["state"], card["lapse_at"], model.clock)
         assert subject.usable == (effective == lc.ACTIVE and card["ecard_level"] > 0)
         assert subject.state == effective
-    current = live[0] if live else cards[-1]
+    # Cards may share an issue instant (simulated clock), so pick like card_for_person does:
+    # the live card, else the most recently updated card that was not replaced.
+    current = live[0] if live else max((c for c in cards if c["state"] != lc.REPLACED), key=lambda c: c["updated_at"], default=cards[-1])
     model.settle()
     assert lc.effective_state(current["state"], current["lapse_at"], model.clock) == model.state
     stored = await CardEvent.count().where((CardEvent.person == pid) & (CardEvent.kind == "transition")).run()
