@@ -13,9 +13,10 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from backend.features import FEATURES
+from backend.health.metrics import metrics
 from backend.keys.store import DEV_PASSPHRASE, KeyStore
 from backend.lib import db
 from backend.lib.auth import auth_middleware
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     handlers = feature_routes()
     _mount_pwa(handlers)
-    handlers.append(PrometheusController)
+    handlers.append(metrics)
     prometheus = PrometheusConfig(app_name="yikatong", prefix="yikatong", group_path=True, exclude=["/metrics"])
 
     app = Litestar(

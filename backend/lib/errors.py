@@ -69,6 +69,8 @@ def _validation_code(exc: ValidationException) -> tuple[str, str]:
 def handle_validation(request: Request, exc: ValidationException) -> Response:
     code, message = _validation_code(exc)
     extra = exc.extra if isinstance(exc.extra, (list, dict)) else None
+    if isinstance(extra, list) and any(e.get("key") == "data" and e.get("message") == "'data'" for e in extra if isinstance(e, dict)):
+        code, message = "request.body_missing", "This endpoint needs a JSON body."
     details: dict[str, Any] = {"detail": str(exc.detail)}
     if extra:
         details["errors"] = extra
@@ -92,7 +94,8 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     code, message = _HTTP_CODES.get(exc.status_code, ("request.invalid", str(exc.detail)))
     if exc.status_code == 400:
         code, message = "request.invalid", str(exc.detail) or "Bad request."
-        if "body" in message.lower() and ("decode" in message.lower() or "json" in message.lower()):
+        lowered = message.lower()
+        if "malformed" in lowered or "decode" in lowered or "utf-8" in lowered:
             code = "request.bad_encoding"
     if isinstance(exc, (NotAuthorizedException, PermissionDeniedException)) and exc.detail and exc.detail not in (
         "Unauthorized",
@@ -100,6 +103,11 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     ):
         message = str(exc.detail)
     return _respond(request, exc.status_code, ErrorBody(code, message), exc.headers)
+
+
+def handle_bad_text(request: Request, exc: UnicodeDecodeError) -> Response:
+    # msgspec raises this (not a DecodeError) for invalid UTF-8 inside a JSON string.
+    return _respond(request, 400, ErrorBody("request.bad_encoding", "The request body is not valid UTF-8 JSON."))
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
@@ -111,6 +119,7 @@ EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     ValidationException: handle_validation,
     HTTPException: handle_http,
+    UnicodeDecodeError: handle_bad_text,
     Exception: handle_unexpected,
 }
 

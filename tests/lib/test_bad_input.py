@@ -1,0 +1,31 @@
+"""Bad input anywhere gets a 4xx with a machine-readable code, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_oversized_body_is_413(client):
+    response = await client.post("/health/echo", content=b'{"code": "' + b"A" * 70_000 + b'", "scenario": "x"}',
+                                 headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request.too_large"
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (b"{not json", "request.bad_encoding"),
+        (b'{"code": "\xff\xfe", "scenario": "x"}', "request.bad_encoding"),
+        (b'{"code": "a", "scenario": "x", "extra": 1}', "request.unknown_field"),
+        (b'{"code": 5, "scenario": "x"}', "request.invalid"),
+        (b'{"scenario": "x"}', "request.invalid"),
+        (b"[]", "request.invalid"),
+        (b"", "request.body_missing"),
+    ],
+)
+async def test_malformed_bodies_have_codes(client, body, code):
+    response = await client.post("/health/echo", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
