@@ -56,10 +56,32 @@ def main(argv: list[str] | None = None) -> int:
         ("image: PNG of an online code", lambda: render_png(online)),
         ("image: SVG of an online code", lambda: render_svg(online)),
     ]
+    # Baseline measured in the same run: one HMAC-SHA256 of a 32-byte message (what any
+    # authenticated token check costs at least), so figures compare across noisy machines.
+    import hashlib
+    import hmac
+
+    base = rate(lambda: hmac.new(master, card * 4, hashlib.sha256).digest(), args.seconds)
     print(f"Per core, Ed25519 backend {ed25519.current_backend()}; {args.seconds:g} s per line")
+    print(f"{'baseline: one HMAC-SHA256':38} {base:12,.0f} /s   x baseline  1.000")
     for name, fn in cases:
-        print(f"{name:38} {rate(fn, args.seconds):12,.0f} /s")
+        r = rate(fn, args.seconds)
+        print(f"{name:38} {r:12,.0f} /s   x baseline {r / base:6.3f}")
+    print()
+    print("QR codes (error correction M, alphanumeric mode):")
+    for kind, text, limit in (("online", online, 3), ("offline", offline, 10)):
+        version = qr_version(text)
+        print(f"  {kind:8} {len(text):4} chars  version {version:2}  (must be <= {limit})")
     return 0
+
+
+def qr_version(text: str) -> int:
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.version
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""`make bench`: every benchmark in one run (Ed25519 libraries, then the code paths)."""
+"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -9,12 +10,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import codes  # noqa: E402
 import ed25519_backends  # noqa: E402
+import verify_http  # noqa: E402
 
 
 def main() -> int:
     status = ed25519_backends.main([])
     print()
-    return status or codes.main([])
+    status = status or codes.main([])
+    print()
+    return status or asyncio.run(verify_http.main())
 
 
 if __name__ == "__main__":

@@ -156,3 +156,9 @@ async def client(settings: Settings) -> AsyncIterator:
 
     async with AsyncTestClient(app=create_app(settings)) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Browser tests last: sync Playwright keeps an event loop running in the main thread for
+    the rest of the session, which no async test or asyncio.run() can share."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
