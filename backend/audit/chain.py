@@ -1,0 +1,163 @@
+"""The hash chain: canonical encoding, serialised appends, and the check that finds the first broken link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from backend.lib import db
+from backend.audit.tables import AccessEntry
+
+GENESIS = "0" * 64
+DOMAIN = b"yikatong-access-record-v1\n"
+# One advisory lock for the one chain (any constant bigint; "YKAUDIT" in ASCII).
+PG_LOCK_KEY = 0x594B4155444954
+HASHED = (
+    "id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_org",
+    "actor_name",
+    "person",
+    "action",
+    "fields",
+    "purpose",
+    "basis_kind",
+    "basis_ref",
+    "result",
+    "result_code",
+    "prev_hash",
+)
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: sorted keys, no spaces, UTF-8. Used for hashes and signatures."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """UTC with microseconds, the same text whichever database the value came back from."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    return value
+
+
+def entry_hash(row: dict) -> str:
+    """SHA-256 over the entry's content and the previous hash. `seq` is left out on purpose:
+    it is only the position, and a moved row shows as a link that no longer fits."""
+    content = {name: _text(row[name]) for name in HASHED}
+    return hashlib.sha256(DOMAIN + canonical_json(content)).hexdigest()
+
+
+async def _lock_chain() -> None:
+    """Serialise appenders until the transaction ends. SQLite's IMMEDIATE transactions
+    already admit one writer at a time; PostgreSQL needs the advisory lock, because two
+    transactions could otherwise both read the same head and fork the chain."""
+    if not db.is_sqlite():
+        await AccessEntry.raw("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY).run()
+
+
+async def append(content: dict) -> dict:
+    """Add one entry at the head of the chain; joins the caller's transaction if there is one,
+    so the entry commits (or not) together with the access it records."""
+    async with db.transaction():
+        await _lock_chain()
+        head = await AccessEntry.select(AccessEntry.seq, AccessEntry.hash).order_by(
+            AccessEntry.seq, ascending=False
+        ).first().run()
+        row = {
+            **content,
+            "id": uuid.uuid4(),
+            # Taken under the lock, so times never run backwards along the chain.
+            "at": dt.datetime.now(dt.timezone.utc),
+            "seq": head["seq"] + 1 if head else 1,
+            "prev_hash": head["hash"] if head else GENESIS,
+        }
+        row["hash"] = entry_hash(row)
+        await AccessEntry.insert(AccessEntry(**row)).run()
+    return row
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place the chain does not hold."""
+
+    seq: int  # position where the problem shows
+    entry_id: str | None
+    kind: str  # edited | deleted | reordered | broken_link | anchor_mismatch
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    first_break: Break | None = None
+
+
+async def _hash_exists(value: str) -> bool:
+    return await AccessEntry.exists().where(AccessEntry.hash == value).run()
+
+
+async def _check_link(row: dict, prev_seq: int, prev_hash: str) -> Break | None:
+    seq, rid = row["seq"], str(row["id"])
+    if entry_hash(row) != row["hash"]:
+        return Break(seq, rid, "edited", f"Entry {seq} was changed after it was written: its content no longer matches its hash.")
+    if seq != prev_seq + 1:
+        missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1} to {seq - 1}"
+        return Break(seq, rid, "deleted", f"Entry {missing} is missing: the chain jumps from {prev_seq} to {seq}.")
+    if row["prev_hash"] != prev_hash:
+        if await _hash_exists(row["prev_hash"]):
+            return Break(seq, rid, "reordered", f"Entry {seq} is out of order: it was written after another entry than {prev_seq}.")
+        return Break(
+            seq, rid, "broken_link", f"Entry {seq} does not follow entry {prev_seq}: an entry between them was removed or rewritten."
+        )
+    return None
+
+
+async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) -> Report:
+    """Walk the whole chain in order and report the first broken link.
+
+    `anchor` (seq, hash), noted down earlier outside the database, also catches a rewritten
+    or truncated tail, which a chain alone cannot show.
+    """
+    count, prev_seq, prev_hash = 0, 0, GENESIS
+    anchor_seen = anchor is None
+    while True:
+        rows = await AccessEntry.select().where(AccessEntry.seq > prev_seq).order_by(AccessEntry.seq).limit(
+            batch
+        ).output(load_json=True).run()
+        if not rows:
+            break
+        for row in rows:
+            problem = await _check_link(row, prev_seq, prev_hash)
+            if problem is not None:
+                return Report(False, count, prev_seq, prev_hash, problem)
+            if anchor is not None and row["seq"] == anchor[0]:
+                anchor_seen = True
+                if row["hash"] != anchor[1]:
+                    message = f"Entry {row['seq']} no longer has the hash noted down as the anchor."
+                    return Report(False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message))
+            count, prev_seq, prev_hash = count + 1, row["seq"], row["hash"]
+    if not anchor_seen:
+        message = f"The chain ends at {prev_seq}, before the anchor entry {anchor[0]}: entries were removed from its end."
+        return Report(False, count, prev_seq, prev_hash, Break(anchor[0], None, "deleted", message))
+    return Report(True, count, prev_seq, prev_hash)

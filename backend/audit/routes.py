@@ -1,0 +1,145 @@
+"""HTTP routes: the holder's access record, operators' audit across holders, and the chain check."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from backend.accounts.permissions import ensure
+from backend.audit import chain, services
+from backend.audit.schemas import AccessRecord, AccessRecordPage, AuditPage, AuditRecord, AuditSearch, ChainBreak, ChainReport
+from backend.identity.services import find_person_id
+from backend.keys.store import Keyring
+from backend.lib.auth import PROVINCIAL, citizen_only, requires
+from backend.lib.errors import ApiError, ErrorResponse
+
+TAGS = ["access record"]
+Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size.")]
+Before = Annotated[int | None, Parameter(ge=1, description="`next_before` of the previous page.")]
+ERRORS = {403: ResponseSpec(ErrorResponse, description="auth.wrong_role or auth.not_permitted (needs `audit.read`).")}
+HEX64 = r"^[0-9a-f]{64}$"
+
+
+async def _operator_read(request: Request, person_id: uuid.UUID | None) -> None:
+    """Operators reading across holders is itself an access, so it goes on the record too."""
+    ensure(request.user, "audit.read")
+    actor = await services.actor_of(request.user)
+    await services.record(
+        actor,
+        person_id=person_id,
+        action="audit.read",
+        fields=["access_record"],
+        purpose="Audit of access to personal data",
+        basis_kind="official_duty",
+        basis_ref="Regulation Art. 17; PIPL Art. 54 compliance audit",
+    )
+
+
+@get(
+    "/api/v1/me/access-records",
+    summary="Who accessed my data",
+    description=(
+        "Every query, verification, certificate change and audit read of your data by someone else (agency, "
+        "venue or staff), newest first: who, which fields (names only), the purpose or legal basis, when and "
+        "the result, refusals included. Page with `before` = `next_before`."
+    ),
+    tags=[*TAGS, "me"],
+    guards=[citizen_only],
+    responses=ERRORS,
+)
+async def my_access_records(request: Request, limit: Limit = 20, before: Before = None) -> AccessRecordPage:
+    if not request.user.person_id:
+        return AccessRecordPage(items=[])
+    rows, next_before = await services.for_person(request.user.person_id, limit=limit, before=before)
+    return AccessRecordPage(items=msgspec.convert(rows, list[AccessRecord]), next_before=next_before)
+
+
+@get(
+    "/api/v1/audit/access-records",
+    summary="Audit access records across holders",
+    description=(
+        "Provincial operators (`audit.read`) list access records, newest first, filtered by holder (person id), "
+        "actor kind, actor organisation (agency or venue id), action or result. Each read is itself recorded. "
+        "To find a holder by identity document use `POST /api/v1/audit/access-records/search`."
+    ),
+    tags=TAGS,
+    guards=[requires(PROVINCIAL)],
+    responses=ERRORS,
+)
+async def audit_records(
+    request: Request,
+    person_id: uuid.UUID | None = None,
+    actor_kind: Annotated[str | None, Parameter(pattern=r"^(agency|venue|staff|system)$")] = None,
+    actor_org: Annotated[str | None, Parameter(max_length=64)] = None,
+    action: Annotated[str | None, Parameter(max_length=48, pattern=r"^[a-z_.]+$")] = None,
+    result: Annotated[str | None, Parameter(pattern=r"^(ok|refused|not_found)$")] = None,
+    limit: Limit = 50,
+    before: Before = None,
+) -> AuditPage:
+    await _operator_read(request, person_id)
+    rows, next_before = await services.search(
+        person_id=person_id, actor_kind=actor_kind, actor_org=actor_org, action=action, result=result, limit=limit, before=before
+    )
+    return AuditPage(items=msgspec.convert(rows, list[AuditRecord]), next_before=next_before)
+
+
+@post(
+    "/api/v1/audit/access-records/search",
+    status_code=200,
+    summary="Audit one holder's access record by identity document",
+    description=(
+        "Provincial operators find a holder by identity document (in the body, never the URL) and list the "
+        "access records about them. 404 `person.not_found`; 422 for an invalid document."
+    ),
+    tags=TAGS,
+    guards=[requires(PROVINCIAL)],
+    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="person.not_found")},
+)
+async def audit_search(request: Request, data: AuditSearch, keyring: Keyring) -> AuditPage:
+    ensure(request.user, "audit.read")
+    person_id = await find_person_id(keyring, data.doc_type, data.id_number)
+    if person_id is None:
+        raise ApiError(404, "person.not_found", "Nobody is registered with this identity document.")
+    await _operator_read(request, person_id)
+    rows, next_before = await services.search(person_id=person_id, limit=data.limit, before=data.before)
+    return AuditPage(items=msgspec.convert(rows, list[AuditRecord]), next_before=next_before)
+
+
+@get(
+    "/api/v1/audit/chain",
+    summary="Check the access record's hash chain",
+    description=(
+        "Provincial operators walk the whole chain and get the first broken link: an `edited` entry (content "
+        "no longer matches its hash), a `deleted` one (gap in positions), a `reordered` one (it follows another "
+        "entry than the one before it) or a `broken_link`. Give a previously noted head as `anchor_seq` and "
+        "`anchor_hash` to also catch a rewritten or cut-off tail. Same check as `yikatong audit verify`."
+    ),
+    tags=TAGS,
+    guards=[requires(PROVINCIAL)],
+    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="audit.bad_anchor: give both anchor values")},
+)
+async def check_chain(
+    request: Request,
+    anchor_seq: Annotated[int | None, Parameter(ge=1)] = None,
+    anchor_hash: Annotated[str | None, Parameter(pattern=HEX64)] = None,
+) -> ChainReport:
+    ensure(request.user, "audit.read")
+    if (anchor_seq is None) != (anchor_hash is None):
+        raise ApiError(422, "audit.bad_anchor", "Give both anchor_seq and anchor_hash, or neither.")
+    report = await chain.verify(anchor=(anchor_seq, anchor_hash) if anchor_seq else None)
+    brk = report.first_break
+    return ChainReport(
+        ok=report.ok,
+        entries=report.entries,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash,
+        first_break=ChainBreak(seq=brk.seq, entry_id=brk.entry_id, kind=brk.kind, message=brk.message) if brk else None,
+    )
+
+
+ROUTES = [my_access_records, audit_records, audit_search, check_chain]

@@ -1,0 +1,137 @@
+"""Writing access records for other features, and reading them for holders and operators."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from backend.audit import chain
+from backend.audit.tables import AccessEntry
+from backend.identity.protect import redact
+from backend.lib.auth import AGENCY, SCANNER, Principal
+
+RESULTS = ("ok", "refused", "not_found")
+BASIS_KINDS = ("statute", "consent", "presented_code", "scenario", "official_duty", "none")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who accessed: an agency system, a venue's scanner, a staff member or the system."""
+
+    kind: str  # agency | venue | staff | system
+    id: str
+    org: str = ""
+    name: str = ""
+
+
+async def actor_of(principal: Principal) -> Actor:
+    """The Actor for a signed-in caller, with the name a holder should read on their record."""
+    if principal.role == AGENCY:
+        from backend.org.tables import Agency
+
+        row = await Agency.select(Agency.name).where(Agency.id == principal.org_id).first().run()
+        return Actor("agency", principal.id, principal.org_id or "", row["name"] if row else "")
+    if principal.role == SCANNER:
+        from backend.venues.tables import Venue
+
+        row = await Venue.select(Venue.name).where(Venue.id == principal.org_id).first().run()
+        return Actor("venue", principal.scanner_id or principal.id, principal.org_id or "", row["name"] if row else "")
+    if principal.is_staff:
+        from backend.accounts.tables import StaffMember
+
+        row = await StaffMember.select(StaffMember.name).where(StaffMember.id == principal.id).first().run()
+        return Actor("staff", principal.id, principal.office_id or "", row["name"] if row else "")
+    return Actor("system", principal.id)
+
+
+async def record(
+    actor: Actor,
+    *,
+    person_id: uuid.UUID | str | None,
+    action: str,
+    fields: list[str],
+    purpose: str,
+    basis_kind: str,
+    basis_ref: str = "",
+    result: str = "ok",
+    result_code: str = "",
+) -> dict:
+    """Append one access record. Call it inside the transaction of the access itself where
+    there is one, so the access and its record stand or fall together."""
+    if result not in RESULTS or basis_kind not in BASIS_KINDS:
+        raise ValueError(f"bad access record: result={result!r} basis_kind={basis_kind!r}")
+    return await chain.append(
+        {
+            "actor_kind": actor.kind,
+            "actor_id": str(actor.id)[:64],
+            "actor_org": str(actor.org or "")[:64],
+            "actor_name": (actor.name or "")[:128],
+            "person": uuid.UUID(str(person_id)) if person_id else None,
+            "action": action,
+            "fields": sorted(set(fields)),
+            # Free text from callers: an identity number typed into it must not land on the record.
+            "purpose": redact(purpose)[:200],
+            "basis_kind": basis_kind,
+            "basis_ref": redact(basis_ref)[:200],
+            "result": result,
+            "result_code": result_code[:64],
+        }
+    )
+
+
+_HOLDER_COLUMNS = (
+    AccessEntry.id,
+    AccessEntry.seq,
+    AccessEntry.at,
+    AccessEntry.actor_kind,
+    AccessEntry.actor_name,
+    AccessEntry.action,
+    AccessEntry.fields,
+    AccessEntry.purpose,
+    AccessEntry.basis_kind,
+    AccessEntry.basis_ref,
+    AccessEntry.result,
+    AccessEntry.result_code,
+)
+
+
+async def _page(query, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    """Newest first by chain position; `before` is the `seq` of the last row already seen."""
+    if before is not None:
+        query = query.where(AccessEntry.seq < before)
+    rows = await query.order_by(AccessEntry.seq, ascending=False).limit(limit + 1).output(load_json=True).run()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["seq"] if more and rows else None)
+
+
+async def for_person(person_id: uuid.UUID | str, *, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    """The holder's own record: every access to their data by others."""
+    query = AccessEntry.select(*_HOLDER_COLUMNS).where(AccessEntry.person == uuid.UUID(str(person_id)))
+    return await _page(query, limit, before)
+
+
+async def search(
+    *,
+    person_id: uuid.UUID | None = None,
+    actor_kind: str | None = None,
+    actor_org: str | None = None,
+    action: str | None = None,
+    result: str | None = None,
+    limit: int,
+    before: int | None,
+) -> tuple[list[dict], int | None]:
+    """Operators' view across holders, with the chain columns for spot checks."""
+    query = AccessEntry.select(
+        *_HOLDER_COLUMNS, AccessEntry.actor_id, AccessEntry.actor_org, AccessEntry.person, AccessEntry.prev_hash, AccessEntry.hash
+    )
+    for column, value in (
+        (AccessEntry.person, person_id),
+        (AccessEntry.actor_kind, actor_kind),
+        (AccessEntry.actor_org, actor_org),
+        (AccessEntry.action, action),
+        (AccessEntry.result, result),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return await _page(query, limit, before)

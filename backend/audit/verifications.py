@@ -1,0 +1,29 @@
+"""The access record entry for a venue verification that disclosed personal data."""
+
+from __future__ import annotations
+
+from backend.audit import services
+
+
+def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
+    """Attribute names, with a shown certificate spelled out as the fields the venue saw."""
+    names = [n for n in disclosed if n != "certificate"]
+    if certificate is not None:
+        names += [f"certificate.{certificate.type}.status", *(f"certificate.{certificate.type}.{f}" for f in certificate.fields)]
+    return names
+
+
+async def record_verification(*, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool) -> None:
+    """Call inside the verification row's transaction: both are written or neither."""
+    from backend.catalog import services as catalog
+
+    scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
+    await services.record(
+        services.Actor("venue", scanner_id, str(venue["id"]), venue["name"]),
+        person_id=person_id,
+        action="verification.retry" if retry else "verification",
+        fields=disclosed_fields(disclosed, certificate),
+        purpose=scenario.title if scenario else scenario_name,
+        basis_kind="scenario",
+        basis_ref=f"{scenario_name}: {scenario.legal_basis}" if scenario and scenario.legal_basis else scenario_name,
+    )

@@ -1,0 +1,1 @@
+"""Linked electronic certificates: types, issuing by agencies, signatures, holder view and concessions."""

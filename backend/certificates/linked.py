@@ -1,0 +1,111 @@
+"""What verification learns from linked certificates: concessions per scenario, and a shown certificate."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from backend.certificates.schemas import PresentedCertificate
+from backend.certificates.services import effective_status, load
+from backend.certificates.tables import Certificate
+from backend.lib.store import Store
+
+SHOW_KEY = "certshow:"  # + code id -> certificate id, while the code can still be scanned
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def concessions_for(person_id: uuid.UUID | str, scenario_name: str) -> set[str]:
+    """Concession codes the person's usable certificates grant in this scenario, and only this one."""
+    rows = await Certificate.select(
+        Certificate.status, Certificate.valid_from, Certificate.valid_until, Certificate.type.concessions.as_alias("concessions")
+    ).where((Certificate.person == person_id) & (Certificate.status == "active")).output(load_json=True).run()
+    now = _now()
+    granted: set[str] = set()
+    for row in rows:
+        if effective_status(row, now) != "active":
+            continue
+        granted |= {c["code"] for c in row["concessions"] or [] if scenario_name in c["scenarios"]}
+    return granted
+
+
+async def with_concessions(subject, scenario):
+    """The verified card's subject with its certificates' concessions for this scenario added.
+    Scenarios that show no concessions get the subject unchanged: nothing leaks there."""
+    if subject is None or not scenario.discloses_concessions:
+        return subject
+    extra = await concessions_for(subject.person_id, scenario.name)
+    if not extra - set(subject.concessions):
+        return subject
+    merged = tuple(subject.concessions) + tuple(sorted(extra - set(subject.concessions)))
+    return dataclasses.replace(subject, concessions=merged)
+
+
+async def remember_shown(store: Store, code_id: str, certificate_id: uuid.UUID, ttl: int) -> None:
+    await store.set(SHOW_KEY + code_id, str(certificate_id), ttl)
+
+
+def presented_view(row: dict, fields: list[str], at: dt.datetime) -> PresentedCertificate:
+    """Status always; the allowed fields only while the certificate is usable."""
+    status = effective_status(row, at)
+    shown = {name: row["attributes"][name] for name in fields if name in row["attributes"]} if status == "active" else {}
+    return PresentedCertificate(
+        id=row["id"],
+        type=row["type_code"],
+        type_name=row["type_name"],
+        issuer_name=row["issuer_name"],
+        status=status,
+        valid_until=row["valid_until"],
+        fields=shown,
+    )
+
+
+async def shown_with_code(store: Store, code_id: str | None, person_id) -> dict | None:
+    """The certificate the holder chose to show with this code, if any and if it is theirs."""
+    if not code_id:
+        return None
+    held = await store.get(SHOW_KEY + code_id)
+    if held is None:
+        return None
+    row = await load(uuid.UUID(held))
+    if row is None or str(row["person"]) != str(person_id):
+        return None
+    return row
+
+
+async def shown_for_scenario(store: Store, code_id: str | None, subject, scenario_name: str) -> PresentedCertificate | None:
+    """For verification: the shown certificate with the fields its type lets this scenario see."""
+    from backend.certificates import registry
+
+    row = await shown_with_code(store, code_id, getattr(subject, "person_id", None))
+    if row is None:
+        return None
+    ctype = await registry.by_id(row["type"])
+    return presented_view(row, ctype["disclosure"].get(scenario_name, []), _now())
+
+
+
+async def code_showing(*, principal, certificate_id: uuid.UUID, keyring, store: Store, settings, now: int) -> dict:
+    """A fresh online code for the holder's card that also shows this certificate to the venue
+    that scans it (scenario `certificate_check`) or to an agency it is presented to."""
+    from backend.codes import format as fmt
+    from backend.codes.services import online_code
+    from backend.certificates.services import holder_certificate
+    from backend.venues.verification import claim_ttl
+
+    row = await holder_certificate(principal.person_id, certificate_id)
+    minted = await online_code(account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now)
+    code_id = fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id
+    # Lives as long as the code can be claimed; the code id alone leads to it, never the card.
+    await remember_shown(store, code_id, row["id"], claim_ttl(settings))
+    return {
+        "code": minted.code,
+        "kind": minted.kind,
+        "certificate_id": row["id"],
+        "issued_at": minted.issued_at,
+        "expires_at": minted.expires_at,
+        "qr_version": minted.qr_version,
+    }

@@ -1,0 +1,25 @@
+"""The agency directory: holders pick whom to consent to; operators register agencies."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.lib import db
+from backend.lib.errors import ApiError
+from backend.org.tables import Agency
+
+_COLUMNS = (Agency.id, Agency.code, Agency.name, Agency.kind)
+
+
+async def list_all() -> list[dict]:
+    return await Agency.select(*_COLUMNS).order_by(Agency.code).run()
+
+
+async def create(*, code: str, name: str, kind: str) -> dict:
+    """A new agency (its systems then get `agency` clients); 409 `agency.exists` for a taken code."""
+    async with db.transaction():
+        if await Agency.exists().where(Agency.code == code).run():
+            raise ApiError(409, "agency.exists", f"An agency with code {code!r} already exists.")
+        agency = Agency(id=uuid.uuid4(), code=code, name=" ".join(name.split()), kind=kind)
+        await Agency.insert(agency).run()
+    return await Agency.select(*_COLUMNS).where(Agency.id == agency.id).first().run()

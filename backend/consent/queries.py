@@ -1,0 +1,217 @@
+"""Agency queries (Art. 9, 16; PIPL): only on a statute, a consent or a presented code, only within scope, always recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from backend.audit import services as audit
+from backend.certificates import linked, registry
+from backend.certificates.services import COLUMNS, effective_status
+from backend.certificates.tables import Certificate
+from backend.consent.services import get as get_consent, status_of
+from backend.identity.services import find_person_id
+from backend.keys.store import Keyring
+from backend.lib.auth import Principal
+from backend.lib.errors import ApiError
+from backend.lib.store import Store
+from backend.org.tables import Agency
+from backend.settings import Settings
+
+CARD_STATUS = "card.status"
+
+
+@dataclass
+class Query:
+    """One agency query, as decoded from the request."""
+
+    purpose: str
+    certificates: dict[str, set[str]]  # type code -> attribute names
+    card_status: bool = False
+    doc: tuple[str, str] | None = None  # (doc_type, id_number)
+    code: str | None = None
+    legal_basis: str | None = None
+    consent_id: uuid.UUID | None = None
+
+
+@dataclass
+class _Basis:
+    kind: str
+    ref: str
+    allowed: set[str] = field(default_factory=set)  # field names within scope
+
+
+def requested_names(query: Query) -> list[str]:
+    names = [CARD_STATUS] if query.card_status else []
+    for code, fields in sorted(query.certificates.items()):
+        names += [f"certificate.{code}.status", *(f"certificate.{code}.{f}" for f in sorted(fields))]
+    return names
+
+
+def _allowed(card_status: bool, certificates: dict[str, list[str]]) -> set[str]:
+    names = {CARD_STATUS} if card_status else set()
+    for code, fields in certificates.items():
+        names |= {f"certificate.{code}.status", *(f"certificate.{code}.{f}" for f in fields)}
+    return names
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, code: str, message: str, person_id=None, basis: _Basis | None = None, **details) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+        self.person_id, self.basis = person_id, basis
+
+
+async def _agency(principal: Principal) -> dict:
+    row = await Agency.select().where(Agency.id == principal.org_id).first().run()
+    if row is None:
+        raise ApiError(403, "agency.unknown", "This credential's agency is not registered.")
+    return row
+
+
+async def _validate(query: Query) -> dict[str, dict]:
+    """Shape checks that make a request malformed (422, not an access)."""
+    if (query.doc is None) == (query.code is None):
+        raise ApiError(422, "query.subject_required", "Name the holder by identity document or by a presented code, not both.")
+    if query.code is not None and (query.legal_basis or query.consent_id):
+        raise ApiError(422, "query.ambiguous_basis", "A presented code is the basis itself; leave out legal_basis and consent_id.")
+    if query.legal_basis and query.consent_id:
+        raise ApiError(422, "query.ambiguous_basis", "Give a legal basis or a consent, not both.")
+    if not query.card_status and not query.certificates:
+        raise ApiError(422, "query.empty", "Ask for the card status or at least one certificate type.")
+    types = await registry.known(list(query.certificates))
+    for code, fields in query.certificates.items():
+        unknown = sorted(fields - set(types[code]["attribute_schema"]))
+        if unknown:
+            raise ApiError(422, "query.unknown_field", f"{code} has no field {unknown[0]!r}.", type=code, fields=unknown)
+    return types
+
+
+def _statutory(agency: dict, types: dict[str, dict], legal_basis: str) -> _Basis:
+    """Legal scope: an issuer reads its own types whole; other agencies what the type grants
+    their kind. Card status (usable or not) is within every agency's statutory scope."""
+    scope = {}
+    for code, ctype in types.items():
+        if str(ctype["issuer_id"]) == str(agency["id"]):
+            scope[code] = list(ctype["attribute_schema"])
+        elif agency["kind"] in ctype["statutory_access"]:
+            scope[code] = ctype["statutory_access"][agency["kind"]]
+    return _Basis("statute", legal_basis, _allowed(True, scope))
+
+
+async def _consented(query: Query, agency: dict, person_id: uuid.UUID, now: int) -> _Basis:
+    basis = _Basis("consent", str(query.consent_id))
+    try:
+        consent = await get_consent(query.consent_id)
+    except ApiError:
+        consent = None
+    if consent is None or str(consent["agency"]) != str(agency["id"]) or str(consent["person"]) != str(person_id):
+        raise _Refusal(403, "query.consent_invalid", "No consent with this id was given to your agency by this holder.", person_id, basis)
+    status = status_of(consent, dt.datetime.fromtimestamp(now, dt.timezone.utc))
+    if status != "active":
+        raise _Refusal(403, "query.consent_inactive", f"The consent is {status}.", person_id, basis, consent_status=status)
+    basis.allowed = _allowed(consent["scope"].get("card_status", False), consent["scope"].get("certificates", {}))
+    return basis
+
+
+async def _presented(query: Query, keyring: Keyring, store: Store, settings: Settings, now: int):
+    """(person id, basis, code id) for a presented online code: the holder showed it to the agency."""
+    from backend.cards import services as cards
+    from backend.codes import format as fmt
+
+    if fmt.kind_of(query.code) != "online":
+        raise ApiError(422, "query.bad_code", "Present an online code (YKO1) from the holder's wallet.")
+    check = fmt.verify_online(query.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds)
+    subject = await cards.card_for_code(check.card_ref.hex()) if check.card_ref is not None else None
+    person_id = subject.person_id if subject else None
+    basis = _Basis("presented_code", f"online code {check.code_id or '-'}")
+    if check.result != fmt.Result.VALID or subject is None or not subject.usable:
+        result = check.result.value if check.result != fmt.Result.VALID else (subject.unusable_result if subject else "card_cancelled")
+        raise _Refusal(403, "query.code_invalid", f"The presented code is not valid ({result}).", person_id, basis, result=result)
+    shown = await linked.shown_with_code(store, check.code_id, person_id)
+    scope: dict[str, list[str]] = {}
+    if shown is not None:
+        ctype = await registry.by_id(shown["type"])
+        scope[ctype["code"]] = ctype["disclosure"].get(registry.PRESENT_SCENARIO, [])
+    basis.allowed = _allowed(True, scope)
+    return person_id, basis, check.code_id
+
+
+async def _answer(query: Query, person_id: uuid.UUID) -> dict:
+    """Exactly the requested fields: the card's state and each type's latest certificate."""
+    from backend.cards import services as cards
+
+    now = dt.datetime.now(dt.timezone.utc)
+    card = None
+    if query.card_status:
+        subject = await cards.card_for_person(person_id)
+        card = None if subject is None else {"state": subject.state, "usable": subject.usable, "region": subject.region}
+    found, not_held = [], []
+    for code, fields in sorted(query.certificates.items()):
+        row = await Certificate.select(*COLUMNS).where(
+            (Certificate.person == person_id) & (Certificate.type.code == code)
+        ).order_by(Certificate.issued_at, ascending=False).first().output(load_json=True).run()
+        if row is None:
+            not_held.append(code)
+            continue
+        found.append({
+            "id": row["id"], "type": code, "type_name": row["type_name"], "issuer_name": row["issuer_name"],
+            "status": effective_status(row, now), "version": row["version"], "valid_from": row["valid_from"],
+            "valid_until": row["valid_until"], "fields": {f: row["attributes"][f] for f in sorted(fields) if f in row["attributes"]},
+        })
+    return {"card": card, "certificates": found, "not_held": not_held}
+
+
+async def run(principal: Principal, query: Query, *, keyring: Keyring, store: Store, settings: Settings, now: int) -> dict:
+    """Answer the query or refuse it; either way it goes on the access record."""
+    agency = await _agency(principal)
+    types = await _validate(query)
+    actor = audit.Actor("agency", principal.id, str(agency["id"]), agency["name"])
+    names = requested_names(query)
+
+    async def put(result: str, person_id, basis: _Basis, code: str = "") -> dict:
+        return await audit.record(actor, person_id=person_id, action="agency.query", fields=names, purpose=query.purpose,
+                                  basis_kind=basis.kind, basis_ref=basis.ref, result=result, result_code=code)
+
+    code_id = None
+    try:
+        if query.code is not None:
+            person_id, basis, code_id = await _presented(query, keyring, store, settings, now)
+        else:
+            person_id = await find_person_id(keyring, *query.doc)
+            if not query.legal_basis and not query.consent_id:
+                raise _Refusal(403, "query.no_basis", "A query needs a legal basis (statute and article) or the holder's consent.",
+                               person_id, _Basis("none", ""))
+            if person_id is None:
+                basis = _Basis("statute" if query.legal_basis else "consent", query.legal_basis or str(query.consent_id))
+                await put("not_found", None, basis, "query.subject_unknown")
+                raise ApiError(404, "query.subject_unknown", "Nobody is registered with this identity document.")
+            basis = _statutory(agency, types, query.legal_basis) if query.legal_basis else await _consented(query, agency, person_id, now)
+        beyond = [n for n in names if n not in basis.allowed]
+        if beyond:
+            raise _Refusal(403, "query.out_of_scope", f"Not within your {basis.kind.replace('_', ' ')} scope: {', '.join(beyond)}.",
+                           person_id, basis, fields=beyond)
+        if code_id is not None:
+            await _use_code(store, settings, code_id, principal, now, person_id, basis)
+    except _Refusal as refusal:
+        # Recorded before answering: a refused query is still an attempt on someone's data.
+        await put("refused", refusal.person_id, refusal.basis, refusal.code)
+        raise ApiError(refusal.status, refusal.code, refusal.message, **refusal.details) from None
+    try:
+        answer = await _answer(query, person_id)
+        entry = await put("ok", person_id, basis)
+    except BaseException:
+        if code_id is not None:
+            await store.delete(f"code:{code_id}")  # not answered: the holder may show the code again
+        raise
+    return {"query_id": entry["id"], "basis": basis.kind, "basis_ref": basis.ref, **answer}
+
+
+async def _use_code(store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id, basis: _Basis) -> None:
+    """One use, shared with venues: a code an agency used cannot pass a gate, and the reverse."""
+    from backend.venues.verification import claim_ttl
+
+    held = await store.claim(f"code:{code_id}", f"{principal.id}|{uuid.uuid4()}|{now}|agency_query", claim_ttl(settings))
+    if held is not None:
+        raise _Refusal(403, "query.code_used", "This code was already used; ask the holder for a fresh one.", person_id, basis)
