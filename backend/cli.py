@@ -1,4 +1,4 @@
-"""The `yikatong` command: serve, migrate, demo, keys, verify."""
+"""The `yikatong` command: serve, migrate, demo, keys, verify, audit."""
 
 from __future__ import annotations
 
@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--now", type=int, help="unix time to verify at (default: now)")
     verify.add_argument("--skew", type=int, default=5)
     verify.set_defaults(func=_verify)
+
+    from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain
+
+    add_audit_parser(sub)
     return parser
 
 

@@ -132,6 +132,7 @@ ROUTES: list = [
     root_redirect,
     _app_router("wallet"),
     _app_router("scanner"),
+    _app_router("catalog"),  # the public application catalog page (no service worker)
     _shared_router(),
     _vendor_router(),
 ]

@@ -58,25 +58,42 @@ async def record(
 ) -> dict:
     """Append one access record. Call it inside the transaction of the access itself where
     there is one, so the access and its record stand or fall together."""
+    return await chain.append(
+        entry(actor, person_id=person_id, action=action, fields=fields, purpose=purpose, basis_kind=basis_kind,
+              basis_ref=basis_ref, result=result, result_code=result_code)
+    )
+
+
+def entry(
+    actor: Actor,
+    *,
+    person_id: uuid.UUID | str | None,
+    action: str,
+    fields: list[str],
+    purpose: str,
+    basis_kind: str,
+    basis_ref: str = "",
+    result: str = "ok",
+    result_code: str = "",
+) -> dict:
+    """The content of one access record, checked and redacted, ready for chain.append()."""
     if result not in RESULTS or basis_kind not in BASIS_KINDS:
         raise ValueError(f"bad access record: result={result!r} basis_kind={basis_kind!r}")
-    return await chain.append(
-        {
-            "actor_kind": actor.kind,
-            "actor_id": str(actor.id)[:64],
-            "actor_org": str(actor.org or "")[:64],
-            "actor_name": (actor.name or "")[:128],
-            "person": uuid.UUID(str(person_id)) if person_id else None,
-            "action": action,
-            "fields": sorted(set(fields)),
-            # Free text from callers: an identity number typed into it must not land on the record.
-            "purpose": redact(purpose)[:200],
-            "basis_kind": basis_kind,
-            "basis_ref": redact(basis_ref)[:200],
-            "result": result,
-            "result_code": result_code[:64],
-        }
-    )
+    return {
+        "actor_kind": actor.kind,
+        "actor_id": str(actor.id)[:64],
+        "actor_org": str(actor.org or "")[:64],
+        "actor_name": (actor.name or "")[:128],
+        "person": uuid.UUID(str(person_id)) if person_id else None,
+        "action": action,
+        "fields": sorted(set(fields)),
+        # Free text from callers: an identity number typed into it must not land on the record.
+        "purpose": redact(purpose)[:200],
+        "basis_kind": basis_kind,
+        "basis_ref": redact(basis_ref)[:200],
+        "result": result,
+        "result_code": result_code[:64],
+    }
 
 
 _HOLDER_COLUMNS = (

@@ -13,12 +13,14 @@ def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
     return names
 
 
-async def record_verification(*, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool) -> None:
-    """Call inside the verification row's transaction: both are written or neither."""
+async def verification_entry(*, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool) -> dict:
+    """The access record content for a venue scan. Call it BEFORE opening the verification's
+    transaction: the catalog lookup may wait on a reload, and nothing that can wait may run
+    while a transaction holds a pooled connection (waiters would starve the pool)."""
     from backend.catalog import services as catalog
 
     scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
-    await services.record(
+    return services.entry(
         services.Actor("venue", scanner_id, str(venue["id"]), venue["name"]),
         person_id=person_id,
         action="verification.retry" if retry else "verification",

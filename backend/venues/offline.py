@@ -7,12 +7,14 @@ import hashlib
 import uuid
 
 from backend.cards import services as cards
+from backend.catalog import services as catalog
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
 from backend.lib.store import Store
 from backend.settings import Settings
-from backend.venues import records, scenarios
+from backend.venues import records
+from backend.venues.scenarios import Scenario
 from backend.venues.schemas import OfflineResult, RevocationChange, RevocationList
 from backend.venues.services import venue_of_scanner
 from backend.venues.tables import Verification
@@ -74,12 +76,13 @@ async def upload_results(
         if item.verified_at.timestamp() > now + FUTURE_TOLERANCE:
             raise ApiError(422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index)
     subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for i in items if i.card_ref}}
+    definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
     uploaded_at = _utc(now)
     rows: dict[str, dict] = {}
     for item in items:
         key = _upload_key(scanner_id, item)
         if key not in rows:
-            rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at)
+            rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario))
     valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
     flagged: list[str] = []
     async with db.transaction():
@@ -105,8 +108,7 @@ async def upload_results(
     return len(new), len(items) - len(new), flagged
 
 
-def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, subject, uploaded_at: dt.datetime) -> dict:
-    scenario = scenarios.get(item.scenario)
+def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, subject, uploaded_at: dt.datetime, scenario: Scenario | None) -> dict:
     valid = item.result == "valid"
     return {
         "id": records.new_id(),

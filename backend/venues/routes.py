@@ -10,13 +10,14 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.accounts.permissions import ensure
+from backend.catalog import services as catalog
 from backend.codes.format import Result
 from backend.keys.store import Keyring
 from backend.lib.auth import PROVINCIAL, citizen_only, requires, scanner_only
 from backend.lib.errors import ErrorBody, ErrorResponse
 from backend.lib.store import Store
 from backend.settings import Settings
-from backend.venues import offline, records, scenarios, services, verification
+from backend.venues import offline, records, services, verification
 from backend.venues.schemas import (
     FlaggedUse,
     FlagList,
@@ -137,7 +138,7 @@ async def list_scanners(request: Request, venue_id: uuid.UUID) -> ScannerList:
 )
 async def scanner_context(request: Request) -> ScannerContext:
     venue = await services.venue_of_scanner(request.user)
-    items = [scenarios.get(n) for n in venue["scenarios"]]
+    items = await catalog.scenarios_for_venue(venue)  # only those in effect for it now
     return ScannerContext(
         venue_id=venue["id"],
         venue_name=venue["name"],

@@ -30,6 +30,7 @@ ATTRIBUTES: tuple[str, ...] = (
     "valid_until",
     "concession",
     "concessions",
+    "certificate",  # certificates feature: the linked certificate the holder chose to show
 )
 OFFLINE_ATTRIBUTES = frozenset({"card_valid", "valid_until", "concession", "concessions"})
 
@@ -52,7 +53,8 @@ class Scenario:
         return "concession" in self.attributes or "concessions" in self.attributes
 
 
-# The data table a provincial catalog replaces (see `replace`); keep entries small and declarative.
+# The built-in table: it seeds the initial provincial application catalog (backend/catalog/seed.py),
+# which then decides what is in effect; keep entries small and declarative.
 _BUILT_IN: tuple[Scenario, ...] = (
     Scenario(
         "hotel_checkin",
@@ -90,6 +92,15 @@ _BUILT_IN: tuple[Scenario, ...] = (
         frozenset({"service_counter", "office"}),
         ("name", "masked_identity_number"),
         legal_basis="Art. 9 identity for public services",
+    ),
+    # certificates feature: the holder shows one linked certificate with the card (Art. 9);
+    # its type decides which of its fields this scenario sees (backend/certificates).
+    Scenario(
+        "certificate_check",
+        "电子证照核验 Certificate check",
+        frozenset({"service_counter", "office"}),
+        ("name", "card_valid", "certificate"),
+        legal_basis="Art. 9 linked electronic certificates instead of paper copies",
     ),
 )
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.certificates.schemas import PresentedCertificate  # certificates feature: scenario certificate_check
 from backend.lib.errors import ErrorBody
 
 Name = Annotated[str, Meta(min_length=1, max_length=128, examples=["广州地铁体育西路站"])]
@@ -125,6 +126,7 @@ class Attributes(msgspec.Struct, kw_only=True, omit_defaults=True):
     valid_until: dt.datetime | None = None
     concession: str | None = None
     concessions: list[str] | None = None
+    certificate: PresentedCertificate | None = None  # certificates feature: shown with the card
 
 
 class VerifyResponse(msgspec.Struct, kw_only=True):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from backend.catalog import services as catalog
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError, not_found
 from backend.org.tables import City
-from backend.venues import scenarios
 from backend.venues.tables import Venue
 
 _VENUE_COLUMNS = (
@@ -27,31 +27,9 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def check_scenarios(venue_type: str, names: list[str]) -> list[str]:
-    """The scenario names, de-duplicated in order; 422 unless each exists and fits the type."""
-    if venue_type not in scenarios.VENUE_TYPES:
-        raise ApiError(422, "venue.unknown_type", "Unknown venue type.", allowed=list(scenarios.VENUE_TYPES))
-    out: list[str] = []
-    for name in names:
-        scenario = scenarios.get(name)
-        if scenario is None:
-            raise ApiError(422, "venue.unknown_scenario", f"Unknown scenario {name!r}.")
-        if venue_type not in scenario.venue_types:
-            allowed = [s.name for s in scenarios.for_venue_type(venue_type)]
-            raise ApiError(
-                422,
-                "venue.scenario_not_for_type",
-                f"Scenario {name!r} is not for a {venue_type} venue.",
-                scenario=name,
-                allowed=allowed,
-            )
-        if name not in out:
-            out.append(name)
-    return out
-
-
 async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_names: list[str], created_by: str) -> dict:
-    names = check_scenarios(venue_type, scenario_names)
+    # The application catalog decides which scenarios (and venue types) a city's venues may have.
+    names, items = await catalog.check_venue_scenarios(city_code, venue_type, scenario_names)
     name = name.strip()
     if not name:
         raise ApiError(422, "venue.name_required", "The venue needs a name.")
@@ -68,6 +46,7 @@ async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_n
             created_at=_utcnow(),
         )
         await venue.save().run()
+        await catalog.link_venue(venue.id, items)  # registered under these catalog items
     return await get_venue(venue.id)
 
 

@@ -7,13 +7,18 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from backend.audit import chain as access_chain  # audit feature
+from backend.audit import verifications as access_record  # audit feature
 from backend.cards import services as cards
+from backend.catalog import services as catalog
+from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
 from backend.keys.store import Keyring
+from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.store import Store
 from backend.settings import Settings
-from backend.venues import records, scenarios
+from backend.venues import records
 from backend.venues.disclosure import attributes_for, disclosed_names
 from backend.venues.services import venue_of_scanner
 from backend.venues.schemas import Attributes
@@ -107,7 +112,8 @@ async def verify(
     venue = await venue_of_scanner(principal)
     checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, fmt.kind_of(code), records.new_id(), checked_at)
-    scenario = scenarios.get(scenario_name) if scenario_name in venue["scenarios"] else None
+    # The catalog decides, for this venue's city and type at this moment (dates checked per call).
+    scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
     if scenario is None:
         # Checked first: a venue asking for a scenario it does not serve never consumes a code.
         await _record(outcome, venue, principal, _Scan(outcome.code_kind, outcome.result), checked_at)
@@ -123,9 +129,13 @@ async def verify(
     retry = await _claim(outcome, scan, principal, store, settings)
     try:
         if outcome.result == R.VALID:
-            outcome.attributes = await attributes_for(scenario, scan.subject, keyring, scan.valid_until)
+            # certificates feature: linked certificates' concessions, for this scenario only.
+            subject = await linked.with_concessions(scan.subject, scenario)
+            outcome.attributes = await attributes_for(scenario, subject, keyring, scan.valid_until)
             if scenario.discloses_concessions:
-                outcome.concessions = list(scan.subject.concessions)
+                outcome.concessions = list(subject.concessions)
+            if "certificate" in scenario.attributes:  # certificates feature: the one shown with this code
+                outcome.attributes.certificate = await linked.shown_for_scenario(store, scan.code_id, subject, scenario.name)
         await _record(outcome, venue, principal, scan, checked_at, retry=retry)
     except BaseException:
         if outcome.result == R.VALID and not retry:
@@ -177,6 +187,18 @@ async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Sc
         "at": at,
         "retry": retry,
     }
-    # No double-use check here: online, the store's atomic claim already lets exactly one scan
-    # accept a code, and an offline upload of the same code finds that claim (offline.py).
-    await records.record(row, check_double_use=False)
+    # audit feature: a scan that disclosed personal data also goes on the access record, in the
+    # same transaction as the verification row (both are written or neither). The entry is
+    # prepared first: nothing that may wait (catalog reload) runs inside the transaction.
+    entry = None
+    if row["disclosed"] and row["person"] is not None:
+        entry = await access_record.verification_entry(
+            venue=venue, scanner_id=_scanner_id(principal), scenario_name=outcome.scenario, disclosed=row["disclosed"],
+            certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry,
+        )
+    async with db.transaction():
+        # No double-use check here: online, the store's atomic claim already lets exactly one scan
+        # accept a code, and an offline upload of the same code finds that claim (offline.py).
+        await records.record(row, check_double_use=False)
+        if entry is not None:
+            await access_chain.append(entry)

@@ -1,0 +1,97 @@
+"""HTTP routes of the catalog: the public catalog, its history and items (anyone), regions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import get
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from backend.catalog import services, views
+from backend.catalog.routes_manage import MANAGE_ROUTES
+from backend.catalog.schemas import CatalogOut, HistoryOut, PublicItem, Region, RegionList
+from backend.catalog.vocab import DOMAINS
+from backend.lib.errors import ErrorResponse
+
+Region_ = Annotated[
+    str, Parameter(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, or a city's region code.")
+]
+Code = Annotated[str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")]
+PUBLIC = CacheControlHeader(public=True, max_age=30)  # a change shows within half a minute
+NOT_FOUND = {404: ResponseSpec(ErrorResponse, description="No such region or item.")}
+
+
+@get(
+    "/api/v1/catalog",
+    summary="The catalog in effect",
+    description=(
+        "The application catalog (一卡通应用目录) in effect for the province (`region=440000`, the "
+        "default) or a city: the provincial items plus the city's own items and extensions. Only "
+        "published versions are shown, as in effect at `at` (default now). Filter with `q` (words "
+        "in any of the three languages, codes, scenario names), `domain` and `venue_type`. Public."
+    ),
+    tags=["catalog"],
+    cache_control=PUBLIC,
+    responses=NOT_FOUND,
+)
+async def current_catalog(
+    region: Region_ = "440000",
+    at: Annotated[dt.datetime | None, Parameter(description="RFC 3339 time with a zone; default now.")] = None,
+    q: Annotated[str | None, Parameter(max_length=100, description="Search words.")] = None,
+    domain: Annotated[str | None, Parameter(pattern="^(" + "|".join(DOMAINS) + ")$")] = None,
+    venue_type: Annotated[str | None, Parameter(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
+) -> CatalogOut:
+    await services.check_region(region)
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return await views.catalog_view(region, at, q=q, domain=domain, venue_type=venue_type)
+
+
+@get(
+    "/api/v1/catalog/history",
+    summary="The catalog's change history",
+    description=(
+        "Every publication and withdrawal of the province's items (and, for a city, of the city's "
+        "items too), newest decision first, with the date each takes or took effect. Public."
+    ),
+    tags=["catalog"],
+    cache_control=PUBLIC,
+    responses=NOT_FOUND,
+)
+async def catalog_history(
+    region: Region_ = "440000",
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
+) -> HistoryOut:
+    await services.check_region(region)
+    events, next_offset = await views.history(region, limit=limit, offset=offset)
+    return HistoryOut(scope=region, items=events, next_offset=next_offset)
+
+
+@get(
+    "/api/v1/catalog/regions",
+    summary="Regions with a catalog",
+    description="The province (440000) and the cities whose catalogs extend it. Public.",
+    tags=["catalog"],
+    cache_control=PUBLIC,
+)
+async def catalog_regions() -> RegionList:
+    return RegionList(items=[Region(**r) for r in await services.regions()])
+
+
+@get(
+    "/api/v1/catalog/items/{code:str}",
+    summary="A catalog item and its published versions",
+    description="The item with every version ever published (newest first) and the one in effect now. Drafts are never shown. Public.",
+    tags=["catalog"],
+    cache_control=PUBLIC,
+    responses=NOT_FOUND,
+)
+async def public_item(code: Code) -> PublicItem:
+    return await views.public_item(code)
+
+
+ROUTES = [current_catalog, catalog_history, catalog_regions, public_item, *MANAGE_ROUTES]

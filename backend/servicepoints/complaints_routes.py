@@ -1,0 +1,233 @@
+"""HTTP routes of consultations and complaints: submit and follow up (anyone, holders), answer (staff)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from backend.lib.auth import citizen_only, staff_only
+from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.store import Store
+from backend.servicepoints import complaints
+from backend.servicepoints.complaints_schemas import (
+    FollowUp,
+    Lookup,
+    MessageOut,
+    PublicFollowUp,
+    StaffMessageOut,
+    StaffReply,
+    StaffTicketCreate,
+    StaffTicketOut,
+    StatusChange,
+    TicketCreate,
+    TicketCreated,
+    TicketList,
+    TicketOut,
+    TicketSummary,
+)
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Offset = Annotated[int, Parameter(ge=0, le=100_000)]
+ERRORS = {
+    404: ResponseSpec(ErrorResponse, description="No such ticket (or not yours)."),
+    409: ResponseSpec(ErrorResponse, description="Closed, or changed meanwhile."),
+    422: ResponseSpec(ErrorResponse, description="Blank text, unknown city or service point."),
+    429: ResponseSpec(ErrorResponse, description="Too many submissions."),
+}
+TAGS = ["consultation and complaints"]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def ticket_out(row: dict) -> TicketOut:
+    return TicketOut(
+        id=row["id"], reference=row["reference"], kind=row["kind"], subject=row["subject"], channel=row["channel"],
+        city_code=row["city"], service_point_id=row["service_point"], status=row["status"], created_at=row["created_at"],
+        updated_at=row["updated_at"], messages=[MessageOut(author=m["author"], body=m["body"], at=m["created_at"]) for m in row["messages"]],
+    )
+
+
+def staff_out(row: dict) -> StaffTicketOut:
+    return StaffTicketOut(
+        id=row["id"], reference=row["reference"], kind=row["kind"], subject=row["subject"], channel=row["channel"],
+        city_code=row["city"], service_point_id=row["service_point"], status=row["status"], version=row["version"],
+        contact=row["contact"], from_holder=row["account"] is not None, recorded_by=row["recorded_by"],
+        created_at=row["created_at"], updated_at=row["updated_at"], answered_at=row["answered_at"], closed_at=row["closed_at"],
+        messages=[StaffMessageOut(author=m["author"], body=m["body"], at=m["created_at"], staff_id=m["staff_id"]) for m in row["messages"]],
+    )
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@post(
+    "/api/v1/tickets",
+    summary="Submit a consultation or complaint",
+    description=(
+        "Anyone may ask or complain (Art. 11). Signed in as a holder, the ticket is yours and listed "
+        "under /api/v1/me/tickets. Without signing in, the answer holds an `access_key`, shown only "
+        "once: with the `reference` it lets you read and follow up. Staff record phone calls through "
+        "/api/v1/staff/tickets. At most 10 anonymous submissions per hour from one address."
+    ),
+    tags=TAGS,
+    responses={**ERRORS, 403: ResponseSpec(ErrorResponse, description="Staff and machine credentials cannot submit here.")},
+)
+async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> TicketCreated:
+    user = request.user
+    if user is not None and user.kind != "citizen":
+        raise ApiError(403, "ticket.citizens_only", "Staff record tickets through /api/v1/staff/tickets.")
+    if user is None:
+        await complaints.throttle(store, "ip", _client_ip(request))
+    else:
+        await complaints.throttle(store, "account", user.id)
+    ticket_id, key = await complaints.submit(data, channel="online", account=user.id if user else None, recorded_by=None)
+    return TicketCreated(ticket=ticket_out(await complaints.get_ticket(ticket_id)), access_key=key)
+
+
+@post(
+    "/api/v1/tickets/lookup",
+    summary="Read a ticket with its follow-up key",
+    description="The ticket and its answers for a `reference` and the `access_key` given at submission. Wrong pairs get 404.",
+    tags=TAGS,
+    status_code=200,
+    responses=ERRORS,
+)
+async def lookup_ticket(request: Request, data: Lookup, store: Store) -> TicketOut:
+    await complaints.throttle(store, "lookup", _client_ip(request))
+    return ticket_out(await complaints.by_key(data.reference, data.access_key))
+
+
+@post(
+    "/api/v1/tickets/follow-up",
+    summary="Follow up on a ticket with its key",
+    description="Write again (an answered ticket reopens) or close it (`close`: true), with the reference and key.",
+    tags=TAGS,
+    status_code=200,
+    responses=ERRORS,
+)
+async def follow_up_by_key(request: Request, data: PublicFollowUp, store: Store) -> TicketOut:
+    await complaints.throttle(store, "lookup", _client_ip(request))
+    ticket = await complaints.by_key(data.reference, data.access_key)
+    return ticket_out(await complaints.submitter_writes(ticket, data.body, data.close))
+
+
+@get(
+    "/api/v1/me/tickets",
+    summary="My consultations and complaints",
+    description="The tickets you submitted while signed in, newest first.",
+    tags=[*TAGS, "me"],
+    guards=[citizen_only],
+)
+async def my_tickets(request: Request, limit: Limit = 20, offset: Offset = 0) -> TicketList:
+    rows, next_offset = await complaints.of_account(request.user.id, limit=limit, offset=offset)
+    return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
+
+
+@get(
+    "/api/v1/me/tickets/{ticket_id:uuid}",
+    summary="One of my tickets",
+    description="The ticket with the whole conversation. Other people's tickets are 404.",
+    tags=[*TAGS, "me"],
+    guards=[citizen_only],
+    responses=ERRORS,
+)
+async def my_ticket(request: Request, ticket_id: uuid.UUID) -> TicketOut:
+    return ticket_out(await complaints.of_holder(request.user, ticket_id))
+
+
+@post(
+    "/api/v1/me/tickets/{ticket_id:uuid}/messages",
+    summary="Follow up on my ticket",
+    description="Write again (an answered ticket reopens) or close it (`close`: true).",
+    tags=[*TAGS, "me"],
+    guards=[citizen_only],
+    status_code=200,
+    responses=ERRORS,
+)
+async def my_follow_up(request: Request, ticket_id: uuid.UUID, data: FollowUp) -> TicketOut:
+    ticket = await complaints.of_holder(request.user, ticket_id)
+    return ticket_out(await complaints.submitter_writes(ticket, data.body, data.close))
+
+
+@post(
+    "/api/v1/staff/tickets",
+    summary="Record a phone or counter request",
+    description="Staff record a consultation or complaint taken by phone, at a counter or a terminal; the caller gets the reference and key.",
+    tags=TAGS,
+    guards=[staff_only],
+    responses=ERRORS,
+)
+async def record_ticket(request: Request, data: StaffTicketCreate) -> TicketCreated:
+    ticket_id, key = await complaints.submit(data, channel=data.channel, account=None, recorded_by=request.user.id)
+    return TicketCreated(ticket=ticket_out(await complaints.get_ticket(ticket_id)), access_key=key)
+
+
+@get(
+    "/api/v1/staff/tickets",
+    summary="Tickets to answer",
+    description="Oldest first. Provincial operators see every city's; other staff their own city's.",
+    tags=TAGS,
+    guards=[staff_only],
+    responses={403: ResponseSpec(ErrorResponse, description="Another city's tickets.")},
+)
+async def staff_tickets(
+    request: Request,
+    status: Literal["open", "in_progress", "answered", "closed"] | None = None,
+    kind: Literal["consultation", "complaint"] | None = None,
+    city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> TicketList:
+    rows, next_offset = await complaints.staff_list(request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset)
+    return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
+
+
+@get(
+    "/api/v1/staff/tickets/{ticket_id:uuid}",
+    summary="A ticket, for staff",
+    description="The whole ticket with the submitter's contact and who answered.",
+    tags=TAGS,
+    guards=[staff_only],
+    responses=ERRORS,
+)
+async def staff_ticket(request: Request, ticket_id: uuid.UUID) -> StaffTicketOut:
+    return staff_out(await complaints.for_staff(request.user, ticket_id))
+
+
+@post(
+    "/api/v1/staff/tickets/{ticket_id:uuid}/reply",
+    summary="Answer a ticket",
+    description="Adds the answer and marks the ticket answered (or closed with `close`: true).",
+    tags=TAGS,
+    guards=[staff_only],
+    status_code=200,
+    responses=ERRORS,
+)
+async def staff_reply(request: Request, ticket_id: uuid.UUID, data: StaffReply) -> StaffTicketOut:
+    ticket = await complaints.for_staff(request.user, ticket_id)
+    return staff_out(await complaints.staff_replies(request.user, ticket, data.body, data.close))
+
+
+@post(
+    "/api/v1/staff/tickets/{ticket_id:uuid}/status",
+    summary="Take up or close a ticket",
+    description="`in_progress` (from open) tells the submitter someone is on it; `closed` ends it.",
+    tags=TAGS,
+    guards=[staff_only],
+    status_code=200,
+    responses=ERRORS,
+)
+async def staff_status(request: Request, ticket_id: uuid.UUID, data: StatusChange) -> StaffTicketOut:
+    ticket = await complaints.for_staff(request.user, ticket_id)
+    event = "start" if data.status == "in_progress" else "close"
+    return staff_out(await complaints.act(ticket, event, author="staff", staff_id=request.user.id))
+
+
+COMPLAINT_ROUTES = [
+    submit_ticket, lookup_ticket, follow_up_by_key, my_tickets, my_ticket, my_follow_up,
+    record_ticket, staff_tickets, staff_ticket, staff_reply, staff_status,
+]

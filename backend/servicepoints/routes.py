@@ -1,0 +1,109 @@
+"""HTTP routes of the service-point directory (public search, staff upkeep) and of complaints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Request, get, patch, post
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from backend.lib.auth import staff_only
+from backend.lib.errors import ErrorResponse
+from backend.servicepoints import services
+from backend.servicepoints.complaints_routes import COMPLAINT_ROUTES
+from backend.servicepoints.schemas import HoursOut, PointCreate, PointList, PointOut, PointUpdate, TextOut
+from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
+
+TAGS = ["service points"]
+ERRORS = {
+    403: ResponseSpec(ErrorResponse, description="Not allowed for this city."),
+    404: ResponseSpec(ErrorResponse, description="No such service point."),
+    409: ResponseSpec(ErrorResponse, description="Changed since you read it."),
+    422: ResponseSpec(ErrorResponse, description="Unknown city, blank text or bad hours."),
+}
+
+
+def _enum(values: tuple[str, ...]) -> str:
+    return "^(" + "|".join(values) + ")$"
+
+
+def point_out(row: dict) -> PointOut:
+    def text(value: dict) -> TextOut:
+        return TextOut(zh_hans=value.get("zh-Hans", ""), zh_hant=value.get("zh-Hant", ""), en=value.get("en", ""))
+
+    return PointOut(
+        id=row["id"], kind=row["kind"], city_code=row["city_code"], district=row["district"], name=text(row["name"]),
+        address=text(row["address"]), phone=row["phone"], opening_hours=[HoursOut(**h) for h in row["opening_hours"]],
+        hours_note=text(row["hours_note"] or {}), services=row["services"], facilities=row["facilities"],
+        latitude=row["latitude"], longitude=row["longitude"], active=row["active"], version=row["version"], updated_at=row["updated_at"],
+    )
+
+
+@get(
+    "/api/v1/service-points",
+    summary="Find service points and terminals",
+    description=(
+        "The public directory of service points (服务网点) and self-service terminals: address, "
+        "opening hours, services offered, accessibility facilities. Search by `city_code`, "
+        "`service`, `facility`, `kind` and words in the name, address or district (`q`, any language)."
+    ),
+    tags=TAGS,
+    cache_control=CacheControlHeader(public=True, max_age=60),
+)
+async def search_points(
+    city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
+    service: Annotated[str | None, Parameter(pattern=_enum(SERVICES), description="One of the services offered.")] = None,
+    facility: Annotated[str | None, Parameter(pattern=_enum(FACILITIES))] = None,
+    kind: Annotated[str | None, Parameter(pattern=_enum(KINDS))] = None,
+    q: Annotated[str | None, Parameter(max_length=100)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
+) -> PointList:
+    rows, next_offset = await services.search(
+        city=city_code, service=service, facility=facility, kind=kind, q=q, include_inactive=False, limit=limit, offset=offset
+    )
+    return PointList(items=[point_out(r) for r in rows], next_offset=next_offset)
+
+
+@get(
+    "/api/v1/service-points/{point_id:uuid}",
+    summary="One service point",
+    description="A service point or terminal of the public directory (deactivated ones are 404).",
+    tags=TAGS,
+    responses=ERRORS,
+)
+async def get_point(point_id: uuid.UUID) -> PointOut:
+    return point_out(await services.get_point(point_id))
+
+
+@post(
+    "/api/v1/service-points",
+    summary="Add a service point or terminal",
+    description="Provincial operators add anywhere; a city's supervisors in their city.",
+    tags=TAGS,
+    guards=[staff_only],
+    responses=ERRORS,
+)
+async def create_point(request: Request, data: PointCreate) -> PointOut:
+    return point_out(await services.create_point(request.user, data))
+
+
+@patch(
+    "/api/v1/service-points/{point_id:uuid}",
+    summary="Change a service point",
+    description=(
+        "Changes the given fields. Send the `version` you read: if someone changed it since, 409 "
+        "`service_point.conflict`. `active: false` takes it out of the public directory."
+    ),
+    tags=TAGS,
+    guards=[staff_only],
+    responses=ERRORS,
+)
+async def update_point(request: Request, point_id: uuid.UUID, data: PointUpdate) -> PointOut:
+    return point_out(await services.update_point(request.user, point_id, data))
+
+
+ROUTES = [search_points, get_point, create_point, update_point, *COMPLAINT_ROUTES]
