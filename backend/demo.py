@@ -131,7 +131,12 @@ async def seed(settings: Settings) -> dict:
     keyring = keystore.load()
     async with db.lifespan(settings):
         await db.migrate(quiet=True)
+        from backend.catalog.seed import seed_default_catalog
+        from backend.servicepoints.demo import ensure_demo_points
+
+        await seed_default_catalog()  # idempotent; a fresh database already has it from migrations
         offices = await _ensure_org()
+        await ensure_demo_points()
         staff = await _ensure_staff(offices)
         citizens = await _ensure_citizens(keyring, offices)
         venues = await _ensure_venues(offices)
@@ -151,4 +156,5 @@ async def run_demo(settings: Settings) -> None:
     print("Scanners (paste the token into http://127.0.0.1:8000/scanner/):")
     for name, scenarios, token in result["venues"]:
         print(f"  {name} [{scenarios}]  token {token}")
+    print("Public catalog and service points: http://127.0.0.1:8000/catalog/")
     print("Demo data only: these identity numbers are generated and belong to nobody.")
