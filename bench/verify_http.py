@@ -136,9 +136,9 @@ async def main() -> int:
         )
         _wait_ready(port, proc)
         if os.environ.get("BENCH_PROFILE"):
-            # Optional: sample the server while the load runs (py-spy must be installed).
-            subprocess.Popen(["py-spy", "record", "-d", "14", "-o", os.environ["BENCH_PROFILE"], "-f", "speedscope", "-p", str(proc.pid)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # Optional: sample the server during the verification phase (needs py-spy installed).
+            profile = f"sleep {SECONDS + 2}; exec py-spy record -d {int(SECONDS)} -f speedscope -o {os.environ['BENCH_PROFILE']} -p {proc.pid}"
+            subprocess.Popen(["sh", "-c", profile], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         auth = {"Authorization": f"Bearer {token}"}
         now = int(time.time())
         count = 40_000
