@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 
+from backend.cards import lookup as card_lookup
 from backend.cards import applications, lifecycle, transitions, views
 from backend.cards import schemas as s
 from backend.cards.access import Actor, actor_for, ensure
@@ -76,27 +77,12 @@ async def reject(request: Request, application_id: uuid.UUID, data: s.Rejection,
 @post("/api/v1/staff/cards/lookup", status_code=200, guards=[staff_only], tags=TAGS, responses=ERRORS,
       summary="Find a person's cards by identity document",
       description="The document goes in the body, never in the URL. Answers the person (masked document number), "
-      "all their cards newest first and any open application. 404 `person.not_found`.")
+      "all their cards newest first and any open application. 404 `person.not_found`. Every look-up, found or "
+      "not, is written to the access record, which the holder can read.")
 async def lookup(request: Request, data: s.Lookup, keyring: Keyring) -> s.LookupOut:
     actor = _staff(request)
     await ensure(actor, "card.lookup")
-    person_id = await identity.find_person_id(keyring, data.doc_type, data.id_number)
-    if person_id is None:
-        raise ApiError(404, "person.not_found", "Nobody with this identity document is registered.")
-    person = await identity.get_person(person_id)
-    open_app = await views.open_application_of(person_id)
-    return msgspec.convert(
-        {
-            "applicant": {
-                "name": person["name"],
-                "doc_type": person["doc_type"],
-                "id_number": identity.masked_number(keyring, person),
-            },
-            "cards": await views.cards_of(person_id, "staff"),
-            "open_application": await views.application(keyring, open_app) if open_app else None,
-        },
-        s.LookupOut,
-    )
+    return msgspec.convert(await card_lookup.by_document(keyring, request.user, data.doc_type, data.id_number), s.LookupOut)
 
 
 @post("/api/v1/staff/cards/{card_id:uuid}/actions/{action:str}", status_code=200, guards=[staff_only], tags=TAGS,

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import uuid
 
+from backend.audit import chain as access_chain
+from backend.audit import verifications as access_record
 from backend.cards import services as cards
 from backend.catalog import services as catalog
 from backend.lib import db
@@ -85,6 +87,16 @@ async def upload_results(
             rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario))
     valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
     flagged: list[str] = []
+    # Access record entries for scans that disclosed data, prepared before the transaction
+    # (the catalog lookup may wait; nothing that waits runs while a transaction holds a connection).
+    entries = {
+        row["id"]: await access_record.verification_entry(
+            venue=venue, scanner_id=scanner_id, scenario_name=row["scenario"], disclosed=row["disclosed"],
+            certificate=None, person_id=row["person"], retry=False,
+        )
+        for row in rows.values()
+        if row["disclosed"] and row["person"] is not None
+    }
     async with db.transaction():
         for code_id in valid_codes:  # sorted: every writer locks in the same order, no deadlock
             await records.lock_code(code_id)
@@ -97,6 +109,9 @@ async def upload_results(
         )
         ids = {r["id"] for r in inserted}
         new = [row for row in rows.values() if row["id"] in ids]
+        for row in new:
+            if row["id"] in entries:
+                await access_chain.append(entries[row["id"]])
         for code_id in sorted({r["code_id"] for r in new if r["result"] == "valid" and r["code_id"]}):
             if await records.flag_if_used_twice(code_id):
                 flagged.append(code_id)

@@ -155,3 +155,18 @@ async def test_upload_racing_an_online_scan_still_flags(world):
     assert answer["flagged"] == [code_id]
     record = (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
     assert [i["double_use"] for i in record if i["offline"] and i["result"] == "valid"] == [True]
+
+
+async def test_uploaded_offline_scans_reach_the_access_record_once(world):
+    client = world.client
+    gate = await world.scanner_for("metro", ["transit_ride"])
+    holder = await world.holder()
+    code_id = secrets.token_hex(16)
+    batch = {"results": [_result(code_id, holder.card_ref, now() - 30), _result(secrets.token_hex(16), holder.card_ref, now() - 20, result="expired")]}
+    assert (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate)).json()["accepted"] == 2
+    assert (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate)).json()["duplicates"] == 2
+    records = (await client.get("/api/v1/me/access-records", headers=holder.headers)).json()["items"]
+    scans = [r for r in records if r["action"] == "verification"]
+    # One entry: the accepted scan disclosed data; the refused one disclosed nothing; the re-upload added nothing.
+    assert len(scans) == 1 and scans[0]["actor_kind"] == "venue"
+    assert sorted(scans[0]["fields"]) == ["concession", "valid_until"]
