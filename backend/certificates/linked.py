@@ -18,8 +18,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-async def concessions_for(person_id: uuid.UUID | str, scenario_name: str) -> set[str]:
-    """Concession codes the person's usable certificates grant in this scenario, and only this one."""
+async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None) -> set[str]:
+    """Concession codes the person's usable certificates grant in this scenario, and only this one
+    (None: in any scenario, for offline credentials whose flags serve every offline gate)."""
     rows = await Certificate.select(
         Certificate.status, Certificate.valid_from, Certificate.valid_until, Certificate.type.concessions.as_alias("concessions")
     ).where((Certificate.person == person_id) & (Certificate.status == "active")).output(load_json=True).run()
@@ -28,7 +29,7 @@ async def concessions_for(person_id: uuid.UUID | str, scenario_name: str) -> set
     for row in rows:
         if effective_status(row, now) != "active":
             continue
-        granted |= {c["code"] for c in row["concessions"] or [] if scenario_name in c["scenarios"]}
+        granted |= {c["code"] for c in row["concessions"] or [] if scenario_name is None or scenario_name in c["scenarios"]}
     return granted
 
 

@@ -12,6 +12,7 @@ import qrcode.util
 
 from backend.cards import services as cards
 from backend.cards.services import CodeSubject
+from backend.certificates import linked
 from backend.codes import format as fmt
 from backend.codes.schemas import OfflineCredential, OnlineCode
 from backend.keys.store import Keyring, KeyStoreError
@@ -98,10 +99,11 @@ async def usable_subject(person_id: str | None) -> CodeSubject:
     return subject
 
 
-def concession_flags(subject: CodeSubject) -> int:
-    """Credential flag bits from the card's integrated concessions and its transport function."""
+def concession_flags(subject: CodeSubject, certified: set[str] = frozenset()) -> int:
+    """Credential flag bits from the card's integrated concessions (age), the holder's linked
+    certificates (`certified` concession codes) and the card's transport function."""
     flags = fmt.Flags(0)
-    for name in subject.concessions:
+    for name in (*subject.concessions, *certified):
         flags |= CONCESSION_FLAGS.get(name, fmt.Flags(0))
     if subject.transport_enabled:
         flags |= fmt.Flags.TRANSPORT
@@ -195,7 +197,7 @@ async def issue_credential(
         region=int(subject.region),
         nbf=nbf,
         exp=exp,
-        flags=concession_flags(subject),
+        flags=concession_flags(subject, await linked.concessions_for(subject.person_id, None)),
         device_pub=public,
     )
     device_key_id = fmt.device_key_id(public)

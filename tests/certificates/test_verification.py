@@ -70,3 +70,16 @@ async def test_holder_shows_a_certificate_with_the_card(world):
     assert "certificate.driving_licence.licence_class" in seen["fields"]
     assert "certificate.driving_licence.points" not in seen["fields"]
     assert sum(r["action"] == "verification" for r in records) == 2  # both scans disclosed personal data
+
+
+async def test_offline_credential_carries_certificate_concessions(world):
+    """Offline gates see only the credential's flags: a disability certificate must reach them."""
+    from backend.codes import format as fmt
+
+    federation = await world.seeded(DISABLED)
+    holder = await world.holder(transport=True)
+    before = fmt.parse_credential((await world.device(holder)).credential).flags
+    assert not before & fmt.Flags.DISABILITY and before & fmt.Flags.TRANSPORT
+    await world.issue(federation, holder, "disability_certificate", {"category": "physical", "grade": 2})
+    after = fmt.parse_credential((await world.device(holder)).credential).flags
+    assert after & fmt.Flags.DISABILITY and after & fmt.Flags.TRANSPORT and not after & fmt.Flags.VETERAN
