@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from pathlib import Path
 from typing import AsyncIterator
 
 from litestar import Litestar

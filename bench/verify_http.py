@@ -8,7 +8,6 @@ process with the same keyring, and drives both endpoints with 64 keep-alive conn
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import socket

@@ -51,6 +51,18 @@ def _redis_available() -> str | None:
         return repr(exc)
 
 
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch):
+    """A cheap Argon2id so sign-ins in tests are fast; tests about the production parameters
+    build their own hasher."""
+    from argon2 import PasswordHasher
+
+    from backend.accounts import passwords
+
+    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "_dummy_hash", None)
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"

@@ -44,24 +44,10 @@ async def actor_of(principal: Principal) -> Actor:
     return Actor("system", principal.id)
 
 
-async def record(
-    actor: Actor,
-    *,
-    person_id: uuid.UUID | str | None,
-    action: str,
-    fields: list[str],
-    purpose: str,
-    basis_kind: str,
-    basis_ref: str = "",
-    result: str = "ok",
-    result_code: str = "",
-) -> dict:
-    """Append one access record. Call it inside the transaction of the access itself where
-    there is one, so the access and its record stand or fall together."""
-    return await chain.append(
-        entry(actor, person_id=person_id, action=action, fields=fields, purpose=purpose, basis_kind=basis_kind,
-              basis_ref=basis_ref, result=result, result_code=result_code)
-    )
+async def record(actor: Actor, **content) -> dict:
+    """Append one access record (arguments as for `entry`). Call it inside the transaction of
+    the access itself where there is one, so the access and its record stand or fall together."""
+    return await chain.append(entry(actor, **content))
 
 
 def entry(

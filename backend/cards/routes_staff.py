@@ -14,7 +14,6 @@ from backend.cards import applications, lifecycle, transitions, views
 from backend.cards import schemas as s
 from backend.cards.access import Actor, actor_for, ensure
 from backend.cards.outputs import ERRORS, action_out
-from backend.identity import services as identity
 from backend.keys.store import Keyring
 from backend.lib.auth import staff_only
 from backend.lib.errors import ApiError

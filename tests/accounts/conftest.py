@@ -1,4 +1,4 @@
-"""Accounts test fixtures: a cheap Argon2id for speed, a client with a low lockout threshold."""
+"""Accounts test fixtures: a client with a low lockout threshold."""
 
 from __future__ import annotations
 
@@ -6,17 +6,7 @@ from typing import AsyncIterator
 
 import msgspec
 import pytest
-from argon2 import PasswordHasher
 
-from backend.accounts import passwords
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch):
-    """Argon2id with tiny costs: same algorithm and code paths, a fraction of the time.
-    Tests about the production parameters build their own hasher."""
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(passwords, "_dummy_hash", None)
 
 
 @pytest.fixture

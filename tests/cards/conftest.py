@@ -5,18 +5,9 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 import pytest
-from argon2 import PasswordHasher
 
-from backend.accounts import passwords
 from backend.keys.store import DEV_PASSPHRASE, Keyring, KeyStore
 from backend.settings import Settings
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch):
-    """Argon2id with tiny costs: same code paths, a fraction of the sign-in time."""
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(passwords, "_dummy_hash", None)
 
 
 @pytest.fixture

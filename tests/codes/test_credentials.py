@@ -13,7 +13,7 @@ import pytest
 from backend.codes import format as fmt
 from backend.codes.services import CREDENTIALS_PER_MINUTE
 from backend.lib import ed25519
-from tests.codes.test_minting import Citizen, card_action, fast_argon2, in_app, make_citizen  # noqa: F401 - fixture
+from tests.codes.test_minting import Citizen, card_action, in_app, make_citizen
 
 pytestmark = pytest.mark.anyio
 

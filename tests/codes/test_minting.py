@@ -44,17 +44,6 @@ class Citizen:
         return bytes.fromhex(self.card["card_ref"])
 
 
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch):
-    """Argon2id with tiny costs: the same code paths, a fraction of the time."""
-    from argon2 import PasswordHasher
-
-    from backend.accounts import passwords
-
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(passwords, "_dummy_hash", None)
-
-
 async def in_app(client, fn, *args, **kwargs):
     """Await fn(*args, **kwargs) on the app's event loop, where its database pool lives (the
     test client runs the app in a portal thread)."""

@@ -1,17 +1,8 @@
-"""Fixtures for venue tests: a World of builders, and a cheap Argon2id so sign-ins are fast."""
+"""Fixtures for venue tests: a World of builders."""
 
 import pytest
-from argon2 import PasswordHasher
 
 from tests.venues.helpers import World
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch):
-    from backend.accounts import passwords
-
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(passwords, "_dummy_hash", None)
 
 
 @pytest.fixture
