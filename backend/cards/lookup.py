@@ -1,4 +1,4 @@
-"""Staff look a person's cards up by identity document; every look-up goes on the access record."""
+"""Staff reads of people's card data (look-up by document, the review queue), each on the access record."""
 
 from __future__ import annotations
 
@@ -33,3 +33,14 @@ async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_
     await audit.record(actor, person_id=person_id, action="card.lookup", fields=FIELDS, purpose=PURPOSE,
                        basis_kind="official_duty", basis_ref="Regulation Art. 5: card services")
     return found
+
+
+async def record_queue_read(principal: Principal, rows: list[dict]) -> None:
+    """A page of the review queue shows each applicant's name and masked number: one entry per person."""
+    people = {row["person"] for row in rows if row.get("person") is not None}
+    if not people:
+        return
+    actor = await audit.actor_of(principal)
+    for person_id in sorted(people, key=str):
+        await audit.record(actor, person_id=person_id, action="application.review_queue", fields=["name", "masked_identity_number", "application"],
+                           purpose="Reviewing card applications", basis_kind="official_duty", basis_ref="Regulation Art. 5: card applications")

@@ -51,6 +51,7 @@ async def list_applications(
     offset: int = Parameter(default=0, ge=0, le=1_000_000),
 ) -> list[s.ApplicationOut]:
     rows = await applications.list_for_review(_staff(request), status=status, city_code=region, limit=limit, offset=offset)
+    await card_lookup.record_queue_read(request.user, rows)
     return msgspec.convert(await views.applications(keyring, rows), list[s.ApplicationOut])
 
 

@@ -105,9 +105,20 @@ def may_handle(principal: Principal, ticket: dict) -> bool:
 
 
 async def for_staff(principal: Principal, ticket_id: uuid.UUID) -> dict:
+    """The ticket for a staff member who may handle it; a holder's ticket read by staff goes on
+    the holder's access record (it carries their contact and words)."""
     row = await get_ticket(ticket_id)
     if not may_handle(principal, row):
         raise ApiError(403, "ticket.not_permitted", "This ticket belongs to another city's staff.", city=row["city"])
+    if row["account"] is not None:
+        from backend.accounts.tables import Account
+        from backend.audit import services as audit
+
+        owner = await Account.select(Account.person).where(Account.id == row["account"]).first().run()
+        if owner is not None:
+            await audit.record(await audit.actor_of(principal), person_id=owner["person"], action="ticket.read",
+                               fields=["contact", "messages"], purpose="Answering a consultation or complaint",
+                               basis_kind="official_duty", basis_ref="Regulation Art. 11: consultation and complaints")
     return row
 
 

@@ -67,6 +67,10 @@ async def test_holders_see_their_own_tickets_only(world):
     assert (await client.get(f"/api/v1/staff/tickets/{ticket_id}", headers=counter)).status_code == 403
     operator = await world.operator()
     assert (await client.get(f"/api/v1/staff/tickets/{ticket_id}", headers=operator)).json()["from_holder"] is True
+    # Staff reading a holder's ticket is on that holder's access record (and on nobody else's).
+    reads = [r for r in (await client.get("/api/v1/me/access-records", headers=alice.headers)).json()["items"] if r["action"] == "ticket.read"]
+    assert len(reads) == 1 and reads[0]["actor_kind"] == "staff"
+    assert not [r for r in (await client.get("/api/v1/me/access-records", headers=bob.headers)).json()["items"] if r["action"] == "ticket.read"]
 
 
 async def test_staff_record_phone_calls_and_complaints_reach_the_service_points_city(world, staffing):
