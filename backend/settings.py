@@ -23,8 +23,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024
     temp_loss_days: int = 7  # a temporary loss report lapses by itself after this many days
-    code_ttl_seconds: int = 60
-    clock_skew_seconds: int = 5
+    clock_skew_seconds: int = 5  # codes live 60 s by their format (docs/qr-format.md); this is the tolerance around that
     credential_hours: int = 12
     login_max_failures: int = 5
     client_rate_per_minute: int = 600
