@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 
+from backend.accounts.services import resolve_principal
 from backend.features import FEATURES
 from backend.health.metrics import metrics
 from backend.keys.store import DEV_PASSPHRASE, KeyStore
@@ -23,6 +24,7 @@ from backend.lib.deps import DEPENDENCIES
 from backend.lib.errors import EXCEPTION_HANDLERS
 from backend.lib.logs import request_id_middleware, setup_logging
 from backend.lib.store import make_store
+from backend.pwa_static import ROUTES as pwa_routes
 from backend.settings import Settings, load_settings
 
 log = logging.getLogger("yikatong.app")
@@ -54,22 +56,6 @@ def keystore_for(settings: Settings) -> KeyStore:
     return KeyStore(settings.keys_path, passphrase)
 
 
-def _principal_resolver():
-    try:
-        from backend.accounts.services import resolve_principal
-    except ModuleNotFoundError:
-        return None
-    return resolve_principal
-
-
-def _mount_pwa(handlers: list) -> None:
-    try:
-        from backend.pwa_static import ROUTES as pwa_routes
-    except ModuleNotFoundError:
-        return
-    handlers.extend(pwa_routes)
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     keystore = keystore_for(settings)
@@ -87,9 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             finally:
                 await store.close()
 
-    handlers = feature_routes()
-    _mount_pwa(handlers)
-    handlers.append(metrics)
+    handlers = [*feature_routes(), *pwa_routes, metrics]
     prometheus = PrometheusConfig(app_name="yikatong", prefix="yikatong", group_path=True, exclude=["/metrics"])
 
     app = Litestar(
@@ -118,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.keystore = keystore
-    app.state.resolve_principal = _principal_resolver()
+    app.state.resolve_principal = resolve_principal
     return app
 
 
