@@ -57,25 +57,22 @@ def handle_api_error(request: Request, exc: ApiError) -> Response:
 
 
 def _validation_code(exc: ValidationException) -> tuple[str, str]:
-    detail = str(exc.detail or "")
-    lowered = detail.lower()
-    if "unknown field" in lowered or "object contains unknown field" in str(exc.extra).lower():
+    text = f"{exc.detail} {exc.extra}".lower()
+    if "unknown field" in text:
         return "request.unknown_field", "The request has a field this endpoint does not accept."
-    if "json is malformed" in lowered or "malformed" in lowered or "decode" in lowered or "utf-8" in lowered:
+    if "malformed" in text or "decode" in text or "utf-8" in text:
         return "request.bad_encoding", "The request body is not valid UTF-8 JSON."
+    if isinstance(exc.extra, list) and any(isinstance(e, dict) and e.get("message") == "'data'" for e in exc.extra):
+        # Litestar's way of saying the body is absent altogether.
+        return "request.body_missing", "This endpoint needs a JSON body."
     return "request.invalid", "The request does not match what this endpoint expects."
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
     code, message = _validation_code(exc)
-    extra = exc.extra if isinstance(exc.extra, (list, dict)) else None
-    if isinstance(extra, list) and any(e.get("key") == "data" and e.get("message") == "'data'" for e in extra if isinstance(e, dict)):
-        code, message = "request.body_missing", "This endpoint needs a JSON body."
     details: dict[str, Any] = {"detail": str(exc.detail)}
-    if extra:
-        details["errors"] = extra
-        if any("unknown field" in str(e).lower() for e in (extra if isinstance(extra, list) else [extra])):
-            code, message = "request.unknown_field", "The request has a field this endpoint does not accept."
+    if isinstance(exc.extra, (list, dict)) and exc.extra:
+        details["errors"] = exc.extra
     return _respond(request, 400, ErrorBody(code, message, details))
 
 
