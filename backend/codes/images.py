@@ -101,7 +101,8 @@ _IMAGE_ERRORS = {
 }
 
 
-async def _mint(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
+async def mint_for_caller(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
+    """A fresh online code for the signed-in citizen (the JSON and both image routes share it)."""
     principal: Principal = request.user
     return await services.online_code(
         account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now
@@ -124,7 +125,7 @@ async def _mint(request: Request, keyring: Keyring, store: Store, now: int) -> O
     responses=_IMAGE_ERRORS,
 )
 async def online_code_svg(request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE) -> Response[bytes]:
-    minted = await _mint(request, keyring, store, now)
+    minted = await mint_for_caller(request, keyring, store, now)
     # Drawing takes some milliseconds of pure Python: keep it off the event loop.
     image = await anyio.to_thread.run_sync(render_svg, minted.code, scale)
     return Response(image, media_type="image/svg+xml", headers=_headers(minted))
@@ -145,7 +146,7 @@ async def online_code_svg(request: Request, keyring: Keyring, store: Store, now:
     responses=_IMAGE_ERRORS,
 )
 async def online_code_png(request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE) -> Response[bytes]:
-    minted = await _mint(request, keyring, store, now)
+    minted = await mint_for_caller(request, keyring, store, now)
     image = await anyio.to_thread.run_sync(render_png, minted.code, scale)
     return Response(image, media_type="image/png", headers=_headers(minted))
 

@@ -52,10 +52,7 @@ CREDENTIAL_ERRORS = {
     responses=MINT_ERRORS,
 )
 async def mint_online_code(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
-    principal: Principal = request.user
-    return await services.online_code(
-        account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now
-    )
+    return await images.mint_for_caller(request, keyring, store, now)
 
 
 @post(
