@@ -10,6 +10,7 @@ from backend.cards import applications, atomic, banks, devices, lifecycle, numbe
 from backend.cards.access import Actor
 from backend.cards.tables import Application, Card
 from backend.keys.store import Keyring
+from backend.lib import db
 from backend.lib.errors import ApiError
 
 ELDERLY_AGE = 65  # Art. 7: elderly preferential certificate integrated into the card
@@ -73,11 +74,19 @@ def _subject_query():
     )
 
 
+_SUBJECT_BY_REF_SQL = (
+    "SELECT c.id, c.ref, c.person, c.region, c.state, c.lapse_at, c.ecard_level, c.transport_enabled,"
+    " p.name AS holder_name, p.birth_date AS birth_date"
+    " FROM cards_card c JOIN identity_person p ON p.id = c.person WHERE c.ref = {}"
+)
+
+
 async def card_for_code(card_ref: str, now: dt.datetime | None = None) -> CodeSubject | None:
     """The card a QR code names (by its ref), or None. One indexed query, no writes."""
     if not numbers.is_card_ref(card_ref):
         return None
-    row = await _subject_query().where(Card.ref == card_ref).first().run()
+    # Every scan asks this: one hand-written query (see db.fetch), the columns of _subject_query.
+    row = await db.fetch_one(_SUBJECT_BY_REF_SQL, card_ref)
     return _subject(row, records.utc(now)) if row else None
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.settings import Settings
@@ -59,6 +60,20 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
+async def fetch(sql: str, *args: Any) -> list[dict]:
+    """Rows of one hand-written query, `{}` marking each argument (as in `Table.raw`), inside
+    the current transaction if there is one. For hot paths only: Piccolo's query builder costs
+    more CPU per select than the database spends answering it (docs/verification.md). Select
+    plain columns, so SQLite's declared-type converters apply; JSON columns come back as text."""
+    rows = await engine().run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows]
+
+
+async def fetch_one(sql: str, *args: Any) -> dict | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
 def transaction():
     """A write transaction. On SQLite it takes the write lock up front (IMMEDIATE) so two
     read-then-write transactions cannot deadlock; PostgreSQL uses row versions (see cards)."""
@@ -68,10 +83,20 @@ def transaction():
     return eng.transaction()
 
 
+async def _release_reset(connection) -> None:
+    """What a pooled connection needs on release, and no more. asyncpg's default reset is a
+    round trip per release (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): a third of a
+    verification's queries. Nothing here takes session locks, listens, keeps cursors or sets
+    session variables (advisory locks are all transaction-scoped), so an open transaction
+    left by an error is the only state to clear."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
 async def start(settings: Settings) -> Engine:
     eng = configure(settings)
     if isinstance(eng, PostgresEngine):
-        await eng.start_connection_pool(min_size=1, max_size=10)
+        await eng.start_connection_pool(min_size=1, max_size=10, reset=_release_reset)
     else:
         # WAL lets readers proceed while one writer commits.
         await eng.run_ddl("PRAGMA journal_mode=WAL")

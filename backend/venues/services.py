@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from backend.catalog import services as catalog
@@ -20,6 +21,10 @@ _VENUE_COLUMNS = (
     Venue.scenarios,
     Venue.active,
     Venue.created_at,
+)
+_SCANNER_VENUE_SQL = (
+    "SELECT v.id, v.name, v.venue_type, c.code AS city_code, v.scenarios, v.active, v.created_at"
+    " FROM venues_venue v JOIN org_city c ON c.id = v.city WHERE v.id = {}"
 )
 
 
@@ -96,7 +101,10 @@ async def venue_of_scanner(principal: Principal) -> dict:
     venue_id = _uuid(principal.org_id)
     row = None
     if venue_id is not None:
-        row = await Venue.select(*_VENUE_COLUMNS).where(Venue.id == venue_id).first().output(load_json=True).run()
+        # Every scan asks this: one hand-written query (see db.fetch), the same columns as _VENUE_COLUMNS.
+        row = await db.fetch_one(_SCANNER_VENUE_SQL, venue_id)
+    if row is not None:
+        row["scenarios"] = json.loads(row["scenarios"]) if isinstance(row["scenarios"], str) else row["scenarios"]
     if row is None or not row["active"]:
         raise ApiError(403, "venue.scanner_not_at_venue", "This scanner does not belong to an active venue.")
     return row
