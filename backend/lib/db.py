@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from piccolo.apps.migrations.tables import Migration
+from piccolo.columns import JSON, JSONB
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
+from piccolo.utils.encoding import dump_json
 
 from backend.settings import Settings
 
@@ -72,6 +74,21 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
 async def fetch_one(sql: str, *args: Any) -> dict | None:
     rows = await fetch(sql, *args)
     return rows[0] if rows else None
+
+
+async def insert_rows(table: type[Table], rows: list[dict]) -> None:
+    """One multi-row INSERT of `rows` (dicts with the same keys, by column name), inside the
+    current transaction if there is one. For hot paths: it skips building a Table instance and
+    a query per row. JSON columns are encoded here, as Piccolo would."""
+    if not rows:
+        return
+    names = list(rows[0])
+    json_columns = {c._meta.db_column_name for c in table._meta.columns if isinstance(c, (JSON, JSONB))}
+    quoted = ", ".join(f'"{name}"' for name in names)
+    one = "(" + ", ".join("{}" for _ in names) + ")"
+    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
+    args = [dump_json(row[name]) if name in json_columns and row[name] is not None else row[name] for row in rows for name in names]
+    await engine().run_querystring(QueryString(sql, *args))
 
 
 def transaction():

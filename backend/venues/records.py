@@ -6,7 +6,9 @@ import secrets
 import time
 import uuid
 
+from backend.audit import chain as access_chain  # audit feature
 from backend.lib import db
+from backend.lib.batching import GroupCommit
 from backend.venues.tables import Verification
 
 
@@ -47,19 +49,25 @@ async def flag_if_used_twice(code_id: str) -> bool:
     return True
 
 
-async def record(row: dict, *, check_double_use: bool) -> uuid.UUID:
-    """Insert one verification row; with the double-use check, in a transaction under the
-    code's lock. Without it, one autocommit INSERT: the verification hot path."""
-    if not check_double_use:
-        await Verification.insert(Verification(**row)).run()
-        return row["id"]
+async def _write_scans(scans: list[tuple[dict, dict | None]]) -> None:
+    """One transaction for a batch of scans: their rows, and the access record entries of those
+    that disclosed personal data (a scan's row and entry are written together or not at all)."""
     async with db.transaction():
-        if check_double_use and row.get("code_id"):
-            await lock_code(row["code_id"])
-        await Verification.insert(Verification(**row)).run()
-        if check_double_use and row.get("code_id"):
-            await flag_if_used_twice(row["code_id"])
-    return row["id"]
+        await db.insert_rows(Verification, [{**_ONLINE_DEFAULTS, **row} for row, _ in scans])
+        await access_chain.append_many([entry for _, entry in scans if entry is not None])
+
+
+# The columns an online scan's row leaves at their defaults, spelled out for insert_rows.
+_ONLINE_DEFAULTS = {"offline": False, "uploaded_at": None, "double_use": False, "upload_key": None}
+_scans = GroupCommit(_write_scans)
+
+
+async def record_scan(row: dict, entry: dict | None) -> None:
+    """Write one online scan's row (and its access record entry, if any), group-committed with
+    the scans arriving at the same moment; returns once they are committed. No double-use
+    check: online, the store's atomic claim already lets exactly one scan accept a code, and an
+    offline upload of the same code finds that claim (offline.py)."""
+    await _scans.submit((row, entry))
 
 
 async def _keyset(query, before: uuid.UUID | None, scope):

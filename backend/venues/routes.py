@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Annotated
 
@@ -12,7 +13,6 @@ from litestar.params import Parameter
 from backend.accounts.permissions import ensure
 from backend.catalog import services as catalog
 from backend.codes.format import Result
-from backend.keys.store import Keyring
 from backend.lib.auth import PROVINCIAL, citizen_only, requires, scanner_only
 from backend.lib.errors import ErrorBody, ErrorResponse
 from backend.lib.store import Store
@@ -169,11 +169,13 @@ async def scanner_context(request: Request) -> ScannerContext:
     status_code=200,
     responses={**ERRORS, 422: ResponseSpec(MalformedResponse, description="The text is not a Yikatong code (result `malformed`).")},
 )
-async def verify(
-    request: Request, data: VerifyRequest, keyring: Keyring, store: Store, settings: Settings, now: int
-) -> Response[VerifyResponse]:
+async def verify(request: Request, data: VerifyRequest) -> Response[VerifyResponse]:
+    # The app's state is read here rather than injected: Litestar resolves two or more
+    # dependencies in a task group, a cost every scan would pay (docs/verification.md).
+    state = request.app.state
     outcome = await verification.verify(
-        request.user, code=data.code, scenario_name=data.scenario, keyring=keyring, store=store, settings=settings, now=now
+        request.user, code=data.code, scenario_name=data.scenario, keyring=state.keystore.load(), store=state.store,
+        settings=state.settings, now=int(time.time()),
     )
     if outcome.result == Result.MALFORMED:
         body = MalformedResponse(

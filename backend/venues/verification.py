@@ -7,14 +7,12 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from backend.audit import chain as access_chain  # audit feature
 from backend.audit import verifications as access_record  # audit feature
 from backend.cards import services as cards
 from backend.catalog import services as catalog
 from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
 from backend.keys.store import Keyring
-from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.store import Store
 from backend.settings import Settings
@@ -137,9 +135,11 @@ async def verify(
             if "certificate" in scenario.attributes:  # certificates feature: the one shown with this code
                 outcome.attributes.certificate = await linked.shown_for_scenario(store, scan.code_id, subject, scenario.name)
         await _record(outcome, venue, principal, scan, checked_at, retry=retry)
-    except BaseException:
+    except Exception:
         if outcome.result == R.VALID and not retry:
-            # The answer never reached the venue: give the code back rather than burn it.
+            # Nothing of this scan was written and the answer never reached the venue: give the
+            # code back rather than burn it. (A cancelled request keeps its claim: its record may
+            # still commit, and the scanner's retry gets this answer back.)
             await store.delete(f"code:{scan.code_id}")
         raise
     return outcome
@@ -196,9 +196,4 @@ async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Sc
             venue=venue, scanner_id=_scanner_id(principal), scenario_name=outcome.scenario, disclosed=row["disclosed"],
             certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry,
         )
-    async with db.transaction():
-        # No double-use check here: online, the store's atomic claim already lets exactly one scan
-        # accept a code, and an offline upload of the same code finds that claim (offline.py).
-        await records.record(row, check_double_use=False)
-        if entry is not None:
-            await access_chain.append(entry)
+    await records.record_scan(row, entry)

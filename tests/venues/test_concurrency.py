@@ -41,6 +41,60 @@ async def test_concurrent_verifications_in_one_process(world):
         assert results == ["replayed"] * (len(scanners) - 1) + ["valid"]
 
 
+async def _access_entries(person_ids: list) -> list[dict]:
+    from backend.audit.tables import AccessEntry
+
+    return await AccessEntry.select().where(AccessEntry.person.is_in(person_ids)).order_by(AccessEntry.seq).output(load_json=True).run()
+
+
+async def _entries_by_seq(seqs: list[int]) -> dict[int, dict]:
+    from backend.audit.tables import AccessEntry
+
+    rows = await AccessEntry.select(AccessEntry.seq, AccessEntry.hash).where(AccessEntry.seq.is_in(seqs)).run()
+    return {r["seq"]: r for r in rows}
+
+
+async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained(world, monkeypatch):
+    from backend.audit.chain import entry_hash
+    from backend.venues import records
+
+    venue = await world.venue("library", ["library_entry"])
+    scanner = await world.scanner_principal(venue)
+    holders = [await world.holder() for _ in range(4)]
+    codes = [world.online_code(h) for h in holders for _ in range(6)]
+    state = world.client.app.state
+    batches: list[int] = []
+    write = records._scans._write
+
+    async def counted(items):
+        batches.append(len(items))
+        await write(items)
+
+    monkeypatch.setattr(records._scans, "_write", counted)
+
+    async def scan_all():
+        keyring = state.keystore.load()
+        calls = [
+            verification.verify(scanner, code=c, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now())
+            for c in codes
+        ]
+        return await asyncio.gather(*calls)
+
+    outcomes = await world.call(scan_all)
+    assert [o.result.value for o in outcomes] == ["valid"] * len(codes)
+    # Group commit: fewer transactions than scans, and every scan in exactly one of them.
+    assert sum(batches) == len(codes) and len(batches) < len(codes)
+    entries = await world.call(_access_entries, [h.person_id for h in holders])
+    assert len(entries) == len(codes) and len({e["seq"] for e in entries}) == len(codes)
+    before = await world.call(_entries_by_seq, [e["seq"] - 1 for e in entries])
+    for entry in entries:
+        assert entry_hash(entry) == entry["hash"]
+        assert entry["prev_hash"] == before[entry["seq"] - 1]["hash"]
+    for holder in holders:
+        mine = (await world.client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
+        assert len(mine) == 6 and {i["result"] for i in mine} == {"valid"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

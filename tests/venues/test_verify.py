@@ -173,15 +173,15 @@ async def test_a_failed_record_gives_the_code_back(world, monkeypatch):
     scanner = await world.scanner_for("library", ["library_entry"])
     holder = await world.holder()
     code = world.online_code(holder)
-    real = records.record
+    real = records.record_scan
 
-    async def broken(row, **kwargs):
+    async def broken(row, entry):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(records, "record", broken)
+    monkeypatch.setattr(records, "record_scan", broken)
     response = await world.verify(scanner, code, "library_entry")
     assert response.status_code == 500 and response.json()["error"]["code"] == "server.error"
-    monkeypatch.setattr(records, "record", real)
+    monkeypatch.setattr(records, "record_scan", real)
     # Nothing was recorded and the code was not burnt: the holder can show it again.
     assert (await world.client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"] == []
     other = await world.scanner_for("library", ["library_entry"])

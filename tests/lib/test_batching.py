@@ -1,0 +1,60 @@
+"""Group commit: batches form under concurrency, a bad item fails alone, a cancelled waiter's item is still written."""
+
+import asyncio
+
+import pytest
+
+from backend.lib.batching import GroupCommit
+
+pytestmark = pytest.mark.anyio
+
+
+class Sink:
+    """A write function that records each batch and takes a loop turn, like a database."""
+
+    def __init__(self, bad: set[int] = frozenset()) -> None:
+        self.batches: list[list[int]] = []
+        self.bad = bad
+
+    async def write(self, items: list[int]) -> None:
+        await asyncio.sleep(0.001)
+        if self.bad & set(items):
+            raise ValueError(f"bad item in {items}")
+        self.batches.append(list(items))
+
+    @property
+    def written(self) -> list[int]:
+        return [i for batch in self.batches for i in batch]
+
+
+async def test_a_lone_item_is_written_at_once():
+    sink = Sink()
+    await GroupCommit(sink.write).submit(7)
+    assert sink.batches == [[7]]
+
+
+async def test_concurrent_items_share_batches_in_order():
+    sink = Sink()
+    writer = GroupCommit(sink.write, max_batch=50)
+    await asyncio.gather(*(writer.submit(i) for i in range(120)))
+    assert sink.written == list(range(120))
+    assert len(sink.batches) <= 4 and max(len(b) for b in sink.batches) == 50
+
+
+async def test_a_bad_item_fails_alone():
+    sink = Sink(bad={5})
+    writer = GroupCommit(sink.write)
+    results = await asyncio.gather(*(writer.submit(i) for i in range(10)), return_exceptions=True)
+    assert isinstance(results[5], ValueError)
+    assert all(r is None for i, r in enumerate(results) if i != 5)
+    assert sorted(sink.written) == [i for i in range(10) if i != 5]
+
+
+async def test_a_cancelled_waiter_does_not_take_its_item_back():
+    sink = Sink()
+    writer = GroupCommit(sink.write)
+    waiter = asyncio.ensure_future(writer.submit(1))
+    await asyncio.sleep(0)  # queued, flush started
+    waiter.cancel()
+    await writer.submit(2)
+    assert sink.written == [1, 2]
