@@ -1,11 +1,11 @@
-"""Group commit: concurrent writers share one transaction, and each still waits for its commit."""
+"""Coalescing concurrent calls into batches: group commit for the database, pipelining for Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Generic, TypeVar
+from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -16,33 +16,36 @@ class _Queue(Generic[T]):
     task: asyncio.Task | None = None
 
 
-def _settle(done: asyncio.Future, error: BaseException | None) -> None:
-    if done.done():  # its waiter was cancelled; the item was written (or not) all the same
+def _settle(done: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:
+    if done.done():  # its waiter was cancelled; the item was run (or not) all the same
         return
     if error is None:
-        done.set_result(None)
+        done.set_result(result)
     else:
         done.set_exception(error)
 
 
-class GroupCommit(Generic[T]):
-    """Write items in batches, one `write(items)` call (one transaction) per batch.
+class Batcher(Generic[T]):
+    """Run items in batches, one `run(items)` call per batch, and give each caller its result.
 
-    `submit` returns once the batch holding its item has committed, and raises what the write
-    raised for that item, so callers keep the durability of writing alone. Batches form by
-    themselves: the first item starts a flush on the next loop turn, and everything submitted
-    while a flush runs goes into the next one. Nothing waits on a timer, so a lone request pays
-    one loop turn, and under load the cost of a transaction (and of any lock it takes) is shared
-    by the whole batch. A batch that fails is written again item by item, so one bad item fails
-    alone. State is per event loop; nothing is kept once the queue is empty.
+    `run` returns one result per item (an Exception instance fails that item alone) or None
+    (every item succeeded). Batches form by themselves: the first item starts a flush on the
+    next loop turn, and everything submitted while a flush runs goes into the next one. Nothing
+    waits on a timer, so a lone call pays one loop turn, and under load the fixed cost of a
+    batch (a round trip, a transaction, a lock) is shared by every item in it. With
+    `retry_alone`, a batch whose `run` raises is run again item by item, so one bad item fails
+    alone; otherwise every item gets the error. State is per event loop.
     """
 
-    def __init__(self, write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 200) -> None:
-        self._write = write
+    def __init__(
+        self, run: Callable[[list[T]], Awaitable[Sequence[Any] | None]], *, max_batch: int = 200, retry_alone: bool = False
+    ) -> None:
+        self._run = run
         self._max_batch = max_batch
+        self._retry_alone = retry_alone
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[T]] = weakref.WeakKeyDictionary()
 
-    async def submit(self, item: T) -> None:
+    async def submit(self, item: T) -> Any:
         loop = asyncio.get_running_loop()
         queue = self._queues.get(loop)
         if queue is None:
@@ -51,8 +54,8 @@ class GroupCommit(Generic[T]):
         queue.items.append((item, done))
         if queue.task is None:
             queue.task = loop.create_task(self._drain(queue))
-        # Cancelling the waiter does not take the item back: it may already be committing.
-        await done
+        # Cancelling the waiter does not take the item back: it may already be running.
+        return await done
 
     async def _drain(self, queue: _Queue[T]) -> None:
         try:
@@ -62,7 +65,7 @@ class GroupCommit(Generic[T]):
                 await self._flush(batch)
         except BaseException as error:  # the loop is shutting down: nobody may wait forever
             for _, done in queue.items:
-                _settle(done, error)
+                _settle(done, error=error)
             queue.items.clear()
             raise
         finally:
@@ -70,17 +73,29 @@ class GroupCommit(Generic[T]):
 
     async def _flush(self, batch: list[tuple[T, asyncio.Future]]) -> None:
         try:
-            await self._write([item for item, _ in batch])
+            results = await self._run([item for item, _ in batch])
         except Exception as error:  # noqa: BLE001 - handed to the waiters
-            if len(batch) == 1:
-                _settle(batch[0][1], error)
+            if self._retry_alone and len(batch) > 1:
+                for one in batch:
+                    await self._flush([one])
                 return
-            for one in batch:
-                await self._flush([one])
+            for _, done in batch:
+                _settle(done, error=error)
             return
         except BaseException as error:
             for _, done in batch:
-                _settle(done, error)
+                _settle(done, error=error)
             raise
-        for _, done in batch:
-            _settle(done, None)
+        for i, (_, done) in enumerate(batch):
+            result = None if results is None else results[i]
+            if isinstance(result, Exception):
+                _settle(done, error=result)
+            else:
+                _settle(done, result)
+
+
+def group_commit(write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 200) -> Batcher[T]:
+    """Concurrent writers share one `write` (one transaction) per batch; each `submit` returns
+    once its batch has committed and raises what the write raised for its item, so callers keep
+    the durability of writing alone."""
+    return Batcher(write, max_batch=max_batch, retry_alone=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+from backend.lib.batching import Batcher
+
 
 # runtime_checkable: handlers declare `store: Store` and Litestar isinstance-checks dependencies.
 @runtime_checkable
@@ -90,16 +92,18 @@ class MemoryStore:
             del self._data[key]
 
 
-# INCR then set the expiry only on the first increment, atomically.
-_INCR_SCRIPT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
+# One store operation as Redis commands: (command args, option kwargs for redis-py's reply parsing).
+_Op = list[tuple[tuple, dict]]
 
 
 class RedisStore:
-    """Redis (or Redis Cluster with a redis+cluster:// URL) behind the Store interface."""
+    """Redis (or Redis Cluster with a redis+cluster:// URL) behind the Store interface.
+
+    Operations issued at the same moment by concurrent requests go out as one pipeline
+    (auto-pipelining, as ioredis does): one round trip and one connection checkout per loop turn
+    instead of per command, which is most of what a command costs a Python client. Pipelines are
+    not transactions; each operation keeps its own atomicity (`SET NX GET` is one command).
+    """
 
     def __init__(self, url: str, prefix: str = "yk:") -> None:
         if url.startswith("redis+cluster://"):
@@ -111,26 +115,46 @@ class RedisStore:
 
             self.client = Redis.from_url(url, decode_responses=True)
         self.prefix = prefix
-        self._incr = self.client.register_script(_INCR_SCRIPT)
+        self._pipeline = Batcher(self._run, max_batch=500)
+
+    async def _run(self, ops: list[_Op]) -> list:
+        """One pipeline for a batch of operations; each gets its first command's reply (or error)."""
+        pipe = self.client.pipeline(transaction=False)
+        for op in ops:
+            for args, options in op:
+                pipe.execute_command(*args, **options)
+        replies = await pipe.execute(raise_on_error=False)
+        out, at = [], 0
+        for op in ops:
+            # An error in any command of an operation fails that operation.
+            errors = [r for r in replies[at : at + len(op)] if isinstance(r, Exception)]
+            out.append(errors[0] if errors else replies[at])
+            at += len(op)
+        return out
+
+    async def _do(self, *commands: tuple, **options) -> object:
+        return await self._pipeline.submit([(command, options) for command in commands])
 
     async def get(self, key: str) -> str | None:
-        return await self.client.get(self.prefix + key)
+        return await self._do(("GET", self.prefix + key))
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        await self.client.set(self.prefix + key, value, ex=ttl)
+        await self._do(("SET", self.prefix + key, value, "EX", ttl) if ttl else ("SET", self.prefix + key, value))
 
     async def delete(self, key: str) -> None:
-        await self.client.delete(self.prefix + key)
+        await self._do(("DEL", self.prefix + key))
 
     async def claim(self, key: str, value: str, ttl: int) -> str | None:
-        # SET NX GET (Redis >= 7.0): one round trip, atomic across all workers.
-        return await self.client.set(self.prefix + key, value, ex=ttl, nx=True, get=True)
+        # SET NX GET (Redis >= 7.0): one command, atomic across all workers.
+        return await self._do(("SET", self.prefix + key, value, "EX", ttl, "NX", "GET"), get=True)
 
     async def incr(self, key: str, ttl: int) -> int:
-        return int(await self._incr(keys=[self.prefix + key], args=[ttl]))
+        # EXPIRE NX (Redis >= 7.0) sets the expiry only if the key has none: the window starts
+        # with the first increment, and both commands travel in one round trip.
+        return int(await self._do(("INCR", self.prefix + key), ("EXPIRE", self.prefix + key, ttl, "NX")))
 
     async def ttl(self, key: str) -> int:
-        return int(await self.client.ttl(self.prefix + key))
+        return int(await self._do(("TTL", self.prefix + key)))
 
     async def ping(self) -> bool:
         try:

@@ -8,7 +8,7 @@ import uuid
 
 from backend.audit import chain as access_chain  # audit feature
 from backend.lib import db
-from backend.lib.batching import GroupCommit
+from backend.lib.batching import group_commit
 from backend.venues.tables import Verification
 
 
@@ -59,7 +59,7 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> None:
 
 # The columns an online scan's row leaves at their defaults, spelled out for insert_rows.
 _ONLINE_DEFAULTS = {"offline": False, "uploaded_at": None, "double_use": False, "upload_key": None}
-_scans = GroupCommit(_write_scans)
+_scans = group_commit(_write_scans)
 
 
 async def record_scan(row: dict, entry: dict | None) -> None:

@@ -1,10 +1,10 @@
-"""Group commit: batches form under concurrency, a bad item fails alone, a cancelled waiter's item is still written."""
+"""Batching: batches form under concurrency, a bad item fails alone, a cancelled waiter's item is still run, results reach their callers."""
 
 import asyncio
 
 import pytest
 
-from backend.lib.batching import GroupCommit
+from backend.lib.batching import Batcher, group_commit
 
 pytestmark = pytest.mark.anyio
 
@@ -29,13 +29,13 @@ class Sink:
 
 async def test_a_lone_item_is_written_at_once():
     sink = Sink()
-    await GroupCommit(sink.write).submit(7)
+    await group_commit(sink.write).submit(7)
     assert sink.batches == [[7]]
 
 
 async def test_concurrent_items_share_batches_in_order():
     sink = Sink()
-    writer = GroupCommit(sink.write, max_batch=50)
+    writer = group_commit(sink.write, max_batch=50)
     await asyncio.gather(*(writer.submit(i) for i in range(120)))
     assert sink.written == list(range(120))
     assert len(sink.batches) <= 4 and max(len(b) for b in sink.batches) == 50
@@ -43,7 +43,7 @@ async def test_concurrent_items_share_batches_in_order():
 
 async def test_a_bad_item_fails_alone():
     sink = Sink(bad={5})
-    writer = GroupCommit(sink.write)
+    writer = group_commit(sink.write)
     results = await asyncio.gather(*(writer.submit(i) for i in range(10)), return_exceptions=True)
     assert isinstance(results[5], ValueError)
     assert all(r is None for i, r in enumerate(results) if i != 5)
@@ -52,9 +52,31 @@ async def test_a_bad_item_fails_alone():
 
 async def test_a_cancelled_waiter_does_not_take_its_item_back():
     sink = Sink()
-    writer = GroupCommit(sink.write)
+    writer = group_commit(sink.write)
     waiter = asyncio.ensure_future(writer.submit(1))
     await asyncio.sleep(0)  # queued, flush started
     waiter.cancel()
     await writer.submit(2)
     assert sink.written == [1, 2]
+
+
+async def test_each_caller_gets_its_own_result_or_error():
+    async def run(items):
+        await asyncio.sleep(0)
+        return [ValueError(i) if i % 3 == 0 else i * 10 for i in items]
+
+    batcher = Batcher(run)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(7)), return_exceptions=True)
+    assert [str(r) if isinstance(r, ValueError) else r for r in results] == ["0", 10, 20, "3", 40, 50, "6"]
+
+
+async def test_without_retry_alone_a_failed_batch_fails_every_caller_once():
+    calls = []
+
+    async def run(items):
+        calls.append(list(items))
+        raise ConnectionError("store went away")
+
+    batcher = Batcher(run)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(5)), return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results) and calls == [[0, 1, 2, 3, 4]]

@@ -64,13 +64,13 @@ async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained
     codes = [world.online_code(h) for h in holders for _ in range(6)]
     state = world.client.app.state
     batches: list[int] = []
-    write = records._scans._write
+    write = records._scans._run
 
     async def counted(items):
         batches.append(len(items))
         await write(items)
 
-    monkeypatch.setattr(records._scans, "_write", counted)
+    monkeypatch.setattr(records._scans, "_run", counted)
 
     async def scan_all():
         keyring = state.keystore.load()
