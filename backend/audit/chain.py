@@ -67,7 +67,7 @@ async def _lock_chain() -> None:
     already admit one writer at a time; PostgreSQL needs the advisory lock, because two
     transactions could otherwise both read the same head and fork the chain."""
     if not db.is_sqlite():
-        await AccessEntry.raw("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY).run()
+        await db.fetch("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY)
 
 
 async def append(content: dict) -> dict:

@@ -11,6 +11,7 @@ from backend.cards.access import Actor
 from backend.cards.tables import Application, Card
 from backend.keys.store import Keyring
 from backend.lib import db
+from backend.lib.batching import Batcher
 from backend.lib.errors import ApiError
 
 ELDERLY_AGE = 65  # Art. 7: elderly preferential certificate integrated into the card
@@ -74,19 +75,33 @@ def _subject_query():
     )
 
 
-_SUBJECT_BY_REF_SQL = (
+_SUBJECTS_SQL = (
     "SELECT c.id, c.ref, c.person, c.region, c.state, c.lapse_at, c.ecard_level, c.transport_enabled,"
     " p.name AS holder_name, p.birth_date AS birth_date"
-    " FROM cards_card c JOIN identity_person p ON p.id = c.person WHERE c.ref = {}"
+    " FROM cards_card c JOIN identity_person p ON p.id = c.person WHERE "
 )
 
 
+async def _subject_rows(refs: list[str]) -> list[dict | None]:
+    """The rows of _subject_query for these refs, in their order, in one hand-written query."""
+    rows = await db.fetch(_SUBJECTS_SQL + db.any_of("c.ref"), db.list_arg(refs))
+    by_ref = {row["ref"]: row for row in rows}
+    return [by_ref.get(ref) for ref in refs]
+
+
+# Every scan asks for its card: concurrent scans share one query (a DataLoader).
+_subjects_by_ref = Batcher(_subject_rows)
+
+
 async def card_for_code(card_ref: str, now: dt.datetime | None = None) -> CodeSubject | None:
-    """The card a QR code names (by its ref), or None. One indexed query, no writes."""
+    """The card a QR code names (by its ref), or None. One indexed read, no writes; live, never
+    cached (a card suspended a moment ago must fail its next scan)."""
     if not numbers.is_card_ref(card_ref):
         return None
-    # Every scan asks this: one hand-written query (see db.fetch), the columns of _subject_query.
-    row = await db.fetch_one(_SUBJECT_BY_REF_SQL, card_ref)
+    if db.in_transaction():  # batched reads run outside the caller's transaction
+        row = (await _subject_rows([card_ref]))[0]
+    else:
+        row = await _subjects_by_ref.submit(card_ref)
     return _subject(row, records.utc(now)) if row else None
 
 

@@ -10,6 +10,7 @@ import uuid
 from backend.certificates.schemas import PresentedCertificate
 from backend.certificates.services import effective_status, load
 from backend.lib import db
+from backend.lib.batching import Batcher
 from backend.lib.store import Store
 
 SHOW_KEY = "certshow:"  # + code id -> certificate id, while the code can still be scanned
@@ -20,24 +21,40 @@ def _now() -> dt.datetime:
 
 
 _ACTIVE_CONCESSIONS_SQL = (
-    "SELECT c.status, c.valid_from, c.valid_until, t.concessions AS concessions"
+    "SELECT c.person, c.status, c.valid_from, c.valid_until, t.concessions AS concessions"
     " FROM certificates_certificate c JOIN certificates_type t ON t.id = c.type"
-    " WHERE c.person = {} AND c.status = 'active'"
+    " WHERE c.status = 'active' AND "
 )
+
+
+async def _active_certificates(people: list[uuid.UUID]) -> list[list[dict]]:
+    """Each person's active certificates with their types' concessions, in one query."""
+    rows = await db.fetch(_ACTIVE_CONCESSIONS_SQL + db.any_of("c.person"), db.list_arg(people))
+    by_person: dict[uuid.UUID, list[dict]] = {}
+    for row in rows:
+        row["concessions"] = json.loads(row["concessions"]) if isinstance(row["concessions"], str) else row["concessions"]
+        by_person.setdefault(row["person"], []).append(row)
+    return [by_person.get(person, []) for person in people]
+
+
+# Transit and scenic scans ask this every time: concurrent scans share one query (a DataLoader).
+_certificates_by_person = Batcher(_active_certificates)
 
 
 async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None) -> set[str]:
     """Concession codes the person's usable certificates grant in this scenario, and only this one
     (None: in any scenario, for offline credentials whose flags serve every offline gate)."""
-    # Every transit and scenic scan asks this: one hand-written query (see db.fetch).
-    rows = await db.fetch(_ACTIVE_CONCESSIONS_SQL, uuid.UUID(str(person_id)))
+    person = uuid.UUID(str(person_id))
+    if db.in_transaction():  # batched reads run outside the caller's transaction
+        rows = (await _active_certificates([person]))[0]
+    else:
+        rows = await _certificates_by_person.submit(person)
     now = _now()
     granted: set[str] = set()
     for row in rows:
         if effective_status(row, now) != "active":
             continue
-        concessions = json.loads(row["concessions"]) if isinstance(row["concessions"], str) else row["concessions"]
-        granted |= {c["code"] for c in concessions or [] if scenario_name is None or scenario_name in c["scenarios"]}
+        granted |= {c["code"] for c in row["concessions"] or [] if scenario_name is None or scenario_name in c["scenarios"]}
     return granted
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
@@ -35,6 +36,9 @@ class Batcher(Generic[T]):
     batch (a round trip, a transaction, a lock) is shared by every item in it. With
     `retry_alone`, a batch whose `run` raises is run again item by item, so one bad item fails
     alone; otherwise every item gets the error. State is per event loop.
+
+    Batched reads (the DataLoader pattern) read outside the caller's transaction: callers inside
+    one must read directly.
     """
 
     def __init__(
@@ -53,7 +57,9 @@ class Batcher(Generic[T]):
         done = loop.create_future()
         queue.items.append((item, done))
         if queue.task is None:
-            queue.task = loop.create_task(self._drain(queue))
+            # A fresh context: the batch must not run inside the first caller's transaction
+            # (Piccolo keeps it in a context variable) nor log under its request id.
+            queue.task = loop.create_task(self._drain(queue), context=contextvars.Context())
         # Cancelling the waiter does not take the item back: it may already be running.
         return await done
 

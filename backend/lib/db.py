@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import json
+import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -62,18 +65,51 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
+@functools.lru_cache(maxsize=256)
+def _numbered(template: str) -> str:
+    """`{}` markers as PostgreSQL's $1, $2...: done once per statement, not per call."""
+    parts = template.split("{}")
+    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+
+
+def in_transaction() -> bool:
+    return engine().current_transaction.get() is not None
+
+
 async def fetch(sql: str, *args: Any) -> list[dict]:
-    """Rows of one hand-written query, `{}` marking each argument (as in `Table.raw`), inside
-    the current transaction if there is one. For hot paths only: Piccolo's query builder costs
-    more CPU per select than the database spends answering it (docs/verification.md). Select
-    plain columns, so SQLite's declared-type converters apply; JSON columns come back as text."""
-    rows = await engine().run_querystring(QueryString(sql, *args))
+    """Rows of one hand-written statement, `{}` marking each argument (as in `Table.raw`),
+    inside the current transaction if there is one. For hot paths only: Piccolo's query builder
+    costs more CPU per select than the database spends answering it (docs/verification.md), so
+    on PostgreSQL the statement goes straight to asyncpg (which prepares it once per connection).
+    Select plain columns, so SQLite's declared-type converters apply; JSON comes back as text."""
+    eng = engine()
+    if isinstance(eng, PostgresEngine) and (eng.pool is not None or eng.current_transaction.get() is not None):
+        current = eng.current_transaction.get()
+        if current is not None:
+            rows = await current.connection.fetch(_numbered(sql), *args)
+        else:
+            rows = await eng.pool.fetch(_numbered(sql), *args)
+    else:  # SQLite, or PostgreSQL without a pool (one-off commands): Piccolo's own path
+        rows = await eng.run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows]
 
 
 async def fetch_one(sql: str, *args: Any) -> dict | None:
     rows = await fetch(sql, *args)
     return rows[0] if rows else None
+
+
+def any_of(column: str) -> str:
+    """SQL that is true when `column` equals one of the values of one list argument (pass
+    `list_arg(values)`): `= ANY($n)` on PostgreSQL, `IN (json_each(?))` on SQLite, so one
+    statement serves any number of values."""
+    return f"{column} = ANY({{}})" if not is_sqlite() else f"{column} IN (SELECT value FROM json_each({{}}))"
+
+
+def list_arg(values: list) -> Any:
+    if not is_sqlite():
+        return list(values)
+    return json.dumps([str(v) if isinstance(v, uuid.UUID) else v for v in values])
 
 
 async def insert_rows(table: type[Table], rows: list[dict]) -> None:
@@ -83,12 +119,17 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     if not rows:
         return
     names = list(rows[0])
-    json_columns = {c._meta.db_column_name for c in table._meta.columns if isinstance(c, (JSON, JSONB))}
+    json_columns = _json_columns(table)
     quoted = ", ".join(f'"{name}"' for name in names)
     one = "(" + ", ".join("{}" for _ in names) + ")"
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
     args = [dump_json(row[name]) if name in json_columns and row[name] is not None else row[name] for row in rows for name in names]
-    await engine().run_querystring(QueryString(sql, *args))
+    await fetch(sql, *args)
+
+
+@functools.lru_cache(maxsize=None)
+def _json_columns(table: type[Table]) -> frozenset[str]:
+    return frozenset(c._meta.db_column_name for c in table._meta.columns if isinstance(c, (JSON, JSONB)))
 
 
 def transaction():

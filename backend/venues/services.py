@@ -8,6 +8,7 @@ import uuid
 
 from backend.catalog import services as catalog
 from backend.lib import db
+from backend.lib.batching import Batcher
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError, not_found
 from backend.org.tables import City
@@ -22,9 +23,9 @@ _VENUE_COLUMNS = (
     Venue.active,
     Venue.created_at,
 )
-_SCANNER_VENUE_SQL = (
+_SCANNER_VENUES_SQL = (
     "SELECT v.id, v.name, v.venue_type, c.code AS city_code, v.scenarios, v.active, v.created_at"
-    " FROM venues_venue v JOIN org_city c ON c.id = v.city WHERE v.id = {}"
+    " FROM venues_venue v JOIN org_city c ON c.id = v.city WHERE "
 )
 
 
@@ -96,15 +97,27 @@ async def list_scanners(venue_id: uuid.UUID) -> list[dict]:
     )
 
 
+async def _scanner_venues(ids: list[uuid.UUID]) -> list[dict | None]:
+    """Venue rows (the columns of _VENUE_COLUMNS) for these ids, in their order, in one query."""
+    rows = await db.fetch(_SCANNER_VENUES_SQL + db.any_of("v.id"), db.list_arg(ids))
+    by_id = {}
+    for row in rows:
+        row["scenarios"] = json.loads(row["scenarios"]) if isinstance(row["scenarios"], str) else row["scenarios"]
+        by_id[row["id"]] = row
+    return [dict(by_id[i]) if i in by_id else None for i in ids]
+
+
+# Every scan asks for its scanner's venue: concurrent scans share one query (a DataLoader).
+_venues_by_id = Batcher(_scanner_venues)
+
+
 async def venue_of_scanner(principal: Principal) -> dict:
-    """The active venue a scanner credential belongs to; 403 for anything else."""
+    """The active venue a scanner credential belongs to; 403 for anything else. Read live on
+    every call: a venue deactivated a moment ago stops verifying at once."""
     venue_id = _uuid(principal.org_id)
     row = None
     if venue_id is not None:
-        # Every scan asks this: one hand-written query (see db.fetch), the same columns as _VENUE_COLUMNS.
-        row = await db.fetch_one(_SCANNER_VENUE_SQL, venue_id)
-    if row is not None:
-        row["scenarios"] = json.loads(row["scenarios"]) if isinstance(row["scenarios"], str) else row["scenarios"]
+        row = (await _scanner_venues([venue_id]))[0] if db.in_transaction() else await _venues_by_id.submit(venue_id)
     if row is None or not row["active"]:
         raise ApiError(403, "venue.scanner_not_at_venue", "This scanner does not belong to an active venue.")
     return row
