@@ -8,7 +8,7 @@ cards their city issued; provincial operators may do everything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -65,10 +65,10 @@ def ensure(principal: Principal | None, action: str, *, card_city: str | None = 
         raise ApiError(403, "auth.not_permitted", f"You may not do {action}{scope}.", action=action)
 
 
-def permits(action: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
-    """Route guard for actions that do not depend on a card's city."""
+def permits(action: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """Route guard for actions that do not depend on a card's city (async: see lib.auth.requires)."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         ensure(current(connection), action)
 
     return guard

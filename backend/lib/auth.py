@@ -93,10 +93,11 @@ def current(connection: ASGIConnection) -> Principal:
     return user
 
 
-def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
-    """Guard: the caller must be signed in with one of these roles."""
+def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """Guard: the caller must be signed in with one of these roles. Async although it never
+    waits: Litestar runs a plain function guard in a worker thread, a hand-off per request."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = current(connection)
         if principal.role not in roles:
             raise ApiError(403, "auth.wrong_role", f"This needs one of the roles: {', '.join(roles)}.")
