@@ -14,6 +14,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[int, int]
+    results: dict[str, int]  # the `result` field of JSON answers that have one (verification)
 
     @property
     def rps(self) -> float:
@@ -32,16 +33,23 @@ def http_request(method: str, path: str, body: bytes, headers: dict[str, str]) -
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
     for line in head.split(b"\r\n"):
         if line[:15].lower() == b"content-length:":
             length = int(line[15:].strip())
-    if length:
-        await reader.readexactly(length)
-    return status
+    body = await reader.readexactly(length) if length else b""
+    return status, body
+
+
+def _result_of(body: bytes) -> str | None:
+    start = body.find(b'"result":"')
+    if start < 0:
+        return None
+    start += 10
+    return body[start : body.find(b'"', start)].decode()
 
 
 async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: int, duration: float, warmup: float = 1.0) -> LoadResult:
@@ -49,6 +57,7 @@ async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: 
     source = itertools.cycle(requests)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    results: dict[str, int] = {}
     stop_at = time.perf_counter() + warmup + duration
     measure_from = time.perf_counter() + warmup
     count = 0
@@ -62,14 +71,17 @@ async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: 
                 if start >= stop_at:
                     return
                 writer.write(next(source))
-                status = await _read_response(reader)
+                status, body = await _read_response(reader)
                 end = time.perf_counter()
                 if start >= measure_from:
                     latencies.append((end - start) * 1000)
                     statuses[status] = statuses.get(status, 0) + 1
+                    result = _result_of(body)
+                    if result is not None:
+                        results[result] = results.get(result, 0) + 1
                     count += 1
         finally:
             writer.close()
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return LoadResult(count, duration, latencies, statuses)
+    return LoadResult(count, duration, latencies, statuses, results)

@@ -1,0 +1,53 @@
+"""The shared store on Redis (auto-pipelined) and embedded: the same answers, alone and all at once."""
+
+import asyncio
+
+import pytest
+
+from backend.lib.store import MemoryStore, RedisStore
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request):
+    if request.param == "memory":
+        made = MemoryStore("t:")
+    else:
+        url = request.getfixturevalue("redis_url")
+        made = RedisStore(url, request.getfixturevalue("redis_prefix"))
+    yield made
+    await made.close()
+
+
+async def test_each_operation_answers_as_documented(store):
+    assert await store.get("k") is None
+    await store.set("k", "v", 60)
+    assert await store.get("k") == "v" and 0 < await store.ttl("k") <= 60
+    await store.set("forever", "x")
+    assert await store.ttl("forever") == -1 and await store.ttl("absent") == -2
+    assert await store.claim("c", "first", 60) is None
+    assert await store.claim("c", "second", 60) == "first" and await store.get("c") == "first"
+    assert [await store.incr("n", 60) for _ in range(3)] == [1, 2, 3]
+    assert 0 < await store.ttl("n") <= 60  # the window started with the first increment
+    await store.delete("k")
+    assert await store.get("k") is None
+
+
+async def test_concurrent_claims_let_exactly_one_win(store):
+    held = await asyncio.gather(*(store.claim("code", f"scanner-{i}", 60) for i in range(50)))
+    winners = [i for i, h in enumerate(held) if h is None]
+    assert len(winners) == 1
+    assert set(held) - {None} == {f"scanner-{winners[0]}"}
+
+
+async def test_concurrent_increments_count_every_call(store):
+    counts = await asyncio.gather(*(store.incr("rate", 60) for _ in range(100)))
+    assert sorted(counts) == list(range(1, 101))
+
+
+async def test_a_failing_operation_fails_alone(store):
+    await store.set("text", "not a number", 60)
+    results = await asyncio.gather(store.incr("text", 60), store.incr("fine", 60), store.get("text"), return_exceptions=True)
+    assert isinstance(results[0], Exception)
+    assert results[1:] == [1, "not a number"]
