@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+from redis.exceptions import ResponseError
+
 from backend.lib.batching import Batcher
 
 
@@ -96,6 +98,17 @@ class MemoryStore:
 _Op = list[tuple[tuple, dict]]
 
 
+def _pack(commands) -> bytes:
+    """Commands in RESP, the Redis wire format: *<argc> then $<len> and the bytes of each argument."""
+    out = []
+    for args in commands:
+        out.append(b"*%d\r\n" % len(args))
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
 class RedisStore:
     """Redis (or Redis Cluster with a redis+cluster:// URL) behind the Store interface.
 
@@ -115,15 +128,12 @@ class RedisStore:
 
             self.client = Redis.from_url(url, decode_responses=True)
         self.prefix = prefix
+        self._cluster = url.startswith("redis+cluster://")
         self._pipeline = Batcher(self._run, max_batch=500)
 
     async def _run(self, ops: list[_Op]) -> list:
         """One pipeline for a batch of operations; each gets its first command's reply (or error)."""
-        pipe = self.client.pipeline(transaction=False)
-        for op in ops:
-            for args, options in op:
-                pipe.execute_command(*args, **options)
-        replies = await pipe.execute(raise_on_error=False)
+        replies = await (self._cluster_replies(ops) if self._cluster else self._replies(ops))
         out, at = [], 0
         for op in ops:
             # An error in any command of an operation fails that operation.
@@ -131,6 +141,37 @@ class RedisStore:
             out.append(errors[0] if errors else replies[at])
             at += len(op)
         return out
+
+    async def _cluster_replies(self, ops: list[_Op]) -> list:
+        # redis-py's cluster pipeline routes each command to its slot's node.
+        pipe = self.client.pipeline(transaction=False)
+        for op in ops:
+            for args, options in op:
+                pipe.execute_command(*args, **options)
+        return await pipe.execute(raise_on_error=False)
+
+    async def _replies(self, ops: list[_Op]) -> list:
+        """Raw replies, in order, over one pooled connection. The commands are packed here and
+        the replies read without redis-py's per-command pipeline machinery, which cost more CPU
+        than the rest of a scan's store work (docs/verification.md). Every reply the store uses
+        is the raw one (`SET ... GET` answers the old value; INCR, TTL integers)."""
+        pool = self.client.connection_pool
+        connection = await pool.get_connection()
+        try:
+            await connection.send_packed_command(_pack(args for op in ops for args, _ in op), check_health=False)
+            replies: list = []
+            for _ in range(sum(len(op) for op in ops)):
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as error:  # an error reply: that command alone failed
+                    replies.append(error)
+            return replies
+        except BaseException:
+            # Replies may be left unread on this connection: never hand it to anyone else.
+            await connection.disconnect()
+            raise
+        finally:
+            await pool.release(connection)
 
     async def _do(self, *commands: tuple, **options) -> object:
         return await self._pipeline.submit([(command, options) for command in commands])
