@@ -1,6 +1,7 @@
-"""The shared store on Redis (auto-pipelined) and embedded: the same answers, alone and all at once."""
+"""The shared store on Redis, Redis Cluster (auto-pipelined) and embedded: the same answers, alone and all at once."""
 
 import asyncio
+import secrets
 
 import pytest
 
@@ -9,13 +10,15 @@ from backend.lib.store import MemoryStore, RedisStore
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def store(request):
     if request.param == "memory":
         made = MemoryStore("t:")
+    elif request.param == "redis":
+        made = RedisStore(request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix"))
     else:
-        url = request.getfixturevalue("redis_url")
-        made = RedisStore(url, request.getfixturevalue("redis_prefix"))
+        # Keys of one test spread over the three nodes' slots: pipelines are split per node.
+        made = RedisStore(request.getfixturevalue("redis_cluster_url"), f"t{secrets.token_hex(4)}:")
     yield made
     await made.close()
 
@@ -51,3 +54,10 @@ async def test_a_failing_operation_fails_alone(store):
     results = await asyncio.gather(store.incr("text", 60), store.incr("fine", 60), store.get("text"), return_exceptions=True)
     assert isinstance(results[0], Exception)
     assert results[1:] == [1, "not a number"]
+
+
+async def test_operations_on_many_slots_at_once(store):
+    keys = [f"spread-{i}" for i in range(40)]
+    await asyncio.gather(*(store.set(k, k, 60) for k in keys))
+    assert await asyncio.gather(*(store.get(k) for k in keys)) == keys
+    assert await asyncio.gather(*(store.claim(k, "x", 60) for k in keys)) == keys
