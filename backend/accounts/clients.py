@@ -200,7 +200,7 @@ async def resolve(store: Store, settings: Settings, token: str, now: int) -> Pri
         raise ApiError(
             429, "rate.limited", f"This client may make {limit} requests a minute.", retry_after=60 - now % 60
         )
-    if await store.claim(f"client:seen:{client_id.hex}", "1", 60) is None:
+    if used == 1:  # the first request of this minute's window: note the use, once a minute at most
         await Client.update({Client.last_used_at: utc(now)}).where(Client.id == client_id).run()
     return Principal(
         kind="client",

@@ -47,6 +47,8 @@ async def test_create_list_rotate_revoke_over_http(client):
 
     listed = await client.get("/api/v1/clients", params={"kind": "bank", "limit": 500}, headers=headers)
     assert row["id"] in {r["id"] for r in listed.json()}
+    # The first request of the minute noted when the client was last used.
+    assert next(r for r in listed.json() if r["id"] == row["id"])["last_used_at"] is not None
     assert "secret" not in listed.text and token.split("_")[-1] not in listed.text
 
     rotated = await client.post(f"/api/v1/clients/{row['id']}/rotate", headers=headers)
