@@ -11,7 +11,6 @@ from backend.cards.access import Actor
 from backend.cards.tables import Application, Card
 from backend.keys.store import Keyring
 from backend.lib import db
-from backend.lib.batching import Batcher
 from backend.lib.errors import ApiError
 
 ELDERLY_AGE = 65  # Art. 7: elderly preferential certificate integrated into the card
@@ -89,8 +88,8 @@ async def _subject_rows(refs: list[str]) -> list[dict | None]:
     return [by_ref.get(ref) for ref in refs]
 
 
-# Every scan asks for its card: concurrent scans share one query (a DataLoader).
-_subjects_by_ref = Batcher(_subject_rows)
+# Every scan asks for its card: concurrent scans share one query.
+_subjects_by_ref = db.Loader(_subject_rows)
 
 
 async def card_for_code(card_ref: str, now: dt.datetime | None = None) -> CodeSubject | None:
@@ -98,10 +97,7 @@ async def card_for_code(card_ref: str, now: dt.datetime | None = None) -> CodeSu
     cached (a card suspended a moment ago must fail its next scan)."""
     if not numbers.is_card_ref(card_ref):
         return None
-    if db.in_transaction():  # batched reads run outside the caller's transaction
-        row = (await _subject_rows([card_ref]))[0]
-    else:
-        row = await _subjects_by_ref.submit(card_ref)
+    row = await _subjects_by_ref.load(card_ref)
     return _subject(row, records.utc(now)) if row else None
 
 

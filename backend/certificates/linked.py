@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import uuid
 
 from backend.certificates.schemas import PresentedCertificate
 from backend.certificates.services import effective_status, load
 from backend.lib import db
-from backend.lib.batching import Batcher
 from backend.lib.store import Store
 
 SHOW_KEY = "certshow:"  # + code id -> certificate id, while the code can still be scanned
@@ -32,23 +30,19 @@ async def _active_certificates(people: list[uuid.UUID]) -> list[list[dict]]:
     rows = await db.fetch(_ACTIVE_CONCESSIONS_SQL + db.any_of("c.person"), db.list_arg(people))
     by_person: dict[uuid.UUID, list[dict]] = {}
     for row in rows:
-        row["concessions"] = json.loads(row["concessions"]) if isinstance(row["concessions"], str) else row["concessions"]
+        row["concessions"] = db.json_column(row["concessions"])
         by_person.setdefault(row["person"], []).append(row)
     return [by_person.get(person, []) for person in people]
 
 
-# Transit and scenic scans ask this every time: concurrent scans share one query (a DataLoader).
-_certificates_by_person = Batcher(_active_certificates)
+# Transit and scenic scans ask this every time: concurrent scans share one query.
+_certificates_by_person = db.Loader(_active_certificates)
 
 
 async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None) -> set[str]:
     """Concession codes the person's usable certificates grant in this scenario, and only this one
     (None: in any scenario, for offline credentials whose flags serve every offline gate)."""
-    person = uuid.UUID(str(person_id))
-    if db.in_transaction():  # batched reads run outside the caller's transaction
-        rows = (await _active_certificates([person]))[0]
-    else:
-        rows = await _certificates_by_person.submit(person)
+    rows = await _certificates_by_person.load(uuid.UUID(str(person_id)))
     now = _now()
     granted: set[str] = set()
     for row in rows:

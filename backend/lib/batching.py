@@ -37,8 +37,8 @@ class Batcher(Generic[T]):
     `retry_alone`, a batch whose `run` raises is run again item by item, so one bad item fails
     alone; otherwise every item gets the error. State is per event loop.
 
-    Batched reads (the DataLoader pattern) read outside the caller's transaction: callers inside
-    one must read directly.
+    A batch runs outside the caller's transaction: for lookups by key use `db.Loader`, which
+    reads directly inside a transaction.
     """
 
     def __init__(

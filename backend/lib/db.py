@@ -8,7 +8,7 @@ import io
 import json
 import uuid
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.columns import JSON, JSONB
@@ -19,7 +19,11 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
+from backend.lib.batching import Batcher
 from backend.settings import Settings
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _engine: Engine | None = None
 
@@ -97,6 +101,27 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
 async def fetch_one(sql: str, *args: Any) -> dict | None:
     rows = await fetch(sql, *args)
     return rows[0] if rows else None
+
+
+def json_column(value: Any) -> Any:
+    """A JSON column's value as `fetch` returns it (text on both databases) as Python data."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class Loader(Generic[K, V]):
+    """Lookups by key that concurrent callers share (the DataLoader pattern): `load(key)` waits
+    with the other callers of this loop turn for one `fetch_many(keys)` call, which must return
+    one value per key, in order. Reads stay live; nothing is cached. Inside a transaction it
+    reads alone and directly, so the caller reads within its own transaction."""
+
+    def __init__(self, fetch_many: Callable[[list[K]], Awaitable[list[V]]]) -> None:
+        self._fetch_many = fetch_many
+        self._batcher: Batcher[K] = Batcher(fetch_many)
+
+    async def load(self, key: K) -> V:
+        if in_transaction():
+            return (await self._fetch_many([key]))[0]
+        return await self._batcher.submit(key)
 
 
 def any_of(column: str) -> str:

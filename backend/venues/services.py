@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 
 from backend.catalog import services as catalog
 from backend.lib import db
-from backend.lib.batching import Batcher
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError, not_found
 from backend.org.tables import City
@@ -102,13 +100,13 @@ async def _scanner_venues(ids: list[uuid.UUID]) -> list[dict | None]:
     rows = await db.fetch(_SCANNER_VENUES_SQL + db.any_of("v.id"), db.list_arg(ids))
     by_id = {}
     for row in rows:
-        row["scenarios"] = json.loads(row["scenarios"]) if isinstance(row["scenarios"], str) else row["scenarios"]
+        row["scenarios"] = db.json_column(row["scenarios"])
         by_id[row["id"]] = row
     return [dict(by_id[i]) if i in by_id else None for i in ids]
 
 
-# Every scan asks for its scanner's venue: concurrent scans share one query (a DataLoader).
-_venues_by_id = Batcher(_scanner_venues)
+# Every scan asks for its scanner's venue: concurrent scans share one query.
+_venues_by_id = db.Loader(_scanner_venues)
 
 
 async def venue_of_scanner(principal: Principal) -> dict:
@@ -117,7 +115,7 @@ async def venue_of_scanner(principal: Principal) -> dict:
     venue_id = _uuid(principal.org_id)
     row = None
     if venue_id is not None:
-        row = (await _scanner_venues([venue_id]))[0] if db.in_transaction() else await _venues_by_id.submit(venue_id)
+        row = await _venues_by_id.load(venue_id)
     if row is None or not row["active"]:
         raise ApiError(403, "venue.scanner_not_at_venue", "This scanner does not belong to an active venue.")
     return row

@@ -19,24 +19,28 @@ pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def _scan_all(world, scans: list[tuple[object, str]], scenario: str = "library_entry") -> list:
+    """Verify every (scanner principal, code) at once, on the app's own event loop."""
+    state = world.client.app.state
+
+    async def at_once():
+        keyring = state.keystore.load()
+        return await asyncio.gather(*(
+            verification.verify(p, code=c, scenario_name=scenario, keyring=keyring, store=state.store, settings=state.settings, now=now())
+            for p, c in scans
+        ))
+
+    return await world.call(at_once)
+
+
 async def test_concurrent_verifications_in_one_process(world):
     venue = await world.venue("library", ["library_entry"])
     scanners = [await world.scanner_principal(venue) for _ in range(12)]
     holder = await world.holder()
-    state = world.client.app.state
 
     for _ in range(3):
         code = world.online_code(holder)
-
-        async def scan_all(code=code):
-            keyring = state.keystore.load()
-            calls = [
-                verification.verify(p, code=code, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now())
-                for p in scanners
-            ]
-            return await asyncio.gather(*calls)
-
-        outcomes = await world.call(scan_all)
+        outcomes = await _scan_all(world, [(p, code) for p in scanners])
         results = sorted(o.result.value for o in outcomes)
         assert results == ["replayed"] * (len(scanners) - 1) + ["valid"]
 
@@ -62,7 +66,6 @@ async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained
     scanner = await world.scanner_principal(venue)
     holders = [await world.holder() for _ in range(4)]
     codes = [world.online_code(h) for h in holders for _ in range(6)]
-    state = world.client.app.state
     batches: list[int] = []
     write = records._scans._run
 
@@ -72,15 +75,7 @@ async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained
 
     monkeypatch.setattr(records._scans, "_run", counted)
 
-    async def scan_all():
-        keyring = state.keystore.load()
-        calls = [
-            verification.verify(scanner, code=c, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now())
-            for c in codes
-        ]
-        return await asyncio.gather(*calls)
-
-    outcomes = await world.call(scan_all)
+    outcomes = await _scan_all(world, [(scanner, c) for c in codes])
     assert [o.result.value for o in outcomes] == ["valid"] * len(codes)
     # Group commit: fewer transactions than scans, and every scan in exactly one of them.
     assert sum(batches) == len(codes) and len(batches) < len(codes)
@@ -94,6 +89,33 @@ async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained
         mine = (await world.client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
         assert len(mine) == 6 and {i["result"] for i in mine} == {"valid"}
 
+
+class _Undo(Exception):
+    pass
+
+
+async def _card_state_inside_a_transaction(card_ref: str) -> str:
+    from backend.cards import services as cards
+    from backend.cards.tables import Card
+    from backend.lib import db
+
+    try:
+        async with db.transaction():
+            await Card.update({Card.state: "suspended"}).where(Card.ref == card_ref).run()
+            seen = (await cards.card_for_code(card_ref)).state
+            raise _Undo
+    except _Undo:
+        return seen
+
+
+async def test_a_lookup_inside_a_transaction_sees_its_own_writes(world):
+    holder = await world.holder()
+    # Shared (batched) lookups run on another connection; inside a transaction the loader reads
+    # on the transaction's own, so the uncommitted suspension is seen...
+    assert await world.call(_card_state_inside_a_transaction, holder.card_ref) == "suspended"
+    # ...and it was rolled back: the card still verifies.
+    scanner = await world.scanner_for("library", ["library_entry"])
+    assert (await world.verify(scanner, world.online_code(holder), "library_entry")).json()["result"] == "valid"
 
 def _free_port() -> int:
     with socket.socket() as s:
