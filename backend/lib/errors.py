@@ -107,6 +107,23 @@ def handle_bad_text(request: Request, exc: UnicodeDecodeError) -> Response:
     return _respond(request, 400, ErrorBody("request.bad_encoding", "The request body is not valid UTF-8 JSON."))
 
 
+def handle_unavailable(request: Request, exc: Exception) -> Response:
+    # The database or the shared store cannot be reached: nothing was decided, so say "try again"
+    # (503 with Retry-After) rather than "we failed" (500), and let load balancers see it.
+    log.error("a backing service is unreachable", extra={"path": request.url.path, "error": type(exc).__name__})
+    body = ErrorBody("service.unavailable", "The service cannot reach its database or store right now; try again shortly.")
+    return _respond(request, 503, body, {"Retry-After": "5"})
+
+
+def _unavailable_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean "could not reach PostgreSQL or Redis", not a fault in a request."""
+    from asyncpg.exceptions import ConnectionDoesNotExistError, PostgresConnectionError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (ConnectionError, RedisConnectionError, RedisTimeoutError, PostgresConnectionError, ConnectionDoesNotExistError)
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return _respond(request, 500, ErrorBody("server.error", "Something went wrong on our side; it has been logged."))
@@ -117,6 +134,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     UnicodeDecodeError: handle_bad_text,
+    **{error: handle_unavailable for error in _unavailable_errors()},
     Exception: handle_unexpected,
 }
 
