@@ -13,13 +13,18 @@ def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
     return names
 
 
-async def verification_entry(*, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool) -> dict:
-    """The access record content for a venue scan. Call it BEFORE opening the verification's
-    transaction: the catalog lookup may wait on a reload, and nothing that can wait may run
-    while a transaction holds a pooled connection (waiters would starve the pool)."""
-    from backend.catalog import services as catalog
+async def verification_entry(
+    *, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool, scenario=None
+) -> dict:
+    """The access record content for a venue scan. `scenario` is the definition the scan was
+    checked against; without it (uploaded offline scans) the latest published one is looked up.
+    Call it BEFORE opening the verification's transaction: the catalog lookup may wait on a
+    reload, and nothing that can wait may run while a transaction holds a pooled connection
+    (waiters would starve the pool)."""
+    if scenario is None:
+        from backend.catalog import services as catalog
 
-    scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
+        scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
     return services.entry(
         services.Actor("venue", scanner_id, str(venue["id"]), venue["name"]),
         person_id=person_id,

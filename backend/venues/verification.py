@@ -134,7 +134,7 @@ async def verify(
                 outcome.concessions = list(subject.concessions)
             if "certificate" in scenario.attributes:  # certificates feature: the one shown with this code
                 outcome.attributes.certificate = await linked.shown_for_scenario(store, scan.code_id, subject, scenario.name)
-        await _record(outcome, venue, principal, scan, checked_at, retry=retry)
+        await _record(outcome, venue, principal, scan, checked_at, retry=retry, scenario=scenario)
     except Exception:
         if outcome.result == R.VALID and not retry:
             # Nothing of this scan was written and the answer never reached the venue: give the
@@ -168,7 +168,9 @@ async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Sto
     return False
 
 
-async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Scan, at: dt.datetime, *, retry: bool = False) -> None:
+async def _record(
+    outcome: Outcome, venue: dict, principal: Principal, scan: _Scan, at: dt.datetime, *, retry: bool = False, scenario=None
+) -> None:
     subject = scan.subject
     valid = outcome.result == R.VALID
     row = {
@@ -188,12 +190,12 @@ async def _record(outcome: Outcome, venue: dict, principal: Principal, scan: _Sc
         "retry": retry,
     }
     # audit feature: a scan that disclosed personal data also goes on the access record, in the
-    # same transaction as the verification row (both are written or neither). The entry is
-    # prepared first: nothing that may wait (catalog reload) runs inside the transaction.
+    # same transaction as the verification row (both are written or neither), with the purpose
+    # and legal basis of the scenario definition the scan was checked against.
     entry = None
     if row["disclosed"] and row["person"] is not None:
         entry = await access_record.verification_entry(
             venue=venue, scanner_id=_scanner_id(principal), scenario_name=outcome.scenario, disclosed=row["disclosed"],
-            certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry,
+            certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry, scenario=scenario,
         )
     await records.record_scan(row, entry)
