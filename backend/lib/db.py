@@ -87,12 +87,11 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
     on PostgreSQL the statement goes straight to asyncpg (which prepares it once per connection).
     Select plain columns, so SQLite's declared-type converters apply; JSON comes back as text."""
     eng = engine()
-    if isinstance(eng, PostgresEngine) and (eng.pool is not None or eng.current_transaction.get() is not None):
-        current = eng.current_transaction.get()
-        if current is not None:
-            rows = await current.connection.fetch(_numbered(sql), *args)
-        else:
-            rows = await eng.pool.fetch(_numbered(sql), *args)
+    current = eng.current_transaction.get() if isinstance(eng, PostgresEngine) else None
+    if current is not None:
+        rows = await current.connection.fetch(_numbered(sql), *args)
+    elif isinstance(eng, PostgresEngine) and eng.pool is not None:
+        rows = await eng.pool.fetch(_numbered(sql), *args)
     else:  # SQLite, or PostgreSQL without a pool (one-off commands): Piccolo's own path
         rows = await eng.run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows]
