@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
+import msgspec
 from piccolo.apps.migrations.tables import Migration
 from piccolo.columns import JSON, JSONB
 from piccolo.engine.base import Engine
@@ -17,7 +18,6 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
-from piccolo.utils.encoding import dump_json
 
 from backend.lib.batching import Batcher
 from backend.settings import Settings
@@ -109,13 +109,20 @@ def json_column(value: Any) -> Any:
 
 class Loader(Generic[K, V]):
     """Lookups by key that concurrent callers share (the DataLoader pattern): `load(key)` waits
-    with the other callers of this loop turn for one `fetch_many(keys)` call, which must return
-    one value per key, in order. Reads stay live; nothing is cached. Inside a transaction it
-    reads alone and directly, so the caller reads within its own transaction."""
+    with the other callers of this loop turn for one `fetch_many(keys)` call, which gets each
+    key once and must return one value per key, in order. Callers asking for the same key get
+    the same value object: treat it as read-only. Reads stay live; nothing is cached. Inside a
+    transaction it reads alone and directly, so the caller reads within its own transaction."""
 
     def __init__(self, fetch_many: Callable[[list[K]], Awaitable[list[V]]]) -> None:
         self._fetch_many = fetch_many
-        self._batcher: Batcher[K] = Batcher(fetch_many)
+        self._batcher: Batcher[K] = Batcher(self._fetch_distinct)
+
+    async def _fetch_distinct(self, keys: list[K]) -> list[V]:
+        # A metro gate's scans all name its one venue: one row fetched, not one per scan.
+        distinct = list(dict.fromkeys(keys))
+        by_key = dict(zip(distinct, await self._fetch_many(distinct)))
+        return [by_key[key] for key in keys]
 
     async def load(self, key: K) -> V:
         if in_transaction():
@@ -139,7 +146,8 @@ def list_arg(values: list) -> Any:
 async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     """One multi-row INSERT of `rows` (dicts with the same keys, by column name), inside the
     current transaction if there is one. For hot paths: it skips building a Table instance and
-    a query per row. JSON columns are encoded here, as Piccolo would."""
+    a query per row. JSON columns are encoded here (by msgspec: several times faster than
+    Piccolo's json.dumps, and any reader parses the text back to the same value)."""
     if not rows:
         return
     names = list(rows[0])
@@ -147,8 +155,15 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     quoted = ", ".join(f'"{name}"' for name in names)
     one = "(" + ", ".join("{}" for _ in names) + ")"
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
-    args = [dump_json(row[name]) if name in json_columns and row[name] is not None else row[name] for row in rows for name in names]
+    args = [_json_text(row[name]) if name in json_columns and row[name] is not None else row[name] for row in rows for name in names]
     await fetch(sql, *args)
+
+
+_json_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _json_text(value: Any) -> str:
+    return _json_encoder.encode(value).decode()
 
 
 @functools.lru_cache(maxsize=None)

@@ -102,7 +102,7 @@ async def _scanner_venues(ids: list[uuid.UUID]) -> list[dict | None]:
     for row in rows:
         row["scenarios"] = db.json_column(row["scenarios"])
         by_id[row["id"]] = row
-    return [dict(by_id[i]) if i in by_id else None for i in ids]
+    return [by_id.get(i) for i in ids]
 
 
 # Every scan asks for its scanner's venue: concurrent scans share one query.
