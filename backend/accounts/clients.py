@@ -12,6 +12,8 @@ import secrets
 import time
 import uuid
 
+import msgspec
+
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Client
 from backend.lib.auth import SCANNER, Principal
@@ -167,7 +169,7 @@ async def _state(store: Store, client_id: uuid.UUID) -> dict | None:
     key = f"client:{client_id.hex}"
     cached = await store.get(key)
     if cached is not None and cached != _STALE:
-        return None if cached == _MISSING else json.loads(cached)
+        return None if cached == _MISSING else msgspec.json.decode(cached)
     row = (
         await Client.select(Client.kind, Client.org_id, Client.secret_hash, Client.status, Client.rate_per_minute)
         .where(Client.id == client_id)

@@ -1,0 +1,34 @@
+"""canonical_json writes exactly the bytes json.dumps wrote for every hash and signature so far."""
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from backend.audit.chain import canonical_json
+
+
+def _reference(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+_leaf = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text() | st.floats(allow_nan=False, allow_infinity=False)
+_value = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_value)
+def test_same_bytes_as_json_dumps(value):
+    assert canonical_json(value) == _reference(value)
+
+
+@pytest.mark.parametrize("value", [{"n": 1e16}, [0.1, -0.0], {"a": ("x", 1)}, {"\u2028": "\x00\x7f"}])
+def test_floats_tuples_and_odd_characters(value):
+    assert canonical_json(value) == _reference(value)
+
+
+def test_what_json_cannot_encode_still_fails():
+    with pytest.raises(TypeError):
+        canonical_json({"at": object()})
+    with pytest.raises(ValueError):
+        canonical_json({"x": float("nan")})
