@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 from redis.exceptions import ResponseError
 
 from backend.lib.batching import Batcher
+from backend.lib.redis_wire import Wire, pack
 
 
 # runtime_checkable: handlers declare `store: Store` and Litestar isinstance-checks dependencies.
@@ -98,17 +99,6 @@ class MemoryStore:
 _Op = list[tuple[tuple, dict]]
 
 
-def _pack(commands) -> bytes:
-    """Commands in RESP, the Redis wire format: *<argc> then $<len> and the bytes of each argument."""
-    out = []
-    for args in commands:
-        out.append(b"*%d\r\n" % len(args))
-        for arg in args:
-            data = arg if isinstance(arg, bytes) else str(arg).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
-
-
 class RedisStore:
     """Redis (or Redis Cluster with a redis+cluster:// URL) behind the Store interface.
 
@@ -130,6 +120,8 @@ class RedisStore:
         self.prefix = prefix
         self._cluster = url.startswith("redis+cluster://")
         self._pipeline = Batcher(self._run, max_batch=500)
+        # Plain TCP (the usual case) takes the lean path; TLS and Unix sockets keep redis-py's.
+        self._wire = None if self._cluster else Wire.for_pool(self.client.connection_pool)
 
     async def _run(self, ops: list[_Op]) -> list:
         """One pipeline for a batch of operations; each gets its first command's reply (or error)."""
@@ -151,16 +143,19 @@ class RedisStore:
         return await pipe.execute(raise_on_error=False)
 
     async def _replies(self, ops: list[_Op]) -> list:
-        """Raw replies, in order, over one pooled connection. The commands are packed here and
-        the replies read without redis-py's per-command pipeline machinery, which cost more CPU
-        than the rest of a scan's store work (docs/verification.md). Every reply the store uses
-        is the raw one (`SET ... GET` answers the old value; INCR, TTL integers)."""
+        """Raw replies, in order. The commands are packed here and the replies read without
+        redis-py's per-command machinery, which cost more CPU than the rest of a scan's store
+        work (docs/verification.md). Every reply the store uses is the raw one (`SET ... GET`
+        answers the old value; INCR, TTL integers)."""
+        payload, count = pack(args for op in ops for args, _ in op), sum(len(op) for op in ops)
+        if self._wire is not None:
+            return await self._wire.exchange(payload, count)
         pool = self.client.connection_pool
         connection = await pool.get_connection()
         try:
-            await connection.send_packed_command(_pack(args for op in ops for args, _ in op), check_health=False)
+            await connection.send_packed_command(payload, check_health=False)
             replies: list = []
-            for _ in range(sum(len(op) for op in ops)):
+            for _ in range(count):
                 try:
                     replies.append(await connection.read_response())
                 except ResponseError as error:  # an error reply: that command alone failed
@@ -204,6 +199,8 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
         await self.client.aclose()
 
 
