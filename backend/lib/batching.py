@@ -48,12 +48,23 @@ class Batcher(Generic[T]):
         self._max_batch = max_batch
         self._retry_alone = retry_alone
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[T]] = weakref.WeakKeyDictionary()
+        # The last loop's queue, checked first: a WeakKeyDictionary lookup makes a weak
+        # reference per call, which showed in profiles. Held weakly, like the dictionary.
+        self._last: tuple[weakref.ref, _Queue[T]] | None = None
 
-    async def submit(self, item: T) -> Any:
-        loop = asyncio.get_running_loop()
+    def _queue(self, loop: asyncio.AbstractEventLoop) -> _Queue[T]:
+        last = self._last
+        if last is not None and last[0]() is loop:
+            return last[1]
         queue = self._queues.get(loop)
         if queue is None:
             queue = self._queues[loop] = _Queue()
+        self._last = (weakref.ref(loop), queue)
+        return queue
+
+    async def submit(self, item: T) -> Any:
+        loop = asyncio.get_running_loop()
+        queue = self._queue(loop)
         done = loop.create_future()
         queue.items.append((item, done))
         if queue.task is None:
