@@ -107,6 +107,7 @@ _CANDIDATE = re.compile(
     r"|(?<![A-Za-z])[hm]\d{8,}[XxＸｘ]?"
     r"|[A-Z]{3}\d{12,}[XxＸｘ]?"
 )
+_DIGIT_RUN = re.compile(r"\d{8}")
 # Request ids, hashes and similar are long hex runs that may by chance hold 18 digits in a row.
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}", re.ASCII)
 _HEX_LETTER = re.compile(r"[A-Fa-f]", re.ASCII)
@@ -128,6 +129,8 @@ def redact(text: str) -> str:
     characters (such as a uuid4().hex request id) is left alone, unless some 18 digits of
     it carry a valid GB 11643 check digit, in which case it is treated as a real number.
     """
+    if not _DIGIT_RUN.search(text):  # the common case, checked cheaply: every pattern needs 8 digits in a row
+        return text
     hex_spans: list[tuple[int, int]] | None = None
 
     def replace(match: re.Match[str]) -> str:

@@ -77,6 +77,7 @@ class KeyStore:
         if not passphrase:
             raise KeyStoreError("YIKATONG_KEY_PASSPHRASE is not set")
         self.path = Path(key_dir) / FILE_NAME
+        self._path_text = str(self.path)
         self.passphrase = passphrase
         self._loaded: Keyring | None = None
         # (mtime_ns, inode, size): a rotation replaces the file (new inode), so even two writes
@@ -152,7 +153,7 @@ class KeyStore:
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
         try:
-            st = self.path.stat()
+            st = os.stat(self._path_text)  # checked per request: os.stat on a str skips pathlib
         except FileNotFoundError:
             return None
         return (st.st_mtime_ns, st.st_ino, st.st_size)

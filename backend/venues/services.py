@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from backend.catalog import services as catalog
@@ -112,7 +113,7 @@ _venues_by_id = db.Loader(_scanner_venues)
 async def venue_of_scanner(principal: Principal) -> dict:
     """The active venue a scanner credential belongs to; 403 for anything else. Read live on
     every call: a venue deactivated a moment ago stops verifying at once."""
-    venue_id = _uuid(principal.org_id)
+    venue_id = _org_uuid(principal.org_id)
     row = None
     if venue_id is not None:
         row = await _venues_by_id.load(venue_id)
@@ -139,3 +140,9 @@ def _uuid(value: object) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _org_uuid(org_id: str | None) -> uuid.UUID | None:
+    """A scanner's venue id as a UUID: parsed once per scanner, not per scan."""
+    return _uuid(org_id)
