@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,14 @@ class LoadResult:
     latencies_ms: list[float]
     statuses: dict[int, int]
     results: dict[str, int]  # the `result` field of JSON answers that have one (verification)
+    server_cpu_seconds: float | None = None  # CPU the server process used while measuring
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        """Server CPU per answered request: steadier than req/s on a shared, noisy machine."""
+        if self.server_cpu_seconds is None or not self.requests:
+            return None
+        return self.server_cpu_seconds / self.requests * 1e6
 
     @property
     def rps(self) -> float:
@@ -52,8 +61,21 @@ def _result_of(body: bytes) -> str | None:
     return body[start : body.find(b'"', start)].decode()
 
 
-async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: int, duration: float, warmup: float = 1.0) -> LoadResult:
-    """Each connection sends the next request from the shared cycle as soon as it has an answer."""
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process (Linux /proc), or None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def run_load(
+    host: str, port: int, requests: list[bytes], *, concurrency: int, duration: float, warmup: float = 1.0, server_pid: int | None = None
+) -> LoadResult:
+    """Each connection sends the next request from the shared cycle as soon as it has an answer.
+    With `server_pid`, the server's CPU over the measured window is taken too."""
     source = itertools.cycle(requests)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -83,5 +105,15 @@ async def run_load(host: str, port: int, requests: list[bytes], *, concurrency: 
         finally:
             writer.close()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return LoadResult(count, duration, latencies, statuses, results)
+    cpu: list[float | None] = []
+
+    async def cpu_meter() -> None:
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        cpu.append(process_cpu_seconds(server_pid))
+        await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
+        cpu.append(process_cpu_seconds(server_pid))
+
+    meters = [cpu_meter()] if server_pid else []
+    await asyncio.gather(*(worker() for _ in range(concurrency)), *meters)
+    used = cpu[1] - cpu[0] if len(cpu) == 2 and None not in cpu else None
+    return LoadResult(count, duration, latencies, statuses, results, used)

@@ -97,11 +97,18 @@ def _wait_ready(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError("server did not become ready")
 
 
-def _report(name: str, result, base_rps: float | None) -> None:
-    ratio = f"{result.rps / base_rps:5.2f}" if base_rps else "1.00 (baseline)"
+def _report(name: str, result, base=None) -> None:
+    ratio = f"{result.rps / base.rps:5.2f}" if base else "1.00 (baseline)"
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
     codes += "".join(f", {k}: {v}" for k, v in sorted(result.results.items()))  # every scan must say valid
-    print(f"{name:34} {result.rps:9,.0f} req/s  p50 {result.pct(50):6.2f} ms  p99 {result.pct(99):6.2f} ms  x baseline {ratio}  [{codes}]")
+    cpu = ""
+    if result.cpu_us_per_request is not None:
+        # Server CPU per request varies far less than req/s on a shared machine; its inverse
+        # ratio is what the throughput ratio would be if the server alone set the pace.
+        cpu = f"  server CPU {result.cpu_us_per_request:5.0f} us/req"
+        if base and base.cpu_us_per_request:
+            cpu += f" (baseline / this {base.cpu_us_per_request / result.cpu_us_per_request:4.2f})"
+    print(f"{name:34} {result.rps:9,.0f} req/s  p50 {result.pct(50):6.2f} ms  p99 {result.pct(99):6.2f} ms  x baseline {ratio}{cpu}  [{codes}]")
 
 
 async def main() -> int:
@@ -150,21 +157,21 @@ async def main() -> int:
         verify = [http_request("POST", "/api/v1/verify", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
         echo = [http_request("POST", "/health/echo", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), {}) for c in codes[:64]]
         print(f"Online verification over HTTP: one worker, {setup}, {CONCURRENCY} connections, {SECONDS:.0f} s each")
-        base = await run_load("127.0.0.1", port, echo, concurrency=CONCURRENCY, duration=SECONDS)
-        _report("trivial JSON POST (/health/echo)", base, None)
-        result = await run_load("127.0.0.1", port, verify, concurrency=CONCURRENCY, duration=SECONDS)
-        _report("online verification (/api/v1/verify)", result, base.rps)
+        base = await run_load("127.0.0.1", port, echo, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("trivial JSON POST (/health/echo)", base)
+        result = await run_load("127.0.0.1", port, verify, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("online verification (/api/v1/verify)", result, base)
         used = sum(result.statuses.values())
         body = len(verify[0].partition(b"\r\n\r\n")[2])
         print(f"  (bodies {body} bytes each; {used:,} distinct codes used of {count:,})")
         # With 64 connections in a closed loop, latency is mostly queueing (p50 ≈ 64 / rate).
         # A few connections show what one scan costs when the worker is not saturated.
         print(f"The same with {LOW_CONCURRENCY} connections:")
-        low_base = await run_load("127.0.0.1", port, echo, concurrency=LOW_CONCURRENCY, duration=SECONDS)
-        _report("trivial JSON POST (/health/echo)", low_base, None)
+        low_base = await run_load("127.0.0.1", port, echo, concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("trivial JSON POST (/health/echo)", low_base)
         # The second half of the codes: the first run (warm-up included) used fewer than that.
-        low = await run_load("127.0.0.1", port, verify[count // 2 :], concurrency=LOW_CONCURRENCY, duration=SECONDS)
-        _report("online verification (/api/v1/verify)", low, low_base.rps)
+        low = await run_load("127.0.0.1", port, verify[count // 2 :], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("online verification (/api/v1/verify)", low, low_base)
     finally:
         if proc:
             proc.terminate()
