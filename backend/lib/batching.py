@@ -63,6 +63,12 @@ class Batcher(Generic[T]):
         return queue
 
     async def submit(self, item: T) -> Any:
+        # Cancelling the waiter does not take the item back: it may already be running.
+        return await self.enqueue(item)
+
+    def enqueue(self, item: T) -> asyncio.Future:
+        """`submit` without waiting: the item joins the next batch now and the future gets its
+        result, so a caller can do other work (or start other lookups) meanwhile."""
         loop = asyncio.get_running_loop()
         queue = self._queue(loop)
         done = loop.create_future()
@@ -71,8 +77,7 @@ class Batcher(Generic[T]):
             # A fresh context: the batch must not run inside the first caller's transaction
             # (Piccolo keeps it in a context variable) nor log under its request id.
             queue.task = loop.create_task(self._drain(queue), context=contextvars.Context())
-        # Cancelling the waiter does not take the item back: it may already be running.
-        return await done
+        return done
 
     async def _drain(self, queue: _Queue[T]) -> None:
         try:

@@ -125,9 +125,17 @@ class Loader(Generic[K, V]):
         return [by_key[key] for key in keys]
 
     async def load(self, key: K) -> V:
+        return await self.soon(key)
+
+    def soon(self, key: K) -> Awaitable[V]:
+        """`load` started now and awaited later: the lookup overlaps the caller's own work.
+        Await the result on every path (inside a transaction nothing runs until then)."""
         if in_transaction():
-            return (await self._fetch_many([key]))[0]
-        return await self._batcher.submit(key)
+            return self._load_alone(key)
+        return self._batcher.enqueue(key)
+
+    async def _load_alone(self, key: K) -> V:
+        return (await self._fetch_many([key]))[0]
 
 
 def any_of(column: str) -> str:

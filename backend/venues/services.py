@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from typing import Awaitable
 
 from backend.catalog import services as catalog
 from backend.lib import db
@@ -113,10 +114,17 @@ _venues_by_id = db.Loader(_scanner_venues)
 async def venue_of_scanner(principal: Principal) -> dict:
     """The active venue a scanner credential belongs to; 403 for anything else. Read live on
     every call: a venue deactivated a moment ago stops verifying at once."""
+    return await venue_of_scanner_soon(principal)
+
+
+def venue_of_scanner_soon(principal: Principal) -> Awaitable[dict]:
+    """`venue_of_scanner` with the lookup started now; await the result on every path."""
     venue_id = _org_uuid(principal.org_id)
-    row = None
-    if venue_id is not None:
-        row = await _venues_by_id.load(venue_id)
+    return _active_venue(_venues_by_id.soon(venue_id) if venue_id is not None else None)
+
+
+async def _active_venue(pending: Awaitable[dict | None] | None) -> dict:
+    row = await pending if pending is not None else None
     if row is None or not row["active"]:
         raise ApiError(403, "venue.scanner_not_at_venue", "This scanner does not belong to an active venue.")
     return row

@@ -18,7 +18,7 @@ from backend.lib.store import Store
 from backend.settings import Settings
 from backend.venues import records
 from backend.venues.disclosure import attributes_for, disclosed_names
-from backend.venues.services import venue_of_scanner
+from backend.venues.services import venue_of_scanner_soon
 from backend.venues.schemas import Attributes
 
 log = logging.getLogger("yikatong.venues.verify")
@@ -107,16 +107,22 @@ async def _check_code(code: str, keyring: Keyring, now: int, skew: int) -> _Scan
 async def verify(
     principal: Principal, *, code: str, scenario_name: str, keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> Outcome:
-    venue = await venue_of_scanner(principal)
+    # The venue lookup runs while the code is checked (read-only: nothing is consumed before
+    # the venue and its scenario pass), so a scan waits for one round of reads, not two.
+    pending_venue = venue_of_scanner_soon(principal)
+    try:
+        scan = await _check_code(code, keyring, now, settings.clock_skew_seconds)
+    finally:
+        venue = await pending_venue  # a scanner without an active venue gets its 403 first
     checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, fmt.kind_of(code), records.new_id(), checked_at)
     # The catalog decides, for this venue's city and type at this moment (dates checked per call).
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
     if scenario is None:
-        # Checked first: a venue asking for a scenario it does not serve never consumes a code.
+        # Checked before the code counts: a venue asking for a scenario it does not serve
+        # never consumes a code, and its record says so whatever the code was.
         await _record(outcome, venue, principal, _Scan(outcome.code_kind, outcome.result), checked_at)
         return outcome
-    scan = await _check_code(code, keyring, now, settings.clock_skew_seconds)
     outcome.code_kind = scan.kind
     if scan.result == R.VALID and scenario.needs_transport and not scan.subject.transport_enabled:
         scan.result = R.SCENARIO_NOT_ALLOWED
