@@ -80,3 +80,33 @@ async def test_without_retry_alone_a_failed_batch_fails_every_caller_once():
     batcher = Batcher(run)
     results = await asyncio.gather(*(batcher.submit(i) for i in range(5)), return_exceptions=True)
     assert all(isinstance(r, ConnectionError) for r in results) and calls == [[0, 1, 2, 3, 4]]
+
+
+async def test_enqueue_starts_the_item_before_anyone_waits():
+    seen: list[list[int]] = []
+
+    async def double(items: list[int]) -> list[int]:
+        seen.append(list(items))
+        return [i * 2 for i in items]
+
+    batcher = Batcher(double)
+    first, second = batcher.enqueue(1), batcher.enqueue(2)
+    await asyncio.sleep(0.01)  # the caller's own work: the batch runs meanwhile
+    assert first.done() and second.done() and seen == [[1, 2]]
+    assert (await first, await second) == (2, 4)
+
+
+async def test_a_loader_fetches_each_distinct_key_once_per_batch(monkeypatch):
+    from backend.lib import db
+
+    asked: list[list[str]] = []
+
+    async def fetch_many(keys: list[str]) -> list[str]:
+        asked.append(list(keys))
+        return [k.upper() for k in keys]
+
+    monkeypatch.setattr(db, "in_transaction", lambda: False)  # no database here: outside any transaction
+    loader = db.Loader(fetch_many)
+    pending = [loader.soon(k) for k in ["a", "b", "a", "a"]]
+    assert [await p for p in pending] == ["A", "B", "A", "A"]
+    assert asked == [["a", "b"]]
