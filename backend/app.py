@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 from typing import AsyncIterator
@@ -110,4 +111,11 @@ def app_from_env() -> Litestar:
     """Entry point for uvicorn workers (--factory)."""
     settings = load_settings()
     setup_logging(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    # What was built so far (routes, schemas, the OpenAPI model, imported modules) lives as long
+    # as the worker: out of the collector's sight, full collections stop re-scanning it. Under
+    # load this took about 60 % off the collector's time (docs/verification.md). Only here, in
+    # the serving entry point: tests build many apps and must get their garbage collected.
+    gc.collect()
+    gc.freeze()
+    return app
