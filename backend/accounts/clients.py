@@ -165,9 +165,10 @@ async def revoke_client(client_id: uuid.UUID | str, *, store: Store | None = Non
     log.info("client revoked", extra={"client_id": str(client_id)})
 
 
-async def _state(store: Store, client_id: uuid.UUID) -> dict | None:
+async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict | None:
+    """The client's state from `cached` (the store's copy, already fetched), else from the
+    database, filling the cache unless a rotation or revocation marked it stale."""
     key = f"client:{client_id.hex}"
-    cached = await store.get(key)
     if cached is not None and cached != _STALE:
         return None if cached == _MISSING else msgspec.json.decode(cached)
     row = (
@@ -188,14 +189,19 @@ async def resolve(store: Store, settings: Settings, token: str, now: int) -> Pri
     if match is None:
         return None
     client_id = uuid.UUID(match[1])
-    state = await _state(store, client_id)
+    presented = _secret_hash(match[2])
+    # The cached state and this minute's count in one round trip. The window is counted per
+    # token (the client id and a prefix of the presented secret's hash): a caller with a wrong
+    # secret counts in a window of its own and can never spend the real client's allowance;
+    # its request is refused below and its count expires with the minute.
+    window = f"rate:client:{client_id.hex}:{presented[:16]}:{now // 60}"
+    cached, used = await store.get_and_incr(f"client:{client_id.hex}", window, 60)
+    state = await _state(store, client_id, cached)
     if state is None or state["status"] != "active":
         return None
-    if not hmac.compare_digest(state["secret_hash"], _secret_hash(match[2])):
+    if not hmac.compare_digest(state["secret_hash"], presented):
         return None
     limit = state["rate_per_minute"] or settings.client_rate_per_minute
-    # Checked only after the secret, so nobody can spend another client's allowance.
-    used = await store.incr(f"rate:client:{client_id.hex}:{now // 60}", 60)
     if used > limit:
         if used == limit + 1:  # once per window, not once per refused request
             log.warning("client rate limited", extra={"client_id": str(client_id), "limit": limit})

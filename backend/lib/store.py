@@ -27,6 +27,8 @@ class Store(Protocol):
         """Add one; the window starts (expiry set) with the first increment."""
     async def ttl(self, key: str) -> int:
         """Seconds left, or -2 if the key does not exist, -1 if it never expires."""
+    async def get_and_incr(self, key: str, counter: str, ttl: int) -> tuple[str | None, int]:
+        """`get(key)` and `incr(counter, ttl)` in one round trip (two keys, not one atomic step)."""
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -75,6 +77,9 @@ class MemoryStore:
         self._data[self.prefix + key] = (str(count), item[1])
         return count
 
+    async def get_and_incr(self, key: str, counter: str, ttl: int) -> tuple[str | None, int]:
+        return await self.get(key), await self.incr(counter, ttl)
+
     async def ttl(self, key: str) -> int:
         item = self._live(key)
         if item is None:
@@ -95,7 +100,8 @@ class MemoryStore:
             del self._data[key]
 
 
-# One store operation as Redis commands: (command args, option kwargs for redis-py's reply parsing).
+# One store operation as Redis commands: (command args, option kwargs for redis-py's reply
+# parsing, plus `reply=True` on the commands whose replies the operation returns).
 _Op = list[tuple[tuple, dict]]
 
 
@@ -124,14 +130,21 @@ class RedisStore:
         self._wire = None if self._cluster else Wire.for_pool(self.client.connection_pool)
 
     async def _run(self, ops: list[_Op]) -> list:
-        """One pipeline for a batch of operations; each gets its first command's reply (or error)."""
+        """One pipeline for a batch of operations; each gets its first command's reply (or error),
+        or the replies of the commands it marked with `reply=True` (a tuple)."""
         replies = await (self._cluster_replies(ops) if self._cluster else self._replies(ops))
         out, at = [], 0
         for op in ops:
-            # An error in any command of an operation fails that operation.
-            errors = [r for r in replies[at : at + len(op)] if isinstance(r, Exception)]
-            out.append(errors[0] if errors else replies[at])
+            mine = replies[at : at + len(op)]
             at += len(op)
+            # An error in any command of an operation fails that operation.
+            error = next((r for r in mine if isinstance(r, Exception)), None)
+            if error is not None:
+                out.append(error)
+            elif any(options.get("reply") for _, options in op):
+                out.append(tuple(r for r, (_, options) in zip(mine, op) if options.get("reply")))
+            else:
+                out.append(mine[0])
         return out
 
     async def _cluster_replies(self, ops: list[_Op]) -> list:
@@ -139,7 +152,7 @@ class RedisStore:
         pipe = self.client.pipeline(transaction=False)
         for op in ops:
             for args, options in op:
-                pipe.execute_command(*args, **options)
+                pipe.execute_command(*args, **{k: v for k, v in options.items() if k != "reply"})
         return await pipe.execute(raise_on_error=False)
 
     async def _replies(self, ops: list[_Op]) -> list:
@@ -191,6 +204,14 @@ class RedisStore:
 
     async def ttl(self, key: str) -> int:
         return int(await self._do(("TTL", self.prefix + key)))
+
+    async def get_and_incr(self, key: str, counter: str, ttl: int) -> tuple[str | None, int]:
+        # One operation: the three commands go out in the same pipeline, one wait for the caller.
+        counter = self.prefix + counter
+        value, count = await self._pipeline.submit(
+            [(("GET", self.prefix + key), {"reply": True}), (("INCR", counter), {"reply": True}), (("EXPIRE", counter, ttl, "NX"), {})]
+        )
+        return value, int(count)
 
     async def ping(self) -> bool:
         try:

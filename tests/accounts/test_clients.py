@@ -113,6 +113,17 @@ async def test_scanner_principal_and_rate_limit(client):
     assert await _works(client, forged) == 401
 
 
+async def test_wrong_secrets_do_not_spend_the_allowance(client):
+    _, token = await in_app(
+        client, services.create_client, kind=SCANNER, org_id=uuid.uuid4(), name="Gate 4", created_by="test", rate_per_minute=3
+    )
+    if time.time() % 60 > 55:
+        await anyio.sleep(61 - time.time() % 60)  # keep the burst inside one minute window
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert [await _works(client, forged) for _ in range(5)] == [401] * 5
+    assert [await _works(client, token) for _ in range(4)] == [200, 200, 200, 429]
+
+
 async def test_revocation_reaches_every_worker(client, settings):
     from backend.lib.store import RedisStore
 

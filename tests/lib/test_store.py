@@ -37,6 +37,16 @@ async def test_each_operation_answers_as_documented(store):
     assert await store.get("k") is None
 
 
+async def test_get_and_incr_answers_both_in_one_operation(store):
+    assert await store.get_and_incr("state", "count", 60) == (None, 1)
+    await store.set("state", "v", 60)
+    assert await store.get_and_incr("state", "count", 60) == ("v", 2)
+    assert 0 < await store.ttl("count") <= 60
+    await store.set("not-a-number", "x", 60)
+    with pytest.raises(Exception):
+        await store.get_and_incr("state", "not-a-number", 60)
+
+
 async def test_concurrent_claims_let_exactly_one_win(store):
     held = await asyncio.gather(*(store.claim("code", f"scanner-{i}", 60) for i in range(50)))
     winners = [i for i, h in enumerate(held) if h is None]
