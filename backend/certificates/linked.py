@@ -39,10 +39,11 @@ async def _active_certificates(people: list[uuid.UUID]) -> list[list[dict]]:
 _certificates_by_person = db.Loader(_active_certificates)
 
 
-async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None) -> set[str]:
+async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None, *, rows=None) -> set[str]:
     """Concession codes the person's usable certificates grant in this scenario, and only this one
-    (None: in any scenario, for offline credentials whose flags serve every offline gate)."""
-    rows = await _certificates_by_person.load(uuid.UUID(str(person_id)))
+    (None: in any scenario, for offline credentials whose flags serve every offline gate).
+    `rows`: the lookup `certificates_soon` started, if the caller started it early."""
+    rows = await (rows if rows is not None else _certificates_by_person.load(uuid.UUID(str(person_id))))
     now = _now()
     granted: set[str] = set()
     for row in rows:
@@ -52,12 +53,22 @@ async def concessions_for(person_id: uuid.UUID | str, scenario_name: str | None)
     return granted
 
 
-async def with_concessions(subject, scenario):
+def certificates_soon(subject, scenario):
+    """Start the certificate lookup `with_concessions` will need, so it overlaps the caller's
+    other waits (verification: the one-time claim); None when the scenario needs none. Pass
+    the result to `with_concessions`, or await it, on every path."""
+    if subject is None or not scenario.discloses_concessions:
+        return None
+    return _certificates_by_person.soon(uuid.UUID(str(subject.person_id)))
+
+
+async def with_concessions(subject, scenario, *, started=None):
     """The verified card's subject with its certificates' concessions for this scenario added.
-    Scenarios that show no concessions get the subject unchanged: nothing leaks there."""
+    Scenarios that show no concessions get the subject unchanged: nothing leaks there.
+    `started`: what `certificates_soon` returned for this subject and scenario."""
     if subject is None or not scenario.discloses_concessions:
         return subject
-    extra = await concessions_for(subject.person_id, scenario.name)
+    extra = await concessions_for(subject.person_id, scenario.name, rows=started)
     if not extra - set(subject.concessions):
         return subject
     merged = tuple(subject.concessions) + tuple(sorted(extra - set(subject.concessions)))

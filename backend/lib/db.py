@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import inspect
 import io
 import json
 import uuid
@@ -136,6 +138,15 @@ class Loader(Generic[K, V]):
 
     async def _load_alone(self, key: K) -> V:
         return (await self._fetch_many([key]))[0]
+
+
+def discard(pending: Awaitable | None) -> None:
+    """Drop a lookup started with `Loader.soon` that is no longer needed, without the warnings
+    an unawaited coroutine or an unread failure would log."""
+    if asyncio.isfuture(pending):
+        pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+    elif inspect.iscoroutine(pending):
+        pending.close()
 
 
 def any_of(column: str) -> str:

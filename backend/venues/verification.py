@@ -13,6 +13,7 @@ from backend.catalog import services as catalog
 from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
 from backend.keys.store import Keyring
+from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.store import Store
 from backend.settings import Settings
@@ -130,11 +131,17 @@ async def verify(
         outcome.result = scan.result
         await _record(outcome, venue, principal, scan, checked_at)
         return outcome
-    retry = await _claim(outcome, scan, principal, store, settings)
+    # certificates feature: linked certificates' concessions, for this scenario only. Read while
+    # the code is claimed (read-only, so a replayed code costs one wasted read, nothing more).
+    certificates = linked.certificates_soon(scan.subject, scenario)
+    try:
+        retry = await _claim(outcome, scan, principal, store, settings)
+    finally:
+        if outcome.result != R.VALID:  # replayed, or the claim failed: no concessions needed
+            db.discard(certificates)
     try:
         if outcome.result == R.VALID:
-            # certificates feature: linked certificates' concessions, for this scenario only.
-            subject = await linked.with_concessions(scan.subject, scenario)
+            subject = await linked.with_concessions(scan.subject, scenario, started=certificates)
             outcome.attributes = await attributes_for(scenario, subject, keyring, scan.valid_until)
             if scenario.discloses_concessions:
                 outcome.concessions = list(subject.concessions)

@@ -110,3 +110,30 @@ async def test_a_loader_fetches_each_distinct_key_once_per_batch(monkeypatch):
     pending = [loader.soon(k) for k in ["a", "b", "a", "a"]]
     assert [await p for p in pending] == ["A", "B", "A", "A"]
     assert asked == [["a", "b"]]
+
+
+async def test_a_discarded_lookup_leaves_no_unread_failure():
+    import gc
+
+    from backend.lib import db
+
+    async def fail(items: list[int]) -> list[int]:
+        raise ValueError("the database went away")
+
+    reported: list[dict] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        pending = Batcher(fail).enqueue(1)
+        db.discard(pending)
+        await asyncio.sleep(0.01)
+        assert pending.done()
+        del pending
+        gc.collect()
+        coroutine = asyncio.sleep(0)
+        db.discard(coroutine)  # closed, never "was never awaited"
+        assert coroutine.cr_frame is None
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []
