@@ -163,19 +163,37 @@ def list_arg(values: list) -> Any:
 
 
 async def insert_rows(table: type[Table], rows: list[dict]) -> None:
-    """One multi-row INSERT of `rows` (dicts with the same keys, by column name), inside the
-    current transaction if there is one. For hot paths: it skips building a Table instance and
-    a query per row. JSON columns are encoded here (by msgspec: several times faster than
-    Piccolo's json.dumps, and any reader parses the text back to the same value)."""
+    """One INSERT of `rows` (dicts with the same keys, by column name), inside the current
+    transaction if there is one. For hot paths: it skips building a Table instance and a query
+    per row. JSON columns are encoded here (by msgspec: several times faster than Piccolo's
+    json.dumps, and any reader parses the text back to the same value).
+
+    On PostgreSQL the rows travel as one array per column (`unnest`), so one statement text
+    serves every batch size: asyncpg prepares it once per connection, where a VALUES list per
+    size would have filled (and churned) its statement cache under group commit."""
     if not rows:
         return
     names = list(rows[0])
     json_columns = _json_columns(table)
+
+    def value(row: dict, name: str) -> Any:
+        return _json_text(row[name]) if name in json_columns and row[name] is not None else row[name]
+
+    if not is_sqlite():
+        await fetch(_unnest_insert(table, tuple(names)), *([value(row, name) for row in rows] for name in names))
+        return
     quoted = ", ".join(f'"{name}"' for name in names)
     one = "(" + ", ".join("{}" for _ in names) + ")"
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
-    args = [_json_text(row[name]) if name in json_columns and row[name] is not None else row[name] for row in rows for name in names]
-    await fetch(sql, *args)
+    await fetch(sql, *[value(row, name) for row in rows for name in names])
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_insert(table: type[Table], names: tuple[str, ...]) -> str:
+    types = {c._meta.db_column_name: c.column_type for c in table._meta.columns}
+    quoted = ", ".join(f'"{name}"' for name in names)
+    arrays = ", ".join("{}::" + types[name] + "[]" for name in names)
+    return f'INSERT INTO "{table._meta.tablename}" ({quoted}) SELECT * FROM unnest({arrays})'
 
 
 _json_encoder = msgspec.json.Encoder(enc_hook=str)
