@@ -1,11 +1,12 @@
-"""canonical_json writes exactly the bytes json.dumps wrote for every hash and signature so far."""
+"""canonical_json and iso write exactly the text every hash and signature so far was made of."""
 
+import datetime as dt
 import json
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from backend.audit.chain import canonical_json
+from backend.audit.chain import canonical_json, iso
 
 
 def _reference(value) -> bytes:
@@ -32,3 +33,9 @@ def test_what_json_cannot_encode_still_fails():
         canonical_json({"at": object()})
     with pytest.raises(ValueError):
         canonical_json({"x": float("nan")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=8))])))
+def test_iso_is_the_text_every_hash_so_far_was_made_with(moment):
+    assert iso(moment) == moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
