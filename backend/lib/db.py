@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
 
 import msgspec
 from piccolo.apps.migrations.tables import Migration
-from piccolo.columns import JSON, JSONB
+from piccolo.columns import JSON, JSONB, Array
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -179,8 +179,9 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     def value(row: dict, name: str) -> Any:
         return _json_text(row[name]) if name in json_columns and row[name] is not None else row[name]
 
-    if not is_sqlite():
-        await fetch(_unnest_insert(table, tuple(names)), *([value(row, name) for row in rows] for name in names))
+    unnest = None if is_sqlite() else _unnest_insert(table, tuple(names))
+    if unnest is not None:
+        await fetch(unnest, *([value(row, name) for row in rows] for name in names))
         return
     quoted = ", ".join(f'"{name}"' for name in names)
     one = "(" + ", ".join("{}" for _ in names) + ")"
@@ -189,8 +190,13 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _unnest_insert(table: type[Table], names: tuple[str, ...]) -> str:
-    types = {c._meta.db_column_name: c.column_type for c in table._meta.columns}
+def _unnest_insert(table: type[Table], names: tuple[str, ...]) -> str | None:
+    """The INSERT ... SELECT FROM unnest(...) statement, or None when a column is itself an
+    array (unnest would flatten it): those tables take the VALUES form."""
+    columns = {c._meta.db_column_name: c for c in table._meta.columns}
+    if any(isinstance(columns[name], Array) for name in names):
+        return None
+    types = {name: column.column_type for name, column in columns.items()}
     quoted = ", ".join(f'"{name}"' for name in names)
     arrays = ", ".join("{}::" + types[name] + "[]" for name in names)
     return f'INSERT INTO "{table._meta.tablename}" ({quoted}) SELECT * FROM unnest({arrays})'

@@ -96,22 +96,6 @@ async def test_enqueue_starts_the_item_before_anyone_waits():
     assert (await first, await second) == (2, 4)
 
 
-async def test_a_loader_fetches_each_distinct_key_once_per_batch(monkeypatch):
-    from backend.lib import db
-
-    asked: list[list[str]] = []
-
-    async def fetch_many(keys: list[str]) -> list[str]:
-        asked.append(list(keys))
-        return [k.upper() for k in keys]
-
-    monkeypatch.setattr(db, "in_transaction", lambda: False)  # no database here: outside any transaction
-    loader = db.Loader(fetch_many)
-    pending = [loader.soon(k) for k in ["a", "b", "a", "a"]]
-    assert [await p for p in pending] == ["A", "B", "A", "A"]
-    assert asked == [["a", "b"]]
-
-
 async def test_a_discarded_lookup_leaves_no_unread_failure():
     import gc
 
