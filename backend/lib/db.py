@@ -176,17 +176,18 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     names = list(rows[0])
     json_columns = _json_columns(table)
 
-    def value(row: dict, name: str) -> Any:
-        return _json_text(row[name]) if name in json_columns and row[name] is not None else row[name]
-
+    columns = [
+        [None if row[name] is None else _json_text(row[name]) for row in rows] if name in json_columns else [row[name] for row in rows]
+        for name in names
+    ]
     unnest = None if is_sqlite() else _unnest_insert(table, tuple(names))
     if unnest is not None:
-        await fetch(unnest, *([value(row, name) for row in rows] for name in names))
+        await fetch(unnest, *columns)
         return
     quoted = ", ".join(f'"{name}"' for name in names)
     one = "(" + ", ".join("{}" for _ in names) + ")"
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
-    await fetch(sql, *[value(row, name) for row in rows for name in names])
+    await fetch(sql, *[value for row in zip(*columns) for value in row])
 
 
 @functools.lru_cache(maxsize=64)
