@@ -71,6 +71,13 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
+def iso_seconds(moment: dt.datetime | None) -> str | None:
+    """UTC to the second (`YYYY-MM-DDTHH:MM:SSZ`): how signed receipts and certificates spell times."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)

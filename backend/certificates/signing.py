@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from backend.audit.chain import canonical_json
+from backend.audit.chain import canonical_json, iso_seconds
 from backend.keys.store import Keyring, KeyStoreError
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
@@ -31,10 +31,6 @@ def seconds(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
-def _time(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else seconds(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def payload(record: dict) -> dict:
     """What the signature covers: the record's identity, holder, content and state.
 
@@ -49,10 +45,10 @@ def payload(record: dict) -> dict:
         "version": record["version"],
         "status": record["status"],
         "attributes": record["attributes"],
-        "valid_from": _time(record["valid_from"]),
-        "valid_until": _time(record["valid_until"]),
-        "issued_at": _time(record["issued_at"]),
-        "updated_at": _time(record["updated_at"]),
+        "valid_from": iso_seconds(record["valid_from"]),
+        "valid_until": iso_seconds(record["valid_until"]),
+        "issued_at": iso_seconds(record["issued_at"]),
+        "updated_at": iso_seconds(record["updated_at"]),
     }
 
 

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import uuid
 
-from backend.audit.chain import canonical_json
+from backend.audit.chain import canonical_json, iso_seconds
 from backend.certificates import registry
 from backend.consent.tables import Consent
 from backend.identity.services import get_person
@@ -116,10 +116,6 @@ async def revoke(person_id: str, consent_id: uuid.UUID, now: int) -> dict:
     return await get(consent_id)
 
 
-def _time(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def receipt(person_id: str, consent_id: uuid.UUID, keyring: Keyring, now: int) -> dict:
     """The consent as a self-standing JSON receipt, signed with the issuer key (kid in the trust list)."""
     row = await mine(person_id, consent_id)
@@ -131,12 +127,12 @@ async def receipt(person_id: str, consent_id: uuid.UUID, keyring: Keyring, now: 
         "agency": {"id": str(row["agency"]), "code": row["agency_code"], "name": row["agency_name"], "kind": row["agency_kind"]},
         "purpose": row["purpose"],
         "scope": row["scope"],
-        "granted_at": _time(row["granted_at"]),
-        "valid_from": _time(row["valid_from"]),
-        "valid_until": _time(row["valid_until"]),
-        "revoked_at": _time(row["revoked_at"]),
+        "granted_at": iso_seconds(row["granted_at"]),
+        "valid_from": iso_seconds(row["valid_from"]),
+        "valid_until": iso_seconds(row["valid_until"]),
+        "revoked_at": iso_seconds(row["revoked_at"]),
         "status": status_of(row, _at(now)),
-        "generated_at": _time(_at(now)),
+        "generated_at": iso_seconds(_at(now)),
     }
     try:
         key = keyring.active_signing(now)

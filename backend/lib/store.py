@@ -197,19 +197,22 @@ class RedisStore:
         # SET NX GET (Redis >= 7.0): one command, atomic across all workers.
         return await self._do(("SET", self.prefix + key, value, "EX", ttl, "NX", "GET"), get=True)
 
-    async def incr(self, key: str, ttl: int) -> int:
+    def _counting(self, key: str, ttl: int) -> tuple[tuple, tuple]:
         # EXPIRE NX (Redis >= 7.0) sets the expiry only if the key has none: the window starts
         # with the first increment, and both commands travel in one round trip.
-        return int(await self._do(("INCR", self.prefix + key), ("EXPIRE", self.prefix + key, ttl, "NX")))
+        return ("INCR", self.prefix + key), ("EXPIRE", self.prefix + key, ttl, "NX")
+
+    async def incr(self, key: str, ttl: int) -> int:
+        return int(await self._do(*self._counting(key, ttl)))
 
     async def ttl(self, key: str) -> int:
         return int(await self._do(("TTL", self.prefix + key)))
 
     async def get_and_incr(self, key: str, counter: str, ttl: int) -> tuple[str | None, int]:
         # One operation: the three commands go out in the same pipeline, one wait for the caller.
-        counter = self.prefix + counter
+        increment, expire = self._counting(counter, ttl)
         value, count = await self._pipeline.submit(
-            [(("GET", self.prefix + key), {"reply": True}), (("INCR", counter), {"reply": True}), (("EXPIRE", counter, ttl, "NX"), {})]
+            [(("GET", self.prefix + key), {"reply": True}), (increment, {"reply": True}), (expire, {})]
         )
         return value, int(count)
 

@@ -116,15 +116,14 @@ async def verify(
     finally:
         venue = await pending_venue  # a scanner without an active venue gets its 403 first
     checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
-    outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, fmt.kind_of(code), records.new_id(), checked_at)
+    outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, scan.kind, records.new_id(), checked_at)
     # The catalog decides, for this venue's city and type at this moment (dates checked per call).
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
     if scenario is None:
         # Checked before the code counts: a venue asking for a scenario it does not serve
         # never consumes a code, and its record says so whatever the code was.
-        await _record(outcome, venue, principal, _Scan(outcome.code_kind, outcome.result), checked_at)
+        await _record(outcome, venue, principal, _Scan(scan.kind, outcome.result), checked_at)
         return outcome
-    outcome.code_kind = scan.kind
     if scan.result == R.VALID and scenario.needs_transport and not scan.subject.transport_enabled:
         scan.result = R.SCENARIO_NOT_ALLOWED
     if scan.result != R.VALID:
