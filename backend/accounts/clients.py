@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import importlib
@@ -165,12 +166,39 @@ async def revoke_client(client_id: uuid.UUID | str, *, store: Store | None = Non
     log.info("client revoked", extra={"client_id": str(client_id)})
 
 
+# Cache fills in flight in this process, by (event loop, client id): when a busy client's
+# cached state expires, its concurrent requests (64 for a metro gate bank) share one database
+# read and one fill instead of each making its own.
+_filling: dict[tuple[int, str], asyncio.Future] = {}
+
+
 async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict | None:
     """The client's state from `cached` (the store's copy, already fetched), else from the
     database, filling the cache unless a rotation or revocation marked it stale."""
-    key = f"client:{client_id.hex}"
     if cached is not None and cached != _STALE:
         return None if cached == _MISSING else msgspec.json.decode(cached)
+    if cached == _STALE:
+        # Never shared: a read that began before the rotation or revocation committed would
+        # hand the old secret to a request that already saw the marker.
+        return await _fill(store, client_id, fill=False)
+    loop = asyncio.get_running_loop()
+    key = (id(loop), client_id.hex)
+    pending = _filling.get(key)
+    if pending is not None and pending.get_loop() is loop:
+        # shield: one waiter's cancellation must not cancel the read the others wait for.
+        return await asyncio.shield(pending)
+    task = loop.create_task(_fill(store, client_id, fill=True))
+    _filling[key] = task
+
+    def forget(_: asyncio.Future) -> None:
+        if _filling.get(key) is task:
+            del _filling[key]
+
+    task.add_done_callback(forget)
+    return await asyncio.shield(task)
+
+
+async def _fill(store: Store, client_id: uuid.UUID, *, fill: bool) -> dict | None:
     row = (
         await Client.select(Client.kind, Client.org_id, Client.secret_hash, Client.status, Client.rate_per_minute)
         .where(Client.id == client_id)
@@ -178,8 +206,8 @@ async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict
         .run()
     )
     state = None if row is None else {**row, "org_id": str(row["org_id"])}
-    if cached is None:
-        await store.claim(key, _MISSING if state is None else json.dumps(state), CACHE_SECONDS)
+    if fill:
+        await store.claim(f"client:{client_id.hex}", _MISSING if state is None else json.dumps(state), CACHE_SECONDS)
     return state
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -164,3 +165,35 @@ async def test_stale_reader_cannot_refill_the_cache(client):
         return await clients.resolve(store, settings, token, int(time.time())) is not None
 
     assert await in_app(client, scenario) is False
+
+
+async def test_cold_cache_is_filled_by_one_read(client, monkeypatch):
+    """Concurrent requests of a client whose cached state expired share one database read."""
+    row, token = await in_app(
+        client, services.create_client, kind=SCANNER, org_id=uuid.uuid4(), name="Gate 5", created_by="t"
+    )
+    store, settings = client.app.state.store, client.app.state.settings
+    reads = []
+    real_fill = clients._fill
+
+    async def counted(*args, **kwargs):
+        reads.append(kwargs["fill"])
+        return await real_fill(*args, **kwargs)
+
+    monkeypatch.setattr(clients, "_fill", counted)
+
+    async def burst() -> list[bool]:
+        now = int(time.time())
+        found = await asyncio.gather(*(clients.resolve(store, settings, token, now) for _ in range(20)))
+        return [p is not None for p in found]
+
+    assert await in_app(client, burst) == [True] * 20
+    assert reads == [True]  # one read, which filled the cache
+    assert await in_app(client, burst) == [True] * 20
+    assert reads == [True]  # then every request found the cache
+    # After a rotation, each request that sees the stale marker reads for itself, filling nothing.
+    new_token = await in_app(client, services.rotate_client_secret, row["id"], store=store)
+    old, new = await in_app(client, clients.resolve, store, settings, token, int(time.time())), None
+    new = await in_app(client, clients.resolve, store, settings, new_token, int(time.time()))
+    assert old is None and new is not None
+    assert reads == [True, False, False]
