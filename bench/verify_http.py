@@ -145,7 +145,7 @@ async def main() -> int:
         _wait_ready(port, proc)
         if os.environ.get("BENCH_PROFILE"):
             # Optional: sample the server during the verification phase (needs py-spy installed).
-            profile = f"sleep {SECONDS + 2}; exec py-spy record -d {max(1, int(SECONDS) - 3)} -f {os.environ.get('BENCH_PROFILE_FORMAT', 'speedscope')} -o {os.environ['BENCH_PROFILE']} -p {proc.pid}"
+            profile = f"sleep {SECONDS + 2}; exec py-spy record -r {os.environ.get('BENCH_PROFILE_RATE', '100')} -d {max(1, int(SECONDS) - 3)} -f {os.environ.get('BENCH_PROFILE_FORMAT', 'speedscope')} -o {os.environ['BENCH_PROFILE']} -p {proc.pid}"
             subprocess.Popen(["sh", "-c", profile], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         auth = {"Authorization": f"Bearer {token}"}
         now = int(time.time())
