@@ -12,8 +12,6 @@ from backend.settings import load_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from backend.lib.logs import setup_logging
 
     settings = load_settings()
@@ -23,17 +21,15 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers > 1 and not settings.is_postgres:
         print("warning: several workers on SQLite serialise their writes; use PostgreSQL in production", file=sys.stderr)
-    uvicorn.run(
-        "backend.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    run_server("backend.app:app_from_env", host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def run_server(factory: str, *, host: str, port: int, workers: int) -> None:
+    """uvicorn as `yikatong serve` runs it (the benchmarks start their servers through here too)."""
+    import uvicorn
+
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False, proxy_headers=True)
 
 
 async def _migrate_async() -> None:
