@@ -1,8 +1,10 @@
 """Online verification over HTTP against one server worker, beside a trivial JSON POST.
 
 Seeds a demo province into a fresh database (PostgreSQL + Redis when reachable, else SQLite and
-the embedded store), starts `yikatong serve` with one worker, mints distinct codes in this
-process with the same keyring, and drives both endpoints with 64 keep-alive connections.
+the embedded store), starts the service with one worker as `yikatong serve` does (plus the
+bench-only floor route of floor_server.py), mints distinct codes in this process with the same
+keyring, and drives the trivial POST, the verify route and the floor with 64 keep-alive
+connections.
 """
 
 from __future__ import annotations
