@@ -190,9 +190,11 @@ async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict
     task = loop.create_task(_fill(store, client_id, fill=True))
     _filling[key] = task
 
-    def forget(_: asyncio.Future) -> None:
+    def forget(done: asyncio.Future) -> None:
         if _filling.get(key) is task:
             del _filling[key]
+        if not done.cancelled():
+            done.exception()  # its waiters get any error; if all of them left, it is not "never retrieved"
 
     task.add_done_callback(forget)
     return await asyncio.shield(task)
