@@ -173,14 +173,15 @@ async def test_cold_cache_is_filled_by_one_read(client, monkeypatch):
         client, services.create_client, kind=SCANNER, org_id=uuid.uuid4(), name="Gate 5", created_by="t"
     )
     store, settings = client.app.state.store, client.app.state.settings
-    reads = []
-    real_fill = clients._fill
+    reads: list[list] = []
+    loader = clients._states_by_id
+    real_fetch = loader._fetch_many
 
-    async def counted(*args, **kwargs):
-        reads.append(kwargs["fill"])
-        return await real_fill(*args, **kwargs)
+    async def counted(ids):
+        reads.append(list(ids))
+        return await real_fetch(ids)
 
-    monkeypatch.setattr(clients, "_fill", counted)
+    monkeypatch.setattr(loader, "_fetch_many", counted)
 
     async def burst() -> list[bool]:
         now = int(time.time())
@@ -188,12 +189,13 @@ async def test_cold_cache_is_filled_by_one_read(client, monkeypatch):
         return [p is not None for p in found]
 
     assert await in_app(client, burst) == [True] * 20
-    assert reads == [True]  # one read, which filled the cache
+    assert reads == [[uuid.UUID(str(row["id"]))]]  # one read of one row
     assert await in_app(client, burst) == [True] * 20
-    assert reads == [True]  # then every request found the cache
-    # After a rotation, each request that sees the stale marker reads for itself, filling nothing.
+    assert len(reads) == 1  # then every request found the cache
+    # After a rotation the old secret fails at once, the new one works, and the reads of
+    # requests that saw the stale marker do not put anything back in the cache.
     new_token = await in_app(client, services.rotate_client_secret, row["id"], store=store)
-    old, new = await in_app(client, clients.resolve, store, settings, token, int(time.time())), None
-    new = await in_app(client, clients.resolve, store, settings, new_token, int(time.time()))
-    assert old is None and new is not None
-    assert reads == [True, False, False]
+    assert await in_app(client, clients.resolve, store, settings, token, int(time.time())) is None
+    assert await in_app(client, clients.resolve, store, settings, new_token, int(time.time())) is not None
+    assert len(reads) == 3
+    assert await in_app(client, store.get, f"client:{uuid.UUID(str(row['id'])).hex}") == clients._STALE
