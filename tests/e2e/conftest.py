@@ -9,11 +9,9 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
+from tests.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,12 +36,6 @@ CHROMIUM_ARGS = [
 PASSWORD = "E2e-pass-2026!"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 PEOPLE = 10  # one citizen per test that changes a card or signs in, so tests never interfere
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -155,7 +148,7 @@ def server(chromium_path) -> Server:
     # In a thread: Playwright's sync API may already run an event loop in this one.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         citizens, scanners = pool.submit(asyncio.run, _seed(settings)).result()
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "server.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)],
@@ -165,16 +158,7 @@ def server(chromium_path) -> Server:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError("server did not start:\n" + (tmp / "server.log").read_text(errors="replace"))
-            time.sleep(0.2)
+    wait_until_up(base, proc, tmp / "server.log", timeout=30)
     try:
         yield Server(base, pwa_dir, citizens, scanners)
     finally:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from tests.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,34 +18,20 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_answers_health(tmp_path):
-    port = _free_port()
+    port, log = free_port(), tmp_path / "server.log"
     cmd = [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(tmp_path), stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
-                    assert answer.status == 200 and b'"ok"' in answer.read()
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.time() < deadline, "yikatong serve did not answer within 30 s"
-                time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}", proc, log, timeout=30)
     finally:
         proc.terminate()
         proc.wait(10)
 
 
 def test_several_workers_need_the_shared_store(tmp_path):
-    cmd = [sys.executable, "-m", "backend.cli", "serve", "--port", str(_free_port()), "--workers", "2"]
+    cmd = [sys.executable, "-m", "backend.cli", "serve", "--port", str(free_port()), "--workers", "2"]
     done = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "YIKATONG_REDIS_URL" in done.stderr

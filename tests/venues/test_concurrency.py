@@ -3,7 +3,6 @@
 import asyncio
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from backend.venues import verification
+from tests.servers import free_port, wait_until_up
 from tests.venues.helpers import now
 
 pytestmark = pytest.mark.anyio
@@ -117,30 +117,9 @@ async def test_a_lookup_inside_a_transaction_sees_its_own_writes(world):
     scanner = await world.scanner_for("library", ["library_entry"])
     assert (await world.verify(scanner, world.online_code(holder), "library_entry")).json()["result"] == "valid"
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {log.read_text()[-2000:]}")
-            try:
-                if (await http.get(f"{base}/ready", timeout=2)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    pytest.fail(f"server at {base} not ready: {log.read_text()[-2000:]}")
 
 
 async def _seed(settings, keyring, office_city: str = "440100"):
@@ -196,13 +175,14 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
         YIKATONG_ENV="test",
         YIKATONG_LOG_LEVEL="WARNING",
     )
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
     procs = [_start(env, port, log) for port, log in zip(ports, logs)]
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for base, proc, log in zip(bases, procs, logs):
-            await _wait_ready(base, proc, log)
+            # /ready: the database and the shared store answer, not just the process.
+            await asyncio.to_thread(wait_until_up, base, proc, log, path="/ready")
         async with httpx.AsyncClient(timeout=20) as http:
             login = await http.post(f"{bases[0]}/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
             op = {"Authorization": f"Bearer {login.json()['token']}"}
