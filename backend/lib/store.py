@@ -9,10 +9,19 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from backend.lib.batching import Batcher
 from backend.lib.redis_wire import Wire, pack
+
+# Commands that change nothing, so running one twice is the same as running it once: the only
+# ones re-sent after a connection failed with them on it. Every write is left out on purpose,
+# not only the obviously unsafe ones. A claim (SET NX GET) re-sent after the first copy ran
+# would read back our own value and report our own first scan as a replay by someone else; INCR
+# would count twice; a re-sent DEL that releases a claim could delete the claim another worker
+# made in between, and let that code be used twice.
+_READ_ONLY = frozenset({"GET", "TTL", "PTTL", "EXISTS", "PING"})
 
 
 # runtime_checkable: handlers declare `store: Store` and Litestar isinstance-checks dependencies.
@@ -160,7 +169,25 @@ class RedisStore:
         redis-py's per-command machinery, which cost more CPU than the rest of a scan's store
         work (docs/verification.md). Every reply the store uses is the raw one (`SET ... GET`
         answers the old value; INCR, TTL integers)."""
-        payload, count = pack(args for op in ops for args, _ in op), sum(len(op) for op in ops)
+        commands = [args for op in ops for args, _ in op]
+        try:
+            return await self._send(commands)
+        except RedisConnectionError as error:
+            if not getattr(error, "maybe_run", True):
+                raise  # nothing was sent: Redis is out of reach, and trying again now would not help
+            # The connection failed with the batch on it. Re-send, once and on a fresh
+            # connection, the commands that may run twice (reads); every other command fails
+            # with the connection error (503 for its request), whether or not it ran.
+            again = [i for i, args in enumerate(commands) if args[0] in _READ_ONLY]
+            if not again:
+                raise
+            replies: list = [error] * len(commands)
+            for i, reply in zip(again, await self._send([commands[i] for i in again])):
+                replies[i] = reply
+            return replies
+
+    async def _send(self, commands: list[tuple]) -> list:
+        payload, count = pack(commands), len(commands)
         if self._wire is not None:
             return await self._wire.exchange(payload, count)
         pool = self.client.connection_pool
@@ -217,8 +244,16 @@ class RedisStore:
         return value, int(count)
 
     async def ping(self) -> bool:
+        """Whether Redis answers, over the path store operations take: a connection the
+        server dropped (a Redis restart) is replaced first, so a live Redis is never reported
+        down because of one stale connection."""
         try:
-            return bool(await self.client.ping())
+            if not self._cluster:
+                return await self._do(("PING",)) == "PONG"
+            try:
+                return bool(await self.client.ping())
+            except RedisConnectionError:  # redis-py's pooled connection was stale: once more, on a fresh one
+                return bool(await self.client.ping())
         except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
             return False
 
