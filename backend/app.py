@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
-        middleware=[request_id_middleware, prometheus.middleware, auth_middleware],
+        # The request id middleware is not listed: it wraps the whole app, below.
+        middleware=[prometheus.middleware, auth_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origins.split(",")) if settings.cors_origins else None,
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # ours (lib/logs.py): JSON lines with request ids
     )
+    # Litestar runs listed middleware only once a route is found: wrapped around the whole app,
+    # the request id and the access line also cover 404s, 405s and what the exception handlers answer.
+    app.asgi_handler = request_id_middleware(app.asgi_handler)
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.resolve_principal = resolve_principal

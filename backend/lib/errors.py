@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from typing import Any
 
 import msgspec
@@ -116,15 +118,58 @@ def handle_unavailable(request: Request, exc: Exception) -> Response:
 
 
 def _unavailable_errors() -> tuple[type[Exception], ...]:
-    """Errors that mean "could not reach PostgreSQL or Redis", not a fault in a request."""
-    from asyncpg.exceptions import ConnectionDoesNotExistError, PostgresConnectionError
+    """Errors that mean "could not reach PostgreSQL or Redis", not a fault in a request.
+
+    PostgreSQL's SQLSTATE classes 08 (connection exception), 57 (operator intervention: shutting
+    down, starting up, crash recovery, our backend terminated, a statement cancelled) and 53
+    (insufficient resources: no connection slot left, out of memory, disk full) all say the
+    server is going away, coming back or full. TimeoutError: something we wait on (asyncpg's
+    connect timeout) did not answer in time."""
+    from asyncpg.exceptions import InsufficientResourcesError, OperatorInterventionError, PostgresConnectionError
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    return (ConnectionError, RedisConnectionError, RedisTimeoutError, PostgresConnectionError, ConnectionDoesNotExistError)
+    return (
+        ConnectionError, TimeoutError, RedisConnectionError, RedisTimeoutError,
+        PostgresConnectionError, OperatorInterventionError, InsufficientResourcesError,
+    )
+
+
+_UNAVAILABLE = _unavailable_errors()
+# asyncpg's InterfaceError texts for a connection or pool that is gone (the server ended it, or
+# the worker is stopping): "connection is closed", "the underlying connection is closed",
+# "connection was closed in the middle of operation", "pool is closed|closing", and "released
+# back to the pool", which a connection the server terminated inside a transaction answers.
+_GONE = ("connection is closed", "connection was closed", "pool is clos", "released back to the pool")
+_UNREACHABLE = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                errno.ENETDOWN, errno.ETIMEDOUT, errno.EPIPE, errno.ENOTCONN, errno.EADDRNOTAVAIL}
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from or while handling, means a backing service
+    could not be reached. Beyond the classes above: a plain OSError from connecting (a name that
+    does not resolve; "Multiple exceptions: ... Connect call failed" when a host has several
+    addresses) and asyncpg's InterfaceError for a connection or pool that is gone."""
+    from asyncpg.exceptions import InterfaceError
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, _UNAVAILABLE):
+            return True
+        if isinstance(exc, OSError) and (
+            isinstance(exc, socket.gaierror) or exc.errno in _UNREACHABLE or "Connect call failed" in str(exc)
+        ):
+            return True
+        if isinstance(exc, InterfaceError) and any(text in str(exc) for text in _GONE):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if is_unavailable(exc):
+        return handle_unavailable(request, exc)
     log.exception("unhandled error", extra={"path": request.url.path})
     return _respond(request, 500, ErrorBody("server.error", "Something went wrong on our side; it has been logged."))
 
@@ -134,7 +179,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     UnicodeDecodeError: handle_bad_text,
-    **{error: handle_unavailable for error in _unavailable_errors()},
+    **{error: handle_unavailable for error in _UNAVAILABLE},
     Exception: handle_unexpected,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -56,7 +57,13 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps({k: _clean(v) for k, v in entry.items()}, ensure_ascii=False, default=str)
+        # The request id is exempt: the middleware let it in only after checking it names no
+        # document, and a redacted id could no longer be matched with the caller's.
+        return json.dumps(
+            {k: v if k == "request_id" and v == rid else _clean(v) for k, v in entry.items()},
+            ensure_ascii=False,
+            default=str,
+        )
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -75,26 +82,67 @@ def setup_logging(level: str = "INFO") -> None:
 access_log = logging.getLogger("yikatong.access")
 
 
+# What a caller's X-Request-ID may look like: ASCII, so the echoed header is byte for byte the one sent.
+_SANE_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.ASCII)
+# Places in an id where an identity document number could sit (checked strictly below).
+_EIGHTEEN = re.compile(r"(?=([0-9]{17}[0-9Xx]))", re.ASCII)
+_HK_MO = re.compile(r"(?<![A-Za-z0-9])[HMhm][0-9]{8}(?:[0-9]{2})?(?![0-9])", re.ASCII)
+_OLD_FOREIGN = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}[0-9]{12}(?![0-9])", re.ASCII)
+
+
+def _names_a_document(rid: str) -> bool:
+    """True when the id holds a number that is a valid identity document number (real region,
+    real birth date, check digit), not merely 18 digits whose last one happens to check out."""
+    # Lazily, like the redactor: lib must not need the identity feature to import.
+    from backend.identity.documents import DocType, DocumentError, validate
+
+    candidates = [(m.group(1), kind) for m in _EIGHTEEN.finditer(rid) for kind in
+                  (DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence)]
+    candidates += [(m.group(), DocType.hk_mo_travel_permit) for m in _HK_MO.finditer(rid)]
+    candidates += [(m.group(), DocType.foreign_permanent_residence) for m in _OLD_FOREIGN.finditer(rid)]
+    for number, kind in candidates:
+        try:
+            validate(kind, number)
+        except DocumentError:
+            continue
+        return True
+    return False
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID when it is sane and names no identity document, else a new one."""
+    for name, value in scope.get("headers") or ():
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            if _SANE_ID.fullmatch(incoming) and not _names_a_document(incoming):
+                return incoming
+            break
+    return uuid.uuid4().hex
+
+
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give each request an id (or accept a sane X-Request-ID), echo it, log one access line."""
+    """Give each request an id (or accept a sane X-Request-ID), echo it, log one access line.
+
+    It wraps the whole app (backend/app.py), outside routing and the exception handlers, so
+    404s, 405s and refusals by other middleware are logged with the status actually sent.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        rid = _request_id(scope)
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
+        header = (b"x-request-id", rid.encode())
         started = time.perf_counter()
-        status = 500
+        status = 500  # what the server answers if the app fails without sending anything
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
