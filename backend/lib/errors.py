@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.types import Receive, Scope, Send
 
 log = logging.getLogger("yikatong.errors")
 
@@ -182,6 +183,17 @@ EXCEPTION_HANDLERS = {
     **{error: handle_unavailable for error in _UNAVAILABLE},
     Exception: handle_unexpected,
 }
+
+
+async def answer_from_middleware(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """Answer an exception raised by one of our middlewares before it called the app, through
+    that middleware's own `send`. Raising it instead would reach Litestar's app-level handler,
+    outside every middleware: the metrics would never see the status it answers."""
+    handler = next((EXCEPTION_HANDLERS[cls] for cls in type(exc).__mro__ if cls in EXCEPTION_HANDLERS), handle_unexpected)
+    request: Request = Request(scope, receive, send)
+    response = handler(request, exc)
+    await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+
 
 # For OpenAPI: the error responses most operations can give.
 ERROR_EXAMPLE = {"error": {"code": "card.illegal_transition", "message": "...", "details": None}, "request_id": "..."}
