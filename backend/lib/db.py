@@ -162,17 +162,25 @@ def list_arg(values: list) -> Any:
     return json.dumps([str(v) if isinstance(v, uuid.UUID) else v for v in values])
 
 
-async def insert_rows(table: type[Table], rows: list[dict]) -> None:
+async def insert_rows(table: type[Table], rows: list[dict], *, skip_conflicts: bool = False) -> list:
     """One INSERT of `rows` (dicts with the same keys, by column name), inside the current
     transaction if there is one. For hot paths: it skips building a Table instance and a query
     per row. JSON columns are encoded here (by msgspec: several times faster than Piccolo's
     json.dumps, and any reader parses the text back to the same value).
 
+    With `skip_conflicts`, a row that would break a unique constraint is left out (ON CONFLICT
+    DO NOTHING; on PostgreSQL it first waits for a concurrent writer of the same key to end) and
+    the primary keys of the rows written are returned, so the caller can tell who lost.
+
     On PostgreSQL the rows travel as one array per column (`unnest`), so one statement text
     serves every batch size: asyncpg prepares it once per connection, where a VALUES list per
     size would have filled (and churned) its statement cache under group commit."""
     if not rows:
-        return
+        return []
+    tail = ""
+    if skip_conflicts:
+        key = table._meta.primary_key._meta.db_column_name
+        tail = f' ON CONFLICT DO NOTHING RETURNING "{key}"'
     names = list(rows[0])
     json_columns = _json_columns(table)
 
@@ -182,12 +190,13 @@ async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     ]
     unnest = None if is_sqlite() else _unnest_insert(table, tuple(names))
     if unnest is not None:
-        await fetch(unnest, *columns)
-        return
-    quoted = ", ".join(f'"{name}"' for name in names)
-    one = "(" + ", ".join("{}" for _ in names) + ")"
-    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows))
-    await fetch(sql, *[value for row in zip(*columns) for value in row])
+        written = await fetch(unnest + tail, *columns)
+    else:
+        quoted = ", ".join(f'"{name}"' for name in names)
+        one = "(" + ", ".join("{}" for _ in names) + ")"
+        sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows)) + tail
+        written = await fetch(sql, *[value for row in zip(*columns) for value in row])
+    return [row[key] for row in written] if skip_conflicts else []
 
 
 @functools.lru_cache(maxsize=64)

@@ -70,22 +70,32 @@ def _upload_key(scanner_id: str, item: OfflineResult) -> str:
 
 async def upload_results(
     principal: Principal, items: list[OfflineResult], *, store: Store, settings: Settings, now: int
-) -> tuple[int, int, list[str]]:
-    """Store the results as offline verification rows; (accepted, duplicates, flagged code ids)."""
+) -> tuple[int, int, list[str], list[int]]:
+    """Store the results as offline verification rows; (accepted, duplicates, flagged code ids,
+    indexes of results refused because the venue did not serve their scenario then)."""
     venue = await venue_of_scanner(principal)
     scanner_id = principal.scanner_id or principal.id
     for index, item in enumerate(items):
         if item.verified_at.timestamp() > now + FUTURE_TOLERANCE:
             raise ApiError(422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index)
-    subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for i in items if i.card_ref}}
+    # As online: a scan for a scenario the scanner's venue does not serve (at the scan's time)
+    # is kept as `scenario_not_allowed`, tied to no holder, and uses no code.
+    refused = [i for i, item in enumerate(items) if not await _serves(venue, item)]
+    refused_set = set(refused)
+    subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and n not in refused_set}}
     definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
     uploaded_at = _utc(now)
     rows: dict[str, dict] = {}
-    for item in items:
+    for index, item in enumerate(items):
         key = _upload_key(scanner_id, item)
-        if key not in rows:
+        if key in rows:
+            continue
+        if index in refused_set:
+            rows[key] = _refused_row(item, key, venue["id"], scanner_id, uploaded_at)
+        else:
             rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario))
     valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
+    _claim_first_uses(rows.values())
     flagged: list[str] = []
     # Access record entries for scans that disclosed data, prepared before the transaction
     # (the catalog lookup may wait; nothing that waits runs while a transaction holds a connection).
@@ -100,15 +110,7 @@ async def upload_results(
     async with db.transaction():
         for code_id in valid_codes:  # sorted: every writer locks in the same order, no deadlock
             await records.lock_code(code_id)
-        # ON CONFLICT: a concurrent upload of the same batch waits for ours, then inserts nothing.
-        inserted = await (
-            Verification.insert(*[Verification(**row) for row in rows.values()])
-            .on_conflict(target=Verification.upload_key, action="DO NOTHING")
-            .returning(Verification.id)
-            .run()
-        )
-        ids = {r["id"] for r in inserted}
-        new = [row for row in rows.values() if row["id"] in ids]
+        new = await _insert(list(rows.values()))
         for row in new:
             if row["id"] in entries:
                 await access_chain.append(entries[row["id"]])
@@ -120,7 +122,44 @@ async def upload_results(
         # Someone else (an online scan whose row may not be committed yet) already used it.
         await records.flag_code(code_id)
         flagged.append(code_id)
-    return len(new), len(items) - len(new), flagged
+    accepted = sum(1 for row in new if row["result"] != "scenario_not_allowed")
+    return accepted, len(items) - len(new), flagged, refused
+
+
+async def _serves(venue: dict, item: OfflineResult) -> bool:
+    return await catalog.scenario_for_venue(venue, item.scenario, item.verified_at.timestamp()) is not None
+
+
+def _claim_first_uses(rows) -> None:
+    """The earliest accepted result of each code in this upload claims the code's one use in the
+    database (`use_key`); if another use was committed first, the row is written without it."""
+    seen: set[str] = set()
+    for row in sorted(rows, key=lambda r: (r["at"], str(r["id"]))):
+        if row["result"] == "valid" and row["code_id"] and row["code_id"] not in seen:
+            seen.add(row["code_id"])
+            row["use_key"] = row["code_id"]
+
+
+async def _insert(rows: list[dict]) -> list[dict]:
+    """Insert what is new; the rows written. A row is left out when its upload key was stored by
+    an earlier upload (a repeated upload), or written without `use_key` when its code's use was
+    committed by someone else first (a double use, flagged by the caller)."""
+    written = {str(i) for i in await db.insert_rows(Verification, rows, skip_conflicts=True)}
+    lost = [row for row in rows if str(row["id"]) not in written and row["use_key"]]
+    if lost:
+        stored = await db.fetch(
+            "SELECT upload_key FROM venues_verification WHERE " + db.any_of("upload_key"), db.list_arg([r["upload_key"] for r in lost])
+        )
+        repeated = {r["upload_key"] for r in stored}
+        again = [{**row, "use_key": None} for row in lost if row["upload_key"] not in repeated]
+        written |= {str(i) for i in await db.insert_rows(Verification, again, skip_conflicts=True)}
+        rows = [row for row in rows if row not in lost] + again
+    return [row for row in rows if str(row["id"]) in written]
+
+
+def _refused_row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, uploaded_at: dt.datetime) -> dict:
+    row = _row(item, key, venue_id, scanner_id, None, uploaded_at, None)
+    return {**row, "result": "scenario_not_allowed", "code_id": None, "card_ref": None, "device_key_id": None}
 
 
 def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, subject, uploaded_at: dt.datetime, scenario: Scenario | None) -> dict:
@@ -142,7 +181,10 @@ def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, su
         "at": item.verified_at.astimezone(dt.timezone.utc),
         "offline": True,
         "uploaded_at": uploaded_at,
+        "retry": False,
+        "double_use": False,
         "upload_key": key,
+        "use_key": None,
     }
 
 

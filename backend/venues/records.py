@@ -1,10 +1,12 @@
-"""Writing verification rows (one per scan event) and flagging codes used more than once."""
+"""Writing verification rows (one per scan event), the durable one-time use of codes, and double-use flags."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 from backend.audit import chain as access_chain  # audit feature
 from backend.lib import db
@@ -49,25 +51,105 @@ async def flag_if_used_twice(code_id: str) -> bool:
     return True
 
 
-async def _write_scans(scans: list[tuple[dict, dict | None]]) -> None:
+@dataclass(frozen=True)
+class Use:
+    """What the database decided for a scan that claimed its code (see `record_scan`)."""
+
+    kind: str  # first | again | replayed
+    verification_id: uuid.UUID | None = None  # again: the first use's row, the answer to repeat
+    at: dt.datetime | None = None
+    scanner_id: uuid.UUID | None = None
+    scenario: str | None = None
+
+
+FIRST = Use("first")
+
+
+async def first_uses(code_ids: list[str]) -> dict[str, dict]:
+    """The committed accepted use of each code, by code id."""
+    rows = await db.fetch(
+        "SELECT use_key, id, scanner_id, scenario, at FROM venues_verification WHERE " + db.any_of("use_key"),
+        db.list_arg(code_ids),
+    )
+    return {row["use_key"]: row for row in rows}
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _decide(row: dict, first: dict | None) -> Use:
+    """A claiming scan that lost to a committed use: the same scanner asking again for the same
+    scenario gets that use's answer; anyone else's scan is a replay."""
+    if first is None:  # the clash was not over the code (cannot happen): fail closed
+        return Use("replayed")
+    same = str(first["scanner_id"]) == str(row["scanner_id"]) and first["scenario"] == row["scenario"]
+    kind = "again" if same else "replayed"
+    return Use(kind, uuid.UUID(str(first["id"])), _utc(first["at"]), uuid.UUID(str(first["scanner_id"])), first["scenario"])
+
+
+async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
     """One transaction for a batch of scans: their rows, and the access record entries of those
-    that disclosed personal data (a scan's row and entry are written together or not at all)."""
+    that disclosed personal data (a scan's row and entry are written together or not at all).
+
+    A row with `use_key` claims its code. The unique index decides, inside this commit, whether
+    it is the code's one accepted use: a row that clashes with a committed use is written again
+    as a retry (same scanner and scenario) or as a replay (anyone else), and the replay flags the
+    accepted use as a double use. Nothing a scan answers comes from a claim that is not committed."""
+    rows = [{**_ONLINE_DEFAULTS, **row} for row, _ in scans]
+    entries = [entry for _, entry in scans]
+    uses = [FIRST] * len(rows)
     async with db.transaction():
-        await db.insert_rows(Verification, [{**_ONLINE_DEFAULTS, **row} for row, _ in scans])
-        await access_chain.append_many([entry for _, entry in scans if entry is not None])
+        if not any(row["use_key"] for row in rows):
+            await db.insert_rows(Verification, rows)
+        else:
+            written = {str(i) for i in await db.insert_rows(Verification, rows, skip_conflicts=True)}
+            lost = [i for i, row in enumerate(rows) if str(row["id"]) not in written]
+            if lost:
+                firsts = await first_uses([rows[i]["use_key"] for i in lost])
+                replays = []
+                for i in lost:
+                    uses[i] = _decide(rows[i], firsts.get(rows[i]["use_key"]))
+                    rows[i] = _as_lost(rows[i], uses[i])
+                    entries[i] = _entry_as_lost(entries[i], uses[i])
+                    if uses[i].kind == "replayed" and uses[i].verification_id is not None:
+                        replays.append(uses[i].verification_id)
+                await db.insert_rows(Verification, [rows[i] for i in lost])
+                if replays:
+                    await Verification.update({Verification.double_use: True}).where(Verification.id.is_in(replays)).run()
+            for i, use in enumerate(uses):
+                entry = entries[i]
+                if use is FIRST and entry is not None and entry["action"] != "verification":
+                    entries[i] = {**entry, "action": "verification"}  # a retry whose first never committed
+        await access_chain.append_many([entry for entry in entries if entry is not None])
+    return uses
+
+
+def _as_lost(row: dict, use: Use) -> dict:
+    if use.kind == "again":
+        return {**row, "id": new_id(), "use_key": None, "retry": True}
+    return {**row, "id": new_id(), "use_key": None, "retry": False, "result": "replayed", "disclosed": []}
+
+
+def _entry_as_lost(entry: dict | None, use: Use) -> dict | None:
+    if entry is None or use.kind == "replayed":
+        return None  # a refused scan disclosed nothing
+    return {**entry, "action": "verification.retry"}
 
 
 # The columns an online scan's row leaves at their defaults, spelled out for insert_rows.
-_ONLINE_DEFAULTS = {"offline": False, "uploaded_at": None, "double_use": False, "upload_key": None}
+_ONLINE_DEFAULTS = {"offline": False, "uploaded_at": None, "double_use": False, "upload_key": None, "use_key": None}
 _scans = group_commit(_write_scans)
 
 
-async def record_scan(row: dict, entry: dict | None) -> None:
+async def record_scan(row: dict, entry: dict | None) -> Use:
     """Write one online scan's row (and its access record entry, if any), group-committed with
-    the scans arriving at the same moment; returns once they are committed. No double-use
-    check: online, the store's atomic claim already lets exactly one scan accept a code, and an
-    offline upload of the same code finds that claim (offline.py)."""
-    await _scans.submit((row, entry))
+    the scans arriving at the same moment; returns once they are committed, with what the
+    database decided when the row claims its code (`use_key`): `first` (this row is the code's
+    accepted use), `again` (the same scanner's retry of a committed use: answer that use) or
+    `replayed` (the code was already used; the row was written as a replay, its entry dropped)."""
+    return await _scans.submit((row, entry))
 
 
 async def _keyset(query, before: uuid.UUID | None, scope):

@@ -85,7 +85,7 @@ async def create_venue(request: Request, data: VenueCreate) -> VenueOut:
 async def list_venues(
     request: Request,
     city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
-    venue_type: Annotated[str | None, Parameter(max_length=32)] = None,
+    venue_type: Annotated[str | None, Parameter(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")] = None,
     limit: Limit = 50,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
 ) -> VenueList:
@@ -226,7 +226,9 @@ async def revocations(now: int, since: Annotated[str | None, Parameter(max_lengt
     description=(
         "An offline scanner uploads what it checked (at most 500 per call). Each result is stored "
         "once per (scanner, code id, verified_at), so uploads may be repeated. A code accepted more "
-        "than once (at two scanners, two times, or also online) is flagged as a double use."
+        "than once (at two scanners, two times, or also online) is flagged as a double use. A result for "
+        "a scenario the scanner's venue did not serve at that time is refused as online (`refused` lists "
+        "its index): it is kept as `scenario_not_allowed`, tied to no holder, and uses no code."
     ),
     tags=["verification"],
     guards=[scanner_only],
@@ -238,10 +240,10 @@ async def revocations(now: int, since: Annotated[str | None, Parameter(max_lengt
 async def upload_offline(
     request: Request, data: OfflineUpload, store: Store, settings: Settings, now: int
 ) -> OfflineUploadResult:
-    accepted, duplicates, flagged = await offline.upload_results(
+    accepted, duplicates, flagged, refused = await offline.upload_results(
         request.user, data.results, store=store, settings=settings, now=now
     )
-    return OfflineUploadResult(accepted=accepted, duplicates=duplicates, flagged=flagged)
+    return OfflineUploadResult(accepted=accepted, duplicates=duplicates, flagged=flagged, refused=refused)
 
 
 @get(

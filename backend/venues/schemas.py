@@ -193,6 +193,8 @@ class OfflineUploadResult(msgspec.Struct, kw_only=True):
     accepted: int
     duplicates: int
     flagged: list[str]
+    # Indexes (in the upload) of results for a scenario the venue did not serve at their time.
+    refused: list[int] = []
 
 
 class FlaggedUse(msgspec.Struct, kw_only=True):

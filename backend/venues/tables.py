@@ -45,3 +45,8 @@ class Verification(Table, tablename="venues_verification"):
     double_use = Boolean(default=False, index=True)
     # Offline rows only: hash of (scanner, code id, verified at), so an upload can be repeated.
     upload_key = Varchar(length=64, null=True, default=None, unique=True)
+    # The code id on the one row that is the code's accepted use, NULL on every other row. The
+    # unique index is the durable one-time record (RFC 6238 §5.2): it is written in the same
+    # commit as the row, so a code stays used when the shared store loses its claims. The
+    # unique index is made by the migration (SQLite cannot add a UNIQUE column to a table).
+    use_key = Varchar(length=32, null=True, default=None)

@@ -146,7 +146,11 @@ async def verify(
                 outcome.concessions = list(subject.concessions)
             if "certificate" in scenario.attributes:  # certificates feature: the one shown with this code
                 outcome.attributes.certificate = await linked.shown_for_scenario(store, scan.code_id, subject, scenario.name)
-        await _record(outcome, venue, principal, scan, checked_at, retry=retry, scenario=scenario)
+        use = await _record(outcome, venue, principal, scan, checked_at, retry=retry, scenario=scenario)
+        if use is not None and use.kind != "first":
+            await _settle(outcome, use, scan, store, settings, retry)
+        elif retry:
+            outcome.checked_at = checked_at  # the first attempt never committed: this is the use
     except Exception:
         if outcome.result == R.VALID and not retry:
             # Nothing of this scan was written and the answer never reached the venue: give the
@@ -157,13 +161,18 @@ async def verify(
     return outcome
 
 
-async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Store, settings: Settings) -> bool:
-    """Consume the code across all workers. Sets outcome.result; True when this is the same
-    scanner asking again for the same scan (it gets the first answer back, not `replayed`).
+def claim_value(scanner_id: str, verification_id: uuid.UUID, at: int, scenario: str) -> str:
+    """What a claim holds: ids only, never attributes (no personal data sits in the shared store)."""
+    return f"{scanner_id}|{verification_id}|{at}|{scenario}"
 
-    The claim holds ids only, never attributes: no personal data sits in the shared store.
-    """
-    mine = f"{_scanner_id(principal)}|{outcome.verification_id}|{int(outcome.checked_at.timestamp())}|{outcome.scenario}"
+
+async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Store, settings: Settings) -> bool:
+    """Consume the code across all workers: the fast path. Sets outcome.result; True when this
+    is the same scanner asking again for the same scan (it gets the first answer back, not
+    `replayed`). The store may have lost its claims (a Redis restart): the database has the last
+    word when the scan is recorded (records.record_scan), so a claim found here is trusted to
+    refuse, and a claim won here is only a candidate."""
+    mine = claim_value(_scanner_id(principal), outcome.verification_id, int(outcome.checked_at.timestamp()), outcome.scenario)
     held = await store.claim(f"code:{scan.code_id}", mine, claim_ttl(settings))
     if held is None:
         outcome.result = R.VALID
@@ -180,13 +189,34 @@ async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Sto
     return False
 
 
+async def _settle(outcome: Outcome, use: records.Use, scan: _Scan, store: Store, settings: Settings, retry: bool) -> None:
+    """The database found the code already used: answer what it decided, and put the claim
+    back in the store (which had lost it) so the next scan of this code is refused there."""
+    if use.kind == "again":
+        outcome.verification_id, outcome.checked_at = use.verification_id, use.at
+    else:
+        outcome.result = R.REPLAYED
+        outcome.attributes, outcome.concessions = Attributes(), []
+    if not retry and use.verification_id is not None:
+        log.warning("code used before but unknown to the store", extra={"code_id": scan.code_id, "decided": use.kind})
+        value = claim_value(str(use.scanner_id), use.verification_id, int(use.at.timestamp()), use.scenario or "")
+        try:
+            await store.set(f"code:{scan.code_id}", value, claim_ttl(settings))
+        except Exception:  # noqa: BLE001 - a fast path only; the database already answered
+            log.warning("could not restore a claim in the store", extra={"code_id": scan.code_id})
+
+
 async def _record(
     outcome: Outcome, venue: dict, principal: Principal, scan: _Scan, at: dt.datetime, *, retry: bool = False, scenario=None
-) -> None:
+) -> records.Use | None:
+    """Write the scan's row (and access entry). An accepted scan, or the same scanner's retry,
+    claims the code in the database too (`use_key`); the answer is what the database decided."""
     subject = scan.subject
     valid = outcome.result == R.VALID
     row = {
-        "id": outcome.verification_id if not retry else records.new_id(),
+        # A retry claims with the id its first attempt was given: if that attempt died before its
+        # commit, this row becomes the first use and the id the scanner was promised exists.
+        "id": outcome.verification_id,
         "venue": venue["id"],
         "scanner_id": uuid.UUID(_scanner_id(principal)),
         "scenario": outcome.scenario,
@@ -199,7 +229,8 @@ async def _record(
         "person": getattr(subject, "person_id", None),
         "disclosed": disclosed_names(outcome.attributes) if valid else [],
         "at": at,
-        "retry": retry,
+        "retry": False,
+        "use_key": scan.code_id if valid else None,
     }
     # audit feature: a scan that disclosed personal data also goes on the access record, in the
     # same transaction as the verification row (both are written or neither), with the purpose
@@ -210,4 +241,4 @@ async def _record(
             venue=venue, scanner_id=_scanner_id(principal), scenario_name=outcome.scenario, disclosed=row["disclosed"],
             certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry, scenario=scenario,
         )
-    await records.record_scan(row, entry)
+    return await records.record_scan(row, entry)

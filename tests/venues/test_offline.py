@@ -68,13 +68,13 @@ async def test_upload_is_idempotent_and_flags_double_use(world):
     t = now() - 120
     batch = {"results": [_result(code_id, holder.card_ref, t), _result(other_id, holder.card_ref, t + 5, result="expired")]}
     first = (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate_a)).json()
-    assert first == {"accepted": 2, "duplicates": 0, "flagged": []}
+    assert first == {"accepted": 2, "duplicates": 0, "flagged": [], "refused": []}
     again = (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate_a)).json()
-    assert again == {"accepted": 0, "duplicates": 2, "flagged": []}
+    assert again == {"accepted": 0, "duplicates": 2, "flagged": [], "refused": []}
     # The same code accepted at a second gate: both uses are flagged.
     second = {"results": [_result(code_id, holder.card_ref, t + 30)]}
     flagged = (await client.post("/api/v1/verify/offline-results", json=second, headers=gate_b)).json()
-    assert flagged == {"accepted": 1, "duplicates": 0, "flagged": [code_id]}
+    assert flagged == {"accepted": 1, "duplicates": 0, "flagged": [code_id], "refused": []}
     record = (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
     valid = [i for i in record if i["result"] == "valid"]
     assert len(valid) == 2 and all(i["offline"] and i["double_use"] for i in valid)
@@ -170,3 +170,28 @@ async def test_uploaded_offline_scans_reach_the_access_record_once(world):
     # One entry: the accepted scan disclosed data; the refused one disclosed nothing; the re-upload added nothing.
     assert len(scans) == 1 and scans[0]["actor_kind"] == "venue"
     assert sorted(scans[0]["fields"]) == ["concession", "valid_until"]
+
+
+async def test_upload_refuses_a_scenario_the_venue_does_not_serve(world):
+    """A library scanner uploads a `valid` hotel check-in: refused as online, tied to nobody,
+    and the code stays unused."""
+    client = world.client
+    library = await world.scanner_for("library", ["library_entry"])
+    hotel = await world.scanner_for("hotel", ["hotel_checkin"])
+    holder = await world.holder()
+    device = await world.device(holder)
+    code = world.offline_code(device)
+    check = fmt.verify_offline(code, trust={k.kid: k.public for k in world.keyring.published(now())}, now=now())
+    ok = _result(check.code_id, holder.card_ref, now() - 5, scenario="library_entry", device_key_id=check.device_key_id)
+    forged = _result(check.code_id, holder.card_ref, now(), scenario="hotel_checkin", device_key_id=check.device_key_id)
+    answer = (await client.post("/api/v1/verify/offline-results", json={"results": [forged]}, headers=library)).json()
+    assert answer == {"accepted": 0, "duplicates": 0, "flagged": [], "refused": [0]}
+    # Nothing reached the holder's record or access record, and the code still verifies.
+    assert (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"] == []
+    entries = (await client.get("/api/v1/me/access-records", headers=holder.headers)).json()["items"]
+    assert [e for e in entries if e["action"].startswith("verification")] == []
+    assert (await world.verify(hotel, code, "hotel_checkin")).json()["result"] == "valid"
+    # A mixed batch: the served scenario is kept, the other refused by its index.
+    mixed = {"results": [{**ok, "code_id": secrets.token_hex(16)}, forged]}
+    answer = (await client.post("/api/v1/verify/offline-results", json=mixed, headers=library)).json()
+    assert answer["accepted"] == 1 and answer["refused"] == [1]
