@@ -28,6 +28,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     client_rate_per_minute: int = 600
     cors_origins: str = ""
+    # Bearer token for GET /metrics. Empty: /metrics is open in dev and test, absent (404) in prod.
+    metrics_token: str = ""
+    # The service is reached over HTTPS only (TLS ends here or at a proxy in front): send HSTS.
+    behind_tls: bool = False
 
     @property
     def sqlite_path(self) -> Path:
