@@ -24,6 +24,7 @@ from backend.lib.auth import auth_middleware
 from backend.lib.deps import DEPENDENCIES
 from backend.lib.errors import EXCEPTION_HANDLERS
 from backend.lib.logs import request_id_middleware, setup_logging
+from backend.lib.openapi import StrictStructSchemaPlugin, document
 from backend.lib.store import make_store
 from backend.pwa_static import ROUTES as pwa_routes
 from backend.settings import Settings, load_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The request id middleware is not listed: it wraps the whole app, below.
         middleware=[prometheus.middleware, auth_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origins.split(",")) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # ours (lib/logs.py): JSON lines with request ids
     )
+    document(app)  # error answers and security of every operation (lib/openapi.py)
     # Litestar runs listed middleware only once a route is found: wrapped around the whole app,
     # the request id and the access line also cover 404s, 405s and what the exception handlers answer.
     app.asgi_handler = request_id_middleware(app.asgi_handler)

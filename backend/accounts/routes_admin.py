@@ -14,12 +14,13 @@ from backend.accounts import clients, staff
 from backend.accounts import schemas as s
 from backend.accounts.permissions import permits
 from backend.lib.auth import current
+from backend.lib.bounds import OFFSET_MAX
 from backend.lib.store import Store
 
 STAFF_TAGS = ["staff"]
 CLIENT_TAGS = ["clients"]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, description="Rows to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=OFFSET_MAX, description="Rows to skip")]
 NO_STORE = CacheControlHeader(no_store=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
@@ -16,11 +16,12 @@ from backend.audit.schemas import AccessRecord, AccessRecordPage, AuditPage, Aud
 from backend.identity.services import find_person_id
 from backend.keys.store import Keyring
 from backend.lib.auth import PROVINCIAL, citizen_only, requires
+from backend.lib.bounds import SAFE_INT_MAX
 from backend.lib.errors import ApiError, ErrorResponse
 
 TAGS = ["access record"]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size.")]
-Before = Annotated[int | None, Parameter(ge=1, description="`next_before` of the previous page.")]
+Before = Annotated[int | None, Parameter(ge=1, le=SAFE_INT_MAX, description="`next_before` of the previous page.")]
 ERRORS = {403: ResponseSpec(ErrorResponse, description="auth.wrong_role or auth.not_permitted (needs `audit.read`).")}
 HEX64 = r"^[0-9a-f]{64}$"
 
@@ -74,10 +75,10 @@ async def my_access_records(request: Request, limit: Limit = 20, before: Before 
 async def audit_records(
     request: Request,
     person_id: uuid.UUID | None = None,
-    actor_kind: Annotated[str | None, Parameter(pattern=r"^(agency|venue|staff|system)$")] = None,
+    actor_kind: Literal["agency", "venue", "staff", "system"] | None = None,
     actor_org: Annotated[str | None, Parameter(max_length=64)] = None,
     action: Annotated[str | None, Parameter(max_length=48, pattern=r"^[a-z_.]+$")] = None,
-    result: Annotated[str | None, Parameter(pattern=r"^(ok|refused|not_found)$")] = None,
+    result: Literal["ok", "refused", "not_found"] | None = None,
     limit: Limit = 50,
     before: Before = None,
 ) -> AuditPage:
@@ -125,7 +126,7 @@ async def audit_search(request: Request, data: AuditSearch, keyring: Keyring) ->
 )
 async def check_chain(
     request: Request,
-    anchor_seq: Annotated[int | None, Parameter(ge=1)] = None,
+    anchor_seq: Annotated[int | None, Parameter(ge=1, le=SAFE_INT_MAX)] = None,
     anchor_hash: Annotated[str | None, Parameter(pattern=HEX64)] = None,
 ) -> ChainReport:
     ensure(request.user, "audit.read")

@@ -9,6 +9,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from backend.lib.bounds import SAFE_INT_MAX
+
 DocType = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z_]*$", examples=["resident_id"])]
 IdNumber = Annotated[
     str, Meta(min_length=1, max_length=32, examples=["44010619900307001X"], description="Sent in the body, never in a URL")
@@ -58,7 +60,7 @@ class AuditSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     doc_type: DocType
     id_number: IdNumber
     limit: Annotated[int, Meta(ge=1, le=200)] = 50
-    before: Annotated[int, Meta(ge=1)] | None = None
+    before: Annotated[int, Meta(ge=1, le=SAFE_INT_MAX)] | None = None
 
 
 class ChainBreak(msgspec.Struct, kw_only=True):

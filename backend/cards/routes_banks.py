@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
+from litestar.params import Parameter
 
 from backend.cards import banks
 from backend.cards import schemas as s
@@ -45,7 +46,7 @@ async def create_bank(request: Request, data: s.NewBank) -> s.BankOut:
       "bank that takes over every holder: each card gets a new account there and an event the holder sees. Holders "
       "move in batches, one transaction per batch; ending an ended bank again resumes an interrupted move. "
       "409 `bank.illegal_status`; 422 `bank.successor_required`.")
-async def change_status(request: Request, code: str, data: s.BankStatusChange) -> s.BankStatusOut:
+async def change_status(request: Request, code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange) -> s.BankStatusOut:
     result = await banks.set_status(_operator(request), code, data.status, data.successor_bank_code)
     return msgspec.convert(result, s.BankStatusOut)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import msgspec
 from litestar import Request, delete, get, post
@@ -89,7 +90,8 @@ async def my_events(
       "(only before a replacement was requested), request-replacement (the new card, with a new number, is issued at "
       "once) or cancel. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.")
 async def act_on_my_card(
-    request: Request, action: str, settings: Settings, data: s.CitizenAction | None = None
+    request: Request, action: Annotated[str, Parameter(schema_extra={"enum": sorted(CITIZEN_ACTIONS)})], settings: Settings,
+    data: s.CitizenAction | None = None,
 ) -> s.ActionOut:
     name = CITIZEN_ACTIONS.get(action)
     if name is None:

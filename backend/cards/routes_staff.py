@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
@@ -91,7 +91,8 @@ async def lookup(request: Request, data: s.Lookup, keyring: Keyring) -> s.Lookup
       "operators, any city's card), lock, unlock (supervisors of the issuing city). The staff member's office is "
       "recorded. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.")
 async def act_on_card(
-    request: Request, card_id: uuid.UUID, action: str, settings: Settings, data: s.StaffAction | None = None
+    request: Request, card_id: uuid.UUID, action: Annotated[str, Parameter(schema_extra={"enum": sorted(STAFF_ACTIONS)})],
+    settings: Settings, data: s.StaffAction | None = None,
 ) -> s.ActionOut:
     name = STAFF_ACTIONS.get(action)
     if name is None:

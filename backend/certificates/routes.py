@@ -116,7 +116,14 @@ async def update(request: Request, certificate_id: uuid.UUID, data: s.Certificat
       "(for good; a new certificate of the type may then be issued). Takes effect for the next verification or query. "
       "409 `certificate.illegal_transition` with `details.current_status`.",
       responses=_errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"))
-async def act(request: Request, certificate_id: uuid.UUID, action: str, data: s.CertificateAction, keyring: Keyring, now: int) -> s.CertificateOut:
+async def act(
+    request: Request,
+    certificate_id: uuid.UUID,
+    action: Annotated[str, Parameter(schema_extra={"enum": sorted(services.ACTIONS)})],  # others: 404, as before
+    data: s.CertificateAction,
+    keyring: Keyring,
+    now: int,
+) -> s.CertificateOut:
     return certificate_out(await services.act(request.user, keyring, certificate_id, action, data.reason, now))
 
 

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.lib.bounds import INT32_MAX, SAFE_INT_MAX, bounded
+
 TypeCode = Annotated[
     str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["driving_licence"], description="Certificate type code")
 ]
@@ -17,7 +19,9 @@ ScenarioName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=[
 AgencyKind = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["public_security"])]
 ConcessionCode = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["free_transit"])]
 Text = Annotated[str, Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
-AttrValue = Text | int | bool
+# Integer attributes are kept as JSON and signed: exact for any reader, JavaScript included.
+AttrInt = bounded(-SAFE_INT_MAX, SAFE_INT_MAX)
+AttrValue = Text | AttrInt | bool
 Attributes = Annotated[
     dict[FieldName, AttrValue], Meta(max_length=30, examples=[{"licence_class": "C1", "points": 0, "first_issued": "2015-06-01"}])
 ]
@@ -33,8 +37,8 @@ class FieldSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_d
     type: Literal["string", "integer", "boolean", "date"]
     required: bool = False
     enum: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64)]], Meta(min_length=1, max_length=50)] | None = None
-    min: int | None = None
-    max: int | None = None
+    min: AttrInt | None = None
+    max: AttrInt | None = None
     max_length: Annotated[int, Meta(ge=1, le=200)] | None = None
 
 
@@ -121,7 +125,7 @@ class CertificateUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
 
     attributes: AttrChanges | None = None
     valid_until: Annotated[dt.datetime, Meta(tz=True, examples=["2032-06-01T00:00:00Z"])] | None = None
-    expected_version: Annotated[int, Meta(ge=1, examples=[3])] | None = None
+    expected_version: Annotated[int, Meta(ge=1, le=INT32_MAX, examples=[3])] | None = None
 
 
 class CertificateAction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -17,6 +17,7 @@ from backend.consent import agencies, queries, services
 from backend.consent import schemas as s
 from backend.keys.store import Keyring
 from backend.lib.auth import AGENCY, PROVINCIAL, citizen_only, requires
+from backend.lib.bounds import OFFSET_MAX
 from backend.lib.errors import ApiError, ErrorResponse
 from backend.lib.store import Store
 from backend.settings import Settings
@@ -110,7 +111,7 @@ async def download_receipt(request: Request, consent_id: uuid.UUID, keyring: Key
      description="Consents holders gave your agency, newest first, with their status now; use an `id` as `consent_id` "
      "in a query. Holders are not named here: a query still needs the holder's identity document.")
 async def agency_consents(
-    request: Request, now: int, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, offset: Annotated[int, Parameter(ge=0)] = 0
+    request: Request, now: int, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0
 ) -> list[s.ConsentOut]:
     return [consent_out(r, now) for r in await services.for_agency(request.user.org_id, limit=limit, offset=offset)]
 

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 
 from backend.lib.auth import citizen_only, staff_only
 from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.openapi import OPTIONAL_AUTH
 from backend.lib.store import Store
 from backend.servicepoints import complaints
 from backend.servicepoints.complaints_schemas import (
@@ -74,6 +75,7 @@ def _client_ip(request: Request) -> str:
         "/api/v1/staff/tickets. At most 10 anonymous submissions per hour from one address."
     ),
     tags=TAGS,
+    security=OPTIONAL_AUTH,
     responses={**ERRORS, 403: ResponseSpec(ErrorResponse, description="Staff and machine credentials cannot submit here.")},
 )
 async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> TicketCreated:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.lib.bounds import INT32_MAX, bounded
 from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
 
 _RENAME = {"zh_hans": "zh-Hans", "zh_hant": "zh-Hant"}
@@ -34,10 +35,13 @@ class OptionalText(msgspec.Struct, forbid_unknown_fields=True, rename=_RENAME):
     en: Annotated[str, Meta(max_length=200, examples=["Closed on public holidays"])] = ""
 
 
+Weekday = bounded(1, 7)
+
+
 class Hours(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Opening hours on some weekdays (1 = Monday ... 7 = Sunday), in China Standard Time."""
 
-    days: Annotated[list[Annotated[int, Meta(ge=1, le=7)]], Meta(min_length=1, max_length=7, examples=[[1, 2, 3, 4, 5]])]
+    days: Annotated[list[Weekday], Meta(min_length=1, max_length=7, examples=[[1, 2, 3, 4, 5]])]
     opens: Clock
     closes: Annotated[str, Meta(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["17:30"])]
 
@@ -75,7 +79,7 @@ class PointUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     latitude: Annotated[float, Meta(ge=-90, le=90)] | None | msgspec.UnsetType = msgspec.UNSET
     longitude: Annotated[float, Meta(ge=-180, le=180)] | None | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
-    version: Annotated[int, Meta(ge=1, description="The version you read: a concurrent change gives 409.", examples=[3])]
+    version: Annotated[int, Meta(ge=1, le=INT32_MAX, description="The version you read: a concurrent change gives 409.", examples=[3])]
 
 
 class TextOut(msgspec.Struct, rename=_RENAME):

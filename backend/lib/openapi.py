@@ -1,0 +1,119 @@
+"""The OpenAPI contract: error answers, security and unknown-field refusal declared from what the code does.
+
+`document(app)` runs once the app is assembled. From each operation's guards and signature it adds the
+error statuses that operation can give, every one with the service's error body (`ErrorResponse`):
+
+- 400 everywhere (validation), 401 everywhere (a bearer token that is sent is checked on every route),
+  429 everywhere (a machine client over its rate is refused on any route, before the route's own
+  check), 503 everywhere (that same token check reads the database and the store);
+- 403 where a role is needed (a guard, or `only(...)` in `opt`);
+- 413 and 415 where a body is read.
+
+A route declares only what is its own, with `error("...")` under its status (404, 409, 422, its own
+429, ...); what it declares wins over the defaults above. An operation without a guard is public and
+the document says so (`security: []`); one that serves anyone but gives a signed-in caller more
+declares `security=OPTIONAL_AUTH`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar._openapi.schema_generation.schema import SchemaCreator
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Operation
+from litestar.routes import HTTPRoute
+
+from backend.lib.auth import ROLES_OPT
+from backend.lib.errors import ErrorResponse
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar.openapi.spec import Schema
+    from litestar.typing import FieldDefinition
+
+# For an operation that serves anyone and gives a signed-in caller more: no credentials, or a bearer token.
+OPTIONAL_AUTH: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+
+
+def error(description: str) -> ResponseSpec:
+    """An error answer of an operation, with the service's error body."""
+    return ResponseSpec(ErrorResponse, description=description)
+
+
+COMMON = {
+    400: error(
+        "`request.invalid`, `request.unknown_field`, `request.bad_encoding` or `request.body_missing`: the request "
+        "does not match this operation (`details.errors` says where)."
+    ),
+    401: error("`auth.required` (sign in) or `auth.invalid_token` (a bearer token was sent and is not valid)."),
+    429: error(
+        "`rate.limited`: a machine client over its per-minute rate, or this operation's own limit. "
+        "`Retry-After` says when to try again."
+    ),
+    503: error(
+        "`service.unavailable`: the database or the shared store cannot be reached; nothing was decided. "
+        "`Retry-After` says when to try again."
+    ),
+}
+ROLE_NEEDED = error("`auth.wrong_role` or `auth.not_permitted`: signed in, but not with a role allowed here.")
+BODY = {
+    413: error("`request.too_large`: the body is over the size limit."),
+    415: error("`request.unsupported_media_type`: send the body as `application/json`."),
+}
+
+
+@dataclass
+class PublicOperation(Operation):
+    """An operation anyone may call: it overrides the app's global bearer requirement with none.
+    (Litestar writes no `security` for an empty list, which would inherit the global one.)"""
+
+    def __post_init__(self) -> None:
+        self.security = []
+
+
+def document(app: Litestar) -> None:
+    """Declare each operation's error answers and security from its guards and signature.
+
+    The app holds its own copies of the route handlers, so this changes nothing outside this app."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if not handler.resolve_include_in_schema():
+                continue
+            needs_role = bool(handler.resolve_guards()) or bool(handler.opt.get(ROLES_OPT))
+            defaults = dict(COMMON)
+            if needs_role:
+                defaults[403] = ROLE_NEEDED
+            if "data" in handler.parsed_fn_signature.parameters:
+                defaults.update(BODY)
+            handler.responses = {**defaults, **(handler.responses or {})}
+            if not needs_role and handler.security is None:
+                handler.operation_class = PublicOperation
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Structs with `forbid_unknown_fields` are documented as `additionalProperties: false`:
+    a client learns from the document that an unknown field is refused (400 `request.unknown_field`)."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema
+
+
+def _examples_off(self: SchemaCreator) -> SchemaCreator:
+    if not self.generate_examples:
+        return self
+    return type(self)(generate_examples=False, plugins=self.plugins, prefer_alias=False, schema_registry=self.schema_registry)
+
+
+# Litestar 2.25 builds the items of a constrained list (`Annotated[list[S], Meta(max_length=...)]`)
+# with a SchemaCreator that has a registry of its own: a Struct there was referenced under a name
+# no component has (5 dangling $refs, 8 operations no client generator could read). Same creator,
+# sharing the document's registry. tests/test_openapi.py resolves every $ref.
+SchemaCreator.not_generating_examples = property(_examples_off)  # type: ignore[assignment]
