@@ -30,17 +30,31 @@ from backend.venues.schemas import Attributes, VerifyRequest, VerifyResponse  # 
 
 @post("/bench/floor", opt=only(SCANNER), status_code=200, include_in_schema=False)
 async def floor(request: Request, data: VerifyRequest) -> Response[VerifyResponse]:
+    return await _floor(request, data, durable=False)
+
+
+@post("/bench/floor-durable", opt=only(SCANNER), status_code=200, include_in_schema=False)
+async def floor_durable(request: Request, data: VerifyRequest) -> Response[VerifyResponse]:
+    """The floor with the durable one-time record: the row claims its code in the database
+    (`use_key`, unique), as every accepted verification does. Beside /bench/floor it prices
+    that record alone."""
+    return await _floor(request, data, durable=True)
+
+
+async def _floor(request: Request, data: VerifyRequest, *, durable: bool) -> Response[VerifyResponse]:
     principal = request.user
     now = int(time.time())
     code_id = hashlib.sha256(data.code.encode()).digest()[:16].hex()
     verification_id = records.new_id()
-    held = await request.app.state.store.claim(f"floor:{code_id}", f"{principal.id}|{verification_id}", 120)
+    # Each route claims under its own key, so both can be driven with the same codes.
+    held = await request.app.state.store.claim(f"floor{'-durable' if durable else ''}:{code_id}", f"{principal.id}|{verification_id}", 120)
     result = "valid" if held is None else "replayed"
     checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     row = {
         "id": verification_id, "venue": uuid.UUID(principal.org_id), "scanner_id": uuid.UUID(principal.id),
         "scenario": data.scenario, "result": result, "code_kind": "online", "code_id": code_id, "card_id": None,
         "card_ref": None, "device_key_id": None, "person": None, "disclosed": [], "at": checked_at, "retry": False,
+        "use_key": code_id if durable and result == "valid" else None,
     }
     await records.record_scan(row, None)
     body = VerifyResponse(
@@ -56,6 +70,7 @@ def app() -> Litestar:
 
     served = app_from_env()
     served.register(floor)
+    served.register(floor_durable)
     return served
 
 

@@ -159,6 +159,7 @@ async def main() -> int:
         ]
         verify = [http_request("POST", "/api/v1/verify", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
         floor = [http_request("POST", "/bench/floor", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
+        durable = [http_request("POST", "/bench/floor-durable", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
         echo = [http_request("POST", "/health/echo", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), {}) for c in codes[:64]]
         print(f"Online verification over HTTP: one worker, {setup}, {CONCURRENCY} connections, {SECONDS:.0f} s each")
         base = await run_load("127.0.0.1", port, echo, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
@@ -168,6 +169,10 @@ async def main() -> int:
         # What any verification must pay: token check, one-time claim, one durable row (floor_server.py).
         least = await run_load("127.0.0.1", port, floor, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
         _report("floor: claim + row only (/bench/floor)", least, base)
+        # The same floor with the durable one-time record (the row's unique use_key): its cost alone.
+        kept = await run_load("127.0.0.1", port, durable, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("floor + durable use (/bench/floor-durable)", kept, base)
+        _report("  durable use, x the floor", kept, least)
         used = sum(result.statuses.values())
         body = len(verify[0].partition(b"\r\n\r\n")[2])
         print(f"  (bodies {body} bytes each; {used:,} distinct codes used of {count:,})")
@@ -179,6 +184,11 @@ async def main() -> int:
         # The second half of the codes: the first run (warm-up included) used fewer than that.
         low = await run_load("127.0.0.1", port, verify[count // 2 :], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
         _report("online verification (/api/v1/verify)", low, low_base)
+        low_floor = await run_load("127.0.0.1", port, floor[count // 2 :], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("floor: claim + row only (/bench/floor)", low_floor, low_base)
+        low_kept = await run_load("127.0.0.1", port, durable[count // 2 :], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        _report("floor + durable use (/bench/floor-durable)", low_kept, low_base)
+        _report("  durable use, x the floor", low_kept, low_floor)
     finally:
         if proc:
             proc.terminate()

@@ -104,9 +104,10 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
         if not any(row["use_key"] for row in rows):
             await db.insert_rows(Verification, rows)
         else:
-            written = {str(i) for i in await db.insert_rows(Verification, rows, skip_conflicts=True)}
-            lost = [i for i, row in enumerate(rows) if str(row["id"]) not in written]
-            if lost:
+            written = await db.insert_rows(Verification, rows, skip_conflicts=True)
+            if len(written) < len(rows):  # rare (the store had lost a claim): find who lost
+                kept = {str(i) for i in written}
+                lost = [i for i, row in enumerate(rows) if str(row["id"]) not in kept]
                 firsts = await first_uses([rows[i]["use_key"] for i in lost])
                 replays = []
                 for i in lost:
