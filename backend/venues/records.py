@@ -74,7 +74,8 @@ async def first_uses(code_ids: list[str]) -> dict[str, dict]:
     return {row["use_key"]: row for row in rows}
 
 
-def _utc(value: dt.datetime | str) -> dt.datetime:
+def utc(value: dt.datetime | str) -> dt.datetime:
+    """A time column as `fetch` returns it (aware on PostgreSQL, naive or text on SQLite), in UTC."""
     value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
@@ -86,7 +87,7 @@ def _decide(row: dict, first: dict | None) -> Use:
         return Use("replayed")
     same = str(first["scanner_id"]) == str(row["scanner_id"]) and first["scenario"] == row["scenario"]
     kind = "again" if same else "replayed"
-    return Use(kind, uuid.UUID(str(first["id"])), _utc(first["at"]), uuid.UUID(str(first["scanner_id"])), first["scenario"])
+    return Use(kind, uuid.UUID(str(first["id"])), utc(first["at"]), uuid.UUID(str(first["scanner_id"])), first["scenario"])
 
 
 async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:

@@ -117,6 +117,18 @@ async def test_a_lookup_inside_a_transaction_sees_its_own_writes(world):
     scanner = await world.scanner_for("library", ["library_entry"])
     assert (await world.verify(scanner, world.online_code(holder), "library_entry")).json()["result"] == "valid"
 
+async def _forget_prefix(url: str, prefix: str) -> None:
+    """Delete this test's keys only (never the shared server's other clients' keys)."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        async for key in client.scan_iter(match=prefix + "*", count=1000):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -192,6 +204,7 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
             for base in bases * 3:
                 response = await http.post(f"{base}/api/v1/venues/{venue}/scanners", json={"name": "desk"}, headers=op)
                 desks.append((base, {"Authorization": f"Bearer {response.json()['token']}"}))
+            accepted = []  # (code, index of the desk that accepted it, its answer)
             for _ in range(5):
                 code = fmt.mint_online(bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time()))
                 answers = await asyncio.gather(
@@ -199,6 +212,19 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
                 )
                 assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
                 assert sorted(a.json()["result"] for a in answers) == ["replayed"] * 5 + ["valid"]
+                winner = next(i for i, a in enumerate(answers) if a.json()["result"] == "valid")
+                accepted.append((code, winner, answers[winner].json()))
+            # Redis loses every claim (a restart without persistence): the same codes, raced again
+            # across both processes, are still used once. Only each code's own desk gets its first
+            # answer back; every other desk is refused.
+            await _forget_prefix(redis_url, redis_prefix)
+            for code, winner, first in accepted:
+                answers = await asyncio.gather(
+                    *[http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t) for base, t in desks]
+                )
+                for i, answer in enumerate(answers):
+                    assert answer.json()["result"] == ("valid" if i == winner else "replayed"), (i, winner, answer.text)
+                assert answers[winner].json()["verification_id"] == first["verification_id"]
     finally:
         for proc in procs:
             proc.terminate()
