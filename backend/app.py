@@ -21,6 +21,7 @@ from backend.health.metrics import metrics
 from backend.keys.store import DEV_PASSPHRASE, KeyStore
 from backend.lib import db
 from backend.lib.auth import auth_middleware
+from backend.lib.body import JsonRequest, body_rules_middleware
 from backend.lib.deps import DEPENDENCIES
 from backend.lib.errors import EXCEPTION_HANDLERS
 from backend.lib.logs import request_id_middleware, setup_logging
@@ -83,7 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         # The request id middleware is not listed: it wraps the whole app, below.
-        middleware=[prometheus.middleware, auth_middleware],
+        middleware=[prometheus.middleware, auth_middleware, body_rules_middleware],
+        request_class=JsonRequest,  # JSON bodies are checked where they are decoded (lib/body.py)
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
