@@ -24,6 +24,7 @@ from backend.lib.auth import auth_middleware
 from backend.lib.body import JsonRequest, body_rules_middleware
 from backend.lib.deps import DEPENDENCIES
 from backend.lib.errors import EXCEPTION_HANDLERS
+from backend.lib.headers import security_headers
 from backend.lib.logs import request_id_middleware, setup_logging
 from backend.lib.openapi import StrictStructSchemaPlugin, document
 from backend.lib.store import make_store
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[prometheus.middleware, auth_middleware, body_rules_middleware],
         request_class=JsonRequest,  # JSON bodies are checked where they are decoded (lib/body.py)
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(behind_tls=settings.behind_tls)],  # every answer, even unrouted ones
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origins.split(",")) if settings.cors_origins else None,

@@ -13,6 +13,8 @@ from litestar.file_system import BaseLocalFileSystem
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from backend.lib.headers import page
+
 ROOT = Path(__file__).resolve().parent.parent
 # YIKATONG_PWA_DIR lets the browser tests serve a copy (to publish a new service-worker version).
 PWA_DIR = Path(os.environ.get("YIKATONG_PWA_DIR") or ROOT / "pwa")
@@ -42,7 +44,8 @@ VENDOR_FILES: dict[str, str] = {
 
 # no-cache = "revalidate before use": the service workers give the offline copy, so the
 # network copy must never be stale (a new sw.js or app.js takes effect on the next load).
-NO_CACHE = CacheControlHeader(no_cache=True)
+# public: these files hold no personal data, the explicit opt-out of no-store (lib/headers.py).
+NO_CACHE = CacheControlHeader(public=True, no_cache=True)
 
 
 class AllowListFileSystem(BaseLocalFileSystem):
@@ -87,6 +90,7 @@ def _app_router(name: str):
         cache_control=NO_CACHE,
         include_in_schema=False,
         before_request=_add_slash,
+        opt=page(camera=name == "scanner"),  # the camera is for the scanner only
     )
 
 
@@ -113,6 +117,7 @@ def _vendor_router():
         file_system=AllowListFileSystem(VENDOR_FILES, NODE_MODULES),
         name="pwa-vendor",
         cache_control=NO_CACHE,
+        opt=page(),
         include_in_schema=False,
         resolve_symlinks=False,
     )
@@ -124,6 +129,7 @@ def _shared_router():
         directories=[PWA_DIR / "shared"],
         name="pwa-shared",
         cache_control=NO_CACHE,
+        opt=page(),
         include_in_schema=False,
     )
 

@@ -12,6 +12,7 @@ from litestar.openapi import ResponseSpec
 from backend.keys.schemas import JwkSet
 from backend.keys.store import Keyring
 from backend.keys.trust import jwks
+from backend.lib.headers import cacheable
 
 # Verifiers poll this; five minutes of caching is far shorter than any key's overlap period
 # (a retired key stays published for the lifetime of the credentials it signed).
@@ -44,6 +45,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     ),
     tags=["keys"],
     sync_to_thread=False,
+    opt=cacheable(),  # public, no personal data: keeps its Cache-Control (lib/headers.py)
     response_headers=[
         ResponseHeader(name="ETag", description="Changes whenever the key set changes.", documentation_only=True),
         ResponseHeader(name="Cache-Control", description=CACHE_CONTROL, documentation_only=True),
