@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -61,8 +62,11 @@ def _keystore():
 def _keys(args: argparse.Namespace) -> int:
     from backend.keys.store import KeyStoreError
 
+    from backend.codes.format import CODE_LIFETIME
+
     settings = load_settings()
     max_cred = settings.credential_hours * 3600 + settings.clock_skew_seconds
+    online_keep = CODE_LIFETIME + 2 * settings.clock_skew_seconds
     try:
         store = _keystore()
         if args.action == "init":
@@ -71,13 +75,17 @@ def _keys(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             if not store.exists():
                 store.init(max_credential_seconds=max_cred)
-            kid, online = store.rotate(max_credential_seconds=max_cred)
+            kid, online = store.rotate(max_credential_seconds=max_cred, online_keep_seconds=online_keep)
             print(f"new issuer key {kid}, new online-code secret {online}; old keys stay published until their credentials expire")
+        elif args.action == "revoke":
+            return _revoke(store, args, max_cred)
         elif args.action == "list":
             for entry in store.describe():
                 def ts(v):
                     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(v)) if isinstance(v, int) else "-"
-                print(f"{entry['purpose']:8} {entry['id']:10} signs {ts(entry.get('nbf'))} .. {ts(entry.get('exp'))}  published until {ts(entry.get('publish_until'))}")
+                revoked = (f"  revoked {ts(entry['revoked'])} by {entry.get('revoked_by', '-')} ({entry.get('reason') or 'no reason given'})"
+                           if "revoked" in entry else "")
+                print(f"{entry['purpose']:8} {entry['id']:10} signs {ts(entry.get('nbf'))} .. {ts(entry.get('exp'))}  published until {ts(entry.get('publish_until'))}{revoked}")
         elif args.action == "export-trust":
             from backend.keys.trust import jwks
 
@@ -92,6 +100,35 @@ def _keys(args: argparse.Namespace) -> int:
     except KeyStoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _revoke(store, args: argparse.Namespace, max_cred: int) -> int:
+    """`keys revoke KID`: the key stops verifying in every worker at its next request (they
+    reload the changed keyring file) and leaves the trust list's `keys` for its `yk_revoked`.
+    The keyring keeps the record (when, by whom, why), and a warning goes to the log."""
+    import getpass
+    import logging
+
+    if not args.kid:
+        print("error: name the issuer key to revoke: yikatong keys revoke KID (see yikatong keys list)", file=sys.stderr)
+        return 2
+    try:
+        by = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (some containers)
+        by = f"uid {os.getuid()}"
+    already = any(k.kid == args.kid for k in store.load().revoked)
+    replacement = store.revoke(args.kid, max_credential_seconds=max_cred, reason=args.reason or "", by=by)
+    if already:
+        print(f"issuer key {args.kid} was already revoked; nothing changed")
+        return 0
+    logging.getLogger("yikatong.keys").warning(
+        "issuer key %s revoked by %s (%s); replacement: %s", args.kid, by, args.reason or "no reason given", replacement or "none needed"
+    )
+    print(f"issuer key {args.kid} revoked: no worker accepts it from its next request, and the trust list names it under yk_revoked")
+    if replacement:
+        print(f"it was the signing key: new issuer key {replacement} signs from now")
+    print("holders' phones need a new credential (the wallet fetches one); verifiers should refresh the trust list now")
     return 0
 
 
@@ -115,8 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="seed a demo province and print how to sign in").set_defaults(func=_demo)
 
     keys = sub.add_parser("keys", help="manage issuer keys and trust material")
-    keys.add_argument("action", choices=["init", "rotate", "list", "export-trust"])
+    keys.add_argument("action", choices=["init", "rotate", "revoke", "list", "export-trust"])
+    keys.add_argument("kid", nargs="?", help="revoke: the issuer key id (8 hex characters, from `keys list`)")
     keys.add_argument("--out", help="export-trust: write the JWK Set to this file")
+    keys.add_argument("--reason", help="revoke: why, kept in the keyring and the log")
     keys.set_defaults(func=_keys)
 
     verify = sub.add_parser("verify", help="verify a QR code text offline with a trust list and a revocation list")

@@ -41,7 +41,25 @@ class Jwk(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
 
+class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
+    """An issuer key withdrawn before its time (compromised): nothing it signed is valid."""
+
+    kid: Annotated[str, Meta(pattern="^[0-9a-f]{8}$", description="The revoked key's id.", examples=["54ad5249"])]
+    x: Annotated[
+        str,
+        Meta(description="Its public key, base64url without padding, so a verifier can match the exact key.",
+             examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"]),
+    ]
+    revoked_at: Annotated[int, Meta(description="Unix time of the revocation.", examples=[1770000000])]
+    until: Annotated[int, Meta(description="Unix time until which this entry stays listed (the key's `yk_publish_until`).", examples=[1775113200])]
+
+
 class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
     """The trust list verifiers (venues, other regions) load to check offline codes."""
 
     keys: list[Jwk]
+    yk_revoked: Annotated[
+        list[RevokedJwk],
+        Meta(description="Issuer keys revoked before their time. They are never in `keys`; a verifier that keeps keys "
+             "from earlier sets drops these, and codes under them give `unknown_key`."),
+    ] = []

@@ -1,7 +1,8 @@
 """The keyring file: every secret sealed with AES-GCM under a scrypt key from the passphrase.
 
-Workers only read it; `yikatong keys init|rotate` write it atomically (temp file + rename),
-and a worker reloads it when the file changes, so a rotation needs no restart.
+Workers only read it; `yikatong keys init|rotate|revoke` write it atomically (temp file +
+rename), and a worker reloads it when the file changes, so a rotation or a revocation takes
+effect in every worker at its next request, with no restart.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from backend.lib import ed25519
 DEV_PASSPHRASE = "yikatong-dev-only-passphrase"
 FILE_NAME = "keyring.json"
 SIGNING_DAYS = 90  # an issuer key signs credentials for this long before rotation is due
+# How long a superseded online-code secret is kept for verification: a code minted just before
+# the rotation lives 60 s (codes.format.CODE_LIFETIME) plus the clock skew on either side.
+# The CLI passes the figure from the settings' skew; this default is the one for a skew of 5 s.
+ONLINE_KEEP_SECONDS = 60 + 2 * 5
+ONLINE_KIDS = range(1, 256)  # the kid byte of online codes
 _SCRYPT = {"N": 2**15, "r": 8, "p": 1}
 _KEK_CACHE: dict[tuple[str, bytes], bytes] = {}
 
@@ -50,13 +56,26 @@ class SigningKey:
     publish_until: int  # stays in the trust list until credentials it signed have expired
 
 
+@dataclass(frozen=True)
+class RevokedKey:
+    """An issuer key withdrawn at once (`yikatong keys revoke`): its secret is destroyed, nothing
+    it signed verifies any more, and the trust list names it until `publish_until`."""
+
+    kid: str
+    public: bytes
+    revoked: int
+    publish_until: int
+    reason: str = ""
+
+
 @dataclass
 class Keyring:
     pii: bytes
     blind: bytes
     online: dict[int, bytes]  # kid -> master secret
     online_kid: int  # the newest secret mints; older ones still verify until dropped
-    signing: list[SigningKey] = field(default_factory=list)
+    signing: list[SigningKey] = field(default_factory=list)  # never a revoked key
+    revoked: list[RevokedKey] = field(default_factory=list)
 
     def active_signing(self, now: int | None = None) -> SigningKey:
         now = int(time.time()) if now is None else now
@@ -177,7 +196,14 @@ class KeyStore:
         online: dict[int, bytes] = {}
         online_kid, newest = 0, -1
         signing: list[SigningKey] = []
+        revoked: list[RevokedKey] = []
         for entry in doc["keys"]:
+            if entry["purpose"] == "signing" and "revoked" in entry:  # its secret is gone: nothing to open
+                revoked.append(
+                    RevokedKey(kid=entry["id"], public=_unb64(entry["public"]), revoked=int(entry["revoked"]),
+                               publish_until=int(entry["publish_until"]), reason=str(entry.get("reason", "")))
+                )
+                continue
             secret = self._open(kek, entry["purpose"] + ":" + entry["id"], entry["sealed"])
             if entry["purpose"] == "pii":
                 pii = secret
@@ -204,7 +230,7 @@ class KeyStore:
                 )
         if len(pii) != 32 or len(blind) != 32 or not online or not signing:
             raise ValueError("a data key, an online-code secret or the issuer key is missing")
-        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing)
+        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing, revoked=revoked)
 
     # -- tooling ---------------------------------------------------------
     def _signing_entry(self, kek: bytes, now: int, max_credential_seconds: int, taken: set[str] = frozenset()) -> dict:
@@ -245,9 +271,12 @@ class KeyStore:
             return False
         return True
 
-    def rotate(self, *, now: int | None = None, max_credential_seconds: int = 86400) -> tuple[str, int]:
+    def rotate(self, *, now: int | None = None, max_credential_seconds: int = 86400,
+               online_keep_seconds: int = ONLINE_KEEP_SECONDS) -> tuple[str, int]:
         """New issuer key and online-code secret; old ones stop signing now but stay published
-        (and accepted) until everything they signed has expired."""
+        (and accepted) until everything they signed has expired, however many rotations come
+        in between: issuer keys for the credential lifetime (`max_credential_seconds`),
+        online-code secrets for a code's lifetime plus skew (`online_keep_seconds`)."""
         now = int(time.time()) if now is None else now
         # Open everything first: sealing new keys under a wrong passphrase would ruin the file.
         current = self.load().online_kid
@@ -257,23 +286,63 @@ class KeyStore:
             if entry["purpose"] == "signing" and entry["exp"] > now:
                 entry["exp"] = now
                 entry["publish_until"] = now + max_credential_seconds
-        new_online = current % 255 + 1  # kids run 1..255 and wrap
-        doc["keys"] = [e for e in doc["keys"] if not (e["purpose"] == "online" and int(e["id"]) == new_online)]
+        online_entries = sorted((e for e in doc["keys"] if e["purpose"] == "online"), key=lambda e: e["created"])
+        for older, newer in zip(online_entries, online_entries[1:]):
+            older.setdefault("retired", newer["created"])  # keyrings written before `retired` was kept
+        if online_entries:
+            online_entries[-1]["retired"] = now  # the secret minting until now
+        # A secret stays while a code it MACed may still be shown; by age, not by count, so
+        # any number of rotations within a minute keeps every live code verifiable.
+        for stale in [e for e in online_entries if e["retired"] + online_keep_seconds <= now]:
+            doc["keys"].remove(stale)
+        taken = {int(e["id"]) for e in doc["keys"] if e["purpose"] == "online"}
+        # The next kid after the current one that no kept secret uses (kids run 1..255 and wrap).
+        following = [(current + step - 1) % len(ONLINE_KIDS) + 1 for step in range(1, len(ONLINE_KIDS) + 1)]
+        new_online = next((k for k in following if k not in taken), None)
+        if new_online is None:
+            raise KeyStoreError(f"every online-code key id is held by a secret retired less than {online_keep_seconds} s ago: wait a minute")
         doc["keys"].append(
             {"purpose": "online", "id": str(new_online), "created": now, "sealed": self._seal(kek, f"online:{new_online}", secrets.token_bytes(32))}
         )
-        # Online codes live a minute: keep only the newest two secrets.
-        online_entries = sorted((e for e in doc["keys"] if e["purpose"] == "online"), key=lambda e: e["created"])
-        for stale in online_entries[:-2]:
-            doc["keys"].remove(stale)
-        taken = {e["id"] for e in doc["keys"] if e["purpose"] == "signing"}
-        entry = self._signing_entry(kek, now, max_credential_seconds, taken)
+        entry = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc))
         doc["keys"].append(entry)
         # Drop signing keys that nobody can need any more.
         doc["keys"] = [e for e in doc["keys"] if e["purpose"] != "signing" or e["publish_until"] > now]
         self._write_doc(doc)
         self._loaded = None
         return entry["id"], new_online
+
+    @staticmethod
+    def _signing_ids(doc: dict) -> set[str]:
+        return {e["id"] for e in doc["keys"] if e["purpose"] == "signing"}
+
+    def revoke(self, kid: str, *, now: int | None = None, max_credential_seconds: int = 86400, reason: str = "",
+               by: str = "") -> str | None:
+        """Withdraw issuer key `kid` at once: its sealed secret is deleted from the keyring, so no
+        worker signs or verifies with it from its next request on, and the trust list moves it
+        from `keys` to `yk_revoked`. Revoking the key that signs now puts a new one in its place
+        in the same write (there is never a moment without a signing key). Returns the new
+        key's id, or None when none was needed or `kid` was already revoked."""
+        now = int(time.time()) if now is None else now
+        if not isinstance(kid, str) or len(kid) != 8 or any(c not in "0123456789abcdef" for c in kid):
+            raise KeyStoreError(f"{kid!r} is not an issuer key id (8 lowercase hex characters, as `yikatong keys list` shows)")
+        keyring = self.load()  # proves the passphrase before anything is written
+        if any(k.kid == kid for k in keyring.revoked):
+            return None
+        doc = self._read_doc()
+        entry = next((e for e in doc["keys"] if e["purpose"] == "signing" and e["id"] == kid), None)
+        if entry is None:
+            raise KeyStoreError(f"no issuer key {kid} in the keyring (see `yikatong keys list`)")
+        kek = self._kek(_unb64(doc["salt"]))
+        del entry["sealed"]
+        entry.update(revoked=now, revoked_by=by, reason=reason, exp=min(entry["exp"], now))
+        replacement = None
+        if not any(k.kid != kid and k.nbf <= now < k.exp for k in keyring.signing):
+            replacement = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc))
+            doc["keys"].append(replacement)
+        self._write_doc(doc)
+        self._loaded = None
+        return replacement["id"] if replacement else None
 
     def describe(self) -> list[dict]:
         """Public facts about every key (never the secret)."""

@@ -14,7 +14,9 @@ def _b64url(data: bytes) -> str:
 
 def jwks(keyring: Keyring, now: int | None = None) -> dict:
     """Every key that signed (or signs) credentials still valid; `nbf`/`exp` bound its signing
-    period and `yk_publish_until` says how long verifiers must keep it."""
+    period and `yk_publish_until` says how long verifiers must keep it. Revoked keys are never
+    in `keys`: `yk_revoked` names them (kid, public key, when) for as long as they would have
+    been listed, so a verifier that keeps keys from earlier sets knows to drop them."""
     now = int(time.time()) if now is None else now
     keys = [
         {
@@ -30,4 +32,9 @@ def jwks(keyring: Keyring, now: int | None = None) -> dict:
         }
         for k in sorted(keyring.published(now), key=lambda k: k.nbf)
     ]
-    return {"keys": keys}
+    revoked = [
+        {"kid": k.kid, "x": _b64url(k.public), "revoked_at": k.revoked, "until": k.publish_until}
+        for k in sorted(keyring.revoked, key=lambda k: k.revoked)
+        if k.publish_until > now
+    ]
+    return {"keys": keys, "yk_revoked": revoked}
