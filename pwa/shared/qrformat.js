@@ -11,6 +11,7 @@ export const CREDENTIAL_VERSION = 1;
 export const CREDENTIAL_SIGNED_LEN = 57;
 export const CREDENTIAL_LEN = 121;
 export const OFFLINE_BODY_LEN = 189; // credential || t(4) || device signature(64)
+export const ONLINE_BODY_LEN = 29; // kid(1) || E(16) || T(12)
 export const CREDENTIAL_TAG = 'YKC1';
 export const DEVICE_TAG = 'YKD1';
 

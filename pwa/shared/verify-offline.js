@@ -1,10 +1,10 @@
 // Offline verification of YKD1 codes in the browser: a port of backend/codes/format.verify_offline.
 
 import { decode } from './base45.js';
-import { ascii, concat, fromBase64, hex, readU32be, sha256, toBase64url } from './bytes.js';
+import { ascii, concat, fromBase64, fromHex, hex, readU32be, sha256, toBase64url } from './bytes.js';
 import {
   CODE_LIFETIME, CREDENTIAL_LEN, CREDENTIAL_SIGNED_LEN, CREDENTIAL_TAG, CREDENTIAL_VERSION, DEFAULT_SKEW,
-  DEVICE_TAG, MAX_TEXT_LEN, OFFLINE_BODY_LEN, OFFLINE_PREFIX, parseCredential,
+  DEVICE_TAG, MAX_TEXT_LEN, OFFLINE_BODY_LEN, OFFLINE_PREFIX, ONLINE_BODY_LEN, ONLINE_PREFIX, parseCredential,
 } from './qrformat.js';
 
 const KID = /^[0-9a-f]{8}$/;
@@ -31,21 +31,66 @@ export function trustFromJwks(doc) {
   return trust;
 }
 
-// Import each trusted key once through the 'jwk' format (only the fields WebCrypto needs).
+// Ed25519 as docs/qr-format.md 5.5 states it (libsodium's rule). WebCrypto implementations
+// differ on the edges (Node's accepts small-order keys, for which anyone can sign), so the
+// checks libsodium makes before the equation are made here on the bytes; the equation
+// itself ([S]B - [k]A encoded equals R) is the same cofactorless one everywhere.
+const L_LE = fromHex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010');
+const P_LE = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+// Encodings of points of order 1, 2, 4 and 8, canonical or not, with bit 255 cleared.
+const SMALL_ORDER = new Set([
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]);
+
+function belowLe(value, bound) { // both 32 bytes, little-endian
+  for (let i = 31; i >= 0; i--) if (value[i] !== bound[i]) return value[i] < bound[i];
+  return false;
+}
+
+function withoutSign(point) {
+  const out = Uint8Array.from(point);
+  out[31] &= 0x7f;
+  return out;
+}
+
+// True when the key or signature fails a check made before the equation.
+export function refusedBeforeEquation(pub, signature) {
+  if (pub.length !== 32 || signature.length !== 64) return true;
+  if (!belowLe(signature.subarray(32), L_LE)) return true; // S >= L
+  if (SMALL_ORDER.has(hex(withoutSign(signature.subarray(0, 32))))) return true; // R of small order
+  const a = withoutSign(pub);
+  return SMALL_ORDER.has(hex(a)) || !belowLe(a, P_LE); // A of small order, or y >= p
+}
+
+// One signing key: its raw bytes (for the checks) and the WebCrypto key, or null when the
+// browser refuses the bytes (not a curve point): every signature under it then fails.
+async function importKey(pub) {
+  try {
+    const key = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+    return { raw: pub, key };
+  } catch {
+    return { raw: pub, key: null };
+  }
+}
+
+// Import each trusted key once. A kid stays known even when its key is unusable, so codes
+// under it are bad_signature (as with libsodium), not unknown_key.
 export async function importTrust(trust) {
   const keys = new Map();
-  for (const [kid, pub] of trust) {
-    try {
-      const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: toBase64url(pub) }, { name: 'Ed25519' }, false, ['verify']);
-      keys.set(kid, key);
-    } catch { /* a key the browser refuses is as good as unknown */ }
-  }
+  for (const [kid, pub] of trust) keys.set(kid, await importKey(pub));
   return keys;
 }
 
-async function edVerify(key, message, signature) {
+async function edVerify(signer, message, signature) {
+  if (!signer.key || refusedBeforeEquation(signer.raw, signature)) return false;
   try {
-    return await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, message);
+    return await crypto.subtle.verify({ name: 'Ed25519' }, signer.key, signature, message);
   } catch {
     return false;
   }
@@ -93,11 +138,8 @@ export async function verifyOffline(text, { keys, now, skew = DEFAULT_SKEW, revo
   };
   let failed = timeResult(now, cred.nbf, cred.exp, skew);
   if (failed) return { result: failed, ...fields };
-  let device = null;
-  try {
-    device = await crypto.subtle.importKey('raw', cred.devicePub, { name: 'Ed25519' }, false, ['verify']);
-  } catch { /* an invalid point cannot have signed anything */ }
-  if (!device || !(await edVerify(device, concat(ascii(DEVICE_TAG), signed), body.subarray(CREDENTIAL_LEN + 4)))) {
+  const device = await importKey(cred.devicePub);
+  if (!(await edVerify(device, concat(ascii(DEVICE_TAG), signed), body.subarray(CREDENTIAL_LEN + 4)))) {
     return { result: 'bad_signature', ...fields };
   }
   const t = readU32be(signed, CREDENTIAL_LEN);
@@ -109,4 +151,70 @@ export async function verifyOffline(text, { keys, now, skew = DEFAULT_SKEW, revo
     else if (revokedDevices.has(fields.device_key_id)) failed = 'device_revoked';
   }
   return { result: failed || 'valid', ...fields };
+}
+
+// What any verifier but the issuer answers for an online code (docs/qr-format.md 4.5): it
+// holds no online secret, so a well-formed code is unknown_key and anything else malformed.
+// The scanner itself forwards online codes to the server instead of answering this.
+export function checkOnlineWithoutSecret(text) {
+  if (typeof text !== 'string' || text.length > MAX_TEXT_LEN || !text.startsWith(ONLINE_PREFIX)) return { result: 'malformed' };
+  try {
+    return { result: decode(text.slice(ONLINE_PREFIX.length)).length === ONLINE_BODY_LEN ? 'unknown_key' : 'malformed' };
+  } catch {
+    return { result: 'malformed' };
+  }
+}
+
+// --- revocation lists (docs/qr-format.md section 10) ---------------------------------------
+
+const HEX16 = /^[0-9a-f]{16}$/;
+const CHANGE_STATUSES = { card: ['active', 'suspended', 'cancelled'], device: ['active', 'revoked'] };
+const MAX_VERSION = Number.MAX_SAFE_INTEGER;
+
+function isVersion(value) {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_VERSION;
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+// A full list as { version, cards: {ref: status}, devices: [ids] }; throws when it does not
+// have the documented shape (the caller keeps the list it had).
+export function revocationFromJson(doc) {
+  if (!isObject(doc)) throw new Error('revocation list must be a JSON object');
+  if ((doc.full ?? true) !== true) throw new Error('this is a delta, not a full list');
+  if (!isVersion(doc.version) || !isObject(doc.cards) || !Array.isArray(doc.devices)) throw new Error('bad revocation list');
+  for (const [card, status] of Object.entries(doc.cards)) {
+    if (!HEX16.test(card) || !['suspended', 'cancelled'].includes(status)) throw new Error('bad revocation entry');
+  }
+  if (!doc.devices.every((d) => typeof d === 'string' && HEX16.test(d))) throw new Error('bad device entry');
+  return { version: doc.version, cards: { ...doc.cards }, devices: [...new Set(doc.devices)] };
+}
+
+// The list after the server's answer to ?since=<held version>: a full list replaces the held
+// one; a delta applies on top of the version it was made from, its changes in ascending
+// version. Throws (never applies part of a delta) when it cannot: fetch the full list then.
+export function applyRevocationUpdate(held, doc) {
+  if (!isObject(doc)) throw new Error('revocation list must be a JSON object');
+  if (doc.full !== false) return revocationFromJson(doc);
+  const { version, since, changes } = doc;
+  if (!isVersion(version) || !isVersion(since)) throw new Error('bad delta version');
+  if (!held || since !== held.version) throw new Error('delta does not follow the held list');
+  if (version < since || !Array.isArray(changes)) throw new Error('bad delta');
+  for (const change of changes) {
+    if (!isObject(change) || !isVersion(change.version) || change.version <= since || change.version > version) throw new Error('bad change');
+    const allowed = Object.prototype.hasOwnProperty.call(CHANGE_STATUSES, change.kind) ? CHANGE_STATUSES[change.kind] : [];
+    if (typeof change.ref !== 'string' || !HEX16.test(change.ref) || !allowed.includes(change.status)) throw new Error('bad change');
+  }
+  const cards = { ...held.cards };
+  const devices = new Set(held.devices);
+  for (const change of [...changes].sort((a, b) => a.version - b.version)) {
+    if (change.kind === 'card') {
+      if (change.status === 'active') delete cards[change.ref];
+      else cards[change.ref] = change.status;
+    } else if (change.status === 'revoked') devices.add(change.ref);
+    else devices.delete(change.ref);
+  }
+  return { version, cards, devices: [...devices] };
 }
