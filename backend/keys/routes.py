@@ -40,7 +40,8 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     description=(
         "The Ed25519 public keys that sign offline credentials, as a JWK Set (RFC 7517/8037). "
         "Public, no sign-in. It lists the signing key and every retired key whose credentials may "
-        "still be valid (`yk_publish_until`). Cacheable for 5 minutes; send `If-None-Match` with the "
+        "still be valid (`yk_publish_until`); a key revoked before its time is never in `keys` and is "
+        "named under `yk_revoked` instead. Cacheable for 5 minutes; send `If-None-Match` with the "
         "last `ETag` to get 304 when nothing changed. Online-code secrets are never published."
     ),
     tags=["keys"],

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+UINT32 = 2**32 - 1  # Unix seconds, as the 4-byte times inside credentials carry them
+
 
 class Jwk(msgspec.Struct, frozen=True, kw_only=True):
     """One issuer public key (RFC 8037 OKP/Ed25519) that signs, or signed, offline credentials."""
@@ -30,11 +32,13 @@ class Jwk(msgspec.Struct, frozen=True, kw_only=True):
     ]
     use: Literal["sig"]
     alg: Literal["EdDSA"]
-    nbf: Annotated[int, Meta(description="Unix time the key started signing credentials.", examples=[1767250800])]
-    exp: Annotated[int, Meta(description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])]
+    nbf: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])]
+    exp: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])]
     yk_publish_until: Annotated[
         int,
         Meta(
+            ge=0,
+            le=UINT32,
             description="Unix time until which verifiers must keep trusting this key: the last credential it signed expires then.",
             examples=[1775113200],
         ),
@@ -50,8 +54,8 @@ class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
         Meta(description="Its public key, base64url without padding, so a verifier can match the exact key.",
              examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"]),
     ]
-    revoked_at: Annotated[int, Meta(description="Unix time of the revocation.", examples=[1770000000])]
-    until: Annotated[int, Meta(description="Unix time until which this entry stays listed (the key's `yk_publish_until`).", examples=[1775113200])]
+    revoked_at: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time of the revocation.", examples=[1770000000])]
+    until: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time until which this entry stays listed (the key's `yk_publish_until`).", examples=[1775113200])]
 
 
 class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
