@@ -28,11 +28,14 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 _engine: Engine | None = None
+# Seconds to open a PostgreSQL connection (asyncpg waits 60 by default): a server or network that
+# hangs makes a request wait this long for its 503, not a minute.
+CONNECT_TIMEOUT = 5.0
 
 
 def make_engine(settings: Settings) -> Engine:
     if settings.is_postgres:
-        return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
+        return PostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT}, extensions=())
     path = Path(settings.sqlite_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # timeout: writers wait for the lock instead of failing with "database is locked".

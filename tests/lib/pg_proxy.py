@@ -1,6 +1,6 @@
 """A TCP proxy in front of the real PostgreSQL that can play a server going down and coming back.
 
-`forward` pipes bytes both ways. `refuse(sqlstate)` answers every new connection's startup with
+`forward` pipes bytes both ways; `silence` accepts and never answers. `refuse(sqlstate)` answers every new connection's startup with
 a FATAL ErrorResponse (57P03: "the database system is starting up" / "shutting down"), as the
 real server does then. `sever(sqlstate)` ends every open connection as a shutting-down server
 does: a FATAL ErrorResponse (57P01: "terminating connection due to administrator command"),
@@ -70,6 +70,10 @@ class PgProxy:
     def forward(self) -> None:
         self.refusing = None
 
+    def silence(self) -> None:
+        """New connections are accepted and never answered (a server or network that hangs)."""
+        self.refusing = "silent"
+
     def refuse(self, sqlstate: str = "57P03") -> None:
         self.refusing = sqlstate
 
@@ -127,6 +131,10 @@ class PgProxy:
 
     @staticmethod
     async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sqlstate: str) -> None:
+        if sqlstate == "silent":
+            await reader.read()  # until the client gives up and closes
+            writer.close()
+            return
         try:
             while True:  # SSL/GSS requests first get 'N' (not here), then comes the startup message
                 length = struct.unpack("!i", await reader.readexactly(4))[0]

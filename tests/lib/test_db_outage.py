@@ -74,6 +74,19 @@ async def test_a_database_going_down_answers_503_and_serves_again_when_back(prox
         assert statuses == [200, 401, 401], statuses
 
 
+async def test_a_database_that_never_answers_gets_503_after_the_connect_timeout(proxied, monkeypatch):
+    from backend.lib import db
+
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT", 0.5)  # the rule, without waiting the real 5 s
+    proxy, settings = proxied
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        proxy.silence()
+        proxy.sever(None)
+        _assert_unavailable(await client.get(POINTS))
+        proxy.forward()
+        assert (await client.get(POINTS)).status_code == 200
+
+
 async def test_backends_ended_by_the_server_give_503_or_an_answer_never_500(postgres_settings):
     import asyncpg
 
