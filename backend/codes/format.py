@@ -168,9 +168,12 @@ def _time_result(now: int, start: int, end: int, skew: int) -> Result | None:
     return None
 
 
-def _check_skew(skew: int) -> None:
-    """A negative or non-integer skew is a caller bug, not a property of the scanned text."""
-    if not isinstance(skew, int) or skew < 0:
+def _check_clock(now: int, skew: int) -> None:
+    """Times are whole seconds: a fractional `now` (time.time()) or a negative or non-integer
+    skew is a caller bug, not a property of the scanned text. Floor the clock before calling."""
+    if not isinstance(now, int) or isinstance(now, bool):
+        raise ValueError("now must be whole Unix seconds (an int): floor the clock")
+    if not isinstance(skew, int) or isinstance(skew, bool) or skew < 0:
         raise ValueError("skew must be a non-negative number of seconds")
 
 
@@ -234,7 +237,7 @@ def mint_online(card_ref: bytes, *, kid: int, master: bytes, now: int, nonce: by
 
 def verify_online(text: str, *, masters: Mapping[int, bytes], now: int, skew: int = DEFAULT_SKEW) -> OnlineCheck:
     """Check an online code against the online secrets (kid -> 32-byte master). Never raises on `text`."""
-    _check_skew(skew)
+    _check_clock(now, skew)
     body = _decode_body(text, ONLINE_PREFIX, ONLINE_BODY_LEN)
     if body is None:
         return OnlineCheck(result=Result.MALFORMED)
@@ -336,7 +339,7 @@ def verify_offline(
     `revoked_cards` maps card_ref hex -> "suspended" | "cancelled"; `revoked_devices` holds
     device key ids. The first failing step decides the result; see docs/qr-format.md.
     """
-    _check_skew(skew)
+    _check_clock(now, skew)
     body = _decode_body(text, OFFLINE_PREFIX, OFFLINE_BODY_LEN)
     if body is None or body[0] != CREDENTIAL_VERSION:
         return OfflineCheck(result=Result.MALFORMED)
@@ -380,15 +383,22 @@ def _revocation_result(
     return None
 
 
-def revocation_from_json(doc: Mapping[str, Any]) -> tuple[int, dict[str, str], set[str]]:
+Revocations = tuple[int, dict[str, str], set[str]]  # (version, card_ref hex -> status, device key ids)
+_MAX_REVOCATION_VERSION = 2**53 - 1  # the largest integer every JSON reader (JavaScript too) keeps exact
+_CHANGE_STATUSES = {"card": ("active", "suspended", "cancelled"), "device": ("active", "revoked")}
+
+
+def revocation_from_json(doc: Mapping[str, Any]) -> Revocations:
     """(version, revoked_cards, revoked_devices) of a full revocation list; ValueError if malformed.
 
     Strict on purpose: a client that cannot read a new list keeps its previous one.
     """
     if not isinstance(doc, Mapping):
         raise ValueError("revocation list must be a JSON object")
+    if doc.get("full", True) is not True:
+        raise ValueError("this is a delta (full: false), not a full revocation list")
     version, cards, devices = doc.get("version"), doc.get("cards"), doc.get("devices")
-    _uint("version", version, 2**63 - 1)
+    _uint("version", version, _MAX_REVOCATION_VERSION)
     if not isinstance(cards, Mapping) or not isinstance(devices, list):
         raise ValueError("revocation list needs a 'cards' object and a 'devices' array")
     for card, status in cards.items():
@@ -398,6 +408,53 @@ def revocation_from_json(doc: Mapping[str, Any]) -> tuple[int, dict[str, str], s
         if not _is_hex(device, 16):
             raise ValueError(f"bad device key id {device!r}")
     return version, dict(cards), set(devices)
+
+
+def apply_revocation_update(held: Revocations | None, doc: Mapping[str, Any]) -> Revocations:
+    """The list after the server's answer `doc` to `?since=<held version>`; ValueError if it cannot apply.
+
+    A full list (`full`: true) replaces the held one whatever its version. A delta applies only
+    on top of the version it was made from (`since`), its changes in ascending version. On
+    ValueError keep `held` and fetch the full list: a delta is never applied in part.
+    """
+    if not isinstance(doc, Mapping):
+        raise ValueError("revocation list must be a JSON object")
+    if doc.get("full") is not False:
+        return revocation_from_json(doc)
+    version, since, changes = doc.get("version"), doc.get("since"), doc.get("changes")
+    _uint("version", version, _MAX_REVOCATION_VERSION)
+    _uint("since", since, _MAX_REVOCATION_VERSION)
+    if held is None or since != held[0]:
+        raise ValueError(f"delta since version {since} does not follow the held list; fetch the full list")
+    if version < since or not isinstance(changes, list):
+        raise ValueError("delta needs a 'changes' array and a version not below 'since'")
+    cards, devices = dict(held[1]), set(held[2])
+    for change in sorted(_checked_changes(changes, since, version), key=lambda c: c["version"]):
+        ref, status = change["ref"], change["status"]
+        if change["kind"] == "card":
+            if status == "active":
+                cards.pop(ref, None)
+            else:
+                cards[ref] = status
+        elif status == "revoked":
+            devices.add(ref)
+        else:
+            devices.discard(ref)
+    return version, cards, devices
+
+
+def _checked_changes(changes: list[Any], since: int, version: int) -> list[Mapping[str, Any]]:
+    """The changes of a delta, each checked; one bad change refuses the whole delta."""
+    for change in changes:
+        if not isinstance(change, Mapping):
+            raise ValueError("each change must be a JSON object")
+        number, kind, ref = change.get("version"), change.get("kind"), change.get("ref")
+        _uint("change version", number, _MAX_REVOCATION_VERSION)
+        if not since < number <= version:
+            raise ValueError(f"change version {number} is outside ({since}, {version}]")
+        if kind not in _CHANGE_STATUSES or not _is_hex(ref, 16) or change.get("status") not in _CHANGE_STATUSES[kind]:
+            raise ValueError(f"bad change {kind!r} {ref!r}: {change.get('status')!r}")
+    return changes
 
 
 def _is_hex(value: Any, length: int) -> bool:

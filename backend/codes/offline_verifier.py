@@ -15,7 +15,8 @@ from backend.codes import format as fmt
 # what an offline gate has. Exit status: 0 valid, 1 any other result, 2 usage errors.
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a revocation list for every card of the province fits easily
 # Online codes (YKO1) are authenticated with a server-only secret, so no offline verifier can
-# check them; they answer `unknown_key` (the key is not in any trust list) with this message.
+# check them: like any verifier without the secret (docs/qr-format.md 4.5), a well-formed one
+# is `unknown_key`, with this message, and anything else `malformed`.
 ONLINE_MESSAGE = (
     "online codes (YKO1) are verified by the issuer's server only; their secret is never published, "
     "so no trust list can check them offline"
@@ -91,7 +92,9 @@ def verify(code: str, trust: dict[str, bytes], revocations: tuple[int, dict[str,
     kind = fmt.kind_of(code)
     report: dict[str, Any] = {"kind": kind, "revocation_version": version}
     if kind == "online":
-        return {"result": fmt.Result.UNKNOWN_KEY.value, "message": ONLINE_MESSAGE, **report}
+        result = fmt.verify_online(code, masters={}, now=now, skew=skew).result
+        message = ONLINE_MESSAGE if result is fmt.Result.UNKNOWN_KEY else MESSAGES[result]
+        return {"result": result.value, "message": message, **report}
     check = fmt.verify_offline(code, trust=trust, now=now, skew=skew, revoked_cards=cards, revoked_devices=devices)
     out: dict[str, Any] = {"result": check.result.value, "message": MESSAGES.get(check.result, check.result.value), **report}
     if check.card_ref is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Literal
 
 import nacl.bindings
+from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 
 Backend = Literal["nacl", "pycryptodome"]
@@ -15,9 +17,28 @@ SIGNATURE_SIZE = 64
 
 # libsodium is the default: verification is about 5x faster than pycryptodome's, and every
 # scan costs one or two verifications. pycryptodome stays selectable so the benchmark can
-# compare the two; both reject non-canonical S, libsodium additionally rejects small-order
-# keys and R values, so they agree on every honestly made signature.
+# compare the two. Verification follows one rule whatever the backend (docs/qr-format.md
+# 5.5): libsodium's crypto_sign_verify_detached. pycryptodome's own verify is plain RFC 8032
+# with the cofactored equation: it accepts small-order keys (anyone can sign for those) and
+# small-order R values, so that backend checks the rule here instead of calling it.
 _backend: Backend = "nacl"
+
+_L = 2**252 + 27742317777372353535851937790883648493  # order of the base point
+_P = 2**255 - 19
+# The 7 encodings (bit 255, the sign of x, cleared) of points of order 1, 2, 4 and 8,
+# canonical or not: libsodium's ge25519_has_small_order list.
+_SMALL_ORDER = frozenset(
+    bytes.fromhex(h)
+    for h in (
+        "00" * 32,  # y = 0, order 4
+        "01" + "00" * 31,  # y = 1, the identity
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+        "ec" + "ff" * 30 + "7f",  # y = p - 1, order 2
+        "ed" + "ff" * 30 + "7f",  # y = p, i.e. 0 again (non-canonical)
+        "ee" + "ff" * 30 + "7f",  # y = p + 1, i.e. 1 again (non-canonical)
+    )
+)
 
 
 def use_backend(name: Backend) -> None:
@@ -75,11 +96,40 @@ def verify(public: bytes, message: bytes, signature: bytes) -> bool:
             return False
         if _backend == "nacl":
             nacl.bindings.crypto_sign_open(signature + message, public)
-        else:
-            eddsa.new(eddsa.import_public_key(public), "rfc8032").verify(message, signature)
-        return True
+            return True
+        return _verify_by_rule(public, message, signature)
     except Exception:  # noqa: BLE001 - any failure of a foreign input means "not valid"
         return False
+
+
+def refused_before_equation(public: bytes, signature: bytes) -> bool:
+    """True when the checks libsodium makes before the equation refuse this key or signature:
+    S >= L, R of small order, A not canonical (y >= p) or of small order (docs/qr-format.md 5.5)."""
+    if int.from_bytes(signature[32:], "little") >= _L:
+        return True
+    if _without_sign(signature[:32]) in _SMALL_ORDER or _without_sign(public) in _SMALL_ORDER:
+        return True
+    return int.from_bytes(_without_sign(public), "little") >= _P
+
+
+def _without_sign(point: bytes) -> bytes:
+    return point[:31] + bytes([point[31] & 0x7F])
+
+
+def _verify_by_rule(public: bytes, message: bytes, signature: bytes) -> bool:
+    """The rule with pycryptodome's curve arithmetic: the checks, then encode([S]B - [k]A) == R,
+    byte for byte (cofactorless, so R must be the canonical encoding)."""
+    if refused_before_equation(public, signature):
+        return False
+    a = eddsa.import_public_key(public).pointQ  # raises for a y that is not on the curve
+    k = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % _L
+    point = a._curve.G * int.from_bytes(signature[32:], "little") + (-a) * k
+    return _encode(point) == signature[:32]
+
+
+def _encode(point: ECC.EccPoint) -> bytes:
+    x, y = (int(v) for v in point.xy)
+    return (y | (x & 1) << 255).to_bytes(PUBLIC_SIZE, "little")
 
 
 def is_valid_public(public: bytes) -> bool:

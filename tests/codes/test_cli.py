@@ -14,6 +14,7 @@ import pytest
 from backend import cli
 from backend.codes import format as fmt
 from backend.lib import ed25519
+from tests.codes.test_vectors import held_revocations
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 NOW = 1_767_258_000
@@ -133,6 +134,9 @@ def test_online_codes_cannot_be_checked_offline(files, capsys):
     assert status == 1
     assert report["result"] == "unknown_key" and report["kind"] == "online"
     assert "server" in report["message"] and "card_ref" not in report
+    # Like any verifier without the secret: a text that is not a well-formed online code is malformed.
+    status, report, _ = verify(capsys, online[:-3], trust, rev)
+    assert (status, report["result"], report["kind"]) == (1, "malformed", "online")
 
 
 def test_garbage_is_malformed_not_a_crash(files, capsys):
@@ -199,7 +203,12 @@ def _offline_vectors() -> list[Path]:
 @pytest.mark.parametrize("path", _offline_vectors(), ids=lambda p: p.stem)
 def test_agrees_with_every_offline_vector(path: Path, files, capsys):
     vector = json.loads(path.read_text())
-    trust, rev = files(trust=vector["trust"], revocations=vector.get("revocation") or EMPTY_REVOCATIONS)
+    revocations = vector.get("revocation") or EMPTY_REVOCATIONS
+    if vector.get("revocation_updates"):
+        # The command reads one full list: give it the one the updates lead to, as the server would serve it.
+        version, cards, devices = held_revocations(vector)
+        revocations = {"version": version, "full": True, "cards": cards, "devices": sorted(devices)}
+    trust, rev = files(trust=vector["trust"], revocations=revocations)
     status, report, err = verify(capsys, vector["code"], trust, rev, "--skew", str(vector["skew"]), now=vector["now"])
     assert report["result"] == vector["expected"], err
     assert status == (0 if vector["expected"] == "valid" else 1)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import qrcode
@@ -132,6 +135,53 @@ def test_ed25519_round_trip_and_rejections(backend: str) -> None:
     order = 2**252 + 27742317777372353535851937790883648493
     s = int.from_bytes(sig[32:], "little") + order
     assert not ed25519.verify(pub, b"msg", sig[:32] + s.to_bytes(32, "little"))
+
+
+def _curve() -> Any:
+    """tests/vectors/make_vectors.py: it carries plain curve arithmetic for making forged signatures."""
+    spec = importlib.util.spec_from_file_location("make_vectors", Path(__file__).resolve().parents[1] / "vectors" / "make_vectors.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rule_cases() -> list[tuple[str, bytes, bytes, bytes, bool]]:
+    """(what, A, M, R || S, accepted) for each rule of docs/qr-format.md 5.5."""
+    c = _curve()
+    msg = b"rule"
+    a = c.secret_scalar(DEVICE_SEED)
+    honest = ed25519.sign(DEVICE_SEED, msg)
+    s = 123456789
+    any_sig = c.point_encode(c.point_mul(s, c.BASE)) + s.to_bytes(32, "little")
+    cases = [("honest", DEVICE_PUB, msg, honest, True), ("S + L", DEVICE_PUB, msg, c.with_s_plus_l(honest), False)]
+    for name, small in [
+        ("A identity", c.ORDER_1), ("A identity, non-canonical", c.ORDER_1_NON_CANONICAL),
+        ("A identity, sign bit", c.ORDER_1_SIGN_BIT), ("A order 2", bytes.fromhex("ec" + "ff" * 30 + "7f")),
+    ]:  # fmt: skip
+        # [k]A is the identity for these (order 2: when k is even), so R = [s]B, S = s passes the bare equation.
+        m = next(m for m in (bytes([i]) for i in range(64)) if c.challenge(any_sig[:32], small, m) % 2 == 0)
+        cases.append((name, small, m, any_sig, False))
+    m8 = next(m for m in (bytes([i]) for i in range(256)) if c.challenge(any_sig[:32], c.ORDER_8, m) % 8 == 0)
+    cases.append(("A order 8", c.ORDER_8, m8, any_sig, False))
+    for name, r in [("R identity", c.ORDER_1), ("R identity, non-canonical", c.ORDER_1_NON_CANONICAL)]:
+        k = c.challenge(r, DEVICE_PUB, msg)
+        cases.append((name, DEVICE_PUB, msg, r + (k * a % c.L).to_bytes(32, "little"), False))
+    mixed = c.point_encode(c.point_add(c.point_mul(a, c.BASE), c.point_decode(c.ORDER_8)))
+    r_scalar = 987654321
+    r = c.point_encode(c.point_mul(r_scalar, c.BASE))
+    for accepted in (False, True):  # cofactorless: only when [k]T vanishes, i.e. k = 0 mod 8
+        m = next(m for m in (bytes([i]) for i in range(256)) if (c.challenge(r, mixed, m) % 8 == 0) == accepted)
+        k = c.challenge(r, mixed, m)
+        cases.append((f"mixed-order A, k % 8 {'==' if accepted else '!='} 0", mixed, m, r + ((r_scalar + k * a) % c.L).to_bytes(32, "little"), accepted))
+    cases.append(("A not on the curve", c.NOT_ON_CURVE, msg, honest, False))
+    return cases
+
+
+def test_ed25519_follows_the_documented_rule(backend: str) -> None:
+    """Both backends give the answers of docs/qr-format.md 5.5 (libsodium's), not plain RFC 8032's."""
+    wrong = [what for what, pub, msg, sig, accepted in _rule_cases() if ed25519.verify(pub, msg, sig) is not accepted]
+    assert wrong == []
 
 
 def test_ed25519_backends_agree() -> None:
@@ -517,3 +567,52 @@ def test_revocation_from_json() -> None:
     ]:
         with pytest.raises(ValueError):
             fmt.revocation_from_json(bad)  # type: ignore[arg-type]
+
+
+def test_apply_revocation_update() -> None:
+    card, other, device = CARD.hex(), "00112233aabbccdd", "8899aabbccddeeff"
+    held = fmt.revocation_from_json({"version": 7, "full": True, "cards": {card: "suspended"}, "devices": []})
+    change = {"version": 9, "kind": "card", "ref": card, "status": "active", "at": "2026-01-01T09:00:00Z"}
+    delta = {"version": 12, "full": False, "since": 7, "changes": [
+        {**change, "version": 12, "status": "cancelled"},  # out of order on purpose: applied by version
+        change,
+        {**change, "version": 10, "kind": "device", "ref": device, "status": "revoked"},
+        {**change, "version": 11, "ref": other, "status": "suspended"},
+    ]}  # fmt: skip
+    assert fmt.apply_revocation_update(held, delta) == (12, {card: "cancelled", other: "suspended"}, {device})
+    unrevoke = {"version": 13, "full": False, "since": 12, "changes": [{**change, "version": 13, "kind": "device", "ref": device}]}
+    assert fmt.apply_revocation_update((12, {}, {device}), unrevoke) == (13, {}, set())
+    assert fmt.apply_revocation_update(held, {"version": 7, "full": False, "since": 7, "changes": []}) == held
+    full = {"version": 3, "full": True, "cards": {}, "devices": [device]}
+    assert fmt.apply_revocation_update(held, full) == (3, {}, {device})  # a full list replaces, even an older one
+    assert fmt.apply_revocation_update(None, full) == (3, {}, {device})
+    for bad_held, bad in [
+        (None, delta),  # nothing to apply it to
+        (held, {**delta, "since": 6}),  # does not follow the held version
+        (held, {**delta, "version": 6, "since": 7}),
+        (held, {**delta, "changes": None}),
+        (held, {**delta, "changes": [{**change, "version": 13}]}),  # beyond the delta's version
+        (held, {**delta, "changes": [{**change, "version": 7}]}),  # not after since
+        (held, {**delta, "changes": [{**change, "status": "lost"}]}),
+        (held, {**delta, "changes": [{**change, "kind": "device", "status": "suspended"}]}),
+        (held, {**delta, "changes": [{**change, "kind": "person"}]}),
+        (held, {**delta, "changes": [{**change, "ref": card.upper()}]}),
+        (held, {**delta, "changes": [change, "x"]}),
+        (held, {**delta, "since": True}),
+        (held, []),
+    ]:
+        with pytest.raises(ValueError):
+            fmt.apply_revocation_update(bad_held, bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        fmt.revocation_from_json({**delta, "cards": {}, "devices": []})  # a delta is not a full list
+
+
+def test_times_are_whole_seconds() -> None:
+    """A fractional clock would move the window's ends (iat + 65.5 is past iat + 65): refused."""
+    code = fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW)
+    assert fmt.verify_online(code, masters={7: MASTER_7}, now=NOW + 65).result is Result.VALID
+    for now, skew in [(NOW + 65.5, 5), (NOW, 5.0), (True, 5), (NOW, True)]:
+        with pytest.raises(ValueError):
+            fmt.verify_online(code, masters={7: MASTER_7}, now=now, skew=skew)  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            fmt.verify_offline(offline_code(), trust=TRUST, now=now, skew=skew)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def _verify(case: dict[str, Any]) -> fmt.OnlineCheck | fmt.OfflineCheck:
         return fmt.verify_online(case["code"], masters=masters, now=case["now"], skew=case["skew"])
     revoked_cards = revoked_devices = None
     if "revocation" in case:
-        _version, revoked_cards, revoked_devices = fmt.revocation_from_json(case["revocation"])
+        _version, revoked_cards, revoked_devices = held_revocations(case)
     return fmt.verify_offline(
         case["code"],
         trust=fmt.trust_from_jwks(case["trust"]),
@@ -36,6 +37,18 @@ def _verify(case: dict[str, Any]) -> fmt.OnlineCheck | fmt.OfflineCheck:
         revoked_cards=revoked_cards,
         revoked_devices=revoked_devices,
     )
+
+
+def held_revocations(case: dict[str, Any]) -> tuple[int, dict[str, str], set[str]]:
+    """The list a verifier holds after the case's full list and its later updates (section 10).
+    An update the library refuses leaves the held list as it was, as a scanner keeps it."""
+    held = fmt.revocation_from_json(case["revocation"])
+    for update in case.get("revocation_updates", []):
+        try:
+            held = fmt.apply_revocation_update(held, update)
+        except ValueError:
+            pass
+    return held
 
 
 def _observed_fields(check: fmt.OnlineCheck | fmt.OfflineCheck, expected: dict[str, Any]) -> dict[str, Any]:
@@ -111,3 +124,25 @@ def test_spec_lists_every_vector_and_quotes_the_worked_examples() -> None:
     for name in ("online-valid", "offline-valid"):
         case = _load(VECTOR_DIR / f"{name}.json")
         assert case["code"] in spec and case["expected_fields"]["code_id"] in spec
+
+
+def _spec_section(number: int) -> str:
+    spec = SPEC.read_text(encoding="utf-8")
+    start = spec.index(f"\n## {number}. ")
+    return spec[start : spec.index("\n## ", start + 1)]
+
+
+def test_revocation_lists_in_the_spec_and_vectors_are_what_the_server_sends() -> None:
+    """Section 10's examples and every list in the vectors decode as the server's own answer type,
+    with every member and nothing more (the document follows the server, not the other way)."""
+    import msgspec
+
+    from backend.venues.schemas import RevocationList
+
+    examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", _spec_section(10), re.S)]
+    assert {e["full"] for e in examples} == {True, False}
+    lists = [doc for path in VECTOR_FILES for case in [_load(path)] for doc in [case.get("revocation"), *case.get("revocation_updates", [])] if doc]
+    assert any(not doc["full"] for doc in lists)
+    for doc in examples + lists:
+        served = msgspec.json.decode(json.dumps(doc).encode(), type=RevocationList)
+        assert json.loads(msgspec.json.encode(served)) == doc

@@ -67,6 +67,6 @@ def test_javascript_verifier_matches_every_vector() -> None:
     # Every offline vector and every online one a third party can answer was run.
     assert set(results) == {n for n, v in vectors.items() if v["kind"] == "offline" or not v["online_masters"]}
     assert mismatches(vectors, results) == []
-    assert sum(1 for r in results.values() if r["minted"]) >= 5
+    assert sum(1 for r in results.values() if r["minted"]) >= 15
     online = [n for n, v in vectors.items() if v["kind"] == "online" and v["expected"] != "malformed" and n in results]
-    assert all(results[n]["kind"] == "online" for n in online)
+    assert online and all(results[n]["kind"] == "online" for n in online)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -27,6 +28,8 @@ T0 = 1767258000  # 2026-01-01T09:00:00Z, 17:00 in Beijing
 SKEW = 5
 ROTATED_AT = T0 - 2 * 3600  # issuer key rotation from B to A
 B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+JWKS_URL = "/.well-known/jwks.json"  # as the server's revocation list names it
+U32 = 2**32 - 1
 
 
 # --- fixed test material ------------------------------------------------------------------
@@ -87,16 +90,18 @@ def credential(
     flags: int = FLAGS,
     device: str = "1",
     ver: int = 1,
+    device_pub: bytes | None = None,
+    kid: bytes | None = None,
 ) -> bytes:
     signed = (
         bytes([ver])
-        + ISSUER_KID[issuer]
+        + (kid or ISSUER_KID[issuer])
         + CARD[card]
         + region.to_bytes(3, "big")
         + nbf.to_bytes(4, "big")
         + exp.to_bytes(4, "big")
         + bytes([flags])
-        + pub_of(DEVICE[device])
+        + (device_pub or pub_of(DEVICE[device]))
     )
     assert len(signed) == 57
     return signed + sign(ISSUER[issuer], b"YKC1" + signed)
@@ -105,6 +110,99 @@ def credential(
 def offline_body(cred: bytes, t: int = T0, device: str = "1") -> bytes:
     signed = cred + t.to_bytes(4, "big")
     return signed + sign(DEVICE[device], b"YKD1" + signed)
+
+
+# --- raw curve arithmetic, for signatures no honest signer makes (docs/qr-format.md 5.5) ----
+# Extended twisted Edwards coordinates (RFC 8032 5.1.4), written out so that the forged
+# signatures below do not depend on any library's (possibly lenient) checks.
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, P - 2, P) % P
+_SQRT_M1 = pow(2, (P - 1) // 4, P)
+Point = tuple[int, int, int, int]
+IDENTITY: Point = (0, 1, 1, 0)
+
+
+def _x_of(y: int, sign: int) -> int | None:
+    """RFC 8032 5.1.3 step 2-4: the x with this sign for y, None if y is not on the curve."""
+    x2 = (y * y - 1) * pow(_D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P:
+        x = x * _SQRT_M1 % P
+    if (x * x - x2) % P:
+        return None
+    return P - x if (x & 1) != sign else x
+
+
+_BY = 4 * pow(5, P - 2, P) % P
+BASE: Point = (_x_of(_BY, 0) or 0, _BY, 1, (_x_of(_BY, 0) or 0) * _BY % P)
+
+
+def point_add(p: Point, q: Point) -> Point:
+    a = (p[1] - p[0]) * (q[1] - q[0]) % P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % P
+    c = 2 * p[3] * q[3] * _D % P
+    d = 2 * p[2] * q[2] % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def point_mul(scalar: int, p: Point) -> Point:
+    out = IDENTITY
+    while scalar:
+        if scalar & 1:
+            out = point_add(out, p)
+        p, scalar = point_add(p, p), scalar >> 1
+    return out
+
+
+def point_encode(p: Point) -> bytes:
+    zi = pow(p[2], P - 2, P)
+    x, y = p[0] * zi % P, p[1] * zi % P
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+def point_decode(raw: bytes) -> Point:
+    y, sign = int.from_bytes(raw, "little") & (2**255 - 1), raw[31] >> 7
+    x = _x_of(y, sign)
+    assert y < P and x is not None, "not a canonical point"
+    return (x, y, 1, x * y % P)
+
+
+def challenge(r: bytes, a: bytes, message: bytes) -> int:
+    """k = SHA-512(R || A || M) mod L, over the bytes as sent."""
+    return int.from_bytes(hashlib.sha512(r + a + message).digest(), "little") % L
+
+
+def secret_scalar(seed: bytes) -> int:
+    """The clamped secret scalar a of an Ed25519 seed (RFC 8032 5.1.5)."""
+    h = bytearray(hashlib.sha512(seed).digest()[:32])
+    h[0] &= 248
+    h[31] = (h[31] & 63) | 64
+    return int.from_bytes(h, "little")
+
+
+# Every encoding of a small-order point that libsodium refuses (bit 255 aside): 7 values.
+ORDER_1 = bytes.fromhex("01" + "00" * 31)  # the identity, y = 1
+ORDER_8 = bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+ORDER_1_NON_CANONICAL = bytes.fromhex("ee" + "ff" * 30 + "7f")  # y = p + 1, i.e. 1 again
+ORDER_1_SIGN_BIT = bytes.fromhex("01" + "00" * 30 + "80")  # the identity with the sign bit set (x = 0)
+NOT_ON_CURVE = bytes.fromhex("02" + "00" * 31)  # y = 2 has no x on edwards25519
+
+
+def forge_any(small: bytes, message: bytes) -> bytes:
+    """R || S with R = [s]B, S = s: passes [S]B = R + [k]A for any message when A is the identity."""
+    del message  # that is the point: the message does not matter
+    s = int.from_bytes(_det("forgery scalar"), "little") % L
+    return point_encode(point_mul(s, BASE)) + s.to_bytes(32, "little")
+
+
+def with_s_plus_l(signature: bytes) -> bytes:
+    """The same signature with S replaced by S + L: the equation still holds (S is used mod L)."""
+    return signature[:32] + (int.from_bytes(signature[32:], "little") + L).to_bytes(32, "little")
 
 
 def flip(body: bytes, index: int, mask: int = 0x01) -> bytes:
@@ -138,8 +236,38 @@ def trust(*, untrusted_as_enc: bool = False) -> dict[str, Any]:
     return {"keys": keys}
 
 
-def revocation(cards: dict[str, str] | None = None, devices: list[str] | None = None) -> dict[str, Any]:
-    return {"version": 42, "cards": cards or {}, "devices": devices or []}
+def iso(ts: int) -> str:
+    """RFC 3339 UTC, as the server writes `generated_at` and `at`."""
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def revocation(
+    cards: dict[str, str] | None = None, devices: list[str] | None = None, *, version: int = 42, at: int = T0 - 60
+) -> dict[str, Any]:
+    """A full list exactly as the server sends it (members in its order)."""
+    return {
+        "version": version,
+        "full": True,
+        "generated_at": iso(at),
+        "jwks_url": JWKS_URL,
+        "cards": cards or {},
+        "devices": sorted(devices or []),
+    }
+
+
+def delta(since: int, version: int, changes: list[tuple[int, str, str, str]], *, at: int = T0 - 30) -> dict[str, Any]:
+    """A delta answer to GET /api/v1/revocations?since=<since>, exactly as the server sends it."""
+    return {
+        "version": version,
+        "full": False,
+        "generated_at": iso(at),
+        "jwks_url": JWKS_URL,
+        "since": since,
+        "changes": [
+            {"version": v, "kind": kind, "ref": ref, "status": status, "at": iso(at - 60 + i)}
+            for i, (v, kind, ref, status) in enumerate(changes)
+        ],
+    }
 
 
 def device_key_id(device: str) -> str:
@@ -150,10 +278,18 @@ def device_key_id(device: str) -> str:
 
 
 def online_case(
-    description: str, code: str, now: int, expected: str, *, body: bytes | None = None, **extra: Any
+    description: str,
+    code: str,
+    now: int,
+    expected: str,
+    *,
+    body: bytes | None = None,
+    skew: int = SKEW,
+    masters: tuple[int, ...] = (7, 6),
+    **extra: Any,
 ) -> dict[str, Any]:
-    case = {"description": description, "kind": "online", "code": code, "now": now, "skew": SKEW, "expected": expected}
-    case["online_masters"] = {str(kid): ONLINE_MASTER[kid].hex() for kid in (7, 6)}
+    case = {"description": description, "kind": "online", "code": code, "now": now, "skew": skew, "expected": expected}
+    case["online_masters"] = {str(kid): ONLINE_MASTER[kid].hex() for kid in masters}
     if body is not None:
         case["body_hex"] = body.hex()
     case.update(extra)
@@ -168,10 +304,11 @@ def offline_case(
     *,
     body: bytes | None = None,
     jwks: dict[str, Any] | None = None,
+    skew: int = SKEW,
     **extra: Any,
 ) -> dict[str, Any]:
-    case = {"description": description, "kind": "offline", "code": code, "now": now, "skew": SKEW, "expected": expected}
-    case["trust"] = jwks or trust()
+    case = {"description": description, "kind": "offline", "code": code, "now": now, "skew": skew, "expected": expected}
+    case["trust"] = trust() if jwks is None else jwks
     if body is not None:
         case["body_hex"] = body.hex()
     case.update(extra)
@@ -202,7 +339,7 @@ def online_fields(card: str, iat: int, body: bytes) -> dict[str, Any]:
     return {"card_ref": CARD[card].hex(), "iat": iat, "code_id": body[1:17].hex()}
 
 
-def offline_fields(body: bytes, device: str = "1") -> dict[str, Any]:
+def offline_fields(body: bytes) -> dict[str, Any]:
     return {
         "card_ref": body[5:13].hex(),
         "region": int.from_bytes(body[13:16], "big"),
@@ -210,7 +347,7 @@ def offline_fields(body: bytes, device: str = "1") -> dict[str, Any]:
         "nbf": int.from_bytes(body[16:20], "big"),
         "exp": int.from_bytes(body[20:24], "big"),
         "t": int.from_bytes(body[121:125], "big"),
-        "device_key_id": device_key_id(device),
+        "device_key_id": hashlib.sha256(body[25:57]).digest()[:8].hex(),
         "code_id": hashlib.sha256(body).digest()[:16].hex(),
     }
 
@@ -596,11 +733,386 @@ def malformed_cases() -> dict[str, dict[str, Any]]:
     )
 
 
+# --- more cases: signature edge cases, other skews, time edges, precedence, lists ---------
+
+
+def offline_vector(description: str, body: bytes, now: int, expected: str, **extra: Any) -> dict[str, Any]:
+    """An offline case for `body`; valid cases carry the fields a verifier must report."""
+    if expected == "valid":
+        extra.setdefault("expected_fields", offline_fields(body))
+    return offline_case(description, "YKD1:" + b45(body), now, expected, body=body, **extra)
+
+
+def device_signed(cred: bytes, t: int, r: bytes, s: int) -> bytes:
+    """credential || t || R || S with a device signature made by hand."""
+    return cred + t.to_bytes(4, "big") + r + s.to_bytes(32, "little")
+
+
+def _t_where(cred: bytes, r: bytes, want_multiple_of_8: bool) -> int:
+    """The first t from T0 whose device challenge k is (or is not) a multiple of 8."""
+    for t in range(T0, T0 + 1000):
+        k = challenge(r, cred[25:57], b"YKD1" + cred + t.to_bytes(4, "big"))
+        if (k % 8 == 0) == want_multiple_of_8:
+            return t
+    raise AssertionError("no t found")
+
+
+def signature_cases() -> dict[str, dict[str, Any]]:
+    """docs/qr-format.md 5.5: what our verifiers refuse that plain RFC 8032 verification may accept.
+    Each forged signature here passes the equation [S]B = R + [k]A (or its cofactored form)."""
+    body = offline_body(credential())
+    issuer_d = _det("issuer kid D (small order)", 4)
+    issuer_e = _det("issuer kid E (not on the curve)", 4)
+    cases: dict[str, dict[str, Any]] = {}
+
+    def forged_device_key(name: str, description: str, pub: bytes, how: str) -> None:
+        cred = credential(device_pub=pub)
+        forged = cred + T0.to_bytes(4, "big")
+        forged += forge_any(pub, b"YKD1" + forged)
+        cases[name] = offline_vector(description, forged, T0 + 12, "bad_signature", construction=how)
+
+    how_any = "device_sig = R || S with R = encode([s]B), S = s for a fixed s: [S]B = R + [k]A holds for any message"
+    forged_device_key(
+        "offline-sig-device-key-identity",
+        "The credential (correctly signed by key A) binds the identity point 01 00..00 as device key; "
+        "the device signature is forged. Refused: small-order A.",
+        ORDER_1,
+        how_any,
+    )
+    forged_device_key(
+        "offline-sig-device-key-non-canonical",
+        "Device key ee ff..ff 7f: y = p + 1, a non-canonical spelling of the identity. Refused: non-canonical and small-order A.",
+        ORDER_1_NON_CANONICAL,
+        how_any,
+    )
+    forged_device_key(
+        "offline-sig-device-key-sign-bit",
+        "Device key 01 00..00 80: the identity with the sign bit set (x = 0). Refused: small order (bit 255 is ignored).",
+        ORDER_1_SIGN_BIT,
+        how_any,
+    )
+    # A point of order 8: [k]A vanishes when k is a multiple of 8, so R = [s]B, S = s passes then.
+    s8 = int.from_bytes(_det("forgery scalar"), "little") % L
+    r8 = point_encode(point_mul(s8, BASE))
+    cred8 = credential(device_pub=ORDER_8)
+    t8 = _t_where(cred8, r8, True)
+    cases["offline-sig-device-key-order-8"] = offline_vector(
+        "Device key of order 8; t chosen so that k is a multiple of 8, so R = [s]B, S = s passes the "
+        "plain equation. Refused: small-order A.",
+        device_signed(cred8, t8, r8, s8),
+        t8 + 12,
+        "bad_signature",
+        construction="device_sig = encode([s]B) || s; t is the first second from T0 with k = 0 mod 8",
+    )
+    # Mixed order: A = [a]B + T (T of order 8). An honest-looking signature passes the
+    # cofactored equation always, the cofactorless one only when k is a multiple of 8.
+    a = secret_scalar(_det("mixed-order device"))
+    mixed = point_encode(point_add(point_mul(a, BASE), point_decode(ORDER_8)))
+    cred_m = credential(device_pub=mixed)
+    r_scalar = int.from_bytes(_det("mixed-order nonce"), "little") % L
+    r_m = point_encode(point_mul(r_scalar, BASE))
+    t_m = _t_where(cred_m, r_m, False)
+    k_m = challenge(r_m, mixed, b"YKD1" + cred_m + t_m.to_bytes(4, "big"))
+    cases["offline-sig-device-key-mixed-order"] = offline_vector(
+        "Device key [a]B + T with T of order 8 (never issued); signed as usual with a, and k is not a multiple "
+        "of 8. Passes the cofactored equation [8][S]B = [8]R + [8][k]A, fails ours (cofactorless).",
+        device_signed(cred_m, t_m, r_m, (r_scalar + k_m * a) % L),
+        t_m + 12,
+        "bad_signature",
+        construction="A = encode([a]B + T8), R = encode([r]B), S = r + k*a mod L, k mod 8 != 0",
+    )
+    # Small-order R under the real device key: R = identity, S = k*a gives [S]B - [k]A = identity = R.
+    a1 = secret_scalar(DEVICE["1"])
+    cred = credential()
+    signed = cred + T0.to_bytes(4, "big")
+    for name, r, text in [
+        ("offline-sig-device-r-small-order", ORDER_1, "R = 01 00..00 (the identity)"),
+        ("offline-sig-device-r-non-canonical", ORDER_1_NON_CANONICAL, "R = ee ff..ff 7f (y = p + 1, the identity again)"),
+    ]:
+        k = challenge(r, pub_of(DEVICE["1"]), b"YKD1" + signed)
+        cases[name] = offline_vector(
+            f"Device 1's own key signs with {text} and S = k*a: the equation holds. Refused: small-order R.",
+            device_signed(cred, T0, r, k * a1 % L),
+            T0 + 12,
+            "bad_signature",
+            construction=f"{text}, S = k * a mod L with a device 1's secret scalar",
+        )
+    cases["offline-sig-device-s-non-canonical"] = offline_vector(
+        "The valid code with S + L in place of S in the device signature. Refused: S >= L.",
+        body[:157] + with_s_plus_l(body[125:])[32:],
+        T0 + 12,
+        "bad_signature",
+        construction="device_sig S replaced by S + L",
+    )
+    cred_s = credential()
+    cred_s = cred_s[:57] + with_s_plus_l(cred_s[57:])
+    cases["offline-sig-issuer-s-non-canonical"] = offline_vector(
+        "Issuer signature with S + L in place of S (the device signature is redone over it). Refused: S >= L.",
+        offline_body(cred_s),
+        T0 + 12,
+        "bad_signature",
+        construction="issuer_sig S replaced by S + L; device_sig made by device 1 over the result",
+    )
+    # An issuer key of small order in the trust list: a credential for any card could be forged.
+    jwks_d = trust()
+    jwks_d["keys"].append({**jwk("A", nbf=T0 - 86400, exp=T0 + 86400), "kid": issuer_d.hex(), "x": _b64(ORDER_1)})
+    raw = credential(kid=issuer_d)[:57]
+    cred_d = raw + forge_any(ORDER_1, b"YKC1" + raw)
+    cases["offline-sig-issuer-key-small-order"] = offline_vector(
+        "The trust list holds a key whose x is the identity point; the credential's issuer signature is forged "
+        "(the device signature is genuine). Refused: small-order A.",
+        offline_body(cred_d),
+        T0 + 12,
+        "bad_signature",
+        jwks=jwks_d,
+        construction="issuer_sig = encode([s]B) || s; key " + issuer_d.hex() + " has x = 01 00..00",
+    )
+    jwks_e = trust()
+    jwks_e["keys"].append({**jwk("A", nbf=T0 - 86400, exp=T0 + 86400), "kid": issuer_e.hex(), "x": _b64(NOT_ON_CURVE)})
+    cases["offline-sig-issuer-key-not-on-curve"] = offline_vector(
+        "The trust list holds a well-spelled key that is not a curve point (y = 2): it stays in the list and "
+        "every signature under it fails, so the result is bad_signature, not unknown_key.",
+        offline_body(credential(kid=issuer_e)),
+        T0 + 12,
+        "bad_signature",
+        jwks=jwks_e,
+        construction="key " + issuer_e.hex() + " has x = 02 00..00; credential signed with key A's seed",
+    )
+    return cases
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def time_cases() -> dict[str, dict[str, Any]]:
+    """Skews other than 5, credential time edges, and times past 2^31."""
+    cred = credential()
+    body = offline_body(cred)
+    nonce = _det("online nonce 1", 4)
+    online = online_body(7, CARD["1"], T0, nonce)
+    online_text = "YKO1:" + b45(online)
+    online_valid = dict(body=online, inputs=online_inputs(7, "1", T0, nonce), expected_fields=online_fields("1", T0, online))
+    cases: dict[str, dict[str, Any]] = {}
+    for skew, offset, expected in [
+        (0, 0, "valid"), (0, -1, "not_yet_valid"), (0, 60, "valid"), (0, 61, "expired"),
+        (30, -30, "valid"), (30, -31, "not_yet_valid"), (30, 90, "valid"), (30, 91, "expired"),
+    ]:  # fmt: skip
+        what = {"valid": "valid", "not_yet_valid": "not-yet-valid", "expired": "expired"}[expected]
+        edge = f"t {'+' if offset >= 0 else '-'} {abs(offset)}"
+        cases[f"offline-code-{what}-{'plus' if offset >= 0 else 'minus'}-{abs(offset)}-skew-{skew}"] = offline_vector(
+            f"Code time edge with skew {skew}: now = {edge}.", body, T0 + offset, expected, skew=skew,
+            **({"inputs": offline_inputs("A", cred, T0)} if expected == "valid" else {}),
+        )
+        extra = online_valid if expected == "valid" else {"body": online}
+        cases[f"online-{what}-{'plus' if offset >= 0 else 'minus'}-{abs(offset)}-skew-{skew}"] = online_case(
+            f"Online code time edge with skew {skew}: now = iat {edge[2:]}.",
+            online_text, T0 + offset, expected, skew=skew, **extra,
+        )
+    # Credential edges: the code is made at the scanning second (t = now), so only nbf/exp decide.
+    nbf, exp = T0 - 3600, T0 + 3600
+    edge_cred = credential(nbf=nbf, exp=exp)
+    for skew, at, expected, label in [
+        (5, nbf - 5, "valid", "credential-valid-from-edge"),
+        (5, nbf - 6, "not_yet_valid", "credential-not-yet-valid-edge"),
+        (5, exp + 5, "valid", "credential-valid-until-edge"),
+        (5, exp + 6, "expired", "credential-expired-edge"),
+        (30, nbf - 30, "valid", "credential-valid-from-edge-skew-30"),
+        (30, nbf - 31, "not_yet_valid", "credential-not-yet-valid-edge-skew-30"),
+        (30, exp + 30, "valid", "credential-valid-until-edge-skew-30"),
+        (30, exp + 31, "expired", "credential-expired-edge-skew-30"),
+        (0, nbf, "valid", "credential-valid-from-edge-skew-0"),
+        (0, exp + 1, "expired", "credential-expired-edge-skew-0"),
+    ]:
+        rel = f"nbf - {nbf - at}" if at <= nbf else f"exp + {at - exp}"
+        cases[f"offline-{label}"] = offline_vector(
+            f"Credential time edge with skew {skew}: now = {rel}, code made at t = now.",
+            offline_body(edge_cred, at), at, expected, skew=skew,
+            **({"inputs": offline_inputs("A", edge_cred, at)} if expected == "valid" else {}),
+        )
+    # Past 2^31 and up to 2^32 - 1: 32-bit (signed or wrapping) arithmetic gets these wrong.
+    high = credential(nbf=2**31, exp=U32)
+    t_high = U32 - 20
+    cases["offline-valid-high-times"] = offline_vector(
+        "nbf = 2^31, exp = 2^32 - 1, t = 2^32 - 21, now = t + 10: t + 60 + skew and exp + skew exceed 32 bits.",
+        offline_body(high, t_high), t_high + 10, "valid", inputs=offline_inputs("A", high, t_high),
+    )
+    high_online = online_body(7, CARD["1"], t_high, nonce)
+    cases["online-valid-high-iat"] = online_case(
+        "iat = 2^32 - 21, now = iat + 10: iat + 60 + skew exceeds 32 bits.",
+        "YKO1:" + b45(high_online), t_high + 10, "valid", body=high_online,
+        inputs=online_inputs(7, "1", t_high, nonce), expected_fields=online_fields("1", t_high, high_online),
+    )  # fmt: skip
+    return cases
+
+
+def order_cases() -> dict[str, dict[str, Any]]:
+    """Several failures at once: the first failing step (sections 4.4 and 5.4) decides."""
+    cred = credential()
+    body = offline_body(cred)
+    late_cred = credential(nbf=T0 + 3600, exp=T0 + 7 * 3600)
+    expired_cred = credential(nbf=T0 - 8 * 3600, exp=T0 - 600)
+    card_and_device = revocation({CARD["1"].hex(): "cancelled"}, [device_key_id("1")])
+    nonce = _det("online nonce 1", 4)
+    online = online_body(7, CARD["1"], T0, nonce)
+    bad_tag = flip(online, 20, 0x10)
+    retired = online_body(5, CARD["1"], T0, nonce)
+    return {
+        "offline-order-malformed-beats-unknown-key": offline_vector(
+            "Version 2 and issuer key C (not trusted): step 5 (version) comes before step 6 (kid).",
+            offline_body(credential("C", ver=2)), T0 + 12, "malformed",
+        ),
+        "offline-order-unknown-key-beats-time": offline_vector(
+            "Key C (not trusted), credential expired 10 minutes ago, code 5 minutes old: unknown_key.",
+            offline_body(credential("C", nbf=T0 - 8 * 3600, exp=T0 - 600)), T0 + 300, "unknown_key",
+        ),
+        "offline-order-credential-time-beats-device-signature": offline_vector(
+            "Credential not valid for an hour and a broken device signature: step 8 comes before step 10.",
+            flip(offline_body(late_cred), 130), T0 + 12, "not_yet_valid", tamper="body[130] ^= 0x01",
+        ),
+        "offline-order-credential-expired-beats-wrong-device": offline_vector(
+            "Expired credential, code signed by device 2 instead of device 1: step 9 comes before step 10.",
+            offline_body(expired_cred, T0, device="2"), T0 + 12, "expired",
+        ),
+        "offline-order-credential-time-beats-code-time": offline_vector(
+            "Credential not valid for an hour and a code 5 minutes old: steps 8-9 come before steps 11-12.",
+            offline_body(late_cred, T0 - 300), T0 + 12, "not_yet_valid",
+        ),
+        "offline-order-credential-expired-beats-code-not-yet-valid": offline_vector(
+            "Expired credential and a code made 5 minutes in the future: expired.",
+            offline_body(expired_cred, T0 + 300), T0 + 12, "expired",
+        ),
+        "offline-order-device-signature-beats-code-time": offline_vector(
+            "Broken device signature on a code 5 minutes old: step 10 comes before step 12.",
+            flip(body, 130), T0 + 300, "bad_signature", tamper="body[130] ^= 0x01",
+        ),
+        "offline-order-bad-signature-beats-revocation": offline_vector(
+            "Broken device signature, card cancelled and device revoked: bad_signature.",
+            flip(body, 130), T0 + 12, "bad_signature", tamper="body[130] ^= 0x01", revocation=card_and_device,
+        ),
+        "offline-order-code-time-beats-revocation": offline_vector(
+            "Code made a minute ahead of the scanner, card cancelled and device revoked: not_yet_valid.",
+            offline_body(cred, T0 + 60), T0 + 12, "not_yet_valid", revocation=card_and_device,
+        ),
+        "offline-order-card-beats-device": offline_vector(
+            "Valid code, card cancelled and device revoked: the card (step 13) comes before the device (step 14).",
+            body, T0 + 12, "card_cancelled", revocation=card_and_device,
+            inputs=offline_inputs("A", cred, T0), expected_fields=offline_fields(body),
+        ),
+        "online-order-bad-signature-beats-time": online_case(
+            "A bit of the MAC flipped on a code an hour old: step 6 (MAC) comes before step 8 (time).",
+            "YKO1:" + b45(bad_tag), T0 + 3600, "bad_signature", body=bad_tag, tamper="body[20] ^= 0x10",
+        ),
+        "online-order-unknown-key-beats-time": online_case(
+            "Retired kid 5 on a code an hour old: unknown_key.",
+            "YKO1:" + b45(retired), T0 + 3600, "unknown_key", body=retired,
+        ),
+    }  # fmt: skip
+
+
+def trust_cases() -> dict[str, dict[str, Any]]:
+    """Trust lists without keys or with keys that lack `use`; online codes at a third party."""
+    cred = credential()
+    body = offline_body(cred)
+    no_use = trust()
+    for key in no_use["keys"]:
+        if key["kid"] == ISSUER_KID["A"].hex():
+            del key["use"]
+    nonce = _det("online nonce 1", 4)
+    online = online_body(7, CARD["1"], T0, nonce)
+    return {
+        "offline-trust-list-without-keys": offline_vector(
+            "The trust list document has no `keys` member: no key is trusted.", body, T0 + 12, "unknown_key", jwks={}
+        ),
+        "offline-unknown-key-without-use": offline_vector(
+            "Key A is in the JWKS without `use`: only keys with use 'sig' are trusted.",
+            body, T0 + 12, "unknown_key", jwks=no_use,
+        ),
+        "online-third-party-unknown-key": online_case(
+            "A valid online code at a verifier that holds no online secret (anyone but the issuer): unknown_key.",
+            "YKO1:" + b45(online), T0 + 12, "unknown_key", body=online, masters=(),
+        ),
+        "online-third-party-malformed": online_case(
+            "A 28-byte online body at a verifier that holds no online secret: malformed, as at the issuer.",
+            "YKO1:" + b45(online[:-1]), T0 + 12, "malformed", masters=(),
+        ),
+    }  # fmt: skip
+
+
+def revocation_cases() -> dict[str, dict[str, Any]]:
+    """A full list, then the server's later answers to ?since= (section 10), then the code."""
+    cred = credential()
+    body = offline_body(cred)
+    card1, card2, card3 = (CARD[c].hex() for c in ("1", "2", "3"))
+    dev1, dev2 = device_key_id("1"), device_key_id("2")
+    valid = dict(inputs=offline_inputs("A", cred, T0), expected_fields=offline_fields(body))
+
+    def case(description: str, expected: str, full: dict[str, Any], *updates: dict[str, Any]) -> dict[str, Any]:
+        extra = valid if expected in ("valid", "card_cancelled", "card_suspended", "device_revoked") else {}
+        return offline_vector(
+            description, body, T0 + 12, expected, revocation=full, revocation_updates=list(updates), **extra
+        )
+
+    return {
+        "offline-revocation-delta-card-cancelled": case(
+            "Card 1 cancelled by the last change of a delta (versions with gaps, as the server may send).",
+            "card_cancelled",
+            revocation({card3: "suspended"}),
+            delta(42, 57, [(45, "card", card2, "suspended"), (51, "device", dev2, "revoked"), (57, "card", card1, "cancelled")]),
+        ),
+        "offline-revocation-delta-card-reinstated": case(
+            "Card 1 suspended in the full list, active again in the delta: it is removed.",
+            "valid",
+            revocation({card1: "suspended"}),
+            delta(42, 43, [(43, "card", card1, "active")]),
+        ),
+        "offline-revocation-delta-device-revoked": case(
+            "Device 1 revoked by a delta.",
+            "device_revoked",
+            revocation(),
+            delta(42, 44, [(44, "device", dev1, "revoked")]),
+        ),
+        "offline-revocation-delta-last-change-wins": case(
+            "One delta suspends, reinstates and cancels card 1: applied in ascending version, cancelled wins.",
+            "card_cancelled",
+            revocation(),
+            delta(42, 45, [(43, "card", card1, "suspended"), (44, "card", card1, "active"), (45, "card", card1, "cancelled")]),
+        ),
+        "offline-revocation-deltas-chained": case(
+            "Three deltas in a row (one empty), each asked with the version the previous one gave: card 1 reinstated.",
+            "valid",
+            revocation({card1: "suspended"}),
+            delta(42, 44, [(44, "card", card2, "cancelled")]),
+            delta(44, 44, []),
+            delta(44, 46, [(46, "card", card1, "active")]),
+        ),
+        "offline-revocation-delta-not-following": case(
+            "A delta since version 40 when the verifier holds version 42: not applied, so card 1 stays suspended.",
+            "card_suspended",
+            revocation({card1: "suspended"}),
+            delta(40, 45, [(45, "card", card1, "active")]),
+        ),
+        "offline-revocation-full-list-replaces": case(
+            "A later full list (the answer to ?since= may be one) replaces the held list; it does not merge.",
+            "valid",
+            revocation({card1: "cancelled"}, [dev1]),
+            revocation({card3: "suspended"}, version=50, at=T0 - 30),
+        ),
+    }
+
+
 # --- output -------------------------------------------------------------------------------
 
 
 def all_cases() -> dict[str, dict[str, Any]]:
-    return {**online_cases(), **offline_cases(), **malformed_cases()}
+    cases: dict[str, dict[str, Any]] = {}
+    for group in (
+        online_cases, offline_cases, malformed_cases, signature_cases, time_cases, order_cases, trust_cases, revocation_cases
+    ):
+        made = group()
+        assert not made.keys() & cases.keys(), "duplicate vector names"
+        cases.update(made)
+    return cases
 
 
 def cross_check(cases: dict[str, dict[str, Any]]) -> None:
@@ -644,7 +1156,7 @@ def _mint_offline(fmt: Any, case: dict[str, Any]) -> str:
 
 KEY_ORDER = (
     "description", "kind", "code", "now", "skew", "expected", "expected_fields",
-    "trust", "online_masters", "revocation", "tamper", "body_hex", "inputs",
+    "trust", "online_masters", "revocation", "revocation_updates", "tamper", "construction", "body_hex", "inputs",
 )  # fmt: skip
 
 
