@@ -23,7 +23,7 @@ def test_totp_enrolment_by_scanning_the_provisioning_qr(context, server):
     page.click("#nav-security")
     page.click("#totp-start")
     page.wait_for_selector("#totp-qr")
-    page.wait_for_function("document.querySelector('#totp-qr').complete && document.querySelector('#totp-qr').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#totp-qr').complete && document.querySelector('#totp-qr').naturalWidth > 0")
     shot = Image.open(io.BytesIO(page.locator("#totp-qr").screenshot())).convert("L")
     found = zxingcpp.read_barcodes(shot)
     assert found and found[0].text.startswith("otpauth://totp/")
@@ -56,7 +56,7 @@ def test_sessions_and_devices_can_be_listed_and_revoked(browser, server):
         assert page.locator("#sessions li").count() == 2
         page.click("#sessions li[data-current='0'] button")
         page.click("dialog button[value=ok]")
-        page.wait_for_function("document.querySelectorAll('#sessions li').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('#sessions li').length === 1")
         # The revoked browser is signed out at its next request.
         other_page.reload()
         other_page.wait_for_selector("#signin-form")
@@ -66,7 +66,7 @@ def test_sessions_and_devices_can_be_listed_and_revoked(browser, server):
         bound = page.locator("#devices li").count()
         page.click("#devices li[data-here='1'] button")
         page.click("dialog button[value=ok]")
-        page.wait_for_function(f"document.querySelectorAll('#devices li').length === {bound - 1}")
+        page.wait_for_function(f"() => document.querySelectorAll('#devices li').length === {bound - 1}")
         assert page.locator("#devices li[data-here='1']").count() == 0
         status, devices = server.api("GET", "/api/v1/me/devices", token=token_of(page))
         assert status == 200 and len(devices) == bound - 1
@@ -107,6 +107,6 @@ def test_bank_history_access_record_and_replacement(context, server):
     before = page.locator("#card-number").inner_text()
     page.click("#do-request_replacement")
     page.click("dialog button[value=ok]")
-    page.wait_for_function(f"document.querySelector('#card-number') && document.querySelector('#card-number').textContent !== {before!r}")
+    page.wait_for_function(f"() => document.querySelector('#card-number') && document.querySelector('#card-number').textContent !== {before!r}")
     page.click("#nav-history")
     page.wait_for_selector("#events li[data-action=request_replacement]")

@@ -91,23 +91,23 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
 
     # Search: words in any language, the count follows.
     page.fill("#q", "图书馆")
-    page.wait_for_function("document.querySelectorAll('#items article').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#items article').length === 1")
     assert page.locator("#items article").get_attribute("data-code") == "gd.library"
     assert page.locator("#count").inner_text() == "共 1 项"
     page.fill("#q", "metro")
-    page.wait_for_function("document.querySelector('#items article') && document.querySelector('#items article').dataset.code === 'gd.public_transport'")
+    page.wait_for_function("() => document.querySelector('#items article') && document.querySelector('#items article').dataset.code === 'gd.public_transport'")
     page.fill("#q", "校园")
-    page.wait_for_function(f"document.querySelector('#items article').dataset.code === '{seeded['campus']['code']}'")
+    page.wait_for_function(f"() => document.querySelector('#items article').dataset.code === '{seeded['campus']['code']}'")
     _shot(page, artifacts, "zh-Hans-search")
     page.fill("#q", "")
-    page.wait_for_function(f"document.querySelectorAll('#items article').length === {len(codes)}")
+    page.wait_for_function(f"() => document.querySelectorAll('#items article').length === {len(codes)}")
 
     # Traditional Chinese and English: interface and the catalog's own texts.
     for lang, heading, library in (("zh-Hant", "一卡通應用目錄", "圖書館服務"), ("en", "One-Card Application Catalog", "Libraries")):
         page.select_option("#lang", lang)
-        page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
         assert page.locator("h1#catalog-title").inner_text() == heading
-        page.wait_for_function(f"document.querySelector(\"article[data-code='gd.library'] h3\").textContent === '{library}'")
+        page.wait_for_function(f"() => document.querySelector(\"article[data-code='gd.library'] h3\").textContent === '{library}'")
         assert f"lang={lang}" in page.url
         _shot(page, artifacts, lang)
     assert "Name, partly hidden" in campus.inner_text() and "Guangzhou only" in campus.inner_text()
@@ -115,7 +115,7 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     # Another city's catalog has the provincial items but not Guangzhou's.
     page.select_option("#region", "440300")
     gone = f"!document.querySelector(\"article[data-code='{seeded['campus']['code']}']\")"
-    page.wait_for_function(f"{gone} && document.querySelector(\"article[data-code='gd.library']\")")
+    page.wait_for_function(f"() => {gone} && document.querySelector(\"article[data-code='gd.library']\")")
 
     # The change history of Guangzhou's catalog shows the publication, and no draft.
     page.select_option("#region", "440100")
@@ -136,7 +136,7 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     assert seeded["tag"] in point.inner_text() and "Wheelchair access" in point.inner_text() and "Mon" in point.inner_text()
     _shot(page, artifacts, "en-service-points")
     page.select_option("#sp-service", "cancel")
-    page.wait_for_function("document.querySelectorAll('#points article').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('#points article').length === 0")
 
     assert not axe_violations(page), axe_violations(page)
     page.click("#tab-catalog")

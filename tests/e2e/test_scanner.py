@@ -18,7 +18,7 @@ def _wallet_codes(browser, server, citizen_index: int):
     ctx = browser.new_context(base_url=server.base_url, viewport={"width": 420, "height": 860})
     page = ctx.new_page()
     sign_in(page, server.citizen(citizen_index), server.base_url)
-    page.wait_for_function("window.ykWallet && true")
+    page.wait_for_function("() => window.ykWallet && true")
     page.click("#show-code")
     wait_code(page, mode="online")
     online_text, online_img = screen_qr(page)

@@ -15,7 +15,7 @@ WALLET_SCREENS = ["home", "code", "history", "access", "security", "bank"]
 
 def _set_lang(page, lang: str) -> None:
     page.select_option("#lang-select", lang)
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
 
 
 def _check(page, artifacts, name: str, problems: list[str]) -> None:
@@ -54,7 +54,7 @@ def test_wallet_screens_in_every_language_and_elder_mode(context, server, artifa
     _open(page, server, "home")
     if page.locator("#elder-toggle").get_attribute("aria-pressed") != "true":
         page.click("#elder-toggle")
-    page.wait_for_function("document.documentElement.classList.contains('elder')")
+    page.wait_for_function("() => document.documentElement.classList.contains('elder')")
     for route in ["home", "more", "code", "history"]:
         _open(page, server, route)
         _check(page, artifacts, f"wallet-{route}-elder", problems)
@@ -111,7 +111,7 @@ def test_scanner_screens_in_every_language_and_elder_mode(context, server, artif
         page.wait_for_selector("#result[data-result=malformed]")
         _check(page, artifacts, f"scanner-result-red-{lang}", problems)
     page.click("#elder-toggle")
-    page.wait_for_function("document.documentElement.classList.contains('elder')")
+    page.wait_for_function("() => document.documentElement.classList.contains('elder')")
     page.wait_for_selector("#net-state")
     _check(page, artifacts, "scanner-result-red-elder", problems)
     assert not problems, "\n".join(problems)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def _controlled(page) -> None:
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
 @pytest.mark.parametrize("app", ["wallet", "scanner"])

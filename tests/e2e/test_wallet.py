@@ -20,9 +20,9 @@ def test_sign_in_with_totp_and_see_the_card(context, server):
     assert page.locator("#card-state").get_attribute("data-state") == "active"
     assert "*" in page.locator("#card-number").inner_text()
     page.click("#reveal")
-    page.wait_for_function("!document.querySelector('#card-number').textContent.includes('*')")
+    page.wait_for_function("() => !document.querySelector('#card-number').textContent.includes('*')")
     page.click("#reveal")
-    page.wait_for_function("document.querySelector('#card-number').textContent.includes('*')")
+    page.wait_for_function("() => document.querySelector('#card-number').textContent.includes('*')")
     assert page.locator("#card-region").inner_text()
 
 
@@ -42,7 +42,7 @@ def test_code_on_screen_verifies_and_is_renewed_before_it_expires(context, serve
 
     # The countdown runs down visibly; 5 s before expiry the wallet shows a new code.
     page.clock.fast_forward(10_000)
-    page.wait_for_function(f"parseInt(document.querySelector('#countdown').textContent.match(/\\d+/)[0]) < {left}")
+    page.wait_for_function(f"() => parseInt(document.querySelector('#countdown').textContent.match(/\\d+/)[0]) < {left}")
     page.clock.fast_forward(46_000)
     wait_code(page, serial_above=serial, mode="online")
     second, _ = screen_qr(page)
@@ -54,7 +54,7 @@ def test_offline_the_wallet_shows_an_offline_code_that_verifies(context, server)
     page = context.new_page()
     sign_in(page, server.citizen(2), server.base_url)
     # Online once: the device key is registered and a credential fetched.
-    page.wait_for_function("indexedDB && window.ykWallet && true")
+    page.wait_for_function("() => indexedDB && window.ykWallet && true")
     wait_until(page, HAS_CREDENTIAL)
     context.set_offline(True)
     page.click("#show-code")
@@ -67,7 +67,7 @@ def test_offline_the_wallet_shows_an_offline_code_that_verifies(context, server)
     page.wait_for_selector("#offline-banner")
     assert page.locator("#card-holder").inner_text() == server.citizen(2).name
     # Even a fresh start offline works: the shell from the service worker, the rest from IndexedDB.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.reload()
     page.wait_for_selector("#offline-banner")
     page.click("#show-code")
