@@ -23,7 +23,7 @@ from backend.lib import db
 from backend.lib.auth import auth_middleware
 from backend.lib.body import JsonRequest, body_rules_middleware
 from backend.lib.deps import DEPENDENCIES
-from backend.lib.errors import EXCEPTION_HANDLERS
+from backend.lib.errors import EXCEPTION_HANDLERS, middleware_errors
 from backend.lib.headers import security_headers
 from backend.lib.logs import request_id_middleware, setup_logging
 from backend.lib.openapi import StrictStructSchemaPlugin, document
@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         # The request id middleware is not listed: it wraps the whole app, below.
-        middleware=[prometheus.middleware, auth_middleware, body_rules_middleware],
+        # middleware_errors answers the refusals of the middleware after it, inside the metrics.
+        middleware=[prometheus.middleware, middleware_errors, auth_middleware, body_rules_middleware],
         request_class=JsonRequest,  # JSON bodies are checked where they are decoded (lib/body.py)
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(behind_tls=settings.behind_tls)],  # every answer, even unrouted ones

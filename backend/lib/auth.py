@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from backend.lib.errors import ApiError, answer_from_middleware
+from backend.lib.errors import ApiError
 
 Kind = Literal["citizen", "staff", "client"]
 
@@ -71,26 +71,21 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        try:
-            token = _bearer(scope)
-            scope["user"] = None
-            handler = scope.get("route_handler")
-            opt = handler.opt if handler is not None else {}
-            if token is not None and not opt.get(OWN_AUTH_OPT):
-                resolver: Resolver | None = getattr(scope["app"].state, "resolve_principal", None)
-                connection: ASGIConnection = ASGIConnection(scope)
-                principal = await resolver(connection, token) if (resolver and token) else None
-                if principal is None:
-                    raise ApiError(401, "auth.invalid_token", "The bearer token is not valid.")
-                scope["user"] = principal
-            roles = opt.get(ROLES_OPT)
-            if roles:
-                _check_role(scope["user"], roles)
-        except Exception as exc:  # noqa: BLE001 - every failure here is answered in the error shape
-            # Answered through this middleware's `send`, not raised: a raise would surface past
-            # the access log and the metrics (counted as 500s, with no X-Request-ID).
-            await answer_from_middleware(scope, receive, send, exc)
-            return
+        token = _bearer(scope)
+        scope["user"] = None
+        handler = scope.get("route_handler")
+        opt = handler.opt if handler is not None else {}
+        if token is not None and not opt.get(OWN_AUTH_OPT):
+            resolver: Resolver | None = getattr(scope["app"].state, "resolve_principal", None)
+            connection: ASGIConnection = ASGIConnection(scope)
+            principal = await resolver(connection, token) if (resolver and token) else None
+            if principal is None:
+                # Answered by errors.middleware_errors, listed before this middleware.
+                raise ApiError(401, "auth.invalid_token", "The bearer token is not valid.")
+            scope["user"] = principal
+        roles = opt.get(ROLES_OPT)
+        if roles:
+            _check_role(scope["user"], roles)
         await app(scope, receive, send)
 
     return middleware

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("yikatong.errors")
 
@@ -193,6 +193,31 @@ async def answer_from_middleware(scope: Scope, receive: Receive, send: Send, exc
     request: Request = Request(scope, receive, send)
     response = handler(request, exc)
     await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+
+
+def middleware_errors(app: ASGIApp) -> ASGIApp:
+    """Listed right after the Prometheus middleware: answers here what the middleware after it
+    raise (the auth middleware's 401/403, the request rules' 400/415, an outage while resolving
+    a token). Litestar answers handlers' errors inside the route, but a middleware's only in its
+    app-level handler, outside every middleware: the metrics would count those as 200s."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, receive, watched)
+        except Exception as exc:
+            if started or scope["type"] != "http":
+                raise  # half an answer is out: nothing sane can follow it
+            await answer_from_middleware(scope, receive, send, exc)
+
+    return middleware
 
 
 # For OpenAPI: the error responses most operations can give.

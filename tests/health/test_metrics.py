@@ -41,6 +41,17 @@ async def test_refusals_by_the_auth_middleware_are_counted_with_their_status(cli
     assert _count(after, "GET", "/health", "500") == _count(before, "GET", "/health", "500")
 
 
+async def test_refusals_by_any_middleware_are_counted_with_their_status(client):
+    """Not only the auth middleware's: the request rules' 415 (lib/body.py) too."""
+    before = (await client.get("/metrics")).text
+    response = await client.post("/health/echo", content=b'{"code": "a", "scenario": "x"}', headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.headers.get("x-request-id")
+    after = (await client.get("/metrics")).text
+    assert _count(after, "POST", "/health/echo", "415") == _count(before, "POST", "/health/echo", "415") + 1
+    assert _count(after, "POST", "/health/echo", "200") == _count(before, "POST", "/health/echo", "200")
+
+
 def _app(settings, **changes):
     settings = msgspec.structs.replace(settings, **changes)
     if settings.env == "prod":
