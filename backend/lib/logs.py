@@ -88,11 +88,14 @@ _SANE_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.ASCII)
 _EIGHTEEN = re.compile(r"(?=([0-9]{17}[0-9Xx]))", re.ASCII)
 _HK_MO = re.compile(r"(?<![A-Za-z0-9])[HMhm][0-9]{8}(?:[0-9]{2})?(?![0-9])", re.ASCII)
 _OLD_FOREIGN = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}[0-9]{12}(?![0-9])", re.ASCII)
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}", re.ASCII)
 
 
 def _names_a_document(rid: str) -> bool:
     """True when the id holds a number that is a valid identity document number (real region,
     real birth date, check digit), not merely 18 digits whose last one happens to check out."""
+    if not _EIGHT_DIGITS.search(rid):  # the common case: every document number has 8 digits in a row
+        return False
     # Lazily, like the redactor: lib must not need the identity feature to import.
     from backend.identity.documents import DocType, DocumentError, validate
 
