@@ -10,7 +10,6 @@ from typing import AsyncIterator
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
@@ -27,6 +26,7 @@ from backend.lib.errors import EXCEPTION_HANDLERS, middleware_errors
 from backend.lib.headers import security_headers
 from backend.lib.logs import request_id_middleware, setup_logging
 from backend.lib.openapi import StrictStructSchemaPlugin, document
+from backend.lib.openapi_tidy import TidyOpenAPIConfig
 from backend.lib.store import make_store
 from backend.pwa_static import ROUTES as pwa_routes
 from backend.settings import Settings, load_settings
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origins.split(",")) if settings.cors_origins else None,
-        openapi_config=OpenAPIConfig(
+        openapi_config=TidyOpenAPIConfig(
             title="Yikatong API",
             version="1.0.0",
             description=DESCRIPTION,

@@ -276,3 +276,42 @@ def test_every_error_status_is_documented_with_the_error_body(spec):
     assert not problems, problems[:20]
     error = spec["components"]["schemas"]["ErrorResponse"]
     assert set(error["required"]) >= {"error"} and "request_id" in error["properties"]
+
+
+async def test_options_allows_every_documented_method(client):
+    """Litestar answered OPTIONS with the methods of a path's first handler only (GET /api/v1/banks
+    said "GET, OPTIONS", not POST)."""
+    spec = (await client.get("/schema/openapi.json")).json()
+    wrong = []
+    for path, item in spec["paths"].items():
+        documented = {m.upper() for m in item if m in METHODS}
+        url = re.sub(r"\{[^}]+\}", "0b6c3f0e-8f4c-4d1e-9a7b-3c2d1e0f9a8b", path)
+        url = url.replace("/versions/0b6c3f0e-8f4c-4d1e-9a7b-3c2d1e0f9a8b", "/versions/1")
+        answer = await client.options(url)
+        allowed = {m.strip() for m in answer.headers.get("allow", "").split(",") if m.strip()}
+        if answer.status_code == 204 and not documented <= allowed:
+            wrong.append((path, sorted(documented), sorted(allowed)))
+    assert not wrong, wrong
+
+
+def test_every_example_matches_its_schema(spec):
+    """Litestar's random examples ignored the constraints written beside a nullable oneOf (region
+    "PuNxUKtWoIcKUPHUhnwr" for ^[0-9]{6}$): a client, or schemathesis, sending one was refused."""
+    import jsonschema_rs
+
+    wrong = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node or "oneOf" in node):
+                schema = {k: v for k, v in node.items() if k != "examples"} | {"components": spec["components"]}
+                validator = jsonschema_rs.Draft202012Validator(schema)
+                wrong.extend((where, e) for e in node["examples"] if not validator.is_valid(e))
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(spec, "#")
+    assert not wrong, wrong[:10]

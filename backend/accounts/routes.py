@@ -16,6 +16,7 @@ from backend.accounts.routes_admin import ADMIN_ROUTES
 from backend.keys.store import Keyring
 from backend.lib.auth import CITIZEN, STAFF_ROLES, citizen_only, current, requires
 from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 from backend.lib.store import Store
 from backend.settings import Settings
 
@@ -236,6 +237,11 @@ async def totp_qr(request: Request, keyring: Keyring) -> Response[bytes]:
     tags=TAGS,
     guards=[signed_in],
     cache_control=NO_STORE,
+    responses={
+        404: error("`totp.not_started`: start enrolment first."),
+        409: error("`totp.already_enabled`, `totp.not_started` or `totp.conflict` (another enrolment meanwhile)."),
+        422: error("`totp.bad_code`."),
+    },
 )
 async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, now: int) -> s.RecoveryCodes:
     principal = current(request)
@@ -252,6 +258,7 @@ async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, 
     ),
     tags=TAGS,
     guards=[signed_in],
+    responses={409: error("`totp.not_enabled`."), 422: error("`totp.bad_code`."), 429: error("`auth.locked`: too many failed codes.")},
 )
 async def totp_disable(
     data: s.TotpDisable, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int

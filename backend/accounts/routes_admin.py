@@ -15,6 +15,7 @@ from backend.accounts import schemas as s
 from backend.accounts.permissions import permits
 from backend.lib.auth import current
 from backend.lib.bounds import OFFSET_MAX
+from backend.lib.openapi import error
 from backend.lib.store import Store
 
 STAFF_TAGS = ["staff"]
@@ -34,6 +35,10 @@ NO_STORE = CacheControlHeader(no_store=True)
     ),
     tags=STAFF_TAGS,
     guards=[permits("staff.manage")],
+    responses={
+        409: error("`staff.exists`: the username is taken."),
+        422: error("`staff.unknown_office`, `staff.bad_username`, `staff.bad_role` or `staff.bad_name`."),
+    },
 )
 async def create_staff(data: s.StaffCreate, now: int) -> s.StaffView:
     view = await staff.create_staff(
@@ -83,6 +88,7 @@ async def deactivate_staff(staff_id: uuid.UUID, now: int) -> s.StaffView:
     tags=CLIENT_TAGS,
     guards=[permits("client.manage")],
     cache_control=NO_STORE,
+    responses={422: error("`client.unknown_org`, `client.bad_kind`, `client.bad_rate` or `client.bad_name`.")},
 )
 async def create_client(data: s.ClientCreate, request: Request, now: int) -> s.ClientCreated:
     await clients.check_org(data.kind, data.org_id)

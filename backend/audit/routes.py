@@ -99,7 +99,11 @@ async def audit_records(
     ),
     tags=TAGS,
     guards=[requires(PROVINCIAL)],
-    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="person.not_found")},
+    responses={
+        **ERRORS,
+        404: ResponseSpec(ErrorResponse, description="person.not_found"),
+        422: ResponseSpec(ErrorResponse, description="`document.unknown_type` or an invalid identity number."),
+    },
 )
 async def audit_search(request: Request, data: AuditSearch, keyring: Keyring) -> AuditPage:
     ensure(request.user, "audit.read")

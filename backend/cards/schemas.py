@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.lib.bounds import VISIBLE_LINE
+
 Region = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"], description="Issuing city's region code")]
 BankCode = Annotated[str, Meta(pattern=r"^[A-Z0-9]{2,16}$", examples=["ICBC"], description="Cooperating bank code")]
 DocType = Annotated[
@@ -20,12 +22,12 @@ IdNumber = Annotated[
     str, Meta(min_length=1, max_length=32, examples=["810000199211300453"], description="Never echoed back unmasked")
 ]
 # No control characters: names end up on printed cards and in logs.
-Name = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["陈大文"])]
+Name = Annotated[str, Meta(min_length=1, max_length=128, pattern=VISIBLE_LINE, examples=["陈大文"])]
 Reason = Annotated[str, Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Lost on the metro"])]
 RequiredReason = Annotated[
     str, Meta(min_length=2, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Photo does not match"])
 ]
-Label = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["My phone"])]
+Label = Annotated[str, Meta(min_length=1, max_length=64, pattern=VISIBLE_LINE, examples=["My phone"])]
 PublicKey = Annotated[
     str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$", examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
               description="Ed25519 public key, 32 bytes as unpadded base64url")

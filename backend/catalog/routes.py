@@ -14,14 +14,25 @@ from backend.catalog import services, views
 from backend.catalog.routes_manage import MANAGE_ROUTES
 from backend.catalog.schemas import CatalogOut, HistoryOut, PublicItem, Region, RegionList
 from backend.catalog.vocab import DOMAINS
-from backend.lib.errors import ErrorResponse
+from backend.lib.errors import ApiError, ErrorResponse
 
 Region_ = Annotated[
     str, Parameter(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, or a city's region code.")
 ]
 Code = Annotated[str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")]
+# Text, not dt.datetime: a datetime parameter also takes a bare number as seconds since 1970.
+RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 PUBLIC = CacheControlHeader(public=True, max_age=30)  # a change shows within half a minute
 NOT_FOUND = {404: ResponseSpec(ErrorResponse, description="No such region or item.")}
+
+
+def _moment(at: str | None) -> dt.datetime | None:
+    if at is None:
+        return None
+    try:  # the pattern vouches for the shape; the calendar (30 February) is checked here
+        return dt.datetime.fromisoformat(at.upper())
+    except ValueError:
+        raise ApiError(400, "request.invalid", "`at` is not a time in the calendar.", parameter="at") from None
 
 
 @get(
@@ -39,15 +50,14 @@ NOT_FOUND = {404: ResponseSpec(ErrorResponse, description="No such region or ite
 )
 async def current_catalog(
     region: Region_ = "440000",
-    at: Annotated[dt.datetime | None, Parameter(description="RFC 3339 time with a zone; default now.")] = None,
+    at: Annotated[str | None, Parameter(pattern=RFC3339, schema_extra={"format": "date-time"}, description="RFC 3339 time with a zone; default now.")] = None,
     q: Annotated[str | None, Parameter(max_length=100, description="Search words.")] = None,
     domain: Literal[DOMAINS] | None = None,  # type: ignore[valid-type]
     venue_type: Annotated[str | None, Parameter(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
 ) -> CatalogOut:
+    moment = _moment(at)
     await services.check_region(region)
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return await views.catalog_view(region, at, q=q, domain=domain, venue_type=venue_type)
+    return await views.catalog_view(region, moment, q=q, domain=domain, venue_type=venue_type)
 
 
 @get(

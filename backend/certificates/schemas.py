@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from backend.lib.bounds import INT32_MAX, SAFE_INT_MAX, bounded
+from backend.lib.bounds import INT32_MAX, SAFE_INT_MAX, VISIBLE_LINE, bounded
 
 TypeCode = Annotated[
     str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["driving_licence"], description="Certificate type code")
@@ -64,7 +64,7 @@ Statutory = Annotated[
     dict[AgencyKind, Annotated[list[FieldName], Meta(max_length=30)]],
     Meta(max_length=20, examples=[{"civil_affairs": ["category", "grade"]}], description="Agency kind -> fields it may read on a statutory basis"),
 ]
-TypeName = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["残疾人证 Disability certificate"])]
+TypeName = Annotated[str, Meta(min_length=1, max_length=128, pattern=VISIBLE_LINE, examples=["残疾人证 Disability certificate"])]
 
 
 class TypeCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -10,13 +10,14 @@ import msgspec
 from msgspec import Meta
 
 from backend.certificates.schemas import AttrValue, FieldName, TypeCode
+from backend.lib.bounds import VISIBLE_LINE
 
 Purpose = Annotated[
-    str, Meta(min_length=2, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$",
+    str, Meta(min_length=2, max_length=200, pattern=VISIBLE_LINE,
               examples=["Vehicle registration: check the applicant's driving licence"])
 ]
 LegalBasis = Annotated[
-    str, Meta(min_length=4, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$",
+    str, Meta(min_length=4, max_length=200, pattern=VISIBLE_LINE,
               examples=["《中华人民共和国道路交通安全法》第十九条"], description="The statute and article that require this query")
 ]
 ConsentStatus = Literal["active", "pending", "expired", "revoked"]
@@ -62,7 +63,7 @@ class ConsentOut(msgspec.Struct, kw_only=True):
 
 class AgencyCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     code: Annotated[str, Meta(pattern=r"^[A-Z][A-Z0-9-]{1,31}$", examples=["GZ-HRSS"])]
-    name: Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$", examples=["广州市人力资源和社会保障局"])]
+    name: Annotated[str, Meta(min_length=1, max_length=128, pattern=VISIBLE_LINE, examples=["广州市人力资源和社会保障局"])]
     kind: Annotated[
         str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["hrss"],
                   description="hrss, public_security, civil_affairs, veterans, disabled_federation, medical_insurance, finance, ...")

@@ -1,4 +1,5 @@
-"""Bounds for every integer the API takes: each fits the column or format it reaches, on both databases.
+"""Bounds of what the API takes: every integer fits the column or format it reaches, on both databases;
+a line of text is visible characters.
 
 An unbounded integer once reached SQL as a number PostgreSQL cannot hold (a 500 instead of a 400).
 Query and path parameters take `Parameter(ge=..., le=...)`; body fields take `bounded(...)`.
@@ -22,3 +23,9 @@ def bounded(ge: int, le: int, **meta: Any) -> Any:
     """An int msgspec checks and the document shows, also inside a list, a dict or a union
     (Litestar 2.25 reads msgspec's Meta only on a Struct's own fields, so the bounds go twice)."""
     return Annotated[int, Meta(ge=ge, le=le, **meta), KwargDefinition(ge=ge, le=le)]
+
+
+# A line of text with something visible in it and no control characters. Written without a
+# lookahead (`^(?=.*\S)...`): the same set, but test generators (schemathesis, Hypothesis) take
+# seconds to draw from a lookahead pattern and milliseconds from this one.
+VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"

@@ -7,6 +7,7 @@ error statuses that operation can give, every one with the service's error body 
   429 everywhere (a machine client over its rate is refused on any route, before the route's own
   check), 503 everywhere (that same token check reads the database and the store);
 - 403 where a role is needed (a guard, or `only(...)` in `opt`);
+- 404 where the path has a parameter (nothing with this id, or a malformed one);
 - 413 and 415 where a body is read.
 
 A route declares only what is its own, with `error("...")` under its status (404, 409, 422, its own
@@ -59,6 +60,7 @@ COMMON = {
     ),
 }
 ROLE_NEEDED = error("`auth.wrong_role` or `auth.not_permitted`: signed in, but not with a role allowed here.")
+NOT_FOUND = error("`route.not_found` (a malformed id) or `<thing>.not_found`: nothing with this id that you may see.")
 BODY = {
     413: error("`request.too_large`: the body is over the size limit."),
     415: error("`request.unsupported_media_type`: send the body as `application/json`."),
@@ -88,11 +90,25 @@ def document(app: Litestar) -> None:
             defaults = dict(COMMON)
             if needs_role:
                 defaults[403] = ROLE_NEEDED
+            if "{" in route.path:
+                defaults[404] = NOT_FOUND
             if "data" in handler.parsed_fn_signature.parameters:
                 defaults.update(BODY)
             handler.responses = {**defaults, **(handler.responses or {})}
             if not needs_role and handler.security is None:
                 handler.operation_class = PublicOperation
+        _allow_every_method(route)
+
+
+def _allow_every_method(route: HTTPRoute) -> None:
+    """Litestar 2.25 makes a path's OPTIONS answer when the path's first handler is registered, from that
+    route object's methods: `Allow` then lacks every method registered after it (GET /api/v1/banks said
+    "GET, OPTIONS" and not POST). Point it at the finished route's methods."""
+    for handler in route.route_handlers:
+        if handler.http_methods == {"OPTIONS"} and handler.fn.__name__ == "options_handler":
+            for cell in handler.fn.__closure__ or ():
+                if isinstance(cell.cell_contents, HTTPRoute):
+                    cell.cell_contents.methods = route.methods
 
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):

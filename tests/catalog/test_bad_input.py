@@ -49,6 +49,8 @@ async def test_params_and_roles(catalog, world):
         ("/api/v1/catalog?region=12", 400),
         ("/api/v1/catalog?region=899999", 404),
         ("/api/v1/catalog?at=yesterday", 400),
+        ("/api/v1/catalog?at=0.5", 400),  # a number is not an RFC 3339 time (it was read as 1970)
+        ("/api/v1/catalog?at=2026-02-30T00:00:00Z", 400),
         ("/api/v1/catalog?domain=casino", 400),
         ("/api/v1/catalog?q=" + "x" * 101, 400),
         ("/api/v1/catalog/history?limit=0", 400),
