@@ -54,6 +54,7 @@ def _config(token: str | None, phases: dict):
 
     project: dict = {
         "seed": SEED,
+        "cache": {"enabled": False},  # no .schemathesis/ in the work tree
         "workers": 1,
         "continue-on-failure": True,
         "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
