@@ -236,3 +236,19 @@ async def test_signed_in_pwa_requests_still_work(world):
     response = await world.client.post("/api/v1/verify", json={"code": code, "scenario": "library_entry"}, headers=scanner)
     assert response.status_code == 200 and response.json()["result"] == "valid", response.text
     assert uuid.UUID(response.json()["verification_id"])
+
+
+async def test_json_types_are_taken_strictly(client):
+    """A bare number is not a date-time, and "5" is not an integer: the schema's JSON types are
+    the contract (Litestar alone read 0 as 1970-01-01 and accepted it)."""
+    from tests.venues.helpers import World
+
+    world = World(client)
+    gate = await world.scanner_for("metro", ["transit_ride"])
+    item = {"card_ref": "1f2e3d4c5b6a7988", "code_id": "9f86d081884c7d659a2feaa0c55ad015", "result": "valid", "scenario": "transit_ride"}
+    for stamp in (0, 1_700_000_000, 1.5, True):
+        response = await client.post("/api/v1/verify/offline-results", json={"results": [{**item, "verified_at": stamp}]}, headers=gate)
+        assert response.status_code == 400, (stamp, response.text)
+        assert response.json()["error"]["code"] == "request.invalid"
+    good = {"results": [{**item, "verified_at": "2026-11-30T08:00:00Z"}]}
+    assert (await client.post("/api/v1/verify/offline-results", json=good, headers=gate)).status_code == 200
