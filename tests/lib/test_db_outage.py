@@ -103,12 +103,19 @@ async def test_backends_ended_by_the_server_give_503_or_an_answer_never_500(post
         finally:
             await admin.close()
         assert ended >= 1
-        first = await _requests(client)
-        for response in first:
-            assert response.status_code in (200, 401, 503), response.text
-            if response.status_code == 503:
-                _assert_unavailable(response)
-        assert [r.status_code for r in await _requests(client)] == [200, 401, 401]
+        # Each ended connection fails the one request that finds it (503, never 500) and leaves
+        # the pool; how many rounds that takes depends on which pooled connections each round
+        # draws, so allow one round per ended connection before everything must answer.
+        for _ in range(ended + 1):
+            statuses = []
+            for response in await _requests(client):
+                assert response.status_code in (200, 401, 503), response.text
+                if response.status_code == 503:
+                    _assert_unavailable(response)
+                statuses.append(response.status_code)
+            if 503 not in statuses:
+                break
+        assert statuses == [200, 401, 401]
 
 
 def test_what_counts_as_out_of_reach():
