@@ -4,19 +4,16 @@ import asyncio
 import os
 import secrets
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from backend.venues import verification
-from tests.servers import free_port, wait_until_up
+from tests.servers import forget_keys, free_port, serve, wait_until_up
 from tests.venues.helpers import now
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _scan_all(world, scans: list[tuple[object, str]], scenario: str = "library_entry") -> list:
@@ -117,23 +114,6 @@ async def test_a_lookup_inside_a_transaction_sees_its_own_writes(world):
     scanner = await world.scanner_for("library", ["library_entry"])
     assert (await world.verify(scanner, world.online_code(holder), "library_entry")).json()["result"] == "valid"
 
-async def _forget_prefix(url: str, prefix: str) -> None:
-    """Delete this test's keys only (never the shared server's other clients' keys)."""
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        async for key in client.scan_iter(match=prefix + "*", count=1000):
-            await client.delete(key)
-    finally:
-        await client.aclose()
-
-
-def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
 async def _seed(settings, keyring, office_city: str = "440100"):
     """Operator, venue data and a holder with a card, written straight into the shared database."""
     import datetime as dt
@@ -189,7 +169,7 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
     )
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
-    procs = [_start(env, port, log) for port, log in zip(ports, logs)]
+    procs = [serve(env, port, log) for port, log in zip(ports, logs)]
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for base, proc, log in zip(bases, procs, logs):
@@ -217,7 +197,7 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
             # Redis loses every claim (a restart without persistence): the same codes, raced again
             # across both processes, are still used once. Only each code's own desk gets its first
             # answer back; every other desk is refused.
-            await _forget_prefix(redis_url, redis_prefix)
+            await forget_keys(redis_url, redis_prefix)
             for code, winner, first in accepted:
                 answers = await asyncio.gather(
                     *[http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t) for base, t in desks]

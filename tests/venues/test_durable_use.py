@@ -4,10 +4,8 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,11 +13,10 @@ import pytest
 from backend.codes import format as fmt
 from backend.lib.store import MemoryStore
 from backend.venues import verification
-from tests.servers import free_port, wait_until_up
+from tests.servers import forget_keys, free_port, serve, wait_until_up
 from tests.venues.helpers import now
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _forget(world) -> None:
@@ -28,15 +25,8 @@ async def _forget(world) -> None:
     store = world.store
     if isinstance(store, MemoryStore):
         store._data.clear()
-        return
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(world.client.app.state.settings.redis_url)
-    try:
-        async for key in client.scan_iter(match=store.prefix + "*", count=1000):
-            await client.delete(key)
-    finally:
-        await client.aclose()
+    else:
+        await forget_keys(world.client.app.state.settings.redis_url, store.prefix)
 
 
 async def _rows_of_code(code_id: str) -> list[dict]:
@@ -190,11 +180,6 @@ async def test_racing_scans_after_the_store_forgot_accept_once(world):
 # --- the embedded default, restarted for real ---------------------------------------------
 
 
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "backend.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-
-
 async def test_embedded_store_restarted_between_two_scans(tmp_path):
     """SQLite with the embedded store: the process is killed and started again between two
     scans of one code; the second is refused."""
@@ -219,7 +204,7 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
     code = fmt.mint_online(bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time()))
     from tests.venues.helpers import PASSWORD
 
-    proc = _serve(env, port, log)
+    proc = serve(env, port, log)
     try:
         await asyncio.to_thread(wait_until_up, base, proc, log, path="/ready")
         async with httpx.AsyncClient(timeout=20) as http:
@@ -235,7 +220,7 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
             assert (await http.post(f"{base}/api/v1/verify", json=scan, headers=desks[0])).json()["result"] == "valid"
         proc.send_signal(signal.SIGKILL)  # no clean shutdown: the embedded store dies with it
         proc.wait(timeout=10)
-        proc = _serve(env, port, log)
+        proc = serve(env, port, log)
         await asyncio.to_thread(wait_until_up, base, proc, log, path="/ready")
         async with httpx.AsyncClient(timeout=20) as http:
             answer = (await http.post(f"{base}/api/v1/verify", json=scan, headers=desks[1])).json()
