@@ -48,7 +48,21 @@ VENDOR_FILES: dict[str, str] = {
 NO_CACHE = CacheControlHeader(public=True, no_cache=True)
 
 
-class AllowListFileSystem(BaseLocalFileSystem):
+class LocalFileSystem(BaseLocalFileSystem):
+    """The local file system, where a name the operating system cannot look up (over 255 bytes:
+    ENAMETOOLONG, a path too deep: ELOOP) is a file that does not exist, 404, not Litestar's 500."""
+
+    async def info(self, path: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().info(path, **kwargs)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            # PermissionError is an OSError too: a file we cannot read is not served either.
+            raise FileNotFoundError(path) from exc
+
+
+class AllowListFileSystem(LocalFileSystem):
     """A local file system that only admits the vendor allow-list (as absolute paths)."""
 
     def __init__(self, allowed: dict[str, str], base: Path) -> None:
@@ -86,6 +100,7 @@ def _app_router(name: str):
         path=f"/{name}",
         directories=[PWA_DIR / name],
         html_mode=True,
+        file_system=LocalFileSystem(),
         name=f"pwa-{name}",
         cache_control=NO_CACHE,
         include_in_schema=False,
@@ -127,6 +142,7 @@ def _shared_router():
     return create_static_files_router(
         path="/shared",
         directories=[PWA_DIR / "shared"],
+        file_system=LocalFileSystem(),
         name="pwa-shared",
         cache_control=NO_CACHE,
         opt=page(),

@@ -29,3 +29,14 @@ async def test_malformed_bodies_have_codes(client, body, code):
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("prefix", ["/wallet", "/scanner", "/catalog", "/shared", "/vendor"])
+async def test_a_file_name_too_long_for_the_file_system_is_404(client, prefix):
+    # The operating system refuses names over 255 bytes (ENAMETOOLONG): no such file, not a 500.
+    for name in ("x" * 10_000, "a/" + "y" * 300 + "/b.js"):
+        for method in ("GET", "HEAD"):
+            response = await client.request(method, f"{prefix}/{name}")
+            assert response.status_code == 404, (method, prefix, response.status_code)
+            if method == "GET":
+                assert response.json()["error"]["code"]
