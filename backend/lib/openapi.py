@@ -19,12 +19,13 @@ declares `security=OPTIONAL_AUTH`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar._openapi.schema_generation.schema import SchemaCreator
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Operation
+from litestar.openapi.spec import OpenAPIType, Operation, Schema
 from litestar.routes import HTTPRoute
 
 from backend.lib.auth import ROLES_OPT
@@ -32,7 +33,6 @@ from backend.lib.errors import ErrorResponse
 
 if TYPE_CHECKING:
     from litestar import Litestar
-    from litestar.openapi.spec import Schema
     from litestar.typing import FieldDefinition
 
 # For an operation that serves anyone and gives a signed-in caller more: no credentials, or a bearer token.
@@ -113,13 +113,70 @@ def _allow_every_method(route: HTTPRoute) -> None:
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):
     """Structs with `forbid_unknown_fields` are documented as `additionalProperties: false`:
-    a client learns from the document that an unknown field is refused (400 `request.unknown_field`)."""
+    a client learns from the document that an unknown field is refused (400 `request.unknown_field`).
+    And every rule msgspec checks on a field is documented, also inside a list, a dict or a union."""
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
-        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+        struct = field_definition.type_
+        if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        for field in msgspec.structs.fields(struct):
+            served = (schema.properties or {}).get(field.encode_name)
+            try:
+                rules = msgspec.json.schema(field.type)
+            except (TypeError, ValueError):  # a type msgspec cannot describe (none today): left as Litestar wrote it
+                continue
+            _add_rules(served, rules)
         return schema
+
+
+# msgspec's JSON Schema keywords and Litestar's Schema attributes for the rules it checks.
+_RULES = {
+    "pattern": "pattern",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+}
+
+
+def _kind(schema: Any) -> str | None:
+    kind = getattr(schema, "type", None)
+    return getattr(kind, "value", kind) if kind is not None and not isinstance(kind, list) else None
+
+
+def _add_rules(served: Any, rules: dict) -> None:
+    """Copy the rules msgspec states for one field into Litestar's schema of it, where Litestar left
+    them out: inside a list's items, a dict's keys (`propertyNames`) and values, and the branches of a
+    union (Litestar 2.25 reads msgspec's Meta only on a Struct's own fields, so `list[Code]` was
+    documented as any strings, and generators sent what the service refuses). Structs are their
+    own components, completed when Litestar builds them."""
+    if not isinstance(served, Schema) or "$ref" in rules:
+        return
+    if "anyOf" in rules:
+        branches = served.one_of or served.any_of or [served]
+        for rule in rules["anyOf"]:
+            same = [b for b in branches if isinstance(b, Schema) and _kind(b) == rule.get("type")]
+            if same:
+                _add_rules(same[0], rule)
+        return
+    for keyword, attribute in _RULES.items():
+        if keyword in rules and getattr(served, attribute) is None:
+            setattr(served, attribute, rules[keyword])
+    if "propertyNames" in rules and served.property_names is None:
+        served.property_names = Schema(type=OpenAPIType.STRING)
+        _add_rules(served.property_names, rules["propertyNames"])
+    if "items" in rules:
+        _add_rules(served.items, rules["items"])
+    if isinstance(rules.get("additionalProperties"), dict):
+        _add_rules(served.additional_properties, rules["additionalProperties"])
 
 
 def _examples_off(self: SchemaCreator) -> SchemaCreator:
