@@ -179,6 +179,16 @@ _STRICT = "yk_body_type"  # route opt: the `data` annotation, looked up once per
 _NO_TYPE = object()
 
 
+def _whole_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, list):
+        return [_whole_floats_as_ints(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_floats_as_ints(item) for key, item in value.items()}
+    return value
+
+
 def _check_strictly(scope: Scope, value: Any) -> None:
     """JSON types as the schema states them. Litestar converts `data` leniently (msgspec with
     strict=False), so a bare number passed for a date-time (read as seconds since 1970) and "5"
@@ -200,6 +210,13 @@ def _check_strictly(scope: Scope, value: Any) -> None:
             msgspec.convert(value, type=annotation, strict=False)
         except msgspec.ValidationError:
             return  # wrong either way: Litestar's own answer names the problem (unknown field...)
+        try:
+            # JSON Schema's integer is a number without a fractional part: 20.0 is one (and
+            # Litestar's conversion makes it 20). Only on this slow path, never for a valid body.
+            msgspec.convert(_whole_floats_as_ints(value), type=annotation, strict=True)
+            return
+        except msgspec.ValidationError:
+            pass
         raise ApiError(400, "request.invalid", "The request does not match what this endpoint expects.", detail=str(error)) from None
     except TypeError:  # a type msgspec cannot convert by itself: Litestar's own conversion decides
         handler.opt[_STRICT] = _NO_TYPE

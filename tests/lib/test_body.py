@@ -252,3 +252,20 @@ async def test_json_types_are_taken_strictly(client):
         assert response.json()["error"]["code"] == "request.invalid"
     good = {"results": [{**item, "verified_at": "2026-11-30T08:00:00Z"}]}
     assert (await client.post("/api/v1/verify/offline-results", json=good, headers=gate)).status_code == 200
+
+
+async def test_an_integer_written_with_a_zero_fraction_is_an_integer(client):
+    """JSON Schema's integer is any number without a fractional part, so 20.0 is one (schemathesis
+    sends it as valid data); 20.5 is not, nor is "20"."""
+    from tests.cards.helpers import citizen, staff
+
+    holder = await citizen(client)
+    operator = await staff(client, "provincial_operator")
+    body = {"doc_type": "resident_id", "id_number": holder["id_number"]}
+    for limit in (20, 20.0, 1e1):
+        response = await client.post("/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"])
+        assert response.status_code == 200, (limit, response.text)
+    for limit in (20.5, "20", True, 1e300):
+        response = await client.post("/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"])
+        assert response.status_code == 400, (limit, response.text)
+        assert response.json()["error"]["code"] == "request.invalid"
