@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from litestar._openapi import plugin as litestar_openapi_plugin
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar._openapi.schema_generation.schema import SchemaCreator
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Operation, Schema
+from litestar.params import FromPath  # noqa: TC002 - Litestar reads the handler's annotations at run time
 from litestar.routes import HTTPRoute
 
 from backend.lib.auth import ROLES_OPT
-from backend.lib.errors import ErrorResponse
+from backend.lib.errors import ApiError, ErrorResponse
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -190,3 +192,12 @@ def _examples_off(self: SchemaCreator) -> SchemaCreator:
 # no component has (5 dangling $refs, 8 operations no client generator could read). Same creator,
 # sharing the document's registry. tests/test_openapi.py resolves every $ref.
 SchemaCreator.not_generating_examples = property(_examples_off)  # type: ignore[assignment]
+
+
+def _schema_path_not_found(path: FromPath[str] = "/") -> None:
+    raise ApiError(404, "route.not_found", "There is nothing at this address.")
+
+
+# Litestar 2.25 answers an unknown path under /schema with an HTML page of its own, the only 404
+# without the service's error body. The router is built from this module global at app creation.
+litestar_openapi_plugin.handle_schema_path_not_found = _schema_path_not_found

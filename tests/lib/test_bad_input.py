@@ -40,3 +40,14 @@ async def test_a_file_name_too_long_for_the_file_system_is_404(client, prefix):
             assert response.status_code == 404, (method, prefix, response.status_code)
             if method == "GET":
                 assert response.json()["error"]["code"]
+
+
+async def test_an_unknown_path_under_the_api_reference_has_the_error_body(client):
+    # Litestar answers these with an HTML page of its own; every other 404 is the service's error body.
+    for path in ("/schema/abc", "/schema/%ff", "/schema/" + "x" * 5_000):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "route.not_found"
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+    assert (await client.get("/schema/openapi.json")).status_code == 200
+    assert (await client.get("/schema/swagger")).status_code == 200
