@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from backend.accounts.common import is_unique_violation
 from backend.certificates import attributes
 from backend.certificates.tables import CertificateType
 from backend.lib import db
@@ -101,15 +102,22 @@ async def create(spec: dict, *, created_by: str) -> dict:
         "disclosure": await check_disclosure(schema, spec["disclosure"]),
         "statutory_access": check_statutory(schema, spec["statutory_access"]),
     }
-    async with db.transaction():
-        if not await Agency.exists().where(Agency.id == spec["issuer_agency_id"]).run():
-            raise ApiError(422, "certificate_type.unknown_issuer", "No agency has this id.")
-        if await CertificateType.exists().where(CertificateType.code == row["code"]).run():
-            raise ApiError(409, "certificate_type.exists", f"A certificate type {row['code']!r} already exists.")
-        now = _now()
-        await CertificateType.insert(
-            CertificateType(issuer=spec["issuer_agency_id"], created_by=created_by, created_at=now, updated_at=now, **row)
-        ).run()
+    taken = ApiError(409, "certificate_type.exists", f"A certificate type {row['code']!r} already exists.")
+    try:
+        async with db.transaction():
+            if not await Agency.exists().where(Agency.id == spec["issuer_agency_id"]).run():
+                raise ApiError(422, "certificate_type.unknown_issuer", "No agency has this id.")
+            if await CertificateType.exists().where(CertificateType.code == row["code"]).run():
+                raise taken
+            now = _now()
+            await CertificateType.insert(
+                CertificateType(issuer=spec["issuer_agency_id"], created_by=created_by, created_at=now, updated_at=now, **row)
+            ).run()
+    except Exception as exc:
+        # Parallel registrations all pass the check above; the unique index keeps one.
+        if is_unique_violation(exc):
+            raise taken from None
+        raise
     return await get(row["code"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from backend.accounts.common import is_unique_violation
 from backend.lib import db
 from backend.lib.errors import ApiError
 from backend.org.tables import Agency
@@ -17,9 +18,16 @@ async def list_all() -> list[dict]:
 
 async def create(*, code: str, name: str, kind: str) -> dict:
     """A new agency (its systems then get `agency` clients); 409 `agency.exists` for a taken code."""
-    async with db.transaction():
-        if await Agency.exists().where(Agency.code == code).run():
-            raise ApiError(409, "agency.exists", f"An agency with code {code!r} already exists.")
-        agency = Agency(id=uuid.uuid4(), code=code, name=" ".join(name.split()), kind=kind)
-        await Agency.insert(agency).run()
+    taken = ApiError(409, "agency.exists", f"An agency with code {code!r} already exists.")
+    try:
+        async with db.transaction():
+            if await Agency.exists().where(Agency.code == code).run():
+                raise taken
+            agency = Agency(id=uuid.uuid4(), code=code, name=" ".join(name.split()), kind=kind)
+            await Agency.insert(agency).run()
+    except Exception as exc:
+        # Parallel registrations all pass the check above; the unique index keeps one.
+        if is_unique_violation(exc):
+            raise taken from None
+        raise
     return await Agency.select(*_COLUMNS).where(Agency.id == agency.id).first().run()

@@ -151,3 +151,21 @@ async def test_concurrent_updates_lose_nothing(world):
     assert final["version"] == 1 + statuses.count(200) and statuses.count(200) >= 1
     assert set(statuses) <= {200, 409}
     assert (await world.client.get(f"/api/v1/certificates/{cid}/signature", headers=holder.headers)).json()["valid"]
+
+
+async def test_registering_the_same_agency_or_type_at_once_is_one_201_and_409s(world):
+    """Check-then-insert: parallel registrations all pass the check; the unique index refuses all
+    but one, which must be the documented 409, not a 500."""
+    from tests.cards.helpers import concurrently
+
+    op = await world.operator()
+    agency = {"code": f"GZ-RACE-{secrets.token_hex(3).upper()}", "name": "Race agency", "kind": "education"}
+    answers = await concurrently(world.client, *[("POST", "/api/v1/agencies", {"json": agency, "headers": op})] * 6)
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"agency.exists"}
+    agency_id = next(a.json()["id"] for a in answers if a.status_code == 201)
+    spec = {"code": f"race_{secrets.token_hex(3)}", "name": "Race type", "issuer_agency_id": agency_id,
+            "attribute_schema": {"school": {"type": "string"}}}
+    answers = await concurrently(world.client, *[("POST", "/api/v1/certificate-types", {"json": spec, "headers": op})] * 6)
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"certificate_type.exists"}
