@@ -91,6 +91,10 @@ _HTTP_CODES = {
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= 500:
+        # Raised by the framework itself (a fault on our side, not the request's): logged and
+        # answered like any unexpected error, never as a `request.*` code.
+        return handle_unexpected(request, exc)
     code, message = _HTTP_CODES.get(exc.status_code, ("request.invalid", str(exc.detail)))
     if exc.status_code == 400:
         code, message = "request.invalid", str(exc.detail) or "Bad request."

@@ -51,3 +51,22 @@ async def test_an_unknown_path_under_the_api_reference_has_the_error_body(client
         assert response.json()["request_id"] == response.headers["x-request-id"]
     assert (await client.get("/schema/openapi.json")).status_code == 200
     assert (await client.get("/schema/swagger")).status_code == 200
+
+
+def test_a_framework_5xx_is_logged_as_a_server_error(caplog):
+    """An HTTPException of 500 raised by the framework is our fault: code `server.error`, logged."""
+    from litestar import Litestar, get
+    from litestar.exceptions import InternalServerException
+    from litestar.testing import TestClient
+
+    from backend.lib.errors import EXCEPTION_HANDLERS
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise InternalServerException()
+
+    app = Litestar([boom], exception_handlers=EXCEPTION_HANDLERS, logging_config=None)
+    with TestClient(app) as client, caplog.at_level("ERROR"):
+        answer = client.get("/boom")
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "server.error"
+    assert any(r.name == "yikatong.errors" for r in caplog.records)
