@@ -154,8 +154,9 @@ def is_unavailable(exc: BaseException | None) -> bool:
     """Whether `exc`, or an error it was raised from or while handling, means a backing service
     could not be reached. Beyond the classes above: a plain OSError from connecting (a name that
     does not resolve; "Multiple exceptions: ... Connect call failed" when a host has several
-    addresses) and asyncpg's InterfaceError for a connection or pool that is gone."""
-    from asyncpg.exceptions import InterfaceError
+    addresses), asyncpg's InterfaceError for a connection or pool that is gone, and its
+    InternalClientError for a connection the server ended under it."""
+    from asyncpg.exceptions import InterfaceError, InternalClientError
 
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
@@ -167,6 +168,11 @@ def is_unavailable(exc: BaseException | None) -> bool:
         ):
             return True
         if isinstance(exc, InterfaceError) and any(text in str(exc) for text in _GONE):
+            return True
+        if isinstance(exc, InternalClientError) and "cannot switch to state" in str(exc):
+            # A pooled connection the server ended while idle: asyncpg may read the server's
+            # FATAL notice as an operation in progress before it sees the socket close, and the
+            # next query on it fails so. The pool replaces the closed connection after that.
             return True
         exc = exc.__cause__ or exc.__context__
     return False
