@@ -105,10 +105,14 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
         if not any(row["use_key"] for row in rows):
             await db.insert_rows(Verification, rows)
         else:
-            written = await db.insert_rows(Verification, rows, skip_conflicts=True)
+            # A code claimed twice in one batch (a retry queued beside its first attempt, with
+            # the same id): the later rows wait, and lose to the first inside this transaction.
+            later = _claimed_again(rows)
+            now = rows if not later else [row for i, row in enumerate(rows) if i not in later]
+            written = await db.insert_rows(Verification, now, skip_conflicts=True)
             if len(written) < len(rows):  # rare (the store had lost a claim): find who lost
                 kept = {str(i) for i in written}
-                lost = [i for i, row in enumerate(rows) if str(row["id"]) not in kept]
+                lost = [i for i, row in enumerate(rows) if i not in later and str(row["id"]) not in kept] + sorted(later)
                 firsts = await first_uses([rows[i]["use_key"] for i in lost])
                 replays = []
                 for i in lost:
@@ -126,6 +130,19 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
                     entries[i] = {**entry, "action": "verification"}  # a retry whose first never committed
         await access_chain.append_many([entry for entry in entries if entry is not None])
     return uses
+
+
+def _claimed_again(rows: list[dict]) -> set[int]:
+    """Indexes of rows claiming a code an earlier row of the same batch claims."""
+    seen: set[str] = set()
+    again: set[int] = set()
+    for i, row in enumerate(rows):
+        key = row["use_key"]
+        if key is not None:
+            if key in seen:
+                again.add(i)
+            seen.add(key)
+    return again
 
 
 def _as_lost(row: dict, use: Use) -> dict:

@@ -231,3 +231,29 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def _write_batch(rows: list[dict]):
+    from backend.venues import records
+
+    return await records._write_scans([(row, None) for row in rows])
+
+
+async def test_a_retry_in_the_same_batch_as_its_first_attempt(world):
+    """A scanner's retry can join the same group commit as its first attempt, claiming the code
+    with the same id: the first is the use, the retry is written as a retry, both answer it."""
+    import datetime as dt
+
+    from backend.venues import records
+
+    venue = await world.venue("library", ["library_entry"])
+    principal = await world.scanner_principal(venue)
+    code_id, first_id = uuid.uuid4().hex, records.new_id()
+    row = {"id": first_id, "venue": venue, "scanner_id": uuid.UUID(principal.scanner_id), "scenario": "library_entry",
+           "result": "valid", "code_kind": "online", "code_id": code_id, "card_id": None, "card_ref": None,
+           "device_key_id": None, "person": None, "disclosed": [], "at": dt.datetime.now(dt.timezone.utc), "retry": False,
+           "use_key": code_id}
+    uses = await world.call(_write_batch, [row, dict(row)])
+    assert [u.kind for u in uses] == ["first", "again"] and uses[1].verification_id == first_id
+    rows = await world.call(_rows_of_code, code_id)
+    assert sorted((r["id"] == first_id, r["retry"], r["use_key"]) for r in rows) == [(False, True, None), (True, False, code_id)]
