@@ -6,7 +6,7 @@ import contextlib
 import gc
 import importlib
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig

@@ -60,9 +60,8 @@ def _keystore():
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from backend.keys.store import KeyStoreError
-
     from backend.codes.format import CODE_LIFETIME
+    from backend.keys.store import KeyStoreError
 
     settings = load_settings()
     max_cred = settings.credential_hours * 3600 + settings.clock_skew_seconds

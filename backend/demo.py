@@ -50,7 +50,7 @@ VENUES = [
 
 
 async def _ensure_org() -> dict[str, uuid.UUID]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     offices: dict[str, uuid.UUID] = {}
     for code, name, name_en in CITIES:
         city = await City.objects().get(City.code == code).run()
@@ -120,7 +120,7 @@ async def _ensure_venues(offices: dict[str, uuid.UUID]) -> list[tuple[str, str, 
 
     out = []
     for name, venue_type, city, scenarios in VENUES:
-        venue, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code=city, scenarios=scenarios)
+        _venue, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code=city, scenarios=scenarios)
         out.append((name, ",".join(scenarios), token))
     return out
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
-from backend.codes import format as fmt  # noqa: E402
-from backend.codes.images import render_png, render_svg  # noqa: E402
-from backend.lib import ed25519  # noqa: E402
+from backend.codes import format as fmt
+from backend.codes.images import render_png, render_svg
+from backend.lib import ed25519
 
 NOW = 1_767_258_000
 

@@ -49,7 +49,7 @@ async def _floor(request: Request, data: VerifyRequest, *, durable: bool) -> Res
     # Each route claims under its own key, so both can be driven with the same codes.
     held = await request.app.state.store.claim(f"floor{'-durable' if durable else ''}:{code_id}", f"{principal.id}|{verification_id}", 120)
     result = "valid" if held is None else "replayed"
-    checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
     row = {
         "id": verification_id, "venue": uuid.UUID(principal.org_id), "scanner_id": uuid.UUID(principal.id),
         "scenario": data.scenario, "result": result, "code_kind": "online", "code_id": code_id, "card_id": None,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import codes  # noqa: E402
-import ed25519_backends  # noqa: E402
-import verify_http  # noqa: E402
+import codes
+import ed25519_backends
+import verify_http
 
 
 def main() -> int:

@@ -40,7 +40,6 @@ ERROR_REF = "#/components/schemas/ErrorResponse"
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory):
     """The document as served (JSON), built once: it does not depend on the database."""
-    from litestar.testing import TestClient
 
     from backend.app import create_app
     from backend.settings import load_settings

@@ -80,8 +80,9 @@ async def _seed(settings) -> dict:
 
 def _sign_in(app, demo: dict) -> dict[str, str | None]:
     """A session token per role, through the API as a client would get one."""
-    from backend.demo import PASSWORD
     from schemathesis.python import asgi
+
+    from backend.demo import PASSWORD
 
     citizen = next(c for c in demo["citizens"] if not c["totp"] and c["doc_type"] == "resident_id")
     tokens: dict[str, str | None] = {"anonymous": None, "scanner": demo["venues"][0][2]}
@@ -184,8 +185,9 @@ def _execute(app, role: str, token: str | None, select, phases: dict) -> tuple[l
 
 
 def _run(settings, roles: tuple[str, ...]) -> None:
-    from backend.app import create_app
     from schemathesis.python import asgi
+
+    from backend.app import create_app
 
     demo = asyncio.run(_seed(settings))
     app = create_app(settings)

@@ -9,9 +9,8 @@ from litestar import Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
 
-from backend.accounts import citizens, factors, me, sessions, staff
+from backend.accounts import citizens, factors, me, sessions, staff, totp
 from backend.accounts import schemas as s
-from backend.accounts import totp
 from backend.accounts.routes_admin import ADMIN_ROUTES
 from backend.keys.store import Keyring
 from backend.lib.auth import CITIZEN, STAFF_ROLES, citizen_only, current, requires

@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"yks_[A-Za-z0-9_-]{43}", re.ASCII)
 
 
 def utc(now: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(now, tz=dt.UTC)
 
 
 def token_hash(token: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from backend.accounts import factors, passwords, throttle
 from backend.keys.store import Keyring

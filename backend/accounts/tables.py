@@ -1,6 +1,6 @@
 """Tables for citizen accounts, staff members, sessions, recovery codes and machine clients."""
 
-from piccolo.columns import BigInt, Boolean, Bytea, ForeignKey, Integer, Timestamptz, UUID, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, Bytea, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
-from backend.lib import db
 from backend.audit.tables import AccessEntry
+from backend.lib import db
 
 GENESIS = "0" * 64
 DOMAIN = b"yikatong-access-record-v1\n"
@@ -65,8 +65,8 @@ def iso(moment: dt.datetime | None) -> str | None:
     """UTC with microseconds, the same text whichever database the value came back from."""
     if moment is None:
         return None
-    if moment.tzinfo is not dt.timezone.utc:
-        moment = moment.astimezone(dt.timezone.utc)
+    if moment.tzinfo is not dt.UTC:
+        moment = moment.astimezone(dt.UTC)
     # The text of strftime("%Y-%m-%dT%H:%M:%S.%fZ"), by the C isoformat (a hash per scan).
     return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
@@ -75,7 +75,7 @@ def iso_seconds(moment: dt.datetime | None) -> str | None:
     """UTC to the second (`YYYY-MM-DDTHH:MM:SSZ`): how signed receipts and certificates spell times."""
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: Any) -> Any:
@@ -118,7 +118,7 @@ async def append_many(contents: list[dict]) -> list[dict]:
         for content in contents:
             seq += 1
             # Taken under the lock, so times never run backwards along the chain.
-            row = {**content, "id": uuid.uuid4(), "at": dt.datetime.now(dt.timezone.utc), "seq": seq, "prev_hash": prev_hash}
+            row = {**content, "id": uuid.uuid4(), "at": dt.datetime.now(dt.UTC), "seq": seq, "prev_hash": prev_hash}
             row["hash"] = prev_hash = entry_hash(row)
             rows.append(row)
         await db.insert_rows(AccessEntry, rows)

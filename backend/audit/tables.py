@@ -1,6 +1,6 @@
 """The access record table: one row per access to a person's data, chained by hashes."""
 
-from piccolo.columns import JSON, BigInt, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Timestamptz, Varchar
 from piccolo.table import Table
 
 

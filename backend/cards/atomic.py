@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from backend.lib import db
 from backend.lib.errors import ApiError

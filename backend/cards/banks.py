@@ -158,7 +158,7 @@ async def move_holders(old: dict, new: dict, actor: Actor, now: dt.datetime, bat
 
         async def attempt() -> int:
             done = 0
-            for row in ids:
+            for row in ids:  # noqa: B023 - attempt() runs within this iteration of the loop
                 card = await records.load(row["id"])
                 if card["bank"] != old["id"] or card["state"] in lifecycle.TERMINAL:
                     continue

@@ -45,7 +45,7 @@ ACTIONS = tuple(TRANSITIONS)
 _HOLDER = (REPORT_TEMP_LOSS, REPORT_LOSS, LIFT_LOSS, REQUEST_REPLACEMENT, CANCEL)
 BY_ACTOR: dict[str, tuple[str, ...]] = {
     "citizen": _HOLDER,
-    "staff": _HOLDER + (LOCK, UNLOCK),
+    "staff": (*_HOLDER, LOCK, UNLOCK),
     "system": (LAPSE, COMPLETE_REPLACEMENT),
 }
 

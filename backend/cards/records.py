@@ -20,12 +20,12 @@ def utc(now: dt.datetime | int | float | None = None) -> dt.datetime:
     in order; tests inject a time to move the calendar (temporary loss lapses) without sleeping.
     """
     if now is None:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     if isinstance(now, (int, float)):
-        return dt.datetime.fromtimestamp(now, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(now, dt.UTC)
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one")
-    return now.astimezone(dt.timezone.utc)
+    return now.astimezone(dt.UTC)
 
 
 async def load(card_id: uuid.UUID | str) -> dict | None:

@@ -9,8 +9,8 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 
-from backend.cards import lookup as card_lookup
 from backend.cards import applications, lifecycle, transitions, views
+from backend.cards import lookup as card_lookup
 from backend.cards import schemas as s
 from backend.cards.access import Actor, actor_for, ensure
 from backend.cards.outputs import ERRORS, action_out

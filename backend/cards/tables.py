@@ -1,6 +1,6 @@
 """Tables for card applications, cards, their event log, bound devices and the revocation feed."""
 
-from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Serial, Timestamptz, UUID, Varchar
+from piccolo.columns import UUID, Boolean, Bytea, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

@@ -169,7 +169,7 @@ async def publish(principal: Principal, code: str, number: int, effective_from: 
     item = await get_item(code)
     ensure_manage(principal, item["scope"])
     now = utcnow()
-    start = (effective_from or now).astimezone(dt.timezone.utc)
+    start = (effective_from or now).astimezone(dt.UTC)
     if start < now - PAST_TOLERANCE:
         raise ApiError(422, "catalog.effective_in_past", "A version cannot take effect in the past: history is not rewritten.")
     # Within the tolerance: from now, so no past moment changes meaning. Whole seconds, because
@@ -223,7 +223,7 @@ async def withdraw(principal: Principal, code: str, end: dt.datetime | None, rea
     item = await get_item(code)
     ensure_manage(principal, item["scope"])
     now = utcnow()
-    end = (end or now).astimezone(dt.timezone.utc)
+    end = (end or now).astimezone(dt.UTC)
     if end < now - PAST_TOLERANCE:
         raise ApiError(422, "catalog.end_in_past", "A withdrawal cannot end in the past: history is not rewritten.")
     end = max(end, now).replace(microsecond=0)

@@ -42,8 +42,8 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
         raise ApiError(422, "report.bad_range", "`to` is before `from`.")
     if (end - start).days + 1 > MAX_DAYS:
         raise ApiError(422, "report.range_too_long", f"A report covers at most {MAX_DAYS} days.", max_days=MAX_DAYS)
-    lo = dt.datetime.combine(start, dt.time(), CST).astimezone(dt.timezone.utc)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CST).astimezone(dt.timezone.utc)
+    lo = dt.datetime.combine(start, dt.time(), CST).astimezone(dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CST).astimezone(dt.UTC)
     return lo, hi
 
 

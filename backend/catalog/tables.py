@@ -1,6 +1,6 @@
 """Tables of the catalog: items, their versions, scenario ownership, venue links, the change counter."""
 
-from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

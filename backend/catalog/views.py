@@ -75,7 +75,7 @@ def _order(e: Entry) -> tuple:
 
 
 async def catalog_view(region: str, at: dt.datetime | None, *, q: str | None, domain: str | None, venue_type: str | None) -> CatalogOut:
-    moment = at or dt.datetime.now(dt.timezone.utc)
+    moment = at or dt.datetime.now(dt.UTC)
     catalog = await compiled.current()
     entries = catalog.items_at(region, moment.timestamp())
     venue_types = sorted({vt for e in entries for vt in e.venue_types})
@@ -113,7 +113,7 @@ async def public_item(code: str) -> PublicItem:
     if not entries:
         # Unpublished items do not exist for the public: same answer as a wrong code.
         raise ApiError(404, "catalog.item_not_found", f"No published catalog item {code!r}.")
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    now = dt.datetime.now(dt.UTC).timestamp()
     current = catalog.item_at(code, now)
     versions = [
         PublicVersion(

@@ -27,4 +27,4 @@ IN_FORCE = dt.datetime(2024, 11, 1, tzinfo=CST)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

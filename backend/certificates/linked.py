@@ -15,7 +15,7 @@ SHOW_KEY = "certshow:"  # + code id -> certificate id, while the code can still 
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 _ACTIVE_CONCESSIONS_SQL = (
@@ -122,9 +122,9 @@ async def shown_for_scenario(store: Store, code_id: str | None, subject, scenari
 async def code_showing(*, principal, certificate_id: uuid.UUID, keyring, store: Store, settings, now: int) -> dict:
     """A fresh online code for the holder's card that also shows this certificate to the venue
     that scans it (scenario `certificate_check`) or to an agency it is presented to."""
+    from backend.certificates.services import holder_certificate
     from backend.codes import format as fmt
     from backend.codes.services import online_code
-    from backend.certificates.services import holder_certificate
     from backend.venues.verification import claim_ttl
 
     row = await holder_certificate(principal.person_id, certificate_id)

@@ -34,7 +34,7 @@ _COLUMNS = (
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 async def _scenarios(names: set[str]) -> dict:

@@ -91,7 +91,7 @@ async def seed_builtin() -> None:
     columns, so this migration keeps working however the tables' Python classes change."""
     from backend.certificates.tables import CertificateType
 
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for code, name, kind in AGENCIES:
         await CertificateType.raw(
             "INSERT INTO org_agency (id, code, name, kind) VALUES ({}, {}, {}, {}) ON CONFLICT (code) DO NOTHING",

@@ -75,7 +75,7 @@ async def _record_write(principal: Principal, row: dict, action: str, fields: li
 async def _sign_and_store(row: dict, keyring: Keyring, now: int, *, insert: bool, expected_version: int | None = None) -> None:
     """Sign this version and write it; an update is a compare-and-set on the version."""
     kid, signature = signing.sign(record_for_signing(row), keyring, now)
-    row.update(key_id=kid, signature=signature, signed_at=signing.seconds(dt.datetime.fromtimestamp(now, dt.timezone.utc)))
+    row.update(key_id=kid, signature=signature, signed_at=signing.seconds(dt.datetime.fromtimestamp(now, dt.UTC)))
     columns = {k: row[k] for k in (c._meta.name for c in Certificate.all_columns())}
     if insert:
         await Certificate.insert(Certificate(**columns)).run()
@@ -115,7 +115,7 @@ async def issue(principal: Principal, keyring: Keyring, spec: dict, now: int) ->
     person_id = await find_person_id(keyring, spec["doc_type"], spec["id_number"])
     if person_id is None:
         raise ApiError(404, "certificate.holder_unknown", "Nobody is registered with this identity document.")
-    moment = signing.seconds(dt.datetime.fromtimestamp(now, dt.timezone.utc))
+    moment = signing.seconds(dt.datetime.fromtimestamp(now, dt.UTC))
     valid_from = signing.seconds(spec["valid_from"]) if spec.get("valid_from") else moment
     valid_until = signing.seconds(spec["valid_until"]) if spec.get("valid_until") else None
     if valid_until is not None and valid_until <= max(valid_from, moment):
@@ -167,7 +167,7 @@ async def update(principal: Principal, keyring: Keyring, certificate_id: uuid.UU
             row["valid_until"] = until
             touched.append("valid_until")
         row["version"] = old + 1
-        row["updated_at"] = signing.seconds(dt.datetime.fromtimestamp(now, dt.timezone.utc))
+        row["updated_at"] = signing.seconds(dt.datetime.fromtimestamp(now, dt.UTC))
         await _sign_and_store(row, keyring, now, insert=False, expected_version=old)
         await _record_write(principal, row, "update", touched)
         return row
@@ -190,7 +190,7 @@ async def act(principal: Principal, keyring: Keyring, certificate_id: uuid.UUID,
         old = row["version"]
         row.update(
             status=target, reason=reason, version=old + 1,
-            updated_at=signing.seconds(dt.datetime.fromtimestamp(now, dt.timezone.utc)),
+            updated_at=signing.seconds(dt.datetime.fromtimestamp(now, dt.UTC)),
             live_key=None if target == "revoked" else row["live_key"],
         )
         await _sign_and_store(row, keyring, now, insert=False, expected_version=old)

@@ -28,7 +28,7 @@ def _unb64url(text: str) -> bytes:
 
 def seconds(moment: dt.datetime) -> dt.datetime:
     """Certificate times are kept to the second, in UTC, so both databases give them back alike."""
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def payload(record: dict) -> dict:

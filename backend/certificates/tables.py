@@ -1,6 +1,6 @@
 """Tables for certificate types (the registry) and the certificates agencies link to people."""
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

@@ -32,7 +32,7 @@ def certificate_out(row: dict) -> CertificateOut:
         type=row["type_code"],
         type_name=row["type_name"],
         issuer_name=row["issuer_name"],
-        status=effective_status(row, dt.datetime.now(dt.timezone.utc)),
+        status=effective_status(row, dt.datetime.now(dt.UTC)),
         attributes=row["attributes"],
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import anyio.to_thread
 import qrcode
-from PIL import Image
 from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
+from PIL import Image
 from qrcode.image.svg import SvgPathFillImage
 
 from backend.codes import services

@@ -10,7 +10,8 @@ from backend.audit import services as audit
 from backend.certificates import linked, registry
 from backend.certificates.services import COLUMNS, effective_status
 from backend.certificates.tables import Certificate
-from backend.consent.services import get as get_consent, status_of
+from backend.consent.services import get as get_consent
+from backend.consent.services import status_of
 from backend.identity.services import find_person_id
 from backend.keys.store import Keyring
 from backend.lib.auth import Principal
@@ -108,7 +109,7 @@ async def _consented(query: Query, agency: dict, person_id: uuid.UUID, now: int)
         consent = None
     if consent is None or str(consent["agency"]) != str(agency["id"]) or str(consent["person"]) != str(person_id):
         raise _Refusal(403, "query.consent_invalid", "No consent with this id was given to your agency by this holder.", person_id, basis)
-    status = status_of(consent, dt.datetime.fromtimestamp(now, dt.timezone.utc))
+    status = status_of(consent, dt.datetime.fromtimestamp(now, dt.UTC))
     if status != "active":
         raise _Refusal(403, "query.consent_inactive", f"The consent is {status}.", person_id, basis, consent_status=status)
     basis.allowed = _allowed(consent["scope"].get("card_status", False), consent["scope"].get("certificates", {}))
@@ -142,7 +143,7 @@ async def _answer(query: Query, person_id: uuid.UUID) -> dict:
     """Exactly the requested fields: the card's state and each type's latest certificate."""
     from backend.cards import services as cards
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     card = None
     if query.card_status:
         subject = await cards.card_for_person(person_id)

@@ -41,7 +41,7 @@ def consent_out(row: dict, now: int) -> s.ConsentOut:
     return s.ConsentOut(
         id=row["id"], agency_id=row["agency"], agency_code=row["agency_code"], agency_name=row["agency_name"],
         purpose=row["purpose"], scope=msgspec.convert(row["scope"], s.ConsentScope),
-        status=services.status_of(row, dt.datetime.fromtimestamp(now, dt.timezone.utc)), valid_from=row["valid_from"],
+        status=services.status_of(row, dt.datetime.fromtimestamp(now, dt.UTC)), valid_from=row["valid_from"],
         valid_until=row["valid_until"], granted_at=row["granted_at"], revoked_at=row["revoked_at"],
     )
 

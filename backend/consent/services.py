@@ -29,7 +29,7 @@ _COLUMNS = (
 
 
 def _at(now: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(now, dt.UTC)
 
 
 def status_of(row: dict, at: dt.datetime) -> str:
@@ -59,8 +59,8 @@ async def grant(*, account_id: str, person_id: str, spec: dict, now: int) -> dic
     """Record a consent; it applies from `valid_from` (default now) until `valid_until`."""
     scope = await check_scope(spec["card_status"], spec["certificates"])
     moment = _at(now)
-    start = (spec.get("valid_from") or moment).astimezone(dt.timezone.utc).replace(microsecond=0)
-    end = spec["valid_until"].astimezone(dt.timezone.utc).replace(microsecond=0)
+    start = (spec.get("valid_from") or moment).astimezone(dt.UTC).replace(microsecond=0)
+    end = spec["valid_until"].astimezone(dt.UTC).replace(microsecond=0)
     if start < moment - dt.timedelta(seconds=PAST_TOLERANCE):
         raise ApiError(422, "consent.bad_validity", "A consent cannot start in the past.")
     if end <= max(start, moment):

@@ -1,6 +1,6 @@
 """The consent table: a holder's permission for one agency to read a scope, for a purpose, for a time."""
 
-from piccolo.columns import JSON, ForeignKey, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

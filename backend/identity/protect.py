@@ -85,7 +85,7 @@ def blind_index(number: str, doc_type: DocType | str, key: bytes) -> str:
     """
     if not isinstance(key, (bytes, bytearray)) or len(key) < _MIN_INDEX_KEY_BYTES:
         raise ValueError("the blind index key must be at least 32 bytes")
-    message = f"{_type_label(doc_type)}|{normalize(number)}".encode("utf-8")
+    message = f"{_type_label(doc_type)}|{normalize(number)}".encode()
     return hmac.new(bytes(key), message, hashlib.sha256).hexdigest()
 
 

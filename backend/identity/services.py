@@ -54,7 +54,7 @@ async def register_person(keyring: Keyring, doc_type: str, number: str, name: st
         sex=doc.sex,
         birth_date=doc.birth_date,
         region=doc.region,
-        created_at=dt.datetime.now(dt.timezone.utc),
+        created_at=dt.datetime.now(dt.UTC),
     )
     await person.save().run()
     return person.id

@@ -1,6 +1,6 @@
 """The person table: one row per human, identified by an encrypted identity document."""
 
-from piccolo.columns import Bytea, Date, Timestamptz, UUID, Varchar
+from piccolo.columns import UUID, Bytea, Date, Timestamptz, Varchar
 from piccolo.table import Table
 
 

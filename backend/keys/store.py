@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import os
 import secrets
@@ -287,7 +288,7 @@ class KeyStore:
                 entry["exp"] = now
                 entry["publish_until"] = now + max_credential_seconds
         online_entries = sorted((e for e in doc["keys"] if e["purpose"] == "online"), key=lambda e: e["created"])
-        for older, newer in zip(online_entries, online_entries[1:]):
+        for older, newer in itertools.pairwise(online_entries):
             older.setdefault("retired", newer["created"])  # keyrings written before `retired` was kept
         if online_entries:
             online_entries[-1]["retired"] = now  # the secret minting until now

@@ -6,7 +6,8 @@ reads `request.user` through the guards here.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
 import msgspec
 from litestar.connection import ASGIConnection

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import msgspec
-
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send

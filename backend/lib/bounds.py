@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from litestar.params import KwargDefinition
 from msgspec import Meta
 
-
 INT32_MAX = 2**31 - 1  # INTEGER columns (version counters) on PostgreSQL
 SAFE_INT_MAX = 2**53 - 1  # BIGINT positions (audit sequence) and JSON numbers JavaScript reads exactly
 OFFSET_MAX = 100_000  # rows skipped when paging: deeper than this is a job for filters, not offsets

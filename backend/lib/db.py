@@ -9,8 +9,9 @@ import inspect
 import io
 import json
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from piccolo.apps.migrations.tables import Migration
@@ -126,7 +127,7 @@ class Loader(Generic[K, V]):
     async def _fetch_distinct(self, keys: list[K]) -> list[V]:
         # A metro gate's scans all name its one venue: one row fetched, not one per scan.
         distinct = list(dict.fromkeys(keys))
-        by_key = dict(zip(distinct, await self._fetch_many(distinct)))
+        by_key = dict(zip(distinct, await self._fetch_many(distinct), strict=False))
         return [by_key[key] for key in keys]
 
     async def load(self, key: K) -> V:
@@ -198,7 +199,7 @@ async def insert_rows(table: type[Table], rows: list[dict], *, skip_conflicts: b
         quoted = ", ".join(f'"{name}"' for name in names)
         one = "(" + ", ".join("{}" for _ in names) + ")"
         sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows)) + tail
-        written = await fetch(sql, *[value for row in zip(*columns) for value in row])
+        written = await fetch(sql, *[value for row in zip(*columns, strict=False) for value in row])
     return [row[key] for row in written] if skip_conflicts else []
 
 
@@ -222,7 +223,7 @@ def _json_text(value: Any) -> str:
     return _json_encoder.encode(value).decode()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _json_columns(table: type[Table]) -> frozenset[str]:
     return frozenset(c._meta.db_column_name for c in table._meta.columns if isinstance(c, (JSON, JSONB)))
 

@@ -27,7 +27,7 @@ from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugi
 from litestar._openapi.schema_generation.schema import SchemaCreator
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Operation, Schema
-from litestar.params import FromPath  # noqa: TC002 - Litestar reads the handler's annotations at run time
+from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 
 from backend.lib.auth import ROLES_OPT

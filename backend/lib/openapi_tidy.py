@@ -79,7 +79,7 @@ class _Checker:
             node = node[part]
         return node
 
-    def valid(self, value: Any, schema: Any, depth: int = 0) -> bool:  # noqa: C901 - one keyword per branch
+    def valid(self, value: Any, schema: Any, depth: int = 0) -> bool:
         if not isinstance(schema, dict) or depth > 20:
             return True
         if "$ref" in schema:

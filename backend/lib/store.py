@@ -151,7 +151,7 @@ class RedisStore:
             if error is not None:
                 out.append(error)
             elif any(options.get("reply") for _, options in op):
-                out.append(tuple(r for r, (_, options) in zip(mine, op) if options.get("reply")))
+                out.append(tuple(r for r, (_, options) in zip(mine, op, strict=False) if options.get("reply")))
             else:
                 out.append(mine[0])
         return out
@@ -182,7 +182,7 @@ class RedisStore:
             if not again:
                 raise
             replies: list = [error] * len(commands)
-            for i, reply in zip(again, await self._send([commands[i] for i in again])):
+            for i, reply in zip(again, await self._send([commands[i] for i in again]), strict=False):
                 replies[i] = reply
             return replies
 

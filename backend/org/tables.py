@@ -1,6 +1,6 @@
 """Tables for cities, offices, cooperating banks and agencies."""
 
-from piccolo.columns import Boolean, ForeignKey, Timestamptz, UUID, Varchar
+from piccolo.columns import UUID, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
 

@@ -24,7 +24,7 @@ LIMITS = {"ip": (10, 3600), "account": (20, 86400), "lookup": (60, 60)}
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _reference(kind: str, now: dt.datetime) -> str:

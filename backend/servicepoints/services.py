@@ -18,7 +18,7 @@ _LANGS = ("zh-Hans", "zh-Hant", "en")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def ensure_city_staff(principal: Principal | None, city: str) -> None:

@@ -1,6 +1,6 @@
 """Tables of the service-point directory and of consultations and complaints."""
 
-from piccolo.columns import JSON, Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

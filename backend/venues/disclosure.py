@@ -41,7 +41,7 @@ async def attributes_for(scenario: Scenario, subject, keyring: Keyring, valid_un
     if "card_valid" in wanted:
         values["card_valid"] = True  # only valid answers carry attributes
     if "valid_until" in wanted and valid_until is not None:
-        values["valid_until"] = dt.datetime.fromtimestamp(valid_until, dt.timezone.utc)
+        values["valid_until"] = dt.datetime.fromtimestamp(valid_until, dt.UTC)
     if "concession" in wanted:
         values["concession"] = fare_concession(tuple(subject.concessions))
     if "concessions" in wanted:

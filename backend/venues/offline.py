@@ -30,7 +30,7 @@ _MAX_VERSION = 2**31 - 1  # the feed's versions are a 32-bit serial
 
 
 def _utc(ts: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ts, dt.UTC)
 
 
 def _parse_since(since: str | None) -> int | None:
@@ -178,7 +178,7 @@ def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, su
         "person": getattr(subject, "person_id", None),
         # Offline, the venue saw only what the signed credential carries.
         "disclosed": list(scenario.offline_attributes) if (valid and scenario) else [],
-        "at": item.verified_at.astimezone(dt.timezone.utc),
+        "at": item.verified_at.astimezone(dt.UTC),
         "offline": True,
         "uploaded_at": uploaded_at,
         "retry": False,

@@ -77,7 +77,7 @@ async def first_uses(code_ids: list[str]) -> dict[str, dict]:
 def utc(value: dt.datetime | str) -> dt.datetime:
     """A time column as `fetch` returns it (aware on PostgreSQL, naive or text on SQLite), in UTC."""
     value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _decide(row: dict, first: dict | None) -> Use:

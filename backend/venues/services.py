@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from typing import Awaitable
+from collections.abc import Awaitable
 
 from backend.catalog import services as catalog
 from backend.lib import db
@@ -30,7 +30,7 @@ _SCANNER_VENUES_SQL = (
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_names: list[str], created_by: str) -> dict:

@@ -1,6 +1,6 @@
 """Tables for venues and the record of every code verification at a venue."""
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Timestamptz, UUID, Varchar
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 

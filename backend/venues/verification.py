@@ -19,8 +19,8 @@ from backend.lib.store import Store
 from backend.settings import Settings
 from backend.venues import records
 from backend.venues.disclosure import attributes_for, disclosed_names
-from backend.venues.services import venue_of_scanner_soon
 from backend.venues.schemas import Attributes
+from backend.venues.services import venue_of_scanner_soon
 
 log = logging.getLogger("yikatong.venues.verify")
 R = fmt.Result
@@ -115,7 +115,7 @@ async def verify(
         scan = await _check_code(code, keyring, now, settings.clock_skew_seconds)
     finally:
         venue = await pending_venue  # a scanner without an active venue gets its 403 first
-    checked_at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
     outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, scan.kind, records.new_id(), checked_at)
     # The catalog decides, for this venue's city and type at this moment (dates checked per call).
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
@@ -183,7 +183,7 @@ async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Sto
     if scanner == _scanner_id(principal) and first_scenario == outcome.scenario:
         outcome.result = R.VALID
         outcome.verification_id = uuid.UUID(first_id)
-        outcome.checked_at = dt.datetime.fromtimestamp(int(first_at), dt.timezone.utc)
+        outcome.checked_at = dt.datetime.fromtimestamp(int(first_at), dt.UTC)
         return True
     # Someone else holds the claim. After the store lost its keys that may be a doomed newcomer
     # while the committed use is this scanner's own: the database says whose the code is (one

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
-
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ async def test_cannot_touch_someone_elses_session(client):
 async def test_expiry_and_last_seen(client):
     _, idle = await citizen(client)
     _, old = await citizen(client)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     hashes = sessions.token_hash(idle), sessions.token_hash(old)
     await in_app(
         client,
@@ -76,7 +76,7 @@ async def test_expiry_and_last_seen(client):
     before = (await in_app(client, query.run))["last_seen"]
     await client.get("/api/v1/me", headers=bearer(token))
     assert (await in_app(client, query.run))["last_seen"] == before  # under a minute: no write
-    stale = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     await in_app(
         client, Session.update({Session.last_seen: stale}).where(Session.token_hash == sessions.token_hash(token)).run
     )
@@ -126,7 +126,7 @@ async def test_logout_and_bad_tokens_are_401(client):
     anonymous = await client.post("/api/v1/auth/logout")
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "auth.required"
     for token in ("yks_" + "A" * 43, "yks_short", "ykc_" + "0" * 32 + "_" + "A" * 43, "Basic abc", "yks_" + "é" * 43):
-        response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}".encode("utf-8")})
+        response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}".encode()})
         assert response.status_code == 401, token
     anonymous = await client.get("/api/v1/me")
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "auth.required"

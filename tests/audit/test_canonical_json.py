@@ -4,7 +4,8 @@ import datetime as dt
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backend.audit.chain import canonical_json, iso
 
@@ -36,6 +37,6 @@ def test_what_json_cannot_encode_still_fails():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=8))])))
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))])))
 def test_iso_is_the_text_every_hash_so_far_was_made_with(moment):
-    assert iso(moment) == moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert iso(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -55,7 +55,7 @@ async def office(city_code: str | None = None) -> tuple[uuid.UUID, str]:
 async def bank(*, keeps: bool = True, status: str = "active") -> str:
     code = new_code("B")
     await Bank.insert(Bank(code=code, name=f"Bank {code}", status=status, keeps_account_on_replacement=keeps,
-                           updated_at=dt.datetime.now(dt.timezone.utc))).run()
+                           updated_at=dt.datetime.now(dt.UTC))).run()
     return code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -133,7 +134,7 @@ async def test_parallel_http_requests_one_wins(client):
     events = (await client.get("/api/v1/me/card/events?limit=500", headers=holder["headers"])).json()
     transitions_only = [e for e in events if e["kind"] == "transition"]
     states = [(e["from_state"], e["to_state"]) for e in reversed(transitions_only)]
-    for (_, to), (frm, _) in zip(states, states[1:]):
+    for (_, to), (frm, _) in itertools.pairwise(states):
         assert frm in (to, None)  # each card's history chains; a new card starts from nothing
 
 

@@ -13,7 +13,7 @@ from backend.lib.errors import ApiError
 from tests.cards import helpers as h
 
 pytestmark = pytest.mark.anyio
-T0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
 
@@ -97,7 +97,7 @@ async def test_api_card_view_lapses_with_the_settings_days(client):
     body = response.json()["card"]
     assert body["state"] == "temp_lost" and body["allowed_actions"] == ["report_loss", "lift_loss", "request_replacement", "cancel"]
     lapse_at = dt.datetime.fromisoformat(body["lapse_at"])
-    expected = dt.datetime.now(dt.timezone.utc) + client.app.state.settings.temp_loss_days * DAY
+    expected = dt.datetime.now(dt.UTC) + client.app.state.settings.temp_loss_days * DAY
     assert abs((lapse_at - expected).total_seconds()) < 60
     # Move the deadline into the past, as if the days had gone by.
     await h.in_app(client, _backdate, body["id"])
@@ -110,7 +110,7 @@ async def test_api_card_view_lapses_with_the_settings_days(client):
 async def _backdate(card_id) -> None:
     from backend.cards.tables import Card
 
-    await Card.update({Card.lapse_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(milliseconds=1)}).where(Card.id == card_id).run()
+    await Card.update({Card.lapse_at: dt.datetime.now(dt.UTC) - dt.timedelta(milliseconds=1)}).where(Card.id == card_id).run()
 
 
 async def _api_card(client, holder) -> None:

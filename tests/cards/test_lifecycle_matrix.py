@@ -94,7 +94,7 @@ def test_usability_follows_state(state: str) -> None:
 
 
 def test_lapse_due_exactly_at_the_deadline() -> None:
-    at = dt.datetime(2026, 1, 8, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 1, 8, tzinfo=dt.UTC)
     second = dt.timedelta(seconds=1)
     assert not lc.lapse_due(lc.TEMP_LOST, at, at - second)
     assert lc.lapse_due(lc.TEMP_LOST, at, at)

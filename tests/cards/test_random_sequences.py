@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from hypothesis import HealthCheck, example, given, settings as hsettings
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from backend.cards import lifecycle as lc
@@ -59,7 +60,7 @@ class Model:
 
 
 async def _run(ops: list, world: dict, keyring) -> None:
-    clock = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    clock = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     pid = await h.person(keyring)
     await services.issue_card_directly(keyring, person_id=pid, city_code=world["city"], office_id=world["office"],
                                        bank_code=world["bank"], now=clock)

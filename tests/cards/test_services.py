@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
-from backend.cards import lifecycle as lc
 from backend.cards import devices, numbers, records, services, transitions
+from backend.cards import lifecycle as lc
 from backend.cards.tables import Card, CardEvent, Device, RevocationEntry
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
@@ -127,7 +127,7 @@ async def test_cancel_unbinds_devices_and_revokes_their_keys(database, keyring):
     await devices.bind(issued["person_id"], h.CITIZEN, label="no key")
     await transitions.perform(lc.CANCEL, h.CITIZEN, person_id=issued["person_id"], reason="leaving")
     assert await Device.count().where((Device.person == issued["person_id"]) & (Device.status == "bound")).run() == 0
-    version, cards, revoked = await services.revocation_snapshot()
+    _version, cards, revoked = await services.revocation_snapshot()
     assert cards[issued["card_ref"]] == "cancelled"
     assert {hashlib.sha256(k).digest()[:8].hex() for k in keys} <= set(revoked)
     # Cancelled is still "the person's card" for codes, but never usable.

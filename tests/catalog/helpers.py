@@ -7,7 +7,7 @@ import secrets
 
 from tests.venues.helpers import PASSWORD, World
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def uid() -> str:

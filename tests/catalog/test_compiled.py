@@ -6,7 +6,7 @@ import pytest
 
 from backend.catalog.compiled import Compiled, Entry, scenario_of
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2026, 1, 1, tzinfo=UTC)
 
 

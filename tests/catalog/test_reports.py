@@ -28,7 +28,7 @@ async def _used_item(catalog, world):
 
 
 async def test_counts_per_item_city_and_venue_type(catalog, world):
-    code, venue, _, _ = await _used_item(catalog, world)
+    code, _venue, _, _ = await _used_item(catalog, world)
     operator = await catalog.author()
     response = await world.client.get("/api/v1/catalog/reports/usage", params={"item": code}, headers=operator)
     assert response.status_code == 200, response.text
@@ -47,7 +47,7 @@ async def test_counts_per_item_city_and_venue_type(catalog, world):
 
 
 async def test_reports_carry_no_personal_data(catalog, world):
-    code, venue, holder, scanners = await _used_item(catalog, world)
+    code, venue, holder, _scanners = await _used_item(catalog, world)
     operator = await catalog.author()
     for params in ({"item": code}, {}, {"bucket": "month", "city_code": "440100"}):
         response = await world.client.get("/api/v1/catalog/reports/usage", params=params, headers=operator)

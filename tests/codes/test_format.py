@@ -427,7 +427,7 @@ def test_offline_signature_failures() -> None:
         # Issuer-signed fields are reported only once the issuer signature held.
         assert (check.card_ref is not None) is expected_fields
         assert check.t is None and check.code_id is None
-    other_seed, other_pub = ed25519.generate()
+    other_seed, _other_pub = ed25519.generate()
     signed = body[:125]
     wrong_device = signed + ed25519.sign(other_seed, b"YKD1" + signed)
     assert verify_offline(with_body("YKD1:", wrong_device)).result is Result.BAD_SIGNATURE

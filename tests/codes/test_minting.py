@@ -65,14 +65,15 @@ async def _new_bank() -> str:
     from backend.org.tables import Bank
 
     code = "T" + secrets.token_hex(4).upper()
-    await Bank(code=code, name="测试银行", status="active", keeps_account_on_replacement=True, updated_at=dt.datetime.now(dt.timezone.utc)).save().run()
+    await Bank(code=code, name="测试银行", status="active", keeps_account_on_replacement=True, updated_at=dt.datetime.now(dt.UTC)).save().run()
     return code
 
 
 async def _setup_citizen(keyring, *, card: bool, ecard_level: int, transport: bool, birth: dt.date | None) -> tuple[dict, str, str, str, dict | None]:
     from backend.accounts import sessions
     from backend.accounts.services import create_citizen_account
-    from backend.cards import devices, services as cards
+    from backend.cards import devices
+    from backend.cards import services as cards
     from backend.cards.access import SYSTEM
     from backend.identity.documents import make_resident_id
 

@@ -65,7 +65,7 @@ async def test_consent_scope_expiry_and_revocation_take_effect_at_once(world):
     hrss_id, hrss = await world.new_agency("hrss")
     holder = await world.holder()
     await world.issue(police, holder, "driving_licence", LICENCE)
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     grant = {"agency_id": str(hrss_id), "purpose": "Employment subsidy: confirm a driving licence", "card_status": True,
              "certificates": licence("licence_class"), "valid_until": until}
     response = await world.client.post("/api/v1/me/consents", json=grant, headers=holder.headers)
@@ -112,7 +112,7 @@ async def test_consent_scope_expiry_and_revocation_take_effect_at_once(world):
     assert (await ask("licence_class", consent_id=second)).status_code == 200
     from backend.consent.tables import Consent
 
-    passed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    passed = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     await world.call(Consent.update({Consent.valid_until: passed}).where(Consent.id == second).run)
     response = await ask("licence_class", consent_id=second)
     assert response.status_code == 403 and response.json()["error"]["details"]["consent_status"] == "expired"
@@ -166,12 +166,12 @@ async def test_malformed_queries_and_consents(world):
     assert response.status_code == 404 and response.json()["error"]["code"] == "query.subject_unknown"
     assert (await world.query(holder.headers, subject=subject(holder), legal_basis=STATUTE, card_status=True)).status_code == 403
 
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     good = {"agency_id": str(hrss_id), "purpose": "Subsidy check", "card_status": True, "valid_until": until}
     bad = [
         ({**good, "card_status": False}, 422, "consent.empty_scope"),
         ({**good, "valid_until": "2001-01-01T00:00:00Z"}, 422, "consent.bad_validity"),
-        ({**good, "valid_until": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)).isoformat()}, 422, "consent.too_long"),
+        ({**good, "valid_until": (dt.datetime.now(dt.UTC) + dt.timedelta(days=400)).isoformat()}, 422, "consent.too_long"),
         ({**good, "agency_id": "00000000-0000-4000-8000-000000000000"}, 422, "consent.unknown_agency"),
         ({**good, "certificates": licence("colour")}, 422, "consent.unknown_field"),
         ({**good, "valid_until": "2030-01-01T00:00:00"}, 400, "request.invalid"),  # no time zone

@@ -161,7 +161,7 @@ def test_every_catalog_string_is_translated():
     assert not used - keys, sorted(used - keys)
     # Families the page builds from data: every value the backend knows has a label.
     from backend.catalog.vocab import DOMAINS
-    from backend.servicepoints.vocab import FACILITIES, SERVICES, KINDS
+    from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
     from backend.venues.scenarios import ATTRIBUTES, VENUE_TYPES
 
     families = {"dom": DOMAINS, "attr": ATTRIBUTES, "vt": VENUE_TYPES, "svc": SERVICES, "fac": FACILITIES, "kind": KINDS}

@@ -38,7 +38,7 @@ def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, c
     video = tmp_path / "code.y4m"
     write_y4m(online_img, video)
 
-    cam = launch(playwright_instance, chromium_path, FAKE_CAMERA + [f"--use-file-for-fake-video-capture={video}"])
+    cam = launch(playwright_instance, chromium_path, [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}"])
     try:
         ctx = cam.new_context(base_url=server.base_url, viewport={"width": 480, "height": 900}, permissions=["camera"])
         page = ctx.new_page()

@@ -107,7 +107,7 @@ def test_wrong_passphrase_fails_cleanly(env: Path, capsys, monkeypatch, action: 
 
 def test_missing_passphrase_in_production(env: Path, capsys, monkeypatch):
     monkeypatch.delenv("YIKATONG_KEY_PASSPHRASE")
-    code, out, err = run(capsys, "keys", "init")
+    code, _out, err = run(capsys, "keys", "init")
     assert code == 2 and "YIKATONG_KEY_PASSPHRASE is not set" in err
     assert not (env / "keyring.json").exists()
 

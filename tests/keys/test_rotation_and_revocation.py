@@ -155,7 +155,7 @@ def test_revoke_refuses_what_it_cannot_do(tmp_path: Path, monkeypatch, capsys):
     assert code == 2 and "keys init" in err  # no keyring yet
     assert run(capsys, "keys", "init")[0] == 0
     for kid, why in (("0badc0de", "no issuer key"), ("1", "issuer key id"), ("XYZ", "issuer key id")):
-        code, out, err = run(capsys, "keys", "revoke", kid)
+        code, _out, err = run(capsys, "keys", "revoke", kid)
         assert code == 2 and why in err and "Traceback" not in err, (kid, err)
     monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", "not the passphrase")
     kid = KeyStore(tmp_path / "keys", PASSPHRASE).load().active_signing().kid

@@ -74,7 +74,7 @@ async def test_duplicate_keys_are_refused(world):
     client = world.client
     scanner = await world.scanner_for("library", ["library_entry"])
     holder = await world.holder()
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     agency = str(agency_id(TRAFFIC))
     cases = [
         ("/api/v1/auth/login", {}, b'{"doc_type": "resident_id", "id_number": "a", "id_number": "b", "password": "x"}'),
@@ -160,7 +160,7 @@ async def test_a_body_that_is_not_declared_json_is_415(world):
     holder = await world.holder()
     operator = await world.operator()
     venue = await world.venue("library", ["library_entry"])
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     bodies = [
         ("/api/v1/me/consents", holder.headers,
          {"agency_id": str(agency_id(TRAFFIC)), "purpose": "Checking a licence", "card_status": True, "valid_until": until}),

@@ -1,11 +1,11 @@
 """Log lines are JSON with the request id and never carry an identity number."""
 
+import datetime as dt
 import json
 import logging
 
 from backend.identity.documents import make_resident_id
 from backend.lib.logs import JsonFormatter, request_id_var
-import datetime as dt
 
 
 def _line(msg, **extra):

@@ -238,7 +238,7 @@ def trust(*, untrusted_as_enc: bool = False) -> dict[str, Any]:
 
 def iso(ts: int) -> str:
     """RFC 3339 UTC, as the server writes `generated_at` and `at`."""
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def revocation(

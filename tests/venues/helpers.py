@@ -79,7 +79,7 @@ class World:
         office = Office(city=city.id, name=f"test office {secrets.token_hex(3)}", kind="office")
         await office.save().run()
         if not await Bank.exists().where(Bank.code == "ICBC").run():
-            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.timezone.utc)).save().run()
+            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.UTC)).save().run()
         return office.id
 
     async def operator(self) -> dict[str, str]:

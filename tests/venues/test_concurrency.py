@@ -133,7 +133,7 @@ async def _seed(settings, keyring, office_city: str = "440100"):
         office = Office(city=city.id, name="two-process office")
         await office.save().run()
         if not await Bank.exists().where(Bank.code == "ICBC").run():
-            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.timezone.utc)).save().run()
+            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.UTC)).save().run()
         username = f"op-{secrets.token_hex(5)}"
         await create_staff(username=username, name="Operator", role="provincial_operator", office_id=office.id, password=PASSWORD)
         number = make_resident_id("440106", dt.date(1985, 5, 5), 1 + secrets.randbelow(998))
@@ -169,10 +169,10 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
     )
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
-    procs = [serve(env, port, log) for port, log in zip(ports, logs)]
+    procs = [serve(env, port, log) for port, log in zip(ports, logs, strict=False)]
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
-        for base, proc, log in zip(bases, procs, logs):
+        for base, proc, log in zip(bases, procs, logs, strict=False):
             # /ready: the database and the shared store answer, not just the process.
             await asyncio.to_thread(wait_until_up, base, proc, log, path="/ready")
         async with httpx.AsyncClient(timeout=20) as http:

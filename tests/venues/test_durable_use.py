@@ -105,7 +105,7 @@ async def test_uploaded_offline_use_is_durable_too(world):
 def _iso(ts: int) -> str:
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
 
 
 async def test_a_claim_whose_worker_died_is_never_reported_as_a_result(world):
@@ -251,7 +251,7 @@ async def test_a_retry_in_the_same_batch_as_its_first_attempt(world):
     code_id, first_id = uuid.uuid4().hex, records.new_id()
     row = {"id": first_id, "venue": venue, "scanner_id": uuid.UUID(principal.scanner_id), "scenario": "library_entry",
            "result": "valid", "code_kind": "online", "code_id": code_id, "card_id": None, "card_ref": None,
-           "device_key_id": None, "person": None, "disclosed": [], "at": dt.datetime.now(dt.timezone.utc), "retry": False,
+           "device_key_id": None, "person": None, "disclosed": [], "at": dt.datetime.now(dt.UTC), "retry": False,
            "use_key": code_id}
     uses = await world.call(_write_batch, [row, dict(row)])
     assert [u.kind for u in uses] == ["first", "again"] and uses[1].verification_id == first_id

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.anyio
 
 
 def _iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
 
 
 def _result(code_id, card_ref, at, result="valid", scenario="transit_ride", **extra):
@@ -24,7 +24,7 @@ async def test_revocation_list_full_and_delta(world):
     gate = await world.scanner_for("metro", ["transit_ride"])
     full = (await client.get("/api/v1/revocations", headers=gate)).json()
     assert full["full"] is True and full["jwks_url"] == "/.well-known/jwks.json"
-    version, cards, devices = fmt.revocation_from_json(full)  # what an offline gate parses
+    version, _cards, _devices = fmt.revocation_from_json(full)  # what an offline gate parses
     holder = await world.holder()
     device = await world.device(holder)
     await world.card_action(holder, "report-temp-loss")

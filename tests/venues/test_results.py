@@ -69,7 +69,7 @@ async def test_unknown_key(world, counter):
     code = fmt.mint_online(bytes.fromhex(holder.card_ref), kid=stranger_kid, master=secrets.token_bytes(32), now=now())
     assert await _result(world, counter, code) == "unknown_key"
     # An offline credential signed by an issuer key nobody published.
-    seed, public = fmt.ed25519.generate()
+    seed, _public = fmt.ed25519.generate()
     device_seed, device_pub = fmt.ed25519.generate()
     credential = fmt.make_credential(
         issuer_kid=b"\xde\xad\xbe\xef", issuer_seed=seed, card_ref=bytes.fromhex(holder.card_ref), region=440100,
