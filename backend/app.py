@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
             components=Components(
                 security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", description="Session token (citizens, staff) or client credential (ykc_...)")
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="Session token (citizens, staff) or client credential (ykc_...)"
+                    )
                 }
             ),
             security=[{"bearer": []}],

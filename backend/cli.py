@@ -18,7 +18,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level)
     if args.workers > 1 and not settings.redis_url:
-        print("error: several workers must share state: set YIKATONG_REDIS_URL (the embedded store is per process)", file=sys.stderr)
+        print(
+            "error: several workers must share state: set YIKATONG_REDIS_URL (the embedded store is per process)", file=sys.stderr
+        )
         return 2
     if args.workers > 1 and not settings.is_postgres:
         print("warning: several workers on SQLite serialise their writes; use PostgreSQL in production", file=sys.stderr)
@@ -30,7 +32,9 @@ def run_server(factory: str, *, host: str, port: int, workers: int) -> None:
     """uvicorn as `yikatong serve` runs it (the benchmarks start their servers through here too)."""
     import uvicorn
 
-    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False, proxy_headers=True)
+    uvicorn.run(
+        factory, factory=True, host=host, port=port, workers=workers, log_config=None, access_log=False, proxy_headers=True
+    )
 
 
 async def _migrate_async() -> None:
@@ -75,16 +79,25 @@ def _keys(args: argparse.Namespace) -> int:
             if not store.exists():
                 store.init(max_credential_seconds=max_cred)
             kid, online = store.rotate(max_credential_seconds=max_cred, online_keep_seconds=online_keep)
-            print(f"new issuer key {kid}, new online-code secret {online}; old keys stay published until their credentials expire")
+            print(
+                f"new issuer key {kid}, new online-code secret {online}; old keys stay published until their credentials expire"
+            )
         elif args.action == "revoke":
             return _revoke(store, args, max_cred)
         elif args.action == "list":
             for entry in store.describe():
+
                 def ts(v):
                     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(v)) if isinstance(v, int) else "-"
-                revoked = (f"  revoked {ts(entry['revoked'])} by {entry.get('revoked_by', '-')} ({entry.get('reason') or 'no reason given'})"
-                           if "revoked" in entry else "")
-                print(f"{entry['purpose']:8} {entry['id']:10} signs {ts(entry.get('nbf'))} .. {ts(entry.get('exp'))}  published until {ts(entry.get('publish_until'))}{revoked}")
+
+                revoked = (
+                    f"  revoked {ts(entry['revoked'])} by {entry.get('revoked_by', '-')} ({entry.get('reason') or 'no reason given'})"
+                    if "revoked" in entry
+                    else ""
+                )
+                print(
+                    f"{entry['purpose']:8} {entry['id']:10} signs {ts(entry.get('nbf'))} .. {ts(entry.get('exp'))}  published until {ts(entry.get('publish_until'))}{revoked}"
+                )
         elif args.action == "export-trust":
             from backend.keys.trust import jwks
 
@@ -122,9 +135,15 @@ def _revoke(store, args: argparse.Namespace, max_cred: int) -> int:
         print(f"issuer key {args.kid} was already revoked; nothing changed")
         return 0
     logging.getLogger("yikatong.keys").warning(
-        "issuer key %s revoked by %s (%s); replacement: %s", args.kid, by, args.reason or "no reason given", replacement or "none needed"
+        "issuer key %s revoked by %s (%s); replacement: %s",
+        args.kid,
+        by,
+        args.reason or "no reason given",
+        replacement or "none needed",
     )
-    print(f"issuer key {args.kid} revoked: no worker accepts it from its next request, and the trust list names it under yk_revoked")
+    print(
+        f"issuer key {args.kid} revoked: no worker accepts it from its next request, and the trust list names it under yk_revoked"
+    )
     if replacement:
         print(f"it was the signing key: new issuer key {replacement} signs from now")
     print("holders' phones need a new credential (the wallet fetches one); verifiers should refresh the trust list now")

@@ -109,7 +109,13 @@ async def _ensure_citizens(keyring, offices: dict[str, uuid.UUID]) -> list[dict]
             person_id = account["person"] if "person" in account else account["person_id"]
         if await cards.card_for_person(person_id) is None:
             await cards.issue_card_directly(
-                keyring, person_id=person_id, city_code=city, office_id=offices[city], bank_code="ICBC", ecard_level=2, transport=True
+                keyring,
+                person_id=person_id,
+                city_code=city,
+                office_id=offices[city],
+                bank_code="ICBC",
+                ecard_level=2,
+                transport=True,
             )
         out.append({"name": name, "doc_type": doc_type, "id_number": number, "totp": with_totp})
     return out

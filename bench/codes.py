@@ -41,8 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     online = fmt.mint_online(card, kid=1, master=master, now=NOW)
     issuer_seed, issuer_pub = ed25519.generate()
     device_seed, device_pub = ed25519.generate()
-    fields = dict(issuer_kid=b"\x01\x02\x03\x04", issuer_seed=issuer_seed, card_ref=card, region=440100,
-                  nbf=NOW - 5, exp=NOW + 43200, flags=0x09, device_pub=device_pub)
+    fields = dict(
+        issuer_kid=b"\x01\x02\x03\x04",
+        issuer_seed=issuer_seed,
+        card_ref=card,
+        region=440100,
+        nbf=NOW - 5,
+        exp=NOW + 43200,
+        flags=0x09,
+        device_pub=device_pub,
+    )
     credential = fmt.make_credential(**fields)
     offline = fmt.make_offline_code(credential, device_seed, NOW)
     trust = {"01020304": issuer_pub}

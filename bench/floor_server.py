@@ -47,19 +47,37 @@ async def _floor(request: Request, data: VerifyRequest, *, durable: bool) -> Res
     code_id = hashlib.sha256(data.code.encode()).digest()[:16].hex()
     verification_id = records.new_id()
     # Each route claims under its own key, so both can be driven with the same codes.
-    held = await request.app.state.store.claim(f"floor{'-durable' if durable else ''}:{code_id}", f"{principal.id}|{verification_id}", 120)
+    held = await request.app.state.store.claim(
+        f"floor{'-durable' if durable else ''}:{code_id}", f"{principal.id}|{verification_id}", 120
+    )
     result = "valid" if held is None else "replayed"
     checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
     row = {
-        "id": verification_id, "venue": uuid.UUID(principal.org_id), "scanner_id": uuid.UUID(principal.id),
-        "scenario": data.scenario, "result": result, "code_kind": "online", "code_id": code_id, "card_id": None,
-        "card_ref": None, "device_key_id": None, "person": None, "disclosed": [], "at": checked_at, "retry": False,
+        "id": verification_id,
+        "venue": uuid.UUID(principal.org_id),
+        "scanner_id": uuid.UUID(principal.id),
+        "scenario": data.scenario,
+        "result": result,
+        "code_kind": "online",
+        "code_id": code_id,
+        "card_id": None,
+        "card_ref": None,
+        "device_key_id": None,
+        "person": None,
+        "disclosed": [],
+        "at": checked_at,
+        "retry": False,
         "use_key": code_id if durable and result == "valid" else None,
     }
     await records.record_scan(row, None)
     body = VerifyResponse(
-        result=result, scenario=data.scenario, attributes=Attributes(), concessions=[], verification_id=verification_id,
-        checked_at=checked_at, code_kind="online",
+        result=result,
+        scenario=data.scenario,
+        attributes=Attributes(),
+        concessions=[],
+        verification_id=verification_id,
+        checked_at=checked_at,
+        code_kind="online",
     )
     return Response(body, headers={"Cache-Control": "no-store"})
 

@@ -72,7 +72,14 @@ def process_cpu_seconds(pid: int) -> float | None:
 
 
 async def run_load(
-    host: str, port: int, requests: list[bytes], *, concurrency: int, duration: float, warmup: float = 1.0, server_pid: int | None = None
+    host: str,
+    port: int,
+    requests: list[bytes],
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float = 1.0,
+    server_pid: int | None = None,
 ) -> LoadResult:
     """Each connection sends the next request from the shared cycle as soon as it has an answer.
     With `server_pid`, the server's CPU over the measured window is taken too."""

@@ -110,7 +110,9 @@ def _report(name: str, result, base=None) -> None:
         cpu = f"  server CPU {result.cpu_us_per_request:5.0f} us/req"
         if base and base.cpu_us_per_request:
             cpu += f" (baseline / this {base.cpu_us_per_request / result.cpu_us_per_request:4.2f})"
-    print(f"{name:34} {result.rps:9,.0f} req/s  p50 {result.pct(50):6.2f} ms  p99 {result.pct(99):6.2f} ms  x baseline {ratio}{cpu}  [{codes}]")
+    print(
+        f"{name:34} {result.rps:9,.0f} req/s  p50 {result.pct(50):6.2f} ms  p99 {result.pct(99):6.2f} ms  x baseline {ratio}{cpu}  [{codes}]"
+    )
 
 
 async def main() -> int:
@@ -119,9 +121,14 @@ async def main() -> int:
     from backend.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="ykbench-"))
-    env = {"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys"), "YIKATONG_LOG_LEVEL": "WARNING",
-           # A metro gate's credential is provisioned for its traffic; the default (600/min) would throttle the bench.
-           "YIKATONG_CLIENT_RATE_PER_MINUTE": "100000000"}
+    env = {
+        "YIKATONG_ENV": "test",
+        "YIKATONG_DATA_DIR": str(tmp / "data"),
+        "YIKATONG_KEY_DIR": str(tmp / "keys"),
+        "YIKATONG_LOG_LEVEL": "WARNING",
+        # A metro gate's credential is provisioned for its traffic; the default (600/min) would throttle the bench.
+        "YIKATONG_CLIENT_RATE_PER_MINUTE": "100000000",
+    }
     dbname = None
     if await _pg_ok() and _redis_ok():
         dbname = f"yk_bench_{secrets.token_hex(4)}"
@@ -156,13 +163,27 @@ async def main() -> int:
         # the 64-connection runs draw from the first part, the 4-connection runs from the rest.
         count, low_from = 120_000, 90_000
         codes = [
-            fmt.mint_online(bytes.fromhex(refs[i % len(refs)]), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=now + 2)
+            fmt.mint_online(
+                bytes.fromhex(refs[i % len(refs)]), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=now + 2
+            )
             for i in range(count)
         ]
-        verify = [http_request("POST", "/api/v1/verify", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
-        floor = [http_request("POST", "/bench/floor", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
-        durable = [http_request("POST", "/bench/floor-durable", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth) for c in codes]
-        echo = [http_request("POST", "/health/echo", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), {}) for c in codes[:64]]
+        verify = [
+            http_request("POST", "/api/v1/verify", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth)
+            for c in codes
+        ]
+        floor = [
+            http_request("POST", "/bench/floor", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth)
+            for c in codes
+        ]
+        durable = [
+            http_request("POST", "/bench/floor-durable", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), auth)
+            for c in codes
+        ]
+        echo = [
+            http_request("POST", "/health/echo", msgspec.json.encode({"code": c, "scenario": "transit_ride"}), {})
+            for c in codes[:64]
+        ]
         print(f"Online verification over HTTP: one worker, {setup}, {CONCURRENCY} connections, {SECONDS:.0f} s each")
         base = await run_load("127.0.0.1", port, echo, concurrency=CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
         _report("trivial JSON POST (/health/echo)", base)
@@ -183,11 +204,17 @@ async def main() -> int:
         print(f"The same with {LOW_CONCURRENCY} connections:")
         low_base = await run_load("127.0.0.1", port, echo, concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
         _report("trivial JSON POST (/health/echo)", low_base)
-        low = await run_load("127.0.0.1", port, verify[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        low = await run_load(
+            "127.0.0.1", port, verify[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid
+        )
         _report("online verification (/api/v1/verify)", low, low_base)
-        low_floor = await run_load("127.0.0.1", port, floor[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        low_floor = await run_load(
+            "127.0.0.1", port, floor[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid
+        )
         _report("floor: claim + row only (/bench/floor)", low_floor, low_base)
-        low_kept = await run_load("127.0.0.1", port, durable[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid)
+        low_kept = await run_load(
+            "127.0.0.1", port, durable[low_from:], concurrency=LOW_CONCURRENCY, duration=SECONDS, server_pid=proc.pid
+        )
         _report("floor + durable use (/bench/floor-durable)", low_kept, low_base)
         _report("  durable use, x the floor", low_kept, low_floor)
     finally:

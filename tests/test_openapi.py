@@ -105,8 +105,10 @@ async def test_every_operation_has_description_and_example(client):
         related = [op.get("requestBody"), op.get("parameters")] + [
             r for code, r in op.get("responses", {}).items() if code.startswith("2")
         ]
-        bodyless = not op.get("requestBody") and not op.get("parameters") and all(
-            not r.get("content") for code, r in op.get("responses", {}).items() if code.startswith("2")
+        bodyless = (
+            not op.get("requestBody")
+            and not op.get("parameters")
+            and all(not r.get("content") for code, r in op.get("responses", {}).items() if code.startswith("2"))
         )
         if bodyless:
             continue  # e.g. logout: nothing goes in or comes out, so there is nothing to show

@@ -13,7 +13,18 @@ from litestar.testing import TestClient
 
 from backend.app import create_app
 
-RULES = ("pattern", "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum", "maximum", "enum")
+RULES = (
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "minimum",
+    "maximum",
+    "enum",
+)
 NO_NUL = "^[^\\x00]*$"  # lib/openapi_tidy.py's default for free text; a stricter rule must replace it
 
 
@@ -64,7 +75,9 @@ def _missing(rules: dict, rules_doc: dict, served, document: dict, where: str, f
     if "items" in rules and "items" in served:
         _missing(rules["items"], rules_doc, served["items"], document, f"{where}[]", found, depth + 1)
     if isinstance(rules.get("additionalProperties"), dict) and isinstance(served.get("additionalProperties"), dict):
-        _missing(rules["additionalProperties"], rules_doc, served["additionalProperties"], document, f"{where}{{}}", found, depth + 1)
+        _missing(
+            rules["additionalProperties"], rules_doc, served["additionalProperties"], document, f"{where}{{}}", found, depth + 1
+        )
 
 
 def test_every_rule_on_a_request_body_is_documented(app_and_document):
@@ -79,6 +92,8 @@ def test_every_rule_on_a_request_body_is_documented(app_and_document):
                 continue
             rules = msgspec.json.schema(data.annotation)
             for method in handler.http_methods:
-                body = document["paths"][route.path_format][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+                body = document["paths"][route.path_format][method.lower()]["requestBody"]["content"]["application/json"][
+                    "schema"
+                ]
                 _missing(rules, rules, body, document, f"{method} {route.path_format}", found)
     assert not found, f"{len(found)} rules the service checks are not in the document:\n" + "\n".join(sorted(set(found)))

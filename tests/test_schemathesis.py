@@ -224,7 +224,9 @@ def test_schemathesis_postgres_redis(session_dir, redis_prefix):
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     try:
         base = PG_URL.rsplit("/", 1)[0]
-        settings = _base_settings(session_dir, database_url=f"{base}/{name}", data_dir=str(session_dir / "st-pg"), log_level="CRITICAL")
+        settings = _base_settings(
+            session_dir, database_url=f"{base}/{name}", data_dir=str(session_dir / "st-pg"), log_level="CRITICAL"
+        )
         _run(msgspec.structs.replace(settings, redis_url=REDIS_URL, redis_prefix=redis_prefix), ROLES)
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -232,4 +234,3 @@ def test_schemathesis_postgres_redis(session_dir, redis_prefix):
 
 def test_schemathesis_sqlite_embedded(session_dir):
     _run(_base_settings(session_dir, data_dir=str(session_dir / "st-sqlite"), log_level="CRITICAL"), SQLITE_ROLES)
-

@@ -134,9 +134,7 @@ async def _invalidate(store: Store | None, client_id: uuid.UUID | str) -> None:
         await store.set(f"client:{uuid.UUID(str(client_id)).hex}", _STALE, CACHE_SECONDS)
 
 
-async def rotate_client_secret(
-    client_id: uuid.UUID | str, *, store: Store | None = None, now: int | None = None
-) -> str:
+async def rotate_client_secret(client_id: uuid.UUID | str, *, store: Store | None = None, now: int | None = None) -> str:
     """A new secret; the old one stops working at once. Pass the app's store so every worker's
     cache drops it immediately."""
     now = int(time.time()) if now is None else now
@@ -159,9 +157,11 @@ async def revoke_client(client_id: uuid.UUID | str, *, store: Store | None = Non
     """Revoke for good; effective at once when the app's store is passed."""
     now = int(time.time()) if now is None else now
     await get_client(client_id)
-    await Client.update({Client.status: "revoked", Client.revoked_at: utc(now)}).where(
-        (Client.id == client_id) & (Client.status == "active")
-    ).run()
+    await (
+        Client.update({Client.status: "revoked", Client.revoked_at: utc(now)})
+        .where((Client.id == client_id) & (Client.status == "active"))
+        .run()
+    )
     await _invalidate(store, client_id)
     log.info("client revoked", extra={"client_id": str(client_id)})
 
@@ -215,9 +215,7 @@ async def resolve(store: Store, settings: Settings, token: str, now: int) -> Pri
     if used > limit:
         if used == limit + 1:  # once per window, not once per refused request
             log.warning("client rate limited", extra={"client_id": str(client_id), "limit": limit})
-        raise ApiError(
-            429, "rate.limited", f"This client may make {limit} requests a minute.", retry_after=60 - now % 60
-        )
+        raise ApiError(429, "rate.limited", f"This client may make {limit} requests a minute.", retry_after=60 - now % 60)
     if used == 1:  # the first request of this minute's window: note the use, once a minute at most
         await Client.update({Client.last_used_at: utc(now)}).where(Client.id == client_id).run()
     return Principal(

@@ -62,9 +62,7 @@ async def recovery_codes_left(owner_id: uuid.UUID | str) -> int:
 async def _row(kind: str, owner_id: uuid.UUID | str) -> dict:
     table = table_for(kind)
     row = (
-        await table.select(
-            table.id, table.totp_enabled, table.totp_cipher, table.totp_pending_cipher, table.totp_last_step
-        )
+        await table.select(table.id, table.totp_enabled, table.totp_cipher, table.totp_pending_cipher, table.totp_last_step)
         .where(table.id == owner_id)
         .first()
         .run()
@@ -114,26 +112,24 @@ async def confirm(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
     codes = [totp.new_recovery_code() for _ in range(totp.RECOVERY_COUNT)]
     table = table_for(kind)
     async with transaction():
-        won = (
-            await (
-                table.update(
-                    {
-                        table.totp_cipher: totp.seal(secret, keyring.pii, purpose=totp.ACTIVE, owner_id=str(owner_id)),
-                        table.totp_pending_cipher: None,
-                        table.totp_enabled: True,
-                        table.totp_last_step: step,
-                    }
-                )
-                # Same secret still pending, still off, and the step not taken by a parallel request.
-                .where(
-                    (table.id == owner_id)
-                    & (table.totp_enabled == False)  # noqa: E712
-                    & (table.totp_pending_cipher == pending)
-                    & (table.totp_last_step < step)
-                )
-                .returning(table.id)
-                .run()
+        won = await (
+            table.update(
+                {
+                    table.totp_cipher: totp.seal(secret, keyring.pii, purpose=totp.ACTIVE, owner_id=str(owner_id)),
+                    table.totp_pending_cipher: None,
+                    table.totp_enabled: True,
+                    table.totp_last_step: step,
+                }
             )
+            # Same secret still pending, still off, and the step not taken by a parallel request.
+            .where(
+                (table.id == owner_id)
+                & (table.totp_enabled == False)  # noqa: E712
+                & (table.totp_pending_cipher == pending)
+                & (table.totp_last_step < step)
+            )
+            .returning(table.id)
+            .run()
         )
         if not won:
             raise ApiError(409, "totp.conflict", "Enrolment changed meanwhile; start again.")
@@ -141,18 +137,14 @@ async def confirm(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
         moment = utc(now)
         await RecoveryCode.insert(
             *[
-                RecoveryCode(
-                    owner_id=owner_id, code_hash=totp.recovery_hash(totp.normalise_recovery_code(c)), created_at=moment
-                )
+                RecoveryCode(owner_id=owner_id, code_hash=totp.recovery_hash(totp.normalise_recovery_code(c)), created_at=moment)
                 for c in codes
             ]
         ).run()
     return codes
 
 
-async def disable(
-    kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: str, now: int, store: Store, limit: int
-) -> None:
+async def disable(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: str, now: int, store: Store, limit: int) -> None:
     """Turn TOTP off with a current code or a recovery code. Wrong codes count towards a lockout,
     so a stolen session cannot guess its way through the million codes."""
     key = throttle.account_key("totp", str(owner_id))
@@ -170,9 +162,11 @@ async def disable(
     await throttle.reset(store, key)
     table = table_for(kind)
     async with transaction():
-        await table.update({table.totp_enabled: False, table.totp_cipher: None, table.totp_pending_cipher: None}).where(
-            table.id == owner_id
-        ).run()
+        await (
+            table.update({table.totp_enabled: False, table.totp_cipher: None, table.totp_pending_cipher: None})
+            .where(table.id == owner_id)
+            .run()
+        )
         await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
 
 

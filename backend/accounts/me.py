@@ -46,9 +46,9 @@ async def change_password(
     hashed = await passwords.hash_password(new)
     table = factors.table_for(principal.kind)
     async with transaction():
-        await table.update({table.password_hash: hashed, table.password_changed_at: utc(now)}).where(
-            table.id == principal.id
-        ).run()
+        await (
+            table.update({table.password_hash: hashed, table.password_changed_at: utc(now)}).where(table.id == principal.id).run()
+        )
         return await sessions.revoke_all(principal.kind, principal.id, now, keep=principal.session_id)
 
 

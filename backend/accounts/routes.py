@@ -26,9 +26,7 @@ AUTH_ERRORS = {
     401: ResponseSpec(
         ErrorResponse, description="auth.bad_credentials, auth.totp_required, auth.bad_totp or auth.bad_recovery_code"
     ),
-    422: ResponseSpec(
-        ErrorResponse, description="document.* (the identity number is malformed) or auth.two_second_factors"
-    ),
+    422: ResponseSpec(ErrorResponse, description="document.* (the identity number is malformed) or auth.two_second_factors"),
     429: ResponseSpec(ErrorResponse, description="auth.locked (with retry_after and Retry-After) or auth.busy"),
 }
 
@@ -177,8 +175,7 @@ async def revoke_session(session_id: uuid.UUID, request: Request, now: int) -> N
     status_code=200,
     summary="Change my password",
     description=(
-        "Needs the current password (403 `password.wrong_current`, counted towards the lockout). Revokes "
-        "every other session."
+        "Needs the current password (403 `password.wrong_current`, counted towards the lockout). Revokes every other session."
     ),
     tags=TAGS,
     guards=[signed_in],
@@ -230,8 +227,7 @@ async def totp_qr(request: Request, keyring: Keyring) -> Response[bytes]:
     status_code=200,
     summary="Confirm TOTP enrolment",
     description=(
-        "Switches TOTP on after a correct code and returns 10 single-use recovery codes, shown only now. 422 "
-        "`totp.bad_code`."
+        "Switches TOTP on after a correct code and returns 10 single-use recovery codes, shown only now. 422 `totp.bad_code`."
     ),
     tags=TAGS,
     guards=[signed_in],
@@ -257,7 +253,11 @@ async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, 
     ),
     tags=TAGS,
     guards=[signed_in],
-    responses={409: error("`totp.not_enabled`."), 422: error("`totp.bad_code`."), 429: error("`auth.locked`: too many failed codes.")},
+    responses={
+        409: error("`totp.not_enabled`."),
+        422: error("`totp.bad_code`."),
+        429: error("`auth.locked`: too many failed codes."),
+    },
 )
 async def totp_disable(
     data: s.TotpDisable, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int

@@ -67,9 +67,7 @@ async def list_staff(request: Request, limit: Limit = 100, offset: Offset = 0) -
     "/api/v1/staff/{staff_id:uuid}/deactivate",
     status_code=200,
     summary="Deactivate a staff member",
-    description=(
-        "Provincial operators only. The staff member can no longer sign in and every session of theirs ends " "at once."
-    ),
+    description=("Provincial operators only. The staff member can no longer sign in and every session of theirs ends at once."),
     tags=STAFF_TAGS,
     guards=[permits("staff.manage")],
 )

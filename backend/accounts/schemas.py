@@ -38,9 +38,7 @@ NewPassword = Annotated[
     ),
 ]
 AnyPassword = Annotated[str, Meta(min_length=1, max_length=256, examples=["correct horse battery"])]
-TotpCode = Annotated[
-    str, Meta(pattern=r"^[0-9]{6}$", examples=["492039"], description="6-digit code from the authenticator app")
-]
+TotpCode = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["492039"], description="6-digit code from the authenticator app")]
 RecoveryCodeText = Annotated[str, Meta(min_length=16, max_length=24, examples=["k7m2-9qxa-3vtd-h8rp"])]
 Label = Annotated[str, Meta(max_length=64, examples=["My phone"], description="Shown in the session list")]
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$", examples=["gz.counter01"])]
@@ -133,9 +131,7 @@ class PasswordChanged(msgspec.Struct, kw_only=True):
 
 class TotpEnrolment(msgspec.Struct, kw_only=True):
     secret: Annotated[str, Meta(examples=["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"])]
-    provisioning_uri: Annotated[
-        str, Meta(examples=["otpauth://totp/Yikatong:11%2A%2A%2A2X?secret=...&issuer=Yikatong"])
-    ]
+    provisioning_uri: Annotated[str, Meta(examples=["otpauth://totp/Yikatong:11%2A%2A%2A2X?secret=...&issuer=Yikatong"])]
     qr_svg: str
 
 

@@ -108,9 +108,7 @@ async def resolve(token: str, now: int) -> Principal | None:
     if (moment - row["last_seen"]).total_seconds() >= TOUCH_SECONDS:
         # Conditional, so many parallel requests make one write between them, not one each.
         cutoff = utc(now - TOUCH_SECONDS)
-        await Session.update({Session.last_seen: moment}).where(
-            (Session.id == row["id"]) & (Session.last_seen <= cutoff)
-        ).run()
+        await Session.update({Session.last_seen: moment}).where((Session.id == row["id"]) & (Session.last_seen <= cutoff)).run()
     return principal
 
 
@@ -140,9 +138,11 @@ async def revoke(principal: Principal, session_id: uuid.UUID, now: int) -> None:
     exists = await Session.exists().where(owner & (Session.id == session_id)).run()
     if not exists:
         raise ApiError(404, "session.not_found", "You have no session with this id.")
-    await Session.update({Session.revoked_at: utc(now)}).where(
-        owner & (Session.id == session_id) & Session.revoked_at.is_null()
-    ).run()
+    await (
+        Session.update({Session.revoked_at: utc(now)})
+        .where(owner & (Session.id == session_id) & Session.revoked_at.is_null())
+        .run()
+    )
 
 
 async def revoke_all(kind: str, owner_id: uuid.UUID | str, now: int, *, keep: str | None = None) -> int:

@@ -160,9 +160,14 @@ async def _check_link(row: dict, prev_seq: int, prev_hash: str) -> Break | None:
         return Break(seq, rid, "deleted", f"Entry {missing} is missing: the chain jumps from {prev_seq} to {seq}.")
     if row["prev_hash"] != prev_hash:
         if await _hash_exists(row["prev_hash"]):
-            return Break(seq, rid, "reordered", f"Entry {seq} is out of order: it was written after another entry than {prev_seq}.")
+            return Break(
+                seq, rid, "reordered", f"Entry {seq} is out of order: it was written after another entry than {prev_seq}."
+            )
         return Break(
-            seq, rid, "broken_link", f"Entry {seq} does not follow entry {prev_seq}: an entry between them was removed or rewritten."
+            seq,
+            rid,
+            "broken_link",
+            f"Entry {seq} does not follow entry {prev_seq}: an entry between them was removed or rewritten.",
         )
     return None
 
@@ -176,9 +181,14 @@ async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) ->
     count, prev_seq, prev_hash = 0, 0, GENESIS
     anchor_seen = anchor is None
     while True:
-        rows = await AccessEntry.select().where(AccessEntry.seq > prev_seq).order_by(AccessEntry.seq).limit(
-            batch
-        ).output(load_json=True).run()
+        rows = (
+            await AccessEntry.select()
+            .where(AccessEntry.seq > prev_seq)
+            .order_by(AccessEntry.seq)
+            .limit(batch)
+            .output(load_json=True)
+            .run()
+        )
         if not rows:
             break
         for row in rows:
@@ -189,7 +199,9 @@ async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) ->
                 anchor_seen = True
                 if row["hash"] != anchor[1]:
                     message = f"Entry {row['seq']} no longer has the hash noted down as the anchor."
-                    return Report(False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message))
+                    return Report(
+                        False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message)
+                    )
             count, prev_seq, prev_hash = count + 1, row["seq"], row["hash"]
     if not anchor_seen:
         message = f"The chain ends at {prev_seq}, before the anchor entry {anchor[0]}: entries were removed from its end."

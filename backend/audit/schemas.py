@@ -28,7 +28,9 @@ class AccessRecord(msgspec.Struct, kw_only=True):
     action: Annotated[str, Meta(examples=["agency.query"], description="agency.query, verification, certificate.issue, ...")]
     fields: Annotated[list[str], Meta(examples=[["card.status", "certificate.driving_licence.points"]])]
     purpose: Annotated[str, Meta(examples=["Vehicle registration: check the applicant's driving licence"])]
-    basis_kind: Annotated[str, Meta(examples=["consent"], description="statute, consent, presented_code, scenario, official_duty or none")]
+    basis_kind: Annotated[
+        str, Meta(examples=["consent"], description="statute, consent, presented_code, scenario, official_duty or none")
+    ]
     basis_ref: Annotated[str, Meta(examples=["《中华人民共和国道路交通安全法》第十九条"])]
     result: Annotated[str, Meta(examples=["refused"], description="ok, refused or not_found")]
     result_code: Annotated[str, Meta(examples=["query.no_basis"])]
@@ -74,5 +76,7 @@ class ChainReport(msgspec.Struct, kw_only=True):
     ok: bool
     entries: Annotated[int, Meta(description="Entries checked before the first break (all of them when ok).")]
     head_seq: int
-    head_hash: Annotated[str, Meta(description="Note it down elsewhere: a later check with it as the anchor catches a rewritten tail.")]
+    head_hash: Annotated[
+        str, Meta(description="Note it down elsewhere: a later check with it as the anchor catches a rewritten tail.")
+    ]
     first_break: ChainBreak | None = None

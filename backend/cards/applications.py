@@ -76,9 +76,17 @@ async def apply(
         if await Card.exists().where(Card.active_person == who).run():
             raise atomic.UNIQUE_ANSWERS["cards_card.active_person"]()
         row = Application(
-            id=uuid.uuid4(), person=who, status="pending", open_person=who, channel=actor.channel,
-            office=actor.office_id, region=region, bank=bank["id"] if bank else None, applied_by_kind=actor.kind,
-            applied_by=actor.id, created_at=now,
+            id=uuid.uuid4(),
+            person=who,
+            status="pending",
+            open_person=who,
+            channel=actor.channel,
+            office=actor.office_id,
+            region=region,
+            bank=bank["id"] if bank else None,
+            applied_by_kind=actor.kind,
+            applied_by=actor.id,
+            created_at=now,
         )
         await Application.insert(row).run()
         return await load(row.id)
@@ -87,18 +95,27 @@ async def apply(
 
 
 async def load(application_id) -> dict:
-    row = await Application.select(
-        Application.all_columns(), Application.bank.code.as_alias("bank_code"),
-    ).where(Application.id == application_id).first().run()
+    row = (
+        await Application.select(
+            Application.all_columns(),
+            Application.bank.code.as_alias("bank_code"),
+        )
+        .where(Application.id == application_id)
+        .first()
+        .run()
+    )
     if row is None:
         raise ApiError(404, "application.not_found", "No such application.")
     return row
 
 
 async def list_for_person(person_id) -> list[dict]:
-    return await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code")).where(
-        Application.person == person_id
-    ).order_by(Application.created_at, ascending=False).run()
+    return (
+        await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code"))
+        .where(Application.person == person_id)
+        .order_by(Application.created_at, ascending=False)
+        .run()
+    )
 
 
 async def list_for_review(actor: Actor, *, status: str | None, city_code: str | None, limit: int, offset: int) -> list[dict]:
@@ -117,9 +134,12 @@ async def list_for_review(actor: Actor, *, status: str | None, city_code: str | 
 
 async def _claim_pending(app: dict, values: dict, now: dt.datetime) -> None:
     """Close the application only if it is still pending (two reviewers never both decide)."""
-    done = await Application.update({**values, "open_person": None, "reviewed_at": now}).where(
-        (Application.id == app["id"]) & (Application.status == "pending")
-    ).returning(Application.id).run()
+    done = (
+        await Application.update({**values, "open_person": None, "reviewed_at": now})
+        .where((Application.id == app["id"]) & (Application.status == "pending"))
+        .returning(Application.id)
+        .run()
+    )
     if not done:
         raise atomic.Conflict()
 
@@ -142,8 +162,13 @@ async def approve(application_id, actor: Actor, *, bank_code: str | None = None,
         bank = await banks.active(code, hold=True) if code else await banks.default_active()
         await _claim_pending(app, {"status": "approved", "reviewed_by": actor.id}, now)
         card = await records.insert_card(
-            person_id=app["person"], region=app["region"], bank_id=bank["id"], account=numbers.new_account_number(),
-            now=now, office_id=app["office"] or actor.office_id, application_id=app["id"],
+            person_id=app["person"],
+            region=app["region"],
+            bank_id=bank["id"],
+            account=numbers.new_account_number(),
+            now=now,
+            office_id=app["office"] or actor.office_id,
+            application_id=app["id"],
         )
         await Application.update({Application.card_id: card["id"]}).where(Application.id == app["id"]).run()
         note = f"Card {numbers.mask_card_number(card['number'])} issued with an account at {bank['name']}."

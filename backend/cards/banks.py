@@ -77,8 +77,9 @@ async def create(actor: Actor, *, code: str, name: str, keeps_account_on_replace
     now = records.utc(now)
 
     async def attempt() -> dict:
-        bank = Bank(code=code, name=name, status="active", keeps_account_on_replacement=keeps_account_on_replacement,
-                    updated_at=now)
+        bank = Bank(
+            code=code, name=name, status="active", keeps_account_on_replacement=keeps_account_on_replacement, updated_at=now
+        )
         await Bank.insert(bank).run()
         return bank_view(await find(code))
 
@@ -93,8 +94,9 @@ async def _move(card: dict, old: dict, new: dict, actor: Actor, reason: str, now
     """Move one loaded card to `new` with a fresh account there, and tell the holder (Art. 8)."""
     account = numbers.new_account_number()  # an account number never moves between banks
     await records.cas(card, {"bank": new["id"], "account": account}, now)
-    await records.event(card, actor, action="bank_change", from_state=card["state"], at=now, reason=reason,
-                        note=_moved_note(old, new, account))
+    await records.event(
+        card, actor, action="bank_change", from_state=card["state"], at=now, reason=reason, note=_moved_note(old, new, account)
+    )
 
 
 async def change_for_holder(person_id: uuid.UUID | str, actor: Actor, bank_code: str, now=None) -> dict:
@@ -123,8 +125,13 @@ async def set_status(actor: Actor, code: str, status: str, successor_code: str |
     now = records.utc(now)
     bank = await find(code)
     if status not in NEXT_STATUS[bank["status"]]:
-        raise ApiError(409, "bank.illegal_status", f"A bank that is {bank['status']} cannot become {status}.",
-                       bank_status=bank["status"], allowed=list(NEXT_STATUS[bank["status"]]))
+        raise ApiError(
+            409,
+            "bank.illegal_status",
+            f"A bank that is {bank['status']} cannot become {status}.",
+            bank_status=bank["status"],
+            allowed=list(NEXT_STATUS[bank["status"]]),
+        )
     successor = None
     if status == "ended":
         if not successor_code:
@@ -135,9 +142,12 @@ async def set_status(actor: Actor, code: str, status: str, successor_code: str |
     elif successor_code:
         raise ApiError(422, "bank.successor_unexpected", "Only ending a cooperation names a successor bank.")
     # Commit the status first, so no new card lands at this bank while its holders are moved.
-    updated = await Bank.update({Bank.status: status, Bank.updated_at: now}).where(
-        (Bank.id == bank["id"]) & (Bank.status == bank["status"])
-    ).returning(Bank.id).run()
+    updated = (
+        await Bank.update({Bank.status: status, Bank.updated_at: now})
+        .where((Bank.id == bank["id"]) & (Bank.status == bank["status"]))
+        .returning(Bank.id)
+        .run()
+    )
     if not updated:
         raise ApiError(409, "bank.busy", "The bank's status changed meanwhile; reload and try again.")
     moved = await move_holders(bank, successor, actor, now) if successor else 0
@@ -150,9 +160,13 @@ async def move_holders(old: dict, new: dict, actor: Actor, now: dt.datetime, bat
     reason = f"Cooperation with {old['name']} ended; your card moved to {new['name']}."
     moved = 0
     for _ in range(10_000):
-        ids = await Card.select(Card.id).where(
-            (Card.bank == old["id"]) & Card.state.not_in(list(lifecycle.TERMINAL))
-        ).order_by(Card.id).limit(batch).run()
+        ids = (
+            await Card.select(Card.id)
+            .where((Card.bank == old["id"]) & Card.state.not_in(list(lifecycle.TERMINAL)))
+            .order_by(Card.id)
+            .limit(batch)
+            .run()
+        )
         if not ids:
             return moved
 

@@ -35,8 +35,9 @@ def parse_public_key(text: str) -> bytes:
 
 def _require_active(card: dict) -> None:
     if card["state"] != lifecycle.ACTIVE:
-        raise ApiError(409, "card.not_active", f"This needs an active card; yours is {card['state'].replace('_', ' ')}.",
-                       state=card["state"])
+        raise ApiError(
+            409, "card.not_active", f"This needs an active card; yours is {card['state'].replace('_', ' ')}.", state=card["state"]
+        )
 
 
 async def issue_ecard(person_id, actor: Actor, *, payment: bool = False, transport: bool = False, now=None) -> dict:
@@ -112,8 +113,17 @@ async def bind(person_id, actor: Actor, *, label: str, public_key: bytes | None 
             raise ApiError(409, "device.limit_reached", message, limit=MAX_DEVICES)
         # Bumping the card's version serialises binds, so two at once cannot both take the last slot.
         await records.cas(card, {}, now)
-        device = Device(id=uuid.uuid4(), person=person_id, card=card["id"], label=label, public_key=public_key,
-                        key_id=kid, bound_key=kid, status="bound", bound_at=now)
+        device = Device(
+            id=uuid.uuid4(),
+            person=person_id,
+            card=card["id"],
+            label=label,
+            public_key=public_key,
+            key_id=kid,
+            bound_key=kid,
+            status="bound",
+            bound_at=now,
+        )
         await Device.insert(device).run()
         await records.event(card, actor, action="device_bind", from_state=card["state"], at=now, note=f"Device bound: {label}.")
         await pending.write(now)
@@ -134,9 +144,12 @@ async def unbind(person_id, device_id, actor: Actor, now=None) -> dict:
             raise ApiError(409, "device.not_bound", "This device is already unbound.")
         card = await records.load(row["card"])
         await records.cas(card, {}, now)
-        changed = await Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now}).where(
-            (Device.id == row["id"]) & (Device.status == "bound")
-        ).returning(Device.id).run()
+        changed = (
+            await Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now})
+            .where((Device.id == row["id"]) & (Device.status == "bound"))
+            .returning(Device.id)
+            .run()
+        )
         if not changed:
             raise atomic.Conflict()
         note = f"Device unbound: {row['label']}."

@@ -19,19 +19,38 @@ async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_
     actor = await audit.actor_of(principal)
     person_id = await identity.find_person_id(keyring, doc_type, id_number)
     if person_id is None:
-        await audit.record(actor, person_id=None, action="card.lookup", fields=FIELDS, purpose=PURPOSE,
-                           basis_kind="official_duty", basis_ref="Regulation Art. 5: card services", result="not_found",
-                           result_code="person.not_found")
+        await audit.record(
+            actor,
+            person_id=None,
+            action="card.lookup",
+            fields=FIELDS,
+            purpose=PURPOSE,
+            basis_kind="official_duty",
+            basis_ref="Regulation Art. 5: card services",
+            result="not_found",
+            result_code="person.not_found",
+        )
         raise ApiError(404, "person.not_found", "Nobody with this identity document is registered.")
     person = await identity.get_person(person_id)
     open_app = await views.open_application_of(person_id)
     found = {
-        "applicant": {"name": person["name"], "doc_type": person["doc_type"], "id_number": identity.masked_number(keyring, person)},
+        "applicant": {
+            "name": person["name"],
+            "doc_type": person["doc_type"],
+            "id_number": identity.masked_number(keyring, person),
+        },
         "cards": await views.cards_of(person_id, "staff"),
         "open_application": await views.application(keyring, open_app) if open_app else None,
     }
-    await audit.record(actor, person_id=person_id, action="card.lookup", fields=FIELDS, purpose=PURPOSE,
-                       basis_kind="official_duty", basis_ref="Regulation Art. 5: card services")
+    await audit.record(
+        actor,
+        person_id=person_id,
+        action="card.lookup",
+        fields=FIELDS,
+        purpose=PURPOSE,
+        basis_kind="official_duty",
+        basis_ref="Regulation Art. 5: card services",
+    )
     return found
 
 
@@ -42,5 +61,12 @@ async def record_queue_read(principal: Principal, rows: list[dict]) -> None:
         return
     actor = await audit.actor_of(principal)
     for person_id in sorted(people, key=str):
-        await audit.record(actor, person_id=person_id, action="application.review_queue", fields=["name", "masked_identity_number", "application"],
-                           purpose="Reviewing card applications", basis_kind="official_duty", basis_ref="Regulation Art. 5: card applications")
+        await audit.record(
+            actor,
+            person_id=person_id,
+            action="application.review_queue",
+            fields=["name", "masked_identity_number", "application"],
+            purpose="Reviewing card applications",
+            basis_kind="official_duty",
+            basis_ref="Regulation Art. 5: card applications",
+        )

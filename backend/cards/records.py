@@ -51,10 +51,7 @@ async def cas(card: dict, values: dict[str, object], now: dt.datetime) -> dict:
     """
     values = {**values, "version": card["version"] + 1, "updated_at": now}
     updated = (
-        await Card.update(values)
-        .where((Card.id == card["id"]) & (Card.version == card["version"]))
-        .returning(Card.id)
-        .run()
+        await Card.update(values).where((Card.id == card["id"]) & (Card.version == card["version"])).returning(Card.id).run()
     )
     if not updated:
         raise Conflict()

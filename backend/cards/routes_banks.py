@@ -25,28 +25,48 @@ def _operator(request: Request) -> Actor:
     return Actor(kind="staff", id=request.user.id, channel="web", office_id=office_id, principal=request.user)
 
 
-@get("/api/v1/banks", tags=TAGS, summary="Cooperating banks",
-     description="The public registry of cooperating banks (Art. 12): code, name, status (active: takes new cards; "
-     "suspended: no new cards; ended: holders moved) and whether a replacement card keeps the account number.")
+@get(
+    "/api/v1/banks",
+    tags=TAGS,
+    summary="Cooperating banks",
+    description="The public registry of cooperating banks (Art. 12): code, name, status (active: takes new cards; "
+    "suspended: no new cards; ended: holders moved) and whether a replacement card keeps the account number.",
+)
 async def list_banks(status: Literal["active", "suspended", "ended"] | None = None) -> list[s.BankOut]:
     return msgspec.convert(await banks.list_banks(status), list[s.BankOut])
 
 
-@post("/api/v1/banks", status_code=201, guards=[provincial_only], tags=TAGS, responses=ERRORS,
-      summary="Register a cooperating bank", description="Provincial operators only. 409 `bank.exists`.")
+@post(
+    "/api/v1/banks",
+    status_code=201,
+    guards=[provincial_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Register a cooperating bank",
+    description="Provincial operators only. 409 `bank.exists`.",
+)
 async def create_bank(request: Request, data: s.NewBank) -> s.BankOut:
-    row = await banks.create(_operator(request), code=data.code, name=data.name.strip(),
-                             keeps_account_on_replacement=data.keeps_account_on_replacement)
+    row = await banks.create(
+        _operator(request), code=data.code, name=data.name.strip(), keeps_account_on_replacement=data.keeps_account_on_replacement
+    )
     return msgspec.convert(row, s.BankOut)
 
 
-@post("/api/v1/banks/{code:str}/status", status_code=200, guards=[provincial_only], tags=TAGS, responses=ERRORS,
-      summary="Suspend, reactivate or end a bank",
-      description="active <-> suspended (no new cards while suspended); ending needs `successor_bank_code`, an active "
-      "bank that takes over every holder: each card gets a new account there and an event the holder sees. Holders "
-      "move in batches, one transaction per batch; ending an ended bank again resumes an interrupted move. "
-      "409 `bank.illegal_status`; 422 `bank.successor_required`.")
-async def change_status(request: Request, code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange) -> s.BankStatusOut:
+@post(
+    "/api/v1/banks/{code:str}/status",
+    status_code=200,
+    guards=[provincial_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Suspend, reactivate or end a bank",
+    description="active <-> suspended (no new cards while suspended); ending needs `successor_bank_code`, an active "
+    "bank that takes over every holder: each card gets a new account there and an event the holder sees. Holders "
+    "move in batches, one transaction per batch; ending an ended bank again resumes an interrupted move. "
+    "409 `bank.illegal_status`; 422 `bank.successor_required`.",
+)
+async def change_status(
+    request: Request, code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange
+) -> s.BankStatusOut:
     result = await banks.set_status(_operator(request), code, data.status, data.successor_bank_code)
     return msgspec.convert(result, s.BankStatusOut)
 

@@ -33,45 +33,74 @@ def _actor(request: Request, channel: str) -> Actor:
     return Actor(kind="citizen", id=request.user.id, channel=channel, principal=request.user)
 
 
-@post("/api/v1/me/card/applications", status_code=201, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Apply for my card",
-      description="Applies online (web or mobile) for the signed-in person. The issuing city defaults to the city "
-      "of the person's registered region, else the province. 409 `card.already_active` when the person has a live "
-      "card or an open application; 422 `region.unknown`; 404 `bank.not_found`; 409 `bank.not_active`.")
+@post(
+    "/api/v1/me/card/applications",
+    status_code=201,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Apply for my card",
+    description="Applies online (web or mobile) for the signed-in person. The issuing city defaults to the city "
+    "of the person's registered region, else the province. 409 `card.already_active` when the person has a live "
+    "card or an open application; 422 `region.unknown`; 404 `bank.not_found`; 409 `bank.not_active`.",
+)
 async def apply_for_me(request: Request, data: s.CitizenApplication, keyring: Keyring) -> s.ApplicationOut:
-    row = await applications.apply(_actor(request, data.channel), person_id=_person(request), region=data.region,
-                                   bank_code=data.bank_code)
+    row = await applications.apply(
+        _actor(request, data.channel), person_id=_person(request), region=data.region, bank_code=data.bank_code
+    )
     return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
 
 
-@get("/api/v1/me/card/applications", guards=[citizen_only], tags=TAGS, summary="My applications",
-     description="Every application of the signed-in person, newest first, with the rejection reason if any.")
+@get(
+    "/api/v1/me/card/applications",
+    guards=[citizen_only],
+    tags=TAGS,
+    summary="My applications",
+    description="Every application of the signed-in person, newest first, with the rejection reason if any.",
+)
 async def my_applications(request: Request, keyring: Keyring) -> list[s.ApplicationOut]:
     rows = await applications.list_for_person(_person(request))
     return msgspec.convert(await views.applications(keyring, rows), list[s.ApplicationOut])
 
 
-@get("/api/v1/me/card", guards=[citizen_only], tags=TAGS, responses=ERRORS, summary="My card",
-     description="The current card (not replaced or cancelled): issuing region, state, e-card level, bank, masked "
-     "card and account numbers, and the actions the holder may take. A temporary loss report that ran out is lapsed "
-     "first (recorded as a system event). 404 `card.not_found` without one.")
+@get(
+    "/api/v1/me/card",
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="My card",
+    description="The current card (not replaced or cancelled): issuing region, state, e-card level, bank, masked "
+    "card and account numbers, and the actions the holder may take. A temporary loss report that ran out is lapsed "
+    "first (recorded as a system event). 404 `card.not_found` without one.",
+)
 async def my_card(request: Request) -> s.CardOut:
     card = await records.current_or_404(_person(request))
     return card_out(await views.card(card["id"]))
 
 
-@post("/api/v1/me/card/reveal", status_code=200, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Show my full card and account numbers",
-      description="Answers the unmasked card number and bank account number of the current card in the body, so they "
-      "never appear in a URL or an access log.")
+@post(
+    "/api/v1/me/card/reveal",
+    status_code=200,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Show my full card and account numbers",
+    description="Answers the unmasked card number and bank account number of the current card in the body, so they "
+    "never appear in a URL or an access log.",
+)
 async def reveal(request: Request) -> s.Reveal:
     card = await records.current_or_404(_person(request))
     return s.Reveal(card_number=card["number"], account=card["account"])
 
 
-@get("/api/v1/me/card/events", guards=[citizen_only], tags=TAGS, summary="My card's history",
-     description="Every event of every card of the holder, newest first: transitions and notices (bank changes, "
-     "e-card, devices), with who acted (actor kind and id), channel, office, reason and time.")
+@get(
+    "/api/v1/me/card/events",
+    guards=[citizen_only],
+    tags=TAGS,
+    summary="My card's history",
+    description="Every event of every card of the holder, newest first: transitions and notices (bank changes, "
+    "e-card, devices), with who acted (actor kind and id), channel, office, reason and time.",
+)
 async def my_events(
     request: Request,
     limit: int = Parameter(default=100, ge=1, le=500),
@@ -84,71 +113,125 @@ async def my_events(
     return msgspec.convert(await views.events_of(person, limit=limit, offset=offset), list[s.EventOut])
 
 
-@post("/api/v1/me/card/actions/{action:str}", status_code=200, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Act on my card",
-      description="`action`: report-temp-loss (lapses by itself after the configured days), report-loss, lift-loss "
-      "(only before a replacement was requested), request-replacement (the new card, with a new number, is issued at "
-      "once) or cancel. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.")
+@post(
+    "/api/v1/me/card/actions/{action:str}",
+    status_code=200,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Act on my card",
+    description="`action`: report-temp-loss (lapses by itself after the configured days), report-loss, lift-loss "
+    "(only before a replacement was requested), request-replacement (the new card, with a new number, is issued at "
+    "once) or cancel. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
+)
 async def act_on_my_card(
-    request: Request, action: Annotated[str, Parameter(schema_extra={"enum": sorted(CITIZEN_ACTIONS)})], settings: Settings,
+    request: Request,
+    action: Annotated[str, Parameter(schema_extra={"enum": sorted(CITIZEN_ACTIONS)})],
+    settings: Settings,
     data: s.CitizenAction | None = None,
 ) -> s.ActionOut:
     name = CITIZEN_ACTIONS.get(action)
     if name is None:
         raise ApiError(404, "card.unknown_action", "No such action on your card.", allowed=sorted(CITIZEN_ACTIONS))
     data = data or s.CitizenAction()
-    result = await transitions.perform(name, _actor(request, data.channel), person_id=_person(request),
-                                       reason=data.reason, temp_loss_days=settings.temp_loss_days)
+    result = await transitions.perform(
+        name,
+        _actor(request, data.channel),
+        person_id=_person(request),
+        reason=data.reason,
+        temp_loss_days=settings.temp_loss_days,
+    )
     return await action_out(result, "citizen")
 
 
-@post("/api/v1/me/card/ecard", status_code=200, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Issue or change my e-card",
-      description="Issues the e-card bound to the active card: level 1 (identity and queries) or, with `payment`, "
-      "level 2 (payments through the bank account). `transport` switches public transport on. Asking again changes "
-      "the level. 409 `card.not_active` when the card is not active.")
+@post(
+    "/api/v1/me/card/ecard",
+    status_code=200,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Issue or change my e-card",
+    description="Issues the e-card bound to the active card: level 1 (identity and queries) or, with `payment`, "
+    "level 2 (payments through the bank account). `transport` switches public transport on. Asking again changes "
+    "the level. 409 `card.not_active` when the card is not active.",
+)
 async def issue_ecard(request: Request, data: s.EcardRequest | None = None) -> s.CardOut:
     data = data or s.EcardRequest()
-    card = await devices.issue_ecard(_person(request), _actor(request, data.channel), payment=data.payment,
-                                     transport=data.transport)
+    card = await devices.issue_ecard(
+        _person(request), _actor(request, data.channel), payment=data.payment, transport=data.transport
+    )
     return card_out(await views.card(card["id"], settle=False))
 
 
-@post("/api/v1/me/card/bank", status_code=200, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Change my bank",
-      description="Moves the card's financial account to another active cooperating bank (a new account is opened "
-      "there; later payments go to it) and records the change in the card's history. 409 `bank.not_active`, "
-      "409 `bank.same`, 404 `bank.not_found`.")
+@post(
+    "/api/v1/me/card/bank",
+    status_code=200,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Change my bank",
+    description="Moves the card's financial account to another active cooperating bank (a new account is opened "
+    "there; later payments go to it) and records the change in the card's history. 409 `bank.not_active`, "
+    "409 `bank.same`, 404 `bank.not_found`.",
+)
 async def change_my_bank(request: Request, data: s.BankChoice) -> s.CardOut:
     card = await banks.change_for_holder(_person(request), _actor(request, data.channel), data.bank_code)
     return card_out(await views.card(card["id"], settle=False))
 
 
-@get("/api/v1/me/devices", guards=[citizen_only], tags=TAGS, summary="My devices",
-     description="Devices bound to my e-card; with `all=true` also the unbound ones.")
+@get(
+    "/api/v1/me/devices",
+    guards=[citizen_only],
+    tags=TAGS,
+    summary="My devices",
+    description="Devices bound to my e-card; with `all=true` also the unbound ones.",
+)
 async def my_devices(request: Request, all: bool = False) -> list[s.DeviceOut]:
     return [device_out(d) for d in await devices.list_for(_person(request), include_unbound=all)]
 
 
-@post("/api/v1/me/devices", status_code=201, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-      summary="Bind a device",
-      description="Binds a phone to the e-card, optionally with its Ed25519 public key (for offline codes; its key id "
-      "is sha256(key)[:8] in hex). Needs an active card with an e-card (409 `card.not_active`, `ecard.not_issued`); "
-      f"at most {devices.MAX_DEVICES} devices (409 `device.limit_reached`); 422 `device.bad_public_key`; "
-      "409 `device.key_in_use`.")
+@post(
+    "/api/v1/me/devices",
+    status_code=201,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Bind a device",
+    description="Binds a phone to the e-card, optionally with its Ed25519 public key (for offline codes; its key id "
+    "is sha256(key)[:8] in hex). Needs an active card with an e-card (409 `card.not_active`, `ecard.not_issued`); "
+    f"at most {devices.MAX_DEVICES} devices (409 `device.limit_reached`); 422 `device.bad_public_key`; "
+    "409 `device.key_in_use`.",
+)
 async def bind_device(request: Request, data: s.DeviceRequest) -> s.DeviceOut:
     public = devices.parse_public_key(data.public_key) if data.public_key else None
     device = await devices.bind(_person(request), _actor(request, "mobile"), label=data.label.strip(), public_key=public)
     return device_out(device)
 
 
-@delete("/api/v1/me/devices/{device_id:uuid}", status_code=200, guards=[citizen_only], tags=TAGS, responses=ERRORS,
-        summary="Unbind a device",
-        description="Unbinds the device; its key goes on the revocation list at once (same transaction). "
-        "404 `device.not_found`, 409 `device.not_bound`.")
+@delete(
+    "/api/v1/me/devices/{device_id:uuid}",
+    status_code=200,
+    guards=[citizen_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Unbind a device",
+    description="Unbinds the device; its key goes on the revocation list at once (same transaction). "
+    "404 `device.not_found`, 409 `device.not_bound`.",
+)
 async def unbind_device(request: Request, device_id: uuid.UUID) -> s.DeviceOut:
     return device_out(await devices.unbind(_person(request), device_id, _actor(request, "mobile")))
 
 
-ROUTES = [apply_for_me, my_applications, my_card, reveal, my_events, act_on_my_card, issue_ecard, change_my_bank,
-          my_devices, bind_device, unbind_device]
+ROUTES = [
+    apply_for_me,
+    my_applications,
+    my_card,
+    reveal,
+    my_events,
+    act_on_my_card,
+    issue_ecard,
+    change_my_bank,
+    my_devices,
+    bind_device,
+    unbind_device,
+]

@@ -27,21 +27,33 @@ def _staff(request: Request, channel: str = "counter") -> Actor:
     return actor_for(request.user, channel)
 
 
-@post("/api/v1/staff/applications", status_code=201, guards=[staff_only], tags=TAGS, responses=ERRORS,
-      summary="Apply for a card at an office",
-      description="A counter operator (or a self-service terminal) applies for the person holding this identity "
-      "document: resident ID card, Hong Kong/Macao/Taiwan residence permit, travel permits or foreign permanent "
-      "residence card. The person is registered if new. Any office of the province may take the application; the "
-      "issuing city defaults to the office's city. 422 `document.*`; 409 `person.name_mismatch`, `card.already_active`.")
+@post(
+    "/api/v1/staff/applications",
+    status_code=201,
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Apply for a card at an office",
+    description="A counter operator (or a self-service terminal) applies for the person holding this identity "
+    "document: resident ID card, Hong Kong/Macao/Taiwan residence permit, travel permits or foreign permanent "
+    "residence card. The person is registered if new. Any office of the province may take the application; the "
+    "issuing city defaults to the office's city. 422 `document.*`; 409 `person.name_mismatch`, `card.already_active`.",
+)
 async def apply_at_office(request: Request, data: s.StaffApplication, keyring: Keyring) -> s.ApplicationOut:
     document = (keyring, data.doc_type, data.id_number, data.name.strip())
     row = await applications.apply(_staff(request, data.channel), document=document, region=data.region, bank_code=data.bank_code)
     return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
 
 
-@get("/api/v1/staff/applications", guards=[staff_only], tags=TAGS, responses=ERRORS, summary="Applications to review",
-     description="Applications, oldest first. Supervisors see their city's; provincial operators any city's "
-     "(filter with `region`). 403 `auth.not_permitted` for counter operators.")
+@get(
+    "/api/v1/staff/applications",
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Applications to review",
+    description="Applications, oldest first. Supervisors see their city's; provincial operators any city's "
+    "(filter with `region`). 403 `auth.not_permitted` for counter operators.",
+)
 async def list_applications(
     request: Request,
     keyring: Keyring,
@@ -55,51 +67,79 @@ async def list_applications(
     return msgspec.convert(await views.applications(keyring, rows), list[s.ApplicationOut])
 
 
-@post("/api/v1/staff/applications/{application_id:uuid}/approve", status_code=200, guards=[staff_only], tags=TAGS,
-      responses=ERRORS, summary="Approve an application",
-      description="Issues the card: a new card number and reference, an account at the chosen (or first active) bank. "
-      "Supervisors approve their city's applications. 409 `application.not_pending`, `bank.not_active`, "
-      "`card.already_active`.")
+@post(
+    "/api/v1/staff/applications/{application_id:uuid}/approve",
+    status_code=200,
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Approve an application",
+    description="Issues the card: a new card number and reference, an account at the chosen (or first active) bank. "
+    "Supervisors approve their city's applications. 409 `application.not_pending`, `bank.not_active`, "
+    "`card.already_active`.",
+)
 async def approve(request: Request, application_id: uuid.UUID, data: s.Approval | None = None) -> s.CardOut:
     data = data or s.Approval()
     card = await applications.approve(application_id, _staff(request), bank_code=data.bank_code)
     return msgspec.convert(await views.card(card["id"], "staff", settle=False), s.CardOut)
 
 
-@post("/api/v1/staff/applications/{application_id:uuid}/reject", status_code=200, guards=[staff_only], tags=TAGS,
-      responses=ERRORS, summary="Reject an application",
-      description="Rejects with a reason the applicant will see (required). 409 `application.not_pending`.")
+@post(
+    "/api/v1/staff/applications/{application_id:uuid}/reject",
+    status_code=200,
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Reject an application",
+    description="Rejects with a reason the applicant will see (required). 409 `application.not_pending`.",
+)
 async def reject(request: Request, application_id: uuid.UUID, data: s.Rejection, keyring: Keyring) -> s.ApplicationOut:
     row = await applications.reject(application_id, _staff(request), reason=data.reason)
     return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
 
 
-@post("/api/v1/staff/cards/lookup", status_code=200, guards=[staff_only], tags=TAGS, responses=ERRORS,
-      summary="Find a person's cards by identity document",
-      description="The document goes in the body, never in the URL. Answers the person (masked document number), "
-      "all their cards newest first and any open application. 404 `person.not_found`. Every look-up, found or "
-      "not, is written to the access record, which the holder can read.")
+@post(
+    "/api/v1/staff/cards/lookup",
+    status_code=200,
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Find a person's cards by identity document",
+    description="The document goes in the body, never in the URL. Answers the person (masked document number), "
+    "all their cards newest first and any open application. 404 `person.not_found`. Every look-up, found or "
+    "not, is written to the access record, which the holder can read.",
+)
 async def lookup(request: Request, data: s.Lookup, keyring: Keyring) -> s.LookupOut:
     actor = _staff(request)
     await ensure(actor, "card.lookup")
     return msgspec.convert(await card_lookup.by_document(keyring, request.user, data.doc_type, data.id_number), s.LookupOut)
 
 
-@post("/api/v1/staff/cards/{card_id:uuid}/actions/{action:str}", status_code=200, guards=[staff_only], tags=TAGS,
-      responses=ERRORS, summary="Act on a card at an office",
-      description="`action`: report-temp-loss, report-loss, lift-loss, request-replacement, cancel (counter "
-      "operators, any city's card), lock, unlock (supervisors of the issuing city). The staff member's office is "
-      "recorded. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.")
+@post(
+    "/api/v1/staff/cards/{card_id:uuid}/actions/{action:str}",
+    status_code=200,
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Act on a card at an office",
+    description="`action`: report-temp-loss, report-loss, lift-loss, request-replacement, cancel (counter "
+    "operators, any city's card), lock, unlock (supervisors of the issuing city). The staff member's office is "
+    "recorded. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
+)
 async def act_on_card(
-    request: Request, card_id: uuid.UUID, action: Annotated[str, Parameter(schema_extra={"enum": sorted(STAFF_ACTIONS)})],
-    settings: Settings, data: s.StaffAction | None = None,
+    request: Request,
+    card_id: uuid.UUID,
+    action: Annotated[str, Parameter(schema_extra={"enum": sorted(STAFF_ACTIONS)})],
+    settings: Settings,
+    data: s.StaffAction | None = None,
 ) -> s.ActionOut:
     name = STAFF_ACTIONS.get(action)
     if name is None:
         raise ApiError(404, "card.unknown_action", "No such card action.", allowed=sorted(STAFF_ACTIONS))
     data = data or s.StaffAction()
-    result = await transitions.perform(name, _staff(request, data.channel), card_id=card_id, reason=data.reason,
-                                       temp_loss_days=settings.temp_loss_days)
+    result = await transitions.perform(
+        name, _staff(request, data.channel), card_id=card_id, reason=data.reason, temp_loss_days=settings.temp_loss_days
+    )
     return await action_out(result, "staff")
 
 

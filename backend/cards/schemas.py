@@ -15,8 +15,12 @@ Region = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"], descrip
 BankCode = Annotated[str, Meta(pattern=r"^[A-Z0-9]{2,16}$", examples=["ICBC"], description="Cooperating bank code")]
 DocType = Annotated[
     str,
-    Meta(min_length=1, max_length=32, examples=["hmt_residence_permit"],
-         description="resident_id, hmt_residence_permit, hk_mo_travel_permit, tw_travel_permit or foreign_permanent_residence"),
+    Meta(
+        min_length=1,
+        max_length=32,
+        examples=["hmt_residence_permit"],
+        description="resident_id, hmt_residence_permit, hk_mo_travel_permit, tw_travel_permit or foreign_permanent_residence",
+    ),
 ]
 IdNumber = Annotated[
     str, Meta(min_length=1, max_length=32, examples=["810000199211300453"], description="Never echoed back unmasked")
@@ -29,8 +33,12 @@ RequiredReason = Annotated[
 ]
 Label = Annotated[str, Meta(min_length=1, max_length=64, pattern=VISIBLE_LINE, examples=["My phone"])]
 PublicKey = Annotated[
-    str, Meta(pattern=r"^[A-Za-z0-9_-]{43}$", examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
-              description="Ed25519 public key, 32 bytes as unpadded base64url")
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9_-]{43}$",
+        examples=["11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+        description="Ed25519 public key, 32 bytes as unpadded base64url",
+    ),
 ]
 CitizenChannel = Literal["web", "mobile"]
 StaffChannel = Literal["counter", "self_service_terminal"]

@@ -111,9 +111,13 @@ async def card_for_person(person_id: uuid.UUID | str | None, now: dt.datetime | 
         return None
     row = await _subject_query().where(Card.active_person == person_id).first().run()
     if row is None:
-        row = await _subject_query().where(
-            (Card.person == person_id) & (Card.state == lifecycle.CANCELLED)
-        ).order_by(Card.updated_at, ascending=False).first().run()
+        row = (
+            await _subject_query()
+            .where((Card.person == person_id) & (Card.state == lifecycle.CANCELLED))
+            .order_by(Card.updated_at, ascending=False)
+            .first()
+            .run()
+        )
     return _subject(row, records.utc(now)) if row else None
 
 
@@ -166,16 +170,39 @@ async def issue_card_directly(
 
     async def attempt() -> dict:
         bank = await banks.active(bank_code, hold=True)
-        app = Application(id=uuid.uuid4(), person=person_id, status="approved", channel="system", office=office,
-                          region=city_code, bank=bank["id"], applied_by_kind="system", applied_by=actor,
-                          reviewed_by=actor, reviewed_at=now, created_at=now)
+        app = Application(
+            id=uuid.uuid4(),
+            person=person_id,
+            status="approved",
+            channel="system",
+            office=office,
+            region=city_code,
+            bank=bank["id"],
+            applied_by_kind="system",
+            applied_by=actor,
+            reviewed_by=actor,
+            reviewed_at=now,
+            created_at=now,
+        )
         await Application.insert(app).run()
-        card = await records.insert_card(person_id=person_id, region=city_code, bank_id=bank["id"],
-                                          account=numbers.new_account_number(), now=now, office_id=office,
-                                          application_id=app.id)
+        card = await records.insert_card(
+            person_id=person_id,
+            region=city_code,
+            bank_id=bank["id"],
+            account=numbers.new_account_number(),
+            now=now,
+            office_id=office,
+            application_id=app.id,
+        )
         await Application.update({Application.card_id: card["id"]}).where(Application.id == app.id).run()
-        await records.event(card, who, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now,
-                            note=f"Card issued with an account at {bank['name']}.")
+        await records.event(
+            card,
+            who,
+            action=lifecycle.ISSUE,
+            to_state=lifecycle.ACTIVE,
+            at=now,
+            note=f"Card issued with an account at {bank['name']}.",
+        )
         if ecard_level:
             await devices.issue_ecard(person_id, who, payment=ecard_level == 2, transport=transport, now=now)
             card = await records.load(card["id"])

@@ -138,6 +138,9 @@ async def applications(keyring: Keyring, rows: list[dict]) -> list[dict]:
 
 
 async def open_application_of(person_id) -> dict | None:
-    return await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code")).where(
-        (Application.person == person_id) & (Application.status == "pending")
-    ).first().run()
+    return (
+        await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code"))
+        .where((Application.person == person_id) & (Application.status == "pending"))
+        .first()
+        .run()
+    )

@@ -30,9 +30,11 @@ async def lock() -> None:
 
 async def bump() -> None:
     """Raise the catalog version (inside the writer's transaction): caches everywhere reload."""
-    await CatalogState.insert(CatalogState(name=compiled.STATE, version=0)).on_conflict(
-        target=CatalogState.name, action="DO NOTHING"
-    ).run()
+    await (
+        CatalogState.insert(CatalogState(name=compiled.STATE, version=0))
+        .on_conflict(target=CatalogState.name, action="DO NOTHING")
+        .run()
+    )
     await CatalogState.update({CatalogState.version: CatalogState.version + 1}).where(CatalogState.name == compiled.STATE).run()
 
 
@@ -44,7 +46,13 @@ async def get_item(code: str) -> dict:
 
 
 async def _version(item: dict, number: int) -> dict:
-    row = await ItemVersion.select().where((ItemVersion.item == item["id"]) & (ItemVersion.number == number)).first().output(load_json=True).run()
+    row = (
+        await ItemVersion.select()
+        .where((ItemVersion.item == item["id"]) & (ItemVersion.number == number))
+        .first()
+        .output(load_json=True)
+        .run()
+    )
     if row is None:
         raise ApiError(404, "catalog.version_not_found", f"Item {item['code']!r} has no version {number}.")
     return row
@@ -55,9 +63,11 @@ async def _check_names(item_id, scenarios: list[dict]) -> None:
     names = [s["name"] for s in scenarios]
     if not names:
         return
-    taken = await ScenarioOwner.select(ScenarioOwner.name, ScenarioOwner.item.code.as_alias("code")).where(
-        ScenarioOwner.name.is_in(names) & (ScenarioOwner.item != item_id)
-    ).run()
+    taken = (
+        await ScenarioOwner.select(ScenarioOwner.name, ScenarioOwner.item.code.as_alias("code"))
+        .where(ScenarioOwner.name.is_in(names) & (ScenarioOwner.item != item_id))
+        .run()
+    )
     if taken:
         name, owner = taken[0]["name"], taken[0]["code"]
         raise ApiError(409, "catalog.scenario_taken", f"Scenario {name!r} belongs to item {owner!r}.", scenario=name, item=owner)
@@ -87,7 +97,9 @@ async def create_item(principal: Principal, data: ItemCreate) -> str:
         await _check_scope(data)
         if await CatalogItem.exists().where(CatalogItem.code == data.code).run():
             raise ApiError(409, "catalog.item_exists", f"Item {data.code!r} exists already.")
-        item = CatalogItem(code=data.code, scope=data.scope, extends=data.extends, versions=1, created_by=principal.id, created_at=now)
+        item = CatalogItem(
+            code=data.code, scope=data.scope, extends=data.extends, versions=1, created_by=principal.id, created_at=now
+        )
         await item.save().run()
         await _check_names(item.id, row["scenarios"])
         await ItemVersion(item=item.id, number=1, status=DRAFT, created_by=principal.id, created_at=now, **row).save().run()
@@ -107,7 +119,11 @@ async def new_version(principal: Principal, code: str, content: ContentIn) -> in
         await _check_names(item["id"], row["scenarios"])
         number = item["versions"] + 1
         await CatalogItem.update({CatalogItem.versions: number}).where(CatalogItem.id == item["id"]).run()
-        await ItemVersion(item=item["id"], number=number, status=DRAFT, created_by=principal.id, created_at=utcnow(), **row).save().run()
+        await (
+            ItemVersion(item=item["id"], number=number, status=DRAFT, created_by=principal.id, created_at=utcnow(), **row)
+            .save()
+            .run()
+        )
     return number
 
 
@@ -126,7 +142,11 @@ async def edit_draft(principal: Principal, code: str, number: int, content: Cont
 def _expect(version: dict, status: str, action: str) -> None:
     if version["status"] != status:
         raise ApiError(
-            409, "catalog.illegal_transition", f"A {version['status']} version cannot {action}.", state=version["status"], action=action
+            409,
+            "catalog.illegal_transition",
+            f"A {version['status']} version cannot {action}.",
+            state=version["status"],
+            action=action,
         )
 
 
@@ -138,9 +158,18 @@ async def submit(principal: Principal, code: str, number: int) -> None:
         await lock()
         version = await _version(item, number)
         _expect(version, DRAFT, "submit")
-        await ItemVersion.update(
-            {ItemVersion.status: REVIEW, ItemVersion.submitted_by: principal.id, ItemVersion.submitted_at: utcnow(), ItemVersion.returned_note: ""}
-        ).where(ItemVersion.id == version["id"]).run()
+        await (
+            ItemVersion.update(
+                {
+                    ItemVersion.status: REVIEW,
+                    ItemVersion.submitted_by: principal.id,
+                    ItemVersion.submitted_at: utcnow(),
+                    ItemVersion.returned_note: "",
+                }
+            )
+            .where(ItemVersion.id == version["id"])
+            .run()
+        )
 
 
 async def send_back(principal: Principal, code: str, number: int, note: str) -> None:
@@ -151,12 +180,18 @@ async def send_back(principal: Principal, code: str, number: int, note: str) -> 
         await lock()
         version = await _version(item, number)
         _expect(version, REVIEW, "return")
-        await ItemVersion.update({ItemVersion.status: DRAFT, ItemVersion.returned_note: note.strip()}).where(ItemVersion.id == version["id"]).run()
+        await (
+            ItemVersion.update({ItemVersion.status: DRAFT, ItemVersion.returned_note: note.strip()})
+            .where(ItemVersion.id == version["id"])
+            .run()
+        )
 
 
 async def _public_versions(item_id) -> list[dict]:
     return (
-        await ItemVersion.select(ItemVersion.id, ItemVersion.number, ItemVersion.status, ItemVersion.effective_from, ItemVersion.effective_to)
+        await ItemVersion.select(
+            ItemVersion.id, ItemVersion.number, ItemVersion.status, ItemVersion.effective_from, ItemVersion.effective_to
+        )
         .where((ItemVersion.item == item_id) & ItemVersion.status.is_in(list(PUBLIC_STATES)))
         .order_by(ItemVersion.effective_from)
         .run()
@@ -200,7 +235,11 @@ async def publish(principal: Principal, code: str, number: int, effective_from: 
 async def _claim_names(item_id, scenarios: list[dict]) -> None:
     await _check_names(item_id, scenarios)
     for s in scenarios:
-        await ScenarioOwner.insert(ScenarioOwner(name=s["name"], item=item_id)).on_conflict(target=ScenarioOwner.name, action="DO NOTHING").run()
+        await (
+            ScenarioOwner.insert(ScenarioOwner(name=s["name"], item=item_id))
+            .on_conflict(target=ScenarioOwner.name, action="DO NOTHING")
+            .run()
+        )
 
 
 async def _supersede(item_id, start: dt.datetime) -> None:
@@ -210,7 +249,12 @@ async def _supersede(item_id, start: dt.datetime) -> None:
         return
     last = versions[-1]
     if start <= last["effective_from"]:
-        raise ApiError(422, "catalog.effective_before_previous", "A version must take effect after the one before it.", previous=last["number"])
+        raise ApiError(
+            422,
+            "catalog.effective_before_previous",
+            "A version must take effect after the one before it.",
+            previous=last["number"],
+        )
     if last["status"] == WITHDRAWN:
         if start < last["effective_to"]:
             raise ApiError(422, "catalog.effective_before_end", "The item is withdrawn from a later date; publish from then on.")

@@ -47,7 +47,9 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
-async def usage(*, start: dt.date, end: dt.date, bucket: str, city_code: str | None, venue_type: str | None, item: str | None) -> list[dict]:
+async def usage(
+    *, start: dt.date, end: dt.date, bucket: str, city_code: str | None, venue_type: str | None, item: str | None
+) -> list[dict]:
     """Rows {period, item_code, city_code, venue_type, uses, refused}, oldest period first."""
     lo, hi = _bounds(start, end)
     filters, args = "", [lo, hi, False]

@@ -19,7 +19,9 @@ from backend.lib.errors import ApiError, ErrorResponse
 Region_ = Annotated[
     str, Parameter(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, or a city's region code.")
 ]
-Code = Annotated[str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")]
+Code = Annotated[
+    str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")
+]
 # Text, not dt.datetime: a datetime parameter also takes a bare number as seconds since 1970.
 RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 PUBLIC = CacheControlHeader(public=True, max_age=30)  # a change shows within half a minute
@@ -50,7 +52,10 @@ def _moment(at: str | None) -> dt.datetime | None:
 )
 async def current_catalog(
     region: Region_ = "440000",
-    at: Annotated[str | None, Parameter(pattern=RFC3339, schema_extra={"format": "date-time"}, description="RFC 3339 time with a zone; default now.")] = None,
+    at: Annotated[
+        str | None,
+        Parameter(pattern=RFC3339, schema_extra={"format": "date-time"}, description="RFC 3339 time with a zone; default now."),
+    ] = None,
     q: Annotated[str | None, Parameter(max_length=100, description="Search words.")] = None,
     domain: Literal[DOMAINS] | None = None,  # type: ignore[valid-type]
     venue_type: Annotated[str | None, Parameter(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,

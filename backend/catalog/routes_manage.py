@@ -28,7 +28,9 @@ from backend.catalog.vocab import CST
 from backend.lib.auth import staff_only
 from backend.lib.errors import ErrorResponse
 
-Code = Annotated[str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")]
+Code = Annotated[
+    str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")
+]
 Number = Annotated[int, Parameter(ge=1, le=100_000, description="Version number.")]
 ERRORS = {
     403: ResponseSpec(ErrorResponse, description="Not staff, or not allowed for this catalog."),
@@ -171,7 +173,9 @@ async def withdraw(request: Request, code: Code, data: WithdrawRequest) -> Manag
 async def review_queue(
     request: Request,
     # `scope` is a reserved handler argument in Litestar (the ASGI scope), hence the alias.
-    catalog_scope: Annotated[str | None, Parameter(query="scope", pattern=r"^[0-9]{6}$", description="One catalog: 440000 or a city.")] = None,
+    catalog_scope: Annotated[
+        str | None, Parameter(query="scope", pattern=r"^[0-9]{6}$", description="One catalog: 440000 or a city.")
+    ] = None,
     status: Literal["draft", "review"] | None = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 100,
 ) -> QueueOut:
@@ -187,7 +191,10 @@ async def review_queue(
     responses=ERRORS,
 )
 async def item_venues(
-    request: Request, code: Code, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0
+    request: Request,
+    code: Code,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
 ) -> VenueLinks:
     item = await lifecycle.get_item(code)
     ensure_manage(request.user, item["scope"])
@@ -222,9 +229,27 @@ async def usage_report(
     start = from_date or end - dt.timedelta(days=29)
     rows = await reports.usage(start=start, end=end, bucket=bucket, city_code=city, venue_type=venue_type, item=item)
     return UsageReport(
-        from_date=start, to_date=end, bucket=bucket, timezone="Asia/Shanghai", city_code=city,
-        rows=[UsageRow(**r) for r in rows], total_uses=sum(r["uses"] for r in rows), total_refused=sum(r["refused"] for r in rows),
+        from_date=start,
+        to_date=end,
+        bucket=bucket,
+        timezone="Asia/Shanghai",
+        city_code=city,
+        rows=[UsageRow(**r) for r in rows],
+        total_uses=sum(r["uses"] for r in rows),
+        total_refused=sum(r["refused"] for r in rows),
     )
 
 
-MANAGE_ROUTES = [create_item, item_versions, new_version, edit_draft, submit, send_back, publish, withdraw, review_queue, item_venues, usage_report]
+MANAGE_ROUTES = [
+    create_item,
+    item_versions,
+    new_version,
+    edit_draft,
+    submit,
+    send_back,
+    publish,
+    withdraw,
+    review_queue,
+    item_venues,
+    usage_report,
+]

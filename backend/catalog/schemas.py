@@ -23,7 +23,8 @@ ItemCode = Annotated[
     ),
 ]
 RegionCode = Annotated[
-    str, Meta(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, else a city's region code.", examples=["440300"])
+    str,
+    Meta(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, else a city's region code.", examples=["440300"]),
 ]
 ScenarioName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", examples=["transit_ride"])]
 VenueType = Annotated[str, Meta(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$", examples=["metro"])]
@@ -56,7 +57,9 @@ class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: ScenarioName
     title: Text
     venue_types: Annotated[list[VenueType], Meta(min_length=1, max_length=20, examples=[["metro", "bus"]])]
-    attributes: Annotated[list[Attribute], Meta(min_length=1, max_length=len(ATTRIBUTES), examples=[["valid_until", "concession"]])]
+    attributes: Annotated[
+        list[Attribute], Meta(min_length=1, max_length=len(ATTRIBUTES), examples=[["valid_until", "concession"]])
+    ]
     needs_transport: bool = False
     legal_basis: Annotated[str, Meta(min_length=1, max_length=200, examples=["Art. 7 public transport"])]
 
@@ -81,9 +84,12 @@ class ItemCreate(ContentIn, kw_only=True):
 
 
 class PublishRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    effective_from: Annotated[
-        dt.datetime, Meta(tz=True, description="When it takes effect; now if absent.", examples=["2026-12-01T00:00:00+08:00"])
-    ] | None = None
+    effective_from: (
+        Annotated[
+            dt.datetime, Meta(tz=True, description="When it takes effect; now if absent.", examples=["2026-12-01T00:00:00+08:00"])
+        ]
+        | None
+    ) = None
 
 
 class ReturnRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -91,9 +97,10 @@ class ReturnRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class WithdrawRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    end: Annotated[
-        dt.datetime, Meta(tz=True, description="When it stops; now if absent.", examples=["2026-12-31T23:59:59+08:00"])
-    ] | None = None
+    end: (
+        Annotated[dt.datetime, Meta(tz=True, description="When it stops; now if absent.", examples=["2026-12-31T23:59:59+08:00"])]
+        | None
+    ) = None
     reason: Annotated[str, Meta(min_length=1, max_length=500, examples=["Service moved to the national platform."])]
 
 

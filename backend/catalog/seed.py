@@ -14,52 +14,77 @@ SEEDER = "seed"
 # scenario -> (item code, domain, item name, scenario title, description), names as (zh-Hans, zh-Hant, en).
 DEFAULTS: dict[str, tuple[str, str, tuple[str, str, str], tuple[str, str, str], tuple[str, str, str]]] = {
     "hotel_checkin": (
-        "gd.hotel_checkin", "identity",
+        "gd.hotel_checkin",
+        "identity",
         ("酒店入住身份核验", "酒店入住身份核驗", "Identity check at hotel check-in"),
         ("酒店入住登记", "酒店入住登記", "Hotel check-in"),
-        ("旅业治安管理要求登记完整身份信息（第九条）。", "旅業治安管理要求登記完整身份資訊（第九條）。",
-         "Lodging registration requires the full identity number (Art. 9)."),
+        (
+            "旅业治安管理要求登记完整身份信息（第九条）。",
+            "旅業治安管理要求登記完整身份資訊（第九條）。",
+            "Lodging registration requires the full identity number (Art. 9).",
+        ),
     ),
     "hospital_registration": (
-        "gd.medical_journey", "medical",
+        "gd.medical_journey",
+        "medical",
         ("就医全流程", "就醫全流程", "The medical journey"),
         ("医院挂号", "醫院掛號", "Hospital registration"),
-        ("挂号、就诊、入院、结算、支付与健康档案（第七条）。", "掛號、就診、入院、結算、支付與健康檔案（第七條）。",
-         "Registration, treatment, admission, settlement, payment and health records (Art. 7)."),
+        (
+            "挂号、就诊、入院、结算、支付与健康档案（第七条）。",
+            "掛號、就診、入院、結算、支付與健康檔案（第七條）。",
+            "Registration, treatment, admission, settlement, payment and health records (Art. 7).",
+        ),
     ),
     "transit_ride": (
-        "gd.public_transport", "transport",
+        "gd.public_transport",
+        "transport",
         ("公共交通", "公共交通", "Public transport"),
         ("公共交通乘车", "公共交通乘車", "Public transport ride"),
-        ("已开通交通功能的卡可乘坐地铁、公交、轮渡（第七条）。", "已開通交通功能的卡可乘坐地鐵、公交、輪渡（第七條）。",
-         "Metro, bus and ferry for cards with the transport function (Art. 7)."),
+        (
+            "已开通交通功能的卡可乘坐地铁、公交、轮渡（第七条）。",
+            "已開通交通功能的卡可乘坐地鐵、公交、輪渡（第七條）。",
+            "Metro, bus and ferry for cards with the transport function (Art. 7).",
+        ),
     ),
     "library_entry": (
-        "gd.library", "culture_tourism_sports",
+        "gd.library",
+        "culture_tourism_sports",
         ("图书馆服务", "圖書館服務", "Libraries"),
         ("图书馆入馆", "圖書館入館", "Library entry"),
         ("凭卡入馆、借阅（第七条）。", "憑卡入館、借閱（第七條）。", "Entry and lending with the card (Art. 7)."),
     ),
     "scenic_entry": (
-        "gd.culture_tourism", "culture_tourism_sports",
+        "gd.culture_tourism",
+        "culture_tourism_sports",
         ("文化旅游体育", "文化旅遊體育", "Culture, tourism and sports"),
         ("景区场馆入园", "景區場館入園", "Museum, scenic spot and sports ground entry"),
-        ("博物馆、景区、体育场馆入园，并享受优待（第七条）。", "博物館、景區、體育場館入園，並享受優待（第七條）。",
-         "Entry to museums, scenic spots and sports grounds, with concessions (Art. 7)."),
+        (
+            "博物馆、景区、体育场馆入园，并享受优待（第七条）。",
+            "博物館、景區、體育場館入園，並享受優待（第七條）。",
+            "Entry to museums, scenic spots and sports grounds, with concessions (Art. 7).",
+        ),
     ),
     "certificate_check": (
-        "gd.certificate_check", "identity",
+        "gd.certificate_check",
+        "identity",
         ("电子证照核验", "電子證照核驗", "Linked e-certificate check"),
         ("电子证照核验", "電子證照核驗", "Certificate check"),
-        ("持卡人出示关联的电子证照，办事时不再索要纸质证件或复印件（第九条）。", "持卡人出示關聯的電子證照，辦事時不再索要紙質證件或複印件（第九條）。",
-         "The holder shows a linked e-certificate; no paper copy may be asked for (Art. 9)."),
+        (
+            "持卡人出示关联的电子证照，办事时不再索要纸质证件或复印件（第九条）。",
+            "持卡人出示關聯的電子證照，辦事時不再索要紙質證件或複印件（第九條）。",
+            "The holder shows a linked e-certificate; no paper copy may be asked for (Art. 9).",
+        ),
     ),
     "counter_service": (
-        "gd.hrss_counter", "social_insurance",
+        "gd.hrss_counter",
+        "social_insurance",
         ("人社业务窗口办理", "人社業務窗口辦理", "Social insurance and HR counter service"),
         ("窗口业务办理", "窗口業務辦理", "Counter service"),
-        ("办理社会保险、人力资源业务时核验身份（第九条）。", "辦理社會保險、人力資源業務時核驗身份（第九條）。",
-         "Identity for social insurance and HR business at counters (Art. 9)."),
+        (
+            "办理社会保险、人力资源业务时核验身份（第九条）。",
+            "辦理社會保險、人力資源業務時核驗身份（第九條）。",
+            "Identity for social insurance and HR business at counters (Art. 9).",
+        ),
     ),
 }
 
@@ -109,10 +134,23 @@ async def seed_rows() -> int:
             continue  # an operator took the code: leave their item alone
         item = CatalogItem(code=code, scope=PROVINCE, versions=1, created_by=SEEDER, created_at=now)
         await item.save().run()
-        await ItemVersion(
-            item=item.id, number=1, status=PUBLISHED, created_by=SEEDER, created_at=now, submitted_by=SEEDER, submitted_at=now,
-            published_by=SEEDER, published_at=now, effective_from=IN_FORCE, **content,
-        ).save().run()
+        await (
+            ItemVersion(
+                item=item.id,
+                number=1,
+                status=PUBLISHED,
+                created_by=SEEDER,
+                created_at=now,
+                submitted_by=SEEDER,
+                submitted_at=now,
+                published_by=SEEDER,
+                published_at=now,
+                effective_from=IN_FORCE,
+                **content,
+            )
+            .save()
+            .run()
+        )
         await ScenarioOwner(name=scenario.name, item=item.id).save().run()
         added += 1
     if added:

@@ -65,7 +65,9 @@ def _registrable(catalog: Compiled, city_code: str, at: float) -> dict[str, tupl
     return out
 
 
-async def check_venue_scenarios(city_code: str, venue_type: str, names: list[str], at: float | int | None = None) -> tuple[list[str], list[str]]:
+async def check_venue_scenarios(
+    city_code: str, venue_type: str, names: list[str], at: float | int | None = None
+) -> tuple[list[str], list[str]]:
     """For venue registration: the scenario names de-duplicated in order and the item codes
     the venue registers under; 422 unless every scenario is in the city's catalog and fits the type."""
     catalog = await compiled.current()
@@ -81,7 +83,13 @@ async def check_venue_scenarios(city_code: str, venue_type: str, names: list[str
         entry, scenario = offer[name]
         if venue_type not in scenario.venue_types:
             allowed = sorted(n for n, (_, s) in offer.items() if venue_type in s.venue_types)
-            raise ApiError(422, "venue.scenario_not_for_type", f"Scenario {name!r} is not for a {venue_type} venue.", scenario=name, allowed=allowed)
+            raise ApiError(
+                422,
+                "venue.scenario_not_for_type",
+                f"Scenario {name!r} is not for a {venue_type} venue.",
+                scenario=name,
+                allowed=allowed,
+            )
         if name not in out:
             out.append(name)
         # An extension's venue is also under the provincial item it extends.

@@ -36,7 +36,11 @@ def content_row(content: ContentIn, *, extension: bool) -> dict:
         outside = sorted(set(s.venue_types) - set(venue_types))
         if outside:
             raise ApiError(
-                422, "catalog.scenario_venue_type", f"Scenario {s.name!r} names venue types the item does not.", index=index, venue_types=outside
+                422,
+                "catalog.scenario_venue_type",
+                f"Scenario {s.name!r} names venue types the item does not.",
+                index=index,
+                venue_types=outside,
             )
         unknown = sorted(set(s.attributes) - set(ATTRIBUTES))
         if unknown:  # decoding refuses these too; the seed path does not decode

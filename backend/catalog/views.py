@@ -74,7 +74,9 @@ def _order(e: Entry) -> tuple:
     return (e.scope != PROVINCE and e.extends is None, e.extends or e.code, e.extends is not None, e.code)
 
 
-async def catalog_view(region: str, at: dt.datetime | None, *, q: str | None, domain: str | None, venue_type: str | None) -> CatalogOut:
+async def catalog_view(
+    region: str, at: dt.datetime | None, *, q: str | None, domain: str | None, venue_type: str | None
+) -> CatalogOut:
     moment = at or dt.datetime.now(dt.UTC)
     catalog = await compiled.current()
     entries = catalog.items_at(region, moment.timestamp())
@@ -87,7 +89,9 @@ async def catalog_view(region: str, at: dt.datetime | None, *, q: str | None, do
         words = q.casefold().split()
         entries = [e for e in entries if all(w in _haystack(e) for w in words)]
     entries.sort(key=_order)
-    return CatalogOut(scope=region, at=moment, catalog_version=catalog.version, items=[item_out(e) for e in entries], venue_types=venue_types)
+    return CatalogOut(
+        scope=region, at=moment, catalog_version=catalog.version, items=[item_out(e) for e in entries], venue_types=venue_types
+    )
 
 
 async def history(region: str, *, limit: int, offset: int) -> tuple[list[HistoryEvent], int | None]:
@@ -101,7 +105,9 @@ async def history(region: str, *, limit: int, offset: int) -> tuple[list[History
         common = dict(item_code=e.code, scope=e.scope, version=e.number, name=text(e.name))
         events.append(HistoryEvent(event="published", at=e.published_at, effective=e.effective_from, note=e.note, **common))
         if e.withdrawn_at is not None:
-            events.append(HistoryEvent(event="withdrawn", at=e.withdrawn_at, effective=e.effective_to, note=e.withdraw_reason, **common))
+            events.append(
+                HistoryEvent(event="withdrawn", at=e.withdrawn_at, effective=e.effective_to, note=e.withdraw_reason, **common)
+            )
     events.sort(key=lambda ev: (ev.at, ev.event == "withdrawn", ev.item_code, ev.version), reverse=True)
     page = events[offset : offset + limit]
     return page, (offset + limit if len(events) > offset + limit else None)
@@ -134,7 +140,9 @@ async def public_item(code: str) -> PublicItem:
         for e in reversed(entries)
     ]
     first = entries[0]
-    return PublicItem(code=code, scope=first.scope, extends=first.extends, in_effect=current.number if current else None, versions=versions)
+    return PublicItem(
+        code=code, scope=first.scope, extends=first.extends, in_effect=current.number if current else None, versions=versions
+    )
 
 
 def version_out(r: dict) -> VersionOut:
@@ -166,9 +174,19 @@ async def managed_item(principal: Principal, code: str) -> ManagedItem:
     item = await get_item(code)
     if not may_manage(principal, item["scope"]):
         raise ApiError(403, "catalog.not_permitted", f"You may not manage the catalog of {item['scope']}.", scope=item["scope"])
-    rows = await ItemVersion.select().where(ItemVersion.item == item["id"]).order_by(ItemVersion.number, ascending=False).output(load_json=True).run()
+    rows = (
+        await ItemVersion.select()
+        .where(ItemVersion.item == item["id"])
+        .order_by(ItemVersion.number, ascending=False)
+        .output(load_json=True)
+        .run()
+    )
     return ManagedItem(
-        code=item["code"], scope=item["scope"], extends=item["extends"], created_by=item["created_by"], created_at=item["created_at"],
+        code=item["code"],
+        scope=item["scope"],
+        extends=item["extends"],
+        created_by=item["created_by"],
+        created_at=item["created_at"],
         versions=[version_out(r) for r in rows],
     )
 
@@ -193,8 +211,14 @@ async def queue(principal: Principal, *, scope: str | None, status: str | None, 
     rows = await query.order_by(ItemVersion.created_at).limit(limit).output(load_json=True).run()
     return [
         QueueEntry(
-            code=r["code"], scope=r["scope"], number=r["number"], status=r["status"], name=text(r["name"]),
-            created_by=r["created_by"], submitted_by=r["submitted_by"], updated_at=r["submitted_at"] or r["created_at"],
+            code=r["code"],
+            scope=r["scope"],
+            number=r["number"],
+            status=r["status"],
+            name=text(r["name"]),
+            created_by=r["created_by"],
+            submitted_by=r["submitted_by"],
+            updated_at=r["submitted_at"] or r["created_at"],
         )
         for r in rows
         if may_manage(principal, r["scope"])

@@ -20,7 +20,6 @@ def check_schema(schema: dict[str, dict]) -> dict[str, dict]:
         kind = spec["type"]
 
         def bad(message: str) -> ApiError:
-
             return ApiError(422, "certificate_type.bad_schema", f"Field {name!r}: {message}", field=name)  # noqa: B023
 
         if spec.get("enum") is not None and kind != "string":

@@ -118,7 +118,6 @@ async def shown_for_scenario(store: Store, code_id: str | None, subject, scenari
     return presented_view(row, ctype["disclosure"].get(scenario_name, []), _now())
 
 
-
 async def code_showing(*, principal, certificate_id: uuid.UUID, keyring, store: Store, settings, now: int) -> dict:
     """A fresh online code for the holder's card that also shows this certificate to the venue
     that scans it (scenario `certificate_check`) or to an agency it is presented to."""

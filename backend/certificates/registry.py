@@ -58,7 +58,9 @@ async def check_concessions(concessions: list[dict]) -> list[dict]:
                 raise ApiError(422, "certificate_type.unknown_scenario", f"Unknown scenario {name!r}.", scenario=name)
             if not scenario.discloses_concessions:
                 raise ApiError(
-                    422, "certificate_type.scenario_without_concessions", f"Scenario {name!r} does not show concessions.",
+                    422,
+                    "certificate_type.scenario_without_concessions",
+                    f"Scenario {name!r} does not show concessions.",
                     scenario=name,
                 )
         out[item["code"]] = sorted(set(out.get(item["code"], [])) | set(item["scenarios"]))
@@ -73,7 +75,9 @@ async def check_disclosure(schema: dict, disclosure: dict[str, list[str]]) -> di
         scenario = known.get(name)
         if scenario is None or "certificate" not in scenario.attributes:
             raise ApiError(
-                422, "certificate_type.scenario_without_certificate", f"Scenario {name!r} cannot show certificates.",
+                422,
+                "certificate_type.scenario_without_certificate",
+                f"Scenario {name!r} cannot show certificates.",
                 scenario=name,
             )
         out[name] = _known_fields(schema, fields)

@@ -33,29 +33,42 @@ def _errors(**codes: str) -> dict[int, ResponseSpec]:
 # --- the registry ------------------------------------------------------------------------------
 
 
-@get("/api/v1/certificate-types", summary="List certificate types", tags=TYPE_TAGS,
-     description="The registry of electronic certificate types linked to the card: issuer, attribute schema, "
-     "concessions per scenario, what each scenario may see, and which agency kinds may read which fields on a "
-     "statutory basis. Public. `include_inactive` also lists types closed to new certificates.")
+@get(
+    "/api/v1/certificate-types",
+    summary="List certificate types",
+    tags=TYPE_TAGS,
+    description="The registry of electronic certificate types linked to the card: issuer, attribute schema, "
+    "concessions per scenario, what each scenario may see, and which agency kinds may read which fields on a "
+    "statutory basis. Public. `include_inactive` also lists types closed to new certificates.",
+)
 async def list_types(include_inactive: bool = False) -> list[s.TypeOut]:
     return [type_out(r) for r in await registry.list_types(include_inactive=include_inactive)]
 
 
-@get("/api/v1/certificate-types/{code:str}", summary="Get a certificate type", tags=TYPE_TAGS,
-     description="One type by code. 404 `certificate_type.not_found`.",
-     responses=_errors(e404="certificate_type.not_found"))
+@get(
+    "/api/v1/certificate-types/{code:str}",
+    summary="Get a certificate type",
+    tags=TYPE_TAGS,
+    description="One type by code. 404 `certificate_type.not_found`.",
+    responses=_errors(e404="certificate_type.not_found"),
+)
 async def get_type(code: Code) -> s.TypeOut:
     return type_out(await registry.get(code))
 
 
-@post("/api/v1/certificate-types", status_code=201, guards=[requires(PROVINCIAL)], tags=TYPE_TAGS,
-      summary="Register a certificate type",
-      description="Provincial operators add a type without code changes: issuing agency, attribute schema (field -> "
-      "type string/integer/boolean/date, required, enum, min/max, max_length), concessions (code + scenarios that "
-      "show concessions), disclosure (scenario that shows certificates -> fields) and statutory access (agency kind "
-      "-> fields). 409 `certificate_type.exists`; 422 `certificate_type.unknown_issuer`, `.bad_schema`, "
-      "`.unknown_field`, `.unknown_scenario`, `.scenario_without_concessions`, `.scenario_without_certificate`.",
-      responses=_errors(e403="auth.wrong_role", e409="certificate_type.exists", e422="Bad issuer, schema, field or scenario."))
+@post(
+    "/api/v1/certificate-types",
+    status_code=201,
+    guards=[requires(PROVINCIAL)],
+    tags=TYPE_TAGS,
+    summary="Register a certificate type",
+    description="Provincial operators add a type without code changes: issuing agency, attribute schema (field -> "
+    "type string/integer/boolean/date, required, enum, min/max, max_length), concessions (code + scenarios that "
+    "show concessions), disclosure (scenario that shows certificates -> fields) and statutory access (agency kind "
+    "-> fields). 409 `certificate_type.exists`; 422 `certificate_type.unknown_issuer`, `.bad_schema`, "
+    "`.unknown_field`, `.unknown_scenario`, `.scenario_without_concessions`, `.scenario_without_certificate`.",
+    responses=_errors(e403="auth.wrong_role", e409="certificate_type.exists", e422="Bad issuer, schema, field or scenario."),
+)
 async def create_type(request: Request, data: s.TypeCreate) -> s.TypeOut:
     spec = {f: getattr(data, f) for f in data.__struct_fields__}
     spec["attribute_schema"] = {k: {f: getattr(v, f) for f in v.__struct_fields__} for k, v in data.attribute_schema.items()}
@@ -63,12 +76,16 @@ async def create_type(request: Request, data: s.TypeCreate) -> s.TypeOut:
     return type_out(await registry.create(spec, created_by=request.user.id))
 
 
-@patch("/api/v1/certificate-types/{code:str}", guards=[requires(PROVINCIAL)], tags=TYPE_TAGS,
-       summary="Change a certificate type",
-       description="Provincial operators change the name, concessions, disclosure, statutory access or `active`. The "
-       "attribute schema is fixed once certificates were signed against it: define a new type instead. Changes apply "
-       "to the next verification or query at once.",
-       responses=_errors(e403="auth.wrong_role", e404="certificate_type.not_found", e422="Bad field or scenario."))
+@patch(
+    "/api/v1/certificate-types/{code:str}",
+    guards=[requires(PROVINCIAL)],
+    tags=TYPE_TAGS,
+    summary="Change a certificate type",
+    description="Provincial operators change the name, concessions, disclosure, statutory access or `active`. The "
+    "attribute schema is fixed once certificates were signed against it: define a new type instead. Changes apply "
+    "to the next verification or query at once.",
+    responses=_errors(e403="auth.wrong_role", e404="certificate_type.not_found", e422="Bad field or scenario."),
+)
 async def update_type(code: Code, data: s.TypeUpdate) -> s.TypeOut:
     changes = {f: getattr(data, f) for f in data.__struct_fields__}
     if data.concessions is not None:
@@ -88,34 +105,55 @@ ISSUE_ERRORS = _errors(
 )
 
 
-@post("/api/v1/agency/certificates", status_code=201, guards=[agency_only], tags=AGENCY_TAGS, responses=ISSUE_ERRORS,
-      summary="Issue a certificate linked to a person",
-      description="The issuing agency links a certificate to the person with this identity document (matched by "
-      "document, never by name). Attributes are checked against the type's schema; the record is signed with the "
-      "issuer key and the issuance goes on the holder's access record.")
+@post(
+    "/api/v1/agency/certificates",
+    status_code=201,
+    guards=[agency_only],
+    tags=AGENCY_TAGS,
+    responses=ISSUE_ERRORS,
+    summary="Issue a certificate linked to a person",
+    description="The issuing agency links a certificate to the person with this identity document (matched by "
+    "document, never by name). Attributes are checked against the type's schema; the record is signed with the "
+    "issuer key and the issuance goes on the holder's access record.",
+)
 async def issue(request: Request, data: s.CertificateIssue, keyring: Keyring, now: int) -> s.CertificateOut:
     spec = {f: getattr(data, f) for f in data.__struct_fields__}
     return certificate_out(await services.issue(request.user, keyring, spec, now))
 
 
-@patch("/api/v1/agency/certificates/{certificate_id:uuid}", guards=[agency_only], tags=AGENCY_TAGS,
-       summary="Update a certificate",
-       description="Change attributes (e.g. a driving licence's points) or `valid_until`; a new signed version. "
-       "`expected_version` refuses the change with 409 `certificate.version_mismatch` when someone changed it since. "
-       "404 `certificate.not_found` for certificates your agency did not issue; 409 `certificate.revoked`.",
-       responses=_errors(e404="certificate.not_found", e409="certificate.version_mismatch, certificate.revoked or certificate.busy",
-                         e422="Attribute or validity errors", e503="keys.no_signing_key"))
-async def update(request: Request, certificate_id: uuid.UUID, data: s.CertificateUpdate, keyring: Keyring, now: int) -> s.CertificateOut:
+@patch(
+    "/api/v1/agency/certificates/{certificate_id:uuid}",
+    guards=[agency_only],
+    tags=AGENCY_TAGS,
+    summary="Update a certificate",
+    description="Change attributes (e.g. a driving licence's points) or `valid_until`; a new signed version. "
+    "`expected_version` refuses the change with 409 `certificate.version_mismatch` when someone changed it since. "
+    "404 `certificate.not_found` for certificates your agency did not issue; 409 `certificate.revoked`.",
+    responses=_errors(
+        e404="certificate.not_found",
+        e409="certificate.version_mismatch, certificate.revoked or certificate.busy",
+        e422="Attribute or validity errors",
+        e503="keys.no_signing_key",
+    ),
+)
+async def update(
+    request: Request, certificate_id: uuid.UUID, data: s.CertificateUpdate, keyring: Keyring, now: int
+) -> s.CertificateOut:
     changes = {f: getattr(data, f) for f in data.__struct_fields__}
     return certificate_out(await services.update(request.user, keyring, certificate_id, changes, now))
 
 
-@post("/api/v1/agency/certificates/{certificate_id:uuid}/actions/{action:str}", status_code=200, guards=[agency_only],
-      tags=AGENCY_TAGS, summary="Suspend, reinstate or revoke a certificate",
-      description="`action` is `suspend` (active -> suspended), `reinstate` (suspended -> active) or `revoke` "
-      "(for good; a new certificate of the type may then be issued). Takes effect for the next verification or query. "
-      "409 `certificate.illegal_transition` with `details.current_status`.",
-      responses=_errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"))
+@post(
+    "/api/v1/agency/certificates/{certificate_id:uuid}/actions/{action:str}",
+    status_code=200,
+    guards=[agency_only],
+    tags=AGENCY_TAGS,
+    summary="Suspend, reinstate or revoke a certificate",
+    description="`action` is `suspend` (active -> suspended), `reinstate` (suspended -> active) or `revoke` "
+    "(for good; a new certificate of the type may then be issued). Takes effect for the next verification or query. "
+    "409 `certificate.illegal_transition` with `details.current_status`.",
+    responses=_errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"),
+)
 async def act(
     request: Request,
     certificate_id: uuid.UUID,
@@ -127,15 +165,26 @@ async def act(
     return certificate_out(await services.act(request.user, keyring, certificate_id, action, data.reason, now))
 
 
-@get("/api/v1/certificates/{certificate_id:uuid}/signature", guards=[requires(CITIZEN, AGENCY, PROVINCIAL)],
-     tags=["certificates"], summary="Check a certificate's signature",
-     description="Verifies the stored Ed25519 signature against the record as it is now, under the issuer key it "
-     "names (`result`: valid, bad_signature or unknown_key). For the holder, the issuing agency and provincial "
-     "operators; anyone else gets 404.", responses=_errors(e404="certificate.not_found"))
+@get(
+    "/api/v1/certificates/{certificate_id:uuid}/signature",
+    guards=[requires(CITIZEN, AGENCY, PROVINCIAL)],
+    tags=["certificates"],
+    summary="Check a certificate's signature",
+    description="Verifies the stored Ed25519 signature against the record as it is now, under the issuer key it "
+    "names (`result`: valid, bad_signature or unknown_key). For the holder, the issuing agency and provincial "
+    "operators; anyone else gets 404.",
+    responses=_errors(e404="certificate.not_found"),
+)
 async def check_signature(request: Request, certificate_id: uuid.UUID, keyring: Keyring) -> s.IntegrityOut:
     row, result = await services.integrity(request.user, keyring, certificate_id)
-    return s.IntegrityOut(certificate_id=row["id"], version=row["version"], key_id=row["key_id"], signed_at=row["signed_at"],
-                          valid=result.valid, result=result.reason)
+    return s.IntegrityOut(
+        certificate_id=row["id"],
+        version=row["version"],
+        key_id=row["key_id"],
+        signed_at=row["signed_at"],
+        valid=result.valid,
+        result=result.reason,
+    )
 
 
 # --- holders ---------------------------------------------------------------------------------------
@@ -147,32 +196,63 @@ def _person(request: Request) -> str:
     return request.user.person_id
 
 
-@get("/api/v1/me/certificates", guards=[citizen_only], tags=ME_TAGS, summary="My linked certificates",
-     description="Every certificate agencies linked to you (driving licence, elderly, disability, veteran...), with "
-     "status (active, suspended, revoked, expired, not_yet_valid), attributes and the issuer's signature.")
+@get(
+    "/api/v1/me/certificates",
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    summary="My linked certificates",
+    description="Every certificate agencies linked to you (driving licence, elderly, disability, veteran...), with "
+    "status (active, suspended, revoked, expired, not_yet_valid), attributes and the issuer's signature.",
+)
 async def my_certificates(request: Request) -> list[s.CertificateOut]:
     return [certificate_out(r) for r in await services.for_holder(_person(request))]
 
 
-@get("/api/v1/me/certificates/{certificate_id:uuid}", guards=[citizen_only], tags=ME_TAGS, summary="One of my certificates",
-     description="404 `certificate.not_found` unless it is yours.", responses=_errors(e404="certificate.not_found"))
+@get(
+    "/api/v1/me/certificates/{certificate_id:uuid}",
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    summary="One of my certificates",
+    description="404 `certificate.not_found` unless it is yours.",
+    responses=_errors(e404="certificate.not_found"),
+)
 async def my_certificate(request: Request, certificate_id: uuid.UUID) -> s.CertificateOut:
     return certificate_out(await services.holder_certificate(_person(request), certificate_id))
 
 
-@post("/api/v1/me/certificates/{certificate_id:uuid}/code", status_code=200, guards=[citizen_only], tags=ME_TAGS,
-      cache_control=NO_STORE, summary="Show a certificate with my card",
-      description="Mints an online code (as `POST /api/v1/me/codes/online`) that also shows this certificate: a venue "
-      "scanning it in scenario `certificate_check` sees the certificate's status and the fields its type allows there, "
-      "and an agency it is presented to may check it (Art. 9: no paper copy). Only this code shows it, and only once. "
-      "404 `certificate.not_found`, 409 `card.not_usable`, 429 `codes.rate_limited`.",
-      responses=_errors(e404="certificate.not_found or card.not_found", e409="card.not_usable", e429="codes.rate_limited"))
-async def show_with_card(request: Request, certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int) -> s.CertificateCode:
+@post(
+    "/api/v1/me/certificates/{certificate_id:uuid}/code",
+    status_code=200,
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    cache_control=NO_STORE,
+    summary="Show a certificate with my card",
+    description="Mints an online code (as `POST /api/v1/me/codes/online`) that also shows this certificate: a venue "
+    "scanning it in scenario `certificate_check` sees the certificate's status and the fields its type allows there, "
+    "and an agency it is presented to may check it (Art. 9: no paper copy). Only this code shows it, and only once. "
+    "404 `certificate.not_found`, 409 `card.not_usable`, 429 `codes.rate_limited`.",
+    responses=_errors(e404="certificate.not_found or card.not_found", e409="card.not_usable", e429="codes.rate_limited"),
+)
+async def show_with_card(
+    request: Request, certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> s.CertificateCode:
     _person(request)
-    shown = await linked.code_showing(principal=request.user, certificate_id=certificate_id, keyring=keyring, store=store,
-                                      settings=settings, now=now)
+    shown = await linked.code_showing(
+        principal=request.user, certificate_id=certificate_id, keyring=keyring, store=store, settings=settings, now=now
+    )
     return s.CertificateCode(**shown)
 
 
-ROUTES = [list_types, get_type, create_type, update_type, issue, update, act, check_signature, my_certificates, my_certificate,
-          show_with_card]
+ROUTES = [
+    list_types,
+    get_type,
+    create_type,
+    update_type,
+    issue,
+    update,
+    act,
+    check_signature,
+    my_certificates,
+    my_certificate,
+    show_with_card,
+]

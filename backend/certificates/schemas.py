@@ -26,7 +26,9 @@ Attributes = Annotated[
     dict[FieldName, AttrValue], Meta(max_length=30, examples=[{"licence_class": "C1", "points": 0, "first_issued": "2015-06-01"}])
 ]
 AttrChanges = Annotated[dict[FieldName, AttrValue | None], Meta(max_length=30, examples=[{"points": 3}])]
-Reason = Annotated[str, Meta(min_length=2, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Drink driving: licence withheld"])]
+Reason = Annotated[
+    str, Meta(min_length=2, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Drink driving: licence withheld"])
+]
 Status = Literal["active", "suspended", "revoked", "expired", "not_yet_valid"]
 
 
@@ -62,7 +64,11 @@ Disclosure = Annotated[
 ]
 Statutory = Annotated[
     dict[AgencyKind, Annotated[list[FieldName], Meta(max_length=30)]],
-    Meta(max_length=20, examples=[{"civil_affairs": ["category", "grade"]}], description="Agency kind -> fields it may read on a statutory basis"),
+    Meta(
+        max_length=20,
+        examples=[{"civil_affairs": ["category", "grade"]}],
+        description="Agency kind -> fields it may read on a statutory basis",
+    ),
 ]
 TypeName = Annotated[str, Meta(min_length=1, max_length=128, pattern=VISIBLE_LINE, examples=["残疾人证 Disability certificate"])]
 

@@ -95,7 +95,10 @@ async def seed_builtin() -> None:
     for code, name, kind in AGENCIES:
         await CertificateType.raw(
             "INSERT INTO org_agency (id, code, name, kind) VALUES ({}, {}, {}, {}) ON CONFLICT (code) DO NOTHING",
-            agency_id(code), code, name, kind,
+            agency_id(code),
+            code,
+            name,
+            kind,
         ).run()
     for spec in TYPES:
         rows = await CertificateType.raw("SELECT id FROM org_agency WHERE code = {}", spec["issuer"]).run()
@@ -103,7 +106,16 @@ async def seed_builtin() -> None:
             "INSERT INTO certificates_type (id, code, name, issuer, attribute_schema, concessions, disclosure, "
             "statutory_access, active, created_by, created_at, updated_at) "
             "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (code) DO NOTHING",
-            uuid.uuid5(_NS, "type:" + spec["code"]), spec["code"], spec["name"], rows[0]["id"],
-            json.dumps(spec["attribute_schema"]), json.dumps(spec["concessions"]), json.dumps(spec["disclosure"]),
-            json.dumps(spec["statutory_access"]), True, "seed", now, now,
+            uuid.uuid5(_NS, "type:" + spec["code"]),
+            spec["code"],
+            spec["name"],
+            rows[0]["id"],
+            json.dumps(spec["attribute_schema"]),
+            json.dumps(spec["concessions"]),
+            json.dumps(spec["disclosure"]),
+            json.dumps(spec["statutory_access"]),
+            True,
+            "seed",
+            now,
+            now,
         ).run()

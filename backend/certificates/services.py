@@ -80,9 +80,12 @@ async def _sign_and_store(row: dict, keyring: Keyring, now: int, *, insert: bool
     if insert:
         await Certificate.insert(Certificate(**columns)).run()
         return
-    changed = await Certificate.update({getattr(Certificate, k): v for k, v in columns.items() if k != "id"}).where(
-        (Certificate.id == row["id"]) & (Certificate.version == expected_version)
-    ).returning(Certificate.id).run()
+    changed = (
+        await Certificate.update({getattr(Certificate, k): v for k, v in columns.items() if k != "id"})
+        .where((Certificate.id == row["id"]) & (Certificate.version == expected_version))
+        .returning(Certificate.id)
+        .run()
+    )
     if not changed:
         raise _Conflict
 
@@ -121,10 +124,22 @@ async def issue(principal: Principal, keyring: Keyring, spec: dict, now: int) ->
     if valid_until is not None and valid_until <= max(valid_from, moment):
         raise ApiError(422, "certificate.bad_validity", "valid_until must lie after valid_from and in the future.")
     row = {
-        "id": uuid.uuid4(), "type": ctype["id"], "type_code": ctype["code"], "type_name": ctype["name"],
-        "person": person_id, "issuer": ctype["issuer_id"], "issuer_name": ctype["issuer_name"], "attributes": values,
-        "status": "active", "live_key": f"{ctype['id']}:{person_id}", "version": 1, "reason": "",
-        "valid_from": valid_from, "valid_until": valid_until, "issued_at": moment, "updated_at": moment,
+        "id": uuid.uuid4(),
+        "type": ctype["id"],
+        "type_code": ctype["code"],
+        "type_name": ctype["name"],
+        "person": person_id,
+        "issuer": ctype["issuer_id"],
+        "issuer_name": ctype["issuer_name"],
+        "attributes": values,
+        "status": "active",
+        "live_key": f"{ctype['id']}:{person_id}",
+        "version": 1,
+        "reason": "",
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "issued_at": moment,
+        "updated_at": moment,
     }
     try:
         async with db.transaction():
@@ -153,7 +168,9 @@ async def update(principal: Principal, keyring: Keyring, certificate_id: uuid.UU
     async def attempt() -> dict:
         row = await _issued_by(principal, certificate_id)
         if changes.get("expected_version") is not None and changes["expected_version"] != row["version"]:
-            raise ApiError(409, "certificate.version_mismatch", "The certificate changed since you read it.", version=row["version"])
+            raise ApiError(
+                409, "certificate.version_mismatch", "The certificate changed since you read it.", version=row["version"]
+            )
         if row["status"] == "revoked":
             raise ApiError(409, "certificate.revoked", "A revoked certificate cannot be changed; issue a new one.")
         ctype = await registry.by_id(row["type"])
@@ -185,11 +202,16 @@ async def act(principal: Principal, keyring: Keyring, certificate_id: uuid.UUID,
         row = await _issued_by(principal, certificate_id)
         if row["status"] not in sources:
             raise ApiError(
-                409, "certificate.illegal_transition", f"A {row['status']} certificate cannot be {action}d.", current_status=row["status"]
+                409,
+                "certificate.illegal_transition",
+                f"A {row['status']} certificate cannot be {action}d.",
+                current_status=row["status"],
             )
         old = row["version"]
         row.update(
-            status=target, reason=reason, version=old + 1,
+            status=target,
+            reason=reason,
+            version=old + 1,
             updated_at=signing.seconds(dt.datetime.fromtimestamp(now, dt.UTC)),
             live_key=None if target == "revoked" else row["live_key"],
         )
@@ -201,9 +223,13 @@ async def act(principal: Principal, keyring: Keyring, certificate_id: uuid.UUID,
 
 
 async def for_holder(person_id: uuid.UUID | str) -> list[dict]:
-    return await Certificate.select(*COLUMNS).where(Certificate.person == person_id).order_by(
-        Certificate.issued_at, ascending=False
-    ).output(load_json=True).run()
+    return (
+        await Certificate.select(*COLUMNS)
+        .where(Certificate.person == person_id)
+        .order_by(Certificate.issued_at, ascending=False)
+        .output(load_json=True)
+        .run()
+    )
 
 
 async def holder_certificate(person_id: uuid.UUID | str, certificate_id: uuid.UUID) -> dict:

@@ -15,7 +15,19 @@ from backend.lib.errors import ApiError
 
 log = logging.getLogger("yikatong.certificates")
 DOMAIN = b"yikatong-certificate-v1\n"  # a certificate signature can never pass as another kind
-SIGNED = ("id", "type", "issuer", "person", "version", "status", "attributes", "valid_from", "valid_until", "issued_at", "updated_at")
+SIGNED = (
+    "id",
+    "type",
+    "issuer",
+    "person",
+    "version",
+    "status",
+    "attributes",
+    "valid_from",
+    "valid_until",
+    "issued_at",
+    "updated_at",
+)
 
 
 def _b64url(data: bytes) -> str:

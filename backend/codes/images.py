@@ -124,7 +124,9 @@ async def mint_for_caller(request: Request, keyring: Keyring, store: Store, now:
     response_headers=_IMAGE_HEADERS,
     responses=_IMAGE_ERRORS,
 )
-async def online_code_svg(request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE) -> Response[bytes]:
+async def online_code_svg(
+    request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
+) -> Response[bytes]:
     minted = await mint_for_caller(request, keyring, store, now)
     # Drawing takes some milliseconds of pure Python: keep it off the event loop.
     image = await anyio.to_thread.run_sync(render_svg, minted.code, scale)
@@ -145,7 +147,9 @@ async def online_code_svg(request: Request, keyring: Keyring, store: Store, now:
     response_headers=_IMAGE_HEADERS,
     responses=_IMAGE_ERRORS,
 )
-async def online_code_png(request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE) -> Response[bytes]:
+async def online_code_png(
+    request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
+) -> Response[bytes]:
     minted = await mint_for_caller(request, keyring, store, now)
     image = await anyio.to_thread.run_sync(render_png, minted.code, scale)
     return Response(image, media_type="image/png", headers=_headers(minted))

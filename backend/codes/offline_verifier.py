@@ -86,7 +86,9 @@ def _read_code(arg: str) -> str:
     return text.removesuffix("\n").removesuffix("\r")
 
 
-def verify(code: str, trust: dict[str, bytes], revocations: tuple[int, dict[str, str], set[str]], now: int, skew: int) -> dict[str, Any]:
+def verify(
+    code: str, trust: dict[str, bytes], revocations: tuple[int, dict[str, str], set[str]], now: int, skew: int
+) -> dict[str, Any]:
     """The report for one code: result, message and the fields the signatures vouch for."""
     version, cards, devices = revocations
     kind = fmt.kind_of(code)

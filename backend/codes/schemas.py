@@ -25,7 +25,11 @@ class OnlineCode(msgspec.Struct, frozen=True, kw_only=True):
     issued_at: UnixTime
     expires_at: Annotated[
         int,
-        Meta(ge=0, description="Unix time after which venues refuse the code (plus a few seconds of clock skew).", examples=[1767258060]),
+        Meta(
+            ge=0,
+            description="Unix time after which venues refuse the code (plus a few seconds of clock skew).",
+            examples=[1767258060],
+        ),
     ]
     qr_version: Annotated[
         int,
@@ -63,7 +67,9 @@ class OfflineCredential(msgspec.Struct, frozen=True, kw_only=True):
         str, Meta(pattern="^[0-9a-f]{8}$", description="Issuer key id; find the key in the JWK Set.", examples=["54ad5249"])
     ]
     nbf: UnixTime
-    exp: Annotated[int, Meta(ge=0, description="Unix time the credential expires; ask for a new one before.", examples=[1767301200])]
+    exp: Annotated[
+        int, Meta(ge=0, description="Unix time the credential expires; ask for a new one before.", examples=[1767301200])
+    ]
     device_key_id: Annotated[
         str,
         Meta(

@@ -76,7 +76,9 @@ async def _validate(query: Query) -> dict[str, dict]:
     if (query.doc is None) == (query.code is None):
         raise ApiError(422, "query.subject_required", "Name the holder by identity document or by a presented code, not both.")
     if query.code is not None and (query.legal_basis or query.consent_id):
-        raise ApiError(422, "query.ambiguous_basis", "A presented code is the basis itself; leave out legal_basis and consent_id.")
+        raise ApiError(
+            422, "query.ambiguous_basis", "A presented code is the basis itself; leave out legal_basis and consent_id."
+        )
     if query.legal_basis and query.consent_id:
         raise ApiError(422, "query.ambiguous_basis", "Give a legal basis or a consent, not both.")
     if not query.card_status and not query.certificates:
@@ -108,7 +110,9 @@ async def _consented(query: Query, agency: dict, person_id: uuid.UUID, now: int)
     except ApiError:
         consent = None
     if consent is None or str(consent["agency"]) != str(agency["id"]) or str(consent["person"]) != str(person_id):
-        raise _Refusal(403, "query.consent_invalid", "No consent with this id was given to your agency by this holder.", person_id, basis)
+        raise _Refusal(
+            403, "query.consent_invalid", "No consent with this id was given to your agency by this holder.", person_id, basis
+        )
     status = status_of(consent, dt.datetime.fromtimestamp(now, dt.UTC))
     if status != "active":
         raise _Refusal(403, "query.consent_inactive", f"The consent is {status}.", person_id, basis, consent_status=status)
@@ -128,7 +132,9 @@ async def _presented(query: Query, keyring: Keyring, store: Store, settings: Set
     person_id = subject.person_id if subject else None
     basis = _Basis("presented_code", f"online code {check.code_id or '-'}")
     if check.result != fmt.Result.VALID or subject is None or not subject.usable:
-        result = check.result.value if check.result != fmt.Result.VALID else (subject.unusable_result if subject else "card_cancelled")
+        result = (
+            check.result.value if check.result != fmt.Result.VALID else (subject.unusable_result if subject else "card_cancelled")
+        )
         raise _Refusal(403, "query.code_invalid", f"The presented code is not valid ({result}).", person_id, basis, result=result)
     shown = await linked.shown_with_code(store, check.code_id, person_id)
     scope: dict[str, list[str]] = {}
@@ -150,17 +156,30 @@ async def _answer(query: Query, person_id: uuid.UUID) -> dict:
         card = None if subject is None else {"state": subject.state, "usable": subject.usable, "region": subject.region}
     found, not_held = [], []
     for code, fields in sorted(query.certificates.items()):
-        row = await Certificate.select(*COLUMNS).where(
-            (Certificate.person == person_id) & (Certificate.type.code == code)
-        ).order_by(Certificate.issued_at, ascending=False).first().output(load_json=True).run()
+        row = (
+            await Certificate.select(*COLUMNS)
+            .where((Certificate.person == person_id) & (Certificate.type.code == code))
+            .order_by(Certificate.issued_at, ascending=False)
+            .first()
+            .output(load_json=True)
+            .run()
+        )
         if row is None:
             not_held.append(code)
             continue
-        found.append({
-            "id": row["id"], "type": code, "type_name": row["type_name"], "issuer_name": row["issuer_name"],
-            "status": effective_status(row, now), "version": row["version"], "valid_from": row["valid_from"],
-            "valid_until": row["valid_until"], "fields": {f: row["attributes"][f] for f in sorted(fields) if f in row["attributes"]},
-        })
+        found.append(
+            {
+                "id": row["id"],
+                "type": code,
+                "type_name": row["type_name"],
+                "issuer_name": row["issuer_name"],
+                "status": effective_status(row, now),
+                "version": row["version"],
+                "valid_from": row["valid_from"],
+                "valid_until": row["valid_until"],
+                "fields": {f: row["attributes"][f] for f in sorted(fields) if f in row["attributes"]},
+            }
+        )
     return {"card": card, "certificates": found, "not_held": not_held}
 
 
@@ -172,8 +191,17 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
     names = requested_names(query)
 
     async def put(result: str, person_id, basis: _Basis, code: str = "") -> dict:
-        return await audit.record(actor, person_id=person_id, action="agency.query", fields=names, purpose=query.purpose,
-                                  basis_kind=basis.kind, basis_ref=basis.ref, result=result, result_code=code)
+        return await audit.record(
+            actor,
+            person_id=person_id,
+            action="agency.query",
+            fields=names,
+            purpose=query.purpose,
+            basis_kind=basis.kind,
+            basis_ref=basis.ref,
+            result=result,
+            result_code=code,
+        )
 
     code_id = None
     try:
@@ -182,17 +210,32 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
         else:
             person_id = await find_person_id(keyring, *query.doc)
             if not query.legal_basis and not query.consent_id:
-                raise _Refusal(403, "query.no_basis", "A query needs a legal basis (statute and article) or the holder's consent.",
-                               person_id, _Basis("none", ""))
+                raise _Refusal(
+                    403,
+                    "query.no_basis",
+                    "A query needs a legal basis (statute and article) or the holder's consent.",
+                    person_id,
+                    _Basis("none", ""),
+                )
             if person_id is None:
                 basis = _Basis("statute" if query.legal_basis else "consent", query.legal_basis or str(query.consent_id))
                 await put("not_found", None, basis, "query.subject_unknown")
                 raise ApiError(404, "query.subject_unknown", "Nobody is registered with this identity document.")
-            basis = _statutory(agency, types, query.legal_basis) if query.legal_basis else await _consented(query, agency, person_id, now)
+            basis = (
+                _statutory(agency, types, query.legal_basis)
+                if query.legal_basis
+                else await _consented(query, agency, person_id, now)
+            )
         beyond = [n for n in names if n not in basis.allowed]
         if beyond:
-            raise _Refusal(403, "query.out_of_scope", f"Not within your {basis.kind.replace('_', ' ')} scope: {', '.join(beyond)}.",
-                           person_id, basis, fields=beyond)
+            raise _Refusal(
+                403,
+                "query.out_of_scope",
+                f"Not within your {basis.kind.replace('_', ' ')} scope: {', '.join(beyond)}.",
+                person_id,
+                basis,
+                fields=beyond,
+            )
         if code_id is not None:
             await _use_code(store, settings, code_id, principal, now, person_id, basis)
     except _Refusal as refusal:
@@ -209,7 +252,9 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
     return {"query_id": entry["id"], "basis": basis.kind, "basis_ref": basis.ref, **answer}
 
 
-async def _use_code(store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id, basis: _Basis) -> None:
+async def _use_code(
+    store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id, basis: _Basis
+) -> None:
     """One use, shared with venues: a code an agency used cannot pass a gate, and the reverse."""
     from backend.venues.verification import claim_ttl
 

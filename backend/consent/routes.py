@@ -39,65 +39,108 @@ def _person(request: Request) -> str:
 
 def consent_out(row: dict, now: int) -> s.ConsentOut:
     return s.ConsentOut(
-        id=row["id"], agency_id=row["agency"], agency_code=row["agency_code"], agency_name=row["agency_name"],
-        purpose=row["purpose"], scope=msgspec.convert(row["scope"], s.ConsentScope),
-        status=services.status_of(row, dt.datetime.fromtimestamp(now, dt.UTC)), valid_from=row["valid_from"],
-        valid_until=row["valid_until"], granted_at=row["granted_at"], revoked_at=row["revoked_at"],
+        id=row["id"],
+        agency_id=row["agency"],
+        agency_code=row["agency_code"],
+        agency_name=row["agency_name"],
+        purpose=row["purpose"],
+        scope=msgspec.convert(row["scope"], s.ConsentScope),
+        status=services.status_of(row, dt.datetime.fromtimestamp(now, dt.UTC)),
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        granted_at=row["granted_at"],
+        revoked_at=row["revoked_at"],
     )
 
 
-@get("/api/v1/agencies", tags=["agency queries", "consents"], summary="List agencies",
-     description="The government agencies connected to the platform (issuers of certificates, agencies that query "
-     "cards), so holders can choose whom to give a consent. Public.")
+@get(
+    "/api/v1/agencies",
+    tags=["agency queries", "consents"],
+    summary="List agencies",
+    description="The government agencies connected to the platform (issuers of certificates, agencies that query "
+    "cards), so holders can choose whom to give a consent. Public.",
+)
 async def list_agencies() -> list[s.AgencyOut]:
     return [s.AgencyOut(**r) for r in await agencies.list_all()]
 
 
-@post("/api/v1/agencies", status_code=201, guards=[requires(PROVINCIAL)], tags=["agency queries"], summary="Register an agency",
-      description="Provincial operators register a government agency; it can then issue certificate types named after it "
-      "and query through `agency` machine clients (`POST /api/v1/clients`). 409 `agency.exists`.",
-      responses=_errors(e403="auth.wrong_role", e409="agency.exists"))
+@post(
+    "/api/v1/agencies",
+    status_code=201,
+    guards=[requires(PROVINCIAL)],
+    tags=["agency queries"],
+    summary="Register an agency",
+    description="Provincial operators register a government agency; it can then issue certificate types named after it "
+    "and query through `agency` machine clients (`POST /api/v1/clients`). 409 `agency.exists`.",
+    responses=_errors(e403="auth.wrong_role", e409="agency.exists"),
+)
 async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
     return s.AgencyOut(**await agencies.create(code=data.code, name=data.name, kind=data.kind))
 
 
-@post("/api/v1/me/consents", status_code=201, guards=[citizen_only], tags=ME_TAGS, summary="Give an agency my consent",
-      description="Lets one agency read a scope (card status and/or certificate types with named fields) for a purpose, "
-      "from `valid_from` (default now) until `valid_until` (at most 366 days). 422 `consent.unknown_agency`, "
-      "`consent.empty_scope`, `consent.unknown_field`, `certificate.unknown_type`, `consent.bad_validity`, `consent.too_long`.",
-      responses=_errors(e422="Unknown agency, type or field; empty scope; bad validity"))
+@post(
+    "/api/v1/me/consents",
+    status_code=201,
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    summary="Give an agency my consent",
+    description="Lets one agency read a scope (card status and/or certificate types with named fields) for a purpose, "
+    "from `valid_from` (default now) until `valid_until` (at most 366 days). 422 `consent.unknown_agency`, "
+    "`consent.empty_scope`, `consent.unknown_field`, `certificate.unknown_type`, `consent.bad_validity`, `consent.too_long`.",
+    responses=_errors(e422="Unknown agency, type or field; empty scope; bad validity"),
+)
 async def grant(request: Request, data: s.ConsentGrant, now: int) -> s.ConsentOut:
     certificates: dict[str, list[str]] = {}
     for item in data.certificates:
         certificates[item.type] = sorted(set(certificates.get(item.type, [])) | set(item.fields))
     spec = {
-        "agency_id": data.agency_id, "purpose": data.purpose, "card_status": data.card_status,
-        "certificates": certificates, "valid_from": data.valid_from, "valid_until": data.valid_until,
+        "agency_id": data.agency_id,
+        "purpose": data.purpose,
+        "card_status": data.card_status,
+        "certificates": certificates,
+        "valid_from": data.valid_from,
+        "valid_until": data.valid_until,
     }
     row = await services.grant(account_id=request.user.id, person_id=_person(request), spec=spec, now=now)
     return consent_out(row, now)
 
 
-@get("/api/v1/me/consents", guards=[citizen_only], tags=ME_TAGS, summary="My consents",
-     description="Every consent you gave, newest first, with its status now: active, pending, expired or revoked.")
+@get(
+    "/api/v1/me/consents",
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    summary="My consents",
+    description="Every consent you gave, newest first, with its status now: active, pending, expired or revoked.",
+)
 async def my_consents(request: Request, now: int) -> list[s.ConsentOut]:
     return [consent_out(r, now) for r in await services.list_mine(_person(request))]
 
 
-@post("/api/v1/me/consents/{consent_id:uuid}/revoke", status_code=200, guards=[citizen_only], tags=ME_TAGS,
-      summary="Revoke a consent", description="Takes effect at once: the next query under it is refused with 403 "
-      "`query.consent_inactive`. Revoking again changes nothing. 404 `consent.not_found`.",
-      responses=_errors(e404="consent.not_found"))
+@post(
+    "/api/v1/me/consents/{consent_id:uuid}/revoke",
+    status_code=200,
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    summary="Revoke a consent",
+    description="Takes effect at once: the next query under it is refused with 403 "
+    "`query.consent_inactive`. Revoking again changes nothing. 404 `consent.not_found`.",
+    responses=_errors(e404="consent.not_found"),
+)
 async def revoke(request: Request, consent_id: uuid.UUID, now: int) -> s.ConsentOut:
     return consent_out(await services.revoke(_person(request), consent_id, now), now)
 
 
-@get("/api/v1/me/consents/{consent_id:uuid}/receipt", guards=[citizen_only], tags=ME_TAGS, cache_control=NO_STORE,
-     summary="Download a consent receipt",
-     description="The consent as a JSON file (format `yikatong-consent-receipt/1`): holder, agency, purpose, scope, "
-     "from when, until when, revocation and status, signed with the issuer key (`signature.key_id` is in "
-     "/.well-known/jwks.json; the signature covers the canonical JSON of every other member).",
-     responses=_errors(e404="consent.not_found"))
+@get(
+    "/api/v1/me/consents/{consent_id:uuid}/receipt",
+    guards=[citizen_only],
+    tags=ME_TAGS,
+    cache_control=NO_STORE,
+    summary="Download a consent receipt",
+    description="The consent as a JSON file (format `yikatong-consent-receipt/1`): holder, agency, purpose, scope, "
+    "from when, until when, revocation and status, signed with the issuer key (`signature.key_id` is in "
+    "/.well-known/jwks.json; the signature covers the canonical JSON of every other member).",
+    responses=_errors(e404="consent.not_found"),
+)
 async def download_receipt(request: Request, consent_id: uuid.UUID, keyring: Keyring, now: int) -> Response[bytes]:
     body = await services.receipt(_person(request), consent_id, keyring, now)
     return Response(
@@ -107,35 +150,58 @@ async def download_receipt(request: Request, consent_id: uuid.UUID, keyring: Key
     )
 
 
-@get("/api/v1/agency/consents", guards=[requires(AGENCY)], tags=AGENCY_TAGS, summary="Consents given to my agency",
-     description="Consents holders gave your agency, newest first, with their status now; use an `id` as `consent_id` "
-     "in a query. Holders are not named here: a query still needs the holder's identity document.")
+@get(
+    "/api/v1/agency/consents",
+    guards=[requires(AGENCY)],
+    tags=AGENCY_TAGS,
+    summary="Consents given to my agency",
+    description="Consents holders gave your agency, newest first, with their status now; use an `id` as `consent_id` "
+    "in a query. Holders are not named here: a query still needs the holder's identity document.",
+)
 async def agency_consents(
-    request: Request, now: int, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0
+    request: Request,
+    now: int,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
 ) -> list[s.ConsentOut]:
     return [consent_out(r, now) for r in await services.for_agency(request.user.org_id, limit=limit, offset=offset)]
 
 
-@post("/api/v1/agency/queries", status_code=200, guards=[requires(AGENCY)], tags=AGENCY_TAGS, cache_control=NO_STORE,
-      summary="Query a holder's card status and linked certificates",
-      description="Art. 9: check a certificate through the card instead of asking for a paper copy. Name the holder by "
-      "`subject` (identity document) with a `legal_basis` (statute and article; your statutory scope: your own types "
-      "whole, others as the type grants your agency kind, card status always) or a `consent_id` (the holder's consent "
-      "scope), or by a `code` the holder presented (card status and the certificate shown with it). Every query, "
-      "answered or refused, goes on the holder's access record. 403 `query.no_basis`, `query.out_of_scope` (with "
-      "`details.fields`), `query.consent_invalid`, `query.consent_inactive` (expired, revoked or pending), "
-      "`query.code_invalid`, `query.code_used`; 404 `query.subject_unknown`; 422 `query.subject_required`, "
-      "`query.ambiguous_basis`, `query.empty`, `query.unknown_field`, `query.bad_code`, `certificate.unknown_type`.",
-      responses=_errors(e403="Refused (and recorded): no basis, out of scope, consent not usable, code not valid",
-                        e404="query.subject_unknown", e422="Malformed query"))
-async def agency_query(request: Request, data: s.AgencyQuery, keyring: Keyring, store: Store, settings: Settings, now: int) -> s.QueryResult:
+@post(
+    "/api/v1/agency/queries",
+    status_code=200,
+    guards=[requires(AGENCY)],
+    tags=AGENCY_TAGS,
+    cache_control=NO_STORE,
+    summary="Query a holder's card status and linked certificates",
+    description="Art. 9: check a certificate through the card instead of asking for a paper copy. Name the holder by "
+    "`subject` (identity document) with a `legal_basis` (statute and article; your statutory scope: your own types "
+    "whole, others as the type grants your agency kind, card status always) or a `consent_id` (the holder's consent "
+    "scope), or by a `code` the holder presented (card status and the certificate shown with it). Every query, "
+    "answered or refused, goes on the holder's access record. 403 `query.no_basis`, `query.out_of_scope` (with "
+    "`details.fields`), `query.consent_invalid`, `query.consent_inactive` (expired, revoked or pending), "
+    "`query.code_invalid`, `query.code_used`; 404 `query.subject_unknown`; 422 `query.subject_required`, "
+    "`query.ambiguous_basis`, `query.empty`, `query.unknown_field`, `query.bad_code`, `certificate.unknown_type`.",
+    responses=_errors(
+        e403="Refused (and recorded): no basis, out of scope, consent not usable, code not valid",
+        e404="query.subject_unknown",
+        e422="Malformed query",
+    ),
+)
+async def agency_query(
+    request: Request, data: s.AgencyQuery, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> s.QueryResult:
     wanted: dict[str, set[str]] = {}
     for item in data.certificates:
         wanted.setdefault(item.type, set()).update(item.fields)
     query = queries.Query(
-        purpose=" ".join(data.purpose.split()), certificates=wanted, card_status=data.card_status,
-        doc=(data.subject.doc_type, data.subject.id_number) if data.subject else None, code=data.code,
-        legal_basis=data.legal_basis, consent_id=data.consent_id,
+        purpose=" ".join(data.purpose.split()),
+        certificates=wanted,
+        card_status=data.card_status,
+        doc=(data.subject.doc_type, data.subject.id_number) if data.subject else None,
+        code=data.code,
+        legal_basis=data.legal_basis,
+        consent_id=data.consent_id,
     )
     answer = await queries.run(request.user, query, keyring=keyring, store=store, settings=settings, now=now)
     return msgspec.convert(answer, s.QueryResult)

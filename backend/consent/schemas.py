@@ -13,12 +13,23 @@ from backend.certificates.schemas import AttrValue, FieldName, TypeCode
 from backend.lib.bounds import VISIBLE_LINE
 
 Purpose = Annotated[
-    str, Meta(min_length=2, max_length=200, pattern=VISIBLE_LINE,
-              examples=["Vehicle registration: check the applicant's driving licence"])
+    str,
+    Meta(
+        min_length=2,
+        max_length=200,
+        pattern=VISIBLE_LINE,
+        examples=["Vehicle registration: check the applicant's driving licence"],
+    ),
 ]
 LegalBasis = Annotated[
-    str, Meta(min_length=4, max_length=200, pattern=VISIBLE_LINE,
-              examples=["《中华人民共和国道路交通安全法》第十九条"], description="The statute and article that require this query")
+    str,
+    Meta(
+        min_length=4,
+        max_length=200,
+        pattern=VISIBLE_LINE,
+        examples=["《中华人民共和国道路交通安全法》第十九条"],
+        description="The statute and article that require this query",
+    ),
 ]
 ConsentStatus = Literal["active", "pending", "expired", "revoked"]
 
@@ -30,7 +41,9 @@ class CertificateScope(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     fields: Annotated[list[FieldName], Meta(max_length=30, examples=[["licence_class", "points"]])] = []
 
 
-CertificateScopes = Annotated[list[CertificateScope], Meta(max_length=10, examples=[[{"type": "driving_licence", "fields": ["licence_class"]}]])]
+CertificateScopes = Annotated[
+    list[CertificateScope], Meta(max_length=10, examples=[[{"type": "driving_licence", "fields": ["licence_class"]}]])
+]
 
 
 class ConsentGrant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -65,8 +78,12 @@ class AgencyCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     code: Annotated[str, Meta(pattern=r"^[A-Z][A-Z0-9-]{1,31}$", examples=["GZ-HRSS"])]
     name: Annotated[str, Meta(min_length=1, max_length=128, pattern=VISIBLE_LINE, examples=["广州市人力资源和社会保障局"])]
     kind: Annotated[
-        str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["hrss"],
-                  description="hrss, public_security, civil_affairs, veterans, disabled_federation, medical_insurance, finance, ...")
+        str,
+        Meta(
+            pattern=r"^[a-z][a-z0-9_]{1,31}$",
+            examples=["hrss"],
+            description="hrss, public_security, civil_affairs, veterans, disabled_federation, medical_insurance, finance, ...",
+        ),
     ]
 
 

@@ -71,8 +71,14 @@ async def grant(*, account_id: str, person_id: str, spec: dict, now: int) -> dic
         if not await Agency.exists().where(Agency.id == spec["agency_id"]).run():
             raise ApiError(422, "consent.unknown_agency", "No agency has this id.")
         row = Consent(
-            person=person_id, agency=spec["agency_id"], purpose=" ".join(spec["purpose"].split()), scope=scope,
-            valid_from=start, valid_until=end, granted_by=account_id, granted_at=moment.replace(microsecond=0),
+            person=person_id,
+            agency=spec["agency_id"],
+            purpose=" ".join(spec["purpose"].split()),
+            scope=scope,
+            valid_from=start,
+            valid_until=end,
+            granted_by=account_id,
+            granted_at=moment.replace(microsecond=0),
         )
         await Consent.insert(row).run()
     return await get(row.id)
@@ -86,33 +92,49 @@ async def get(consent_id: uuid.UUID) -> dict:
 
 
 async def mine(person_id: str, consent_id: uuid.UUID) -> dict:
-    row = await Consent.select(*_COLUMNS).where((Consent.id == consent_id) & (Consent.person == person_id)).first().output(
-        load_json=True
-    ).run()
+    row = (
+        await Consent.select(*_COLUMNS)
+        .where((Consent.id == consent_id) & (Consent.person == person_id))
+        .first()
+        .output(load_json=True)
+        .run()
+    )
     if row is None:
         raise ApiError(404, "consent.not_found", "You gave no consent with this id.")
     return row
 
 
 async def list_mine(person_id: str) -> list[dict]:
-    return await Consent.select(*_COLUMNS).where(Consent.person == person_id).order_by(
-        Consent.granted_at, ascending=False
-    ).output(load_json=True).run()
+    return (
+        await Consent.select(*_COLUMNS)
+        .where(Consent.person == person_id)
+        .order_by(Consent.granted_at, ascending=False)
+        .output(load_json=True)
+        .run()
+    )
 
 
 async def for_agency(agency_id: str, *, limit: int, offset: int) -> list[dict]:
-    return await Consent.select(*_COLUMNS).where(Consent.agency == agency_id).order_by(
-        Consent.granted_at, ascending=False
-    ).limit(limit).offset(offset).output(load_json=True).run()
+    return (
+        await Consent.select(*_COLUMNS)
+        .where(Consent.agency == agency_id)
+        .order_by(Consent.granted_at, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+        .run()
+    )
 
 
 async def revoke(person_id: str, consent_id: uuid.UUID, now: int) -> dict:
     """Revoke at once: every later query under it is refused. Revoking twice changes nothing."""
     async with db.transaction():
         await mine(person_id, consent_id)
-        await Consent.update({Consent.revoked_at: _at(now).replace(microsecond=0)}).where(
-            (Consent.id == consent_id) & (Consent.revoked_at.is_null())
-        ).run()
+        await (
+            Consent.update({Consent.revoked_at: _at(now).replace(microsecond=0)})
+            .where((Consent.id == consent_id) & (Consent.revoked_at.is_null()))
+            .run()
+        )
     return await get(consent_id)
 
 
@@ -139,4 +161,7 @@ async def receipt(person_id: str, consent_id: uuid.UUID, keyring: Keyring, now: 
     except KeyStoreError:
         return {**body, "signature": None}  # the receipt itself matters more than its seal
     value = ed25519.sign(key.seed, RECEIPT_DOMAIN + canonical_json(body))
-    return {**body, "signature": {"alg": "EdDSA", "key_id": key.kid, "value": base64.urlsafe_b64encode(value).rstrip(b"=").decode()}}
+    return {
+        **body,
+        "signature": {"alg": "EdDSA", "key_id": key.kid, "value": base64.urlsafe_b64encode(value).rstrip(b"=").decode()},
+    }

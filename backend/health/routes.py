@@ -20,7 +20,9 @@ class Ready(msgspec.Struct):
     store_kind: str
 
 
-@get("/health", summary="Liveness", description="Answers while the process can serve requests.", tags=["ops"], sync_to_thread=False)
+@get(
+    "/health", summary="Liveness", description="Answers while the process can serve requests.", tags=["ops"], sync_to_thread=False
+)
 def health() -> Health:
     return Health(status="ok")
 

@@ -274,9 +274,7 @@ def _validate_foreign(value: str, today: datetime.date) -> Document:
         raise _bad_characters(what)
     if len(value) == 15:
         if not _OLD_FOREIGN.fullmatch(value):
-            raise DocumentError(
-                "document.bad_characters", f"A 15-character {what} number is 3 letters followed by 12 digits."
-            )
+            raise DocumentError("document.bad_characters", f"A 15-character {what} number is 3 letters followed by 12 digits.")
         born = _two_digit_year_birth(value[7:13], today)
         return Document(doc_type=DocType.foreign_permanent_residence, number=value, birth_date=born, region=value[:3])
     if len(value) == 18:

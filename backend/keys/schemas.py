@@ -32,8 +32,12 @@ class Jwk(msgspec.Struct, frozen=True, kw_only=True):
     ]
     use: Literal["sig"]
     alg: Literal["EdDSA"]
-    nbf: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])]
-    exp: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])]
+    nbf: Annotated[
+        int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])
+    ]
+    exp: Annotated[
+        int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])
+    ]
     yk_publish_until: Annotated[
         int,
         Meta(
@@ -51,11 +55,21 @@ class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
     kid: Annotated[str, Meta(pattern="^[0-9a-f]{8}$", description="The revoked key's id.", examples=["54ad5249"])]
     x: Annotated[
         str,
-        Meta(description="Its public key, base64url without padding, so a verifier can match the exact key.",
-             examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"]),
+        Meta(
+            description="Its public key, base64url without padding, so a verifier can match the exact key.",
+            examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"],
+        ),
     ]
     revoked_at: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time of the revocation.", examples=[1770000000])]
-    until: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time until which this entry stays listed (the key's `yk_publish_until`).", examples=[1775113200])]
+    until: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=UINT32,
+            description="Unix time until which this entry stays listed (the key's `yk_publish_until`).",
+            examples=[1775113200],
+        ),
+    ]
 
 
 class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +78,8 @@ class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
     keys: list[Jwk]
     yk_revoked: Annotated[
         list[RevokedJwk],
-        Meta(description="Issuer keys revoked before their time. They are never in `keys`; a verifier that keeps keys "
-             "from earlier sets drops these, and codes under them give `unknown_key`."),
+        Meta(
+            description="Issuer keys revoked before their time. They are never in `keys`; a verifier that keeps keys "
+            "from earlier sets drops these, and codes under them give `unknown_key`."
+        ),
     ] = []

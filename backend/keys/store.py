@@ -201,8 +201,13 @@ class KeyStore:
         for entry in doc["keys"]:
             if entry["purpose"] == "signing" and "revoked" in entry:  # its secret is gone: nothing to open
                 revoked.append(
-                    RevokedKey(kid=entry["id"], public=_unb64(entry["public"]), revoked=int(entry["revoked"]),
-                               publish_until=int(entry["publish_until"]), reason=str(entry.get("reason", "")))
+                    RevokedKey(
+                        kid=entry["id"],
+                        public=_unb64(entry["public"]),
+                        revoked=int(entry["revoked"]),
+                        publish_until=int(entry["publish_until"]),
+                        reason=str(entry.get("reason", "")),
+                    )
                 )
                 continue
             secret = self._open(kek, entry["purpose"] + ":" + entry["id"], entry["sealed"])
@@ -263,7 +268,12 @@ class KeyStore:
         keys = []
         for purpose, kid in (("pii", "1"), ("blind", "1"), ("online", "1")):
             keys.append(
-                {"purpose": purpose, "id": kid, "created": now, "sealed": self._seal(kek, f"{purpose}:{kid}", secrets.token_bytes(32))}
+                {
+                    "purpose": purpose,
+                    "id": kid,
+                    "created": now,
+                    "sealed": self._seal(kek, f"{purpose}:{kid}", secrets.token_bytes(32)),
+                }
             )
         keys.append(self._signing_entry(kek, now, max_credential_seconds))
         doc = {"version": 1, "kdf": "scrypt", "salt": _b64(salt), **{"scrypt": _SCRYPT}, "keys": keys}
@@ -272,8 +282,9 @@ class KeyStore:
             return False
         return True
 
-    def rotate(self, *, now: int | None = None, max_credential_seconds: int = 86400,
-               online_keep_seconds: int = ONLINE_KEEP_SECONDS) -> tuple[str, int]:
+    def rotate(
+        self, *, now: int | None = None, max_credential_seconds: int = 86400, online_keep_seconds: int = ONLINE_KEEP_SECONDS
+    ) -> tuple[str, int]:
         """New issuer key and online-code secret; old ones stop signing now but stay published
         (and accepted) until everything they signed has expired, however many rotations come
         in between: issuer keys for the credential lifetime (`max_credential_seconds`),
@@ -301,9 +312,16 @@ class KeyStore:
         following = [(current + step - 1) % len(ONLINE_KIDS) + 1 for step in range(1, len(ONLINE_KIDS) + 1)]
         new_online = next((k for k in following if k not in taken), None)
         if new_online is None:
-            raise KeyStoreError(f"every online-code key id is held by a secret retired less than {online_keep_seconds} s ago: wait a minute")
+            raise KeyStoreError(
+                f"every online-code key id is held by a secret retired less than {online_keep_seconds} s ago: wait a minute"
+            )
         doc["keys"].append(
-            {"purpose": "online", "id": str(new_online), "created": now, "sealed": self._seal(kek, f"online:{new_online}", secrets.token_bytes(32))}
+            {
+                "purpose": "online",
+                "id": str(new_online),
+                "created": now,
+                "sealed": self._seal(kek, f"online:{new_online}", secrets.token_bytes(32)),
+            }
         )
         entry = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc))
         doc["keys"].append(entry)
@@ -317,8 +335,9 @@ class KeyStore:
     def _signing_ids(doc: dict) -> set[str]:
         return {e["id"] for e in doc["keys"] if e["purpose"] == "signing"}
 
-    def revoke(self, kid: str, *, now: int | None = None, max_credential_seconds: int = 86400, reason: str = "",
-               by: str = "") -> str | None:
+    def revoke(
+        self, kid: str, *, now: int | None = None, max_credential_seconds: int = 86400, reason: str = "", by: str = ""
+    ) -> str | None:
         """Withdraw issuer key `kid` at once: its sealed secret is deleted from the keyring, so no
         worker signs or verifies with it from its next request on, and the trust list moves it
         from `keys` to `yk_revoked`. Revoking the key that signs now puts a new one in its place

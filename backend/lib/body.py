@@ -216,6 +216,8 @@ def _check_strictly(scope: Scope, value: Any) -> None:
             return
         except msgspec.ValidationError:
             pass
-        raise ApiError(400, "request.invalid", "The request does not match what this endpoint expects.", detail=str(error)) from None
+        raise ApiError(
+            400, "request.invalid", "The request does not match what this endpoint expects.", detail=str(error)
+        ) from None
     except TypeError:  # a type msgspec cannot convert by itself: Litestar's own conversion decides
         handler.opt[_STRICT] = _NO_TYPE

@@ -189,7 +189,9 @@ async def insert_rows(table: type[Table], rows: list[dict], *, skip_conflicts: b
     json_columns = _json_columns(table)
 
     columns = [
-        [None if row[name] is None else _json_text(row[name]) for row in rows] if name in json_columns else [row[name] for row in rows]
+        [None if row[name] is None else _json_text(row[name]) for row in rows]
+        if name in json_columns
+        else [row[name] for row in rows]
         for name in names
     ]
     unnest = None if is_sqlite() else _unnest_insert(table, tuple(names))

@@ -101,9 +101,14 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
         lowered = message.lower()
         if "malformed" in lowered or "decode" in lowered or "utf-8" in lowered:
             code = "request.bad_encoding"
-    if isinstance(exc, (NotAuthorizedException, PermissionDeniedException)) and exc.detail and exc.detail not in (
-        "Unauthorized",
-        "Forbidden",
+    if (
+        isinstance(exc, (NotAuthorizedException, PermissionDeniedException))
+        and exc.detail
+        and exc.detail
+        not in (
+            "Unauthorized",
+            "Forbidden",
+        )
     ):
         message = str(exc.detail)
     return _respond(request, exc.status_code, ErrorBody(code, message), exc.headers)
@@ -135,8 +140,13 @@ def _unavailable_errors() -> tuple[type[Exception], ...]:
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     return (
-        ConnectionError, TimeoutError, RedisConnectionError, RedisTimeoutError,
-        PostgresConnectionError, OperatorInterventionError, InsufficientResourcesError,
+        ConnectionError,
+        TimeoutError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        PostgresConnectionError,
+        OperatorInterventionError,
+        InsufficientResourcesError,
     )
 
 
@@ -146,8 +156,18 @@ _UNAVAILABLE = _unavailable_errors()
 # "connection was closed in the middle of operation", "pool is closed|closing", and "released
 # back to the pool", which a connection the server terminated inside a transaction answers.
 _GONE = ("connection is closed", "connection was closed", "pool is clos", "released back to the pool")
-_UNREACHABLE = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH, errno.ENETUNREACH,
-                errno.ENETDOWN, errno.ETIMEDOUT, errno.EPIPE, errno.ENOTCONN, errno.EADDRNOTAVAIL}
+_UNREACHABLE = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ENETDOWN,
+    errno.ETIMEDOUT,
+    errno.EPIPE,
+    errno.ENOTCONN,
+    errno.EADDRNOTAVAIL,
+}
 
 
 def is_unavailable(exc: BaseException | None) -> bool:

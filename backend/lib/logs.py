@@ -99,8 +99,11 @@ def _names_a_document(rid: str) -> bool:
     # Lazily, like the redactor: lib must not need the identity feature to import.
     from backend.identity.documents import DocType, DocumentError, validate
 
-    candidates = [(m.group(1), kind) for m in _EIGHTEEN.finditer(rid) for kind in
-                  (DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence)]
+    candidates = [
+        (m.group(1), kind)
+        for m in _EIGHTEEN.finditer(rid)
+        for kind in (DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence)
+    ]
     candidates += [(m.group(), DocType.hk_mo_travel_permit) for m in _HK_MO.finditer(rid)]
     candidates += [(m.group(), DocType.foreign_permanent_residence) for m in _OLD_FOREIGN.finditer(rid)]
     for number, kind in candidates:

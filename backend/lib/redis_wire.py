@@ -67,8 +67,17 @@ class Wire:
     store re-sends reads; a one-time claim is never re-sent, see RedisStore._replies).
     """
 
-    def __init__(self, *, host: str, port: int, db: int = 0, username: str | None = None, password: str | None = None,
-                 timeout: float = 5.0, client_name: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 5.0,
+        client_name: str | None = None,
+    ) -> None:
         self._host, self._port, self._db = host, port, db
         self._username, self._password = username, password
         self._client_name = client_name  # CLIENT SETNAME: operators can find (and kill) exactly these
@@ -84,9 +93,15 @@ class Wire:
             return None
         kw = pool.connection_kwargs
         timeout = kw.get("socket_timeout") or 5.0
-        return cls(host=kw.get("host", "localhost"), port=int(kw.get("port", 6379)), db=int(kw.get("db", 0) or 0),
-                   username=kw.get("username"), password=kw.get("password"), timeout=timeout,
-                   client_name=kw.get("client_name"))
+        return cls(
+            host=kw.get("host", "localhost"),
+            port=int(kw.get("port", 6379)),
+            db=int(kw.get("db", 0) or 0),
+            username=kw.get("username"),
+            password=kw.get("password"),
+            timeout=timeout,
+            client_name=kw.get("client_name"),
+        )
 
     async def exchange(self, payload: bytes, count: int) -> list:
         """Send `payload` (`count` packed commands) and return their `count` replies; an error

@@ -32,12 +32,16 @@ class Store(Protocol):
     async def delete(self, key: str) -> None: ...
     async def claim(self, key: str, value: str, ttl: int) -> str | None:
         """Set key to value if absent; return the value already there (None if we set it)."""
+
     async def incr(self, key: str, ttl: int) -> int:
         """Add one; the window starts (expiry set) with the first increment."""
+
     async def ttl(self, key: str) -> int:
         """Seconds left, or -2 if the key does not exist, -1 if it never expires."""
+
     async def get_and_incr(self, key: str, counter: str, ttl: int) -> tuple[str | None, int]:
         """`get(key)` and `incr(counter, ttl)` in one round trip (two keys, not one atomic step)."""
+
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 

@@ -39,4 +39,6 @@ class Agency(Table, tablename="org_agency"):
     id = UUID(primary_key=True)
     code = Varchar(length=32, unique=True)
     name = Varchar(length=128)
-    kind = Varchar(length=32)  # hrss | public_security | civil_affairs | veterans | disabled_federation | medical_insurance | finance
+    kind = Varchar(
+        length=32
+    )  # hrss | public_security | civil_affairs | veterans | disabled_federation | medical_insurance | finance

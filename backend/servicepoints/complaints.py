@@ -39,7 +39,12 @@ def _hash(key: str) -> str:
 async def throttle(store: Store, kind: str, who: str) -> None:
     limit, window = LIMITS[kind]
     if await store.incr(f"tickets:{kind}:{who}", window) > limit:
-        raise ApiError(429, "rate.limited", "Too many requests; try again later.", retry_after=max(1, await store.ttl(f"tickets:{kind}:{who}")))
+        raise ApiError(
+            429,
+            "rate.limited",
+            "Too many requests; try again later.",
+            retry_after=max(1, await store.ttl(f"tickets:{kind}:{who}")),
+        )
 
 
 async def _check_refs(data: TicketCreate) -> str:
@@ -55,7 +60,9 @@ async def _check_refs(data: TicketCreate) -> str:
     return city
 
 
-async def submit(data: TicketCreate, *, channel: str, account: str | None, recorded_by: str | None) -> tuple[uuid.UUID, str | None]:
+async def submit(
+    data: TicketCreate, *, channel: str, account: str | None, recorded_by: str | None
+) -> tuple[uuid.UUID, str | None]:
     """A new ticket; the follow-up key (returned once) when nobody signed in owns it."""
     subject, body = data.subject.strip(), data.body.strip()
     if not subject or not body:
@@ -65,9 +72,19 @@ async def submit(data: TicketCreate, *, channel: str, account: str | None, recor
     async with db.transaction():
         city = await _check_refs(data)
         ticket = Ticket(
-            reference=_reference(data.kind, now), kind=data.kind, subject=subject, channel=channel, city=city,
-            service_point=data.service_point_id, account=account, access_hash=_hash(key) if key else None,
-            contact=data.contact.strip(), status=OPEN, recorded_by=recorded_by, created_at=now, updated_at=now,
+            reference=_reference(data.kind, now),
+            kind=data.kind,
+            subject=subject,
+            channel=channel,
+            city=city,
+            service_point=data.service_point_id,
+            account=account,
+            access_hash=_hash(key) if key else None,
+            contact=data.contact.strip(),
+            status=OPEN,
+            recorded_by=recorded_by,
+            created_at=now,
+            updated_at=now,
         )
         await ticket.save().run()
         await TicketMessage(ticket=ticket.id, author="submitter", body=body, created_at=now).save().run()
@@ -78,9 +95,13 @@ async def get_ticket(ticket_id: uuid.UUID) -> dict:
     row = await Ticket.select().where(Ticket.id == ticket_id).first().run()
     if row is None:
         raise ApiError(404, "ticket.not_found", "No such ticket.")
-    row["messages"] = await TicketMessage.select(TicketMessage.author, TicketMessage.staff_id, TicketMessage.body, TicketMessage.created_at).where(
-        TicketMessage.ticket == ticket_id
-    ).order_by(TicketMessage.created_at).order_by(TicketMessage.id).run()
+    row["messages"] = (
+        await TicketMessage.select(TicketMessage.author, TicketMessage.staff_id, TicketMessage.body, TicketMessage.created_at)
+        .where(TicketMessage.ticket == ticket_id)
+        .order_by(TicketMessage.created_at)
+        .order_by(TicketMessage.id)
+        .run()
+    )
     return row
 
 
@@ -116,9 +137,15 @@ async def for_staff(principal: Principal, ticket_id: uuid.UUID) -> dict:
 
         owner = await Account.select(Account.person).where(Account.id == row["account"]).first().run()
         if owner is not None:
-            await audit.record(await audit.actor_of(principal), person_id=owner["person"], action="ticket.read",
-                               fields=["contact", "messages"], purpose="Answering a consultation or complaint",
-                               basis_kind="official_duty", basis_ref="Regulation Art. 11: consultation and complaints")
+            await audit.record(
+                await audit.actor_of(principal),
+                person_id=owner["person"],
+                action="ticket.read",
+                fields=["contact", "messages"],
+                purpose="Answering a consultation or complaint",
+                basis_kind="official_duty",
+                basis_ref="Regulation Art. 11: consultation and complaints",
+            )
     return row
 
 
@@ -127,7 +154,12 @@ async def act(ticket: dict, event: str, *, body: str = "", author: str, staff_id
     body = body.strip()
     target = TRANSITIONS.get((ticket["status"], event))
     if target is None:
-        raise ApiError(409, "ticket.illegal_transition", f"A {ticket['status']} ticket cannot {event.replace('_', ' ')}.", state=ticket["status"])
+        raise ApiError(
+            409,
+            "ticket.illegal_transition",
+            f"A {ticket['status']} ticket cannot {event.replace('_', ' ')}.",
+            state=ticket["status"],
+        )
     now = _now()
     values = {Ticket.status: target, Ticket.version: ticket["version"] + 1, Ticket.updated_at: now}
     if target == ANSWERED:
@@ -135,7 +167,12 @@ async def act(ticket: dict, event: str, *, body: str = "", author: str, staff_id
     if target == CLOSED:
         values[Ticket.closed_at] = now
     async with db.transaction():
-        done = await Ticket.update(values).where((Ticket.id == ticket["id"]) & (Ticket.version == ticket["version"])).returning(Ticket.id).run()
+        done = (
+            await Ticket.update(values)
+            .where((Ticket.id == ticket["id"]) & (Ticket.version == ticket["version"]))
+            .returning(Ticket.id)
+            .run()
+        )
         if not done:
             raise ApiError(409, "ticket.conflict", "The ticket changed meanwhile; read it again.")
         if body:
@@ -163,7 +200,14 @@ async def staff_replies(principal: Principal, ticket: dict, body: str, close: bo
 
 
 async def of_account(account: str, *, limit: int, offset: int) -> tuple[list[dict], int | None]:
-    rows = await _summaries().where(Ticket.account == account).order_by(Ticket.created_at, ascending=False).limit(limit + 1).offset(offset).run()
+    rows = (
+        await _summaries()
+        .where(Ticket.account == account)
+        .order_by(Ticket.created_at, ascending=False)
+        .limit(limit + 1)
+        .offset(offset)
+        .run()
+    )
     return rows[:limit], (offset + limit if len(rows) > limit else None)
 
 
@@ -185,5 +229,12 @@ async def staff_list(principal: Principal, *, status: str | None, kind: str | No
 
 def _summaries():
     return Ticket.select(
-        Ticket.id, Ticket.reference, Ticket.kind, Ticket.subject, Ticket.city.as_alias("city_code"), Ticket.status, Ticket.created_at, Ticket.updated_at
+        Ticket.id,
+        Ticket.reference,
+        Ticket.kind,
+        Ticket.subject,
+        Ticket.city.as_alias("city_code"),
+        Ticket.status,
+        Ticket.created_at,
+        Ticket.updated_at,
     )

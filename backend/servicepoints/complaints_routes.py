@@ -45,19 +45,42 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def ticket_out(row: dict) -> TicketOut:
     return TicketOut(
-        id=row["id"], reference=row["reference"], kind=row["kind"], subject=row["subject"], channel=row["channel"],
-        city_code=row["city"], service_point_id=row["service_point"], status=row["status"], created_at=row["created_at"],
-        updated_at=row["updated_at"], messages=[MessageOut(author=m["author"], body=m["body"], at=m["created_at"]) for m in row["messages"]],
+        id=row["id"],
+        reference=row["reference"],
+        kind=row["kind"],
+        subject=row["subject"],
+        channel=row["channel"],
+        city_code=row["city"],
+        service_point_id=row["service_point"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        messages=[MessageOut(author=m["author"], body=m["body"], at=m["created_at"]) for m in row["messages"]],
     )
 
 
 def staff_out(row: dict) -> StaffTicketOut:
     return StaffTicketOut(
-        id=row["id"], reference=row["reference"], kind=row["kind"], subject=row["subject"], channel=row["channel"],
-        city_code=row["city"], service_point_id=row["service_point"], status=row["status"], version=row["version"],
-        contact=row["contact"], from_holder=row["account"] is not None, recorded_by=row["recorded_by"],
-        created_at=row["created_at"], updated_at=row["updated_at"], answered_at=row["answered_at"], closed_at=row["closed_at"],
-        messages=[StaffMessageOut(author=m["author"], body=m["body"], at=m["created_at"], staff_id=m["staff_id"]) for m in row["messages"]],
+        id=row["id"],
+        reference=row["reference"],
+        kind=row["kind"],
+        subject=row["subject"],
+        channel=row["channel"],
+        city_code=row["city"],
+        service_point_id=row["service_point"],
+        status=row["status"],
+        version=row["version"],
+        contact=row["contact"],
+        from_holder=row["account"] is not None,
+        recorded_by=row["recorded_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        answered_at=row["answered_at"],
+        closed_at=row["closed_at"],
+        messages=[
+            StaffMessageOut(author=m["author"], body=m["body"], at=m["created_at"], staff_id=m["staff_id"])
+            for m in row["messages"]
+        ],
     )
 
 
@@ -184,7 +207,9 @@ async def staff_tickets(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TicketList:
-    rows, next_offset = await complaints.staff_list(request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset)
+    rows, next_offset = await complaints.staff_list(
+        request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset
+    )
     return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
 
 
@@ -230,6 +255,15 @@ async def staff_status(request: Request, ticket_id: uuid.UUID, data: StatusChang
 
 
 COMPLAINT_ROUTES = [
-    submit_ticket, lookup_ticket, follow_up_by_key, my_tickets, my_ticket, my_follow_up,
-    record_ticket, staff_tickets, staff_ticket, staff_reply, staff_status,
+    submit_ticket,
+    lookup_ticket,
+    follow_up_by_key,
+    my_tickets,
+    my_ticket,
+    my_follow_up,
+    record_ticket,
+    staff_tickets,
+    staff_ticket,
+    staff_reply,
+    staff_status,
 ]

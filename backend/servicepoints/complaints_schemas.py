@@ -12,10 +12,16 @@ from msgspec import Meta
 TicketKind = Annotated[Literal["consultation", "complaint"], Meta(examples=["complaint"])]
 Subject = Annotated[str, Meta(min_length=1, max_length=120, examples=["补卡进度查询"])]
 Body = Annotated[str, Meta(min_length=1, max_length=4000, examples=["我上周在天河服务网点申请补卡，请问何时可以领取？"])]
-Reference = Annotated[str, Meta(min_length=8, max_length=16, pattern=r"^[CQ]-[0-9]{6}-[0-9A-Z]{6}$", examples=["C-261122-7KQ3MZ"])]
+Reference = Annotated[
+    str, Meta(min_length=8, max_length=16, pattern=r"^[CQ]-[0-9]{6}-[0-9A-Z]{6}$", examples=["C-261122-7KQ3MZ"])
+]
 AccessKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", examples=["q3V9x2T1b8KfL0aZ7wYp4A"])]
-Contact = Annotated[str, Meta(max_length=128, description="How staff may call back; only staff see it.", examples=["138 0000 0000"])]
-CityCode = Annotated[str, Meta(pattern=r"^[0-9]{6}$", description="The city it concerns; 440000 (the province) if absent.", examples=["440100"])]
+Contact = Annotated[
+    str, Meta(max_length=128, description="How staff may call back; only staff see it.", examples=["138 0000 0000"])
+]
+CityCode = Annotated[
+    str, Meta(pattern=r"^[0-9]{6}$", description="The city it concerns; 440000 (the province) if absent.", examples=["440100"])
+]
 
 
 class TicketCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

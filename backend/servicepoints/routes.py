@@ -31,10 +31,22 @@ def point_out(row: dict) -> PointOut:
         return TextOut(zh_hans=value.get("zh-Hans", ""), zh_hant=value.get("zh-Hant", ""), en=value.get("en", ""))
 
     return PointOut(
-        id=row["id"], kind=row["kind"], city_code=row["city_code"], district=row["district"], name=text(row["name"]),
-        address=text(row["address"]), phone=row["phone"], opening_hours=[HoursOut(**h) for h in row["opening_hours"]],
-        hours_note=text(row["hours_note"] or {}), services=row["services"], facilities=row["facilities"],
-        latitude=row["latitude"], longitude=row["longitude"], active=row["active"], version=row["version"], updated_at=row["updated_at"],
+        id=row["id"],
+        kind=row["kind"],
+        city_code=row["city_code"],
+        district=row["district"],
+        name=text(row["name"]),
+        address=text(row["address"]),
+        phone=row["phone"],
+        opening_hours=[HoursOut(**h) for h in row["opening_hours"]],
+        hours_note=text(row["hours_note"] or {}),
+        services=row["services"],
+        facilities=row["facilities"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        active=row["active"],
+        version=row["version"],
+        updated_at=row["updated_at"],
     )
 
 

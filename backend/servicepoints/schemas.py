@@ -79,7 +79,9 @@ class PointUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     latitude: Annotated[float, Meta(ge=-90, le=90)] | None | msgspec.UnsetType = msgspec.UNSET
     longitude: Annotated[float, Meta(ge=-180, le=180)] | None | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
-    version: Annotated[int, Meta(ge=1, le=INT32_MAX, description="The version you read: a concurrent change gives 409.", examples=[3])]
+    version: Annotated[
+        int, Meta(ge=1, le=INT32_MAX, description="The version you read: a concurrent change gives 409.", examples=[3])
+    ]
 
 
 class TextOut(msgspec.Struct, rename=_RENAME):

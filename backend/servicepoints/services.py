@@ -25,7 +25,9 @@ def ensure_city_staff(principal: Principal | None, city: str) -> None:
     """Provincial operators keep the whole directory; a city's supervisors keep their city's."""
     if principal is None:
         raise ApiError(401, "auth.required", "Sign in or present valid credentials.")
-    allowed = principal.kind == "staff" and (principal.role == PROVINCIAL or (principal.role == SUPERVISOR and principal.city == city))
+    allowed = principal.kind == "staff" and (
+        principal.role == PROVINCIAL or (principal.role == SUPERVISOR and principal.city == city)
+    )
     if not allowed:
         raise ApiError(403, "service_point.not_permitted", f"You may not change service points of {city}.", city=city)
 
@@ -91,16 +93,38 @@ async def update_point(principal: Principal, point_id: uuid.UUID, data: PointUpd
     columns = {k: row[k] for k in (*changes, "services", "facilities", "service_tags", "facility_tags", "search_text")}
     columns.update(version=data.version + 1, updated_at=_now())
     async with db.transaction():
-        done = await ServicePoint.update(columns).where((ServicePoint.id == point_id) & (ServicePoint.version == data.version)).returning(ServicePoint.id).run()
+        done = (
+            await ServicePoint.update(columns)
+            .where((ServicePoint.id == point_id) & (ServicePoint.version == data.version))
+            .returning(ServicePoint.id)
+            .run()
+        )
     if not done:
-        raise ApiError(409, "service_point.conflict", "The service point changed since you read it; read it again.", version=current["version"])
+        raise ApiError(
+            409,
+            "service_point.conflict",
+            "The service point changed since you read it; read it again.",
+            version=current["version"],
+        )
     return await get_point(point_id, public=False)
 
 
 _COLUMNS = (
-    ServicePoint.id, ServicePoint.kind, ServicePoint.city.as_alias("city_code"), ServicePoint.district, ServicePoint.name,
-    ServicePoint.address, ServicePoint.phone, ServicePoint.opening_hours, ServicePoint.hours_note, ServicePoint.services,
-    ServicePoint.facilities, ServicePoint.latitude, ServicePoint.longitude, ServicePoint.active, ServicePoint.version,
+    ServicePoint.id,
+    ServicePoint.kind,
+    ServicePoint.city.as_alias("city_code"),
+    ServicePoint.district,
+    ServicePoint.name,
+    ServicePoint.address,
+    ServicePoint.phone,
+    ServicePoint.opening_hours,
+    ServicePoint.hours_note,
+    ServicePoint.services,
+    ServicePoint.facilities,
+    ServicePoint.latitude,
+    ServicePoint.longitude,
+    ServicePoint.active,
+    ServicePoint.version,
     ServicePoint.updated_at,
 )
 
@@ -120,8 +144,17 @@ def _words(q: str) -> list[str]:
     return [w for w in q.casefold().replace("%", " ").replace("_", " ").split() if w][:8]
 
 
-async def search(*, city: str | None, service: str | None, facility: str | None, kind: str | None, q: str | None,
-                 include_inactive: bool, limit: int, offset: int) -> tuple[list[dict], int | None]:
+async def search(
+    *,
+    city: str | None,
+    service: str | None,
+    facility: str | None,
+    kind: str | None,
+    q: str | None,
+    include_inactive: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict], int | None]:
     query = ServicePoint.select(*_COLUMNS)
     if not include_inactive:
         query = query.where(ServicePoint.active == True)  # noqa: E712
@@ -135,5 +168,12 @@ async def search(*, city: str | None, service: str | None, facility: str | None,
         query = query.where(ServicePoint.facility_tags.like(f"%,{facility},%"))
     for word in _words(q or ""):
         query = query.where(ServicePoint.search_text.like(f"%{word}%"))
-    rows = await query.order_by(ServicePoint.city).order_by(ServicePoint.id).limit(limit + 1).offset(offset).output(load_json=True).run()
+    rows = (
+        await query.order_by(ServicePoint.city)
+        .order_by(ServicePoint.id)
+        .limit(limit + 1)
+        .offset(offset)
+        .output(load_json=True)
+        .run()
+    )
     return rows[:limit], (offset + limit if len(rows) > limit else None)

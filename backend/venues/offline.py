@@ -77,12 +77,17 @@ async def upload_results(
     scanner_id = principal.scanner_id or principal.id
     for index, item in enumerate(items):
         if item.verified_at.timestamp() > now + FUTURE_TOLERANCE:
-            raise ApiError(422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index)
+            raise ApiError(
+                422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index
+            )
     # As online: a scan for a scenario the scanner's venue does not serve (at the scan's time)
     # is kept as `scenario_not_allowed`, tied to no holder, and uses no code.
     refused = [i for i, item in enumerate(items) if not await _serves(venue, item)]
     refused_set = set(refused)
-    subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and n not in refused_set}}
+    subjects = {
+        ref: await cards.card_for_code(ref)
+        for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and n not in refused_set}
+    }
     definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
     uploaded_at = _utc(now)
     rows: dict[str, dict] = {}
@@ -93,7 +98,9 @@ async def upload_results(
         if index in refused_set:
             rows[key] = _refused_row(item, key, venue["id"], scanner_id, uploaded_at)
         else:
-            rows[key] = _row(item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario))
+            rows[key] = _row(
+                item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario)
+            )
     valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
     _claim_first_uses(rows.values())
     flagged: list[str] = []
@@ -101,8 +108,13 @@ async def upload_results(
     # (the catalog lookup may wait; nothing that waits runs while a transaction holds a connection).
     entries = {
         row["id"]: await access_record.verification_entry(
-            venue=venue, scanner_id=scanner_id, scenario_name=row["scenario"], disclosed=row["disclosed"],
-            certificate=None, person_id=row["person"], retry=False,
+            venue=venue,
+            scanner_id=scanner_id,
+            scenario_name=row["scenario"],
+            disclosed=row["disclosed"],
+            certificate=None,
+            person_id=row["person"],
+            retry=False,
         )
         for row in rows.values()
         if row["disclosed"] and row["person"] is not None
@@ -148,7 +160,8 @@ async def _insert(rows: list[dict]) -> list[dict]:
     lost = [row for row in rows if str(row["id"]) not in written and row["use_key"]]
     if lost:
         stored = await db.fetch(
-            "SELECT upload_key FROM venues_verification WHERE " + db.any_of("upload_key"), db.list_arg([r["upload_key"] for r in lost])
+            "SELECT upload_key FROM venues_verification WHERE " + db.any_of("upload_key"),
+            db.list_arg([r["upload_key"] for r in lost]),
         )
         repeated = {r["upload_key"] for r in stored}
         again = [{**row, "use_key": None} for row in lost if row["upload_key"] not in repeated]
@@ -162,7 +175,15 @@ def _refused_row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id:
     return {**row, "result": "scenario_not_allowed", "code_id": None, "card_ref": None, "device_key_id": None}
 
 
-def _row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, subject, uploaded_at: dt.datetime, scenario: Scenario | None) -> dict:
+def _row(
+    item: OfflineResult,
+    key: str,
+    venue_id: uuid.UUID,
+    scanner_id: str,
+    subject,
+    uploaded_at: dt.datetime,
+    scenario: Scenario | None,
+) -> dict:
     valid = item.result == "valid"
     return {
         "id": records.new_id(),

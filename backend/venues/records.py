@@ -32,9 +32,11 @@ async def lock_code(code_id: str) -> None:
 
 async def flag_code(code_id: str) -> None:
     """Mark every accepted use of the code as a double use."""
-    await Verification.update({Verification.double_use: True}).where(
-        (Verification.code_id == code_id) & (Verification.result == "valid")
-    ).run()
+    await (
+        Verification.update({Verification.double_use: True})
+        .where((Verification.code_id == code_id) & (Verification.result == "valid"))
+        .run()
+    )
 
 
 async def flag_if_used_twice(code_id: str) -> bool:
@@ -42,9 +44,13 @@ async def flag_if_used_twice(code_id: str) -> bool:
 
     Online retries are the same use (one scanner, one claim), so they do not count.
     """
-    uses = await Verification.count().where(
-        (Verification.code_id == code_id) & (Verification.result == "valid") & (Verification.retry == False)  # noqa: E712
-    ).run()
+    uses = (
+        await Verification.count()
+        .where(
+            (Verification.code_id == code_id) & (Verification.result == "valid") & (Verification.retry == False)  # noqa: E712
+        )
+        .run()
+    )
     if uses < 2:
         return False
     await flag_code(code_id)

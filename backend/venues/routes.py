@@ -69,7 +69,11 @@ def _manage(request: Request) -> None:
 async def create_venue(request: Request, data: VenueCreate) -> VenueOut:
     _manage(request)
     row = await services.create_venue(
-        name=data.name, venue_type=data.venue_type, city_code=data.city_code, scenario_names=data.scenarios, created_by=request.user.id
+        name=data.name,
+        venue_type=data.venue_type,
+        city_code=data.city_code,
+        scenario_names=data.scenarios,
+        created_by=request.user.id,
     )
     return VenueOut(**row)
 
@@ -167,15 +171,23 @@ async def scanner_context(request: Request) -> ScannerContext:
     tags=["verification"],
     opt=only(SCANNER),  # not a guard: see auth.only
     status_code=200,
-    responses={**ERRORS, 422: ResponseSpec(MalformedResponse, description="The text is not a Yikatong code (result `malformed`).")},
+    responses={
+        **ERRORS,
+        422: ResponseSpec(MalformedResponse, description="The text is not a Yikatong code (result `malformed`)."),
+    },
 )
 async def verify(request: Request, data: VerifyRequest) -> Response[VerifyResponse]:
     # The app's state is read here rather than injected: Litestar resolves two or more
     # dependencies in a task group, a cost every scan would pay (docs/verification.md).
     state = request.app.state
     outcome = await verification.verify(
-        request.user, code=data.code, scenario_name=data.scenario, keyring=state.keystore.load(), store=state.store,
-        settings=state.settings, now=int(time.time()),
+        request.user,
+        code=data.code,
+        scenario_name=data.scenario,
+        keyring=state.keystore.load(),
+        store=state.store,
+        settings=state.settings,
+        now=int(time.time()),
     )
     if outcome.result == Result.MALFORMED:
         body = MalformedResponse(

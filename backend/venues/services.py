@@ -134,8 +134,12 @@ async def ensure_demo_venue(*, name: str, venue_type: str, city_code: str, scena
     """For `yikatong demo`: the venue by name (created if missing) and a fresh scanner token,
     since tokens are shown only once and the demo prints one each run."""
     row = await Venue.select(Venue.id).where(Venue.name == name).first().run()
-    venue = await get_venue(row["id"]) if row else await create_venue(
-        name=name, venue_type=venue_type, city_code=city_code, scenario_names=scenarios, created_by="demo"
+    venue = (
+        await get_venue(row["id"])
+        if row
+        else await create_venue(
+            name=name, venue_type=venue_type, city_code=city_code, scenario_names=scenarios, created_by="demo"
+        )
     )
     _, token = await add_scanner(venue["id"], name=f"{name} demo scanner", created_by="demo")
     return venue, token

@@ -67,9 +67,13 @@ async def _device_revoked(device_key_id: str | None) -> bool:
         return False
     from backend.cards.tables import RevocationEntry
 
-    return await RevocationEntry.exists().where(
-        (RevocationEntry.kind == "device") & (RevocationEntry.ref == device_key_id) & (RevocationEntry.status == "revoked")
-    ).run()
+    return (
+        await RevocationEntry.exists()
+        .where(
+            (RevocationEntry.kind == "device") & (RevocationEntry.ref == device_key_id) & (RevocationEntry.status == "revoked")
+        )
+        .run()
+    )
 
 
 async def _check_code(code: str, keyring: Keyring, now: int, skew: int) -> _Scan:
@@ -77,7 +81,9 @@ async def _check_code(code: str, keyring: Keyring, now: int, skew: int) -> _Scan
     kind = fmt.kind_of(code)
     if kind == "online":
         check = fmt.verify_online(code, masters=keyring.online, now=now, skew=skew)
-        scan = _Scan(kind, check.result, check.code_id, valid_until=check.iat + fmt.CODE_LIFETIME if check.iat is not None else None)
+        scan = _Scan(
+            kind, check.result, check.code_id, valid_until=check.iat + fmt.CODE_LIFETIME if check.iat is not None else None
+        )
     elif kind == "offline":
         # The server holds the live card and device state, checked below, so no lists here.
         trust = {k.kid: k.public for k in keyring.published(now)}
@@ -247,7 +253,13 @@ async def _record(
     entry = None
     if row["disclosed"] and row["person"] is not None:
         entry = await access_record.verification_entry(
-            venue=venue, scanner_id=_scanner_id(principal), scenario_name=outcome.scenario, disclosed=row["disclosed"],
-            certificate=outcome.attributes.certificate, person_id=row["person"], retry=retry, scenario=scenario,
+            venue=venue,
+            scanner_id=_scanner_id(principal),
+            scenario_name=outcome.scenario,
+            disclosed=row["disclosed"],
+            certificate=outcome.attributes.certificate,
+            person_id=row["person"],
+            retry=retry,
+            scenario=scenario,
         )
     return await records.record_scan(row, entry)

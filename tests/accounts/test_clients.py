@@ -51,7 +51,7 @@ async def test_create_list_rotate_revoke_over_http(client):
     # The first request of the minute noted when the client was last used.
     assert next(r for r in listed.json() if r["id"] == row["id"])["last_used_at"] is not None
     # The secret is everything after the id (it may itself contain "_").
-    assert "secret" not in listed.text and token[len(f"ykc_{uuid.UUID(row['id']).hex}_"):] not in listed.text
+    assert "secret" not in listed.text and token[len(f"ykc_{uuid.UUID(row['id']).hex}_") :] not in listed.text
 
     rotated = await client.post(f"/api/v1/clients/{row['id']}/rotate", headers=headers)
     assert rotated.status_code == 200
@@ -129,9 +129,7 @@ async def test_wrong_secrets_do_not_spend_the_allowance(client):
 async def test_revocation_reaches_every_worker(client, settings):
     from backend.lib.store import RedisStore
 
-    row, token = await in_app(
-        client, services.create_client, kind="agency", org_id=uuid.uuid4(), name="Police", created_by="t"
-    )
+    row, token = await in_app(client, services.create_client, kind="agency", org_id=uuid.uuid4(), name="Police", created_by="t")
     store = client.app.state.store
 
     async def scenario() -> list[bool]:
@@ -154,9 +152,7 @@ async def test_revocation_reaches_every_worker(client, settings):
 
 async def test_stale_reader_cannot_refill_the_cache(client):
     """A worker that read the row just before a rotation must not put the old secret back."""
-    row, token = await in_app(
-        client, services.create_client, kind="bank", org_id=uuid.uuid4(), name="B", created_by="t"
-    )
+    row, token = await in_app(client, services.create_client, kind="bank", org_id=uuid.uuid4(), name="B", created_by="t")
     store, settings = client.app.state.store, client.app.state.settings
 
     async def scenario() -> bool:
@@ -170,9 +166,7 @@ async def test_stale_reader_cannot_refill_the_cache(client):
 
 async def test_cold_cache_is_filled_by_one_read(client, monkeypatch):
     """Concurrent requests of a client whose cached state expired share one database read."""
-    row, token = await in_app(
-        client, services.create_client, kind=SCANNER, org_id=uuid.uuid4(), name="Gate 5", created_by="t"
-    )
+    row, token = await in_app(client, services.create_client, kind=SCANNER, org_id=uuid.uuid4(), name="Gate 5", created_by="t")
     store, settings = client.app.state.store, client.app.state.settings
     reads: list[list] = []
     loader = clients._states_by_id

@@ -36,9 +36,7 @@ def test_the_table_names_exactly_these_actions():
     assert set(ACTIONS) == CARD | CITY | ADMIN | {"staff.read"}
 
 
-@pytest.mark.parametrize(
-    ("role", "action"), list(itertools.product(STAFF_ROLES, sorted(CARD | CITY | ADMIN | {"staff.read"})))
-)
+@pytest.mark.parametrize(("role", "action"), list(itertools.product(STAFF_ROLES, sorted(CARD | CITY | ADMIN | {"staff.read"}))))
 def test_every_role_action_and_city(role, action):
     for card_city in (OWN, OTHER, None):
         assert can(staff(role), action, card_city=card_city) is expected(role, action, card_city), (

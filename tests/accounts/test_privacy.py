@@ -32,9 +32,7 @@ async def test_identity_number_only_ever_masked(client, caplog):
     enrolment = await client.post("/api/v1/me/totp", headers=headers)
     answers.append(enrolment)
     answers.append(
-        await client.post(
-            "/api/v1/me/totp/confirm", json={"code": pyotp.TOTP(enrolment.json()["secret"]).now()}, headers=headers
-        )
+        await client.post("/api/v1/me/totp/confirm", json={"code": pyotp.TOTP(enrolment.json()["secret"]).now()}, headers=headers)
     )
     answers.append(
         await client.post(

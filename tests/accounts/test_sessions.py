@@ -77,9 +77,7 @@ async def test_expiry_and_last_seen(client):
     await client.get("/api/v1/me", headers=bearer(token))
     assert (await in_app(client, query.run))["last_seen"] == before  # under a minute: no write
     stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    await in_app(
-        client, Session.update({Session.last_seen: stale}).where(Session.token_hash == sessions.token_hash(token)).run
-    )
+    await in_app(client, Session.update({Session.last_seen: stale}).where(Session.token_hash == sessions.token_hash(token)).run)
     await client.get("/api/v1/me", headers=bearer(token))
     assert (await in_app(client, query.run))["last_seen"] > stale + dt.timedelta(minutes=4)
 

@@ -26,9 +26,7 @@ def _new_staff(office_id: str, role: str = COUNTER, username: str | None = None)
 
 async def test_staff_sign_in_and_principal(client):
     member = await staff(client, SUPERVISOR)
-    response = await client.post(
-        "/api/v1/auth/staff/login", json={"username": member["username"].upper(), "password": PASSWORD}
-    )
+    response = await client.post("/api/v1/auth/staff/login", json={"username": member["username"].upper(), "password": PASSWORD})
     assert response.status_code == 200
     body = response.json()
     assert body["token"].startswith("yks_")
@@ -37,12 +35,8 @@ async def test_staff_sign_in_and_principal(client):
     assert sessions.status_code == 200 and all(s["kind"] == "staff" for s in sessions.json())
     not_citizen = await client.get("/api/v1/me", headers=bearer(body["token"]))
     assert not_citizen.status_code == 403 and not_citizen.json()["error"]["code"] == "auth.wrong_role"
-    wrong = await client.post(
-        "/api/v1/auth/staff/login", json={"username": member["username"], "password": "wrong password"}
-    )
-    unknown = await client.post(
-        "/api/v1/auth/staff/login", json={"username": "nobody-here", "password": "wrong password"}
-    )
+    wrong = await client.post("/api/v1/auth/staff/login", json={"username": member["username"], "password": "wrong password"})
+    unknown = await client.post("/api/v1/auth/staff/login", json={"username": "nobody-here", "password": "wrong password"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["error"] == unknown.json()["error"]
 
@@ -61,27 +55,18 @@ async def test_only_provincial_operators_create_staff(client):
     assert duplicate.status_code == 409 and duplicate.json()["error"]["code"] == "staff.exists"
     no_office = await client.post("/api/v1/staff", json=_new_staff(str(uuid.uuid4())), headers=bearer(admin["token"]))
     assert no_office.status_code == 422 and no_office.json()["error"]["code"] == "staff.unknown_office"
-    bad_role = await client.post(
-        "/api/v1/staff", json={**_new_staff(office_id), "role": "root"}, headers=bearer(admin["token"])
-    )
+    bad_role = await client.post("/api/v1/staff", json={**_new_staff(office_id), "role": "root"}, headers=bearer(admin["token"]))
     assert bad_role.status_code == 400
-    extra = await client.post(
-        "/api/v1/staff", json={**_new_staff(office_id), "active": False}, headers=bearer(admin["token"])
-    )
+    extra = await client.post("/api/v1/staff", json={**_new_staff(office_id), "active": False}, headers=bearer(admin["token"]))
     assert extra.status_code == 400 and extra.json()["error"]["code"] == "request.unknown_field"
 
     for role in (COUNTER, SUPERVISOR):
         other = await staff(client, role)
         refused = await client.post("/api/v1/staff", json=_new_staff(office_id), headers=bearer(other["token"]))
         assert refused.status_code == 403
-        assert (
-            refused.json()["error"]["code"] == "auth.not_permitted"
-            and "staff.manage" in refused.json()["error"]["message"]
-        )
+        assert refused.json()["error"]["code"] == "auth.not_permitted" and "staff.manage" in refused.json()["error"]["message"]
     _, citizen_token = await citizen(client)
-    assert (
-        await client.post("/api/v1/staff", json=_new_staff(office_id), headers=bearer(citizen_token))
-    ).status_code == 403
+    assert (await client.post("/api/v1/staff", json=_new_staff(office_id), headers=bearer(citizen_token))).status_code == 403
     assert (await client.post("/api/v1/staff", json=_new_staff(office_id))).status_code == 401
 
 

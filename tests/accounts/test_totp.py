@@ -55,10 +55,7 @@ async def test_enrolment_gives_uri_svg_and_png(client):
     assert (await login(client, id_number)).status_code == 200
     row = await in_app(
         client,
-        Account.select()
-        .where(Account.id == (await client.get("/api/v1/me", headers=bearer(token))).json()["id"])
-        .first()
-        .run,
+        Account.select().where(Account.id == (await client.get("/api/v1/me", headers=bearer(token))).json()["id"]).first().run,
     )
     assert row["totp_enabled"] is False and row["totp_cipher"] is None
     assert body["secret"].encode() not in bytes(row["totp_pending_cipher"])
@@ -145,9 +142,7 @@ async def test_two_workers_cannot_both_accept_one_code(client):
     code, now = code_at(secret, 1), int(time.time())
 
     async def race() -> list[bool]:
-        return await asyncio.gather(
-            *[factors.consume_totp("citizen", account_id, secret, code, now, 0) for _ in range(5)]
-        )
+        return await asyncio.gather(*[factors.consume_totp("citizen", account_id, secret, code, now, 0) for _ in range(5)])
 
     assert sorted(await in_app(client, race)) == [False, False, False, False, True]
 

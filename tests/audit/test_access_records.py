@@ -35,8 +35,12 @@ async def test_holders_see_their_own_record_and_operators_audit_everyone(world):
     await world.issue(police, holder, "driving_licence", LICENCE)
     await world.issue(police, other, "driving_licence", LICENCE)
     for _ in range(2):
-        response = await world.query(police, subject={"doc_type": "resident_id", "id_number": holder.id_number},
-                                     legal_basis="《道路交通安全法》第十九条", card_status=True)
+        response = await world.query(
+            police,
+            subject={"doc_type": "resident_id", "id_number": holder.id_number},
+            legal_basis="《道路交通安全法》第十九条",
+            card_status=True,
+        )
         assert response.status_code == 200, response.text
 
     page = (await world.client.get("/api/v1/me/access-records?limit=2", headers=holder.headers)).json()
@@ -46,12 +50,15 @@ async def test_holders_see_their_own_record_and_operators_audit_everyone(world):
     assert all(r["actor_name"].startswith("广东省公安厅") for r in page["items"] + rest["items"])
 
     op = await world.operator()
-    response = await world.client.get(f"/api/v1/audit/access-records?person_id={holder.person_id}&action=agency.query", headers=op)
+    response = await world.client.get(
+        f"/api/v1/audit/access-records?person_id={holder.person_id}&action=agency.query", headers=op
+    )
     assert response.status_code == 200
     items = response.json()["items"]
     assert len(items) == 2 and {i["person"] for i in items} == {str(holder.person_id)} and len(items[0]["hash"]) == 64
-    response = await world.client.post("/api/v1/audit/access-records/search",
-                                       json={"doc_type": "resident_id", "id_number": other.id_number}, headers=op)
+    response = await world.client.post(
+        "/api/v1/audit/access-records/search", json={"doc_type": "resident_id", "id_number": other.id_number}, headers=op
+    )
     assert [i["action"] for i in response.json()["items"]] == ["audit.read", "certificate.issue"]  # the search itself first
     audit_reads = [r for r in await world.records(holder) if r["action"] == "audit.read"]
     assert audit_reads and audit_reads[0]["actor_kind"] == "staff" and audit_reads[0]["basis_kind"] == "official_duty"

@@ -17,8 +17,14 @@ ACTOR = services.Actor("staff", "test", "", "Chain test")
 
 async def _append(person: uuid.UUID, n: int) -> list[dict]:
     return [
-        await services.record(ACTOR, person_id=person, action="audit.read", fields=["access_record"], purpose=f"entry {i}",
-                              basis_kind="official_duty")
+        await services.record(
+            ACTOR,
+            person_id=person,
+            action="audit.read",
+            fields=["access_record"],
+            purpose=f"entry {i}",
+            basis_kind="official_duty",
+        )
         for i in range(n)
     ]
 
@@ -49,7 +55,9 @@ async def _restore(row: dict) -> None:
 
 def _cli(settings) -> subprocess.CompletedProcess:
     env = {**os.environ, "YIKATONG_DATABASE_URL": settings.database_url, "YIKATONG_DATA_DIR": settings.data_dir}
-    return subprocess.run([sys.executable, "-m", "backend.cli", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 async def test_concurrent_writers_keep_one_chain(world):

@@ -54,8 +54,11 @@ async def office(city_code: str | None = None) -> tuple[uuid.UUID, str]:
 
 async def bank(*, keeps: bool = True, status: str = "active") -> str:
     code = new_code("B")
-    await Bank.insert(Bank(code=code, name=f"Bank {code}", status=status, keeps_account_on_replacement=keeps,
-                           updated_at=dt.datetime.now(dt.UTC))).run()
+    await Bank.insert(
+        Bank(
+            code=code, name=f"Bank {code}", status=status, keeps_account_on_replacement=keeps, updated_at=dt.datetime.now(dt.UTC)
+        )
+    ).run()
     return code
 
 
@@ -74,8 +77,9 @@ async def issued(keyring, *, bank_code: str | None = None, ecard_level: int = 1,
     office_id, code = await office()
     bank_code = bank_code or await bank()
     pid = await person(keyring, birth=birth)
-    return await services.issue_card_directly(keyring, person_id=pid, city_code=code, office_id=office_id,
-                                              bank_code=bank_code, ecard_level=ecard_level)
+    return await services.issue_card_directly(
+        keyring, person_id=pid, city_code=code, office_id=office_id, bank_code=bank_code, ecard_level=ecard_level
+    )
 
 
 # --- through the app ---------------------------------------------------------------------
@@ -100,8 +104,15 @@ async def citizen(client, *, doc_type: str = "resident_id", id_number: str | Non
     from backend.accounts import services
 
     id_number = id_number or new_id_number()
-    account = await in_app(client, services.create_citizen_account, app_keyring(client), doc_type=doc_type,
-                           id_number=id_number, name=name, password=PASSWORD)
+    account = await in_app(
+        client,
+        services.create_citizen_account,
+        app_keyring(client),
+        doc_type=doc_type,
+        id_number=id_number,
+        name=name,
+        password=PASSWORD,
+    )
     response = await client.post("/api/v1/auth/login", json={"doc_type": doc_type, "id_number": id_number, "password": PASSWORD})
     assert response.status_code == 200, response.text
     token = response.json()["token"]
@@ -114,8 +125,9 @@ async def staff(client, role: str, *, city_code: str | None = None) -> dict:
 
     office_id, code = await in_app(client, office, city_code)
     username = f"t{secrets.token_hex(5)}"
-    await in_app(client, services.create_staff, username=username, name="Test Staff", role=role, office_id=office_id,
-                 password=PASSWORD)
+    await in_app(
+        client, services.create_staff, username=username, name="Test Staff", role=role, office_id=office_id, password=PASSWORD
+    )
     response = await client.post("/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     token = response.json()["token"]

@@ -18,7 +18,9 @@ async def test_citizen_applies_online_and_supervisor_approves(client):
     bank = await h.in_app(client, h.bank)
     holder = await h.citizen(client, name="王小明")
     supervisor = await h.staff(client, "supervisor", city_code=GZ)
-    response = await client.post("/api/v1/me/card/applications", headers=holder["headers"], json={"channel": "web", "bank_code": bank})
+    response = await client.post(
+        "/api/v1/me/card/applications", headers=holder["headers"], json={"channel": "web", "bank_code": bank}
+    )
     assert response.status_code == 201, response.text
     application = response.json()
     assert application["status"] == "pending" and application["channel"] == "web"
@@ -83,7 +85,9 @@ async def test_counter_applies_cross_city_for_any_document(client, doc_type, num
     supervisor = await h.staff(client, "supervisor", city_code=issuing)
     approved = await client.post(f"/api/v1/staff/applications/{application['id']}/approve", headers=supervisor["headers"])
     assert approved.status_code == 200, approved.text
-    found = await client.post("/api/v1/staff/cards/lookup", headers=counter["headers"], json={"doc_type": doc_type, "id_number": id_number})
+    found = await client.post(
+        "/api/v1/staff/cards/lookup", headers=counter["headers"], json={"doc_type": doc_type, "id_number": id_number}
+    )
     assert found.status_code == 200 and found.json()["cards"][0]["id"] == approved.json()["id"]
     assert found.json()["applicant"]["name"] == "Chan Tai Man" and id_number not in found.text
 

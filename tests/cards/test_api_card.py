@@ -17,8 +17,16 @@ async def _holder_with_card(client, *, ecard_level: int = 0, keeps: bool = True)
     holder = await h.citizen(client)
     office_id, code = await h.in_app(client, h.office)
     bank = await h.in_app(client, h.bank, keeps=keeps)
-    issued = await h.in_app(client, services.issue_card_directly, h.app_keyring(client), person_id=holder["person_id"],
-                            city_code=code, office_id=office_id, bank_code=bank, ecard_level=ecard_level)
+    issued = await h.in_app(
+        client,
+        services.issue_card_directly,
+        h.app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=bank,
+        ecard_level=ecard_level,
+    )
     return {**holder, "card_id": str(issued["card_id"]), "city": code, "bank": bank, "issued": issued}
 
 
@@ -33,8 +41,11 @@ async def test_holder_lifecycle_with_409_bodies(client):
     assert lifted.status_code == 409
     error = lifted.json()["error"]
     assert error["code"] == "card.illegal_transition" and error["message"]
-    assert error["details"] == {"state": "active", "action": "lift_loss",
-                                "allowed_actions": ["report_temp_loss", "report_loss", "request_replacement", "cancel"]}
+    assert error["details"] == {
+        "state": "active",
+        "action": "lift_loss",
+        "allowed_actions": ["report_temp_loss", "report_loss", "request_replacement", "cancel"],
+    }
     assert lifted.json()["request_id"]
 
     temp = await _act(client, holder, "report-temp-loss", reason="maybe at home", channel="web")
@@ -75,7 +86,11 @@ async def test_replacement_over_http_then_old_card_gone(client):
     # The old card is out of reach: staff acting on it get the terminal-state 409.
     counter = await h.staff(client, "counter_operator")
     stale = await _act(client, counter, "lift-loss", url=f"/api/v1/staff/cards/{holder['card_id']}/actions/lift-loss")
-    assert stale.status_code == 409 and stale.json()["error"]["details"] == {"state": "replaced", "action": "lift_loss", "allowed_actions": []}
+    assert stale.status_code == 409 and stale.json()["error"]["details"] == {
+        "state": "replaced",
+        "action": "lift_loss",
+        "allowed_actions": [],
+    }
 
 
 async def test_staff_actions_and_who_may_lock(client):
@@ -101,7 +116,11 @@ async def test_staff_actions_and_who_may_lock(client):
     assert (await _act(client, supervisor, "", url=f"{url}/unlock")).json()["card"]["state"] == "active"
     events = (await client.get("/api/v1/me/card/events", headers=holder["headers"])).json()
     lock = next(e for e in events if e["action"] == "lock")
-    assert lock["actor"]["kind"] == "staff" and lock["office"]["id"] == supervisor["office_id"] and lock["reason"] == "suspected misuse"
+    assert (
+        lock["actor"]["kind"] == "staff"
+        and lock["office"]["id"] == supervisor["office_id"]
+        and lock["reason"] == "suspected misuse"
+    )
     assert events[-2]["channel"] == "self_service_terminal"
     # Holders cannot lock; unknown actions are 404 with the list.
     assert (await _act(client, holder, "lock")).status_code == 404
@@ -120,7 +139,12 @@ async def test_ecard_and_devices(client):
     early = await client.post("/api/v1/me/devices", headers=holder["headers"], json={"label": "phone", "public_key": key})
     assert early.status_code == 409 and early.json()["error"]["code"] == "ecard.not_issued"
     card = await client.post("/api/v1/me/card/ecard", headers=holder["headers"], json={"transport": True})
-    assert card.status_code == 200 and card.json()["ecard"] == {**card.json()["ecard"], "level": 1, "transport_enabled": True, "usable": True}
+    assert card.status_code == 200 and card.json()["ecard"] == {
+        **card.json()["ecard"],
+        "level": 1,
+        "transport_enabled": True,
+        "usable": True,
+    }
     subject = await h.in_app(client, services.card_for_person, holder["person_id"])
     assert subject.usable and subject.transport_enabled and subject.ecard_level == 1
     paid = await client.post("/api/v1/me/card/ecard", headers=holder["headers"], json={"payment": True})
@@ -153,8 +177,13 @@ async def test_ecard_and_devices(client):
 
 async def test_no_card_answers_404(client):
     holder = await h.citizen(client)
-    for method, url in [("GET", "/api/v1/me/card"), ("POST", "/api/v1/me/card/reveal"), ("POST", "/api/v1/me/card/actions/cancel"),
-                        ("POST", "/api/v1/me/card/ecard"), ("POST", "/api/v1/me/devices")]:
+    for method, url in [
+        ("GET", "/api/v1/me/card"),
+        ("POST", "/api/v1/me/card/reveal"),
+        ("POST", "/api/v1/me/card/actions/cancel"),
+        ("POST", "/api/v1/me/card/ecard"),
+        ("POST", "/api/v1/me/devices"),
+    ]:
         body = {"label": "x"} if url.endswith("devices") else None
         response = await client.request(method, url, headers=holder["headers"], json=body)
         assert response.status_code == 404 and response.json()["error"]["code"] == "card.not_found", (url, response.text)

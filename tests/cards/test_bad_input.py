@@ -71,8 +71,11 @@ async def test_bad_documents_at_the_counter_are_422_and_never_echoed(client, cap
     caplog.set_level(logging.DEBUG)
     body = {"doc_type": "resident_id", "id_number": number, "name": "张三"}
     for url in ("/api/v1/staff/applications", "/api/v1/staff/cards/lookup"):
-        response = await client.post(url, headers=counter["headers"], json=body if url.endswith("applications") else {
-            "doc_type": "resident_id", "id_number": number})
+        response = await client.post(
+            url,
+            headers=counter["headers"],
+            json=body if url.endswith("applications") else {"doc_type": "resident_id", "id_number": number},
+        )
         assert response.status_code == 422 and response.json()["error"]["code"] == code, response.text
         assert number not in response.text
     unknown = await client.post("/api/v1/staff/applications", headers=counter["headers"], json={**body, "doc_type": "passport"})
@@ -84,8 +87,18 @@ async def test_staff_routes_answer_bad_input_with_coded_4xx(client):
     counter = await h.staff(client, "counter_operator")
     supervisor = await h.staff(client, "supervisor")
     cases = [
-        (counter, "POST", "/api/v1/staff/applications", {"doc_type": "resident_id", "id_number": h.new_id_number(), "name": "\x00"}),
-        (counter, "POST", "/api/v1/staff/applications", {"doc_type": "resident_id", "id_number": h.new_id_number(), "name": "张", "channel": "web"}),
+        (
+            counter,
+            "POST",
+            "/api/v1/staff/applications",
+            {"doc_type": "resident_id", "id_number": h.new_id_number(), "name": "\x00"},
+        ),
+        (
+            counter,
+            "POST",
+            "/api/v1/staff/applications",
+            {"doc_type": "resident_id", "id_number": h.new_id_number(), "name": "张", "channel": "web"},
+        ),
         (counter, "POST", "/api/v1/staff/applications", {"doc_type": "resident_id", "id_number": "1" * 40, "name": "张"}),
         (counter, "POST", "/api/v1/staff/applications", {"doc_type": "resident_id", "name": "张"}),
         (counter, "POST", "/api/v1/staff/cards/lookup", {"doc_type": "resident_id", "id_number": h.new_id_number()}),
@@ -104,17 +117,27 @@ async def test_staff_routes_answer_bad_input_with_coded_4xx(client):
         response = await client.request(method, url, headers=who["headers"], json=body)
         assert 400 <= response.status_code < 500, (url, body, response.status_code, response.text)
         assert response.json()["error"]["code"], response.text
-    unknown_person = await client.post("/api/v1/staff/cards/lookup", headers=counter["headers"],
-                                       json={"doc_type": "resident_id", "id_number": h.new_id_number()})
+    unknown_person = await client.post(
+        "/api/v1/staff/cards/lookup", headers=counter["headers"], json={"doc_type": "resident_id", "id_number": h.new_id_number()}
+    )
     assert unknown_person.json()["error"]["code"] == "person.not_found"
 
 
 async def test_anonymous_and_wrong_roles(client):
     holder = await h.citizen(client)
-    for method, url in [("GET", "/api/v1/me/card"), ("POST", "/api/v1/me/card/reveal"), ("POST", "/api/v1/staff/cards/lookup"),
-                        ("GET", "/api/v1/me/devices"), ("POST", "/api/v1/banks")]:
+    for method, url in [
+        ("GET", "/api/v1/me/card"),
+        ("POST", "/api/v1/me/card/reveal"),
+        ("POST", "/api/v1/staff/cards/lookup"),
+        ("GET", "/api/v1/me/devices"),
+        ("POST", "/api/v1/banks"),
+    ]:
         anonymous = await client.request(method, url, json={})
         assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "auth.required"
-    wrong = await client.post("/api/v1/staff/cards/lookup", headers=holder["headers"], json={"doc_type": "resident_id", "id_number": holder["id_number"]})
+    wrong = await client.post(
+        "/api/v1/staff/cards/lookup",
+        headers=holder["headers"],
+        json={"doc_type": "resident_id", "id_number": holder["id_number"]},
+    )
     assert wrong.status_code == 403 and holder["id_number"] not in wrong.text
     assert (await client.get("/api/v1/banks?status=gone")).status_code == 400

@@ -47,14 +47,18 @@ async def test_ending_cooperation_moves_every_holder(database, keyring):
         after = moved[card["id"]]
         assert after["state"] == card["state"] and after["ref"] == card["ref"] and after["number"] == card["number"]
         assert after["account"] != card["account"] and after["version"] == card["version"] + 1
-        event = await CardEvent.select().where(CardEvent.card == card["id"]).order_by(CardEvent.seq, ascending=False).first().run()
+        event = (
+            await CardEvent.select().where(CardEvent.card == card["id"]).order_by(CardEvent.seq, ascending=False).first().run()
+        )
         assert event["action"] == "bank_change" and event["kind"] == "notice"
         assert f"Bank {successor}" in event["note"] and after["account"][-4:] in event["note"]
     # Every holder's live card has an account at an active bank.
     people = [c["person_id"] for c in cards]
-    rows = await Card.select(Card.bank.status.as_alias("bank_status")).where(
-        Card.person.is_in(people) & Card.state.not_in(list(lc.TERMINAL))
-    ).run()
+    rows = (
+        await Card.select(Card.bank.status.as_alias("bank_status"))
+        .where(Card.person.is_in(people) & Card.state.not_in(list(lc.TERMINAL)))
+        .run()
+    )
     assert len(rows) == 6 and {r["bank_status"] for r in rows} == {"active"}
     # The ended bank keeps only finished cards; it can never come back.
     assert all(c["state"] in lc.TERMINAL for c in await _cards_at(old))
@@ -98,12 +102,23 @@ async def test_holder_changes_bank_over_http(client):
     office_id, code = await h.in_app(client, h.office)
     first, second, suspended = [await h.in_app(client, h.bank) for _ in range(3)]
 
-    await h.in_app(client, services.issue_card_directly, h.app_keyring(client), person_id=holder["person_id"],
-                   city_code=code, office_id=office_id, bank_code=first)
+    await h.in_app(
+        client,
+        services.issue_card_directly,
+        h.app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=first,
+    )
     operator = await h.staff(client, "provincial_operator")
     await client.post(f"/api/v1/banks/{suspended}/status", headers=operator["headers"], json={"status": "suspended"})
     before = (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json()
-    for bank_code, status, error in [(first, 409, "bank.same"), (suspended, 409, "bank.not_active"), ("NOSUCH", 404, "bank.not_found")]:
+    for bank_code, status, error in [
+        (first, 409, "bank.same"),
+        (suspended, 409, "bank.not_active"),
+        ("NOSUCH", 404, "bank.not_found"),
+    ]:
         response = await client.post("/api/v1/me/card/bank", headers=holder["headers"], json={"bank_code": bank_code})
         assert (response.status_code, response.json()["error"]["code"]) == (status, error)
     response = await client.post("/api/v1/me/card/bank", headers=holder["headers"], json={"bank_code": second, "channel": "web"})
@@ -128,8 +143,9 @@ async def test_registry_over_http(client):
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "bank.exists"
     listed = (await client.get("/api/v1/banks?status=active")).json()  # public
     assert code in [b["code"] for b in listed] and all(b["status"] == "active" for b in listed)
-    ended = await client.post(f"/api/v1/banks/{code}/status", headers=operator["headers"],
-                              json={"status": "ended", "successor_bank_code": successor})
+    ended = await client.post(
+        f"/api/v1/banks/{code}/status", headers=operator["headers"], json={"status": "ended", "successor_bank_code": successor}
+    )
     assert ended.status_code == 200 and ended.json() == {"bank": {**body, "status": "ended"}, "moved": 0}
     missing = await client.post("/api/v1/banks/NOSUCH/status", headers=operator["headers"], json={"status": "suspended"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "bank.not_found"

@@ -31,7 +31,9 @@ async def _transition_events(card_id) -> list[dict]:
 
 async def test_twenty_temp_loss_reports_one_wins(database, keyring):
     issued = await h.issued(keyring)
-    wins, losses = await _race(*(transitions.perform(lc.REPORT_TEMP_LOSS, h.CITIZEN, person_id=issued["person_id"]) for _ in range(20)))
+    wins, losses = await _race(
+        *(transitions.perform(lc.REPORT_TEMP_LOSS, h.CITIZEN, person_id=issued["person_id"]) for _ in range(20))
+    )
     assert len(wins) == 1 and len(losses) == 19
     assert {(e.status, e.code) for e in losses} == {(409, "card.illegal_transition")}
     assert all(e.details["state"] == lc.TEMP_LOST for e in losses)
@@ -97,9 +99,14 @@ async def test_one_open_application_under_a_burst(database, keyring):
 
 async def test_parallel_binds_respect_the_device_limit(database, keyring):
     issued = await h.issued(keyring)
-    wins, losses = await _race(*(devices.bind(issued["person_id"], h.CITIZEN, label=f"p{i}") for i in range(devices.MAX_DEVICES + 4)))
+    wins, losses = await _race(
+        *(devices.bind(issued["person_id"], h.CITIZEN, label=f"p{i}") for i in range(devices.MAX_DEVICES + 4))
+    )
     assert len(wins) == devices.MAX_DEVICES and {e.code for e in losses} == {"device.limit_reached"}
-    assert await Device.count().where((Device.person == issued["person_id"]) & (Device.status == "bound")).run() == devices.MAX_DEVICES
+    assert (
+        await Device.count().where((Device.person == issued["person_id"]) & (Device.status == "bound")).run()
+        == devices.MAX_DEVICES
+    )
 
 
 async def test_parallel_unbinds_write_one_revocation(database, keyring):
@@ -117,8 +124,15 @@ async def test_parallel_http_requests_one_wins(client):
 
     holder = await h.citizen(client)
     office_id, code = await h.in_app(client, h.office)
-    issued = await h.in_app(client, services.issue_card_directly, h.app_keyring(client), person_id=holder["person_id"],
-                            city_code=code, office_id=office_id, bank_code=await h.in_app(client, h.bank))
+    issued = await h.in_app(
+        client,
+        services.issue_card_directly,
+        h.app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=await h.in_app(client, h.bank),
+    )
     url = "/api/v1/me/card/actions/report-temp-loss"
     responses = await h.concurrently(client, *[("POST", url, {"headers": holder["headers"]})] * 12)
     assert sorted(r.status_code for r in responses) == [200] + [409] * 11
@@ -127,7 +141,8 @@ async def test_parallel_http_requests_one_wins(client):
     staff = await h.staff(client, "counter_operator")
     base = f"/api/v1/staff/cards/{issued['card_id']}/actions"
     responses = await h.concurrently(
-        client, ("POST", url.replace("report-temp-loss", "lift-loss"), {"headers": holder["headers"]}),
+        client,
+        ("POST", url.replace("report-temp-loss", "lift-loss"), {"headers": holder["headers"]}),
         ("POST", f"{base}/request-replacement", {"headers": staff["headers"]}),
     )
     assert all(r.status_code in (200, 409) for r in responses) and any(r.status_code == 200 for r in responses)

@@ -45,7 +45,12 @@ async def test_lapse_after_the_configured_days(database, keyring, days):
     assert await transitions.settle(issued["card_id"], T0 + days * DAY + DAY) is True
     assert await transitions.settle(issued["card_id"], T0 + days * DAY + DAY) is False
     lapse = (await CardEvent.select().where(CardEvent.card == issued["card_id"]).order_by(CardEvent.seq).run())[-1]
-    assert (lapse["action"], lapse["actor_kind"], lapse["from_state"], lapse["to_state"]) == ("lapse", "system", "temp_lost", "active")
+    assert (lapse["action"], lapse["actor_kind"], lapse["from_state"], lapse["to_state"]) == (
+        "lapse",
+        "system",
+        "temp_lost",
+        "active",
+    )
     assert lapse["at"] == T0 + days * DAY
     card = await records.load(issued["card_id"])
     assert card["state"] == lc.ACTIVE and card["lapse_at"] is None
@@ -92,10 +97,17 @@ async def test_reading_the_card_applies_a_due_lapse(database, keyring):
 async def test_api_card_view_lapses_with_the_settings_days(client):
     holder = await h.citizen(client)
     await _api_card(client, holder)
-    response = await client.post("/api/v1/me/card/actions/report-temp-loss", headers=holder["headers"], json={"reason": "left it somewhere"})
+    response = await client.post(
+        "/api/v1/me/card/actions/report-temp-loss", headers=holder["headers"], json={"reason": "left it somewhere"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()["card"]
-    assert body["state"] == "temp_lost" and body["allowed_actions"] == ["report_loss", "lift_loss", "request_replacement", "cancel"]
+    assert body["state"] == "temp_lost" and body["allowed_actions"] == [
+        "report_loss",
+        "lift_loss",
+        "request_replacement",
+        "cancel",
+    ]
     lapse_at = dt.datetime.fromisoformat(body["lapse_at"])
     expected = dt.datetime.now(dt.UTC) + client.app.state.settings.temp_loss_days * DAY
     assert abs((lapse_at - expected).total_seconds()) < 60
@@ -117,8 +129,15 @@ async def _api_card(client, holder) -> None:
     """Give the holder an issued card with an e-card, the seeder's way."""
     office_id, code = await h.in_app(client, h.office)
     bank = await h.in_app(client, h.bank)
-    await h.in_app(client, services.issue_card_directly, h.app_keyring(client), person_id=holder["person_id"],
-                   city_code=code, office_id=office_id, bank_code=bank)
+    await h.in_app(
+        client,
+        services.issue_card_directly,
+        h.app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=bank,
+    )
 
 
 async def test_a_lapse_cannot_be_forced_early(database, keyring):

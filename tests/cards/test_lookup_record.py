@@ -24,8 +24,9 @@ async def test_staff_lookup_is_on_the_holders_access_record(client):
 async def test_a_missed_lookup_is_recorded_too(client):
     counter = await h.staff(client, "counter_operator")
     before = await h.in_app(client, AccessEntry.count().where(AccessEntry.result == "not_found").run)
-    missing = await client.post("/api/v1/staff/cards/lookup", headers=counter["headers"],
-                                json={"doc_type": "resident_id", "id_number": h.new_id_number()})
+    missing = await client.post(
+        "/api/v1/staff/cards/lookup", headers=counter["headers"], json={"doc_type": "resident_id", "id_number": h.new_id_number()}
+    )
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "person.not_found"
     after = await h.in_app(client, AccessEntry.count().where(AccessEntry.result == "not_found").run)
     assert after == before + 1
@@ -39,7 +40,9 @@ async def test_the_review_queue_is_on_each_applicants_access_record(client):
     applied = await client.post("/api/v1/me/card/applications", headers=holder["headers"], json=body)
     assert applied.status_code == 201, applied.text
     supervisor = await h.staff(client, "supervisor", city_code=region)
-    queue = await client.get("/api/v1/staff/applications", params={"status": "pending", "region": region}, headers=supervisor["headers"])
+    queue = await client.get(
+        "/api/v1/staff/applications", params={"status": "pending", "region": region}, headers=supervisor["headers"]
+    )
     assert queue.status_code == 200 and any(a["id"] == applied.json()["id"] for a in queue.json())
     records = (await client.get("/api/v1/me/access-records", headers=holder["headers"])).json()["items"]
     assert [r["actor_kind"] for r in records if r["action"] == "application.review_queue"] == ["staff"]

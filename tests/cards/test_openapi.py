@@ -8,7 +8,9 @@ PREFIXES = ("/api/v1/me/card", "/api/v1/me/devices", "/api/v1/staff/applications
 
 async def test_cards_operations_are_documented(client):
     spec = (await client.get("/schema/openapi.json")).json()
-    ours = {(path, method): op for path, item in spec["paths"].items() if path.startswith(PREFIXES) for method, op in item.items()}
+    ours = {
+        (path, method): op for path, item in spec["paths"].items() if path.startswith(PREFIXES) for method, op in item.items()
+    }
     assert len(ours) >= 20
     for (path, method), op in ours.items():
         assert op.get("summary") and op.get("description") and op.get("tags"), (method, path)

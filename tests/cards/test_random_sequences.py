@@ -28,8 +28,16 @@ operations = st.sampled_from(["act"] * 6 + ["wait_days"] * 3 + ["reissue"]).flat
 # Paths worth always walking, whatever the random draw.
 LAPSED_THEN_ACT = [(lc.REPORT_TEMP_LOSS, "citizen"), ("wait_days", 8), (lc.REPORT_LOSS, "staff"), (lc.LIFT_LOSS, "citizen")]
 LAPSED_THEN_LIFT = [(lc.REPORT_TEMP_LOSS, "staff"), ("wait_days", 7), (lc.LIFT_LOSS, "citizen"), (lc.REPORT_TEMP_LOSS, "citizen")]
-REPLACE_THEN_REISSUE = [(lc.REPORT_LOSS, "citizen"), (lc.REQUEST_REPLACEMENT, "staff"), ("reissue", None), (lc.CANCEL, "citizen"),
-                        ("reissue", None), (lc.LOCK, "staff"), (lc.LIFT_LOSS, "staff"), (lc.UNLOCK, "staff")]
+REPLACE_THEN_REISSUE = [
+    (lc.REPORT_LOSS, "citizen"),
+    (lc.REQUEST_REPLACEMENT, "staff"),
+    ("reissue", None),
+    (lc.CANCEL, "citizen"),
+    ("reissue", None),
+    (lc.LOCK, "staff"),
+    (lc.LIFT_LOSS, "staff"),
+    (lc.UNLOCK, "staff"),
+]
 STAFF = h.Actor(kind="staff", id="s-random", channel="counter")
 DAYS = 7
 
@@ -62,8 +70,9 @@ class Model:
 async def _run(ops: list, world: dict, keyring) -> None:
     clock = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     pid = await h.person(keyring)
-    await services.issue_card_directly(keyring, person_id=pid, city_code=world["city"], office_id=world["office"],
-                                       bank_code=world["bank"], now=clock)
+    await services.issue_card_directly(
+        keyring, person_id=pid, city_code=world["city"], office_id=world["office"], bank_code=world["bank"], now=clock
+    )
     model = Model(clock)
     replaced: set = set()
     for op, arg in ops:
@@ -72,8 +81,14 @@ async def _run(ops: list, world: dict, keyring) -> None:
         elif op == "reissue":
             live = model.state not in lc.TERMINAL
             try:
-                await services.issue_card_directly(keyring, person_id=pid, city_code=world["city"], office_id=world["office"],
-                                                   bank_code=world["bank"], now=model.clock)
+                await services.issue_card_directly(
+                    keyring,
+                    person_id=pid,
+                    city_code=world["city"],
+                    office_id=world["office"],
+                    bank_code=world["bank"],
+                    now=model.clock,
+                )
                 assert not live, "a second live card was issued"
                 model.state, model.lapse_at = lc.ACTIVE, None
                 model.transitions += 1
@@ -119,7 +134,11 @@ async def _check(pid, model: Model, replaced: set) -> None:
         assert subject.state == effective
     # Cards may share an issue instant (simulated clock), so pick like card_for_person does:
     # the live card, else the most recently updated card that was not replaced.
-    current = live[0] if live else max((c for c in cards if c["state"] != lc.REPLACED), key=lambda c: c["updated_at"], default=cards[-1])
+    current = (
+        live[0]
+        if live
+        else max((c for c in cards if c["state"] != lc.REPLACED), key=lambda c: c["updated_at"], default=cards[-1])
+    )
     model.settle()
     assert lc.effective_state(current["state"], current["lapse_at"], model.clock) == model.state
     stored = await CardEvent.count().where((CardEvent.person == pid) & (CardEvent.kind == "transition")).run()

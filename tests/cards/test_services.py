@@ -218,8 +218,9 @@ async def test_issue_directly_refuses_a_second_live_card(database, keyring):
     issued = await h.issued(keyring)
     office_id, code = await h.office()
     with pytest.raises(ApiError) as caught:
-        await services.issue_card_directly(keyring, person_id=issued["person_id"], city_code=code, office_id=office_id,
-                                           bank_code=await h.bank())
+        await services.issue_card_directly(
+            keyring, person_id=issued["person_id"], city_code=code, office_id=office_id, bank_code=await h.bank()
+        )
     assert caught.value.status == 409 and caught.value.code == "card.already_active"
     assert await Card.count().where(Card.person == issued["person_id"]).run() == 1
 

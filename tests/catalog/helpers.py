@@ -37,7 +37,9 @@ def scenario(name: str, venue_types: list[str], attributes: list[str] | None = N
     }
 
 
-def content(scenarios: list[dict], *, domain: str = "culture_tourism_sports", venue_types: list[str] | None = None, name: str = "测试服务") -> dict:
+def content(
+    scenarios: list[dict], *, domain: str = "culture_tourism_sports", venue_types: list[str] | None = None, name: str = "测试服务"
+) -> dict:
     types = venue_types or sorted({vt for s in scenarios for vt in s["venue_types"]}) or ["library"]
     return {"domain": domain, "name": text(name, "Test service"), "venue_types": types, "scenarios": scenarios, "note": "test"}
 
@@ -67,7 +69,9 @@ class Catalog:
 
         office = await self.world.call(_office_in, city)
         username = f"sv-{uid()}"
-        await self.world.call(create_staff, username=username, name="City Supervisor", role="supervisor", office_id=office, password=PASSWORD)
+        await self.world.call(
+            create_staff, username=username, name="City Supervisor", role="supervisor", office_id=office, password=PASSWORD
+        )
         return await self.world._login("/api/v1/auth/staff/login", {"username": username, "password": PASSWORD})
 
     async def create(self, code: str, body: dict, *, scope: str = "440000", extends: str | None = None, headers=None):
@@ -77,7 +81,9 @@ class Catalog:
         return await self.client.post("/api/v1/catalog/items", json=payload, headers=headers or await self.author())
 
     async def submit(self, code: str, number: int, headers=None):
-        return await self.client.post(f"/api/v1/catalog/items/{code}/versions/{number}/submit", headers=headers or await self.author())
+        return await self.client.post(
+            f"/api/v1/catalog/items/{code}/versions/{number}/submit", headers=headers or await self.author()
+        )
 
     async def publish(self, code: str, number: int, effective_from: dt.datetime | None = None, headers=None):
         body = {"effective_from": iso(effective_from)} if effective_from else {}
@@ -89,8 +95,17 @@ class Catalog:
         body = {"reason": "test withdrawal", **({"end": iso(end)} if end else {})}
         return await self.client.post(f"/api/v1/catalog/items/{code}/withdraw", json=body, headers=headers or await self.author())
 
-    async def published(self, code: str, body: dict, *, scope: str = "440000", extends: str | None = None,
-                        effective_from: dt.datetime | None = None, author=None, reviewer=None) -> dict:
+    async def published(
+        self,
+        code: str,
+        body: dict,
+        *,
+        scope: str = "440000",
+        extends: str | None = None,
+        effective_from: dt.datetime | None = None,
+        author=None,
+        reviewer=None,
+    ) -> dict:
         """Create, submit and publish version 1; the item as operators see it."""
         response = await self.create(code, body, scope=scope, extends=extends, headers=author)
         assert response.status_code == 201, response.text
@@ -151,5 +166,12 @@ async def verify_at(world: World, venue_id, holder, scenario_name: str, at: int)
     code = world.online_code(holder, at)
     settings = world.client.app.state.settings
     return await world.call(
-        verification.verify, principal, code=code, scenario_name=scenario_name, keyring=world.keyring, store=world.store, settings=settings, now=at
+        verification.verify,
+        principal,
+        code=code,
+        scenario_name=scenario_name,
+        keyring=world.keyring,
+        store=world.store,
+        settings=settings,
+        now=at,
     )

@@ -38,8 +38,10 @@ async def test_request_shapes_are_checked(catalog):
     for body, status, code in cases:
         response = await catalog.client.post("/api/v1/catalog/items", json=body, headers=author)
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
-    for raw in (b"{", b"[]", "{\"code\": \"\xff\"}".encode("latin-1")):
-        response = await catalog.client.post("/api/v1/catalog/items", content=raw, headers={**author, "Content-Type": "application/json"})
+    for raw in (b"{", b"[]", '{"code": "\xff"}'.encode("latin-1")):
+        response = await catalog.client.post(
+            "/api/v1/catalog/items", content=raw, headers={**author, "Content-Type": "application/json"}
+        )
         assert response.status_code == 400, raw
 
 
@@ -101,4 +103,9 @@ async def test_concurrent_operators_cannot_double_publish_or_open_two_drafts(cat
     assert all(getattr(r, "code", None) == "catalog.illegal_transition" for r in results if r is not None)
     draft = msgspec.convert(body, ContentIn)
     results = await world.call(race, [lifecycle.new_version(author, code, draft) for _ in range(4)])
-    assert sorted(str(r) if isinstance(r, int) else r.code for r in results) == ["2", "catalog.version_open", "catalog.version_open", "catalog.version_open"]
+    assert sorted(str(r) if isinstance(r, int) else r.code for r in results) == [
+        "2",
+        "catalog.version_open",
+        "catalog.version_open",
+        "catalog.version_open",
+    ]

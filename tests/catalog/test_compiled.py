@@ -11,11 +11,31 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _entry(code, scope, start, end=None, *, extends=None, name="s", venue_types=("library",), number=1) -> Entry:
-    d = {"name": name, "title": {"zh-Hans": name, "en": name}, "venue_types": list(venue_types), "attributes": ["masked_name"], "legal_basis": "x"}
+    d = {
+        "name": name,
+        "title": {"zh-Hans": name, "en": name},
+        "venue_types": list(venue_types),
+        "attributes": ["masked_name"],
+        "legal_basis": "x",
+    }
     return Entry(
-        code=code, scope=scope, extends=extends, number=number, status="published", domain="identity", name={}, description={},
-        venue_types=tuple(venue_types), scenario_defs=(d,), note="", effective_from=start, effective_to=end, published_at=T0,
-        withdrawn_at=None, withdraw_reason="", scenarios={name: scenario_of(d)},
+        code=code,
+        scope=scope,
+        extends=extends,
+        number=number,
+        status="published",
+        domain="identity",
+        name={},
+        description={},
+        venue_types=tuple(venue_types),
+        scenario_defs=(d,),
+        note="",
+        effective_from=start,
+        effective_to=end,
+        published_at=T0,
+        withdrawn_at=None,
+        withdraw_reason="",
+        scenarios={name: scenario_of(d)},
     )
 
 
@@ -57,7 +77,6 @@ def test_a_later_version_replaces_the_earlier_one_from_its_date():
     assert c.scenario_at("440100", "museum", "a", _t(2)) is not None
     assert c.scenario_at("440100", "museum", "a", _t(3)) is None  # v2 dropped museums
     assert c.item_at("p", _t(4)).number == 2 and c.latest("a") is v2.scenarios["a"] and c.owner("a") == "p"
-
 
 
 @pytest.mark.anyio

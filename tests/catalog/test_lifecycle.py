@@ -38,7 +38,9 @@ async def test_the_public_sees_only_published_versions(catalog):
 
     # A new draft does not change what the public sees.
     body = content([scenario(name, ["library"], ["masked_name", "card_valid"])])
-    assert (await catalog.client.post(f"/api/v1/catalog/items/{code}/versions", json=body, headers=await catalog.author())).status_code == 201
+    assert (
+        await catalog.client.post(f"/api/v1/catalog/items/{code}/versions", json=body, headers=await catalog.author())
+    ).status_code == 201
     item = (await _public_item(catalog, code)).json()
     assert [v["number"] for v in item["versions"]] == [1]
     current = next(i for i in (await catalog.public())["items"] if i["code"] == code)
@@ -95,18 +97,27 @@ async def test_workflow_rules(catalog):
     author = await catalog.author()
 
     # Only drafts can be edited; an item has one open version at a time.
-    assert (await catalog.client.put(f"{versions}/1", json=content([scenario(name, ["library"], ["card_valid"])]), headers=author)).status_code == 200
+    assert (
+        await catalog.client.put(f"{versions}/1", json=content([scenario(name, ["library"], ["card_valid"])]), headers=author)
+    ).status_code == 200
     assert (await catalog.client.post(versions, json=body, headers=author)).json()["error"]["code"] == "catalog.version_open"
     assert (await catalog.publish(code, 1)).json()["error"]["code"] == "catalog.illegal_transition"
     assert (await catalog.submit(code, 1)).status_code == 200
-    assert (await catalog.client.put(f"{versions}/1", json=body, headers=author)).json()["error"]["code"] == "catalog.illegal_transition"
+    assert (await catalog.client.put(f"{versions}/1", json=body, headers=author)).json()["error"][
+        "code"
+    ] == "catalog.illegal_transition"
 
     # Four eyes: who submitted cannot publish; the reviewer can send it back with a reason.
     response = await catalog.publish(code, 1, headers=author)
     assert response.status_code == 403 and response.json()["error"]["code"] == "catalog.same_reviewer"
-    response = await catalog.client.post(f"{versions}/1/return", json={"note": "too much disclosed"}, headers=await catalog.reviewer())
+    response = await catalog.client.post(
+        f"{versions}/1/return", json={"note": "too much disclosed"}, headers=await catalog.reviewer()
+    )
     assert response.status_code == 200
-    assert response.json()["versions"][0]["status"] == "draft" and response.json()["versions"][0]["returned_note"] == "too much disclosed"
+    assert (
+        response.json()["versions"][0]["status"] == "draft"
+        and response.json()["versions"][0]["returned_note"] == "too much disclosed"
+    )
     assert (await catalog.submit(code, 1)).status_code == 200
 
     # No back-dating: neither an effective date nor an end date in the past.

@@ -44,9 +44,13 @@ async def test_a_city_cannot_remove_or_change_provincial_items(catalog):
     # ... nor another city's catalog.
     assert (await catalog.create(f"t.{uid()}", body, scope=await catalog.city(), headers=supervisor)).status_code == 403
     # A city cannot take over a provincial scenario by defining one of the same name.
-    response = await catalog.create(f"t.{uid()}", content([scenario(name, ["library"], ["name"])]), scope=city, headers=supervisor)
+    response = await catalog.create(
+        f"t.{uid()}", content([scenario(name, ["library"], ["name"])]), scope=city, headers=supervisor
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "catalog.scenario_taken"
-    response = await catalog.create(f"t.{uid()}", content([scenario("library_entry", ["library"], ["name"])]), scope=city, headers=supervisor)
+    response = await catalog.create(
+        f"t.{uid()}", content([scenario("library_entry", ["library"], ["name"])]), scope=city, headers=supervisor
+    )
     assert response.json()["error"]["code"] == "catalog.scenario_taken"
     assert code in await catalog.codes(city)
 

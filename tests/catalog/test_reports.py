@@ -34,16 +34,23 @@ async def test_counts_per_item_city_and_venue_type(catalog, world):
     assert response.status_code == 200, response.text
     body = response.json()
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
-    assert body["rows"] == [{"period": today, "item_code": code, "city_code": "440100", "venue_type": "library", "uses": 2, "refused": 1}]
+    assert body["rows"] == [
+        {"period": today, "item_code": code, "city_code": "440100", "venue_type": "library", "uses": 2, "refused": 1}
+    ]
     assert (body["total_uses"], body["total_refused"], body["timezone"]) == (2, 1, "Asia/Shanghai")
     for bucket, period in (("week", "%G-W%V"), ("month", "%Y-%m")):
-        rows = (await world.client.get("/api/v1/catalog/reports/usage", params={"item": code, "bucket": bucket}, headers=operator)).json()["rows"]
+        rows = (
+            await world.client.get("/api/v1/catalog/reports/usage", params={"item": code, "bucket": bucket}, headers=operator)
+        ).json()["rows"]
         assert rows[0]["period"] == dt.date.fromisoformat(today).strftime(period) and rows[0]["uses"] == 2
     # The whole-province report has it too, and filters narrow it down.
     everything = (await world.client.get("/api/v1/catalog/reports/usage", headers=operator)).json()["rows"]
     assert any(r["item_code"] == code and r["uses"] == 2 for r in everything)
     narrowed = {"city_code": "440100", "venue_type": "metro"}
-    assert not any(r["item_code"] == code for r in (await world.client.get("/api/v1/catalog/reports/usage", params=narrowed, headers=operator)).json()["rows"])
+    assert not any(
+        r["item_code"] == code
+        for r in (await world.client.get("/api/v1/catalog/reports/usage", params=narrowed, headers=operator)).json()["rows"]
+    )
 
 
 async def test_reports_carry_no_personal_data(catalog, world):
@@ -56,8 +63,18 @@ async def test_reports_carry_no_personal_data(catalog, world):
         text = response.text
         # No holder, card, code, scanner or venue appears, in any form.
         records = await world.call(_records_of, venue["id"])
-        secrets = {holder.name, holder.id_number, holder.card_ref, str(holder.card_id), str(holder.person_id),
-                   venue["id"], venue["name"], *(r["code_id"] for r in records), *(str(r["scanner_id"]) for r in records), *(str(r["id"]) for r in records)}
+        secrets = {
+            holder.name,
+            holder.id_number,
+            holder.card_ref,
+            str(holder.card_id),
+            str(holder.person_id),
+            venue["id"],
+            venue["name"],
+            *(r["code_id"] for r in records),
+            *(str(r["scanner_id"]) for r in records),
+            *(str(r["id"]) for r in records),
+        }
         leaked = [s for s in secrets if s and s in text]
         assert not leaked, leaked
         assert all(isinstance(r["uses"], int) and isinstance(r["refused"], int) for r in body["rows"])
@@ -66,7 +83,11 @@ async def test_reports_carry_no_personal_data(catalog, world):
 async def _records_of(venue_id):
     from backend.venues.tables import Verification
 
-    return await Verification.select(Verification.id, Verification.code_id, Verification.scanner_id).where(Verification.venue == venue_id).run()
+    return (
+        await Verification.select(Verification.id, Verification.code_id, Verification.scanner_id)
+        .where(Verification.venue == venue_id)
+        .run()
+    )
 
 
 async def test_who_may_see_reports(catalog, world):
@@ -76,7 +97,9 @@ async def test_who_may_see_reports(catalog, world):
     assert (await world.client.get(url)).status_code == 401
     holder = await world.holder()
     assert (await world.client.get(url, headers=holder.headers)).status_code == 403
-    assert (await world.client.get(url, params={"city_code": "440100"}, headers=supervisor)).json()["error"]["code"] == "catalog.not_permitted"
+    assert (await world.client.get(url, params={"city_code": "440100"}, headers=supervisor)).json()["error"][
+        "code"
+    ] == "catalog.not_permitted"
     own = (await world.client.get(url, headers=supervisor)).json()
     assert own["city_code"] == city and all(r["city_code"] == city for r in own["rows"])
 

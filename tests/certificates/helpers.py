@@ -19,7 +19,9 @@ class Agencies(World):
     async def agency_client(self, agency: uuid.UUID) -> dict[str, str]:
         from backend.accounts.services import create_client
 
-        _, token = await self.call(create_client, kind="agency", org_id=agency, name=f"agency system {secrets.token_hex(3)}", created_by="test")
+        _, token = await self.call(
+            create_client, kind="agency", org_id=agency, name=f"agency system {secrets.token_hex(3)}", created_by="test"
+        )
         return {"Authorization": f"Bearer {token}"}
 
     async def seeded(self, code: str) -> dict[str, str]:

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.anyio
 
 async def test_registry_has_the_initial_types_and_operators_add_more(world):
     listed = (await world.client.get("/api/v1/certificate-types")).json()
-    assert {"driving_licence", "elderly_preferential", "disability_certificate", "veteran_preferential"} <= {t["code"] for t in listed}
+    assert {"driving_licence", "elderly_preferential", "disability_certificate", "veteran_preferential"} <= {
+        t["code"] for t in listed
+    }
     op = await world.operator()
     agency = {"code": f"GZ-EDU-{secrets.token_hex(3).upper()}", "name": "广州市教育局 Education Bureau", "kind": "education"}
     response = await world.client.post("/api/v1/agencies", json=agency, headers=op)
@@ -33,13 +35,19 @@ async def test_registry_has_the_initial_types_and_operators_add_more(world):
     assert response.status_code == 201, response.text
     assert response.json()["issuer"]["kind"] == "education"
     assert (await world.client.get(f"/api/v1/certificate-types/{code}")).json()["concessions"] == spec["concessions"]
-    assert (await world.client.post("/api/v1/certificate-types", json=spec, headers=op)).json()["error"]["code"] == "certificate_type.exists"
+    assert (await world.client.post("/api/v1/certificate-types", json=spec, headers=op)).json()["error"][
+        "code"
+    ] == "certificate_type.exists"
 
     def variant(**change):
         return {**spec, "code": f"x_{secrets.token_hex(3)}", **change}
 
     bad = [
-        (variant(concessions=[{"code": "free_room", "scenarios": ["hotel_checkin"]}]), 422, "certificate_type.scenario_without_concessions"),
+        (
+            variant(concessions=[{"code": "free_room", "scenarios": ["hotel_checkin"]}]),
+            422,
+            "certificate_type.scenario_without_concessions",
+        ),
         (variant(disclosure={"library_entry": ["school"]}), 422, "certificate_type.scenario_without_certificate"),
         (variant(disclosure={"certificate_check": ["grade"]}), 422, "certificate_type.unknown_field"),
         (variant(attribute_schema={"year": {"type": "boolean", "min": 1}}), 422, "certificate_type.bad_schema"),
@@ -68,9 +76,13 @@ async def test_issue_update_suspend_revoke_and_signatures(world):
         return (await world.client.get(f"/api/v1/certificates/{cid}/signature", headers=headers)).json()
 
     assert (await signature(holder.headers))["result"] == "valid"
-    response = await world.client.patch(f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 6}, "expected_version": 1}, headers=police)
+    response = await world.client.patch(
+        f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 6}, "expected_version": 1}, headers=police
+    )
     assert response.status_code == 200 and response.json()["version"] == 2 and response.json()["attributes"]["points"] == 6
-    stale = await world.client.patch(f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 7}, "expected_version": 1}, headers=police)
+    stale = await world.client.patch(
+        f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 7}, "expected_version": 1}, headers=police
+    )
     assert stale.json()["error"]["code"] == "certificate.version_mismatch"
     check = await signature(police)
     assert check["valid"] and check["version"] == 2
@@ -82,7 +94,9 @@ async def test_issue_update_suspend_revoke_and_signatures(world):
     assert (await signature(holder.headers))["result"] == "bad_signature"
 
     async def act(action, expect=200):
-        response = await world.client.post(f"/api/v1/agency/certificates/{cid}/actions/{action}", json={"reason": "Court order 2026-17"}, headers=police)
+        response = await world.client.post(
+            f"/api/v1/agency/certificates/{cid}/actions/{action}", json={"reason": "Court order 2026-17"}, headers=police
+        )
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -130,7 +144,9 @@ async def test_issuing_errors(world):
     cid = (await issue(police)).json()["id"]
     assert (await issue(police)).json()["error"]["code"] == "certificate.exists"
     # Another agency cannot touch it, nor learn that it exists.
-    response = await world.client.patch(f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 1}}, headers=federation)
+    response = await world.client.patch(
+        f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": 1}}, headers=federation
+    )
     assert response.status_code == 404
 
 
@@ -141,7 +157,9 @@ async def test_concurrent_updates_lose_nothing(world):
     statuses = []
 
     async def bump(points):
-        response = await world.client.patch(f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": points}}, headers=police)
+        response = await world.client.patch(
+            f"/api/v1/agency/certificates/{cid}", json={"attributes": {"points": points}}, headers=police
+        )
         statuses.append(response.status_code)
 
     async with anyio.create_task_group() as tg:
@@ -164,8 +182,12 @@ async def test_registering_the_same_agency_or_type_at_once_is_one_201_and_409s(w
     assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
     assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"agency.exists"}
     agency_id = next(a.json()["id"] for a in answers if a.status_code == 201)
-    spec = {"code": f"race_{secrets.token_hex(3)}", "name": "Race type", "issuer_agency_id": agency_id,
-            "attribute_schema": {"school": {"type": "string"}}}
+    spec = {
+        "code": f"race_{secrets.token_hex(3)}",
+        "name": "Race type",
+        "issuer_agency_id": agency_id,
+        "attribute_schema": {"school": {"type": "string"}},
+    }
     answers = await concurrently(world.client, *[("POST", "/api/v1/certificate-types", {"json": spec, "headers": op})] * 6)
     assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
     assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"certificate_type.exists"}

@@ -172,7 +172,9 @@ def test_code_from_standard_input(files, capsys, monkeypatch):
     ],
 )
 def test_bad_files_are_usage_errors(files, capsys, trust, revocations, message):
-    trust_path, rev_path = files(trust=trust if not isinstance(trust, (list, dict)) else json.dumps(trust), revocations=revocations)
+    trust_path, rev_path = files(
+        trust=trust if not isinstance(trust, (list, dict)) else json.dumps(trust), revocations=revocations
+    )
     status, report, err = verify(capsys, offline_code(), trust_path, rev_path)
     assert status == 2 and report is None
     assert err.startswith("error: ") and message in err and "Traceback" not in err

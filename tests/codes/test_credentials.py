@@ -27,7 +27,9 @@ async def bind_device(client, citizen: Citizen, *, with_key: bool = True) -> tup
 
     seed, public = ed25519.generate()
     holder = Actor(kind="citizen", id=str(citizen.account_id), channel="mobile")
-    device = await in_app(client, devices.bind, citizen.person_id, holder, label="Test phone", public_key=public if with_key else None)
+    device = await in_app(
+        client, devices.bind, citizen.person_id, holder, label="Test phone", public_key=public if with_key else None
+    )
     return str(device["id"]), (seed if with_key else None)
 
 

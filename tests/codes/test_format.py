@@ -139,7 +139,9 @@ def test_ed25519_round_trip_and_rejections(backend: str) -> None:
 
 def _curve() -> Any:
     """tests/vectors/make_vectors.py: it carries plain curve arithmetic for making forged signatures."""
-    spec = importlib.util.spec_from_file_location("make_vectors", Path(__file__).resolve().parents[1] / "vectors" / "make_vectors.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_vectors", Path(__file__).resolve().parents[1] / "vectors" / "make_vectors.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -173,7 +175,15 @@ def _rule_cases() -> list[tuple[str, bytes, bytes, bytes, bool]]:
     for accepted in (False, True):  # cofactorless: only when [k]T vanishes, i.e. k = 0 mod 8
         m = next(m for m in (bytes([i]) for i in range(256)) if (c.challenge(r, mixed, m) % 8 == 0) == accepted)
         k = c.challenge(r, mixed, m)
-        cases.append((f"mixed-order A, k % 8 {'==' if accepted else '!='} 0", mixed, m, r + ((r_scalar + k * a) % c.L).to_bytes(32, "little"), accepted))
+        cases.append(
+            (
+                f"mixed-order A, k % 8 {'==' if accepted else '!='} 0",
+                mixed,
+                m,
+                r + ((r_scalar + k * a) % c.L).to_bytes(32, "little"),
+                accepted,
+            )
+        )
     cases.append(("A not on the curve", c.NOT_ON_CURVE, msg, honest, False))
     return cases
 
@@ -580,7 +590,12 @@ def test_apply_revocation_update() -> None:
         {**change, "version": 11, "ref": other, "status": "suspended"},
     ]}  # fmt: skip
     assert fmt.apply_revocation_update(held, delta) == (12, {card: "cancelled", other: "suspended"}, {device})
-    unrevoke = {"version": 13, "full": False, "since": 12, "changes": [{**change, "version": 13, "kind": "device", "ref": device}]}
+    unrevoke = {
+        "version": 13,
+        "full": False,
+        "since": 12,
+        "changes": [{**change, "version": 13, "kind": "device", "ref": device}],
+    }
     assert fmt.apply_revocation_update((12, {}, {device}), unrevoke) == (13, {}, set())
     assert fmt.apply_revocation_update(held, {"version": 7, "full": False, "since": 7, "changes": []}) == held
     full = {"version": 3, "full": True, "cards": {}, "devices": [device]}

@@ -49,9 +49,7 @@ def check_online(text: str) -> Result:
 
 
 def check_offline(text: str) -> Result:
-    check = fmt.verify_offline(
-        text, trust=TRUST, now=NOW, revoked_cards={"00" * 8: "cancelled"}, revoked_devices={"00" * 8}
-    )
+    check = fmt.verify_offline(text, trust=TRUST, now=NOW, revoked_cards={"00" * 8: "cancelled"}, revoked_devices={"00" * 8})
     assert isinstance(check.result, Result)
     return check.result
 

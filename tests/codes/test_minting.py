@@ -65,11 +65,17 @@ async def _new_bank() -> str:
     from backend.org.tables import Bank
 
     code = "T" + secrets.token_hex(4).upper()
-    await Bank(code=code, name="测试银行", status="active", keeps_account_on_replacement=True, updated_at=dt.datetime.now(dt.UTC)).save().run()
+    await (
+        Bank(code=code, name="测试银行", status="active", keeps_account_on_replacement=True, updated_at=dt.datetime.now(dt.UTC))
+        .save()
+        .run()
+    )
     return code
 
 
-async def _setup_citizen(keyring, *, card: bool, ecard_level: int, transport: bool, birth: dt.date | None) -> tuple[dict, str, str, str, dict | None]:
+async def _setup_citizen(
+    keyring, *, card: bool, ecard_level: int, transport: bool, birth: dt.date | None
+) -> tuple[dict, str, str, str, dict | None]:
     from backend.accounts import sessions
     from backend.accounts.services import create_citizen_account
     from backend.cards import devices
@@ -80,13 +86,22 @@ async def _setup_citizen(keyring, *, card: bool, ecard_level: int, transport: bo
     birth = birth or dt.date(1970, 1, 1) + dt.timedelta(days=secrets.randbelow(12000))
     id_number = make_resident_id("440106", birth, secrets.randbelow(1000))
     name = "测试" + secrets.token_hex(2)
-    account = await create_citizen_account(keyring, doc_type="resident_id", id_number=id_number, name=name, password="Test-password-2026")
-    token, _ = await sessions.create(kind="citizen", owner_id=account["id"], now=int(time.time()), user_agent="pytest", client_label="test")
+    account = await create_citizen_account(
+        keyring, doc_type="resident_id", id_number=id_number, name=name, password="Test-password-2026"
+    )
+    token, _ = await sessions.create(
+        kind="citizen", owner_id=account["id"], now=int(time.time()), user_agent="pytest", client_label="test"
+    )
     issued = None
     if card:
         await _ensure_city(CITY)
         issued = await cards.issue_card_directly(
-            keyring, person_id=account["person_id"], city_code=CITY, office_id=None, bank_code=await _new_bank(), ecard_level=ecard_level
+            keyring,
+            person_id=account["person_id"],
+            city_code=CITY,
+            office_id=None,
+            bank_code=await _new_bank(),
+            ecard_level=ecard_level,
         )
         if transport:
             await devices.issue_ecard(account["person_id"], SYSTEM, payment=ecard_level == 2, transport=True)
@@ -161,12 +176,18 @@ async def test_codes_carry_no_personal_data_and_never_repeat(client):
         response = await client.post(URL, headers=citizen.headers)
         codes.append(response.json()["code"])
         text = response.text
-        for secret in (citizen.name, citizen.id_number, citizen.card["card_number"], citizen.card["card_ref"], citizen.card["account"]):
+        for secret in (
+            citizen.name,
+            citizen.id_number,
+            citizen.card["card_number"],
+            citizen.card["card_ref"],
+            citizen.card["account"],
+        ):
             assert secret not in text
     # Every code differs throughout: an observer cannot link two codes to one card.
     assert len(set(codes)) == 3
-    bodies = [c[len(fmt.ONLINE_PREFIX):] for c in codes]
-    assert all(a[:12] != b[:12] for i, a in enumerate(bodies) for b in bodies[i + 1:])
+    bodies = [c[len(fmt.ONLINE_PREFIX) :] for c in codes]
+    assert all(a[:12] != b[:12] for i, a in enumerate(bodies) for b in bodies[i + 1 :])
 
 
 async def test_sign_in_required(client):
@@ -186,8 +207,16 @@ async def _staff_token() -> str:
     city = await City.select(City.id).where(City.code == CITY).first().run()
     office = Office(city=city["id"], name="测试办事处 " + secrets.token_hex(3))
     await office.save().run()
-    staff = await create_staff(username="t" + secrets.token_hex(5), name="Test Staff", role="counter_operator", office_id=office.id, password="Test-password-2026")
-    token, _ = await sessions.create(kind="staff", owner_id=staff["id"], now=int(time.time()), user_agent="pytest", client_label="test")
+    staff = await create_staff(
+        username="t" + secrets.token_hex(5),
+        name="Test Staff",
+        role="counter_operator",
+        office_id=office.id,
+        password="Test-password-2026",
+    )
+    token, _ = await sessions.create(
+        kind="staff", owner_id=staff["id"], now=int(time.time()), user_agent="pytest", client_label="test"
+    )
     return token
 
 
@@ -195,7 +224,9 @@ async def test_staff_have_no_codes(client):
     token = await in_app(client, _staff_token)
     headers = {"Authorization": f"Bearer {token}"}
     for method, path in (("POST", URL), ("GET", URL + ".png"), ("POST", "/api/v1/me/credentials")):
-        response = await client.request(method, path, headers=headers, json={"device_id": str(uuid.uuid4())} if "credentials" in path else None)
+        response = await client.request(
+            method, path, headers=headers, json={"device_id": str(uuid.uuid4())} if "credentials" in path else None
+        )
         assert response.status_code == 403, path
         assert response.json()["error"]["code"] == "auth.wrong_role"
 

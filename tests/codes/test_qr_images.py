@@ -90,8 +90,7 @@ def test_svg_rect_image(kind: str, tmp_path: Path) -> None:
     root = ET.parse(path).getroot()
     assert root.tag == SVG_NS + "svg"
     rects = [
-        tuple(float(r.get(a, "").removesuffix("mm")) for a in ("x", "y", "width", "height"))
-        for r in root.iter(SVG_NS + "rect")
+        tuple(float(r.get(a, "").removesuffix("mm")) for a in ("x", "y", "width", "height")) for r in root.iter(SVG_NS + "rect")
     ]
     assert rects
     size = float(root.get("width", "").removesuffix("mm"))

@@ -141,7 +141,13 @@ def test_revocation_lists_in_the_spec_and_vectors_are_what_the_server_sends() ->
 
     examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", _spec_section(10), re.S)]
     assert {e["full"] for e in examples} == {True, False}
-    lists = [doc for path in VECTOR_FILES for case in [_load(path)] for doc in [case.get("revocation"), *case.get("revocation_updates", [])] if doc]
+    lists = [
+        doc
+        for path in VECTOR_FILES
+        for case in [_load(path)]
+        for doc in [case.get("revocation"), *case.get("revocation_updates", [])]
+        if doc
+    ]
     assert any(not doc["full"] for doc in lists)
     for doc in examples + lists:
         served = msgspec.json.decode(json.dumps(doc).encode(), type=RevocationList)

@@ -53,6 +53,7 @@ class Variant:
 
 def textbook_verify(pub: bytes, message: bytes, sig: bytes) -> bool:
     """RFC 8032 without its S < L check and without small-order checks, decoding y modulo p."""
+
     def lenient(raw: bytes) -> Any:
         value = int.from_bytes(raw, "little")
         y = (value & (2**255 - 1)) % CURVE.P

@@ -39,8 +39,9 @@ async def test_statutory_scope(world):
     holder = await world.holder()
     await world.issue(police, holder, "driving_licence", LICENCE)
 
-    response = await world.query(police, subject=subject(holder), legal_basis=STATUTE, card_status=True,
-                                 certificates=licence("points", "licence_class"))
+    response = await world.query(
+        police, subject=subject(holder), legal_basis=STATUTE, card_status=True, certificates=licence("points", "licence_class")
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["basis"] == "statute" and body["card"]["state"] == "active" and body["card"]["usable"] is True
@@ -53,8 +54,13 @@ async def test_statutory_scope(world):
     error = response.json()["error"]
     assert error["code"] == "query.out_of_scope"
     assert set(error["details"]["fields"]) == {"certificate.driving_licence.status", "certificate.driving_licence.points"}
-    response = await world.query(hrss, subject=subject(holder), legal_basis=STATUTE, card_status=True,
-                                 certificates=[{"type": "elderly_preferential", "fields": ["age_band"]}])
+    response = await world.query(
+        hrss,
+        subject=subject(holder),
+        legal_basis=STATUTE,
+        card_status=True,
+        certificates=[{"type": "elderly_preferential", "fields": ["age_band"]}],
+    )
     assert response.status_code == 200 and response.json()["not_held"] == ["elderly_preferential"]
     results = [(r["result"], r["result_code"]) for r in (await world.records(holder))[:3]]
     assert results == [("ok", ""), ("refused", "query.out_of_scope"), ("ok", "")]
@@ -66,12 +72,20 @@ async def test_consent_scope_expiry_and_revocation_take_effect_at_once(world):
     holder = await world.holder()
     await world.issue(police, holder, "driving_licence", LICENCE)
     until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
-    grant = {"agency_id": str(hrss_id), "purpose": "Employment subsidy: confirm a driving licence", "card_status": True,
-             "certificates": licence("licence_class"), "valid_until": until}
+    grant = {
+        "agency_id": str(hrss_id),
+        "purpose": "Employment subsidy: confirm a driving licence",
+        "card_status": True,
+        "certificates": licence("licence_class"),
+        "valid_until": until,
+    }
     response = await world.client.post("/api/v1/me/consents", json=grant, headers=holder.headers)
     assert response.status_code == 201, response.text
     consent = response.json()
-    assert consent["status"] == "active" and consent["scope"] == {"card_status": True, "certificates": {"driving_licence": ["licence_class"]}}
+    assert consent["status"] == "active" and consent["scope"] == {
+        "card_status": True,
+        "certificates": {"driving_licence": ["licence_class"]},
+    }
 
     def ask(*fields, consent_id=consent["id"]):
         return world.query(hrss, subject=subject(holder), consent_id=consent_id, card_status=True, certificates=licence(*fields))
@@ -150,9 +164,22 @@ async def test_malformed_queries_and_consents(world):
     cases = [
         ({"card_status": True}, 422, "query.subject_required"),
         ({"subject": subject(holder), "code": "YKO1:AAAA", "card_status": True}, 422, "query.subject_required"),
-        ({"subject": subject(holder), "legal_basis": STATUTE, "consent_id": "00000000-0000-4000-8000-000000000000", "card_status": True}, 422, "query.ambiguous_basis"),
+        (
+            {
+                "subject": subject(holder),
+                "legal_basis": STATUTE,
+                "consent_id": "00000000-0000-4000-8000-000000000000",
+                "card_status": True,
+            },
+            422,
+            "query.ambiguous_basis",
+        ),
         ({"subject": subject(holder), "legal_basis": STATUTE}, 422, "query.empty"),
-        ({"subject": subject(holder), "legal_basis": STATUTE, "certificates": [{"type": "passport"}]}, 422, "certificate.unknown_type"),
+        (
+            {"subject": subject(holder), "legal_basis": STATUTE, "certificates": [{"type": "passport"}]},
+            422,
+            "certificate.unknown_type",
+        ),
         ({"subject": subject(holder), "legal_basis": STATUTE, "certificates": licence("colour")}, 422, "query.unknown_field"),
         ({"subject": subject(holder), "legal_basis": STATUTE, "card_status": True, "name": "张三"}, 400, "request.unknown_field"),
         ({"code": "not a code", "card_status": True}, 422, "query.bad_code"),
@@ -162,7 +189,9 @@ async def test_malformed_queries_and_consents(world):
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
     from tests.accounts.helpers import new_id_number
 
-    response = await world.query(hrss, subject={"doc_type": "resident_id", "id_number": new_id_number()}, legal_basis=STATUTE, card_status=True)
+    response = await world.query(
+        hrss, subject={"doc_type": "resident_id", "id_number": new_id_number()}, legal_basis=STATUTE, card_status=True
+    )
     assert response.status_code == 404 and response.json()["error"]["code"] == "query.subject_unknown"
     assert (await world.query(holder.headers, subject=subject(holder), legal_basis=STATUTE, card_status=True)).status_code == 403
 

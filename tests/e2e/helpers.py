@@ -44,7 +44,9 @@ def screen_qr(page, selector: str = "#qr svg") -> tuple[str, Image.Image]:
 
 def wait_code(page, serial_above: int = 0, mode: str | None = None) -> int:
     """Wait until the code screen shows a code (a newer one than `serial_above`); its serial."""
-    cond = f"document.querySelector('.codeview') && Number(document.querySelector('.codeview').dataset.serial || 0) > {serial_above}"
+    cond = (
+        f"document.querySelector('.codeview') && Number(document.querySelector('.codeview').dataset.serial || 0) > {serial_above}"
+    )
     if mode:
         cond += f" && document.querySelector('.codeview').dataset.mode === '{mode}'"
     page.wait_for_function(f"() => {cond}")

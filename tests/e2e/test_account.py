@@ -23,7 +23,9 @@ def test_totp_enrolment_by_scanning_the_provisioning_qr(context, server):
     page.click("#nav-security")
     page.click("#totp-start")
     page.wait_for_selector("#totp-qr")
-    page.wait_for_function("() => document.querySelector('#totp-qr').complete && document.querySelector('#totp-qr').naturalWidth > 0")
+    page.wait_for_function(
+        "() => document.querySelector('#totp-qr').complete && document.querySelector('#totp-qr').naturalWidth > 0"
+    )
     shot = Image.open(io.BytesIO(page.locator("#totp-qr").screenshot())).convert("L")
     found = zxingcpp.read_barcodes(shot)
     assert found and found[0].text.startswith("otpauth://totp/")
@@ -107,6 +109,8 @@ def test_bank_history_access_record_and_replacement(context, server):
     before = page.locator("#card-number").inner_text()
     page.click("#do-request_replacement")
     page.click("dialog button[value=ok]")
-    page.wait_for_function(f"() => document.querySelector('#card-number') && document.querySelector('#card-number').textContent !== {before!r}")
+    page.wait_for_function(
+        f"() => document.querySelector('#card-number') && document.querySelector('#card-number').textContent !== {before!r}"
+    )
     page.click("#nav-history")
     page.wait_for_selector("#events li[data-action=request_replacement]")

@@ -34,12 +34,19 @@ def seeded(server):
         "scope": "440100",
         "domain": "campus_enterprise_community",
         "name": _text("广州高校校园卡服务", "廣州高校校園卡服務", "Guangzhou university campus access"),
-        "description": _text("在合作高校凭卡进出校门。", "在合作高校憑卡進出校門。", "Enter partner university gates with the card."),
+        "description": _text(
+            "在合作高校凭卡进出校门。", "在合作高校憑卡進出校門。", "Enter partner university gates with the card."
+        ),
         "venue_types": ["campus_gate"],
-        "scenarios": [{
-            "name": f"campus_entry_{tag}", "title": _text("校园门禁", "校園門禁", "Campus gate entry"),
-            "venue_types": ["campus_gate"], "attributes": ["masked_name", "card_valid"], "legal_basis": "Art. 13",
-        }],
+        "scenarios": [
+            {
+                "name": f"campus_entry_{tag}",
+                "title": _text("校园门禁", "校園門禁", "Campus gate entry"),
+                "venue_types": ["campus_gate"],
+                "attributes": ["masked_name", "card_valid"],
+                "legal_basis": "Art. 13",
+            }
+        ],
         "note": "广州扩展",
     }
     status, body = server.api("POST", "/api/v1/catalog/items", campus, token=supervisor)
@@ -47,15 +54,24 @@ def seeded(server):
     assert server.api("POST", f"/api/v1/catalog/items/{campus['code']}/versions/1/submit", token=supervisor)[0] == 200
     status, body = server.api("POST", f"/api/v1/catalog/items/{campus['code']}/versions/1/publish", {}, token=admin)
     assert status == 200, body
-    draft = {**campus, "code": f"gd.draft_{tag}", "scope": "440000", "name": _text("未发布草稿", "未發布草稿", "Unpublished draft"),
-             "scenarios": [{**campus["scenarios"][0], "name": f"draft_{tag}"}]}
+    draft = {
+        **campus,
+        "code": f"gd.draft_{tag}",
+        "scope": "440000",
+        "name": _text("未发布草稿", "未發布草稿", "Unpublished draft"),
+        "scenarios": [{**campus["scenarios"][0], "name": f"draft_{tag}"}],
+    }
     assert server.api("POST", "/api/v1/catalog/items", draft, token=admin)[0] == 201
     point = {
-        "kind": "service_point", "city_code": "440100", "district": "天河区",
+        "kind": "service_point",
+        "city_code": "440100",
+        "district": "天河区",
         "name": _text(f"天河社保服务网点{tag}", f"天河社保服務網點{tag}", f"Tianhe Social Security Service Point {tag}"),
         "address": _text("广州市天河区体育西路1号", "廣州市天河區體育西路1號", "1 Tiyu West Road, Tianhe, Guangzhou"),
-        "phone": "020-12333", "opening_hours": [{"days": [1, 2, 3, 4, 5], "opens": "09:00", "closes": "17:30"}],
-        "services": ["apply", "replace"], "facilities": ["wheelchair_access", "priority_window"],
+        "phone": "020-12333",
+        "opening_hours": [{"days": [1, 2, 3, 4, 5], "opens": "09:00", "closes": "17:30"}],
+        "services": ["apply", "replace"],
+        "facilities": ["wheelchair_access", "priority_window"],
     }
     status, body = server.api("POST", "/api/v1/service-points", point, token=admin)
     assert status == 201, body
@@ -95,7 +111,9 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     assert page.locator("#items article").get_attribute("data-code") == "gd.library"
     assert page.locator("#count").inner_text() == "共 1 项"
     page.fill("#q", "metro")
-    page.wait_for_function("() => document.querySelector('#items article') && document.querySelector('#items article').dataset.code === 'gd.public_transport'")
+    page.wait_for_function(
+        "() => document.querySelector('#items article') && document.querySelector('#items article').dataset.code === 'gd.public_transport'"
+    )
     page.fill("#q", "校园")
     page.wait_for_function(f"() => document.querySelector('#items article').dataset.code === '{seeded['campus']['code']}'")
     _shot(page, artifacts, "zh-Hans-search")
@@ -103,11 +121,16 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     page.wait_for_function(f"() => document.querySelectorAll('#items article').length === {len(codes)}")
 
     # Traditional Chinese and English: interface and the catalog's own texts.
-    for lang, heading, library in (("zh-Hant", "一卡通應用目錄", "圖書館服務"), ("en", "One-Card Application Catalog", "Libraries")):
+    for lang, heading, library in (
+        ("zh-Hant", "一卡通應用目錄", "圖書館服務"),
+        ("en", "One-Card Application Catalog", "Libraries"),
+    ):
         page.select_option("#lang", lang)
         page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
         assert page.locator("h1#catalog-title").inner_text() == heading
-        page.wait_for_function(f"() => document.querySelector(\"article[data-code='gd.library'] h3\").textContent === '{library}'")
+        page.wait_for_function(
+            f"() => document.querySelector(\"article[data-code='gd.library'] h3\").textContent === '{library}'"
+        )
         assert f"lang={lang}" in page.url
         _shot(page, artifacts, lang)
     assert "Name, partly hidden" in campus.inner_text() and "Guangzhou only" in campus.inner_text()

@@ -53,7 +53,9 @@ def test_wallet_runs_under_the_policy(context, server):
         page.wait_for_selector(f"main[data-screen='{route}'] h1", state="attached")
         page.wait_for_load_state("networkidle")
     page.click("#totp-start")  # the enrolment QR is a data: image
-    page.wait_for_function("() => document.querySelector('#totp-qr')?.complete && document.querySelector('#totp-qr').naturalWidth > 0")
+    page.wait_for_function(
+        "() => document.querySelector('#totp-qr')?.complete && document.querySelector('#totp-qr').naturalWidth > 0"
+    )
     page.goto(server.base_url + "/wallet/#/")
     page.click("#do-report_temp_loss")  # a modal <dialog>
     page.wait_for_selector("dialog[open]")
@@ -97,7 +99,9 @@ def test_catalog_page_runs_under_the_policy(context, server):
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert _violations(page, complaints) == []
     # The watch itself works: an inline script is refused and reported.
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.append(s); }")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.append(s); }"
+    )
     page.wait_for_function("() => window.__ykPolicy.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any("script-src" in v for v in _violations(page, complaints))

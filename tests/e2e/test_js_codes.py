@@ -29,7 +29,10 @@ def test_offline_verifier_and_code_maker_match_every_vector(context, server):
     assert sum(1 for r in results.values() if r["minted"]) >= 15
     # Online codes are recognised by their prefix (the scanner forwards them to the server).
     online = [v for v in vectors.values() if v["kind"] == "online" and v["expected"] != "malformed"]
-    kinds = page.evaluate("async (codes) => { const { kindOf } = await import('/shared/qrformat.js'); return codes.map(kindOf); }", [v["code"] for v in online])
+    kinds = page.evaluate(
+        "async (codes) => { const { kindOf } = await import('/shared/qrformat.js'); return codes.map(kindOf); }",
+        [v["code"] for v in online],
+    )
     assert set(kinds) == {"online"}
 
 

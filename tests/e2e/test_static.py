@@ -103,7 +103,9 @@ def test_service_worker_precaches_every_module_it_loads(app):
         elif not path.endswith("/"):
             assert (PWA / path.lstrip("/")).is_file(), path
     # Every file of the app (except the worker itself) and every shared module it imports.
-    needed = {f"/{app}/{p.relative_to(PWA / app).as_posix()}" for p in (PWA / app).rglob("*") if p.is_file() and p.name != "sw.js"}
+    needed = {
+        f"/{app}/{p.relative_to(PWA / app).as_posix()}" for p in (PWA / app).rglob("*") if p.is_file() and p.name != "sw.js"
+    }
     needed.discard(f"/{app}/index.html")  # served as /{app}/
     pending = [PWA / p.lstrip("/") for p in needed if p.endswith(".js")]
     seen = set()
@@ -155,8 +157,22 @@ def test_every_key_the_code_uses_is_translated():
     # Families of keys the code builds from data.
     families = {
         "card.state": ["active", "temp_lost", "lost", "locked", "replacing", "replaced", "cancelled"],
-        "result": ["valid", "expired", "not_yet_valid", "replayed", "bad_signature", "unknown_key", "card_suspended",
-                   "card_cancelled", "device_revoked", "scenario_not_allowed", "malformed", "needs_network", "no_lists", "error"],
+        "result": [
+            "valid",
+            "expired",
+            "not_yet_valid",
+            "replayed",
+            "bad_signature",
+            "unknown_key",
+            "card_suspended",
+            "card_cancelled",
+            "device_revoked",
+            "scenario_not_allowed",
+            "malformed",
+            "needs_network",
+            "no_lists",
+            "error",
+        ],
         "doc": ["resident_id", "hmt_residence_permit", "hk_mo_travel_permit", "tw_travel_permit", "foreign_permanent_residence"],
         "reason": ["none", "ecard_off", "temp_lost", "lost", "locked", "replacing", "replaced", "cancelled"],
         "action": ["report_temp_loss", "lift_loss", "request_replacement"],

@@ -44,7 +44,9 @@ async def test_refusals_by_the_auth_middleware_are_counted_with_their_status(cli
 async def test_refusals_by_any_middleware_are_counted_with_their_status(client):
     """Not only the auth middleware's: the request rules' 415 (lib/body.py) too."""
     before = (await client.get("/metrics")).text
-    response = await client.post("/health/echo", content=b'{"code": "a", "scenario": "x"}', headers={"Content-Type": "text/plain"})
+    response = await client.post(
+        "/health/echo", content=b'{"code": "a", "scenario": "x"}', headers={"Content-Type": "text/plain"}
+    )
     assert response.status_code == 415
     assert response.headers.get("x-request-id")
     after = (await client.get("/metrics")).text

@@ -122,9 +122,7 @@ def test_old_foreign_permanent_residence_card() -> None:
 
 
 def test_old_foreign_card_two_digit_year_picks_latest_past_century() -> None:
-    assert validate(DocType.foreign_permanent_residence, "GBR440010030101", today=TODAY).birth_date == (
-        datetime.date(2010, 3, 1)
-    )
+    assert validate(DocType.foreign_permanent_residence, "GBR440010030101", today=TODAY).birth_date == (datetime.date(2010, 3, 1))
     # 2000-02-29 is real; 1900-02-29 is not, so the century must be 2000.
     assert validate(DocType.foreign_permanent_residence, "FRA440000022901", today=TODAY).birth_date == (
         datetime.date(2000, 2, 29)
@@ -310,9 +308,7 @@ def test_check_digit_rejects_malformed_input(bad: str) -> None:
         check_digit(bad)
 
 
-@pytest.mark.parametrize(
-    ("region", "seq"), [("11010", 1), ("1101055", 1), ("11010A", 1), ("110105", -1), ("110105", 1000)]
-)
+@pytest.mark.parametrize(("region", "seq"), [("11010", 1), ("1101055", 1), ("11010A", 1), ("110105", -1), ("110105", 1000)])
 def test_make_resident_id_rejects_bad_input(region: str, seq: int) -> None:
     with pytest.raises(ValueError):
         make_resident_id(region, datetime.date(1990, 1, 1), seq)
@@ -351,9 +347,7 @@ sequences = st.integers(0, 999)
 
 @st.composite
 def eighteen_digit_documents(draw: st.DrawFn) -> tuple[DocType, str, datetime.date, int, str]:
-    kind = draw(
-        st.sampled_from([DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence])
-    )
+    kind = draw(st.sampled_from([DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence]))
     if kind is DocType.resident_id:
         region = draw(resident_regions())
     elif kind is DocType.hmt_residence_permit:
@@ -380,9 +374,7 @@ def test_generated_eighteen_digit_numbers_validate_and_round_trip(
 
 
 @given(resident_regions(), birth_dates, sequences, st.integers(0, 17), st.integers(1, 9))
-def test_any_single_digit_change_is_rejected(
-    region: str, born: datetime.date, seq: int, position: int, shift: int
-) -> None:
+def test_any_single_digit_change_is_rejected(region: str, born: datetime.date, seq: int, position: int, shift: int) -> None:
     number = make_resident_id(region, born, seq)
     current = number[position]
     replacement = str((int(current) + shift) % 10) if current != "X" else str(shift)
@@ -407,9 +399,7 @@ def test_generated_hk_mo_permits_validate(letter: str, digits: str, renewal: str
     assert doc.region == {"H": "HK", "M": "MO"}[letter]
 
 
-@given(
-    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3), st.integers(0, 9999), birth_dates, st.integers(0, 99)
-)
+@given(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3), st.integers(0, 9999), birth_dates, st.integers(0, 99))
 def test_generated_old_foreign_cards_validate(nationality: str, office: int, born: datetime.date, seq: int) -> None:
     number = f"{nationality}{office:04d}{born:%y%m%d}{seq:02d}"
     doc = validate(DocType.foreign_permanent_residence, number, today=TODAY)

@@ -196,9 +196,7 @@ def resident_ids(draw: st.DrawFn) -> str:
 
 def _hk_mo() -> st.SearchStrategy[str]:
     digits = st.text("0123456789", min_size=8, max_size=8)
-    return st.builds(
-        lambda letter, body, tail: letter + body + tail, st.sampled_from("HM"), digits, st.sampled_from(["", "07"])
-    )
+    return st.builds(lambda letter, body, tail: letter + body + tail, st.sampled_from("HM"), digits, st.sampled_from(["", "07"]))
 
 
 def _old_foreign() -> st.SearchStrategy[str]:

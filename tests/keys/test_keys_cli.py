@@ -196,7 +196,9 @@ def test_rotation_keeps_old_credentials_verifiable(env: Path, capsys, tmp_path: 
     # ... through the reference verifier too, with only the exported files.
     revocations = tmp_path / "rev.json"
     revocations.write_text(json.dumps({"version": 1, "cards": {}, "devices": []}))
-    code, out, err = run(capsys, "verify", offline, "--trust", str(trust_file), "--revocations", str(revocations), "--now", str(scan))
+    code, out, err = run(
+        capsys, "verify", offline, "--trust", str(trust_file), "--revocations", str(revocations), "--now", str(scan)
+    )
     assert code == 0, err
     assert json.loads(out)["result"] == "valid"
 

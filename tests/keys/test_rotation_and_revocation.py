@@ -25,8 +25,14 @@ T0 = 1_800_000_000
 
 def _credential(key, issued: int) -> bytes:
     return fmt.make_credential(
-        issuer_kid=bytes.fromhex(key.kid), issuer_seed=key.seed, card_ref=CARD, region=440100,
-        nbf=issued - 5, exp=issued + 12 * 3600, flags=0, device_pub=DEVICE_PUB,
+        issuer_kid=bytes.fromhex(key.kid),
+        issuer_seed=key.seed,
+        card_ref=CARD,
+        region=440100,
+        nbf=issued - 5,
+        exp=issued + 12 * 3600,
+        flags=0,
+        device_pub=DEVICE_PUB,
     )
 
 

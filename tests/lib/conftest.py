@@ -46,11 +46,29 @@ def redis_cluster_url(tmp_path_factory) -> str:
         for port in ports:
             work = base / str(port)
             work.mkdir()
-            nodes.append(subprocess.Popen(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-                 "--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no", "--dir", str(work)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            nodes.append(
+                subprocess.Popen(
+                    [
+                        "redis-server",
+                        "--port",
+                        str(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        str(work),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         for port in ports:
             for _ in range(100):
                 if _cli(port, "ping").strip() == "PONG":
@@ -58,7 +76,9 @@ def redis_cluster_url(tmp_path_factory) -> str:
                 time.sleep(0.05)
         created = subprocess.run(
             ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", "0", "--cluster-yes"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if created.returncode != 0:
             need("Redis Cluster", f"redis-cli --cluster create failed: {created.stdout[-500:]} {created.stderr[-500:]}")

@@ -29,10 +29,13 @@ MESSAGES = {
 
 def error_response(sqlstate: str) -> bytes:
     """A PostgreSQL ErrorResponse ('E') message: severity FATAL, the SQLSTATE and its text."""
-    fields = b"".join(
-        code + text.encode() + b"\0"
-        for code, text in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", MESSAGES.get(sqlstate, "unavailable")))
-    ) + b"\0"
+    fields = (
+        b"".join(
+            code + text.encode() + b"\0"
+            for code, text in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", MESSAGES.get(sqlstate, "unavailable")))
+        )
+        + b"\0"
+    )
     return b"E" + struct.pack("!i", 4 + len(fields)) + fields
 
 

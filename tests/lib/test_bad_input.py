@@ -6,8 +6,11 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_oversized_body_is_413(client):
-    response = await client.post("/health/echo", content=b'{"code": "' + b"A" * 70_000 + b'", "scenario": "x"}',
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/health/echo",
+        content=b'{"code": "' + b"A" * 70_000 + b'", "scenario": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request.too_large"
 

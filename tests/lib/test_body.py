@@ -82,9 +82,13 @@ async def test_duplicate_keys_are_refused(world):
         # the same key spelled with an escape: one key once decoded
         ("/api/v1/verify", scanner, b'{"code": "YKO1:AAAA", "scenario": "library_entry", "sc\\u0065nario": "x"}'),
         # nested, inside a consented scope
-        ("/api/v1/me/consents", holder.headers,
-         b'{"agency_id": "%s", "purpose": "Checking a licence", "valid_until": "%s", "card_status": true,'
-         b' "certificates": {"driving_licence": ["licence_class"], "driving_licence": ["points"]}}' % (agency.encode(), until.encode())),
+        (
+            "/api/v1/me/consents",
+            holder.headers,
+            b'{"agency_id": "%s", "purpose": "Checking a licence", "valid_until": "%s", "card_status": true,'
+            b' "certificates": {"driving_licence": ["licence_class"], "driving_licence": ["points"]}}'
+            % (agency.encode(), until.encode()),
+        ),
     ]
     for path, headers, body in cases:
         response = await client.post(path, content=body, headers={**headers, **JSON})
@@ -97,8 +101,11 @@ async def test_repeated_keys_in_different_objects_and_inside_strings_are_fine(wo
     response = await client.post("/api/v1/tickets", content=TICKET % text, headers=JSON)
     assert response.status_code == 201, response.text
     scanner = await world.scanner_for("library", ["library_entry"])
-    response = await client.post("/api/v1/verify/offline-results", headers={**scanner, **JSON},
-                                 content=b'{"results": [{"code_id": "x"}, {"code_id": "y"}]}')
+    response = await client.post(
+        "/api/v1/verify/offline-results",
+        headers={**scanner, **JSON},
+        content=b'{"results": [{"code_id": "x"}, {"code_id": "y"}]}',
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] != "request.duplicate_key", response.text
 
 
@@ -136,8 +143,12 @@ async def test_nul_characters_are_refused_everywhere(world):
         ("POST", "/api/v1/tickets", {}, TICKET % b'"line one\\u0000line two"'),
         ("POST", "/api/v1/tickets", {}, TICKET % b'"\\\\\\u0000"'),  # an escaped backslash, then a NUL
         ("POST", "/api/v1/tickets", {}, b'{"kind": "consultation", "subject": "s", "body": "b", "\\u0000": 1}'),
-        ("POST", "/api/v1/clients", operator,
-         b'{"kind": "scanner", "org_id": "%s", "name": "gate\\u00003"}' % str(venue).encode()),
+        (
+            "POST",
+            "/api/v1/clients",
+            operator,
+            b'{"kind": "scanner", "org_id": "%s", "name": "gate\\u00003"}' % str(venue).encode(),
+        ),
         ("GET", "/api/v1/service-points?q=a%00b", {}, None),
         ("GET", "/api/v1/catalog/items/AB%00C", {}, None),  # a path parameter
         ("POST", "/api/v1/banks/IC%00BC/status", operator, b'{"status": "active"}'),
@@ -162,8 +173,11 @@ async def test_a_body_that_is_not_declared_json_is_415(world):
     venue = await world.venue("library", ["library_entry"])
     until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     bodies = [
-        ("/api/v1/me/consents", holder.headers,
-         {"agency_id": str(agency_id(TRAFFIC)), "purpose": "Checking a licence", "card_status": True, "valid_until": until}),
+        (
+            "/api/v1/me/consents",
+            holder.headers,
+            {"agency_id": str(agency_id(TRAFFIC)), "purpose": "Checking a licence", "card_status": True, "valid_until": until},
+        ),
         ("/api/v1/clients", operator, {"kind": "scanner", "org_id": str(venue), "name": "gate 3"}),
         ("/api/v1/tickets", {}, {"kind": "consultation", "subject": "How do I renew?", "body": "Please tell me."}),
     ]
@@ -217,10 +231,19 @@ async def test_a_refused_body_is_never_read(world):
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/api/v1/me/codes/online", "raw_path": b"/api/v1/me/codes/online", "query_string": b"", "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/me/codes/online",
+        "raw_path": b"/api/v1/me/codes/online",
+        "query_string": b"",
+        "root_path": "",
         "headers": [(b"host", b"testserver"), (b"authorization", token), (b"content-length", b"10000000")],
-        "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": {},
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
     }
     portal = world.client.blocking_portal
     await anyio.to_thread.run_sync(functools.partial(portal.call, functools.partial(app, scope, receive, send)))
@@ -245,9 +268,16 @@ async def test_json_types_are_taken_strictly(client):
 
     world = World(client)
     gate = await world.scanner_for("metro", ["transit_ride"])
-    item = {"card_ref": "1f2e3d4c5b6a7988", "code_id": "9f86d081884c7d659a2feaa0c55ad015", "result": "valid", "scenario": "transit_ride"}
+    item = {
+        "card_ref": "1f2e3d4c5b6a7988",
+        "code_id": "9f86d081884c7d659a2feaa0c55ad015",
+        "result": "valid",
+        "scenario": "transit_ride",
+    }
     for stamp in (0, 1_700_000_000, 1.5, True):
-        response = await client.post("/api/v1/verify/offline-results", json={"results": [{**item, "verified_at": stamp}]}, headers=gate)
+        response = await client.post(
+            "/api/v1/verify/offline-results", json={"results": [{**item, "verified_at": stamp}]}, headers=gate
+        )
         assert response.status_code == 400, (stamp, response.text)
         assert response.json()["error"]["code"] == "request.invalid"
     good = {"results": [{**item, "verified_at": "2026-11-30T08:00:00Z"}]}
@@ -263,9 +293,13 @@ async def test_an_integer_written_with_a_zero_fraction_is_an_integer(client):
     operator = await staff(client, "provincial_operator")
     body = {"doc_type": "resident_id", "id_number": holder["id_number"]}
     for limit in (20, 20.0, 1e1):
-        response = await client.post("/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"])
+        response = await client.post(
+            "/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"]
+        )
         assert response.status_code == 200, (limit, response.text)
     for limit in (20.5, "20", True, 1e300):
-        response = await client.post("/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"])
+        response = await client.post(
+            "/api/v1/audit/access-records/search", json={**body, "limit": limit}, headers=operator["headers"]
+        )
         assert response.status_code == 400, (limit, response.text)
         assert response.json()["error"]["code"] == "request.invalid"

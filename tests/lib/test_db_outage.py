@@ -126,10 +126,16 @@ def test_what_counts_as_out_of_reach():
 
     from backend.lib.errors import is_unavailable
 
-    multi = OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 5432, 0, 0), [Errno 111] Connect call failed ('127.0.0.1', 5432)")
+    multi = OSError(
+        "Multiple exceptions: [Errno 111] Connect call failed ('::1', 5432, 0, 0), [Errno 111] Connect call failed ('127.0.0.1', 5432)"
+    )
     for error in (
-        multi, socket.gaierror(-2, "Name or service not known"), TimeoutError(), ConnectionRefusedError(errno.ECONNREFUSED, "refused"),
-        CannotConnectNowError("the database system is starting up"), InterfaceError("pool is closing"),
+        multi,
+        socket.gaierror(-2, "Name or service not known"),
+        TimeoutError(),
+        ConnectionRefusedError(errno.ECONNREFUSED, "refused"),
+        CannotConnectNowError("the database system is starting up"),
+        InterfaceError("pool is closing"),
         InterfaceError("cannot call Transaction.rollback(): the underlying connection is closed"),
         # Seen when pg_terminate_backend ended an idle pooled connection (a 500 in one CI run).
         InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
@@ -144,7 +150,9 @@ def test_what_counts_as_out_of_reach():
         assert is_unavailable(wrapped)
     # Faults of ours stay 500s.
     for error in (
-        OSError(errno.ENOENT, "No such file or directory"), ValueError("bad"), UniqueViolationError("duplicate key"),
+        OSError(errno.ENOENT, "No such file or directory"),
+        ValueError("bad"),
+        UniqueViolationError("duplicate key"),
         InterfaceError("cannot perform operation: another operation is in progress"),
     ):
         assert not is_unavailable(error), error

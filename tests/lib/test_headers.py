@@ -71,7 +71,10 @@ def test_every_route_is_no_store_unless_declared_public_and_has_the_security_hea
                 seen.add(key)
             # Every other route is answered with no-store by the headers hook, whatever it set.
             if route.path.startswith("/scanner"):
-                assert (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()") in policy.headers
+                assert (
+                    b"permissions-policy",
+                    b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
+                ) in policy.headers
             elif not route.path.startswith("/schema"):
                 assert any(n == b"permissions-policy" and b"camera=()" in v for n, v in policy.headers), route.path
     assert seen == set(PUBLIC), set(PUBLIC) - seen
@@ -83,8 +86,16 @@ async def test_personal_answers_are_no_store_with_security_headers(client):
     bank = await h.in_app(client, h.bank)
     from backend.cards import services
 
-    await h.in_app(client, services.issue_card_directly, h.app_keyring(client), person_id=holder["person_id"],
-                   city_code=code, office_id=office_id, bank_code=bank, ecard_level=1)
+    await h.in_app(
+        client,
+        services.issue_card_directly,
+        h.app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=bank,
+        ecard_level=1,
+    )
     staff = await h.staff(client, "counter_operator", city_code=code)
     answers = [
         await client.get("/api/v1/me", headers=holder["headers"]),
@@ -93,8 +104,11 @@ async def test_personal_answers_are_no_store_with_security_headers(client):
         await client.get("/api/v1/me/access-records", headers=holder["headers"]),
         await client.get("/api/v1/me/card/events", headers=holder["headers"]),
         await client.get("/api/v1/me/sessions", headers=holder["headers"]),
-        await client.post("/api/v1/staff/cards/lookup", headers=staff["headers"],
-                          json={"doc_type": "resident_id", "id_number": holder["id_number"]}),
+        await client.post(
+            "/api/v1/staff/cards/lookup",
+            headers=staff["headers"],
+            json={"doc_type": "resident_id", "id_number": holder["id_number"]},
+        ),
         await client.get("/api/v1/staff/applications", headers=staff["headers"]),
         await client.get("/api/v1/agency/consents", headers=holder["headers"]),  # refused: still no-store
         await client.get("/api/v1/revocations", headers=holder["headers"]),

@@ -18,7 +18,9 @@ def test_identity_numbers_are_redacted_everywhere():
     number = make_resident_id("440106", dt.date(1990, 5, 17), 123)
     token = request_id_var.set("rid-1")
     try:
-        line = _line(f"lookup for {number}", detail={"id": number}, as_int=int(number) if number[-1].isdigit() else 0, items=[number])
+        line = _line(
+            f"lookup for {number}", detail={"id": number}, as_int=int(number) if number[-1].isdigit() else 0, items=[number]
+        )
     finally:
         request_id_var.reset(token)
     assert number not in line

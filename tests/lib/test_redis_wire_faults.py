@@ -56,7 +56,9 @@ async def test_a_claim_in_flight_when_the_connection_dies_is_never_resent(store,
     # client can know.
     redis_process.cli("client", "pause", "5000", "write")
     pending = asyncio.ensure_future(asyncio.gather(store.claim("c", "first", 60), store.get("k"), return_exceptions=True))
-    await _until(lambda: f"name={NAME}" in redis_process.cli("client", "list") and "flags=b" in redis_process.cli("client", "list"))
+    await _until(
+        lambda: f"name={NAME}" in redis_process.cli("client", "list") and "flags=b" in redis_process.cli("client", "list")
+    )
     assert redis_process.cli("client", "kill", "skipme", "yes", "type", "normal") != "0"  # our own server: only us
     claim, read = await pending
     # The claim fails cleanly (a connection error: 503 for the caller), never re-sent blindly;

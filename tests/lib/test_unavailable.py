@@ -24,7 +24,9 @@ async def test_an_unreachable_store_answers_503(sqlite_settings):
     async with AsyncTestClient(app=create_app(settings)) as client:
         started = time.monotonic()
         response = await client.post(
-            "/api/v1/verify", json={"code": "YKO1:X", "scenario": "transit_ride"}, headers={"Authorization": f"Bearer {SCANNER_TOKEN}"}
+            "/api/v1/verify",
+            json={"code": "YKO1:X", "scenario": "transit_ride"},
+            headers={"Authorization": f"Bearer {SCANNER_TOKEN}"},
         )
         assert response.status_code == 503, response.text
         assert response.json()["error"]["code"] == "service.unavailable"

@@ -19,7 +19,9 @@ async def test_search_by_city_service_facility_kind_and_words(world, staffing):
     city = await staffing.city()
     word = f"w{secrets.token_hex(4)}"
     staffed = (await _create(world, point(city, word=word))).json()
-    terminal = (await _create(world, point(city, word=word, kind="terminal", services=["ecard", "report_loss"], facilities=[]))).json()
+    terminal = (
+        await _create(world, point(city, word=word, kind="terminal", services=["ecard", "report_loss"], facilities=[]))
+    ).json()
     elsewhere = (await _create(world, point("440100", word=word))).json()
 
     async def found(**params) -> set[str]:
@@ -98,7 +100,9 @@ async def test_bad_input(world):
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
     for params in ({"service": "x"}, {"city_code": "1"}, {"limit": 0}, {"q": "x" * 101}):
         assert (await world.client.get(URL, params=params)).status_code == 400
-    assert (await world.client.get(f"{URL}/00000000-0000-0000-0000-000000000000")).json()["error"]["code"] == "service_point.not_found"
+    assert (await world.client.get(f"{URL}/00000000-0000-0000-0000-000000000000")).json()["error"][
+        "code"
+    ] == "service_point.not_found"
     created = (await _create(world, point())).json()
     response = await world.client.patch(f"{URL}/{created['id']}", json={"phone": "1"}, headers=await world.operator())
     assert response.status_code == 400  # the version read is required

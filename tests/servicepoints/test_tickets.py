@@ -33,8 +33,12 @@ async def test_the_public_submits_and_follows_up_with_a_key(world):
     ticket_id = next(t["id"] for t in queue if t["reference"] == ref)
     full = (await client.get(f"/api/v1/staff/tickets/{ticket_id}", headers=staff)).json()
     assert full["contact"] == "138 0000 0000" and full["from_holder"] is False
-    assert (await client.post(f"/api/v1/staff/tickets/{ticket_id}/status", json={"status": "in_progress"}, headers=staff)).json()["status"] == "in_progress"
-    answered = await client.post(f"/api/v1/staff/tickets/{ticket_id}/reply", json={"body": "已加急，三日内可领取。"}, headers=staff)
+    assert (await client.post(f"/api/v1/staff/tickets/{ticket_id}/status", json={"status": "in_progress"}, headers=staff)).json()[
+        "status"
+    ] == "in_progress"
+    answered = await client.post(
+        f"/api/v1/staff/tickets/{ticket_id}/reply", json={"body": "已加急，三日内可领取。"}, headers=staff
+    )
     assert answered.json()["status"] == "answered" and answered.json()["messages"][-1]["staff_id"]
     seen = (await lookup()).json()
     assert seen["status"] == "answered" and seen["messages"][-1] == {**seen["messages"][-1], "author": "staff"}
@@ -52,15 +56,21 @@ async def test_the_public_submits_and_follows_up_with_a_key(world):
 async def test_holders_see_their_own_tickets_only(world):
     client = world.client
     alice, bob = await world.holder(name="王丽"), await world.holder(name="赵强")
-    created = (await client.post("/api/v1/tickets", json=_ticket(kind="consultation", subject="如何开通交通功能"), headers=alice.headers)).json()
+    created = (
+        await client.post("/api/v1/tickets", json=_ticket(kind="consultation", subject="如何开通交通功能"), headers=alice.headers)
+    ).json()
     assert created["access_key"] is None and created["ticket"]["reference"].startswith("Q-")
     ticket_id = created["ticket"]["id"]
     mine = (await client.get("/api/v1/me/tickets", headers=alice.headers)).json()["items"]
     assert [t["id"] for t in mine] == [ticket_id] and mine[0]["city_code"] == "440000"
     assert (await client.get("/api/v1/me/tickets", headers=bob.headers)).json()["items"] == []
     assert (await client.get(f"/api/v1/me/tickets/{ticket_id}", headers=bob.headers)).status_code == 404
-    assert (await client.post(f"/api/v1/me/tickets/{ticket_id}/messages", json={"body": "x"}, headers=bob.headers)).status_code == 404
-    response = await client.post(f"/api/v1/me/tickets/{ticket_id}/messages", json={"body": "补充：我是港澳居民。"}, headers=alice.headers)
+    assert (
+        await client.post(f"/api/v1/me/tickets/{ticket_id}/messages", json={"body": "x"}, headers=bob.headers)
+    ).status_code == 404
+    response = await client.post(
+        f"/api/v1/me/tickets/{ticket_id}/messages", json={"body": "补充：我是港澳居民。"}, headers=alice.headers
+    )
     assert response.status_code == 200 and len(response.json()["messages"]) == 2
     # A provincial-level ticket is for provincial operators, not a city's counter staff.
     counter = await world.staff("counter_operator")
@@ -68,9 +78,17 @@ async def test_holders_see_their_own_tickets_only(world):
     operator = await world.operator()
     assert (await client.get(f"/api/v1/staff/tickets/{ticket_id}", headers=operator)).json()["from_holder"] is True
     # Staff reading a holder's ticket is on that holder's access record (and on nobody else's).
-    reads = [r for r in (await client.get("/api/v1/me/access-records", headers=alice.headers)).json()["items"] if r["action"] == "ticket.read"]
+    reads = [
+        r
+        for r in (await client.get("/api/v1/me/access-records", headers=alice.headers)).json()["items"]
+        if r["action"] == "ticket.read"
+    ]
     assert len(reads) == 1 and reads[0]["actor_kind"] == "staff"
-    assert not [r for r in (await client.get("/api/v1/me/access-records", headers=bob.headers)).json()["items"] if r["action"] == "ticket.read"]
+    assert not [
+        r
+        for r in (await client.get("/api/v1/me/access-records", headers=bob.headers)).json()["items"]
+        if r["action"] == "ticket.read"
+    ]
 
 
 async def test_staff_record_phone_calls_and_complaints_reach_the_service_points_city(world, staffing):
@@ -78,14 +96,18 @@ async def test_staff_record_phone_calls_and_complaints_reach_the_service_points_
     city = await staffing.city()
     supervisor = await staffing.supervisor(city)
     spot = (await client.post("/api/v1/service-points", json=point(city), headers=supervisor)).json()
-    created = await client.post("/api/v1/staff/tickets", json=_ticket(channel="phone", service_point_id=spot["id"]), headers=supervisor)
+    created = await client.post(
+        "/api/v1/staff/tickets", json=_ticket(channel="phone", service_point_id=spot["id"]), headers=supervisor
+    )
     assert created.status_code == 201, created.text
     ticket = created.json()["ticket"]
     assert ticket["channel"] == "phone" and ticket["city_code"] == city and created.json()["access_key"]
     listed = (await client.get("/api/v1/staff/tickets", headers=supervisor)).json()["items"]
     assert [t["id"] for t in listed] == [ticket["id"]]
     assert (await client.get("/api/v1/staff/tickets", params={"city_code": "440100"}, headers=supervisor)).status_code == 403
-    assert (await client.post("/api/v1/tickets", json=_ticket(), headers=supervisor)).json()["error"]["code"] == "ticket.citizens_only"
+    assert (await client.post("/api/v1/tickets", json=_ticket(), headers=supervisor)).json()["error"][
+        "code"
+    ] == "ticket.citizens_only"
 
 
 async def test_two_staff_answering_at_once_do_not_lose_a_change(world):
@@ -97,7 +119,9 @@ async def test_two_staff_answering_at_once_do_not_lose_a_change(world):
 
     async def race():
         ticket = await complaints.get_ticket(created["id"])
-        return await asyncio.gather(*[complaints.staff_replies(s, ticket, f"answer {s.id}", False) for s in staff], return_exceptions=True)
+        return await asyncio.gather(
+            *[complaints.staff_replies(s, ticket, f"answer {s.id}", False) for s in staff], return_exceptions=True
+        )
 
     results = await world.call(race)
     assert sum(isinstance(r, dict) for r in results) == 1

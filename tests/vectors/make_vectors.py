@@ -385,9 +385,7 @@ def online_cases() -> dict[str, dict[str, Any]]:
         "online-valid-early-edge": online_case(
             "First valid second: now = iat - skew (scanner clock behind).", code, T0 - 5, "valid", body=body, **valid
         ),
-        "online-expired": online_case(
-            "One second past iat + 60 + skew.", code, T0 + 66, "expired", body=body, inputs=inputs
-        ),
+        "online-expired": online_case("One second past iat + 60 + skew.", code, T0 + 66, "expired", body=body, inputs=inputs),
         "online-not-yet-valid": online_case(
             "Scanned at iat - skew - 1: the minting clock is ahead.",
             code,
@@ -457,9 +455,7 @@ def offline_cases() -> dict[str, dict[str, Any]]:
         )
         return name, case
 
-    def tampered(
-        name: str, description: str, body_: bytes, index: int, mask: int, now: int = T0 + 12
-    ) -> tuple[str, dict]:
+    def tampered(name: str, description: str, body_: bytes, index: int, mask: int, now: int = T0 + 12) -> tuple[str, dict]:
         bad = flip(body_, index, mask)
         return name, offline_case(
             description, "YKD1:" + b45(bad), now, "bad_signature", body=bad, tamper=f"body[{index}] ^= 0x{mask:02x}"
@@ -901,13 +897,21 @@ def time_cases() -> dict[str, dict[str, Any]]:
         what = {"valid": "valid", "not_yet_valid": "not-yet-valid", "expired": "expired"}[expected]
         edge = f"t {'+' if offset >= 0 else '-'} {abs(offset)}"
         cases[f"offline-code-{what}-{'plus' if offset >= 0 else 'minus'}-{abs(offset)}-skew-{skew}"] = offline_vector(
-            f"Code time edge with skew {skew}: now = {edge}.", body, T0 + offset, expected, skew=skew,
+            f"Code time edge with skew {skew}: now = {edge}.",
+            body,
+            T0 + offset,
+            expected,
+            skew=skew,
             **({"inputs": offline_inputs("A", cred, T0)} if expected == "valid" else {}),
         )
         extra = online_valid if expected == "valid" else {"body": online}
         cases[f"online-{what}-{'plus' if offset >= 0 else 'minus'}-{abs(offset)}-skew-{skew}"] = online_case(
             f"Online code time edge with skew {skew}: now = iat {edge[2:]}.",
-            online_text, T0 + offset, expected, skew=skew, **extra,
+            online_text,
+            T0 + offset,
+            expected,
+            skew=skew,
+            **extra,
         )
     # Credential edges: the code is made at the scanning second (t = now), so only nbf/exp decide.
     nbf, exp = T0 - 3600, T0 + 3600
@@ -927,7 +931,10 @@ def time_cases() -> dict[str, dict[str, Any]]:
         rel = f"nbf - {nbf - at}" if at <= nbf else f"exp + {at - exp}"
         cases[f"offline-{label}"] = offline_vector(
             f"Credential time edge with skew {skew}: now = {rel}, code made at t = now.",
-            offline_body(edge_cred, at), at, expected, skew=skew,
+            offline_body(edge_cred, at),
+            at,
+            expected,
+            skew=skew,
             **({"inputs": offline_inputs("A", edge_cred, at)} if expected == "valid" else {}),
         )
     # Past 2^31 and up to 2^32 - 1: 32-bit (signed or wrapping) arithmetic gets these wrong.
@@ -935,7 +942,10 @@ def time_cases() -> dict[str, dict[str, Any]]:
     t_high = U32 - 20
     cases["offline-valid-high-times"] = offline_vector(
         "nbf = 2^31, exp = 2^32 - 1, t = 2^32 - 21, now = t + 10: t + 60 + skew and exp + skew exceed 32 bits.",
-        offline_body(high, t_high), t_high + 10, "valid", inputs=offline_inputs("A", high, t_high),
+        offline_body(high, t_high),
+        t_high + 10,
+        "valid",
+        inputs=offline_inputs("A", high, t_high),
     )
     high_online = online_body(7, CARD["1"], t_high, nonce)
     cases["online-valid-high-iat"] = online_case(
@@ -1049,9 +1059,7 @@ def revocation_cases() -> dict[str, dict[str, Any]]:
 
     def case(description: str, expected: str, full: dict[str, Any], *updates: dict[str, Any]) -> dict[str, Any]:
         extra = valid if expected in ("valid", "card_cancelled", "card_suspended", "device_revoked") else {}
-        return offline_vector(
-            description, body, T0 + 12, expected, revocation=full, revocation_updates=list(updates), **extra
-        )
+        return offline_vector(description, body, T0 + 12, expected, revocation=full, revocation_updates=list(updates), **extra)
 
     return {
         "offline-revocation-delta-card-cancelled": case(
@@ -1107,7 +1115,14 @@ def revocation_cases() -> dict[str, dict[str, Any]]:
 def all_cases() -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
     for group in (
-        online_cases, offline_cases, malformed_cases, signature_cases, time_cases, order_cases, trust_cases, revocation_cases
+        online_cases,
+        offline_cases,
+        malformed_cases,
+        signature_cases,
+        time_cases,
+        order_cases,
+        trust_cases,
+        revocation_cases,
     ):
         made = group()
         assert not made.keys() & cases.keys(), "duplicate vector names"

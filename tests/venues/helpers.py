@@ -87,7 +87,14 @@ class World:
             from backend.accounts.services import create_staff
 
             username = f"op-{secrets.token_hex(5)}"
-            await self.call(create_staff, username=username, name="Test Operator", role="provincial_operator", office_id=await self.office(), password=PASSWORD)
+            await self.call(
+                create_staff,
+                username=username,
+                name="Test Operator",
+                role="provincial_operator",
+                office_id=await self.office(),
+                password=PASSWORD,
+            )
             self._operator = await self._login("/api/v1/auth/staff/login", {"username": username, "password": PASSWORD})
         return self._operator
 
@@ -95,7 +102,9 @@ class World:
         from backend.accounts.services import create_staff
 
         username = f"st-{secrets.token_hex(5)}"
-        await self.call(create_staff, username=username, name="Test Staff", role=role, office_id=await self.office(), password=PASSWORD)
+        await self.call(
+            create_staff, username=username, name="Test Staff", role=role, office_id=await self.office(), password=PASSWORD
+        )
         return await self._login("/api/v1/auth/staff/login", {"username": username, "password": PASSWORD})
 
     async def _login(self, path: str, body: dict) -> dict[str, str]:
@@ -111,7 +120,9 @@ class World:
         return uuid.UUID(response.json()["id"])
 
     async def scanner(self, venue_id: uuid.UUID) -> dict[str, str]:
-        response = await self.client.post(f"/api/v1/venues/{venue_id}/scanners", json={"name": "gate"}, headers=await self.operator())
+        response = await self.client.post(
+            f"/api/v1/venues/{venue_id}/scanners", json={"name": "gate"}, headers=await self.operator()
+        )
         assert response.status_code == 201, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -119,7 +130,9 @@ class World:
         """The Principal a scanner's token resolves to, for calling the service directly."""
         from backend.lib.auth import Principal
 
-        response = await self.client.post(f"/api/v1/venues/{venue_id}/scanners", json={"name": "gate"}, headers=await self.operator())
+        response = await self.client.post(
+            f"/api/v1/venues/{venue_id}/scanners", json={"name": "gate"}, headers=await self.operator()
+        )
         assert response.status_code == 201, response.text
         client_id = response.json()["id"]
         return Principal(kind="client", role="scanner", id=client_id, org_id=str(venue_id), scanner_id=client_id)
@@ -136,15 +149,24 @@ class World:
         year = 1930 + secrets.randbelow(20) if elderly else 1975 + secrets.randbelow(25)
         birth = dt.date(year, 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
         number = make_resident_id("440106", birth, 1 + secrets.randbelow(998))
-        account = await self.call(create_citizen_account, self.keyring, doc_type="resident_id", id_number=number, name=name, password=PASSWORD)
+        account = await self.call(
+            create_citizen_account, self.keyring, doc_type="resident_id", id_number=number, name=name, password=PASSWORD
+        )
         person_id = account.get("person_id") or account.get("person")
         await self.call(
             cards.issue_card_directly,
-            self.keyring, person_id=person_id, city_code=CITY, office_id=await self.office(), bank_code="ICBC", ecard_level=1
+            self.keyring,
+            person_id=person_id,
+            city_code=CITY,
+            office_id=await self.office(),
+            bank_code="ICBC",
+            ecard_level=1,
         )
         subject = await self.call(cards.card_for_person, person_id)
         headers = await self._login("/api/v1/auth/login", {"doc_type": "resident_id", "id_number": number, "password": PASSWORD})
-        holder = Holder(uuid.UUID(str(person_id)), uuid.UUID(str(subject.card_id)), subject.card_ref, "resident_id", number, name, headers)
+        holder = Holder(
+            uuid.UUID(str(person_id)), uuid.UUID(str(subject.card_id)), subject.card_ref, "resident_id", number, name, headers
+        )
         if transport:
             await self.set_transport(holder, True)
         return holder
@@ -167,13 +189,17 @@ class World:
         """An online code minted at any time (the format library, so tests can move the clock)."""
         keyring = self.keyring
         kid = keyring.online_kid if kid is None else kid
-        return fmt.mint_online(bytes.fromhex(holder.card_ref), kid=kid, master=keyring.online[kid], now=now() if at is None else at)
+        return fmt.mint_online(
+            bytes.fromhex(holder.card_ref), kid=kid, master=keyring.online[kid], now=now() if at is None else at
+        )
 
     async def device(self, holder: Holder) -> Device:
         """A phone bound through the wallet API with its key, and the credential codes issues for it."""
         seed, public = ed25519.generate()
         key = base64.urlsafe_b64encode(public).rstrip(b"=").decode()
-        response = await self.client.post("/api/v1/me/devices", json={"label": "test phone", "public_key": key}, headers=holder.headers)
+        response = await self.client.post(
+            "/api/v1/me/devices", json={"label": "test phone", "public_key": key}, headers=holder.headers
+        )
         assert response.status_code == 201, response.text
         device_id = response.json()["id"]
         response = await self.client.post("/api/v1/me/credentials", json={"device_id": device_id}, headers=holder.headers)

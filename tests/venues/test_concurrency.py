@@ -22,10 +22,14 @@ async def _scan_all(world, scans: list[tuple[object, str]], scenario: str = "lib
 
     async def at_once():
         keyring = state.keystore.load()
-        return await asyncio.gather(*(
-            verification.verify(p, code=c, scenario_name=scenario, keyring=keyring, store=state.store, settings=state.settings, now=now())
-            for p, c in scans
-        ))
+        return await asyncio.gather(
+            *(
+                verification.verify(
+                    p, code=c, scenario_name=scenario, keyring=keyring, store=state.store, settings=state.settings, now=now()
+                )
+                for p, c in scans
+            )
+        )
 
     return await world.call(at_once)
 
@@ -45,7 +49,13 @@ async def test_concurrent_verifications_in_one_process(world):
 async def _access_entries(person_ids: list) -> list[dict]:
     from backend.audit.tables import AccessEntry
 
-    return await AccessEntry.select().where(AccessEntry.person.is_in(person_ids)).order_by(AccessEntry.seq).output(load_json=True).run()
+    return (
+        await AccessEntry.select()
+        .where(AccessEntry.person.is_in(person_ids))
+        .order_by(AccessEntry.seq)
+        .output(load_json=True)
+        .run()
+    )
 
 
 async def _entries_by_seq(seqs: list[int]) -> dict[int, dict]:
@@ -113,6 +123,7 @@ async def test_a_lookup_inside_a_transaction_sees_its_own_writes(world):
     # ...and it was rolled back: the card still verifies.
     scanner = await world.scanner_for("library", ["library_entry"])
     assert (await world.verify(scanner, world.online_code(holder), "library_entry")).json()["result"] == "valid"
+
 
 async def _seed(settings, keyring, office_city: str = "440100"):
     """Operator, venue data and a holder with a card, written straight into the shared database."""
@@ -186,9 +197,17 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
                 desks.append((base, {"Authorization": f"Bearer {response.json()['token']}"}))
             accepted = []  # (code, index of the desk that accepted it, its answer)
             for _ in range(5):
-                code = fmt.mint_online(bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time()))
+                code = fmt.mint_online(
+                    bytes.fromhex(card_ref),
+                    kid=keyring.online_kid,
+                    master=keyring.online[keyring.online_kid],
+                    now=int(time.time()),
+                )
                 answers = await asyncio.gather(
-                    *[http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t) for base, t in desks]
+                    *[
+                        http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t)
+                        for base, t in desks
+                    ]
                 )
                 assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
                 assert sorted(a.json()["result"] for a in answers) == ["replayed"] * 5 + ["valid"]
@@ -200,7 +219,10 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
             await forget_keys(redis_url, redis_prefix)
             for code, winner, first in accepted:
                 answers = await asyncio.gather(
-                    *[http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t) for base, t in desks]
+                    *[
+                        http.post(f"{base}/api/v1/verify", json={"code": code, "scenario": "hotel_checkin"}, headers=t)
+                        for base, t in desks
+                    ]
                 )
                 for i, answer in enumerate(answers):
                     assert answer.json()["result"] == ("valid" if i == winner else "replayed"), (i, winner, answer.text)

@@ -70,7 +70,10 @@ async def test_online_code_is_replayed_after_the_store_forgets_it(world):
     assert sorted(i["result"] for i in record) == ["replayed", "replayed", "valid", "valid"]
     # The venue that was refused saw nothing: only the accepted scan and the retry disclosed data.
     entries = (await world.client.get("/api/v1/me/access-records", headers=holder.headers)).json()["items"]
-    assert sorted(e["action"] for e in entries if e["action"].startswith("verification")) == ["verification", "verification.retry"]
+    assert sorted(e["action"] for e in entries if e["action"].startswith("verification")) == [
+        "verification",
+        "verification.retry",
+    ]
 
 
 async def test_offline_code_is_replayed_after_the_store_forgets_it(world):
@@ -95,8 +98,18 @@ async def test_uploaded_offline_use_is_durable_too(world):
     device = await world.device(holder)
     code = world.offline_code(device)
     code_id = _code_id(world, code)
-    upload = {"results": [{"code_id": code_id, "code_kind": "offline", "card_ref": holder.card_ref, "scenario": "transit_ride",
-                           "result": "valid", "verified_at": _iso(now())}]}
+    upload = {
+        "results": [
+            {
+                "code_id": code_id,
+                "code_kind": "offline",
+                "card_ref": holder.card_ref,
+                "scenario": "transit_ride",
+                "result": "valid",
+                "verified_at": _iso(now()),
+            }
+        ]
+    }
     assert (await world.client.post("/api/v1/verify/offline-results", json=upload, headers=gate)).json()["accepted"] == 1
     await _forget(world)
     assert (await world.verify(counter, code, "counter_service")).json()["result"] == "replayed"
@@ -125,8 +138,9 @@ async def test_a_claim_whose_worker_died_is_never_reported_as_a_result(world):
     state = world.client.app.state
 
     async def scan(p):
-        return await verification.verify(p, code=code, scenario_name="library_entry", keyring=keyring, store=state.store,
-                                         settings=state.settings, now=now())
+        return await verification.verify(
+            p, code=code, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now()
+        )
 
     outcome = await world.call(scan, principal)
     assert outcome.result == fmt.Result.VALID
@@ -163,10 +177,20 @@ async def test_racing_scans_after_the_store_forgot_accept_once(world):
 
     async def scan_all(ps):
         keyring = state.keystore.load()
-        return await asyncio.gather(*(
-            verification.verify(p, code=code, scenario_name="library_entry", keyring=keyring, store=state.store, settings=state.settings, now=now())
-            for p in ps
-        ))
+        return await asyncio.gather(
+            *(
+                verification.verify(
+                    p,
+                    code=code,
+                    scenario_name="library_entry",
+                    keyring=keyring,
+                    store=state.store,
+                    settings=state.settings,
+                    now=now(),
+                )
+                for p in ps
+            )
+        )
 
     first = await world.call(scan_all, scanners[:1])
     assert first[0].result == fmt.Result.VALID
@@ -201,7 +225,9 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
     env.update(YIKATONG_KEY_DIR=str(keys), YIKATONG_DATA_DIR=str(data), YIKATONG_ENV="test", YIKATONG_LOG_LEVEL="WARNING")
     port, log = free_port(), tmp_path / "server.log"
     base = f"http://127.0.0.1:{port}"
-    code = fmt.mint_online(bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time()))
+    code = fmt.mint_online(
+        bytes.fromhex(card_ref), kid=keyring.online_kid, master=keyring.online[keyring.online_kid], now=int(time.time())
+    )
     from tests.venues.helpers import PASSWORD
 
     proc = serve(env, port, log)
@@ -249,10 +275,23 @@ async def test_a_retry_in_the_same_batch_as_its_first_attempt(world):
     venue = await world.venue("library", ["library_entry"])
     principal = await world.scanner_principal(venue)
     code_id, first_id = uuid.uuid4().hex, records.new_id()
-    row = {"id": first_id, "venue": venue, "scanner_id": uuid.UUID(principal.scanner_id), "scenario": "library_entry",
-           "result": "valid", "code_kind": "online", "code_id": code_id, "card_id": None, "card_ref": None,
-           "device_key_id": None, "person": None, "disclosed": [], "at": dt.datetime.now(dt.UTC), "retry": False,
-           "use_key": code_id}
+    row = {
+        "id": first_id,
+        "venue": venue,
+        "scanner_id": uuid.UUID(principal.scanner_id),
+        "scenario": "library_entry",
+        "result": "valid",
+        "code_kind": "online",
+        "code_id": code_id,
+        "card_id": None,
+        "card_ref": None,
+        "device_key_id": None,
+        "person": None,
+        "disclosed": [],
+        "at": dt.datetime.now(dt.UTC),
+        "retry": False,
+        "use_key": code_id,
+    }
     uses = await world.call(_write_batch, [row, dict(row)])
     assert [u.kind for u in uses] == ["first", "again"] and uses[1].verification_id == first_id
     rows = await world.call(_rows_of_code, code_id)

@@ -13,7 +13,11 @@ RESULTS = {r.value for r in Result}
 
 codes = st.one_of(
     st.text(max_size=1100),
-    st.builds(lambda p, t: p + t, st.sampled_from(["YKO1:", "YKD1:", "YKO1", "YKD2:", ""]), st.text(alphabet=base45.ALPHABET, max_size=400)),
+    st.builds(
+        lambda p, t: p + t,
+        st.sampled_from(["YKO1:", "YKD1:", "YKO1", "YKD2:", ""]),
+        st.text(alphabet=base45.ALPHABET, max_size=400),
+    ),
     st.builds(lambda p, b: p + base45.encode(b), st.sampled_from(["YKO1:", "YKD1:"]), st.binary(min_size=0, max_size=200)),
 )
 
@@ -47,8 +51,13 @@ async def test_any_body_bytes_get_a_clean_4xx(world, desk, raw):
 
 
 @fuzz
-@given(item=st.dictionaries(st.sampled_from(["code_id", "code_kind", "card_ref", "device_key_id", "scenario", "result", "verified_at", "x"]),
-                            st.one_of(st.none(), st.text(max_size=40), st.integers(), st.booleans()), max_size=8))
+@given(
+    item=st.dictionaries(
+        st.sampled_from(["code_id", "code_kind", "card_ref", "device_key_id", "scenario", "result", "verified_at", "x"]),
+        st.one_of(st.none(), st.text(max_size=40), st.integers(), st.booleans()),
+        max_size=8,
+    )
+)
 async def test_any_offline_upload_gets_a_clean_answer(world, desk, item):
     response = await world.client.post("/api/v1/verify/offline-results", json={"results": [item]}, headers=desk)
     assert response.status_code in (200, 400, 422), response.text

@@ -16,7 +16,15 @@ def _iso(ts: int) -> str:
 
 
 def _result(code_id, card_ref, at, result="valid", scenario="transit_ride", **extra):
-    return {"code_id": code_id, "code_kind": "offline", "card_ref": card_ref, "scenario": scenario, "result": result, "verified_at": _iso(at), **extra}
+    return {
+        "code_id": code_id,
+        "code_kind": "offline",
+        "card_ref": card_ref,
+        "scenario": scenario,
+        "result": result,
+        "verified_at": _iso(at),
+        **extra,
+    }
 
 
 async def test_revocation_list_full_and_delta(world):
@@ -104,7 +112,11 @@ async def test_code_used_offline_and_online_is_flagged_and_later_online_scan_rep
     assert (await world.verify(counter, code2, "counter_service")).json()["result"] == "valid"
     late = {"results": [_result(check2.code_id, holder.card_ref, now())]}
     assert (await client.post("/api/v1/verify/offline-results", json=late, headers=gate)).json()["flagged"] == [check2.code_id]
-    online_row = [i for i in (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"] if not i["offline"] and i["result"] == "valid"]
+    online_row = [
+        i
+        for i in (await client.get("/api/v1/me/verifications", headers=holder.headers)).json()["items"]
+        if not i["offline"] and i["result"] == "valid"
+    ]
     assert online_row and online_row[0]["double_use"] is True
 
 
@@ -162,7 +174,12 @@ async def test_uploaded_offline_scans_reach_the_access_record_once(world):
     gate = await world.scanner_for("metro", ["transit_ride"])
     holder = await world.holder()
     code_id = secrets.token_hex(16)
-    batch = {"results": [_result(code_id, holder.card_ref, now() - 30), _result(secrets.token_hex(16), holder.card_ref, now() - 20, result="expired")]}
+    batch = {
+        "results": [
+            _result(code_id, holder.card_ref, now() - 30),
+            _result(secrets.token_hex(16), holder.card_ref, now() - 20, result="expired"),
+        ]
+    }
     assert (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate)).json()["accepted"] == 2
     assert (await client.post("/api/v1/verify/offline-results", json=batch, headers=gate)).json()["duplicates"] == 2
     records = (await client.get("/api/v1/me/access-records", headers=holder.headers)).json()["items"]

@@ -72,8 +72,14 @@ async def test_unknown_key(world, counter):
     seed, _public = fmt.ed25519.generate()
     device_seed, device_pub = fmt.ed25519.generate()
     credential = fmt.make_credential(
-        issuer_kid=b"\xde\xad\xbe\xef", issuer_seed=seed, card_ref=bytes.fromhex(holder.card_ref), region=440100,
-        nbf=now() - 10, exp=now() + 3600, flags=0, device_pub=device_pub,
+        issuer_kid=b"\xde\xad\xbe\xef",
+        issuer_seed=seed,
+        card_ref=bytes.fromhex(holder.card_ref),
+        region=440100,
+        nbf=now() - 10,
+        exp=now() + 3600,
+        flags=0,
+        device_pub=device_pub,
     )
     assert await _result(world, counter, fmt.make_offline_code(credential, device_seed, now())) == "unknown_key"
 

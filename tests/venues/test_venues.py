@@ -8,7 +8,13 @@ pytestmark = pytest.mark.anyio
 
 
 async def _create(world, **overrides):
-    body = {"name": "Test venue", "venue_type": "hospital", "city_code": "440100", "scenarios": ["hospital_registration"], **overrides}
+    body = {
+        "name": "Test venue",
+        "venue_type": "hospital",
+        "city_code": "440100",
+        "scenarios": ["hospital_registration"],
+        **overrides,
+    }
     await world.office()
     return await world.client.post("/api/v1/venues", json=body, headers=await world.operator())
 
@@ -22,7 +28,11 @@ async def test_create_and_list_venue(world):
     listed = (await world.client.get("/api/v1/venues?venue_type=hospital&limit=100", headers=await world.operator())).json()
     ids = [v["id"] for v in listed["items"]]
     while listed["next_offset"] is not None and venue["id"] not in ids:
-        listed = (await world.client.get(f"/api/v1/venues?venue_type=hospital&limit=100&offset={listed['next_offset']}", headers=await world.operator())).json()
+        listed = (
+            await world.client.get(
+                f"/api/v1/venues?venue_type=hospital&limit=100&offset={listed['next_offset']}", headers=await world.operator()
+            )
+        ).json()
         ids += [v["id"] for v in listed["items"]]
     assert venue["id"] in ids
 
@@ -75,6 +85,12 @@ async def test_scanners_are_created_once_listed_without_tokens(world):
 
 async def test_openapi_documents_every_venue_route(world):
     schema = (await world.client.get("/schema/openapi.json")).json()
-    for path in ("/api/v1/venues", "/api/v1/verify", "/api/v1/revocations", "/api/v1/verify/offline-results", "/api/v1/me/verifications"):
+    for path in (
+        "/api/v1/venues",
+        "/api/v1/verify",
+        "/api/v1/revocations",
+        "/api/v1/verify/offline-results",
+        "/api/v1/me/verifications",
+    ):
         for operation in schema["paths"][path].values():
             assert operation["summary"] and operation["description"] and operation["tags"]

@@ -6,7 +6,17 @@ from tests.venues.helpers import now
 
 pytestmark = pytest.mark.anyio
 
-ALL_ATTRIBUTES = {"name", "doc_type", "identity_number", "masked_name", "masked_identity_number", "card_valid", "valid_until", "concession", "concessions"}
+ALL_ATTRIBUTES = {
+    "name",
+    "doc_type",
+    "identity_number",
+    "masked_name",
+    "masked_identity_number",
+    "card_valid",
+    "valid_until",
+    "concession",
+    "concessions",
+}
 
 
 async def test_hotel_gets_name_and_number(world):
