@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench migrate demo keys clean
+.PHONY: setup run test lint bench migrate demo keys clean
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -30,8 +30,14 @@ run: setup
 	$(VENV)/bin/yikatong demo
 	$(VENV)/bin/yikatong serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Rules checked by machine (docs/conventions.md): lint and format, before any test runs.
+LINTED := backend tests bench keys
+lint: setup
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 bench: setup
 	$(PY) bench/run.py
