@@ -12,38 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from backend import cli
 from backend.codes import format as fmt
 from backend.keys.store import KeyStore
 from backend.keys.trust import jwks
 from backend.lib import ed25519
-
-PASSPHRASE = "correct horse battery staple 2026"
-CARD = bytes.fromhex("0011223344556677")
-DEVICE_SEED = bytes(range(32))
-DEVICE_PUB = ed25519.public_from_seed(DEVICE_SEED)
-MAX_CRED = 12 * 3600 + 5  # credential_hours default + clock skew, what the CLI passes
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A production-like environment: its own key dir, a real passphrase, no .env file."""
-    monkeypatch.chdir(tmp_path)  # load_settings reads ./.env; there is none here
-    for name in list(os.environ):
-        if name.startswith("YIKATONG_"):
-            monkeypatch.delenv(name)
-    key_dir = tmp_path / "keys"
-    monkeypatch.setenv("YIKATONG_ENV", "prod")
-    monkeypatch.setenv("YIKATONG_KEY_DIR", str(key_dir))
-    monkeypatch.setenv("YIKATONG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", PASSPHRASE)
-    return key_dir
-
-
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.keys.helpers import CARD, DEVICE_PUB, DEVICE_SEED, MAX_CRED, PASSPHRASE, run
 
 
 def encodings(secret: bytes) -> list[str]:

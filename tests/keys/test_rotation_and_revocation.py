@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import msgspec
 import pytest
 
-from backend import cli
 from backend.codes import format as fmt
 from backend.keys.store import KeyStore, KeyStoreError
 from backend.keys.trust import jwks
-from backend.lib import ed25519
+from tests.keys.helpers import CARD, DEVICE_PUB, DEVICE_SEED, MAX_CRED, PASSPHRASE, run
 
-PASSPHRASE = "correct horse battery staple 2026"
-CARD = bytes.fromhex("0011223344556677")
-DEVICE_SEED = bytes(range(32))
-DEVICE_PUB = ed25519.public_from_seed(DEVICE_SEED)
-MAX_CRED = 12 * 3600 + 5
 T0 = 1_800_000_000
 
 
@@ -77,27 +70,8 @@ def test_a_rotation_that_would_reuse_a_live_kid_is_refused(tmp_path: Path, monke
     assert sorted(store.load().online) == [1, 5]
 
 
-def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("YIKATONG_"):
-            monkeypatch.delenv(name)
-    key_dir = tmp_path / "keys"
-    monkeypatch.setenv("YIKATONG_ENV", "prod")
-    monkeypatch.setenv("YIKATONG_KEY_DIR", str(key_dir))
-    monkeypatch.setenv("YIKATONG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", PASSPHRASE)
-    return key_dir
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_revoke_a_retired_key_at_once(tmp_path: Path, monkeypatch, capsys):
-    key_dir = _env(tmp_path, monkeypatch)
+def test_revoke_a_retired_key_at_once(env: Path, capsys):
+    key_dir = env
     assert run(capsys, "keys", "init")[0] == 0
     worker = KeyStore(key_dir, PASSPHRASE)  # a serving worker, with the keyring loaded
     old = worker.load().active_signing()
@@ -125,7 +99,7 @@ def test_revoke_a_retired_key_at_once(tmp_path: Path, monkeypatch, capsys):
     assert code == 0 and any(old.kid in line and "revoked" in line for line in out.splitlines())
 
     # The trust list: out of `keys`, named under `yk_revoked`.
-    trust_file = tmp_path / "jwks.json"
+    trust_file = env.parent / "jwks.json"
     assert run(capsys, "keys", "export-trust", "--out", str(trust_file))[0] == 0
     doc = json.loads(trust_file.read_text())
     assert [k["kid"] for k in doc["keys"]] == [new.kid]
@@ -141,8 +115,8 @@ def test_revoke_a_retired_key_at_once(tmp_path: Path, monkeypatch, capsys):
     assert (key_dir / "keyring.json").read_bytes() == before
 
 
-def test_revoking_the_signing_key_puts_a_new_one_in_its_place(tmp_path: Path, monkeypatch, capsys):
-    key_dir = _env(tmp_path, monkeypatch)
+def test_revoking_the_signing_key_puts_a_new_one_in_its_place(env: Path, capsys):
+    key_dir = env
     assert run(capsys, "keys", "init")[0] == 0
     only = KeyStore(key_dir, PASSPHRASE).load().active_signing()
     code, out, err = run(capsys, "keys", "revoke", only.kid)
@@ -155,8 +129,7 @@ def test_revoking_the_signing_key_puts_a_new_one_in_its_place(tmp_path: Path, mo
     assert len(keyring.online) == 1
 
 
-def test_revoke_refuses_what_it_cannot_do(tmp_path: Path, monkeypatch, capsys):
-    _env(tmp_path, monkeypatch)
+def test_revoke_refuses_what_it_cannot_do(env: Path, capsys, monkeypatch):
     code, _, err = run(capsys, "keys", "revoke", "0badc0de")
     assert code == 2 and "keys init" in err  # no keyring yet
     assert run(capsys, "keys", "init")[0] == 0
@@ -164,7 +137,7 @@ def test_revoke_refuses_what_it_cannot_do(tmp_path: Path, monkeypatch, capsys):
         code, _out, err = run(capsys, "keys", "revoke", kid)
         assert code == 2 and why in err and "Traceback" not in err, (kid, err)
     monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", "not the passphrase")
-    kid = KeyStore(tmp_path / "keys", PASSPHRASE).load().active_signing().kid
+    kid = KeyStore(env, PASSPHRASE).load().active_signing().kid
     code, _, err = run(capsys, "keys", "revoke", kid)
     assert code == 2 and "wrong passphrase" in err
 
