@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import inspect
 import io
@@ -111,6 +112,13 @@ async def fetch_one(sql: str, *args: Any) -> dict | None:
 def json_column(value: Any) -> Any:
     """A JSON column's value as `fetch` returns it (text on both databases) as Python data."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def time_column(value: dt.datetime | str) -> dt.datetime:
+    """A timestamptz column's value as `fetch` returns it (aware on PostgreSQL; naive or text on
+    SQLite, always UTC) as an aware datetime."""
+    value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class Loader(Generic[K, V]):

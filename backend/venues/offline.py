@@ -164,9 +164,10 @@ async def _insert(rows: list[dict]) -> list[dict]:
             db.list_arg([r["upload_key"] for r in lost]),
         )
         repeated = {r["upload_key"] for r in stored}
-        again = [{**row, "use_key": None} for row in lost if row["upload_key"] not in repeated]
+        again = [row for row in lost if row["upload_key"] not in repeated]
+        for row in again:
+            row["use_key"] = None  # the code's use is someone else's: this row is a second use
         written |= {str(i) for i in await db.insert_rows(Verification, again, skip_conflicts=True)}
-        rows = [row for row in rows if row not in lost] + again
     return [row for row in rows if str(row["id"]) in written]
 
 

@@ -80,20 +80,20 @@ async def first_uses(code_ids: list[str]) -> dict[str, dict]:
     return {row["use_key"]: row for row in rows}
 
 
-def utc(value: dt.datetime | str) -> dt.datetime:
-    """A time column as `fetch` returns it (aware on PostgreSQL, naive or text on SQLite), in UTC."""
-    value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _decide(row: dict, first: dict | None) -> Use:
-    """A claiming scan that lost to a committed use: the same scanner asking again for the same
-    scenario gets that use's answer; anyone else's scan is a replay."""
-    if first is None:  # the clash was not over the code (cannot happen): fail closed
+def decide(first: dict | None, scanner_id: object, scenario: str) -> Use:
+    """What a scan of a code gets when `first` (from `first_uses`) is the code's committed use:
+    the same scanner asking again for the same scenario gets that use's answer (`again`);
+    anyone else's scan is a replay."""
+    if first is None:  # a claiming row lost, yet no use is committed (cannot happen): fail closed
         return Use("replayed")
-    same = str(first["scanner_id"]) == str(row["scanner_id"]) and first["scenario"] == row["scenario"]
-    kind = "again" if same else "replayed"
-    return Use(kind, uuid.UUID(str(first["id"])), utc(first["at"]), uuid.UUID(str(first["scanner_id"])), first["scenario"])
+    same = str(first["scanner_id"]) == str(scanner_id) and first["scenario"] == scenario
+    return Use(
+        "again" if same else "replayed",
+        uuid.UUID(str(first["id"])),
+        db.time_column(first["at"]),
+        uuid.UUID(str(first["scanner_id"])),
+        first["scenario"],
+    )
 
 
 async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
@@ -122,7 +122,7 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
                 firsts = await first_uses([rows[i]["use_key"] for i in lost])
                 replays = []
                 for i in lost:
-                    uses[i] = _decide(rows[i], firsts.get(rows[i]["use_key"]))
+                    uses[i] = decide(firsts.get(rows[i]["use_key"]), rows[i]["scanner_id"], rows[i]["scenario"])
                     rows[i] = _as_lost(rows[i], uses[i])
                     entries[i] = _entry_as_lost(entries[i], uses[i])
                     if uses[i].kind == "replayed" and uses[i].verification_id is not None:

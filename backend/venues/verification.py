@@ -195,10 +195,9 @@ async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Sto
     # while the committed use is this scanner's own: the database says whose the code is (one
     # indexed read, paid by refused scans only).
     first = (await records.first_uses([scan.code_id])).get(scan.code_id)
-    if first is not None and str(first["scanner_id"]) == _scanner_id(principal) and first["scenario"] == outcome.scenario:
-        outcome.result = R.VALID
-        outcome.verification_id = uuid.UUID(str(first["id"]))
-        outcome.checked_at = records.utc(first["at"])
+    use = records.decide(first, _scanner_id(principal), outcome.scenario)
+    if use.kind == "again":
+        outcome.result, outcome.verification_id, outcome.checked_at = R.VALID, use.verification_id, use.at
         return True
     outcome.result = R.REPLAYED
     return False
