@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from backend.lib.auth import PROVINCIAL, Principal
@@ -19,7 +21,7 @@ def _text(zh: str, hant: str, en: str) -> dict:
     return {"zh-Hans": zh, "zh-Hant": hant, "en": en}
 
 
-POINTS = [
+POINTS: list[dict[str, Any]] = [
     {
         "kind": "service_point",
         "city_code": "440100",

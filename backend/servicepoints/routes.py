@@ -1,4 +1,4 @@
-"""HTTP routes of the service-point directory (public search, staff upkeep) and of complaints."""
+"""HTTP routes of the service-point directory (public search, staff upkeep); ROUTES adds those of tickets."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.lib.auth import staff_only
 from backend.lib.errors import ErrorResponse
 from backend.servicepoints import services
-from backend.servicepoints.complaints_routes import COMPLAINT_ROUTES
+from backend.servicepoints.routes_tickets import TICKET_ROUTES
 from backend.servicepoints.schemas import HoursOut, PointCreate, PointList, PointOut, PointUpdate, TextOut
 from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
 
@@ -114,4 +114,4 @@ async def update_point(request: Request, point_id: uuid.UUID, data: PointUpdate)
     return point_out(await services.update_point(request.user, point_id, data))
 
 
-ROUTES = [search_points, get_point, create_point, update_point, *COMPLAINT_ROUTES]
+ROUTES = [search_points, get_point, create_point, update_point, *TICKET_ROUTES]

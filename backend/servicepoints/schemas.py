@@ -1,4 +1,4 @@
-"""Request and response Structs of the service-point directory."""
+"""Request and response Structs of the service-point directory and of tickets (consultations and complaints)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ Weekday = bounded(1, 7)
 class Hours(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Opening hours on some weekdays (1 = Monday ... 7 = Sunday), in China Standard Time."""
 
-    days: Annotated[list[Weekday], Meta(min_length=1, max_length=7, examples=[[1, 2, 3, 4, 5]])]
+    # Weekday is made at run time by bounded(), which mypy cannot read as a type.
+    days: Annotated[list[Weekday], Meta(min_length=1, max_length=7, examples=[[1, 2, 3, 4, 5]])]  # type: ignore[valid-type]
     opens: Clock
     closes: Annotated[str, Meta(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["17:30"])]
 
@@ -117,4 +118,131 @@ class PointOut(msgspec.Struct, kw_only=True):
 
 class PointList(msgspec.Struct, kw_only=True):
     items: list[PointOut]
+    next_offset: int | None = None
+
+
+# Tickets: a consultation or a complaint (咨询投诉, Art. 11) and its conversation.
+
+TicketKind = Annotated[Literal["consultation", "complaint"], Meta(examples=["complaint"])]
+Subject = Annotated[str, Meta(min_length=1, max_length=120, examples=["补卡进度查询"])]
+Body = Annotated[str, Meta(min_length=1, max_length=4000, examples=["我上周在天河服务网点申请补卡，请问何时可以领取？"])]
+Reference = Annotated[
+    str, Meta(min_length=8, max_length=16, pattern=r"^[CQ]-[0-9]{6}-[0-9A-Z]{6}$", examples=["C-261122-7KQ3MZ"])
+]
+AccessKey = Annotated[str, Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", examples=["q3V9x2T1b8KfL0aZ7wYp4A"])]
+Contact = Annotated[
+    str, Meta(max_length=128, description="How staff may call back; only staff see it.", examples=["138 0000 0000"])
+]
+TicketCity = Annotated[
+    str, Meta(pattern=r"^[0-9]{6}$", description="The city it concerns; 440000 (the province) if absent.", examples=["440100"])
+]
+
+
+class TicketCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A consultation or complaint from a holder (signed in) or anyone (answered with a follow-up key)."""
+
+    kind: TicketKind
+    subject: Subject
+    body: Body
+    city_code: TicketCity | None = None
+    service_point_id: uuid.UUID | None = None
+    contact: Contact = ""
+
+
+class StaffTicketCreate(TicketCreate, kw_only=True):
+    """A request staff took by phone or at a counter (Art. 11: phone channels too)."""
+
+    channel: Annotated[Literal["phone", "counter", "terminal"], Meta(examples=["phone"])]
+
+
+class Lookup(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reference: Reference
+    access_key: AccessKey
+
+
+class FollowUp(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Write again (an answered ticket reopens), or close it."""
+
+    body: Annotated[str, Meta(max_length=4000, examples=["谢谢，已收到。"])] = ""
+    close: bool = False
+
+
+class PublicFollowUp(FollowUp, kw_only=True):
+    reference: Reference
+    access_key: AccessKey
+
+
+class StaffReply(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    body: Body
+    close: bool = False
+
+
+class StatusChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    status: Annotated[Literal["in_progress", "closed"], Meta(examples=["in_progress"])]
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    author: Literal["submitter", "staff"]
+    body: str
+    at: dt.datetime
+
+
+class TicketOut(msgspec.Struct, kw_only=True):
+    """A ticket as its submitter sees it (staff are not named)."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    subject: str
+    channel: str
+    city_code: str
+    service_point_id: uuid.UUID | None
+    status: Literal["open", "in_progress", "answered", "closed"]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    messages: list[MessageOut]
+
+
+class TicketCreated(msgspec.Struct, kw_only=True):
+    ticket: TicketOut
+    access_key: str | None = None  # shown once, for submitters without an account
+
+
+class StaffMessageOut(MessageOut, kw_only=True):
+    staff_id: str | None = None
+
+
+class StaffTicketOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    subject: str
+    channel: str
+    city_code: str
+    service_point_id: uuid.UUID | None
+    status: str
+    version: int
+    contact: str
+    from_holder: bool
+    recorded_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    answered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    messages: list[StaffMessageOut]
+
+
+class TicketSummary(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    subject: str
+    city_code: str
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TicketList(msgspec.Struct, kw_only=True):
+    items: list[TicketSummary]
     next_offset: int | None = None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from backend.lib import db
 from backend.lib.auth import PROVINCIAL, SUPERVISOR, Principal
@@ -87,11 +89,14 @@ async def update_point(principal: Principal, point_id: uuid.UUID, data: PointUpd
     ensure_city_staff(principal, current["city_code"])
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET and k != "version"}
     row = {**current, **msgspec.to_builtins(changes)}
-    if "opening_hours" in changes:
+    if not isinstance(data.opening_hours, msgspec.UnsetType):
         row["opening_hours"] = _hours(data.opening_hours)
     row = _derived(row)
-    columns = {k: row[k] for k in (*changes, "services", "facilities", "service_tags", "facility_tags", "search_text")}
-    columns.update(version=data.version + 1, updated_at=_now())
+    columns: dict[Column | str, Any] = {
+        k: row[k] for k in (*changes, "services", "facilities", "service_tags", "facility_tags", "search_text")
+    }
+    columns["version"] = data.version + 1
+    columns["updated_at"] = _now()
     async with db.transaction():
         done = (
             await ServicePoint.update(columns)

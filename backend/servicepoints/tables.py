@@ -1,4 +1,4 @@
-"""Tables of the service-point directory and of consultations and complaints."""
+"""Tables of the service-point directory and of tickets (consultations and complaints)."""
 
 from piccolo.columns import JSON, UUID, Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete

@@ -1,4 +1,4 @@
-"""Fixed words of the directory and of consultations and complaints."""
+"""Fixed words of the directory and of tickets (consultations and complaints)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ SERVICES: tuple[str, ...] = (
     "hr_records",
     "certificates",
     "consultation",
-    "complaints",
+    "complaints",  # 投诉受理: a desk that takes complaints in person
 )
 # Art. 11: accessible service for elderly and disabled people.
 FACILITIES: tuple[str, ...] = (

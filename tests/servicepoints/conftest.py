@@ -1,4 +1,4 @@
-"""Fixtures for service-point and complaint tests: the venue tests' World, cheap Argon2id."""
+"""Fixtures for service-point and ticket tests: the venue tests' World, cheap Argon2id."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Consultation and complaints: anyone submits, staff answer, the status is tracked, holders see their own."""
+"""Tickets (consultations and complaints): anyone submits, staff answer, the status is tracked, holders see their own."""
 
 import asyncio
 
@@ -91,7 +91,7 @@ async def test_holders_see_their_own_tickets_only(world):
     ]
 
 
-async def test_staff_record_phone_calls_and_complaints_reach_the_service_points_city(world, staffing):
+async def test_staff_record_phone_calls_and_tickets_reach_the_service_points_city(world, staffing):
     client = world.client
     city = await staffing.city()
     supervisor = await staffing.supervisor(city)
@@ -112,21 +112,21 @@ async def test_staff_record_phone_calls_and_complaints_reach_the_service_points_
 
 async def test_two_staff_answering_at_once_do_not_lose_a_change(world):
     from backend.lib.auth import Principal
-    from backend.servicepoints import complaints
+    from backend.servicepoints import tickets
 
     created = (await world.client.post("/api/v1/tickets", json=_ticket())).json()["ticket"]
     staff = [Principal(kind="staff", id=f"s{i}", role="provincial_operator", city="440000") for i in range(3)]
 
     async def race():
-        ticket = await complaints.get_ticket(created["id"])
+        ticket = await tickets.get_ticket(created["id"])
         return await asyncio.gather(
-            *[complaints.staff_replies(s, ticket, f"answer {s.id}", False) for s in staff], return_exceptions=True
+            *[tickets.staff_replies(s, ticket, f"answer {s.id}", False) for s in staff], return_exceptions=True
         )
 
     results = await world.call(race)
     assert sum(isinstance(r, dict) for r in results) == 1
     assert all(r.code == "ticket.conflict" for r in results if not isinstance(r, dict))
-    final = await world.call(complaints.get_ticket, created["id"])
+    final = await world.call(tickets.get_ticket, created["id"])
     assert final["version"] == 2 and [m["author"] for m in final["messages"]] == ["submitter", "staff"]
 
 

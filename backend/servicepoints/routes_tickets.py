@@ -1,4 +1,4 @@
-"""HTTP routes of consultations and complaints: submit and follow up (anyone, holders), answer (staff)."""
+"""HTTP routes of tickets (consultations and complaints): submit and follow up (anyone, holders), answer (staff)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from backend.lib.auth import citizen_only, staff_only
 from backend.lib.errors import ApiError, ErrorResponse
 from backend.lib.openapi import OPTIONAL_AUTH
 from backend.lib.store import Store
-from backend.servicepoints import complaints
-from backend.servicepoints.complaints_schemas import (
+from backend.servicepoints import tickets
+from backend.servicepoints.schemas import (
     FollowUp,
     Lookup,
     MessageOut,
@@ -106,11 +106,11 @@ async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> T
     if user is not None and user.kind != "citizen":
         raise ApiError(403, "ticket.citizens_only", "Staff record tickets through /api/v1/staff/tickets.")
     if user is None:
-        await complaints.throttle(store, "ip", _client_ip(request))
+        await tickets.throttle(store, "ip", _client_ip(request))
     else:
-        await complaints.throttle(store, "account", user.id)
-    ticket_id, key = await complaints.submit(data, channel="online", account=user.id if user else None, recorded_by=None)
-    return TicketCreated(ticket=ticket_out(await complaints.get_ticket(ticket_id)), access_key=key)
+        await tickets.throttle(store, "account", user.id)
+    ticket_id, key = await tickets.submit(data, channel="online", account=user.id if user else None, recorded_by=None)
+    return TicketCreated(ticket=ticket_out(await tickets.get_ticket(ticket_id)), access_key=key)
 
 
 @post(
@@ -122,8 +122,8 @@ async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> T
     responses=ERRORS,
 )
 async def lookup_ticket(request: Request, data: Lookup, store: Store) -> TicketOut:
-    await complaints.throttle(store, "lookup", _client_ip(request))
-    return ticket_out(await complaints.by_key(data.reference, data.access_key))
+    await tickets.throttle(store, "lookup", _client_ip(request))
+    return ticket_out(await tickets.by_key(data.reference, data.access_key))
 
 
 @post(
@@ -135,9 +135,9 @@ async def lookup_ticket(request: Request, data: Lookup, store: Store) -> TicketO
     responses=ERRORS,
 )
 async def follow_up_by_key(request: Request, data: PublicFollowUp, store: Store) -> TicketOut:
-    await complaints.throttle(store, "lookup", _client_ip(request))
-    ticket = await complaints.by_key(data.reference, data.access_key)
-    return ticket_out(await complaints.submitter_writes(ticket, data.body, data.close))
+    await tickets.throttle(store, "lookup", _client_ip(request))
+    ticket = await tickets.by_key(data.reference, data.access_key)
+    return ticket_out(await tickets.submitter_writes(ticket, data.body, data.close))
 
 
 @get(
@@ -148,7 +148,7 @@ async def follow_up_by_key(request: Request, data: PublicFollowUp, store: Store)
     guards=[citizen_only],
 )
 async def my_tickets(request: Request, limit: Limit = 20, offset: Offset = 0) -> TicketList:
-    rows, next_offset = await complaints.of_account(request.user.id, limit=limit, offset=offset)
+    rows, next_offset = await tickets.of_account(request.user.id, limit=limit, offset=offset)
     return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
 
 
@@ -161,7 +161,7 @@ async def my_tickets(request: Request, limit: Limit = 20, offset: Offset = 0) ->
     responses=ERRORS,
 )
 async def my_ticket(request: Request, ticket_id: uuid.UUID) -> TicketOut:
-    return ticket_out(await complaints.of_holder(request.user, ticket_id))
+    return ticket_out(await tickets.of_holder(request.user, ticket_id))
 
 
 @post(
@@ -174,8 +174,8 @@ async def my_ticket(request: Request, ticket_id: uuid.UUID) -> TicketOut:
     responses=ERRORS,
 )
 async def my_follow_up(request: Request, ticket_id: uuid.UUID, data: FollowUp) -> TicketOut:
-    ticket = await complaints.of_holder(request.user, ticket_id)
-    return ticket_out(await complaints.submitter_writes(ticket, data.body, data.close))
+    ticket = await tickets.of_holder(request.user, ticket_id)
+    return ticket_out(await tickets.submitter_writes(ticket, data.body, data.close))
 
 
 @post(
@@ -187,8 +187,8 @@ async def my_follow_up(request: Request, ticket_id: uuid.UUID, data: FollowUp) -
     responses=ERRORS,
 )
 async def record_ticket(request: Request, data: StaffTicketCreate) -> TicketCreated:
-    ticket_id, key = await complaints.submit(data, channel=data.channel, account=None, recorded_by=request.user.id)
-    return TicketCreated(ticket=ticket_out(await complaints.get_ticket(ticket_id)), access_key=key)
+    ticket_id, key = await tickets.submit(data, channel=data.channel, account=None, recorded_by=request.user.id)
+    return TicketCreated(ticket=ticket_out(await tickets.get_ticket(ticket_id)), access_key=key)
 
 
 @get(
@@ -207,7 +207,7 @@ async def staff_tickets(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TicketList:
-    rows, next_offset = await complaints.staff_list(
+    rows, next_offset = await tickets.staff_list(
         request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset
     )
     return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
@@ -222,7 +222,7 @@ async def staff_tickets(
     responses=ERRORS,
 )
 async def staff_ticket(request: Request, ticket_id: uuid.UUID) -> StaffTicketOut:
-    return staff_out(await complaints.for_staff(request.user, ticket_id))
+    return staff_out(await tickets.for_staff(request.user, ticket_id))
 
 
 @post(
@@ -235,8 +235,8 @@ async def staff_ticket(request: Request, ticket_id: uuid.UUID) -> StaffTicketOut
     responses=ERRORS,
 )
 async def staff_reply(request: Request, ticket_id: uuid.UUID, data: StaffReply) -> StaffTicketOut:
-    ticket = await complaints.for_staff(request.user, ticket_id)
-    return staff_out(await complaints.staff_replies(request.user, ticket, data.body, data.close))
+    ticket = await tickets.for_staff(request.user, ticket_id)
+    return staff_out(await tickets.staff_replies(request.user, ticket, data.body, data.close))
 
 
 @post(
@@ -249,12 +249,12 @@ async def staff_reply(request: Request, ticket_id: uuid.UUID, data: StaffReply) 
     responses=ERRORS,
 )
 async def staff_status(request: Request, ticket_id: uuid.UUID, data: StatusChange) -> StaffTicketOut:
-    ticket = await complaints.for_staff(request.user, ticket_id)
+    ticket = await tickets.for_staff(request.user, ticket_id)
     event = "start" if data.status == "in_progress" else "close"
-    return staff_out(await complaints.act(ticket, event, author="staff", staff_id=request.user.id))
+    return staff_out(await tickets.act(ticket, event, author="staff", staff_id=request.user.id))
 
 
-COMPLAINT_ROUTES = [
+TICKET_ROUTES = [
     submit_ticket,
     lookup_ticket,
     follow_up_by_key,

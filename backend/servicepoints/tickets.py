@@ -1,4 +1,4 @@
-"""Consultations and complaints: submit, answer, follow up, close; holders and key holders see their own."""
+"""Tickets, the one name for a consultation or a complaint (咨询投诉, Art. 11): submit, answer, follow up, close."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from typing import Any
+
+from piccolo.columns import Column
 
 from backend.lib import db
 from backend.lib.auth import PROVINCIAL, Principal
 from backend.lib.errors import ApiError
 from backend.lib.store import Store
 from backend.org.tables import City
-from backend.servicepoints.complaints_schemas import TicketCreate
+from backend.servicepoints.schemas import TicketCreate
 from backend.servicepoints.tables import ServicePoint, Ticket, TicketMessage
 from backend.servicepoints.vocab import ANSWERED, CLOSED, OPEN, TRANSITIONS
 
@@ -56,7 +59,7 @@ async def _check_refs(data: TicketCreate) -> str:
         if point is None:
             raise ApiError(422, "ticket.unknown_service_point", "No such service point.")
         if data.city_code is None:
-            city = point["city"]  # a complaint about a service point goes to its city's staff
+            city = point["city"]  # a ticket about a service point goes to its city's staff
     return city
 
 
@@ -161,7 +164,7 @@ async def act(ticket: dict, event: str, *, body: str = "", author: str, staff_id
             state=ticket["status"],
         )
     now = _now()
-    values = {Ticket.status: target, Ticket.version: ticket["version"] + 1, Ticket.updated_at: now}
+    values: dict[Column | str, Any] = {Ticket.status: target, Ticket.version: ticket["version"] + 1, Ticket.updated_at: now}
     if target == ANSWERED:
         values[Ticket.answered_at] = now
     if target == CLOSED:
