@@ -1,9 +1,13 @@
 // The public catalog page: the catalog of the province or a city, searchable, its change history,
 // and the service-point directory, in Simplified Chinese, Traditional Chinese and English.
 
-import { LoadError, getJson, h } from './api.js';
-import { LANGS, currentLang, initialLang, label, setLang, t } from './i18n.js';
+import { LANGS, currentLang, initI18n, setLang, t, useDictionary } from '/shared/i18n.js';
+import { announce, h } from '/shared/ui.js';
+import { LoadError, getJson } from './api.js';
+import { label } from './format.js';
 import { haystack, historyView, itemView, pointView } from './views.js';
+
+useDictionary('/catalog/i18n'); // the page's own strings, not the wallet's and scanner's
 
 const DOMAINS = ['social_insurance', 'hr', 'medical', 'transport', 'culture_tourism_sports', 'finance', 'identity', 'campus_enterprise_community'];
 const SERVICES = ['apply', 'report_loss', 'lift_loss', 'replace', 'cancel', 'change_bank', 'ecard', 'social_insurance',
@@ -23,12 +27,6 @@ const state = {
   points: [],
 };
 const $ = (id) => document.getElementById(id);
-
-function announce(message) {
-  const live = $('live');
-  live.textContent = '';
-  setTimeout(() => { live.textContent = message; }, 30);
-}
 
 function keepInUrl() {
   const query = new URLSearchParams();
@@ -160,7 +158,10 @@ function debounce(fn, ms) {
 }
 
 async function start() {
-  await setLang(initialLang());
+  // A link may name the language (?lang=en): it is then remembered like a choice made here;
+  // otherwise the one chosen in any of the apps, else Simplified Chinese.
+  const asked = params.get('lang');
+  await (LANGS.includes(asked) ? setLang(asked) : initI18n());
   $('q').value = state.q;
   try {
     state.regions = (await getJson('/api/v1/catalog/regions')).items;

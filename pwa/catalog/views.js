@@ -1,7 +1,8 @@
 // Drawing the catalog's items, its change history and the service-point directory.
 
-import { h } from './api.js';
-import { formatDate, label, local, sep, t, weekday } from './i18n.js';
+import { t } from '/shared/i18n.js';
+import { h } from '/shared/ui.js';
+import { formatDate, label, local, sep, weekday } from './format.js';
 
 // Everything a visitor might type to find an item, in every language and in the current one.
 export function haystack(item) {

@@ -1,4 +1,4 @@
-// Translations: every visible string comes from /shared/i18n/<lang>.json; the choice is remembered.
+// Translations: every visible string comes from /shared/i18n/<lang>.json (or a page's own folder); the choice is remembered.
 
 export const LANGS = ['zh-Hans', 'zh-Hant', 'en'];
 export const DEFAULT_LANG = 'zh-Hans'; // the regulation's public is mainland Guangdong first
@@ -7,6 +7,13 @@ const KEY = 'yk.lang';
 let lang = DEFAULT_LANG;
 let strings = {};
 const fallback = {};
+// The wallet and scanner share /shared/i18n/; a page with a dictionary of its own (the public
+// catalog, which needs none of the apps' strings) names its folder before the first setLang.
+let folder = '/shared/i18n';
+
+export function useDictionary(path) {
+  folder = path;
+}
 
 export function currentLang() {
   return lang;
@@ -22,7 +29,7 @@ function stored() {
 }
 
 async function fetchStrings(code) {
-  const res = await fetch(`/shared/i18n/${code}.json`);
+  const res = await fetch(`${folder}/${code}.json`);
   if (!res.ok) throw new Error(`missing translation ${code}`);
   return res.json();
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -91,8 +92,13 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(urlsplit(r.url).path))
     page.goto(server.base_url + "/catalog/?region=440100")
     _ready(page)
+    # The page builds with the apps' shared helpers but loads only its own dictionary.
+    assert {"/shared/ui.js", "/shared/i18n.js", "/catalog/i18n/zh-Hans.json"} <= set(loaded), loaded
+    assert not [p for p in loaded if p.startswith("/shared/i18n/")], loaded
 
     # zh-Hans by default: the provincial items plus Guangzhou's own, never the draft.
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"
@@ -167,6 +173,19 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     assert not errors, errors
 
 
+def test_a_language_named_in_a_link_is_remembered(context, server):
+    """?lang=en opens the page in English and becomes the choice a later visit (or the wallet) starts with."""
+    page = context.new_page()
+    page.goto(server.base_url + "/catalog/?lang=en")
+    _ready(page)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("localStorage.getItem('yk.lang')") == "en"
+    page.goto(server.base_url + "/catalog/")
+    _ready(page)
+    assert page.locator("h1#catalog-title").inner_text() == "One-Card Application Catalog"
+    assert page.locator("#lang").input_value() == "en"
+
+
 def test_every_catalog_string_is_translated():
     from tests.e2e.conftest import ROOT
 
@@ -178,7 +197,9 @@ def test_every_catalog_string_is_translated():
         assert all(isinstance(v, str) and v.strip() for v in table.values()), lang
         for key, value in table.items():
             assert set(re.findall(r"\{\w+\}", value)) == set(re.findall(r"\{\w+\}", tables["zh-Hans"][key])), (lang, key)
-    used = set(re.findall(r'data-t(?:-placeholder)?="([^"]+)"', (folder / "index.html").read_text()))
+    html = (folder / "index.html").read_text()
+    used = set(re.findall(r'data-i18n="([^"]+)"', html))
+    used |= {pair.split(":")[1] for attrs in re.findall(r'data-i18n-attr="([^"]+)"', html) for pair in attrs.split(";")}
     for js in folder.glob("*.js"):
         used |= set(re.findall(r"\bt\('([a-z_A-Z-]+)'", js.read_text()))
     assert not used - keys, sorted(used - keys)
