@@ -33,11 +33,14 @@ run: setup
 test: setup lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# Rules checked by machine (docs/conventions.md): lint and format, before any test runs.
+# Rules checked by machine (docs/conventions.md), before any test runs: lint and format,
+# import contracts (pyproject's [tool.importlinter]) and types (pyproject's [tool.mypy]).
 LINTED := backend tests bench keys
 lint: setup
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/run.py

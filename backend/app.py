@@ -17,19 +17,20 @@ from litestar.plugins.prometheus import PrometheusConfig
 from backend.accounts.services import resolve_principal
 from backend.features import FEATURES
 from backend.health.metrics import metrics
-from backend.keys.store import DEV_PASSPHRASE, KeyStore
-from backend.lib import db
+from backend.identity import protect
+from backend.keys import deps as keys_deps
+from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
+from backend.lib import db, deps
 from backend.lib.auth import auth_middleware
 from backend.lib.body import JsonRequest, body_rules_middleware
-from backend.lib.deps import DEPENDENCIES
 from backend.lib.errors import EXCEPTION_HANDLERS, middleware_errors
 from backend.lib.headers import security_headers
-from backend.lib.logs import request_id_middleware, setup_logging
+from backend.lib.logs import install_redaction, request_id_middleware, setup_logging
 from backend.lib.openapi import StrictStructSchemaPlugin, document
 from backend.lib.openapi_tidy import TidyOpenAPIConfig
+from backend.lib.settings import Settings, load_settings
 from backend.lib.store import make_store
 from backend.pwa_static import ROUTES as pwa_routes
-from backend.settings import Settings, load_settings
 
 log = logging.getLogger("yikatong.app")
 
@@ -63,6 +64,8 @@ def keystore_for(settings: Settings) -> KeyStore:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     keystore = keystore_for(settings)
+    # Logs and request ids know identity numbers through the identity feature (lib imports none).
+    install_redaction(protect.redact, protect.names_a_document)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -83,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies=DEPENDENCIES,
+        dependencies={**deps.DEPENDENCIES, **keys_deps.DEPENDENCIES},
         # The request id middleware is not listed: it wraps the whole app, below.
         # middleware_errors answers the refusals of the middleware after it, inside the metrics.
         middleware=[prometheus.middleware, middleware_errors, auth_middleware, body_rules_middleware],

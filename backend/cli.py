@@ -9,7 +9,9 @@ import os
 import sys
 import time
 
-from backend.settings import load_settings
+from backend.identity import protect
+from backend.lib.logs import install_redaction
+from backend.lib.settings import load_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -65,7 +67,7 @@ def _keystore():
 
 def _keys(args: argparse.Namespace) -> int:
     from backend.codes.format import CODE_LIFETIME
-    from backend.keys.store import KeyStoreError
+    from backend.keys.keyring import KeyStoreError
 
     settings = load_settings()
     max_cred = settings.credential_hours * 3600 + settings.clock_skew_seconds
@@ -192,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Log lines name no identity number: the identity feature's recognisers, as in the app.
+    install_redaction(protect.redact, protect.names_a_document)
     return args.func(args) or 0
 
 

@@ -11,8 +11,8 @@ import pyotp
 from backend.app import keystore_for
 from backend.identity.documents import make_resident_id
 from backend.lib import db
+from backend.lib.settings import Settings
 from backend.org.tables import Agency, Bank, City, Office
-from backend.settings import Settings
 
 CITIES = [
     ("440000", "广东省", "Guangdong Province"),

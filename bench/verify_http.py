@@ -74,7 +74,7 @@ async def _seed(env: dict[str, str]) -> tuple[str, list[str]]:
     from backend.cards.tables import Card
     from backend.demo import seed
     from backend.lib import db
-    from backend.settings import load_settings
+    from backend.lib.settings import load_settings
 
     settings = load_settings(environ=env, dotenv=None)
     result = await seed(settings)
@@ -118,7 +118,7 @@ def _report(name: str, result, base=None) -> None:
 async def main() -> int:
     from backend.app import keystore_for
     from backend.codes import format as fmt
-    from backend.settings import load_settings
+    from backend.lib.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="ykbench-"))
     env = {

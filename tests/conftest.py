@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.settings import Settings, load_settings
+from backend.lib.settings import Settings, load_settings
 
 PG_URL = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("YIKATONG_TEST_REDIS", "redis://127.0.0.1:6379/0")

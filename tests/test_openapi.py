@@ -42,7 +42,7 @@ def spec(tmp_path_factory):
     """The document as served (JSON), built once: it does not depend on the database."""
 
     from backend.app import create_app
-    from backend.settings import load_settings
+    from backend.lib.settings import load_settings
 
     base = tmp_path_factory.mktemp("openapi")
     settings = load_settings(environ={}, dotenv=None, env="test", data_dir=str(base / "data"), key_dir=str(base / "keys"))

@@ -11,11 +11,11 @@ from backend.accounts.sessions import utc
 from backend.accounts.tables import Account
 from backend.identity import documents
 from backend.identity import services as identity
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.db import transaction
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 _EXISTS = ("account.exists", "This person already has an account; sign in instead.")
 

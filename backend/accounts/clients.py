@@ -19,8 +19,8 @@ from backend.accounts.tables import Client
 from backend.lib import db
 from backend.lib.auth import SCANNER, Principal
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 log = logging.getLogger("yikatong.accounts")
 KINDS = ("scanner", "agency", "bank")

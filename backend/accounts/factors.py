@@ -7,7 +7,7 @@ import uuid
 from backend.accounts import throttle, totp
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Account, RecoveryCode, StaffMember
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.db import transaction
 from backend.lib.errors import ApiError
 from backend.lib.store import Store

@@ -7,12 +7,12 @@ import uuid
 from backend.accounts import citizens, factors, passwords, sessions, staff, throttle
 from backend.accounts.sessions import utc
 from backend.identity import services as identity
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal
 from backend.lib.db import transaction
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 
 def _require_session(principal: Principal) -> None:

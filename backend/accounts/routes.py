@@ -12,12 +12,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from backend.accounts import citizens, factors, me, sessions, staff, totp
 from backend.accounts import schemas as s
 from backend.accounts.routes_admin import ADMIN_ROUTES
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import CITIZEN, STAFF_ROLES, citizen_only, current, requires
 from backend.lib.errors import ErrorResponse
 from backend.lib.openapi import error
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 TAGS = ["accounts"]
 signed_in = requires(CITIZEN, *STAFF_ROLES)

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from backend.accounts import factors, passwords, throttle
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 log = logging.getLogger("yikatong.accounts")
 BAD_CREDENTIALS = "The identity document or password is wrong."

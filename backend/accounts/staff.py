@@ -10,13 +10,13 @@ from backend.accounts import passwords, sessions, signin, throttle
 from backend.accounts.common import device_label, is_unique_violation
 from backend.accounts.sessions import utc
 from backend.accounts.tables import StaffMember
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL, STAFF_ROLES, SUPERVISOR, Principal
 from backend.lib.db import transaction
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.org.tables import Office
-from backend.settings import Settings
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}", re.ASCII)
 _EXISTS = ("staff.exists", "This username is taken.")

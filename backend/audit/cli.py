@@ -20,7 +20,7 @@ def _anchor(text: str) -> tuple[int, str]:
 async def _verify(anchor: tuple[int, str] | None):
     from backend.audit import chain
     from backend.lib import db
-    from backend.settings import load_settings
+    from backend.lib.settings import load_settings
 
     async with db.lifespan(load_settings()):
         return await chain.verify(anchor=anchor)

@@ -14,7 +14,7 @@ from backend.accounts.permissions import ensure
 from backend.audit import chain, services
 from backend.audit.schemas import AccessRecord, AccessRecordPage, AuditPage, AuditRecord, AuditSearch, ChainBreak, ChainReport
 from backend.identity.services import find_person_id
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL, citizen_only, requires
 from backend.lib.bounds import SAFE_INT_MAX
 from backend.lib.errors import ApiError, ErrorResponse

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.cards import atomic, banks, lifecycle, numbers, records
+from backend.cards import atomic, banks, numbers, records, states
 from backend.cards.access import Actor, ensure
 from backend.cards.tables import Application, Card
 from backend.identity import services as identity
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL
 from backend.lib.errors import ApiError
 from backend.org.tables import City, Office
@@ -172,7 +172,7 @@ async def approve(application_id, actor: Actor, *, bank_code: str | None = None,
         )
         await Application.update({Application.card_id: card["id"]}).where(Application.id == app["id"]).run()
         note = f"Card {numbers.mask_card_number(card['number'])} issued with an account at {bank['name']}."
-        await records.event(card, actor, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now, note=note)
+        await records.event(card, actor, action=states.ISSUE, to_state=states.ACTIVE, at=now, note=note)
         return card
 
     return await atomic.run(attempt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.cards import atomic, lifecycle, numbers, records
+from backend.cards import atomic, numbers, records, states
 from backend.cards.access import Actor, ensure
 from backend.cards.revocations import Pending
 from backend.cards.tables import Card
@@ -162,7 +162,7 @@ async def move_holders(old: dict, new: dict, actor: Actor, now: dt.datetime, bat
     for _ in range(10_000):
         ids = (
             await Card.select(Card.id)
-            .where((Card.bank == old["id"]) & Card.state.not_in(list(lifecycle.TERMINAL)))
+            .where((Card.bank == old["id"]) & Card.state.not_in(list(states.TERMINAL)))
             .order_by(Card.id)
             .limit(batch)
             .run()
@@ -174,7 +174,7 @@ async def move_holders(old: dict, new: dict, actor: Actor, now: dt.datetime, bat
             done = 0
             for row in ids:  # noqa: B023 - attempt() runs within this iteration of the loop
                 card = await records.load(row["id"])
-                if card["bank"] != old["id"] or card["state"] in lifecycle.TERMINAL:
+                if card["bank"] != old["id"] or card["state"] in states.TERMINAL:
                     continue
                 await _move(card, old, new, actor, reason, now)
                 done += 1

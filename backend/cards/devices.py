@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import uuid
 
-from backend.cards import atomic, lifecycle, records
+from backend.cards import atomic, records, states
 from backend.cards.access import Actor
 from backend.cards.revocations import Pending
 from backend.cards.tables import Device
@@ -34,7 +34,7 @@ def parse_public_key(text: str) -> bytes:
 
 
 def _require_active(card: dict) -> None:
-    if card["state"] != lifecycle.ACTIVE:
+    if card["state"] != states.ACTIVE:
         raise ApiError(
             409, "card.not_active", f"This needs an active card; yours is {card['state'].replace('_', ' ')}.", state=card["state"]
         )

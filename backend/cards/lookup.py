@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.audit import services as audit
 from backend.cards import views
 from backend.identity import services as identity
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
 

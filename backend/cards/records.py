@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.cards import lifecycle, numbers
+from backend.cards import numbers, states
 from backend.cards.access import SYSTEM, Actor
 from backend.cards.atomic import Conflict
 from backend.cards.revocations import Pending
@@ -111,24 +111,24 @@ async def step(
     IllegalTransition propagates; Conflict propagates (the caller's transaction retries).
     """
     before = card["state"]
-    after = lifecycle.next_state(before, action, actor.kind)
+    after = states.next_state(before, action, actor.kind)
     values: dict[str, object] = {"state": after, **(extra or {})}
-    values["lapse_at"] = now + dt.timedelta(days=temp_loss_days) if after == lifecycle.TEMP_LOST else None
-    if after in lifecycle.TERMINAL:
+    values["lapse_at"] = now + dt.timedelta(days=temp_loss_days) if after == states.TEMP_LOST else None
+    if after in states.TERMINAL:
         values["active_person"] = None
     await cas(card, values, now)
     await event(card, actor, action=action, from_state=before, to_state=after, reason=reason, at=at or now)
-    if lifecycle.revocation_status(before) != lifecycle.revocation_status(after):
-        pending.card(card["ref"], lifecycle.revocation_status(after))
+    if states.revocation_status(before) != states.revocation_status(after):
+        pending.card(card["ref"], states.revocation_status(after))
 
 
 async def settle_lapse(card: dict, now: dt.datetime, pending: Pending) -> bool:
     """Apply a due temporary-loss lapse to a loaded card as a system event; True if it did."""
-    if not lifecycle.lapse_due(card["state"], card["lapse_at"], now):
+    if not states.lapse_due(card["state"], card["lapse_at"], now):
         return False
     # Dated when it lapsed, not when we noticed: the holder's history shows the real moment.
     reason = "The temporary loss report ran out; the card works again."
-    await step(card, lifecycle.LAPSE, SYSTEM, now=now, pending=pending, at=card["lapse_at"], reason=reason)
+    await step(card, states.LAPSE, SYSTEM, now=now, pending=pending, at=card["lapse_at"], reason=reason)
     return True
 
 
@@ -151,7 +151,7 @@ async def insert_card(
         person=person_id,
         active_person=person_id,
         region=region,
-        state=lifecycle.ACTIVE,
+        state=states.ACTIVE,
         version=1,
         bank=bank_id,
         account=account,

@@ -9,17 +9,17 @@ import msgspec
 from litestar import Request, delete, get, post
 from litestar.params import Parameter
 
-from backend.cards import applications, banks, devices, lifecycle, records, transitions, views
+from backend.cards import applications, banks, devices, records, states, transitions, views
 from backend.cards import schemas as s
 from backend.cards.access import Actor
 from backend.cards.outputs import ERRORS, action_out, card_out, device_out
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
 from backend.lib.errors import ApiError
-from backend.settings import Settings
+from backend.lib.settings import Settings
 
 TAGS = ["my card"]
-CITIZEN_ACTIONS = {a.replace("_", "-"): a for a in lifecycle.BY_ACTOR["citizen"]}
+CITIZEN_ACTIONS = {a.replace("_", "-"): a for a in states.BY_ACTOR["citizen"]}
 
 
 def _person(request: Request) -> uuid.UUID:

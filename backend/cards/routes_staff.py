@@ -9,18 +9,18 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 
-from backend.cards import applications, lifecycle, transitions, views
+from backend.cards import applications, states, transitions, views
 from backend.cards import lookup as card_lookup
 from backend.cards import schemas as s
 from backend.cards.access import Actor, actor_for, ensure
 from backend.cards.outputs import ERRORS, action_out
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import staff_only
 from backend.lib.errors import ApiError
-from backend.settings import Settings
+from backend.lib.settings import Settings
 
 TAGS = ["staff: cards"]
-STAFF_ACTIONS = {a.replace("_", "-"): a for a in lifecycle.BY_ACTOR["staff"]}
+STAFF_ACTIONS = {a.replace("_", "-"): a for a in states.BY_ACTOR["staff"]}
 
 
 def _staff(request: Request, channel: str = "counter") -> Actor:

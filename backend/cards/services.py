@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from backend.cards import applications, atomic, banks, devices, lifecycle, numbers, records, revocations, transitions
+from backend.cards import applications, atomic, banks, devices, numbers, records, revocations, states, transitions
 from backend.cards.access import Actor
-from backend.cards.tables import Application, Card
-from backend.keys.store import Keyring
+from backend.cards.tables import Application, Card, RevocationEntry
+from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.errors import ApiError
 
@@ -42,7 +42,7 @@ def age_on(birth: dt.date | None, today: dt.date) -> int | None:
 
 def _subject(row: dict, now: dt.datetime) -> CodeSubject:
     # A lapsed temporary loss report is applied in memory only: verification never writes.
-    state = lifecycle.effective_state(row["state"], row["lapse_at"], now)
+    state = states.effective_state(row["state"], row["lapse_at"], now)
     age = age_on(row["birth_date"], now.astimezone(CHINA).date())
     return CodeSubject(
         card_id=row["id"],
@@ -50,8 +50,8 @@ def _subject(row: dict, now: dt.datetime) -> CodeSubject:
         person_id=row["person"],
         region=row["region"],
         state=state,
-        usable=lifecycle.usable(state, row["ecard_level"]),
-        unusable_result=lifecycle.unusable_result(state),
+        usable=states.usable(state, row["ecard_level"]),
+        unusable_result=states.unusable_result(state),
         ecard_level=row["ecard_level"],
         transport_enabled=bool(row["transport_enabled"]),
         concessions=("elderly",) if age is not None and age >= ELDERLY_AGE else (),
@@ -113,7 +113,7 @@ async def card_for_person(person_id: uuid.UUID | str | None, now: dt.datetime | 
     if row is None:
         row = (
             await _subject_query()
-            .where((Card.person == person_id) & (Card.state == lifecycle.CANCELLED))
+            .where((Card.person == person_id) & (Card.state == states.CANCELLED))
             .order_by(Card.updated_at, ascending=False)
             .first()
             .run()
@@ -198,8 +198,8 @@ async def issue_card_directly(
         await records.event(
             card,
             who,
-            action=lifecycle.ISSUE,
-            to_state=lifecycle.ACTIVE,
+            action=states.ISSUE,
+            to_state=states.ACTIVE,
             at=now,
             note=f"Card issued with an account at {bank['name']}.",
         )
@@ -220,3 +220,18 @@ async def issue_card_directly(
         }
 
     return await atomic.run(attempt)
+
+
+async def device_revoked(device_key_id: str | None) -> bool:
+    """Whether the revocation feed lists this device key: the same fact offline scanners use.
+    One indexed read of the feed (revocations' snapshots settle lapses, which writes; checking a
+    presented code must stay read-only)."""
+    if not device_key_id:
+        return False
+    return (
+        await RevocationEntry.exists()
+        .where(
+            (RevocationEntry.kind == "device") & (RevocationEntry.ref == device_key_id) & (RevocationEntry.status == "revoked")
+        )
+        .run()
+    )

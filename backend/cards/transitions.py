@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.cards import atomic, banks, lifecycle, numbers, records
+from backend.cards import atomic, banks, numbers, records, states
 from backend.cards.access import Actor, ensure
 from backend.cards.revocations import Pending
 from backend.cards.tables import Card, Device
 from backend.lib.errors import ApiError
 
 
-def illegal(exc: lifecycle.IllegalTransition) -> ApiError:
+def illegal(exc: states.IllegalTransition) -> ApiError:
     return ApiError(
         409,
         "card.illegal_transition",
@@ -45,22 +45,22 @@ async def perform(
         card = await (records.load(card_id) if card_id else records.current_or_404(person_id))
         if card is None:
             raise ApiError(404, "card.not_found", "No such card.")
-        if action in lifecycle.PERMISSION:
-            await ensure(actor, lifecycle.PERMISSION[action], card_city=card["region"])
+        if action in states.PERMISSION:
+            await ensure(actor, states.PERMISSION[action], card_city=card["region"])
         pending = Pending()
         # A report that ran out lapses first (dated when it ran out); only then is `action` decided.
         lapsed = await records.settle_lapse(card, now, pending)
         try:
-            if action != lifecycle.LAPSE:
+            if action != states.LAPSE:
                 await records.step(card, action, actor, now=now, pending=pending, reason=reason, temp_loss_days=temp_loss_days)
             elif not lapsed or actor.kind != "system":  # only the system lapses, and never early
-                raise lifecycle.IllegalTransition(card["state"], action, lifecycle.allowed_actions(card["state"], actor.kind))
-        except lifecycle.IllegalTransition as exc:
+                raise states.IllegalTransition(card["state"], action, states.allowed_actions(card["state"], actor.kind))
+        except states.IllegalTransition as exc:
             raise illegal(exc) from None
         new_card = None
-        if action == lifecycle.REQUEST_REPLACEMENT:
+        if action == states.REQUEST_REPLACEMENT:
             new_card = await _replace(card, actor, now, pending, reason)
-        elif action == lifecycle.CANCEL:
+        elif action == states.CANCEL:
             await unbind_all(card["id"], now, pending)
         await pending.write(now)
         return {"card": card, "new_card": new_card}
@@ -80,7 +80,7 @@ async def _replace(old: dict, actor: Actor, now: dt.datetime, pending: Pending, 
     system = actor.as_system()
     note = f"New card issued to replace card {numbers.mask_card_number(old['number'])}."
     await records.step(
-        old, lifecycle.COMPLETE_REPLACEMENT, system, now=now, pending=pending, extra={"replaced_by": new_id}, reason=note
+        old, states.COMPLETE_REPLACEMENT, system, now=now, pending=pending, extra={"replaced_by": new_id}, reason=note
     )
     new = await records.insert_card(
         id=new_id,
@@ -100,9 +100,7 @@ async def _replace(old: dict, actor: Actor, now: dt.datetime, pending: Pending, 
         money = f"Payments keep going to your account {numbers.mask_account(new['account'])} at {bank['name']}."
     else:
         money = f"{bank['name']} opened a new account {numbers.mask_account(new['account'])}; payments now go there."
-    await records.event(
-        new, system, action=lifecycle.ISSUE, to_state=lifecycle.ACTIVE, at=now, reason=reason, note=f"{note} {money}"
-    )
+    await records.event(new, system, action=states.ISSUE, to_state=states.ACTIVE, at=now, reason=reason, note=f"{note} {money}")
     # The e-card follows the holder: bound phones now serve the new card.
     await Device.update({Device.card: new_id}).where((Device.card == old["id"]) & (Device.status == "bound")).run()
     return new
@@ -125,7 +123,7 @@ async def settle(card_id: uuid.UUID, now: dt.datetime | int | None = None) -> bo
     """Apply a due lapse for this card now (a system event); True if this call applied it."""
     now = records.utc(now)
     card = await records.load(card_id)
-    if card is None or not lifecycle.lapse_due(card["state"], card["lapse_at"], now):
+    if card is None or not states.lapse_due(card["state"], card["lapse_at"], now):
         return False  # the common case: a plain read, no write transaction
 
     async def attempt() -> bool:
@@ -142,9 +140,9 @@ async def settle(card_id: uuid.UUID, now: dt.datetime | int | None = None) -> bo
 async def apply_due_lapses(now: dt.datetime | int | None = None) -> int:
     """Lapse every temporary loss report that has run out; returns how many this call lapsed."""
     now = records.utc(now)
-    rows = await Card.select(Card.id, Card.state, Card.lapse_at).where(Card.state == lifecycle.TEMP_LOST).run()
+    rows = await Card.select(Card.id, Card.state, Card.lapse_at).where(Card.state == states.TEMP_LOST).run()
     count = 0
     for row in rows:
-        if lifecycle.lapse_due(row["state"], row["lapse_at"], now):
+        if states.lapse_due(row["state"], row["lapse_at"], now):
             count += await settle(row["id"], now)
     return count

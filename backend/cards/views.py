@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from backend.cards import lifecycle, numbers, transitions
+from backend.cards import numbers, states, transitions
 from backend.cards.tables import Application, Card, CardEvent
 from backend.identity import services as identity
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.org.tables import City, Office
 
 
@@ -34,13 +34,13 @@ def _view(row: dict, city_names: dict[str, str], actor_kind: str) -> dict:
         "region": {"code": row["region"], "name": city_names.get(row["region"], "")},
         "holder_name": row["holder_name"],
         "state": row["state"],
-        "allowed_actions": list(lifecycle.allowed_actions(row["state"], actor_kind)),
+        "allowed_actions": list(states.allowed_actions(row["state"], actor_kind)),
         "lapse_at": row["lapse_at"],
         "ecard": {
             "level": row["ecard_level"],
             "issued_at": row["ecard_issued_at"],
             "transport_enabled": row["transport_enabled"],
-            "usable": lifecycle.usable(row["state"], row["ecard_level"]),
+            "usable": states.usable(row["state"], row["ecard_level"]),
         },
         "bank": {"code": row["bank_code"], "name": row["bank_name"]},
         "account": numbers.mask_account(row["account"]),

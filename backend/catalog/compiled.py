@@ -11,10 +11,10 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+from backend.catalog.scenarios import Scenario
 from backend.catalog.tables import CatalogState, ItemVersion
 from backend.catalog.vocab import PROVINCE, PUBLIC_STATES
 from backend.lib import db
-from backend.venues.scenarios import Scenario
 
 CHECK_EVERY = 2.0  # seconds between reads of the catalog version by one worker
 STATE = "catalog"

@@ -1,16 +1,14 @@
-"""HTTP routes for operators: drafting, review, publication, withdrawal, venues and usage reports."""
+"""HTTP routes for operators: drafting, review, publication and withdrawal of catalog items."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from litestar import Request, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.catalog import lifecycle, reports, services, views
-from backend.catalog.access import ensure_manage, report_scope
+from backend.catalog import publishing, views
 from backend.catalog.schemas import (
     ContentIn,
     ItemCreate,
@@ -18,13 +16,8 @@ from backend.catalog.schemas import (
     PublishRequest,
     QueueOut,
     ReturnRequest,
-    UsageReport,
-    UsageRow,
-    VenueLink,
-    VenueLinks,
     WithdrawRequest,
 )
-from backend.catalog.vocab import CST
 from backend.lib.auth import staff_only
 from backend.lib.errors import ErrorResponse
 
@@ -56,7 +49,7 @@ guards = [staff_only]
     responses=ERRORS,
 )
 async def create_item(request: Request, data: ItemCreate) -> ManagedItem:
-    code = await lifecycle.create_item(request.user, data)
+    code = await publishing.create_item(request.user, data)
     return await views.managed_item(request.user, code)
 
 
@@ -81,7 +74,7 @@ async def item_versions(request: Request, code: Code) -> ManagedItem:
     responses=ERRORS,
 )
 async def new_version(request: Request, code: Code, data: ContentIn) -> ManagedItem:
-    await lifecycle.new_version(request.user, code, data)
+    await publishing.new_version(request.user, code, data)
     return await views.managed_item(request.user, code)
 
 
@@ -94,7 +87,7 @@ async def new_version(request: Request, code: Code, data: ContentIn) -> ManagedI
     responses=ERRORS,
 )
 async def edit_draft(request: Request, code: Code, number: Number, data: ContentIn) -> ManagedItem:
-    await lifecycle.edit_draft(request.user, code, number, data)
+    await publishing.edit_draft(request.user, code, number, data)
     return await views.managed_item(request.user, code)
 
 
@@ -108,7 +101,7 @@ async def edit_draft(request: Request, code: Code, number: Number, data: Content
     responses=ERRORS,
 )
 async def submit(request: Request, code: Code, number: Number) -> ManagedItem:
-    await lifecycle.submit(request.user, code, number)
+    await publishing.submit(request.user, code, number)
     return await views.managed_item(request.user, code)
 
 
@@ -122,7 +115,7 @@ async def submit(request: Request, code: Code, number: Number) -> ManagedItem:
     responses=ERRORS,
 )
 async def send_back(request: Request, code: Code, number: Number, data: ReturnRequest) -> ManagedItem:
-    await lifecycle.send_back(request.user, code, number, data.note)
+    await publishing.send_back(request.user, code, number, data.note)
     return await views.managed_item(request.user, code)
 
 
@@ -140,7 +133,7 @@ async def send_back(request: Request, code: Code, number: Number, data: ReturnRe
     responses=ERRORS,
 )
 async def publish(request: Request, code: Code, number: Number, data: PublishRequest) -> ManagedItem:
-    await lifecycle.publish(request.user, code, number, data.effective_from)
+    await publishing.publish(request.user, code, number, data.effective_from)
     return await views.managed_item(request.user, code)
 
 
@@ -158,7 +151,7 @@ async def publish(request: Request, code: Code, number: Number, data: PublishReq
     responses=ERRORS,
 )
 async def withdraw(request: Request, code: Code, data: WithdrawRequest) -> ManagedItem:
-    await lifecycle.withdraw(request.user, code, data.end, data.reason)
+    await publishing.withdraw(request.user, code, data.end, data.reason)
     return await views.managed_item(request.user, code)
 
 
@@ -182,64 +175,6 @@ async def review_queue(
     return QueueOut(items=await views.queue(request.user, scope=catalog_scope, status=status, limit=limit))
 
 
-@get(
-    "/api/v1/catalog/items/{code:str}/venues",
-    summary="Venues registered under an item",
-    description="The venues registered for the item's scenarios (a city extension's venues count under the provincial item too).",
-    tags=TAGS,
-    guards=guards,
-    responses=ERRORS,
-)
-async def item_venues(
-    request: Request,
-    code: Code,
-    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-) -> VenueLinks:
-    item = await lifecycle.get_item(code)
-    ensure_manage(request.user, item["scope"])
-    rows, next_offset = await services.venues_of_item(code, limit=limit, offset=offset)
-    return VenueLinks(item_code=code, items=[VenueLink(**r) for r in rows], next_offset=next_offset)
-
-
-@get(
-    "/api/v1/catalog/reports/usage",
-    summary="Card use per item, city and venue type",
-    description=(
-        "Counts of accepted (`uses`) and refused verifications per period (day, ISO week or month, "
-        "China Standard Time), catalog item, city and venue type, from the verification records. "
-        "Aggregates only: no card, person, code, scanner or venue appears. At most 366 days "
-        "(default: the last 30). Provincial operators see every city; supervisors their own."
-    ),
-    tags=TAGS,
-    guards=guards,
-    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Bad or too long date range.")},
-)
-async def usage_report(
-    request: Request,
-    from_date: Annotated[dt.date | None, Parameter(query="from", description="First day (YYYY-MM-DD).")] = None,
-    to_date: Annotated[dt.date | None, Parameter(query="to", description="Last day, included.")] = None,
-    bucket: Literal["day", "week", "month"] = "day",
-    city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
-    venue_type: Annotated[str | None, Parameter(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
-    item: Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$")] = None,
-) -> UsageReport:
-    city = report_scope(request.user, city_code)
-    end = to_date or dt.datetime.now(CST).date()
-    start = from_date or end - dt.timedelta(days=29)
-    rows = await reports.usage(start=start, end=end, bucket=bucket, city_code=city, venue_type=venue_type, item=item)
-    return UsageReport(
-        from_date=start,
-        to_date=end,
-        bucket=bucket,
-        timezone="Asia/Shanghai",
-        city_code=city,
-        rows=[UsageRow(**r) for r in rows],
-        total_uses=sum(r["uses"] for r in rows),
-        total_refused=sum(r["refused"] for r in rows),
-    )
-
-
 MANAGE_ROUTES = [
     create_item,
     item_versions,
@@ -250,6 +185,4 @@ MANAGE_ROUTES = [
     publish,
     withdraw,
     review_queue,
-    item_venues,
-    usage_report,
 ]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
+from backend.catalog.scenarios import ATTRIBUTES
 from backend.catalog.vocab import DOMAINS
-from backend.venues.scenarios import ATTRIBUTES
 
 ItemCode = Annotated[
     str,
@@ -242,20 +241,6 @@ class QueueOut(msgspec.Struct, kw_only=True):
     items: list[QueueEntry]
 
 
-class VenueLink(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    name: str
-    venue_type: str
-    city_code: str
-    active: bool
-
-
-class VenueLinks(msgspec.Struct, kw_only=True):
-    item_code: str
-    items: list[VenueLink]
-    next_offset: int | None = None
-
-
 class Region(msgspec.Struct, kw_only=True):
     code: str
     name: str
@@ -265,25 +250,3 @@ class Region(msgspec.Struct, kw_only=True):
 
 class RegionList(msgspec.Struct, kw_only=True):
     items: list[Region]
-
-
-class UsageRow(msgspec.Struct, kw_only=True):
-    """Counts only: how often the card was accepted (`uses`) or refused, never by whom."""
-
-    period: Annotated[str, Meta(examples=["2026-11-22"])]
-    item_code: Annotated[str | None, Meta(examples=["gd.public_transport"])]
-    city_code: Annotated[str, Meta(examples=["440100"])]
-    venue_type: Annotated[str, Meta(examples=["metro"])]
-    uses: int
-    refused: int
-
-
-class UsageReport(msgspec.Struct, kw_only=True):
-    from_date: dt.date
-    to_date: dt.date
-    bucket: Literal["day", "week", "month"]
-    timezone: str
-    city_code: str | None
-    rows: list[UsageRow]
-    total_uses: int
-    total_refused: int

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from backend.catalog import compiled
-from backend.catalog.lifecycle import bump, lock
+from backend.catalog import scenarios as built_in
+from backend.catalog.publishing import bump, lock
 from backend.catalog.tables import CatalogItem, ItemVersion, ScenarioOwner
 from backend.catalog.vocab import IN_FORCE, PROVINCE, PUBLISHED, utcnow
 from backend.lib import db
-from backend.venues import scenarios as built_in
 
 SEEDER = "seed"
 

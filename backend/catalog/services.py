@@ -10,11 +10,12 @@ import uuid
 
 from backend.catalog import compiled
 from backend.catalog.compiled import Compiled, Entry
+from backend.catalog.publishing import get_item as get_item  # re-exported: how other features find an item
+from backend.catalog.scenarios import Scenario
 from backend.catalog.tables import CatalogItem, VenueItem
 from backend.catalog.vocab import PROVINCE
 from backend.lib.errors import ApiError
 from backend.org.tables import City
-from backend.venues.scenarios import Scenario
 
 
 def _t(at: float | int | None) -> float:
@@ -105,27 +106,6 @@ async def link_venue(venue_id: uuid.UUID, item_codes: list[str]) -> None:
         return
     rows = await CatalogItem.select(CatalogItem.id).where(CatalogItem.code.is_in(item_codes)).run()
     await VenueItem.insert(*[VenueItem(venue=venue_id, item=r["id"]) for r in rows]).run()
-
-
-async def venues_of_item(code: str, *, limit: int, offset: int) -> tuple[list[dict], int | None]:
-    item = await CatalogItem.select(CatalogItem.id).where(CatalogItem.code == code).first().run()
-    if item is None:
-        raise ApiError(404, "catalog.item_not_found", f"No catalog item {code!r}.")
-    rows = (
-        await VenueItem.select(
-            VenueItem.venue.id.as_alias("id"),
-            VenueItem.venue.name.as_alias("name"),
-            VenueItem.venue.venue_type.as_alias("venue_type"),
-            VenueItem.venue.city.code.as_alias("city_code"),
-            VenueItem.venue.active.as_alias("active"),
-        )
-        .where(VenueItem.item == item["id"])
-        .order_by(VenueItem.id)
-        .limit(limit + 1)
-        .offset(offset)
-        .run()
-    )
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
 
 
 async def check_region(code: str) -> str:

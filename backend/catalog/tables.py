@@ -2,9 +2,8 @@
 
 from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
-
-from backend.venues.tables import Venue
 
 
 class CatalogItem(Table, tablename="catalog_item"):
@@ -59,7 +58,11 @@ class ScenarioOwner(Table, tablename="catalog_scenario"):
 class VenueItem(Table, tablename="catalog_venue_item"):
     """A venue registered under a catalog item (through the item's scenarios it serves)."""
 
-    venue = ForeignKey(Venue, null=False, index=True, on_delete=OnDelete.cascade)
+    # The catalog keeps the register; the venue is the venues feature's, which builds on the
+    # catalog, so the reference is by name (Piccolo resolves it when the tables load).
+    venue = ForeignKey(
+        LazyTableReference("Venue", module_path="backend.venues.tables"), null=False, index=True, on_delete=OnDelete.cascade
+    )
     item = ForeignKey(CatalogItem, null=False, index=True, on_delete=OnDelete.restrict)
 
 

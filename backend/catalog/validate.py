@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
+from backend.catalog.scenarios import ATTRIBUTES
 from backend.catalog.schemas import ContentIn
 from backend.lib.errors import ApiError
-from backend.venues.scenarios import ATTRIBUTES
 
 
 def _blank(text) -> bool:

@@ -7,7 +7,8 @@ import datetime as dt
 from backend.catalog import compiled
 from backend.catalog.access import may_manage
 from backend.catalog.compiled import Entry
-from backend.catalog.lifecycle import get_item
+from backend.catalog.publishing import get_item
+from backend.catalog.scenarios import OFFLINE_ATTRIBUTES
 from backend.catalog.schemas import (
     CatalogOut,
     HistoryEvent,
@@ -24,7 +25,6 @@ from backend.catalog.tables import ItemVersion
 from backend.catalog.vocab import OPEN_STATES, PROVINCE
 from backend.lib.auth import PROVINCIAL, Principal
 from backend.lib.errors import ApiError
-from backend.venues.scenarios import OFFLINE_ATTRIBUTES
 
 
 def text(value: dict | None) -> TextOut:

@@ -116,26 +116,3 @@ async def shown_for_scenario(store: Store, code_id: str | None, subject, scenari
         return None
     ctype = await registry.by_id(row["type"])
     return presented_view(row, ctype["disclosure"].get(scenario_name, []), _now())
-
-
-async def code_showing(*, principal, certificate_id: uuid.UUID, keyring, store: Store, settings, now: int) -> dict:
-    """A fresh online code for the holder's card that also shows this certificate to the venue
-    that scans it (scenario `certificate_check`) or to an agency it is presented to."""
-    from backend.certificates.services import holder_certificate
-    from backend.codes import format as fmt
-    from backend.codes.services import online_code
-    from backend.venues.verification import claim_ttl
-
-    row = await holder_certificate(principal.person_id, certificate_id)
-    minted = await online_code(account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now)
-    code_id = fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id
-    # Lives as long as the code can be claimed; the code id alone leads to it, never the card.
-    await remember_shown(store, code_id, row["id"], claim_ttl(settings))
-    return {
-        "code": minted.code,
-        "kind": minted.kind,
-        "certificate_id": row["id"],
-        "issued_at": minted.issued_at,
-        "expires_at": minted.expires_at,
-        "qr_version": minted.qr_version,
-    }

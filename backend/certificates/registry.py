@@ -6,13 +6,15 @@ import datetime as dt
 import uuid
 
 from backend.accounts.common import is_unique_violation
+from backend.catalog import scenarios
+from backend.catalog import services as catalog
 from backend.certificates import attributes
 from backend.certificates.tables import CertificateType
 from backend.lib import db
 from backend.lib.errors import ApiError
 from backend.org.tables import Agency
 
-# The scenario in which a holder shows one certificate with the card (venues/scenarios.py).
+# The scenario in which a holder shows one certificate with the card (catalog/scenarios.py).
 PRESENT_SCENARIO = "certificate_check"
 
 _COLUMNS = (
@@ -39,9 +41,6 @@ def _now() -> dt.datetime:
 
 async def _scenarios(names: set[str]) -> dict:
     """Scenario definitions by name: the application catalog's latest, else the built-in table."""
-    from backend.catalog import services as catalog
-    from backend.venues import scenarios
-
     found = await catalog.definitions(names)
     return {n: found.get(n) or scenarios.get(n) for n in names if found.get(n) or scenarios.get(n)}
 

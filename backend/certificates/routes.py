@@ -10,14 +10,12 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.certificates import linked, registry, services
+from backend.certificates import registry, services
 from backend.certificates import schemas as s
 from backend.certificates.views import certificate_out, type_out
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, citizen_only, requires
 from backend.lib.errors import ApiError, ErrorResponse
-from backend.lib.store import Store
-from backend.settings import Settings
 
 TYPE_TAGS = ["certificate types"]
 AGENCY_TAGS = ["certificates (agencies)"]
@@ -220,29 +218,6 @@ async def my_certificate(request: Request, certificate_id: uuid.UUID) -> s.Certi
     return certificate_out(await services.holder_certificate(_person(request), certificate_id))
 
 
-@post(
-    "/api/v1/me/certificates/{certificate_id:uuid}/code",
-    status_code=200,
-    guards=[citizen_only],
-    tags=ME_TAGS,
-    cache_control=NO_STORE,
-    summary="Show a certificate with my card",
-    description="Mints an online code (as `POST /api/v1/me/codes/online`) that also shows this certificate: a venue "
-    "scanning it in scenario `certificate_check` sees the certificate's status and the fields its type allows there, "
-    "and an agency it is presented to may check it (Art. 9: no paper copy). Only this code shows it, and only once. "
-    "404 `certificate.not_found`, 409 `card.not_usable`, 429 `codes.rate_limited`.",
-    responses=_errors(e404="certificate.not_found or card.not_found", e409="card.not_usable", e429="codes.rate_limited"),
-)
-async def show_with_card(
-    request: Request, certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int
-) -> s.CertificateCode:
-    _person(request)
-    shown = await linked.code_showing(
-        principal=request.user, certificate_id=certificate_id, keyring=keyring, store=store, settings=settings, now=now
-    )
-    return s.CertificateCode(**shown)
-
-
 ROUTES = [
     list_types,
     get_type,
@@ -254,5 +229,4 @@ ROUTES = [
     check_signature,
     my_certificates,
     my_certificate,
-    show_with_card,
 ]

@@ -11,7 +11,7 @@ from backend.audit import services as audit
 from backend.certificates import attributes, registry, signing
 from backend.certificates.tables import Certificate
 from backend.identity.services import find_person_id
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError

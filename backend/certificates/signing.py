@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from backend.audit.chain import canonical_json, iso_seconds
-from backend.keys.store import Keyring, KeyStoreError
+from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
 

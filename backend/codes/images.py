@@ -16,7 +16,7 @@ from qrcode.image.svg import SvgPathFillImage
 
 from backend.codes import services
 from backend.codes.schemas import OnlineCode
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
 from backend.lib.errors import ErrorResponse
 from backend.lib.store import Store

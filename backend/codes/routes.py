@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 from litestar import Request, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 
-from backend.codes import images, services
+from backend.certificates.schemas import CertificateCode
+from backend.codes import images, services, showing
 from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
-from backend.lib.errors import ErrorResponse
+from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 # Codes and credentials are bearer material: no cache may keep them.
 NO_STORE = CacheControlHeader(no_store=True)
@@ -88,4 +91,29 @@ async def issue_credential(
     )
 
 
-ROUTES = [mint_online_code, issue_credential, *images.ROUTES]
+@post(
+    "/api/v1/me/certificates/{certificate_id:uuid}/code",
+    status_code=200,
+    guards=[citizen_only],
+    tags=["certificates", "me"],
+    cache_control=NO_STORE,
+    summary="Show a certificate with my card",
+    description="Mints an online code (as `POST /api/v1/me/codes/online`) that also shows this certificate: a venue "
+    "scanning it in scenario `certificate_check` sees the certificate's status and the fields its type allows there, "
+    "and an agency it is presented to may check it (Art. 9: no paper copy). Only this code shows it, and only once. "
+    "404 `certificate.not_found`, 409 `card.not_usable`, 429 `codes.rate_limited`.",
+    responses={
+        404: ResponseSpec(ErrorResponse, description="certificate.not_found or card.not_found"),
+        409: ResponseSpec(ErrorResponse, description="card.not_usable"),
+        429: ResponseSpec(ErrorResponse, description="codes.rate_limited"),
+    },
+)
+async def show_with_card(
+    request: Request, certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> CertificateCode:
+    if not request.user.person_id:
+        raise ApiError(403, "auth.no_person", "This account is not bound to a person.")
+    return await showing.code_showing(request.user, certificate_id, keyring=keyring, store=store, settings=settings, now=now)
+
+
+ROUTES = [mint_online_code, issue_credential, show_with_card, *images.ROUTES]

@@ -15,11 +15,11 @@ from backend.cards.services import CodeSubject
 from backend.certificates import linked
 from backend.codes import format as fmt
 from backend.codes.schemas import OfflineCredential, OnlineCode
-from backend.keys.store import Keyring, KeyStoreError
+from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 log = logging.getLogger("yikatong.codes")
 

@@ -7,18 +7,21 @@ import uuid
 from dataclasses import dataclass, field
 
 from backend.audit import services as audit
+from backend.cards import services as cards
 from backend.certificates import linked, registry
 from backend.certificates.services import COLUMNS, effective_status
 from backend.certificates.tables import Certificate
+from backend.codes import format as fmt
+from backend.codes import presented
 from backend.consent.services import get as get_consent
 from backend.consent.services import status_of
 from backend.identity.services import find_person_id
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.org.tables import Agency
-from backend.settings import Settings
 
 CARD_STATUS = "card.status"
 
@@ -122,33 +125,26 @@ async def _consented(query: Query, agency: dict, person_id: uuid.UUID, now: int)
 
 async def _presented(query: Query, keyring: Keyring, store: Store, settings: Settings, now: int):
     """(person id, basis, code id) for a presented online code: the holder showed it to the agency."""
-    from backend.cards import services as cards
-    from backend.codes import format as fmt
-
     if fmt.kind_of(query.code) != "online":
         raise ApiError(422, "query.bad_code", "Present an online code (YKO1) from the holder's wallet.")
-    check = fmt.verify_online(query.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds)
-    subject = await cards.card_for_code(check.card_ref.hex()) if check.card_ref is not None else None
-    person_id = subject.person_id if subject else None
-    basis = _Basis("presented_code", f"online code {check.code_id or '-'}")
-    if check.result != fmt.Result.VALID or subject is None or not subject.usable:
-        result = (
-            check.result.value if check.result != fmt.Result.VALID else (subject.unusable_result if subject else "card_cancelled")
-        )
+    # The same check as a venue's scanner makes (codes.presented): signature, time, card state.
+    scan = await presented.check(query.code, keyring, now, settings.clock_skew_seconds)
+    person_id = scan.subject.person_id if scan.subject else None
+    basis = _Basis("presented_code", f"online code {scan.code_id or '-'}")
+    if scan.result != fmt.Result.VALID:
+        result = scan.result.value
         raise _Refusal(403, "query.code_invalid", f"The presented code is not valid ({result}).", person_id, basis, result=result)
-    shown = await linked.shown_with_code(store, check.code_id, person_id)
+    shown = await linked.shown_with_code(store, scan.code_id, person_id)
     scope: dict[str, list[str]] = {}
     if shown is not None:
         ctype = await registry.by_id(shown["type"])
         scope[ctype["code"]] = ctype["disclosure"].get(registry.PRESENT_SCENARIO, [])
     basis.allowed = _allowed(True, scope)
-    return person_id, basis, check.code_id
+    return person_id, basis, scan.code_id
 
 
 async def _answer(query: Query, person_id: uuid.UUID) -> dict:
     """Exactly the requested fields: the card's state and each type's latest certificate."""
-    from backend.cards import services as cards
-
     now = dt.datetime.now(dt.UTC)
     card = None
     if query.card_status:
@@ -247,7 +243,7 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
         entry = await put("ok", person_id, basis)
     except BaseException:
         if code_id is not None:
-            await store.delete(f"code:{code_id}")  # not answered: the holder may show the code again
+            await presented.give_back(store, code_id)  # not answered: the holder may show the code again
         raise
     return {"query_id": entry["id"], "basis": basis.kind, "basis_ref": basis.ref, **answer}
 
@@ -256,8 +252,7 @@ async def _use_code(
     store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id, basis: _Basis
 ) -> None:
     """One use, shared with venues: a code an agency used cannot pass a gate, and the reverse."""
-    from backend.venues.verification import claim_ttl
-
-    held = await store.claim(f"code:{code_id}", f"{principal.id}|{uuid.uuid4()}|{now}|agency_query", claim_ttl(settings))
+    mine = presented.claim_value(principal.id, str(uuid.uuid4()), now, "agency_query")
+    held = await presented.claim(store, code_id, mine, presented.claim_ttl(settings))
     if held is not None:
         raise _Refusal(403, "query.code_used", "This code was already used; ask the holder for a fresh one.", person_id, basis)

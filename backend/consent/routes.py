@@ -15,12 +15,12 @@ from litestar.params import Parameter
 
 from backend.consent import agencies, queries, services
 from backend.consent import schemas as s
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.auth import AGENCY, PROVINCIAL, citizen_only, requires
 from backend.lib.bounds import OFFSET_MAX
 from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 ME_TAGS = ["consents", "me"]
 AGENCY_TAGS = ["agency queries"]

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from backend.lib.auth import OWN_AUTH_OPT
 from backend.lib.errors import ApiError
-from backend.settings import Settings
+from backend.lib.settings import Settings
 
 EXAMPLE = '# HELP yikatong_requests_total Total requests.\nyikatong_requests_total{method="POST",path="/api/v1/verify",status_code="200",app_name="yikatong"} 1.0\n'
 

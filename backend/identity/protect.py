@@ -9,7 +9,7 @@ import secrets
 
 from Crypto.Cipher import AES
 
-from backend.identity.documents import DocType, check_digit, normalize
+from backend.identity.documents import DocType, DocumentError, check_digit, normalize, validate
 
 FORMAT_VERSION = b"\x01"
 _AAD_PREFIX = b"yikatong.id.v1|"
@@ -146,3 +146,31 @@ def redact(text: str) -> str:
         return REDACTED
 
     return _CANDIDATE.sub(replace, text)
+
+
+# Places in a request id where an identity document number could sit (checked strictly below).
+_EIGHTEEN = re.compile(r"(?=([0-9]{17}[0-9Xx]))", re.ASCII)
+_HK_MO = re.compile(r"(?<![A-Za-z0-9])[HMhm][0-9]{8}(?:[0-9]{2})?(?![0-9])", re.ASCII)
+_OLD_FOREIGN = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}[0-9]{12}(?![0-9])", re.ASCII)
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}", re.ASCII)
+
+
+def names_a_document(rid: str) -> bool:
+    """True when the id holds a number that is a valid identity document number (real region,
+    real birth date, check digit), not merely 18 digits whose last one happens to check out."""
+    if not _EIGHT_DIGITS.search(rid):  # the common case: every document number has 8 digits in a row
+        return False
+    candidates = [
+        (m.group(1), kind)
+        for m in _EIGHTEEN.finditer(rid)
+        for kind in (DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence)
+    ]
+    candidates += [(m.group(), DocType.hk_mo_travel_permit) for m in _HK_MO.finditer(rid)]
+    candidates += [(m.group(), DocType.foreign_permanent_residence) for m in _OLD_FOREIGN.finditer(rid)]
+    for number, kind in candidates:
+        try:
+            validate(kind, number)
+        except DocumentError:
+            continue
+        return True
+    return False

@@ -7,7 +7,7 @@ import uuid
 
 from backend.identity import documents, protect
 from backend.identity.tables import Person
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 from backend.lib.errors import ApiError
 
 

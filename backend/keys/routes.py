@@ -9,8 +9,8 @@ from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi import ResponseSpec
 
+from backend.keys.keyring import Keyring
 from backend.keys.schemas import JwkSet
-from backend.keys.store import Keyring
 from backend.keys.trust import jwks
 from backend.lib.headers import cacheable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 
-from backend.keys.store import Keyring
+from backend.keys.keyring import Keyring
 
 
 def _b64url(data: bytes) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 from piccolo.apps.migrations.tables import Migration
 from piccolo.columns import JSON, JSONB, Array
+from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -24,7 +25,7 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.lib.batching import Batcher
-from backend.settings import Settings
+from backend.lib.settings import Settings
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -45,8 +46,6 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def _all_tables() -> list[type[Table]]:
-    from piccolo.conf.apps import Finder
-
     tables: list[type[Table]] = [Migration]
     for app_config in Finder().get_app_configs():
         tables.extend(app_config.table_classes)
@@ -56,10 +55,10 @@ def _all_tables() -> list[type[Table]]:
 def configure(settings: Settings) -> Engine:
     """Point Piccolo (conf module, every table, migrations) at the engine for these settings."""
     global _engine
-    import backend.piccolo_conf as conf
-
     engine = make_engine(settings)
-    conf.DB = engine
+    # Piccolo's own conf module (PICCOLO_CONF) is where its migrations look for the engine;
+    # found the way Piccolo finds it, so lib need not know which features exist.
+    Finder().get_piccolo_conf_module().DB = engine
     for table in _all_tables():
         table._meta.db = engine
     _engine = engine

@@ -1,4 +1,4 @@
-"""Dependencies every controller may ask for by name: settings, store, keys, now."""
+"""Dependencies every controller may ask for by name: settings, store, now (keys/deps.py adds keyring)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import time
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from backend.keys.store import Keyring, KeyStore
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 
 
 def _settings(state: State) -> Settings:
@@ -20,12 +19,6 @@ def _store(state: State) -> Store:
     return state.store
 
 
-def _keyring(state: State) -> Keyring:
-    # Cheap: re-reads the file only after a rotation changed it.
-    keystore: KeyStore = state.keystore
-    return keystore.load()
-
-
 def _now() -> int:
     return int(time.time())
 
@@ -33,6 +26,5 @@ def _now() -> int:
 DEPENDENCIES = {
     "settings": Provide(_settings, sync_to_thread=False),
     "store": Provide(_store, sync_to_thread=False),
-    "keyring": Provide(_keyring, sync_to_thread=False),
     "now": Provide(_now, sync_to_thread=False),
 }

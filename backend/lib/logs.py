@@ -9,6 +9,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,11 +18,30 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "color_message"}
 
 
-def _redact(text: str) -> str:
-    # Imported lazily so logging works even before the identity feature loads.
-    from backend.identity.protect import redact
+# What an identity number looks like is the identity feature's knowledge, and lib imports no
+# feature: app and CLI start-up install its recognisers (install_redaction). Until then every run
+# of 8 digits counts as one (every document number has one): too much is hidden, never too little.
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}", re.ASCII)
+_DIGIT_RUNS = re.compile(r"[0-9]{8,}", re.ASCII)
 
-    return redact(text)
+
+def _redact_digit_runs(text: str) -> str:
+    return _DIGIT_RUNS.sub("[redacted]", text)
+
+
+def _has_digit_run(text: str) -> bool:
+    return _EIGHT_DIGITS.search(text) is not None
+
+
+_redact: Callable[[str], str] = _redact_digit_runs
+_names_a_document: Callable[[str], bool] = _has_digit_run
+
+
+def install_redaction(redact: Callable[[str], str], names_a_document: Callable[[str], bool]) -> None:
+    """Use the identity feature's recognisers: `redact` replaces identity numbers in log text,
+    `names_a_document` says whether a caller's X-Request-ID holds one (then it is not echoed)."""
+    global _redact, _names_a_document
+    _redact, _names_a_document = redact, names_a_document
 
 
 def _clean(value: object) -> object:
@@ -84,35 +104,6 @@ access_log = logging.getLogger("yikatong.access")
 
 # What a caller's X-Request-ID may look like: ASCII, so the echoed header is byte for byte the one sent.
 _SANE_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.ASCII)
-# Places in an id where an identity document number could sit (checked strictly below).
-_EIGHTEEN = re.compile(r"(?=([0-9]{17}[0-9Xx]))", re.ASCII)
-_HK_MO = re.compile(r"(?<![A-Za-z0-9])[HMhm][0-9]{8}(?:[0-9]{2})?(?![0-9])", re.ASCII)
-_OLD_FOREIGN = re.compile(r"(?<![A-Za-z])[A-Za-z]{3}[0-9]{12}(?![0-9])", re.ASCII)
-_EIGHT_DIGITS = re.compile(r"[0-9]{8}", re.ASCII)
-
-
-def _names_a_document(rid: str) -> bool:
-    """True when the id holds a number that is a valid identity document number (real region,
-    real birth date, check digit), not merely 18 digits whose last one happens to check out."""
-    if not _EIGHT_DIGITS.search(rid):  # the common case: every document number has 8 digits in a row
-        return False
-    # Lazily, like the redactor: lib must not need the identity feature to import.
-    from backend.identity.documents import DocType, DocumentError, validate
-
-    candidates = [
-        (m.group(1), kind)
-        for m in _EIGHTEEN.finditer(rid)
-        for kind in (DocType.resident_id, DocType.hmt_residence_permit, DocType.foreign_permanent_residence)
-    ]
-    candidates += [(m.group(), DocType.hk_mo_travel_permit) for m in _HK_MO.finditer(rid)]
-    candidates += [(m.group(), DocType.foreign_permanent_residence) for m in _OLD_FOREIGN.finditer(rid)]
-    for number, kind in candidates:
-        try:
-            validate(kind, number)
-        except DocumentError:
-            continue
-        return True
-    return False
 
 
 def _request_id(scope: Scope) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.catalog.scenarios import Scenario
 from backend.identity.services import get_person, masked_name, masked_number, reveal_number
-from backend.keys.store import Keyring
-from backend.venues.scenarios import Scenario
+from backend.keys.keyring import Keyring
 from backend.venues.schemas import Attributes
 
 # The one concession a fare system applies when a holder has several (most generous first).

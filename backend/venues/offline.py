@@ -7,20 +7,19 @@ import hashlib
 import uuid
 
 from backend.audit import chain as access_chain
-from backend.audit import verifications as access_record
 from backend.cards import services as cards
 from backend.catalog import services as catalog
+from backend.catalog.scenarios import Scenario
+from backend.codes import presented
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
-from backend.venues import records
-from backend.venues.scenarios import Scenario
+from backend.venues import access_record, records
 from backend.venues.schemas import OfflineResult, RevocationChange, RevocationList
 from backend.venues.services import venue_of_scanner
 from backend.venues.tables import Verification
-from backend.venues.verification import claim_ttl
 
 JWKS_URL = "/.well-known/jwks.json"
 # A scanner's clock may run ahead; results further in the future than this are refused.
@@ -215,10 +214,10 @@ async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list
     Returns the codes whose claim another use already held: those were used twice."""
     used_elsewhere: set[str] = set()
     for row in rows:
-        left = claim_ttl(settings) - (now - int(row["at"].timestamp()))
+        left = presented.claim_ttl(settings) - (now - int(row["at"].timestamp()))
         if left > 0:
             mine = f"offline|{scanner_id}"
-            held = await store.claim(f"code:{row['code_id']}", mine, left)
+            held = await presented.claim(store, row["code_id"], mine, left)
             if held is not None and held != mine:
                 used_elsewhere.add(row["code_id"])
     return used_elsewhere

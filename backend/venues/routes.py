@@ -15,9 +15,10 @@ from backend.catalog import services as catalog
 from backend.codes.format import Result
 from backend.lib.auth import PROVINCIAL, SCANNER, citizen_only, only, requires, scanner_only
 from backend.lib.errors import ErrorBody, ErrorResponse
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
 from backend.venues import offline, records, services, verification
+from backend.venues.routes_catalog import CATALOG_ROUTES
 from backend.venues.schemas import (
     FlaggedUse,
     FlagList,
@@ -304,4 +305,5 @@ ROUTES = [
     upload_offline,
     list_flags,
     my_verifications,
+    *CATALOG_ROUTES,
 ]

@@ -235,3 +235,40 @@ class MyVerification(msgspec.Struct, kw_only=True):
 class MyVerifications(msgspec.Struct, kw_only=True):
     items: list[MyVerification]
     next_before: uuid.UUID | None = None
+
+
+# The catalog's views of venues (routes_catalog.py): venues under an item, usage counts.
+class VenueLink(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    venue_type: str
+    city_code: str
+    active: bool
+
+
+class VenueLinks(msgspec.Struct, kw_only=True):
+    item_code: str
+    items: list[VenueLink]
+    next_offset: int | None = None
+
+
+class UsageRow(msgspec.Struct, kw_only=True):
+    """Counts only: how often the card was accepted (`uses`) or refused, never by whom."""
+
+    period: Annotated[str, Meta(examples=["2026-11-22"])]
+    item_code: Annotated[str | None, Meta(examples=["gd.public_transport"])]
+    city_code: Annotated[str, Meta(examples=["440100"])]
+    venue_type: Annotated[str, Meta(examples=["metro"])]
+    uses: int
+    refused: int
+
+
+class UsageReport(msgspec.Struct, kw_only=True):
+    from_date: dt.date
+    to_date: dt.date
+    bucket: Literal["day", "week", "month"]
+    timezone: str
+    city_code: str | None
+    rows: list[UsageRow]
+    total_uses: int
+    total_refused: int

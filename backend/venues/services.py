@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable
 
 from backend.catalog import services as catalog
+from backend.catalog.tables import CatalogItem, VenueItem
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError, not_found
@@ -158,3 +159,25 @@ def _uuid(value: object) -> uuid.UUID | None:
 def _org_uuid(org_id: str | None) -> uuid.UUID | None:
     """A scanner's venue id as a UUID: parsed once per scanner, not per scan."""
     return _uuid(org_id)
+
+
+async def venues_of_item(code: str, *, limit: int, offset: int) -> tuple[list[dict], int | None]:
+    """The venues registered under a catalog item (its own table, read with venue details)."""
+    item = await CatalogItem.select(CatalogItem.id).where(CatalogItem.code == code).first().run()
+    if item is None:
+        raise ApiError(404, "catalog.item_not_found", f"No catalog item {code!r}.")
+    rows = (
+        await VenueItem.select(
+            VenueItem.venue.id.as_alias("id"),
+            VenueItem.venue.name.as_alias("name"),
+            VenueItem.venue.venue_type.as_alias("venue_type"),
+            VenueItem.venue.city.code.as_alias("city_code"),
+            VenueItem.venue.active.as_alias("active"),
+        )
+        .where(VenueItem.item == item["id"])
+        .order_by(VenueItem.id)
+        .limit(limit + 1)
+        .offset(offset)
+        .run()
+    )
+    return rows[:limit], (offset + limit if len(rows) > limit else None)

@@ -7,24 +7,26 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from backend.audit import verifications as access_record  # audit feature
-from backend.cards import services as cards
 from backend.catalog import services as catalog
 from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
-from backend.keys.store import Keyring
+from backend.codes import presented
+from backend.codes.presented import Scan
+from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.auth import Principal
+from backend.lib.settings import Settings
 from backend.lib.store import Store
-from backend.settings import Settings
-from backend.venues import records
+from backend.venues import (
+    access_record,  # audit feature: what goes on the holder's record
+    records,
+)
 from backend.venues.disclosure import attributes_for, disclosed_names
 from backend.venues.schemas import Attributes
 from backend.venues.services import venue_of_scanner_soon
 
 log = logging.getLogger("yikatong.venues.verify")
 R = fmt.Result
-CLAIM_MARGIN = 30  # seconds the one-time claim outlives the latest moment the code could pass
 
 
 @dataclass
@@ -40,75 +42,8 @@ class Outcome:
     concessions: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Scan:
-    kind: str | None
-    result: fmt.Result
-    code_id: str | None = None
-    card_ref: str | None = None
-    device_key_id: str | None = None
-    valid_until: int | None = None
-    subject: object | None = None
-
-
 def _scanner_id(principal: Principal) -> str:
     return principal.scanner_id or principal.id
-
-
-def claim_ttl(settings: Settings) -> int:
-    return fmt.CODE_LIFETIME + 2 * settings.clock_skew_seconds + CLAIM_MARGIN
-
-
-async def _device_revoked(device_key_id: str | None) -> bool:
-    """Whether the revocation feed lists this device key: the same fact offline scanners use.
-    One indexed read of the cards feed (cards.services offers only whole snapshots, whose
-    lapse settling writes; a verification must stay read-only)."""
-    if not device_key_id:
-        return False
-    from backend.cards.tables import RevocationEntry
-
-    return (
-        await RevocationEntry.exists()
-        .where(
-            (RevocationEntry.kind == "device") & (RevocationEntry.ref == device_key_id) & (RevocationEntry.status == "revoked")
-        )
-        .run()
-    )
-
-
-async def _check_code(code: str, keyring: Keyring, now: int, skew: int) -> _Scan:
-    """Signature, time, card state and device state; everything except one-time use."""
-    kind = fmt.kind_of(code)
-    if kind == "online":
-        check = fmt.verify_online(code, masters=keyring.online, now=now, skew=skew)
-        scan = _Scan(
-            kind, check.result, check.code_id, valid_until=check.iat + fmt.CODE_LIFETIME if check.iat is not None else None
-        )
-    elif kind == "offline":
-        # The server holds the live card and device state, checked below, so no lists here.
-        trust = {k.kid: k.public for k in keyring.published(now)}
-        check = fmt.verify_offline(code, trust=trust, now=now, skew=skew)
-        scan = _Scan(kind, check.result, check.code_id, device_key_id=check.device_key_id)
-        scan.valid_until = check.t + fmt.CODE_LIFETIME if check.t is not None else None
-    else:
-        return _Scan(None, R.MALFORMED)
-    if check.card_ref is None:
-        return scan
-    scan.card_ref = check.card_ref.hex()
-    scan.subject = await cards.card_for_code(scan.card_ref)
-    if scan.result != R.VALID:
-        return scan
-    if scan.subject is None:
-        # A correctly signed code for a card we do not know means lost data: fail closed.
-        log.warning("signed code for an unknown card", extra={"code_kind": kind, "code_id": scan.code_id})
-        scan.result = R.CARD_CANCELLED
-    elif not scan.subject.usable:
-        # Anything but an explicit cancellation fails closed as suspended.
-        cancelled = scan.subject.unusable_result == R.CARD_CANCELLED.value
-        scan.result = R.CARD_CANCELLED if cancelled else R.CARD_SUSPENDED
-    elif kind == "offline" and await _device_revoked(scan.device_key_id):
-        scan.result = R.DEVICE_REVOKED
-    return scan
 
 
 async def verify(
@@ -118,7 +53,7 @@ async def verify(
     # the venue and its scenario pass), so a scan waits for one round of reads, not two.
     pending_venue = venue_of_scanner_soon(principal)
     try:
-        scan = await _check_code(code, keyring, now, settings.clock_skew_seconds)
+        scan = await presented.check(code, keyring, now, settings.clock_skew_seconds)
     finally:
         venue = await pending_venue  # a scanner without an active venue gets its 403 first
     checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
@@ -128,7 +63,7 @@ async def verify(
     if scenario is None:
         # Checked before the code counts: a venue asking for a scenario it does not serve
         # never consumes a code, and its record says so whatever the code was.
-        await _record(outcome, venue, principal, _Scan(scan.kind, outcome.result), checked_at)
+        await _record(outcome, venue, principal, Scan(scan.kind, outcome.result), checked_at)
         return outcome
     if scan.result == R.VALID and scenario.needs_transport and not scan.subject.transport_enabled:
         scan.result = R.SCENARIO_NOT_ALLOWED
@@ -162,34 +97,28 @@ async def verify(
             # Nothing of this scan was written and the answer never reached the venue: give the
             # code back rather than burn it. (A cancelled request keeps its claim: its record may
             # still commit, and the scanner's retry gets this answer back.)
-            await store.delete(f"code:{scan.code_id}")
+            await presented.give_back(store, scan.code_id)
         raise
     return outcome
 
 
-def claim_value(scanner_id: str, verification_id: uuid.UUID, at: int, scenario: str) -> str:
-    """What a claim holds: ids only, never attributes (no personal data sits in the shared store)."""
-    return f"{scanner_id}|{verification_id}|{at}|{scenario}"
-
-
-async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Store, settings: Settings) -> bool:
+async def _claim(outcome: Outcome, scan: Scan, principal: Principal, store: Store, settings: Settings) -> bool:
     """Consume the code across all workers: the fast path. Sets outcome.result; True when this
     is the same scanner asking again for the same scan (it gets the first answer back, not
     `replayed`). The store may have lost its claims (a Redis restart): the database has the last
     word when the scan is recorded (records.record_scan), so a claim found here is trusted to
     refuse, and a claim won here is only a candidate."""
-    mine = claim_value(_scanner_id(principal), outcome.verification_id, int(outcome.checked_at.timestamp()), outcome.scenario)
-    held = await store.claim(f"code:{scan.code_id}", mine, claim_ttl(settings))
+    at = int(outcome.checked_at.timestamp())
+    mine = presented.claim_value(_scanner_id(principal), str(outcome.verification_id), at, outcome.scenario)
+    held = await presented.claim(store, scan.code_id, mine, presented.claim_ttl(settings))
     if held is None:
         outcome.result = R.VALID
         return False
-    scanner, _, rest = held.partition("|")
-    first_id, _, rest = rest.partition("|")
-    first_at, _, first_scenario = rest.partition("|")
+    scanner, first_id, first_at, first_scenario = presented.claim_holder(held)
     if scanner == _scanner_id(principal) and first_scenario == outcome.scenario:
         outcome.result = R.VALID
         outcome.verification_id = uuid.UUID(first_id)
-        outcome.checked_at = dt.datetime.fromtimestamp(int(first_at), dt.UTC)
+        outcome.checked_at = dt.datetime.fromtimestamp(first_at, dt.UTC)
         return True
     # Someone else holds the claim. After the store lost its keys that may be a doomed newcomer
     # while the committed use is this scanner's own: the database says whose the code is (one
@@ -203,7 +132,7 @@ async def _claim(outcome: Outcome, scan: _Scan, principal: Principal, store: Sto
     return False
 
 
-async def _settle(outcome: Outcome, use: records.Use, scan: _Scan, store: Store, settings: Settings, retry: bool) -> None:
+async def _settle(outcome: Outcome, use: records.Use, scan: Scan, store: Store, settings: Settings, retry: bool) -> None:
     """The database found the code already used: answer what it decided, and put the claim
     back in the store (which had lost it) so the next scan of this code is refused there."""
     if use.kind == "again":
@@ -213,15 +142,15 @@ async def _settle(outcome: Outcome, use: records.Use, scan: _Scan, store: Store,
         outcome.attributes, outcome.concessions = Attributes(), []
     if not retry and use.verification_id is not None:
         log.warning("code used before but unknown to the store", extra={"code_id": scan.code_id, "decided": use.kind})
-        value = claim_value(str(use.scanner_id), use.verification_id, int(use.at.timestamp()), use.scenario or "")
+        value = presented.claim_value(str(use.scanner_id), str(use.verification_id), int(use.at.timestamp()), use.scenario or "")
         try:
-            await store.set(f"code:{scan.code_id}", value, claim_ttl(settings))
+            await presented.restore(store, scan.code_id, value, presented.claim_ttl(settings))
         except Exception:  # noqa: BLE001 - a fast path only; the database already answered
             log.warning("could not restore a claim in the store", extra={"code_id": scan.code_id})
 
 
 async def _record(
-    outcome: Outcome, venue: dict, principal: Principal, scan: _Scan, at: dt.datetime, *, retry: bool = False, scenario=None
+    outcome: Outcome, venue: dict, principal: Principal, scan: Scan, at: dt.datetime, *, retry: bool = False, scenario=None
 ) -> records.Use | None:
     """Write the scan's row (and access entry). An accepted scan, or the same scanner's retry,
     claims the code in the database too (`use_key`); the answer is what the database decided."""

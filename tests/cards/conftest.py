@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from backend.keys.store import DEV_PASSPHRASE, Keyring, KeyStore
-from backend.settings import Settings
+from backend.keys.keyring import DEV_PASSPHRASE, Keyring, KeyStore
+from backend.lib.settings import Settings
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.cards import banks, records, services, transitions
-from backend.cards import lifecycle as lc
+from backend.cards import states as lc
 from backend.cards.tables import Card, CardEvent
 from backend.lib.errors import ApiError
 from backend.org.tables import Bank

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from backend.cards import applications, devices, records, transitions
-from backend.cards import lifecycle as lc
+from backend.cards import states as lc
 from backend.cards.tables import Application, Card, CardEvent, Device, RevocationEntry
 from backend.lib.errors import ApiError
 from tests.cards import helpers as h

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from backend.cards import lifecycle as lc
 from backend.cards import records, services, transitions, views
+from backend.cards import states as lc
 from backend.cards.tables import CardEvent, RevocationEntry
 from backend.lib.errors import ApiError
 from tests.cards import helpers as h

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from backend.cards import lifecycle as lc
+from backend.cards import states as lc
 
-# The whole table, written out independently of lifecycle.py: (state, action) -> next state.
+# The whole table, written out independently of states.py: (state, action) -> next state.
 EXPECTED = {
     (lc.ACTIVE, lc.REPORT_TEMP_LOSS): lc.TEMP_LOST,
     (lc.ACTIVE, lc.REPORT_LOSS): lc.LOST,

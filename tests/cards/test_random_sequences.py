@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from backend.cards import lifecycle as lc
 from backend.cards import services, transitions
+from backend.cards import states as lc
 from backend.cards.tables import Card, CardEvent
 from backend.lib import db
 from backend.lib.errors import ApiError

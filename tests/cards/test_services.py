@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from backend.cards import devices, numbers, records, services, transitions
-from backend.cards import lifecycle as lc
+from backend.cards import states as lc
 from backend.cards.tables import Card, CardEvent, Device, RevocationEntry
 from backend.lib import ed25519
 from backend.lib.errors import ApiError

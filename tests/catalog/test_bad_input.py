@@ -84,7 +84,7 @@ async def test_a_failed_create_leaves_nothing_behind(catalog):
 async def test_concurrent_operators_cannot_double_publish_or_open_two_drafts(catalog, world):
     import msgspec
 
-    from backend.catalog import lifecycle
+    from backend.catalog import publishing
     from backend.catalog.schemas import ContentIn, ItemCreate
     from backend.lib.auth import Principal
 
@@ -92,17 +92,17 @@ async def test_concurrent_operators_cannot_double_publish_or_open_two_drafts(cat
     reviewers = [Principal(kind="staff", id=f"r{i}-{uid()}", role="provincial_operator", city="440000") for i in range(4)]
     code, name = f"t.{uid()}", f"t_{uid()}"
     body = content([scenario(name, ["library"])])
-    await world.call(lifecycle.create_item, author, msgspec.convert({"code": code, **body}, ItemCreate))
-    await world.call(lifecycle.submit, author, code, 1)
+    await world.call(publishing.create_item, author, msgspec.convert({"code": code, **body}, ItemCreate))
+    await world.call(publishing.submit, author, code, 1)
 
     async def race(calls):
         return await asyncio.gather(*calls, return_exceptions=True)
 
-    results = await world.call(race, [lifecycle.publish(r, code, 1, None) for r in reviewers])
+    results = await world.call(race, [publishing.publish(r, code, 1, None) for r in reviewers])
     assert sum(r is None for r in results) == 1
     assert all(getattr(r, "code", None) == "catalog.illegal_transition" for r in results if r is not None)
     draft = msgspec.convert(body, ContentIn)
-    results = await world.call(race, [lifecycle.new_version(author, code, draft) for _ in range(4)])
+    results = await world.call(race, [publishing.new_version(author, code, draft) for _ in range(4)])
     assert sorted(str(r) if isinstance(r, int) else r.code for r in results) == [
         "2",
         "catalog.version_open",

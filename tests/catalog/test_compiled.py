@@ -82,7 +82,7 @@ def test_a_later_version_replaces_the_earlier_one_from_its_date():
 @pytest.mark.anyio
 async def test_the_cache_reloads_only_when_the_version_changes(world, monkeypatch):
     from backend.catalog import compiled
-    from backend.catalog.lifecycle import bump
+    from backend.catalog.publishing import bump
     from backend.lib import db
 
     async def another_worker_publishes():

@@ -207,7 +207,7 @@ async def test_credential_never_outlives_its_key_in_the_trust_list(settings, tmp
     """A key close to retirement, published only briefly after: the credential ends with it."""
     from litestar.testing import AsyncTestClient
 
-    from backend.keys.store import SIGNING_DAYS
+    from backend.keys.keyring import SIGNING_DAYS
 
     now = int(time.time())
     # Signing period ends in an hour; credentials must stay verifiable only 60 s after that.
@@ -230,7 +230,7 @@ async def test_credential_never_outlives_its_key_in_the_trust_list(settings, tmp
 async def test_no_signing_key_is_503(settings, tmp_path):
     from litestar.testing import AsyncTestClient
 
-    from backend.keys.store import SIGNING_DAYS
+    from backend.keys.keyring import SIGNING_DAYS
 
     expired_at = int(time.time()) - SIGNING_DAYS * 86400 - 7200  # nobody rotated for 90 days
     app = await _own_app(settings, tmp_path, lambda ks: ks.init(now=expired_at))

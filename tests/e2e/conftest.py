@@ -128,7 +128,7 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def server(chromium_path) -> Server:
-    from backend.settings import load_settings
+    from backend.lib.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="yk-e2e-"))
     # The apps are served from a copy so the service-worker test can publish a "new version".

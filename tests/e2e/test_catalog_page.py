@@ -204,9 +204,9 @@ def test_every_catalog_string_is_translated():
         used |= set(re.findall(r"\bt\('([a-z_A-Z-]+)'", js.read_text()))
     assert not used - keys, sorted(used - keys)
     # Families the page builds from data: every value the backend knows has a label.
+    from backend.catalog.scenarios import ATTRIBUTES, VENUE_TYPES
     from backend.catalog.vocab import DOMAINS
     from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
-    from backend.venues.scenarios import ATTRIBUTES, VENUE_TYPES
 
     families = {"dom": DOMAINS, "attr": ATTRIBUTES, "vt": VENUE_TYPES, "svc": SERVICES, "fac": FACILITIES, "kind": KINDS}
     missing = [f"{p}_{v}" for p, values in families.items() for v in values if f"{p}_{v}" not in keys]

@@ -181,8 +181,8 @@ def test_every_key_the_code_uses_is_translated():
         "lang": LANGS,
         "title": ["home", "more", "code", "history", "access", "security", "bank", "signin"],
     }
-    from backend.venues import scenarios
-    from backend.venues.scenarios import ATTRIBUTES
+    from backend.catalog import scenarios
+    from backend.catalog.scenarios import ATTRIBUTES
 
     families["scenario"] = [s.name for s in scenarios.all_scenarios()]
     families["attr"] = list(ATTRIBUTES)

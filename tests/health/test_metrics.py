@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app, keystore_for
-from backend.keys.store import DEV_PASSPHRASE
+from backend.keys.keyring import DEV_PASSPHRASE
 from tests.accounts.helpers import bearer, citizen
 
 pytestmark = pytest.mark.anyio

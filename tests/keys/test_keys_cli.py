@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backend.codes import format as fmt
-from backend.keys.store import KeyStore
+from backend.keys.keyring import KeyStore
 from backend.keys.trust import jwks
 from backend.lib import ed25519
 from tests.keys.helpers import CARD, DEVICE_PUB, DEVICE_SEED, MAX_CRED, PASSPHRASE, run

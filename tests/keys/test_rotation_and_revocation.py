@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from backend.codes import format as fmt
-from backend.keys.store import KeyStore, KeyStoreError
+from backend.keys.keyring import KeyStore, KeyStoreError
 from backend.keys.trust import jwks
 from tests.keys.helpers import CARD, DEVICE_PUB, DEVICE_SEED, MAX_CRED, PASSPHRASE, run
 
@@ -51,7 +51,7 @@ def test_every_key_of_a_live_code_still_verifies_after_rotations_in_quick_succes
 
 
 def test_a_rotation_that_would_reuse_a_live_kid_is_refused(tmp_path: Path, monkeypatch):
-    from backend.keys import store as keys_store
+    from backend.keys import keyring as keys_store
 
     # Five kids instead of 255: the same rule, without 255 rotations each re-reading the keyring.
     monkeypatch.setattr(keys_store, "ONLINE_KIDS", range(1, 6))

@@ -159,7 +159,7 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
     import msgspec
 
     from backend.codes import format as fmt
-    from backend.keys.store import DEV_PASSPHRASE, KeyStore
+    from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
     from tests.venues.helpers import PASSWORD
 
     keystore = KeyStore(tmp_path / "keys", DEV_PASSPHRASE)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from backend.codes import format as fmt
+from backend.codes import presented
 from backend.lib.store import MemoryStore
 from backend.venues import verification
 from tests.servers import forget_keys, free_port, serve, wait_until_up
@@ -131,7 +132,7 @@ async def test_a_claim_whose_worker_died_is_never_reported_as_a_result(world):
     code_id = _code_id(world, code)
     lost_id = uuid.uuid4()
     # Exactly what verify() leaves in the store after its claim, before the record commits.
-    value = verification.claim_value(principal.scanner_id, lost_id, now(), "library_entry")
+    value = presented.claim_value(principal.scanner_id, str(lost_id), now(), "library_entry")
     await world.call(world.store.claim, f"code:{code_id}", value, 90)
 
     keyring = world.keyring
@@ -160,7 +161,7 @@ async def test_a_lost_claim_cannot_be_accepted_by_another_scanner(world):
     principal = await world.scanner_principal(venue)
     holder = await world.holder()
     code = world.online_code(holder)
-    value = verification.claim_value(principal.scanner_id, uuid.uuid4(), now(), "library_entry")
+    value = presented.claim_value(principal.scanner_id, str(uuid.uuid4()), now(), "library_entry")
     await world.call(world.store.claim, f"code:{_code_id(world, code)}", value, 90)
     scanner = await world.scanner(venue)
     assert (await world.verify(scanner, code, "library_entry")).json()["result"] == "replayed"
@@ -207,8 +208,8 @@ async def test_racing_scans_after_the_store_forgot_accept_once(world):
 async def test_embedded_store_restarted_between_two_scans(tmp_path):
     """SQLite with the embedded store: the process is killed and started again between two
     scans of one code; the second is refused."""
-    from backend.keys.store import DEV_PASSPHRASE, KeyStore
-    from backend.settings import load_settings
+    from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
+    from backend.lib.settings import load_settings
     from tests.venues.test_concurrency import _seed
 
     keys, data = tmp_path / "keys", tmp_path / "data"

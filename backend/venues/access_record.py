@@ -1,8 +1,9 @@
-"""The access record entry for a venue verification that disclosed personal data."""
+"""The access record entry for a venue verification that disclosed personal data (audit writes it)."""
 
 from __future__ import annotations
 
 from backend.audit import services
+from backend.catalog import services as catalog
 
 
 def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
@@ -22,8 +23,6 @@ async def verification_entry(
     reload, and nothing that can wait may run while a transaction holds a pooled connection
     (waiters would starve the pool)."""
     if scenario is None:
-        from backend.catalog import services as catalog
-
         scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
     return services.entry(
         services.Actor("venue", scanner_id, str(venue["id"]), venue["name"]),

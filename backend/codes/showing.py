@@ -1,0 +1,37 @@
+"""A code that shows a certificate: a fresh online code that also presents one of the holder's
+linked certificates to the venue or agency that checks it (Art. 9: no paper copy)."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.certificates import linked
+from backend.certificates import services as certificates
+from backend.certificates.schemas import CertificateCode
+from backend.codes import format as fmt
+from backend.codes import presented
+from backend.codes.services import online_code
+from backend.keys.keyring import Keyring
+from backend.lib.auth import Principal
+from backend.lib.settings import Settings
+from backend.lib.store import Store
+
+
+async def code_showing(
+    principal: Principal, certificate_id: uuid.UUID, *, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> CertificateCode:
+    """A fresh online code for the holder's card that also shows this certificate to the venue
+    that scans it (scenario `certificate_check`) or to an agency it is presented to."""
+    row = await certificates.holder_certificate(principal.person_id, certificate_id)
+    minted = await online_code(account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now)
+    code_id = fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id
+    # Lives as long as the code can be claimed; the code id alone leads to it, never the card.
+    await linked.remember_shown(store, code_id, row["id"], presented.claim_ttl(settings))
+    return CertificateCode(
+        code=minted.code,
+        kind=minted.kind,
+        certificate_id=row["id"],
+        issued_at=minted.issued_at,
+        expires_at=minted.expires_at,
+        qr_version=minted.qr_version,
+    )
