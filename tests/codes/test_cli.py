@@ -14,7 +14,7 @@ import pytest
 from backend import cli
 from backend.codes import format as fmt
 from backend.lib import ed25519
-from tests.codes.test_vectors import held_revocations
+from tests.codes.helpers import held_revocations
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 NOW = 1_767_258_000

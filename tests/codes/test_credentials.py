@@ -13,7 +13,7 @@ import pytest
 from backend.codes import format as fmt
 from backend.codes.services import CREDENTIALS_PER_MINUTE
 from backend.lib import ed25519
-from tests.codes.test_minting import Citizen, card_action, in_app, make_citizen
+from tests.codes.helpers import Citizen, card_action, in_app, make_citizen
 
 pytestmark = pytest.mark.anyio
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import io
 import re
 import secrets
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
-import anyio
 import msgspec
 import pytest
 import zxingcpp
@@ -20,131 +16,13 @@ from PIL import Image, ImageDraw
 
 from backend.codes import format as fmt
 from backend.codes.services import MINT_PER_MINUTE, qr_version
+from tests.codes.helpers import CITY, card_action, ensure_city, in_app, make_citizen, online_masters
 
 pytestmark = pytest.mark.anyio
 
-URL = "/api/v1/me/codes/online"
-CITY = "440100"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
-
-@dataclass
-class Citizen:
-    """A signed-in citizen, optionally with a card; `headers` carry the session token."""
-
-    account_id: uuid.UUID
-    person_id: uuid.UUID
-    name: str
-    id_number: str
-    headers: dict[str, str]
-    card: dict | None = None
-
-    @property
-    def card_ref(self) -> bytes:
-        return bytes.fromhex(self.card["card_ref"])
-
-
-async def in_app(client, fn, *args, **kwargs):
-    """Await fn(*args, **kwargs) on the app's event loop, where its database pool lives (the
-    test client runs the app in a portal thread)."""
-    call = functools.partial(client.blocking_portal.call, functools.partial(fn, *args, **kwargs))
-    return await anyio.to_thread.run_sync(call)
-
-
-async def _ensure_city(code: str) -> None:
-    from backend.org.tables import City
-
-    if not await City.exists().where(City.code == code).run():
-        try:
-            await City(code=code, name="广州市", name_en="Guangzhou").save().run()
-        except Exception:  # noqa: BLE001 - another test made it meanwhile
-            pass
-
-
-async def _new_bank() -> str:
-    from backend.org.tables import Bank
-
-    code = "T" + secrets.token_hex(4).upper()
-    await (
-        Bank(code=code, name="测试银行", status="active", keeps_account_on_replacement=True, updated_at=dt.datetime.now(dt.UTC))
-        .save()
-        .run()
-    )
-    return code
-
-
-async def _setup_citizen(
-    keyring, *, card: bool, ecard_level: int, transport: bool, birth: dt.date | None
-) -> tuple[dict, str, str, str, dict | None]:
-    from backend.accounts import sessions
-    from backend.accounts.services import create_citizen_account
-    from backend.cards import devices
-    from backend.cards import services as cards
-    from backend.cards.access import SYSTEM
-    from backend.identity.documents import make_resident_id
-
-    birth = birth or dt.date(1970, 1, 1) + dt.timedelta(days=secrets.randbelow(12000))
-    id_number = make_resident_id("440106", birth, secrets.randbelow(1000))
-    name = "测试" + secrets.token_hex(2)
-    account = await create_citizen_account(
-        keyring, doc_type="resident_id", id_number=id_number, name=name, password="Test-password-2026"
-    )
-    token, _ = await sessions.create(
-        kind="citizen", owner_id=account["id"], now=int(time.time()), user_agent="pytest", client_label="test"
-    )
-    issued = None
-    if card:
-        await _ensure_city(CITY)
-        issued = await cards.issue_card_directly(
-            keyring,
-            person_id=account["person_id"],
-            city_code=CITY,
-            office_id=None,
-            bank_code=await _new_bank(),
-            ecard_level=ecard_level,
-        )
-        if transport:
-            await devices.issue_ecard(account["person_id"], SYSTEM, payment=ecard_level == 2, transport=True)
-    return account, id_number, name, token, issued
-
-
-async def make_citizen(
-    client,
-    *,
-    card: bool = True,
-    ecard_level: int = 1,
-    transport: bool = False,
-    birth: dt.date | None = None,
-) -> Citizen:
-    """A citizen account with a session token and (by default) an active card with its e-card,
-    made through the accounts and cards services as the demo seeder does."""
-    keyring = client.app.state.keystore.load()
-    account, id_number, name, token, issued = await in_app(
-        client, _setup_citizen, keyring, card=card, ecard_level=ecard_level, transport=transport, birth=birth
-    )
-    return Citizen(
-        account_id=account["id"],
-        person_id=account["person_id"],
-        name=name,
-        id_number=id_number,
-        headers={"Authorization": f"Bearer {token}"},
-        card=issued,
-    )
-
-
-async def card_action(client, citizen: Citizen, action: str) -> dict:
-    """The holder takes a card action (report loss, lift it, cancel, replace) through the cards service."""
-    from backend.cards import transitions
-    from backend.cards.access import Actor
-
-    holder = Actor(kind="citizen", id=str(citizen.account_id), channel="mobile")
-    return await in_app(client, transitions.perform, action, holder, person_id=citizen.person_id)
-
-
-def online_masters(client) -> dict[int, bytes]:
-    return client.app.state.keystore.load().online
-
-
+URL = "/api/v1/me/codes/online"
 # --- JSON ---------------------------------------------------------------------------------
 
 
@@ -203,7 +81,7 @@ async def _staff_token() -> str:
     from backend.accounts.services import create_staff
     from backend.org.tables import City, Office
 
-    await _ensure_city(CITY)
+    await ensure_city(CITY)
     city = await City.select(City.id).where(City.code == CITY).first().run()
     office = Office(city=city["id"], name="测试办事处 " + secrets.token_hex(3))
     await office.save().run()

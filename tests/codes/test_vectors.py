@@ -12,6 +12,7 @@ import pytest
 
 from backend.codes import format as fmt
 from backend.lib import ed25519
+from tests.codes.helpers import held_revocations
 
 VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
 VECTOR_FILES = sorted(VECTOR_DIR.glob("*.json"))
@@ -37,18 +38,6 @@ def _verify(case: dict[str, Any]) -> fmt.OnlineCheck | fmt.OfflineCheck:
         revoked_cards=revoked_cards,
         revoked_devices=revoked_devices,
     )
-
-
-def held_revocations(case: dict[str, Any]) -> tuple[int, dict[str, str], set[str]]:
-    """The list a verifier holds after the case's full list and its later updates (section 10).
-    An update the library refuses leaves the held list as it was, as a scanner keeps it."""
-    held = fmt.revocation_from_json(case["revocation"])
-    for update in case.get("revocation_updates", []):
-        try:
-            held = fmt.apply_revocation_update(held, update)
-        except ValueError:
-            pass
-    return held
 
 
 def _observed_fields(check: fmt.OnlineCheck | fmt.OfflineCheck, expected: dict[str, Any]) -> dict[str, Any]:

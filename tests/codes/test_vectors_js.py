@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests.codes.helpers import mismatches
 from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,23 +43,6 @@ def run_js(vectors: dict[str, dict[str, Any]]) -> dict[str, Any]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def mismatches(vectors: dict[str, dict[str, Any]], results: dict[str, Any]) -> list[str]:
-    """Every way the JavaScript answers differ from the vectors (empty when they conform)."""
-    failures = []
-    for name, v in vectors.items():
-        if name not in results:
-            continue
-        got = results[name]["check"]
-        if got["result"] != v["expected"]:
-            failures.append(f"{name}: {got['result']} != {v['expected']}")
-        for field, want in (v.get("expected_fields") or {}).items():
-            if v["kind"] == "offline" and got.get(field) != want:
-                failures.append(f"{name}: {field} {got.get(field)!r} != {want!r}")
-        if results[name]["minted"] is not None and results[name]["minted"] != v["code"]:
-            failures.append(f"{name}: the wallet's code maker made a different code")
-    return failures
 
 
 def test_javascript_verifier_matches_every_vector() -> None:

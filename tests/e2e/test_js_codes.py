@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.codes.test_vectors_js import mismatches
+from tests.codes.helpers import mismatches
 from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.browser

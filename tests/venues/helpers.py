@@ -217,3 +217,32 @@ class World:
 
     async def verify(self, scanner: dict[str, str], code: str, scenario: str):
         return await self.client.post("/api/v1/verify", json={"code": code, "scenario": scenario}, headers=scanner)
+
+
+async def seed_operator_and_holder(settings, keyring, office_city: str = "440100"):
+    """Operator, venue data and a holder with a card, written straight into the shared database."""
+    import datetime as dt
+
+    from backend.accounts.services import create_citizen_account, create_staff
+    from backend.cards.services import card_for_person, issue_card_directly
+    from backend.identity.documents import make_resident_id
+    from backend.lib import db
+    from backend.org.tables import Bank, City, Office
+
+    async with db.lifespan(settings):
+        city = await City.objects().get(City.code == office_city).run()
+        if city is None:
+            city = City(code=office_city, name="广州市")
+            await city.save().run()
+        office = Office(city=city.id, name="two-process office")
+        await office.save().run()
+        if not await Bank.exists().where(Bank.code == "ICBC").run():
+            await Bank(code="ICBC", name="ICBC", status="active", updated_at=dt.datetime.now(dt.UTC)).save().run()
+        username = f"op-{secrets.token_hex(5)}"
+        await create_staff(username=username, name="Operator", role="provincial_operator", office_id=office.id, password=PASSWORD)
+        number = make_resident_id("440106", dt.date(1985, 5, 5), 1 + secrets.randbelow(998))
+        account = await create_citizen_account(keyring, doc_type="resident_id", id_number=number, name="王五", password=PASSWORD)
+        person = account.get("person_id") or account.get("person")
+        await issue_card_directly(keyring, person_id=person, city_code=office_city, office_id=office.id, bank_code="ICBC")
+        subject = await card_for_person(person)
+    return username, subject.card_ref

@@ -210,7 +210,7 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
     scans of one code; the second is refused."""
     from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
     from backend.lib.settings import load_settings
-    from tests.venues.test_concurrency import _seed
+    from tests.venues.helpers import seed_operator_and_holder
 
     keys, data = tmp_path / "keys", tmp_path / "data"
     keystore = KeyStore(keys, DEV_PASSPHRASE)
@@ -221,7 +221,7 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
 
     async with db.lifespan(settings):
         await db.migrate(quiet=True)
-    username, card_ref = await _seed(settings, keyring)
+    username, card_ref = await seed_operator_and_holder(settings, keyring)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIKATONG_")}
     env.update(YIKATONG_KEY_DIR=str(keys), YIKATONG_DATA_DIR=str(data), YIKATONG_ENV="test", YIKATONG_LOG_LEVEL="WARNING")
     port, log = free_port(), tmp_path / "server.log"
