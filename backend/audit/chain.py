@@ -11,8 +11,12 @@ from typing import Any
 
 import msgspec
 
+from backend.audit.schemas import AuditRecord
 from backend.audit.tables import AccessEntry
 from backend.lib import db
+
+# An entry's columns by name, as insert_rows takes them and Piccolo reads them back.
+Row = dict[str, Any]
 
 GENESIS = "0" * 64
 DOMAIN = b"yikatong-access-record-v1\n"
@@ -86,7 +90,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-def entry_hash(row: dict) -> str:
+def entry_hash(row: Row) -> str:
     """SHA-256 over the entry's content and the previous hash. `seq` is left out on purpose:
     it is only the position, and a moved row shows as a link that no longer fits."""
     content = {name: _text(row[name]) for name in HASHED}
@@ -101,15 +105,20 @@ async def _lock_chain() -> None:
         await db.fetch("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY)
 
 
-async def append(content: dict) -> dict:
-    """Add one entry at the head of the chain; joins the caller's transaction if there is one,
-    so the entry commits (or not) together with the access it records."""
-    return (await append_many([content]))[0]
+async def append(content: Row) -> AuditRecord:
+    """Add one entry at the head of the chain and return it as written; joins the caller's
+    transaction if there is one, so the entry commits (or not) together with the access it records."""
+    return AuditRecord(**(await _write([content]))[0])
 
 
-async def append_many(contents: list[dict]) -> list[dict]:
+async def append_many(contents: list[Row]) -> None:
     """Add entries at the head of the chain in this order, under one lock and one head read
-    (how group-committed verifications share the cost of the chain)."""
+    (how group-committed verifications share the cost of the chain). Nothing is built from
+    the rows afterwards: this is the verification write path, and no caller reads them back."""
+    await _write(contents)
+
+
+async def _write(contents: list[Row]) -> list[Row]:
     async with db.transaction():
         await _lock_chain()
         head = await db.fetch_one("SELECT seq, hash FROM audit_access_entry ORDER BY seq DESC LIMIT 1")
@@ -151,7 +160,7 @@ async def _hash_exists(value: str) -> bool:
     return await AccessEntry.exists().where(AccessEntry.hash == value).run()
 
 
-async def _check_link(row: dict, prev_seq: int, prev_hash: str) -> Break | None:
+async def _check_link(row: Row, prev_seq: int, prev_hash: str) -> Break | None:
     seq, rid = row["seq"], str(row["id"])
     if entry_hash(row) != row["hash"]:
         return Break(seq, rid, "edited", f"Entry {seq} was changed after it was written: its content no longer matches its hash.")
@@ -181,7 +190,7 @@ async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) ->
     count, prev_seq, prev_hash = 0, 0, GENESIS
     anchor_seen = anchor is None
     while True:
-        rows = (
+        rows: list[Row] = (
             await AccessEntry.select()
             .where(AccessEntry.seq > prev_seq)
             .order_by(AccessEntry.seq)
@@ -203,7 +212,7 @@ async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) ->
                         False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message)
                     )
             count, prev_seq, prev_hash = count + 1, row["seq"], row["hash"]
-    if not anchor_seen:
+    if anchor is not None and not anchor_seen:
         message = f"The chain ends at {prev_seq}, before the anchor entry {anchor[0]}: entries were removed from its end."
         return Report(False, count, prev_seq, prev_hash, Break(anchor[0], None, "deleted", message))
     return Report(True, count, prev_seq, prev_hash)

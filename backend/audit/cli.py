@@ -6,6 +6,10 @@ import argparse
 import asyncio
 import re
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backend.audit.chain import Report
 
 _ANCHOR = re.compile(r"([1-9][0-9]*):([0-9a-f]{64})")
 
@@ -17,7 +21,7 @@ def _anchor(text: str) -> tuple[int, str]:
     return int(match[1]), match[2]
 
 
-async def _verify(anchor: tuple[int, str] | None):
+async def _verify(anchor: tuple[int, str] | None) -> Report:
     from backend.audit import chain
     from backend.lib import db
     from backend.lib.settings import load_settings
@@ -33,13 +37,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"ok: {report.entries} entries, head {report.head_seq}:{report.head_hash}")
         return 0
     brk = report.first_break
+    assert brk is not None  # a report that is not ok names its break
     print(f"BROKEN at entry {brk.seq} ({brk.kind}): {brk.message}", file=sys.stderr)
     if brk.entry_id:
         print(f"entry id {brk.entry_id}; last good entry {report.head_seq}:{report.head_hash}", file=sys.stderr)
     return 1
 
 
-def add_audit_parser(sub) -> None:
+def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `audit verify` on the main CLI's subparsers."""
     audit = sub.add_parser("audit", help="check the access record")
     audit.add_argument("action", choices=["verify"], help="verify: walk the hash chain and report the first broken link")

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.accounts.permissions import ensure
 from backend.audit import chain, services
-from backend.audit.schemas import AccessRecord, AccessRecordPage, AuditPage, AuditRecord, AuditSearch, ChainBreak, ChainReport
+from backend.audit.schemas import AccessRecordPage, AuditPage, AuditSearch, ChainBreak, ChainReport
 from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
-from backend.lib.auth import PROVINCIAL, citizen_only, requires
+from backend.lib.auth import PROVINCIAL, Principal, citizen_only, requires
 from backend.lib.bounds import SAFE_INT_MAX
 from backend.lib.errors import ApiError, ErrorResponse
 
@@ -26,7 +25,7 @@ ERRORS = {403: ResponseSpec(ErrorResponse, description="auth.wrong_role or auth.
 HEX64 = r"^[0-9a-f]{64}$"
 
 
-async def _operator_read(request: Request, person_id: uuid.UUID | None) -> None:
+async def _operator_read(request: Request[Principal, Any, Any], person_id: uuid.UUID | None) -> None:
     """Operators reading across holders is itself an access, so it goes on the record too."""
     ensure(request.user, "audit.read")
     actor = await services.actor_of(request.user)
@@ -53,11 +52,11 @@ async def _operator_read(request: Request, person_id: uuid.UUID | None) -> None:
     guards=[citizen_only],
     responses=ERRORS,
 )
-async def my_access_records(request: Request, limit: Limit = 20, before: Before = None) -> AccessRecordPage:
+async def my_access_records(request: Request[Principal, Any, Any], limit: Limit = 20, before: Before = None) -> AccessRecordPage:
     if not request.user.person_id:
         return AccessRecordPage(items=[])
-    rows, next_before = await services.for_person(request.user.person_id, limit=limit, before=before)
-    return AccessRecordPage(items=msgspec.convert(rows, list[AccessRecord]), next_before=next_before)
+    records, next_before = await services.for_person(request.user.person_id, limit=limit, before=before)
+    return AccessRecordPage(items=records, next_before=next_before)
 
 
 @get(
@@ -73,7 +72,7 @@ async def my_access_records(request: Request, limit: Limit = 20, before: Before 
     responses=ERRORS,
 )
 async def audit_records(
-    request: Request,
+    request: Request[Principal, Any, Any],
     person_id: uuid.UUID | None = None,
     actor_kind: Literal["agency", "venue", "staff", "system"] | None = None,
     actor_org: Annotated[str | None, Parameter(max_length=64)] = None,
@@ -83,10 +82,10 @@ async def audit_records(
     before: Before = None,
 ) -> AuditPage:
     await _operator_read(request, person_id)
-    rows, next_before = await services.search(
+    records, next_before = await services.search(
         person_id=person_id, actor_kind=actor_kind, actor_org=actor_org, action=action, result=result, limit=limit, before=before
     )
-    return AuditPage(items=msgspec.convert(rows, list[AuditRecord]), next_before=next_before)
+    return AuditPage(items=records, next_before=next_before)
 
 
 @post(
@@ -105,14 +104,14 @@ async def audit_records(
         422: ResponseSpec(ErrorResponse, description="`document.unknown_type` or an invalid identity number."),
     },
 )
-async def audit_search(request: Request, data: AuditSearch, keyring: Keyring) -> AuditPage:
+async def audit_search(request: Request[Principal, Any, Any], data: AuditSearch, keyring: Keyring) -> AuditPage:
     ensure(request.user, "audit.read")
     person_id = await find_person_id(keyring, data.doc_type, data.id_number)
     if person_id is None:
         raise ApiError(404, "person.not_found", "Nobody is registered with this identity document.")
     await _operator_read(request, person_id)
-    rows, next_before = await services.search(person_id=person_id, limit=data.limit, before=data.before)
-    return AuditPage(items=msgspec.convert(rows, list[AuditRecord]), next_before=next_before)
+    records, next_before = await services.search(person_id=person_id, limit=data.limit, before=data.before)
+    return AuditPage(items=records, next_before=next_before)
 
 
 @get(
@@ -129,14 +128,14 @@ async def audit_search(request: Request, data: AuditSearch, keyring: Keyring) ->
     responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="audit.bad_anchor: give both anchor values")},
 )
 async def check_chain(
-    request: Request,
+    request: Request[Principal, Any, Any],
     anchor_seq: Annotated[int | None, Parameter(ge=1, le=SAFE_INT_MAX)] = None,
     anchor_hash: Annotated[str | None, Parameter(pattern=HEX64)] = None,
 ) -> ChainReport:
     ensure(request.user, "audit.read")
     if (anchor_seq is None) != (anchor_hash is None):
         raise ApiError(422, "audit.bad_anchor", "Give both anchor_seq and anchor_hash, or neither.")
-    report = await chain.verify(anchor=(anchor_seq, anchor_hash) if anchor_seq else None)
+    report = await chain.verify(anchor=(anchor_seq, anchor_hash) if anchor_seq is not None and anchor_hash is not None else None)
     brk = report.first_break
     return ChainReport(
         ok=report.ok,

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from piccolo.query import Select
 
 from backend.accounts.tables import StaffMember
 from backend.audit import chain
+from backend.audit.schemas import AccessRecord, AuditRecord
 from backend.audit.tables import AccessEntry
 from backend.identity.protect import redact
 from backend.lib.auth import AGENCY, SCANNER, Principal
@@ -41,9 +46,10 @@ async def actor_of(principal: Principal) -> Actor:
     return Actor("system", principal.id)
 
 
-async def record(actor: Actor, **content) -> dict:
-    """Append one access record (arguments as for `entry`). Call it inside the transaction of
-    the access itself where there is one, so the access and its record stand or fall together."""
+async def record(actor: Actor, **content: Any) -> AuditRecord:
+    """Append one access record (arguments as for `entry`) and return it as written. Call it
+    inside the transaction of the access itself where there is one, so the access and its
+    record stand or fall together."""
     return await chain.append(entry(actor, **content))
 
 
@@ -58,8 +64,10 @@ def entry(
     basis_ref: str = "",
     result: str = "ok",
     result_code: str = "",
-) -> dict:
-    """The content of one access record, checked and redacted, ready for chain.append()."""
+) -> chain.Row:
+    """The content of one access record, checked and redacted, ready for chain.append(). A
+    plain dict on purpose: the verification write path adds the chain columns to it and hands
+    it to insert_rows without building anything else per entry."""
     if result not in RESULTS or basis_kind not in BASIS_KINDS:
         raise ValueError(f"bad access record: result={result!r} basis_kind={basis_kind!r}")
     return {
@@ -95,20 +103,21 @@ _HOLDER_COLUMNS = (
 )
 
 
-async def _page(query, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+async def _page(query: Select[AccessEntry], limit: int, before: int | None) -> tuple[list[chain.Row], int | None]:
     """Newest first by chain position; `before` is the `seq` of the last row already seen."""
     if before is not None:
         query = query.where(AccessEntry.seq < before)
-    rows = await query.order_by(AccessEntry.seq, ascending=False).limit(limit + 1).output(load_json=True).run()
+    rows: list[chain.Row] = await query.order_by(AccessEntry.seq, ascending=False).limit(limit + 1).output(load_json=True).run()
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["seq"] if more and rows else None)
 
 
-async def for_person(person_id: uuid.UUID | str, *, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+async def for_person(person_id: uuid.UUID | str, *, limit: int, before: int | None) -> tuple[list[AccessRecord], int | None]:
     """The holder's own record: every access to their data by others."""
     query = AccessEntry.select(*_HOLDER_COLUMNS).where(AccessEntry.person == uuid.UUID(str(person_id)))
-    return await _page(query, limit, before)
+    rows, next_before = await _page(query, limit, before)
+    return msgspec.convert(rows, list[AccessRecord]), next_before
 
 
 async def search(
@@ -120,7 +129,7 @@ async def search(
     result: str | None = None,
     limit: int,
     before: int | None,
-) -> tuple[list[dict], int | None]:
+) -> tuple[list[AuditRecord], int | None]:
     """Operators' view across holders, with the chain columns for spot checks."""
     query = AccessEntry.select(
         *_HOLDER_COLUMNS, AccessEntry.actor_id, AccessEntry.actor_org, AccessEntry.person, AccessEntry.prev_hash, AccessEntry.hash
@@ -134,4 +143,5 @@ async def search(
     ):
         if value is not None:
             query = query.where(column == value)
-    return await _page(query, limit, before)
+    rows, next_before = await _page(query, limit, before)
+    return msgspec.convert(rows, list[AuditRecord]), next_before

@@ -36,7 +36,9 @@ def test_what_json_cannot_encode_still_fails():
         canonical_json({"x": float("nan")})
 
 
+# From 1000-01-02 local: at UTC+8 the first hours of 1000-01-01 are still year 999 in UTC,
+# which strftime writes with three digits (glibc) and isoformat with four; no entry is that old.
 @settings(max_examples=300, deadline=None)
-@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))])))
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 2), timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))])))
 def test_iso_is_the_text_every_hash_so_far_was_made_with(moment):
     assert iso(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -6,16 +6,18 @@ import subprocess
 import sys
 import uuid
 
+import msgspec
 import pytest
 
 from backend.audit import services
+from backend.audit.schemas import AuditRecord
 from backend.audit.tables import AccessEntry
 
 pytestmark = pytest.mark.anyio
 ACTOR = services.Actor("staff", "test", "", "Chain test")
 
 
-async def _append(person: uuid.UUID, n: int) -> list[dict]:
+async def _append(person: uuid.UUID, n: int) -> list[AuditRecord]:
     return [
         await services.record(
             ACTOR,
@@ -29,7 +31,7 @@ async def _append(person: uuid.UUID, n: int) -> list[dict]:
     ]
 
 
-async def _append_concurrently(person: uuid.UUID, n: int) -> list[dict]:
+async def _append_concurrently(person: uuid.UUID, n: int) -> list[list[AuditRecord]]:
     return await asyncio.gather(*(_append(person, 1) for _ in range(n)))
 
 
@@ -63,7 +65,7 @@ def _cli(settings) -> subprocess.CompletedProcess:
 async def test_concurrent_writers_keep_one_chain(world):
     person = uuid.uuid4()
     rows = await world.call(_append_concurrently, person, 40)
-    seqs = sorted(r[0]["seq"] for r in rows)
+    seqs = sorted(r[0].seq for r in rows)
     assert seqs == list(range(seqs[0], seqs[0] + 40))  # no gaps, no duplicates
     report = (await world.client.get("/api/v1/audit/chain", headers=await world.operator())).json()
     assert report["ok"], report
@@ -73,7 +75,7 @@ async def test_concurrent_writers_keep_one_chain(world):
 async def test_chain_check_finds_edited_deleted_and_reordered_entries(world, settings):
     op = await world.operator()
     rows = await world.call(_append, uuid.uuid4(), 4)
-    first, second, third = (r["seq"] for r in rows[:3])
+    first, second, third = (r.seq for r in rows[:3])
 
     async def check(**params) -> dict:
         return (await world.client.get("/api/v1/audit/chain", params=params, headers=op)).json()
@@ -85,7 +87,7 @@ async def test_chain_check_finds_edited_deleted_and_reordered_entries(world, set
     await world.call(_set, second, purpose="nothing to see here")
     try:
         brk = (await check())["first_break"]
-        assert (brk["kind"], brk["seq"], brk["entry_id"]) == ("edited", second, str(rows[1]["id"]))
+        assert (brk["kind"], brk["seq"], brk["entry_id"]) == ("edited", second, str(rows[1].id))
         cli = await asyncio.to_thread(_cli, settings)
         assert cli.returncode == 1 and f"BROKEN at entry {second} (edited)" in cli.stderr
     finally:
@@ -108,8 +110,8 @@ async def test_chain_check_finds_edited_deleted_and_reordered_entries(world, set
     # Rewritten with fresh hashes from the edit on: the next entry no longer links to it.
     from backend.audit.chain import entry_hash
 
-    original = rows[1]["hash"]
-    forged = entry_hash({**rows[1], "purpose": "forged"})
+    original = rows[1].hash
+    forged = entry_hash({**msgspec.structs.asdict(rows[1]), "purpose": "forged"})
     await world.call(_set, second, purpose="forged", hash=forged)
     try:
         brk = (await check())["first_break"]
