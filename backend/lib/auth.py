@@ -7,7 +7,7 @@ reads `request.user` through the guards here.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from litestar.connection import ASGIConnection
@@ -48,7 +48,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
         return self.kind == "staff"
 
 
-Resolver = Callable[[ASGIConnection, str], Awaitable[Principal | None]]
+Resolver = Callable[[ASGIConnection[Any, Any, Any, Any], str], Awaitable[Principal | None]]
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -69,7 +69,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]  # servers send a plain str; ScopeType.HTTP costs an Enum lookup per request
             await app(scope, receive, send)
             return
         token = _bearer(scope)
@@ -78,7 +78,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         opt = handler.opt if handler is not None else {}
         if token is not None and not opt.get(OWN_AUTH_OPT):
             resolver: Resolver | None = getattr(scope["app"].state, "resolve_principal", None)
-            connection: ASGIConnection = ASGIConnection(scope)
+            connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
             principal = await resolver(connection, token) if (resolver and token) else None
             if principal is None:
                 # Answered by errors.middleware_errors, listed before this middleware.
@@ -92,24 +92,24 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def current(connection: ASGIConnection) -> Principal:
-    user = connection.scope.get("user")
+def current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user: Principal | None = connection.scope.get("user")
     if user is None:
         raise ApiError(401, "auth.required", "Sign in or present valid credentials.")
     return user
 
 
-def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+def requires(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """Guard: the caller must be signed in with one of these roles. Async although it never
     waits: Litestar runs a plain function guard in a worker thread, a hand-off per request."""
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         _check_role(connection.scope.get("user"), roles)
 
     return guard
 
 
-def only(*roles: str) -> dict:
+def only(*roles: str) -> dict[str, Any]:
     """Route `opt` with the same check as `requires`, made by the auth middleware instead of a
     guard. For the hottest route: Litestar copies the route handler for every guard call, a few
     percent of a scan's CPU."""

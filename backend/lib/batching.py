@@ -14,11 +14,11 @@ T = TypeVar("T")
 
 @dataclass
 class _Queue(Generic[T]):
-    items: list[tuple[T, asyncio.Future]] = field(default_factory=list)
-    task: asyncio.Task | None = None
+    items: list[tuple[T, asyncio.Future[Any]]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
 
 
-def _settle(done: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:
+def _settle(done: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
     if done.done():  # its waiter was cancelled; the item was run (or not) all the same
         return
     if error is None:
@@ -51,7 +51,7 @@ class Batcher(Generic[T]):
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[T]] = weakref.WeakKeyDictionary()
         # The last loop's queue, checked first: a WeakKeyDictionary lookup makes a weak
         # reference per call, which showed in profiles. Held weakly, like the dictionary.
-        self._last: tuple[weakref.ref, _Queue[T]] | None = None
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _Queue[T]] | None = None
 
     def _queue(self, loop: asyncio.AbstractEventLoop) -> _Queue[T]:
         last = self._last
@@ -67,7 +67,7 @@ class Batcher(Generic[T]):
         # Cancelling the waiter does not take the item back: it may already be running.
         return await self.enqueue(item)
 
-    def enqueue(self, item: T) -> asyncio.Future:
+    def enqueue(self, item: T) -> asyncio.Future[Any]:
         """`submit` without waiting: the item joins the next batch now and the future gets its
         result, so a caller can do other work (or start other lookups) meanwhile."""
         loop = asyncio.get_running_loop()
@@ -94,7 +94,7 @@ class Batcher(Generic[T]):
         finally:
             queue.task = None
 
-    async def _flush(self, batch: list[tuple[T, asyncio.Future]]) -> None:
+    async def _flush(self, batch: list[tuple[T, asyncio.Future[Any]]]) -> None:
         try:
             results = await self._run([item for item, _ in batch])
         except Exception as error:  # noqa: BLE001 - handed to the waiters

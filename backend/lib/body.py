@@ -102,7 +102,7 @@ def body_rules_middleware(app: ASGIApp) -> ASGIApp:
     none, and a body whose Content-Type is not JSON where the route takes JSON."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (refusal := _refusal(scope)) is not None:
+        if scope["type"] == "http" and (refusal := _refusal(scope)) is not None:  # type: ignore[comparison-overlap]  # servers send a plain str; ScopeType.HTTP costs an Enum lookup per request
             # Who may call comes first (401/403 before 400/415), as for every other refusal:
             # the route's guards, which Litestar would run next, are run here for this request only.
             handler = scope.get("route_handler")
@@ -158,7 +158,7 @@ def check_json(body: bytes, value: Any) -> None:
         raise ApiError(400, "request.duplicate_key", "A JSON object in the body has the same key twice.")
 
 
-class JsonRequest(Request):
+class JsonRequest(Request[Any, Any, Any]):
     """The app's request class: the JSON body is checked where Litestar decodes it."""
 
     async def json(self) -> Any:

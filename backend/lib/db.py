@@ -12,31 +12,33 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from piccolo.apps.migrations.tables import Migration
 from piccolo.columns import JSON, JSONB, Array
 from piccolo.conf.apps import Finder
-from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.lib.batching import Batcher
 from backend.lib.settings import Settings
 
+if TYPE_CHECKING:
+    from asyncpg import Connection
+
 K = TypeVar("K")
 V = TypeVar("V")
 
-_engine: Engine | None = None
+_engine: SQLiteEngine | PostgresEngine | None = None
 # Seconds to open a PostgreSQL connection (asyncpg waits 60 by default): a server or network that
 # hangs makes a request wait this long for its 503, not a minute.
 CONNECT_TIMEOUT = 5.0
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings) -> SQLiteEngine | PostgresEngine:
     if settings.is_postgres:
         return PostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT}, extensions=())
     path = Path(settings.sqlite_path)
@@ -52,20 +54,23 @@ def _all_tables() -> list[type[Table]]:
     return tables
 
 
-def configure(settings: Settings) -> Engine:
+def configure(settings: Settings) -> SQLiteEngine | PostgresEngine:
     """Point Piccolo (conf module, every table, migrations) at the engine for these settings."""
     global _engine
     engine = make_engine(settings)
     # Piccolo's own conf module (PICCOLO_CONF) is where its migrations look for the engine;
     # found the way Piccolo finds it, so lib need not know which features exist.
-    Finder().get_piccolo_conf_module().DB = engine
+    conf = Finder().get_piccolo_conf_module()
+    if conf is None:
+        raise RuntimeError("no Piccolo conf module: set PICCOLO_CONF (backend.piccolo_conf)")
+    conf.DB = engine
     for table in _all_tables():
         table._meta.db = engine
     _engine = engine
     return engine
 
 
-def engine() -> Engine:
+def engine() -> SQLiteEngine | PostgresEngine:
     if _engine is None:
         raise RuntimeError("database not configured: call backend.lib.db.configure first")
     return _engine
@@ -86,7 +91,7 @@ def in_transaction() -> bool:
     return engine().current_transaction.get() is not None
 
 
-async def fetch(sql: str, *args: Any) -> list[dict]:
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Rows of one hand-written statement, `{}` marking each argument (as in `Table.raw`),
     inside the current transaction if there is one. For hot paths only: Piccolo's query builder
     costs more CPU per select than the database spends answering it (docs/verification.md), so
@@ -103,7 +108,7 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-async def fetch_one(sql: str, *args: Any) -> dict | None:
+async def fetch_one(sql: str, *args: Any) -> dict[str, Any] | None:
     rows = await fetch(sql, *args)
     return rows[0] if rows else None
 
@@ -151,7 +156,7 @@ class Loader(Generic[K, V]):
         return (await self._fetch_many([key]))[0]
 
 
-def discard(pending: Awaitable | None) -> None:
+def discard(pending: Awaitable[Any] | None) -> None:
     """Drop a lookup started with `Loader.soon` that is no longer needed, without the warnings
     an unawaited coroutine or an unread failure would log."""
     if asyncio.isfuture(pending):
@@ -167,13 +172,13 @@ def any_of(column: str) -> str:
     return f"{column} = ANY({{}})" if not is_sqlite() else f"{column} IN (SELECT value FROM json_each({{}}))"
 
 
-def list_arg(values: list) -> Any:
+def list_arg(values: list[Any]) -> Any:
     if not is_sqlite():
         return list(values)
     return json.dumps([str(v) if isinstance(v, uuid.UUID) else v for v in values])
 
 
-async def insert_rows(table: type[Table], rows: list[dict], *, skip_conflicts: bool = False) -> list:
+async def insert_rows(table: type[Table], rows: list[dict[str, Any]], *, skip_conflicts: bool = False) -> list[Any]:
     """One INSERT of `rows` (dicts with the same keys, by column name), inside the current
     transaction if there is one. For hot paths: it skips building a Table instance and a query
     per row. JSON columns are encoded here (by msgspec: several times faster than Piccolo's
@@ -237,7 +242,7 @@ def _json_columns(table: type[Table]) -> frozenset[str]:
     return frozenset(c._meta.db_column_name for c in table._meta.columns if isinstance(c, (JSON, JSONB)))
 
 
-def transaction():
+def transaction() -> SQLiteTransaction | PostgresTransaction:
     """A write transaction. On SQLite it takes the write lock up front (IMMEDIATE) so two
     read-then-write transactions cannot deadlock; PostgreSQL uses row versions (see cards)."""
     eng = engine()
@@ -246,7 +251,7 @@ def transaction():
     return eng.transaction()
 
 
-async def _release_reset(connection) -> None:
+async def _release_reset(connection: Connection) -> None:
     """What a pooled connection needs on release, and no more. asyncpg's default reset is a
     round trip per release (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): a third of a
     verification's queries. Nothing here takes session locks, listens, keeps cursors or sets
@@ -256,7 +261,7 @@ async def _release_reset(connection) -> None:
         await connection.execute("ROLLBACK")
 
 
-async def start(settings: Settings) -> Engine:
+async def start(settings: Settings) -> SQLiteEngine | PostgresEngine:
     eng = configure(settings)
     if isinstance(eng, PostgresEngine):
         await eng.start_connection_pool(min_size=1, max_size=10, reset=_release_reset)
@@ -291,7 +296,7 @@ async def migrate(quiet: bool = False) -> None:
 
 
 @contextlib.asynccontextmanager
-async def lifespan(settings: Settings) -> AsyncIterator[Engine]:
+async def lifespan(settings: Settings) -> AsyncIterator[SQLiteEngine | PostgresEngine]:
     eng = await start(settings)
     try:
         yield eng

@@ -12,11 +12,13 @@ from backend.lib.store import Store
 
 
 def _settings(state: State) -> Settings:
-    return state.settings
+    settings: Settings = state.settings
+    return settings
 
 
 def _store(state: State) -> Store:
-    return state.store
+    store: Store = state.store
+    return store
 
 
 def _now() -> int:

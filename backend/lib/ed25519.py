@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import nacl.bindings
-from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
+
+if TYPE_CHECKING:
+    from Crypto.PublicKey._point import EccPoint
 
 Backend = Literal["nacl", "pycryptodome"]
 SEED_SIZE = 32
@@ -127,7 +129,7 @@ def _verify_by_rule(public: bytes, message: bytes, signature: bytes) -> bool:
     return _encode(point) == signature[:32]
 
 
-def _encode(point: ECC.EccPoint) -> bytes:
+def _encode(point: EccPoint) -> bytes:
     x, y = (int(v) for v in point.xy)
     return (y | (x & 1) << 255).to_bytes(PUBLIC_SIZE, "little")
 

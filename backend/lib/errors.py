@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 
 log = logging.getLogger("yikatong.errors")
 
@@ -47,12 +47,14 @@ def forbidden(code: str = "auth.forbidden", message: str = "You may not do this.
     return ApiError(403, code, message)
 
 
-def _respond(request: Request, status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response:
+def _respond(
+    request: Request[Any, Any, Any], status: int, body: ErrorBody, headers: dict[str, str] | None = None
+) -> Response[ErrorResponse]:
     rid = request.scope.get("state", {}).get("request_id") if hasattr(request, "scope") else None
     return Response(ErrorResponse(error=body, request_id=rid), status_code=status, headers=headers)
 
 
-def handle_api_error(request: Request, exc: ApiError) -> Response:
+def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorResponse]:
     headers = None
     if exc.details and "retry_after" in exc.details:
         headers = {"Retry-After": str(exc.details["retry_after"])}
@@ -71,7 +73,7 @@ def _validation_code(exc: ValidationException) -> tuple[str, str]:
     return "request.invalid", "The request does not match what this endpoint expects."
 
 
-def handle_validation(request: Request, exc: ValidationException) -> Response:
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorResponse]:
     code, message = _validation_code(exc)
     details: dict[str, Any] = {"detail": str(exc.detail)}
     if isinstance(exc.extra, (list, dict)) and exc.extra:
@@ -90,7 +92,7 @@ _HTTP_CODES = {
 }
 
 
-def handle_http(request: Request, exc: HTTPException) -> Response:
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorResponse]:
     if exc.status_code >= 500:
         # Raised by the framework itself (a fault on our side, not the request's): logged and
         # answered like any unexpected error, never as a `request.*` code.
@@ -114,12 +116,12 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     return _respond(request, exc.status_code, ErrorBody(code, message), exc.headers)
 
 
-def handle_bad_text(request: Request, exc: UnicodeDecodeError) -> Response:
+def handle_bad_text(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[ErrorResponse]:
     # msgspec raises this (not a DecodeError) for invalid UTF-8 inside a JSON string.
     return _respond(request, 400, ErrorBody("request.bad_encoding", "The request body is not valid UTF-8 JSON."))
 
 
-def handle_unavailable(request: Request, exc: Exception) -> Response:
+def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorResponse]:
     # The database or the shared store cannot be reached: nothing was decided, so say "try again"
     # (503 with Retry-After) rather than "we failed" (500), and let load balancers see it.
     log.error("a backing service is unreachable", extra={"path": request.url.path, "error": type(exc).__name__})
@@ -198,14 +200,14 @@ def is_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
-def handle_unexpected(request: Request, exc: Exception) -> Response:
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorResponse]:
     if is_unavailable(exc):
         return handle_unavailable(request, exc)
     log.exception("unhandled error", extra={"path": request.url.path})
     return _respond(request, 500, ErrorBody("server.error", "Something went wrong on our side; it has been logged."))
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: handle_api_error,
     ValidationException: handle_validation,
     HTTPException: handle_http,
@@ -220,7 +222,7 @@ async def answer_from_middleware(scope: Scope, receive: Receive, send: Send, exc
     that middleware's own `send`. Raising it instead would reach Litestar's app-level handler,
     outside every middleware: the metrics would never see the status it answers."""
     handler = next((EXCEPTION_HANDLERS[cls] for cls in type(exc).__mro__ if cls in EXCEPTION_HANDLERS), handle_unexpected)
-    request: Request = Request(scope, receive, send)
+    request: Request[Any, Any, Any] = Request(scope, receive, send)
     response = handler(request, exc)
     await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
@@ -243,7 +245,7 @@ def middleware_errors(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, watched)
         except Exception as exc:
-            if started or scope["type"] != "http":
+            if started or scope["type"] != "http":  # type: ignore[comparison-overlap]  # servers send a plain str; ScopeType.HTTP costs an Enum lookup per request
                 raise  # half an answer is out: nothing sane can follow it
             await answer_from_middleware(scope, receive, send, exc)
 

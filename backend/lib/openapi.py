@@ -19,7 +19,7 @@ declares `security=OPTIONAL_AUTH`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
 from litestar._openapi import plugin as litestar_openapi_plugin
@@ -154,7 +154,7 @@ def _kind(schema: Any) -> str | None:
     return getattr(kind, "value", kind) if kind is not None and not isinstance(kind, list) else None
 
 
-def _add_rules(served: Any, rules: dict) -> None:
+def _add_rules(served: Any, rules: dict[str, Any]) -> None:
     """Copy the rules msgspec states for one field into Litestar's schema of it, where Litestar left
     them out: inside a list's items, a dict's keys (`propertyNames`) and values, and the branches of a
     union (Litestar 2.25 reads msgspec's Meta only on a Struct's own fields, so `list[Code]` was
@@ -194,7 +194,7 @@ def _examples_off(self: SchemaCreator) -> SchemaCreator:
 SchemaCreator.not_generating_examples = property(_examples_off)  # type: ignore[assignment]
 
 
-def _schema_path_not_found(path: FromPath[str] = "/") -> None:
+def _schema_path_not_found(path: FromPath[str] = "/") -> NoReturn:
     raise ApiError(404, "route.not_found", "There is nothing at this address.")
 
 

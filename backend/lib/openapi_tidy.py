@@ -34,7 +34,7 @@ _CONSTRAINTS = {key for keys in _BY_TYPE.values() for key in keys}
 _NULL = {"type": "null"}
 
 
-def _push_into_branches(schema: dict) -> None:
+def _push_into_branches(schema: dict[str, Any]) -> None:
     branches = schema.get("oneOf")
     if not isinstance(branches, list) or _NULL not in branches:
         return
@@ -48,7 +48,7 @@ def _push_into_branches(schema: dict) -> None:
 NO_NUL = "^[^\\x00]*$"
 
 
-def _no_nul(schema: dict) -> None:
+def _no_nul(schema: dict[str, Any]) -> None:
     kinds = schema.get("type")
     if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) and not any(
         k in schema for k in ("pattern", "format", "enum", "const")
@@ -70,10 +70,10 @@ def _walk(node: Any) -> None:
 class _Checker:
     """Just enough JSON Schema to tell a valid example from an invalid one."""
 
-    def __init__(self, document: dict) -> None:
+    def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
 
-    def resolve(self, ref: str) -> dict:
+    def resolve(self, ref: str) -> Any:
         node: Any = self.document
         for part in ref.removeprefix("#/").split("/"):
             node = node[part]
@@ -85,7 +85,8 @@ class _Checker:
         if "$ref" in schema:
             return self.valid(value, self.resolve(schema["$ref"]), depth + 1)
         if "oneOf" in schema or "anyOf" in schema:
-            if not any(self.valid(value, s, depth + 1) for s in schema.get("oneOf", schema.get("anyOf", []))):
+            branches = schema["oneOf"] if "oneOf" in schema else schema.get("anyOf", [])
+            if not any(self.valid(value, s, depth + 1) for s in branches):
                 return False
         if "enum" in schema and value not in schema["enum"]:
             return False
@@ -106,14 +107,14 @@ class _Checker:
             return self._object(value, schema, depth)
         return True
 
-    def _text(self, value: str, schema: dict) -> bool:
+    def _text(self, value: str, schema: dict[str, Any]) -> bool:
         if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
             return False
         if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
             return False
         return _format(value, schema.get("format"))
 
-    def _object(self, value: dict, schema: dict, depth: int) -> bool:
+    def _object(self, value: dict[str, Any], schema: dict[str, Any], depth: int) -> bool:
         properties = schema.get("properties", {})
         if any(name not in value for name in schema.get("required", [])):
             return False
@@ -126,7 +127,7 @@ class _Checker:
                 return False
         if "propertyNames" in schema and not all(self.valid(k, schema["propertyNames"], depth + 1) for k in value):
             return False
-        return schema.get("minProperties", 0) <= len(value) <= schema.get("maxProperties", len(value))
+        return bool(schema.get("minProperties", 0) <= len(value) <= schema.get("maxProperties", len(value)))
 
 
 def _is(value: Any, kind: str) -> bool:
@@ -137,7 +138,7 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(value, {"string": str, "boolean": bool, "array": list, "object": dict, "null": type(None)}[kind])
 
 
-def _number(value: float, schema: dict) -> bool:
+def _number(value: float, schema: dict[str, Any]) -> bool:
     return (
         schema.get("minimum", value) <= value <= schema.get("maximum", value)
         and ("exclusiveMinimum" not in schema or value > schema["exclusiveMinimum"])
@@ -146,7 +147,7 @@ def _number(value: float, schema: dict) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _pattern(pattern: str) -> re.Pattern:
+def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
@@ -180,7 +181,7 @@ def _drop_invalid_examples(node: Any, checker: _Checker) -> None:
             _drop_invalid_examples(value, checker)
 
 
-def tidy(document: dict) -> dict:
+def tidy(document: dict[str, Any]) -> dict[str, Any]:
     _walk(document)
     _drop_invalid_examples(document, _Checker(document))
     return document

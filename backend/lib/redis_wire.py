@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import hiredis
@@ -15,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 READ_CHUNK = 65536
 
 
-def pack(commands) -> bytes:
+def pack(commands: Iterable[Sequence[object]]) -> bytes:
     """Commands in RESP, the Redis wire format: *<argc> then $<len> and the bytes of each argument."""
     out = []
     for args in commands:
@@ -103,7 +104,7 @@ class Wire:
             client_name=kw.get("client_name"),
         )
 
-    async def exchange(self, payload: bytes, count: int) -> list:
+    async def exchange(self, payload: bytes, count: int) -> list[Any]:
         """Send `payload` (`count` packed commands) and return their `count` replies; an error
         reply is a ResponseError in its place. Connection trouble raises redis-py's
         ConnectionError (LinkLost, which says whether the batch may have been run) or
@@ -136,7 +137,7 @@ class Wire:
     async def _connect(self) -> _Link:
         reader, writer = await asyncio.open_connection(self._host, self._port)
         link = _Link(reader, writer)
-        setup: list[tuple] = []
+        setup: list[tuple[object, ...]] = []
         if self._password:
             setup.append(("AUTH", self._username, self._password) if self._username else ("AUTH", self._password))
         if self._db:
@@ -152,8 +153,8 @@ class Wire:
         return link
 
     @staticmethod
-    async def _read(link: _Link, count: int) -> list:
-        replies: list = []
+    async def _read(link: _Link, count: int) -> list[Any]:
+        replies: list[Any] = []
         parser = link.parser
         while True:
             while len(replies) < count:

@@ -59,7 +59,7 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides) -> Settings:
+def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides: object) -> Settings:
     """Build settings: explicit overrides > environment > .env file > defaults."""
     source = dict(_read_dotenv(dotenv)) if dotenv else {}
     source.update(os.environ if environ is None else environ)

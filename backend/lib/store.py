@@ -7,13 +7,17 @@ store gives the same atomicity within one process (the event loop runs each call
 from __future__ import annotations
 
 import time
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from backend.lib.batching import Batcher
 from backend.lib.redis_wire import Wire, pack
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 # Commands that change nothing, so running one twice is the same as running it once: the only
 # ones re-sent after a connection failed with them on it. Every write is left out on purpose,
@@ -115,7 +119,7 @@ class MemoryStore:
 
 # One store operation as Redis commands: (command args, option kwargs for redis-py's reply
 # parsing, plus `reply=True` on the commands whose replies the operation returns).
-_Op = list[tuple[tuple, dict]]
+_Op = list[tuple[tuple[Any, ...], dict[str, Any]]]
 
 
 class RedisStore:
@@ -128,6 +132,9 @@ class RedisStore:
     """
 
     def __init__(self, url: str, prefix: str = "yk:") -> None:
+        self.client: Redis | RedisCluster
+        # Plain TCP (the usual case) takes the lean path; TLS and Unix sockets keep redis-py's.
+        self._wire: Wire | None = None
         if url.startswith("redis+cluster://"):
             from redis.asyncio.cluster import RedisCluster
 
@@ -135,18 +142,19 @@ class RedisStore:
         else:
             from redis.asyncio import Redis
 
-            self.client = Redis.from_url(url, decode_responses=True)
+            client = Redis.from_url(url, decode_responses=True)
+            self.client = client
+            self._wire = Wire.for_pool(client.connection_pool)
         self.prefix = prefix
         self._cluster = url.startswith("redis+cluster://")
         self._pipeline = Batcher(self._run, max_batch=500)
-        # Plain TCP (the usual case) takes the lean path; TLS and Unix sockets keep redis-py's.
-        self._wire = None if self._cluster else Wire.for_pool(self.client.connection_pool)
 
-    async def _run(self, ops: list[_Op]) -> list:
+    async def _run(self, ops: list[_Op]) -> list[Any]:
         """One pipeline for a batch of operations; each gets its first command's reply (or error),
         or the replies of the commands it marked with `reply=True` (a tuple)."""
         replies = await (self._cluster_replies(ops) if self._cluster else self._replies(ops))
-        out, at = [], 0
+        out: list[Any] = []
+        at = 0
         for op in ops:
             mine = replies[at : at + len(op)]
             at += len(op)
@@ -160,7 +168,7 @@ class RedisStore:
                 out.append(mine[0])
         return out
 
-    async def _cluster_replies(self, ops: list[_Op]) -> list:
+    async def _cluster_replies(self, ops: list[_Op]) -> list[Any]:
         # redis-py's cluster pipeline routes each command to its slot's node.
         pipe = self.client.pipeline(transaction=False)
         for op in ops:
@@ -168,7 +176,7 @@ class RedisStore:
                 pipe.execute_command(*args, **{k: v for k, v in options.items() if k != "reply"})
         return await pipe.execute(raise_on_error=False)
 
-    async def _replies(self, ops: list[_Op]) -> list:
+    async def _replies(self, ops: list[_Op]) -> list[Any]:
         """Raw replies, in order. The commands are packed here and the replies read without
         redis-py's per-command machinery, which cost more CPU than the rest of a scan's store
         work (docs/verification.md). Every reply the store uses is the raw one (`SET ... GET`
@@ -185,20 +193,21 @@ class RedisStore:
             again = [i for i, args in enumerate(commands) if args[0] in _READ_ONLY]
             if not again:
                 raise
-            replies: list = [error] * len(commands)
+            replies: list[Any] = [error] * len(commands)
             for i, reply in zip(again, await self._send([commands[i] for i in again]), strict=False):
                 replies[i] = reply
             return replies
 
-    async def _send(self, commands: list[tuple]) -> list:
+    async def _send(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         payload, count = pack(commands), len(commands)
         if self._wire is not None:
             return await self._wire.exchange(payload, count)
-        pool = self.client.connection_pool
-        connection = await pool.get_connection()
+        # Only a plain client gets here: a cluster's operations take _cluster_replies.
+        pool = cast("Redis", self.client).connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
         try:
             await connection.send_packed_command(payload, check_health=False)
-            replies: list = []
+            replies: list[Any] = []
             for _ in range(count):
                 try:
                     replies.append(await connection.read_response())
@@ -212,11 +221,12 @@ class RedisStore:
         finally:
             await pool.release(connection)
 
-    async def _do(self, *commands: tuple, **options) -> object:
+    async def _do(self, *commands: tuple[Any, ...], **options: Any) -> Any:
         return await self._pipeline.submit([(command, options) for command in commands])
 
     async def get(self, key: str) -> str | None:
-        return await self._do(("GET", self.prefix + key))
+        value: str | None = await self._do(("GET", self.prefix + key))
+        return value
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
         await self._do(("SET", self.prefix + key, value, "EX", ttl) if ttl else ("SET", self.prefix + key, value))
@@ -226,9 +236,10 @@ class RedisStore:
 
     async def claim(self, key: str, value: str, ttl: int) -> str | None:
         # SET NX GET (Redis >= 7.0): one command, atomic across all workers.
-        return await self._do(("SET", self.prefix + key, value, "EX", ttl, "NX", "GET"), get=True)
+        held: str | None = await self._do(("SET", self.prefix + key, value, "EX", ttl, "NX", "GET"), get=True)
+        return held
 
-    def _counting(self, key: str, ttl: int) -> tuple[tuple, tuple]:
+    def _counting(self, key: str, ttl: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         # EXPIRE NX (Redis >= 7.0) sets the expiry only if the key has none: the window starts
         # with the first increment, and both commands travel in one round trip.
         return ("INCR", self.prefix + key), ("EXPIRE", self.prefix + key, ttl, "NX")
@@ -253,7 +264,8 @@ class RedisStore:
         down because of one stale connection."""
         try:
             if not self._cluster:
-                return await self._do(("PING",)) == "PONG"
+                reply: str = await self._do(("PING",))
+                return reply == "PONG"
             try:
                 return bool(await self.client.ping())
             except RedisConnectionError:  # redis-py's pooled connection was stale: once more, on a fresh one
