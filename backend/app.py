@@ -13,6 +13,7 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import ControllerRouterHandler
 
 from backend.accounts.services import resolve_principal
 from backend.features import FEATURES
@@ -41,8 +42,8 @@ online or offline; agencies and banks connect through machine credentials. Every
 has the shape `{"error": {"code", "message", "details"}, "request_id"}`."""
 
 
-def feature_routes() -> list:
-    handlers: list = []
+def feature_routes() -> list[ControllerRouterHandler]:
+    handlers: list[ControllerRouterHandler] = []
     for feature in FEATURES:
         try:
             module = importlib.import_module(f"backend.{feature}.routes")

@@ -8,10 +8,14 @@ import json
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from backend.identity import protect
 from backend.lib.logs import install_redaction
 from backend.lib.settings import load_settings
+
+if TYPE_CHECKING:
+    from backend.keys.keyring import KeyStore
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -59,7 +63,7 @@ def _demo(_: argparse.Namespace) -> int:
     return 0
 
 
-def _keystore():
+def _keystore() -> KeyStore:
     from backend.app import keystore_for
 
     return keystore_for(load_settings())
@@ -89,7 +93,7 @@ def _keys(args: argparse.Namespace) -> int:
         elif args.action == "list":
             for entry in store.describe():
 
-                def ts(v):
+                def ts(v: object) -> str:
                     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(v)) if isinstance(v, int) else "-"
 
                 revoked = (
@@ -117,7 +121,7 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _revoke(store, args: argparse.Namespace, max_cred: int) -> int:
+def _revoke(store: KeyStore, args: argparse.Namespace, max_cred: int) -> int:
     """`keys revoke KID`: the key stops verifying in every worker at its next request (they
     reload the changed keyring file) and leaves the trust list's `keys` for its `yk_revoked`.
     The keyring keeps the record (when, by whom, why), and a warning goes to the log."""

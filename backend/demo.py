@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TypedDict
 
 import pyotp
 
 from backend.app import keystore_for
 from backend.identity.documents import make_resident_id
+from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.settings import Settings
 from backend.org.tables import Agency, Bank, City, Office
@@ -49,6 +51,23 @@ VENUES = [
 ]
 
 
+class DemoCitizen(TypedDict):
+    """How a demo citizen signs in (the generated identity number belongs to nobody)."""
+
+    name: str
+    doc_type: str
+    id_number: str
+    totp: bool
+
+
+class DemoWorld(TypedDict):
+    """What `seed` made: staff (username, role), citizens, venues (name, scenarios, scanner token)."""
+
+    staff: list[tuple[str, str]]
+    citizens: list[DemoCitizen]
+    venues: list[tuple[str, str, str]]
+
+
 async def _ensure_org() -> dict[str, uuid.UUID]:
     now = dt.datetime.now(dt.UTC)
     offices: dict[str, uuid.UUID] = {}
@@ -57,9 +76,10 @@ async def _ensure_org() -> dict[str, uuid.UUID]:
         if city is None:
             city = City(code=code, name=name, name_en=name_en)
             await city.save().run()
-        office = await Office.objects().get((Office.city == city.id) & (Office.kind == "office")).run()
+        city_id = city.id  # type: ignore[attr-defined]  # piccolo adds the default primary key "id" at run time
+        office = await Office.objects().get((Office.city == city_id) & (Office.kind == "office")).run()
         if office is None:
-            office = Office(city=city.id, name=f"{name}社会保险基金管理局服务大厅", kind="office")
+            office = Office(city=city_id, name=f"{name}社会保险基金管理局服务大厅", kind="office")
             await office.save().run()
         offices[code] = office.id
     for code, name, status, keeps in BANKS:
@@ -88,12 +108,12 @@ async def _ensure_staff(offices: dict[str, uuid.UUID]) -> list[tuple[str, str]]:
     return out
 
 
-async def _ensure_citizens(keyring, offices: dict[str, uuid.UUID]) -> list[dict]:
+async def _ensure_citizens(keyring: Keyring, offices: dict[str, uuid.UUID]) -> list[DemoCitizen]:
     from backend.accounts import services as accounts
     from backend.cards import services as cards
     from backend.identity.services import find_person_id
 
-    out = []
+    out: list[DemoCitizen] = []
     for doc_type, region, birth, seq, name, city, with_totp in CITIZENS:
         number = make_resident_id(region, birth, seq)
         person_id = await find_person_id(keyring, doc_type, number)
@@ -131,7 +151,7 @@ async def _ensure_venues(offices: dict[str, uuid.UUID]) -> list[tuple[str, str, 
     return out
 
 
-async def seed(settings: Settings) -> dict:
+async def seed(settings: Settings) -> DemoWorld:
     keystore = keystore_for(settings)
     keystore.init()
     keyring = keystore.load()

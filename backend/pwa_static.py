@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Router, get
 from litestar.datastructures import CacheControlHeader
 from litestar.file_system import BaseLocalFileSystem
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from backend.lib.headers import page
 
@@ -95,7 +96,7 @@ class AllowListFileSystem(LocalFileSystem):
         return target
 
 
-def _app_router(name: str):
+def _app_router(name: str) -> Router:
     return create_static_files_router(
         path=f"/{name}",
         directories=[PWA_DIR / name],
@@ -115,7 +116,7 @@ def root_redirect() -> Redirect:
     return Redirect(path="/wallet/", status_code=302)
 
 
-def _add_slash(request: Request) -> Redirect | None:
+def _add_slash(request: Request[Any, Any, Any]) -> Redirect | None:
     """/wallet -> /wallet/: the service worker scope and relative URLs need the slash (Litestar
     routes both spellings to the same handler, so the check is on the raw path)."""
     raw = request.scope.get("raw_path") or request.scope["path"].encode()
@@ -125,7 +126,7 @@ def _add_slash(request: Request) -> Redirect | None:
     return None
 
 
-def _vendor_router():
+def _vendor_router() -> Router:
     return create_static_files_router(
         path="/vendor",
         directories=[NODE_MODULES],
@@ -138,7 +139,7 @@ def _vendor_router():
     )
 
 
-def _shared_router():
+def _shared_router() -> Router:
     return create_static_files_router(
         path="/shared",
         directories=[PWA_DIR / "shared"],
@@ -150,7 +151,7 @@ def _shared_router():
     )
 
 
-ROUTES: list = [
+ROUTES: list[ControllerRouterHandler] = [
     root_redirect,
     _app_router("wallet"),
     _app_router("scanner"),

@@ -13,12 +13,15 @@ import re
 import secrets
 import struct
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from Crypto.Cipher import AES
 
 from backend.lib import base45, ed25519
+
+if TYPE_CHECKING:
+    from Crypto.Cipher._mode_ecb import EcbMode
 
 # --- shared constants -------------------------------------------------------------------
 
@@ -202,7 +205,7 @@ def _online_keys(master: bytes) -> tuple[bytes, bytes]:
 
 
 @functools.lru_cache(maxsize=16)
-def _online_primitives(master: bytes) -> tuple[Any, Any]:
+def _online_primitives(master: bytes) -> tuple[EcbMode, hmac.HMAC]:
     """(AES-ECB cipher under k_enc, HMAC under k_mac keyed but unfed) of one master secret.
     Derived once per secret, not per code: key schedules cost more than the one block and
     the one tag a code needs. ECB keeps no state between calls, and the HMAC is only copied."""
@@ -210,7 +213,7 @@ def _online_primitives(master: bytes) -> tuple[Any, Any]:
     return AES.new(k_enc, AES.MODE_ECB), hmac.new(k_mac, ONLINE_PREFIX.encode(), hashlib.sha256)
 
 
-def _online_tag(mac: Any, head: bytes) -> bytes:
+def _online_tag(mac: hmac.HMAC, head: bytes) -> bytes:
     """T = HMAC-SHA256(k_mac, "YKO1:" || kid || E), truncated to 12 bytes."""
     mac = mac.copy()
     mac.update(head)
@@ -397,8 +400,8 @@ def revocation_from_json(doc: Mapping[str, Any]) -> Revocations:
         raise ValueError("revocation list must be a JSON object")
     if doc.get("full", True) is not True:
         raise ValueError("this is a delta (full: false), not a full revocation list")
-    version, cards, devices = doc.get("version"), doc.get("cards"), doc.get("devices")
-    _uint("version", version, _MAX_REVOCATION_VERSION)
+    version = _uint("version", doc.get("version"), _MAX_REVOCATION_VERSION)
+    cards, devices = doc.get("cards"), doc.get("devices")
     if not isinstance(cards, Mapping) or not isinstance(devices, list):
         raise ValueError("revocation list needs a 'cards' object and a 'devices' array")
     for card, status in cards.items():
@@ -421,9 +424,9 @@ def apply_revocation_update(held: Revocations | None, doc: Mapping[str, Any]) ->
         raise ValueError("revocation list must be a JSON object")
     if doc.get("full") is not False:
         return revocation_from_json(doc)
-    version, since, changes = doc.get("version"), doc.get("since"), doc.get("changes")
-    _uint("version", version, _MAX_REVOCATION_VERSION)
-    _uint("since", since, _MAX_REVOCATION_VERSION)
+    version = _uint("version", doc.get("version"), _MAX_REVOCATION_VERSION)
+    since = _uint("since", doc.get("since"), _MAX_REVOCATION_VERSION)
+    changes = doc.get("changes")
     if held is None or since != held[0]:
         raise ValueError(f"delta since version {since} does not follow the held list; fetch the full list")
     if version < since or not isinstance(changes, list):
@@ -448,8 +451,8 @@ def _checked_changes(changes: list[Any], since: int, version: int) -> list[Mappi
     for change in changes:
         if not isinstance(change, Mapping):
             raise ValueError("each change must be a JSON object")
-        number, kind, ref = change.get("version"), change.get("kind"), change.get("ref")
-        _uint("change version", number, _MAX_REVOCATION_VERSION)
+        number = _uint("change version", change.get("version"), _MAX_REVOCATION_VERSION)
+        kind, ref = change.get("kind"), change.get("ref")
         if not since < number <= version:
             raise ValueError(f"change version {number} is outside ({since}, {version}]")
         if kind not in _CHANGE_STATUSES or not _is_hex(ref, 16) or change.get("status") not in _CHANGE_STATUSES[kind]:

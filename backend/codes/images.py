@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 import qrcode
@@ -25,18 +25,18 @@ QUIET_ZONE = 4  # modules of white border the QR standard requires around the sy
 DEFAULT_SCALE = 8
 
 
-class _QrSvg(SvgPathFillImage):
+class _QrSvg(SvgPathFillImage):  # type: ignore[misc]  # qrcode ships no types: its classes are Any
     """SvgPathImage with a white background (dark-mode pages must not show through) and a
     label for screen readers."""
 
-    def _svg(self, **kwargs):
+    def _svg(self, **kwargs: Any) -> Any:  # an xml.etree or an lxml element, whichever qrcode found
         svg = super()._svg(**kwargs)
         svg.set("role", "img")
         svg.set("aria-label", "Yikatong e-card QR code")
         return svg
 
 
-def _qr(text: str, scale: int = DEFAULT_SCALE, factory=None) -> qrcode.QRCode:
+def _qr(text: str, scale: int = DEFAULT_SCALE, factory: type[_QrSvg] | None = None) -> qrcode.QRCode:
     qr = qrcode.QRCode(
         version=services.qr_version(text),
         error_correction=services.QR_ERROR_CORRECTION,
@@ -51,7 +51,8 @@ def _qr(text: str, scale: int = DEFAULT_SCALE, factory=None) -> qrcode.QRCode:
 
 def render_svg(text: str, scale: int = DEFAULT_SCALE) -> bytes:
     """The QR code of `text` as a standalone SVG document (one path, white background)."""
-    return _qr(text, scale, _QrSvg).make_image().to_string(encoding="utf-8", xml_declaration=True)
+    svg: bytes = _qr(text, scale, _QrSvg).make_image().to_string(encoding="utf-8", xml_declaration=True)
+    return svg
 
 
 def render_png(text: str, scale: int = DEFAULT_SCALE) -> bytes:
@@ -101,9 +102,9 @@ _IMAGE_ERRORS = {
 }
 
 
-async def mint_for_caller(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
+async def mint_for_caller(request: Request[Principal, Any, Any], keyring: Keyring, store: Store, now: int) -> OnlineCode:
     """A fresh online code for the signed-in citizen (the JSON and both image routes share it)."""
-    principal: Principal = request.user
+    principal = request.user
     return await services.online_code(
         account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now
     )
@@ -125,7 +126,7 @@ async def mint_for_caller(request: Request, keyring: Keyring, store: Store, now:
     responses=_IMAGE_ERRORS,
 )
 async def online_code_svg(
-    request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
+    request: Request[Principal, Any, Any], keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
 ) -> Response[bytes]:
     minted = await mint_for_caller(request, keyring, store, now)
     # Drawing takes some milliseconds of pure Python: keep it off the event loop.
@@ -148,7 +149,7 @@ async def online_code_svg(
     responses=_IMAGE_ERRORS,
 )
 async def online_code_png(
-    request: Request, keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
+    request: Request[Principal, Any, Any], keyring: Keyring, store: Store, now: int, scale: Scale = DEFAULT_SCALE
 ) -> Response[bytes]:
     minted = await mint_for_caller(request, keyring, store, now)
     image = await anyio.to_thread.run_sync(render_png, minted.code, scale)

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from backend.codes import format as fmt
 
@@ -105,7 +105,8 @@ def verify(
             card_ref=check.card_ref.hex(),
             region=check.region,
             flags=flags,
-            concessions=[flag.name.lower() for flag in fmt.Flags if flags & flag],
+            # Iterating a Flag yields its named single-bit members only: name is never None here.
+            concessions=[cast(str, flag.name).lower() for flag in fmt.Flags if flags & flag],
             credential_nbf=check.nbf,
             credential_exp=check.exp,
             device_key_id=check.device_key_id,

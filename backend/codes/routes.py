@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from litestar import Request, post
 from litestar.datastructures import CacheControlHeader
@@ -54,7 +55,7 @@ CREDENTIAL_ERRORS = {
     cache_control=NO_STORE,
     responses=MINT_ERRORS,
 )
-async def mint_online_code(request: Request, keyring: Keyring, store: Store, now: int) -> OnlineCode:
+async def mint_online_code(request: Request[Principal, Any, Any], keyring: Keyring, store: Store, now: int) -> OnlineCode:
     return await images.mint_for_caller(request, keyring, store, now)
 
 
@@ -77,9 +78,9 @@ async def mint_online_code(request: Request, keyring: Keyring, store: Store, now
     responses=CREDENTIAL_ERRORS,
 )
 async def issue_credential(
-    request: Request, data: CredentialRequest, keyring: Keyring, store: Store, settings: Settings, now: int
+    request: Request[Principal, Any, Any], data: CredentialRequest, keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> OfflineCredential:
-    principal: Principal = request.user
+    principal = request.user
     return await services.issue_credential(
         account_id=principal.id,
         person_id=principal.person_id,
@@ -109,11 +110,14 @@ async def issue_credential(
     },
 )
 async def show_with_card(
-    request: Request, certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int
+    request: Request[Principal, Any, Any], certificate_id: uuid.UUID, keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> CertificateCode:
-    if not request.user.person_id:
+    principal = request.user
+    if not principal.person_id:
         raise ApiError(403, "auth.no_person", "This account is not bound to a person.")
-    return await showing.code_showing(request.user, certificate_id, keyring=keyring, store=store, settings=settings, now=now)
+    return await showing.code_showing(
+        principal.id, principal.person_id, certificate_id, keyring=keyring, store=store, settings=settings, now=now
+    )
 
 
 ROUTES = [mint_online_code, issue_credential, show_with_card, *images.ROUTES]

@@ -6,6 +6,7 @@ import base64
 import functools
 import logging
 import uuid
+from collections.abc import Set as AbstractSet
 
 import qrcode
 import qrcode.util
@@ -52,7 +53,8 @@ def _version_for_length(length: int) -> int:
     # In one alphanumeric segment the version depends only on the length, so cache by it.
     qr = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION)
     qr.add_data(qrcode.util.QRData(b"A" * length, mode=qrcode.util.MODE_ALPHA_NUM))
-    return qr.best_fit()  # sizes the bit stream only; no need to build the symbol
+    version: int = qr.best_fit()  # sizes the bit stream only; no need to build the symbol
+    return version
 
 
 def qr_version(text: str) -> int:
@@ -99,7 +101,7 @@ async def usable_subject(person_id: str | None) -> CodeSubject:
     return subject
 
 
-def concession_flags(subject: CodeSubject, certified: set[str] = frozenset()) -> int:
+def concession_flags(subject: CodeSubject, certified: AbstractSet[str] = frozenset()) -> int:
     """Credential flag bits from the card's integrated concessions (age), the holder's linked
     certificates (`certified` concession codes) and the card's transport function."""
     flags = fmt.Flags(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from typing import Any
 
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
@@ -15,7 +16,7 @@ from backend.lib.settings import Settings
 EXAMPLE = '# HELP yikatong_requests_total Total requests.\nyikatong_requests_total{method="POST",path="/api/v1/verify",status_code="200",app_name="yikatong"} 1.0\n'
 
 
-def _check_access(request: Request, settings: Settings) -> None:
+def _check_access(request: Request[Any, Any, Any], settings: Settings) -> None:
     """With YIKATONG_METRICS_TOKEN, only its bearer gets in. Without one the figures (routes,
     traffic, error rates: a map for an attacker) are only for dev and test; in prod the route
     is absent. Not "loopback only": behind a proxy on the same machine every caller is loopback."""
@@ -40,7 +41,7 @@ def _check_access(request: Request, settings: Settings) -> None:
     media_type=CONTENT_TYPE_LATEST,
     opt={OWN_AUTH_OPT: True},  # the bearer here is the metrics token, not an account's
 )
-async def metrics(request: Request, settings: Settings) -> Response[bytes]:
+async def metrics(request: Request[Any, Any, Any], settings: Settings) -> Response[bytes]:
     _check_access(request, settings)
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

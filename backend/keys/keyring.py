@@ -15,8 +15,10 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt
@@ -109,7 +111,7 @@ class KeyStore:
         # scrypt is deliberately slow; derive once per process for a given passphrase and salt.
         key = (self.passphrase, salt)
         if key not in _KEK_CACHE:
-            _KEK_CACHE[key] = scrypt(self.passphrase.encode(), salt, 32, **_SCRYPT)  # type: ignore[arg-type]
+            _KEK_CACHE[key] = scrypt(self.passphrase.encode(), salt, 32, N=_SCRYPT["N"], r=_SCRYPT["r"], p=_SCRYPT["p"])
         return _KEK_CACHE[key]
 
     @staticmethod
@@ -136,7 +138,7 @@ class KeyStore:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def _read_doc(self) -> dict:
+    def _read_doc(self) -> dict[str, Any]:
         try:
             doc = json.loads(self.path.read_text())
         except FileNotFoundError as exc:
@@ -147,7 +149,7 @@ class KeyStore:
             raise KeyStoreError(f"the keyring at {self.path} is damaged (no salt or key list)")
         return doc
 
-    def _write_doc(self, doc: dict, *, exclusive: bool = False) -> bool:
+    def _write_doc(self, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
         """Write atomically. `exclusive`: only if no keyring exists yet (False if one appeared)."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # A unique temp name: two processes writing at once must not rename each other's file.
@@ -191,7 +193,7 @@ class KeyStore:
         self._loaded, self._stamp = keyring, stamp
         return keyring
 
-    def _unseal(self, doc: dict) -> Keyring:
+    def _unseal(self, doc: dict[str, Any]) -> Keyring:
         kek = self._kek(_unb64(doc["salt"]))
         pii = blind = b""
         online: dict[int, bytes] = {}
@@ -239,7 +241,9 @@ class KeyStore:
         return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing, revoked=revoked)
 
     # -- tooling ---------------------------------------------------------
-    def _signing_entry(self, kek: bytes, now: int, max_credential_seconds: int, taken: set[str] = frozenset()) -> dict:
+    def _signing_entry(
+        self, kek: bytes, now: int, max_credential_seconds: int, taken: AbstractSet[str] = frozenset()
+    ) -> dict[str, Any]:
         seed, public = ed25519.generate()
         kid = secrets.token_hex(4)
         while kid in taken:  # a kid names exactly one key in every trust list
@@ -332,7 +336,7 @@ class KeyStore:
         return entry["id"], new_online
 
     @staticmethod
-    def _signing_ids(doc: dict) -> set[str]:
+    def _signing_ids(doc: dict[str, Any]) -> set[str]:
         return {e["id"] for e in doc["keys"] if e["purpose"] == "signing"}
 
     def revoke(
@@ -364,7 +368,7 @@ class KeyStore:
         self._loaded = None
         return replacement["id"] if replacement else None
 
-    def describe(self) -> list[dict]:
+    def describe(self) -> list[dict[str, Any]]:
         """Public facts about every key (never the secret)."""
         doc = self._read_doc()
         out = []

@@ -4,37 +4,48 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
+
+import msgspec
 
 from backend.keys.keyring import Keyring
+from backend.keys.schemas import Jwk, JwkSet, RevokedJwk
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def jwks(keyring: Keyring, now: int | None = None) -> dict:
+def jwk_set(keyring: Keyring, now: int | None = None) -> JwkSet:
     """Every key that signed (or signs) credentials still valid; `nbf`/`exp` bound its signing
     period and `yk_publish_until` says how long verifiers must keep it. Revoked keys are never
     in `keys`: `yk_revoked` names them (kid, public key, when) for as long as they would have
     been listed, so a verifier that keeps keys from earlier sets knows to drop them."""
     now = int(time.time()) if now is None else now
     keys = [
-        {
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "x": _b64url(k.public),
-            "kid": k.kid,
-            "use": "sig",
-            "alg": "EdDSA",
-            "nbf": k.nbf,
-            "exp": k.exp,
-            "yk_publish_until": k.publish_until,
-        }
+        Jwk(
+            kty="OKP",
+            crv="Ed25519",
+            x=_b64url(k.public),
+            kid=k.kid,
+            use="sig",
+            alg="EdDSA",
+            nbf=k.nbf,
+            exp=k.exp,
+            yk_publish_until=k.publish_until,
+        )
         for k in sorted(keyring.published(now), key=lambda k: k.nbf)
     ]
     revoked = [
-        {"kid": k.kid, "x": _b64url(k.public), "revoked_at": k.revoked, "until": k.publish_until}
+        RevokedJwk(kid=k.kid, x=_b64url(k.public), revoked_at=k.revoked, until=k.publish_until)
         for k in sorted(keyring.revoked, key=lambda k: k.revoked)
         if k.publish_until > now
     ]
-    return {"keys": keys, "yk_revoked": revoked}
+    return JwkSet(keys=keys, yk_revoked=revoked)
+
+
+def jwks(keyring: Keyring, now: int | None = None) -> dict[str, Any]:
+    """The JWK Set as plain JSON data, members in the order the route sends them: what
+    `yikatong keys export-trust` writes and what codes.format.trust_from_jwks reads."""
+    doc: dict[str, Any] = msgspec.to_builtins(jwk_set(keyring, now))
+    return doc
