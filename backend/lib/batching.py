@@ -117,8 +117,9 @@ class Batcher(Generic[T]):
                 _settle(done, result)
 
 
-def group_commit(write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 200) -> Batcher[T]:
+def group_commit(write: Callable[[list[T]], Awaitable[Sequence[Any] | None]], *, max_batch: int = 200) -> Batcher[T]:
     """Concurrent writers share one `write` (one transaction) per batch; each `submit` returns
-    once its batch has committed and raises what the write raised for its item, so callers keep
-    the durability of writing alone."""
+    once its batch has committed (with the write's result for its item, as `Batcher.run` gives
+    them) and raises what the write raised for its item, so callers keep the durability of
+    writing alone."""
     return Batcher(write, max_batch=max_batch, retry_alone=True)
