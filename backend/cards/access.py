@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from dataclasses import dataclass
 
@@ -55,6 +54,4 @@ async def ensure(actor: Actor, action: str, *, card_city: str | None = None) -> 
         return
     from backend.accounts.permissions import ensure as accounts_ensure
 
-    outcome = accounts_ensure(actor.principal, action, card_city=card_city)
-    if inspect.isawaitable(outcome):
-        await outcome
+    accounts_ensure(actor.principal, action, card_city=card_city)

@@ -35,7 +35,9 @@ class Card(Table, tablename="cards_card"):
 
     id = UUID(primary_key=True)
     number = Varchar(length=9, unique=True)  # printed number: region letter + 8 digits
-    ref = Varchar(length=16, unique=True)  # opaque 8-byte reference carried in QR codes
+    # The column keeps its name (QR codes and the revocation feed say ref); it hides Table.ref,
+    # a helper for tools built on piccolo that piccolo itself never calls.
+    ref = Varchar(length=16, unique=True)  # type: ignore[assignment]  # opaque 8-byte reference carried in QR codes
     person = ForeignKey(Person, null=False, index=True, on_delete=OnDelete.restrict)
     # The person's id while the card is not replaced or cancelled: at most one such card each.
     active_person = UUID(null=True, default=None, unique=True)
@@ -96,6 +98,6 @@ class RevocationEntry(Table, tablename="cards_revocation"):
 
     version = Serial(primary_key=True)
     kind = Varchar(length=8)  # card | device
-    ref = Varchar(length=16, index=True)  # card ref hex or device key id hex
+    ref = Varchar(length=16, index=True)  # type: ignore[assignment]  # hides Table.ref, as on Card; card ref hex or device key id hex
     status = Varchar(length=16)  # card: active | suspended | cancelled; device: revoked
     at = Timestamptz()
