@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -20,7 +20,10 @@ AgencyKind = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["p
 ConcessionCode = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,31}$", examples=["free_transit"])]
 Text = Annotated[str, Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # Integer attributes are kept as JSON and signed: exact for any reader, JavaScript included.
-AttrInt = bounded(-SAFE_INT_MAX, SAFE_INT_MAX)
+if TYPE_CHECKING:
+    AttrInt = int  # bounded() makes an Annotated int at run time, which the checker cannot read
+else:
+    AttrInt = bounded(-SAFE_INT_MAX, SAFE_INT_MAX)
 AttrValue = Text | AttrInt | bool
 Attributes = Annotated[
     dict[FieldName, AttrValue], Meta(max_length=30, examples=[{"licence_class": "C1", "points": 0, "first_issued": "2015-06-01"}])
@@ -29,6 +32,7 @@ AttrChanges = Annotated[dict[FieldName, AttrValue | None], Meta(max_length=30, e
 Reason = Annotated[
     str, Meta(min_length=2, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$", examples=["Drink driving: licence withheld"])
 ]
+StoredStatus = Literal["active", "suspended", "revoked"]  # what the row keeps; the rest is computed
 Status = Literal["active", "suspended", "revoked", "expired", "not_yet_valid"]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from typing import Any, TypedDict
 
 _NS = uuid.UUID("6f1d2c1e-3b7a-4c55-9a55-59b1c0e7d001")  # stable ids: the same on every database
 
@@ -18,7 +19,18 @@ AGENCIES = (
     ("GD-VAD", "广东省退役军人事务厅 Department of Veterans Affairs", "veterans"),
 )
 
-TYPES = (
+
+class _Type(TypedDict):
+    code: str
+    name: str
+    issuer: str  # agency code
+    attribute_schema: dict[str, dict[str, Any]]
+    concessions: list[dict[str, Any]]
+    disclosure: dict[str, list[str]]
+    statutory_access: dict[str, list[str]]
+
+
+TYPES: tuple[_Type, ...] = (
     {
         "code": "driving_licence",
         "name": "电子驾驶证 Electronic driving licence",
