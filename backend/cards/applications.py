@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+from piccolo.query import Select
 
 from backend.cards import atomic, banks, numbers, records, states
+from backend.cards import schemas as s
 from backend.cards.access import Actor, ensure
+from backend.cards.records import CardRow
 from backend.cards.tables import Application, Card
 from backend.identity import services as identity
 from backend.keys.keyring import Keyring
@@ -18,7 +25,32 @@ STATUSES = ("pending", "approved", "rejected")
 PROVINCE = "440000"
 
 
-async def city(code: str) -> dict:
+class ApplicationRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One cards_application row as read, with its preferred bank's code."""
+
+    id: uuid.UUID
+    person: uuid.UUID
+    status: s.ApplicationStatus
+    open_person: uuid.UUID | None
+    channel: str
+    office: uuid.UUID | None
+    region: str
+    bank: uuid.UUID | None
+    applied_by_kind: str
+    applied_by: str
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    reason: str
+    card_id: uuid.UUID | None
+    created_at: dt.datetime
+    bank_code: str | None
+
+
+def _select() -> Select[Any]:
+    return Application.select(*Application.all_columns(), Application.bank.code.as_alias("bank_code"))
+
+
+async def city(code: str) -> dict[str, Any]:
     row = await City.select().where(City.code == code).first().run()
     if row is None:
         raise ApiError(422, "region.unknown", "No issuing city of the province has this region code.", region=code)
@@ -29,7 +61,8 @@ async def office_city(office_id: uuid.UUID) -> str:
     row = await Office.select(Office.city.code.as_alias("code")).where(Office.id == office_id).first().run()
     if row is None:
         raise ApiError(403, "auth.unknown_office", "Your staff account is not attached to a known office.")
-    return row["code"]
+    code: str = row["code"]
+    return code
 
 
 async def _default_region(actor: Actor, person_id: uuid.UUID | None) -> str:
@@ -55,8 +88,8 @@ async def apply(
     document: tuple[Keyring, str, str, str] | None = None,
     region: str | None = None,
     bank_code: str | None = None,
-    now=None,
-) -> dict:
+    now: dt.datetime | int | None = None,
+) -> ApplicationRow:
     """Open an application for `person_id`, or for the holder of `document` (keyring, doc_type,
     number, name) who is registered if new, in the same transaction. One person has at most one
     live card and one open application."""
@@ -70,9 +103,14 @@ async def apply(
     await ensure(actor, "card.apply", card_city=region)
     bank = await banks.active(bank_code) if bank_code else None
 
-    async def attempt() -> dict:
+    async def attempt() -> ApplicationRow:
         # A person registered by a parallel request makes this clash and run again, then found.
-        who = person_id or await identity.register_person(*document)
+        if person_id is not None:
+            who = person_id
+        elif document is not None:
+            who = await identity.register_person(*document)
+        else:
+            raise TypeError("apply needs person_id or document")
         if await Card.exists().where(Card.active_person == who).run():
             raise atomic.UNIQUE_ANSWERS["cards_card.active_person"]()
         row = Application(
@@ -83,7 +121,7 @@ async def apply(
             channel=actor.channel,
             office=actor.office_id,
             region=region,
-            bank=bank["id"] if bank else None,
+            bank=bank.id if bank else None,
             applied_by_kind=actor.kind,
             applied_by=actor.id,
             created_at=now,
@@ -94,49 +132,46 @@ async def apply(
     return await atomic.run(attempt)
 
 
-async def load(application_id) -> dict:
-    row = (
-        await Application.select(
-            Application.all_columns(),
-            Application.bank.code.as_alias("bank_code"),
-        )
-        .where(Application.id == application_id)
-        .first()
-        .run()
-    )
+async def load(application_id: uuid.UUID) -> ApplicationRow:
+    row = await _select().where(Application.id == application_id).first().run()
     if row is None:
         raise ApiError(404, "application.not_found", "No such application.")
-    return row
+    return ApplicationRow(**row)
 
 
-async def list_for_person(person_id) -> list[dict]:
-    return (
-        await Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code"))
-        .where(Application.person == person_id)
-        .order_by(Application.created_at, ascending=False)
-        .run()
-    )
+async def open_of(person_id: uuid.UUID) -> ApplicationRow | None:
+    """The person's application waiting for review, if any."""
+    row = await _select().where((Application.person == person_id) & (Application.status == "pending")).first().run()
+    return ApplicationRow(**row) if row else None
 
 
-async def list_for_review(actor: Actor, *, status: str | None, city_code: str | None, limit: int, offset: int) -> list[dict]:
+async def list_for_person(person_id: uuid.UUID) -> list[ApplicationRow]:
+    rows = await _select().where(Application.person == person_id).order_by(Application.created_at, ascending=False).run()
+    return [ApplicationRow(**row) for row in rows]
+
+
+async def list_for_review(
+    actor: Actor, *, status: str | None, city_code: str | None, limit: int, offset: int
+) -> list[ApplicationRow]:
     """Applications a reviewer may see: their city's, or any city's for provincial operators."""
     principal = actor.principal
     if city_code is None and principal is not None and principal.role != PROVINCIAL:
         city_code = principal.city  # a supervisor's list is their own city's
     await ensure(actor, "application.review", card_city=city_code)
-    query = Application.select(Application.all_columns(), Application.bank.code.as_alias("bank_code"))
+    query = _select()
     if status:
         query = query.where(Application.status == status)
     if city_code:
         query = query.where(Application.region == city_code)
-    return await query.order_by(Application.created_at).limit(limit).offset(offset).run()
+    rows = await query.order_by(Application.created_at).limit(limit).offset(offset).run()
+    return [ApplicationRow(**row) for row in rows]
 
 
-async def _claim_pending(app: dict, values: dict, now: dt.datetime) -> None:
+async def _claim_pending(app: ApplicationRow, values: dict[Column | str, Any], now: dt.datetime) -> None:
     """Close the application only if it is still pending (two reviewers never both decide)."""
     done = (
         await Application.update({**values, "open_person": None, "reviewed_at": now})
-        .where((Application.id == app["id"]) & (Application.status == "pending"))
+        .where((Application.id == app.id) & (Application.status == "pending"))
         .returning(Application.id)
         .run()
     )
@@ -144,48 +179,50 @@ async def _claim_pending(app: dict, values: dict, now: dt.datetime) -> None:
         raise atomic.Conflict()
 
 
-def _require_pending(app: dict) -> None:
-    if app["status"] != "pending":
-        message = f"This application was already {app['status']}."
-        raise ApiError(409, "application.not_pending", message, current_status=app["status"])
+def _require_pending(app: ApplicationRow) -> None:
+    if app.status != "pending":
+        message = f"This application was already {app.status}."
+        raise ApiError(409, "application.not_pending", message, current_status=app.status)
 
 
-async def approve(application_id, actor: Actor, *, bank_code: str | None = None, now=None) -> dict:
+async def approve(
+    application_id: uuid.UUID, actor: Actor, *, bank_code: str | None = None, now: dt.datetime | int | None = None
+) -> CardRow:
     """Approve: the card (physical card issued now) is created with a new number and ref."""
     now = records.utc(now)
 
-    async def attempt() -> dict:
+    async def attempt() -> CardRow:
         app = await load(application_id)
-        await ensure(actor, "application.review", card_city=app["region"])
+        await ensure(actor, "application.review", card_city=app.region)
         _require_pending(app)
-        code = bank_code or app["bank_code"]
+        code = bank_code or app.bank_code
         bank = await banks.active(code, hold=True) if code else await banks.default_active()
         await _claim_pending(app, {"status": "approved", "reviewed_by": actor.id}, now)
         card = await records.insert_card(
-            person_id=app["person"],
-            region=app["region"],
-            bank_id=bank["id"],
+            person_id=app.person,
+            region=app.region,
+            bank_id=bank.id,
             account=numbers.new_account_number(),
             now=now,
-            office_id=app["office"] or actor.office_id,
-            application_id=app["id"],
+            office_id=app.office or actor.office_id,
+            application_id=app.id,
         )
-        await Application.update({Application.card_id: card["id"]}).where(Application.id == app["id"]).run()
-        note = f"Card {numbers.mask_card_number(card['number'])} issued with an account at {bank['name']}."
+        await Application.update({Application.card_id: card.id}).where(Application.id == app.id).run()
+        note = f"Card {numbers.mask_card_number(card.number)} issued with an account at {bank.name}."
         await records.event(card, actor, action=states.ISSUE, to_state=states.ACTIVE, at=now, note=note)
         return card
 
     return await atomic.run(attempt)
 
 
-async def reject(application_id, actor: Actor, *, reason: str, now=None) -> dict:
+async def reject(application_id: uuid.UUID, actor: Actor, *, reason: str, now: dt.datetime | int | None = None) -> ApplicationRow:
     now = records.utc(now)
     if not reason.strip():
         raise ApiError(422, "application.reason_required", "Say why the application is rejected.")
 
-    async def attempt() -> dict:
+    async def attempt() -> ApplicationRow:
         app = await load(application_id)
-        await ensure(actor, "application.review", card_city=app["region"])
+        await ensure(actor, "application.review", card_city=app.region)
         _require_pending(app)
         await _claim_pending(app, {"status": "rejected", "reviewed_by": actor.id, "reason": reason.strip()}, now)
         return await load(application_id)

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import uuid
+from typing import Any
+
+import msgspec
 
 from backend.cards import atomic, records, states
+from backend.cards import schemas as s
 from backend.cards.access import Actor
+from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
 from backend.cards.tables import Device
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
 
 MAX_DEVICES = 5
+
+
+class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A bound (or formerly bound) phone as services see it: the card it serves, its raw key."""
+
+    id: uuid.UUID
+    card_id: uuid.UUID
+    label: str
+    public_key: bytes | None  # 32 raw bytes of the Ed25519 key
+    key_id: str | None
+    status: s.DeviceStatus
+    bound_at: dt.datetime
+    unbound_at: dt.datetime | None
 
 
 def key_id(public_key: bytes) -> str:
@@ -33,29 +52,36 @@ def parse_public_key(text: str) -> bytes:
     return raw
 
 
-def _require_active(card: dict) -> None:
-    if card["state"] != states.ACTIVE:
+def _require_active(card: CardRow) -> None:
+    if card.state != states.ACTIVE:
         raise ApiError(
-            409, "card.not_active", f"This needs an active card; yours is {card['state'].replace('_', ' ')}.", state=card["state"]
+            409, "card.not_active", f"This needs an active card; yours is {card.state.replace('_', ' ')}.", state=card.state
         )
 
 
-async def issue_ecard(person_id, actor: Actor, *, payment: bool = False, transport: bool = False, now=None) -> dict:
+async def issue_ecard(
+    person_id: uuid.UUID | str,
+    actor: Actor,
+    *,
+    payment: bool = False,
+    transport: bool = False,
+    now: dt.datetime | int | None = None,
+) -> CardRow:
     """Issue the e-card (level 1: identity and queries; level 2: payment through the bank
     account too), or change its level and transport function. Needs an active card."""
     now = records.utc(now)
 
-    async def attempt() -> dict:
+    async def attempt() -> CardRow:
         card = await records.current_or_404(person_id)
         pending = Pending()
         await records.settle_lapse(card, now, pending)
         _require_active(card)
         level = 2 if payment else 1
-        if card["ecard_level"] == level and card["transport_enabled"] == transport:
+        if card.ecard_level == level and card.transport_enabled == transport:
             await pending.write(now)
             return card  # asking twice is harmless
-        first = card["ecard_level"] == 0
-        values = {"ecard_level": level, "transport_enabled": transport}
+        first = card.ecard_level == 0
+        values: dict[str, object] = {"ecard_level": level, "transport_enabled": transport}
         if first:
             values["ecard_issued_at"] = now
         await records.cas(card, values, now)
@@ -63,49 +89,64 @@ async def issue_ecard(person_id, actor: Actor, *, payment: bool = False, transpo
         transit = "on" if transport else "off"
         note = f"E-card {'issued' if first else 'changed'}: level {level} ({what}), public transport {transit}."
         action = "ecard_issue" if first else "ecard_change"
-        await records.event(card, actor, action=action, from_state=card["state"], at=now, note=note)
+        await records.event(card, actor, action=action, from_state=card.state, at=now, note=note)
         await pending.write(now)
         return card
 
     return await atomic.run(attempt)
 
 
-def device_view(row: dict) -> dict:
-    return {
-        "id": row["id"],
-        "card_id": row["card"],
-        "label": row["label"],
-        "public_key": bytes(row["public_key"]) if row["public_key"] is not None else None,
-        "key_id": row["key_id"],
-        "status": row["status"],
-        "bound_at": row["bound_at"],
-        "unbound_at": row["unbound_at"],
-    }
+def device_view(row: dict[str, Any]) -> DeviceRow:
+    return DeviceRow(
+        id=row["id"],
+        card_id=row["card"],
+        label=row["label"],
+        public_key=bytes(row["public_key"]) if row["public_key"] is not None else None,
+        key_id=row["key_id"],
+        status=row["status"],
+        bound_at=row["bound_at"],
+        unbound_at=row["unbound_at"],
+    )
 
 
-async def get(person_id, device_id) -> dict | None:
+async def get(person_id: uuid.UUID | str, device_id: uuid.UUID | str) -> DeviceRow | None:
     row = await Device.select().where((Device.id == device_id) & (Device.person == person_id)).first().run()
     return device_view(row) if row else None
 
 
-async def list_for(person_id, *, include_unbound: bool = False) -> list[dict]:
+async def _reread(device_id: uuid.UUID) -> DeviceRow:
+    """A device this transaction has just written."""
+    row = await Device.select().where(Device.id == device_id).first().run()
+    if row is None:  # devices are never deleted
+        raise ApiError(404, "device.not_found", "You have no device with this id.")
+    return device_view(row)
+
+
+async def list_for(person_id: uuid.UUID | str, *, include_unbound: bool = False) -> list[DeviceRow]:
     query = Device.select().where(Device.person == person_id)
     if not include_unbound:
         query = query.where(Device.status == "bound")
     return [device_view(r) for r in await query.order_by(Device.bound_at).run()]
 
 
-async def bind(person_id, actor: Actor, *, label: str, public_key: bytes | None = None, now=None) -> dict:
+async def bind(
+    person_id: uuid.UUID | str,
+    actor: Actor,
+    *,
+    label: str,
+    public_key: bytes | None = None,
+    now: dt.datetime | int | None = None,
+) -> DeviceRow:
     """Bind a phone to the holder's e-card (at most MAX_DEVICES at a time)."""
     now = records.utc(now)
     kid = key_id(public_key) if public_key else None
 
-    async def attempt() -> dict:
+    async def attempt() -> DeviceRow:
         card = await records.current_or_404(person_id)
         pending = Pending()
         await records.settle_lapse(card, now, pending)
         _require_active(card)
-        if card["ecard_level"] == 0:
+        if card.ecard_level == 0:
             raise ApiError(409, "ecard.not_issued", "Issue your e-card before binding a device.")
         bound = await Device.count().where((Device.person == person_id) & (Device.status == "bound")).run()
         if bound >= MAX_DEVICES:
@@ -116,7 +157,7 @@ async def bind(person_id, actor: Actor, *, label: str, public_key: bytes | None 
         device = Device(
             id=uuid.uuid4(),
             person=person_id,
-            card=card["id"],
+            card=card.id,
             label=label,
             public_key=public_key,
             key_id=kid,
@@ -125,24 +166,26 @@ async def bind(person_id, actor: Actor, *, label: str, public_key: bytes | None 
             bound_at=now,
         )
         await Device.insert(device).run()
-        await records.event(card, actor, action="device_bind", from_state=card["state"], at=now, note=f"Device bound: {label}.")
+        await records.event(card, actor, action="device_bind", from_state=card.state, at=now, note=f"Device bound: {label}.")
         await pending.write(now)
-        return device_view(await Device.select().where(Device.id == device.id).first().run())
+        return await _reread(device.id)
 
     return await atomic.run(attempt)
 
 
-async def unbind(person_id, device_id, actor: Actor, now=None) -> dict:
+async def unbind(
+    person_id: uuid.UUID | str, device_id: uuid.UUID | str, actor: Actor, now: dt.datetime | int | None = None
+) -> DeviceRow:
     """Unbind a device; its key goes on the revocation feed in the same transaction."""
     now = records.utc(now)
 
-    async def attempt() -> dict:
+    async def attempt() -> DeviceRow:
         row = await Device.select().where((Device.id == device_id) & (Device.person == person_id)).first().run()
         if row is None:
             raise ApiError(404, "device.not_found", "You have no device with this id.")
         if row["status"] != "bound":
             raise ApiError(409, "device.not_bound", "This device is already unbound.")
-        card = await records.load(row["card"])
+        card = await records.get(row["card"])
         await records.cas(card, {}, now)
         changed = (
             await Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now})
@@ -153,10 +196,10 @@ async def unbind(person_id, device_id, actor: Actor, now=None) -> dict:
         if not changed:
             raise atomic.Conflict()
         note = f"Device unbound: {row['label']}."
-        await records.event(card, actor, action="device_unbind", from_state=card["state"], at=now, note=note)
+        await records.event(card, actor, action="device_unbind", from_state=card.state, at=now, note=note)
         pending = Pending()
         pending.device(row["key_id"])
         await pending.write(now)
-        return device_view(await Device.select().where(Device.id == row["id"]).first().run())
+        return await _reread(row["id"])
 
     return await atomic.run(attempt)

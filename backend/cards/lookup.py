@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from backend.audit import services as audit
-from backend.cards import views
+from backend.cards import applications, views
+from backend.cards import schemas as s
+from backend.cards.applications import ApplicationRow
 from backend.identity import services as identity
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal
@@ -13,7 +15,7 @@ FIELDS = ["name", "doc_type", "masked_identity_number", "cards", "open_applicati
 PURPOSE = "Card business at a service counter"
 
 
-async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_number: str) -> dict:
+async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_number: str) -> s.LookupOut:
     """The person's name, masked number, cards and open application. A miss is recorded too,
     so probing for whether someone holds a card leaves a trace."""
     actor = await audit.actor_of(principal)
@@ -32,16 +34,16 @@ async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_
         )
         raise ApiError(404, "person.not_found", "Nobody with this identity document is registered.")
     person = await identity.get_person(person_id)
-    open_app = await views.open_application_of(person_id)
-    found = {
-        "applicant": {
-            "name": person["name"],
-            "doc_type": person["doc_type"],
-            "id_number": identity.masked_number(keyring, person),
-        },
-        "cards": await views.cards_of(person_id, "staff"),
-        "open_application": await views.application(keyring, open_app) if open_app else None,
-    }
+    open_app = await applications.open_of(person_id)
+    found = s.LookupOut(
+        applicant=s.Applicant(
+            name=person["name"],
+            doc_type=person["doc_type"],
+            id_number=identity.masked_number(keyring, person),
+        ),
+        cards=await views.cards_of(person_id, "staff"),
+        open_application=await views.application(keyring, open_app) if open_app else None,
+    )
     await audit.record(
         actor,
         person_id=person_id,
@@ -54,9 +56,9 @@ async def by_document(keyring: Keyring, principal: Principal, doc_type: str, id_
     return found
 
 
-async def record_queue_read(principal: Principal, rows: list[dict]) -> None:
+async def record_queue_read(principal: Principal, rows: list[ApplicationRow]) -> None:
     """A page of the review queue shows each applicant's name and masked number: one entry per person."""
-    people = {row["person"] for row in rows if row.get("person") is not None}
+    people = {row.person for row in rows}
     if not people:
         return
     actor = await audit.actor_of(principal)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
-import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 
 from backend.cards import schemas as s
 from backend.cards import views
+from backend.cards.devices import DeviceRow
+from backend.cards.transitions import Outcome
 from backend.lib.errors import ErrorResponse
 
 ERRORS = {
@@ -22,17 +23,21 @@ ERRORS = {
 }
 
 
-def card_out(view: dict | None) -> s.CardOut:
-    return msgspec.convert(view, s.CardOut)
+async def action_out(outcome: Outcome, actor_kind: str) -> s.ActionOut:
+    card = await views.card(outcome.card.id, actor_kind, settle=False)
+    new = await views.card(outcome.new_card.id, actor_kind, settle=False) if outcome.new_card else None
+    return s.ActionOut(card=card, new_card=new)
 
 
-async def action_out(result: dict, actor_kind: str) -> s.ActionOut:
-    card = await views.card(result["card"]["id"], actor_kind, settle=False)
-    new = await views.card(result["new_card"]["id"], actor_kind, settle=False) if result.get("new_card") else None
-    return s.ActionOut(card=card_out(card), new_card=card_out(new) if new else None)
-
-
-def device_out(device: dict) -> s.DeviceOut:
-    public = device["public_key"]
-    text = base64.urlsafe_b64encode(public).rstrip(b"=").decode() if public else None
-    return msgspec.convert({**device, "public_key": text}, s.DeviceOut)
+def device_out(device: DeviceRow) -> s.DeviceOut:
+    public = device.public_key
+    return s.DeviceOut(
+        id=device.id,
+        card_id=device.card_id,
+        label=device.label,
+        public_key=base64.urlsafe_b64encode(public).rstrip(b"=").decode() if public else None,
+        key_id=device.key_id,
+        status=device.status,
+        bound_at=device.bound_at,
+        unbound_at=device.unbound_at,
+    )

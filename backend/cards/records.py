@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
 
 from backend.cards import numbers, states
 from backend.cards.access import SYSTEM, Actor
@@ -28,39 +33,76 @@ def utc(now: dt.datetime | int | float | None = None) -> dt.datetime:
     return now.astimezone(dt.UTC)
 
 
-async def load(card_id: uuid.UUID | str) -> dict | None:
-    return await Card.select().where(Card.id == card_id).first().run()
+class CardRow(msgspec.Struct, kw_only=True):
+    """One cards_card row as read, field for column; `cas` keeps it in step with what it writes."""
+
+    id: uuid.UUID
+    number: str
+    ref: str
+    person: uuid.UUID
+    active_person: uuid.UUID | None
+    region: str
+    state: str
+    version: int
+    bank: uuid.UUID
+    account: str
+    ecard_level: int
+    ecard_issued_at: dt.datetime | None
+    transport_enabled: bool
+    lapse_at: dt.datetime | None
+    replaces: uuid.UUID | None
+    replaced_by: uuid.UUID | None
+    application: uuid.UUID | None
+    office: uuid.UUID | None
+    issued_at: dt.datetime
+    updated_at: dt.datetime
 
 
-async def load_current(person_id: uuid.UUID | str) -> dict | None:
+async def load(card_id: uuid.UUID | str) -> CardRow | None:
+    row = await Card.select().where(Card.id == card_id).first().run()
+    return CardRow(**row) if row else None
+
+
+async def get(card_id: uuid.UUID | str) -> CardRow:
+    card = await load(card_id)
+    if card is None:
+        raise ApiError(404, "card.not_found", "No such card.")
+    return card
+
+
+async def load_current(person_id: uuid.UUID | str) -> CardRow | None:
     """The person's card that is neither replaced nor cancelled."""
-    return await Card.select().where(Card.active_person == person_id).first().run()
+    row = await Card.select().where(Card.active_person == person_id).first().run()
+    return CardRow(**row) if row else None
 
 
-async def current_or_404(person_id: uuid.UUID | str) -> dict:
+async def current_or_404(person_id: uuid.UUID | str) -> CardRow:
     card = await load_current(person_id)
     if card is None:
         raise ApiError(404, "card.not_found", "You have no card that is in use; apply for one first.")
     return card
 
 
-async def cas(card: dict, values: dict[str, object], now: dt.datetime) -> dict:
-    """Write `values` only if the card still has the version we read; bump the version.
+async def cas(card: CardRow, values: Mapping[str, Any], now: dt.datetime) -> CardRow:
+    """Write `values` (by column name) only if the card still has the version we read; bump the version.
 
     Raises Conflict when another transaction got there first; `card` is updated in place.
     """
-    values = {**values, "version": card["version"] + 1, "updated_at": now}
-    updated = (
-        await Card.update(values).where((Card.id == card["id"]) & (Card.version == card["version"])).returning(Card.id).run()
-    )
+    # Piccolo's update takes Column objects or column names as keys.
+    changes: dict[Column | str, Any] = {name: value for name, value in values.items()}
+    changes.update({"version": card.version + 1, "updated_at": now})
+    updated = await Card.update(changes).where((Card.id == card.id) & (Card.version == card.version)).returning(Card.id).run()
     if not updated:
         raise Conflict()
-    card.update(values)
+    for name, value in values.items():
+        setattr(card, name, value)
+    card.version += 1
+    card.updated_at = now
     return card
 
 
 async def event(
-    card: dict,
+    card: CardRow,
     actor: Actor,
     *,
     action: str,
@@ -72,13 +114,13 @@ async def event(
 ) -> None:
     """Append an event for the card's current version: a transition when the state changed,
     a notice (bank, e-card, device) when it did not."""
-    to_state = to_state or card["state"]
+    to_state = to_state or card.state
     kind = "notice" if from_state == to_state else "transition"
     await CardEvent.insert(
         CardEvent(
-            card=card["id"],
-            person=card["person"],
-            seq=card["version"],
+            card=card.id,
+            person=card.person,
+            seq=card.version,
             kind=kind,
             action=action,
             from_state=from_state,
@@ -95,7 +137,7 @@ async def event(
 
 
 async def step(
-    card: dict,
+    card: CardRow,
     action: str,
     actor: Actor,
     *,
@@ -110,7 +152,7 @@ async def step(
 
     IllegalTransition propagates; Conflict propagates (the caller's transaction retries).
     """
-    before = card["state"]
+    before = card.state
     after = states.next_state(before, action, actor.kind)
     values: dict[str, object] = {"state": after, **(extra or {})}
     values["lapse_at"] = now + dt.timedelta(days=temp_loss_days) if after == states.TEMP_LOST else None
@@ -119,16 +161,16 @@ async def step(
     await cas(card, values, now)
     await event(card, actor, action=action, from_state=before, to_state=after, reason=reason, at=at or now)
     if states.revocation_status(before) != states.revocation_status(after):
-        pending.card(card["ref"], states.revocation_status(after))
+        pending.card(card.ref, states.revocation_status(after))
 
 
-async def settle_lapse(card: dict, now: dt.datetime, pending: Pending) -> bool:
+async def settle_lapse(card: CardRow, now: dt.datetime, pending: Pending) -> bool:
     """Apply a due temporary-loss lapse to a loaded card as a system event; True if it did."""
-    if not states.lapse_due(card["state"], card["lapse_at"], now):
+    if not states.lapse_due(card.state, card.lapse_at, now):
         return False
     # Dated when it lapsed, not when we noticed: the holder's history shows the real moment.
     reason = "The temporary loss report ran out; the card works again."
-    await step(card, states.LAPSE, SYSTEM, now=now, pending=pending, at=card["lapse_at"], reason=reason)
+    await step(card, states.LAPSE, SYSTEM, now=now, pending=pending, at=card.lapse_at, reason=reason)
     return True
 
 
@@ -141,11 +183,16 @@ async def insert_card(
     now: dt.datetime,
     office_id: uuid.UUID | None,
     application_id: uuid.UUID | None,
-    **extra: object,
-) -> dict:
-    """A new active card with fresh number and ref (a clash on either makes the transaction retry)."""
+    card_id: uuid.UUID | None = None,
+    replaces: uuid.UUID | None = None,
+    ecard_level: int = 0,
+    ecard_issued_at: dt.datetime | None = None,
+    transport_enabled: bool = False,
+) -> CardRow:
+    """A new active card with fresh number and ref (a clash on either makes the transaction retry).
+    A replacement card names the card it `replaces` and carries over its e-card."""
     card = Card(
-        id=extra.pop("id", None) or uuid.uuid4(),
+        id=card_id or uuid.uuid4(),
         number=numbers.new_card_number(region),
         ref=numbers.new_card_ref(),
         person=person_id,
@@ -159,7 +206,10 @@ async def insert_card(
         application=application_id,
         issued_at=now,
         updated_at=now,
-        **extra,
+        replaces=replaces,
+        ecard_level=ecard_level,
+        ecard_issued_at=ecard_issued_at,
+        transport_enabled=transport_enabled,
     )
     await Card.insert(card).run()
-    return await load(card.id)
+    return await get(card.id)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import msgspec
 
 from backend.cards.tables import RevocationEntry
 from backend.lib import db
@@ -40,8 +43,18 @@ class Pending:
         self._entries.clear()
 
 
-def _entry(row: dict) -> dict:
-    return {"version": row["version"], "kind": row["kind"], "ref": row["ref"], "status": row["status"], "at": row["at"]}
+class FeedEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of the feed: card `ref` (hex) or device key id, and the status it now has."""
+
+    version: int
+    kind: str  # card | device
+    ref: str
+    status: str  # card: active | suspended | cancelled; device: revoked
+    at: dt.datetime
+
+
+def _entry(row: dict[str, Any]) -> FeedEntry:
+    return FeedEntry(version=row["version"], kind=row["kind"], ref=row["ref"], status=row["status"], at=row["at"])
 
 
 async def current_version() -> int:
@@ -49,7 +62,7 @@ async def current_version() -> int:
     return row["version"] if row else 0
 
 
-async def since(version: int, limit: int = MAX_BATCH) -> tuple[int, list[dict]]:
+async def since(version: int, limit: int = MAX_BATCH) -> tuple[int, list[FeedEntry]]:
     """Entries after `version`, oldest first, at most `limit`; and the version to ask from next."""
     rows = (
         await RevocationEntry.select()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 
@@ -18,7 +17,7 @@ from backend.lib.auth import provincial_only
 TAGS = ["banks"]
 
 
-def _operator(request: Request) -> Actor:
+def _operator(request: Request[Any, Any, Any]) -> Actor:
     """A provincial operator, working in the web back office (recorded on moved holders' events)."""
     office = request.user.office_id
     office_id = uuid.UUID(office) if office else None
@@ -33,7 +32,7 @@ def _operator(request: Request) -> Actor:
     "suspended: no new cards; ended: holders moved) and whether a replacement card keeps the account number.",
 )
 async def list_banks(status: Literal["active", "suspended", "ended"] | None = None) -> list[s.BankOut]:
-    return msgspec.convert(await banks.list_banks(status), list[s.BankOut])
+    return await banks.list_banks(status)
 
 
 @post(
@@ -45,11 +44,10 @@ async def list_banks(status: Literal["active", "suspended", "ended"] | None = No
     summary="Register a cooperating bank",
     description="Provincial operators only. 409 `bank.exists`.",
 )
-async def create_bank(request: Request, data: s.NewBank) -> s.BankOut:
-    row = await banks.create(
+async def create_bank(request: Request[Any, Any, Any], data: s.NewBank) -> s.BankOut:
+    return await banks.create(
         _operator(request), code=data.code, name=data.name.strip(), keeps_account_on_replacement=data.keeps_account_on_replacement
     )
-    return msgspec.convert(row, s.BankOut)
 
 
 @post(
@@ -65,10 +63,9 @@ async def create_bank(request: Request, data: s.NewBank) -> s.BankOut:
     "409 `bank.illegal_status`; 422 `bank.successor_required`.",
 )
 async def change_status(
-    request: Request, code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange
+    request: Request[Any, Any, Any], code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange
 ) -> s.BankStatusOut:
-    result = await banks.set_status(_operator(request), code, data.status, data.successor_bank_code)
-    return msgspec.convert(result, s.BankStatusOut)
+    return await banks.set_status(_operator(request), code, data.status, data.successor_bank_code)
 
 
 ROUTES = [list_banks, create_bank, change_status]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, delete, get, post
 from litestar.params import Parameter
 
 from backend.cards import applications, banks, devices, records, states, transitions, views
 from backend.cards import schemas as s
 from backend.cards.access import Actor
-from backend.cards.outputs import ERRORS, action_out, card_out, device_out
+from backend.cards.outputs import ERRORS, action_out, device_out
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
 from backend.lib.errors import ApiError
@@ -22,14 +21,14 @@ TAGS = ["my card"]
 CITIZEN_ACTIONS = {a.replace("_", "-"): a for a in states.BY_ACTOR["citizen"]}
 
 
-def _person(request: Request) -> uuid.UUID:
+def _person(request: Request[Any, Any, Any]) -> uuid.UUID:
     principal: Principal = request.user
     if not principal.person_id:
         raise ApiError(403, "auth.no_person", "This account is not bound to a person.")
     return uuid.UUID(principal.person_id)
 
 
-def _actor(request: Request, channel: str) -> Actor:
+def _actor(request: Request[Any, Any, Any], channel: str) -> Actor:
     return Actor(kind="citizen", id=request.user.id, channel=channel, principal=request.user)
 
 
@@ -44,11 +43,11 @@ def _actor(request: Request, channel: str) -> Actor:
     "of the person's registered region, else the province. 409 `card.already_active` when the person has a live "
     "card or an open application; 422 `region.unknown`; 404 `bank.not_found`; 409 `bank.not_active`.",
 )
-async def apply_for_me(request: Request, data: s.CitizenApplication, keyring: Keyring) -> s.ApplicationOut:
+async def apply_for_me(request: Request[Any, Any, Any], data: s.CitizenApplication, keyring: Keyring) -> s.ApplicationOut:
     row = await applications.apply(
         _actor(request, data.channel), person_id=_person(request), region=data.region, bank_code=data.bank_code
     )
-    return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
+    return await views.application(keyring, row)
 
 
 @get(
@@ -58,9 +57,9 @@ async def apply_for_me(request: Request, data: s.CitizenApplication, keyring: Ke
     summary="My applications",
     description="Every application of the signed-in person, newest first, with the rejection reason if any.",
 )
-async def my_applications(request: Request, keyring: Keyring) -> list[s.ApplicationOut]:
+async def my_applications(request: Request[Any, Any, Any], keyring: Keyring) -> list[s.ApplicationOut]:
     rows = await applications.list_for_person(_person(request))
-    return msgspec.convert(await views.applications(keyring, rows), list[s.ApplicationOut])
+    return await views.applications(keyring, rows)
 
 
 @get(
@@ -73,9 +72,9 @@ async def my_applications(request: Request, keyring: Keyring) -> list[s.Applicat
     "card and account numbers, and the actions the holder may take. A temporary loss report that ran out is lapsed "
     "first (recorded as a system event). 404 `card.not_found` without one.",
 )
-async def my_card(request: Request) -> s.CardOut:
+async def my_card(request: Request[Any, Any, Any]) -> s.CardOut:
     card = await records.current_or_404(_person(request))
-    return card_out(await views.card(card["id"]))
+    return await views.card(card.id)
 
 
 @post(
@@ -88,9 +87,9 @@ async def my_card(request: Request) -> s.CardOut:
     description="Answers the unmasked card number and bank account number of the current card in the body, so they "
     "never appear in a URL or an access log.",
 )
-async def reveal(request: Request) -> s.Reveal:
+async def reveal(request: Request[Any, Any, Any]) -> s.Reveal:
     card = await records.current_or_404(_person(request))
-    return s.Reveal(card_number=card["number"], account=card["account"])
+    return s.Reveal(card_number=card.number, account=card.account)
 
 
 @get(
@@ -102,15 +101,15 @@ async def reveal(request: Request) -> s.Reveal:
     "e-card, devices), with who acted (actor kind and id), channel, office, reason and time.",
 )
 async def my_events(
-    request: Request,
+    request: Request[Any, Any, Any],
     limit: int = Parameter(default=100, ge=1, le=500),
     offset: int = Parameter(default=0, ge=0, le=1_000_000),
 ) -> list[s.EventOut]:
     person = _person(request)
     current = await records.load_current(person)
     if current is not None:
-        await transitions.settle(current["id"])  # a lapse that ran out shows in the history
-    return msgspec.convert(await views.events_of(person, limit=limit, offset=offset), list[s.EventOut])
+        await transitions.settle(current.id)  # a lapse that ran out shows in the history
+    return await views.events_of(person, limit=limit, offset=offset)
 
 
 @post(
@@ -125,7 +124,7 @@ async def my_events(
     "once) or cancel. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
 )
 async def act_on_my_card(
-    request: Request,
+    request: Request[Any, Any, Any],
     action: Annotated[str, Parameter(schema_extra={"enum": sorted(CITIZEN_ACTIONS)})],
     settings: Settings,
     data: s.CitizenAction | None = None,
@@ -134,14 +133,14 @@ async def act_on_my_card(
     if name is None:
         raise ApiError(404, "card.unknown_action", "No such action on your card.", allowed=sorted(CITIZEN_ACTIONS))
     data = data or s.CitizenAction()
-    result = await transitions.perform(
+    outcome = await transitions.perform(
         name,
         _actor(request, data.channel),
         person_id=_person(request),
         reason=data.reason,
         temp_loss_days=settings.temp_loss_days,
     )
-    return await action_out(result, "citizen")
+    return await action_out(outcome, "citizen")
 
 
 @post(
@@ -155,12 +154,12 @@ async def act_on_my_card(
     "level 2 (payments through the bank account). `transport` switches public transport on. Asking again changes "
     "the level. 409 `card.not_active` when the card is not active.",
 )
-async def issue_ecard(request: Request, data: s.EcardRequest | None = None) -> s.CardOut:
+async def issue_ecard(request: Request[Any, Any, Any], data: s.EcardRequest | None = None) -> s.CardOut:
     data = data or s.EcardRequest()
     card = await devices.issue_ecard(
         _person(request), _actor(request, data.channel), payment=data.payment, transport=data.transport
     )
-    return card_out(await views.card(card["id"], settle=False))
+    return await views.card(card.id, settle=False)
 
 
 @post(
@@ -174,9 +173,9 @@ async def issue_ecard(request: Request, data: s.EcardRequest | None = None) -> s
     "there; later payments go to it) and records the change in the card's history. 409 `bank.not_active`, "
     "409 `bank.same`, 404 `bank.not_found`.",
 )
-async def change_my_bank(request: Request, data: s.BankChoice) -> s.CardOut:
+async def change_my_bank(request: Request[Any, Any, Any], data: s.BankChoice) -> s.CardOut:
     card = await banks.change_for_holder(_person(request), _actor(request, data.channel), data.bank_code)
-    return card_out(await views.card(card["id"], settle=False))
+    return await views.card(card.id, settle=False)
 
 
 @get(
@@ -186,7 +185,7 @@ async def change_my_bank(request: Request, data: s.BankChoice) -> s.CardOut:
     summary="My devices",
     description="Devices bound to my e-card; with `all=true` also the unbound ones.",
 )
-async def my_devices(request: Request, all: bool = False) -> list[s.DeviceOut]:
+async def my_devices(request: Request[Any, Any, Any], all: bool = False) -> list[s.DeviceOut]:
     return [device_out(d) for d in await devices.list_for(_person(request), include_unbound=all)]
 
 
@@ -202,7 +201,7 @@ async def my_devices(request: Request, all: bool = False) -> list[s.DeviceOut]:
     f"at most {devices.MAX_DEVICES} devices (409 `device.limit_reached`); 422 `device.bad_public_key`; "
     "409 `device.key_in_use`.",
 )
-async def bind_device(request: Request, data: s.DeviceRequest) -> s.DeviceOut:
+async def bind_device(request: Request[Any, Any, Any], data: s.DeviceRequest) -> s.DeviceOut:
     public = devices.parse_public_key(data.public_key) if data.public_key else None
     device = await devices.bind(_person(request), _actor(request, "mobile"), label=data.label.strip(), public_key=public)
     return device_out(device)
@@ -218,7 +217,7 @@ async def bind_device(request: Request, data: s.DeviceRequest) -> s.DeviceOut:
     description="Unbinds the device; its key goes on the revocation list at once (same transaction). "
     "404 `device.not_found`, 409 `device.not_bound`.",
 )
-async def unbind_device(request: Request, device_id: uuid.UUID) -> s.DeviceOut:
+async def unbind_device(request: Request[Any, Any, Any], device_id: uuid.UUID) -> s.DeviceOut:
     return device_out(await devices.unbind(_person(request), device_id, _actor(request, "mobile")))
 
 

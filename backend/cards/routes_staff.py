@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 
@@ -23,7 +22,7 @@ TAGS = ["staff: cards"]
 STAFF_ACTIONS = {a.replace("_", "-"): a for a in states.BY_ACTOR["staff"]}
 
 
-def _staff(request: Request, channel: str = "counter") -> Actor:
+def _staff(request: Request[Any, Any, Any], channel: str = "counter") -> Actor:
     return actor_for(request.user, channel)
 
 
@@ -39,10 +38,10 @@ def _staff(request: Request, channel: str = "counter") -> Actor:
     "residence card. The person is registered if new. Any office of the province may take the application; the "
     "issuing city defaults to the office's city. 422 `document.*`; 409 `person.name_mismatch`, `card.already_active`.",
 )
-async def apply_at_office(request: Request, data: s.StaffApplication, keyring: Keyring) -> s.ApplicationOut:
+async def apply_at_office(request: Request[Any, Any, Any], data: s.StaffApplication, keyring: Keyring) -> s.ApplicationOut:
     document = (keyring, data.doc_type, data.id_number, data.name.strip())
     row = await applications.apply(_staff(request, data.channel), document=document, region=data.region, bank_code=data.bank_code)
-    return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
+    return await views.application(keyring, row)
 
 
 @get(
@@ -55,7 +54,7 @@ async def apply_at_office(request: Request, data: s.StaffApplication, keyring: K
     "(filter with `region`). 403 `auth.not_permitted` for counter operators.",
 )
 async def list_applications(
-    request: Request,
+    request: Request[Any, Any, Any],
     keyring: Keyring,
     status: Literal["pending", "approved", "rejected"] | None = None,
     region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
@@ -64,7 +63,7 @@ async def list_applications(
 ) -> list[s.ApplicationOut]:
     rows = await applications.list_for_review(_staff(request), status=status, city_code=region, limit=limit, offset=offset)
     await card_lookup.record_queue_read(request.user, rows)
-    return msgspec.convert(await views.applications(keyring, rows), list[s.ApplicationOut])
+    return await views.applications(keyring, rows)
 
 
 @post(
@@ -78,10 +77,10 @@ async def list_applications(
     "Supervisors approve their city's applications. 409 `application.not_pending`, `bank.not_active`, "
     "`card.already_active`.",
 )
-async def approve(request: Request, application_id: uuid.UUID, data: s.Approval | None = None) -> s.CardOut:
+async def approve(request: Request[Any, Any, Any], application_id: uuid.UUID, data: s.Approval | None = None) -> s.CardOut:
     data = data or s.Approval()
     card = await applications.approve(application_id, _staff(request), bank_code=data.bank_code)
-    return msgspec.convert(await views.card(card["id"], "staff", settle=False), s.CardOut)
+    return await views.card(card.id, "staff", settle=False)
 
 
 @post(
@@ -93,9 +92,11 @@ async def approve(request: Request, application_id: uuid.UUID, data: s.Approval 
     summary="Reject an application",
     description="Rejects with a reason the applicant will see (required). 409 `application.not_pending`.",
 )
-async def reject(request: Request, application_id: uuid.UUID, data: s.Rejection, keyring: Keyring) -> s.ApplicationOut:
+async def reject(
+    request: Request[Any, Any, Any], application_id: uuid.UUID, data: s.Rejection, keyring: Keyring
+) -> s.ApplicationOut:
     row = await applications.reject(application_id, _staff(request), reason=data.reason)
-    return msgspec.convert(await views.application(keyring, row), s.ApplicationOut)
+    return await views.application(keyring, row)
 
 
 @post(
@@ -109,10 +110,10 @@ async def reject(request: Request, application_id: uuid.UUID, data: s.Rejection,
     "all their cards newest first and any open application. 404 `person.not_found`. Every look-up, found or "
     "not, is written to the access record, which the holder can read.",
 )
-async def lookup(request: Request, data: s.Lookup, keyring: Keyring) -> s.LookupOut:
+async def lookup(request: Request[Any, Any, Any], data: s.Lookup, keyring: Keyring) -> s.LookupOut:
     actor = _staff(request)
     await ensure(actor, "card.lookup")
-    return msgspec.convert(await card_lookup.by_document(keyring, request.user, data.doc_type, data.id_number), s.LookupOut)
+    return await card_lookup.by_document(keyring, request.user, data.doc_type, data.id_number)
 
 
 @post(
@@ -127,7 +128,7 @@ async def lookup(request: Request, data: s.Lookup, keyring: Keyring) -> s.Lookup
     "recorded. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
 )
 async def act_on_card(
-    request: Request,
+    request: Request[Any, Any, Any],
     card_id: uuid.UUID,
     action: Annotated[str, Parameter(schema_extra={"enum": sorted(STAFF_ACTIONS)})],
     settings: Settings,
@@ -137,10 +138,10 @@ async def act_on_card(
     if name is None:
         raise ApiError(404, "card.unknown_action", "No such card action.", allowed=sorted(STAFF_ACTIONS))
     data = data or s.StaffAction()
-    result = await transitions.perform(
+    outcome = await transitions.perform(
         name, _staff(request, data.channel), card_id=card_id, reason=data.reason, temp_loss_days=settings.temp_loss_days
     )
-    return await action_out(result, "staff")
+    return await action_out(outcome, "staff")
 
 
 ROUTES = [apply_at_office, list_applications, approve, reject, lookup, act_on_card]

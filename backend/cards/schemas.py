@@ -42,6 +42,9 @@ PublicKey = Annotated[
 ]
 CitizenChannel = Literal["web", "mobile"]
 StaffChannel = Literal["counter", "self_service_terminal"]
+ApplicationStatus = Literal["pending", "approved", "rejected"]
+DeviceStatus = Literal["bound", "unbound"]
+BankStatus = Literal["active", "suspended", "ended"]
 
 
 class CitizenApplication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -191,7 +194,7 @@ class Applicant(msgspec.Struct, kw_only=True):
 
 class ApplicationOut(msgspec.Struct, kw_only=True):
     id: uuid.UUID
-    status: Literal["pending", "approved", "rejected"]
+    status: ApplicationStatus
     channel: str
     region: RegionOut
     office: OfficeOut | None
@@ -215,7 +218,7 @@ class DeviceOut(msgspec.Struct, kw_only=True):
     label: str
     public_key: str | None  # base64url
     key_id: str | None
-    status: Literal["bound", "unbound"]
+    status: DeviceStatus
     bound_at: dt.datetime
     unbound_at: dt.datetime | None
 
@@ -223,7 +226,7 @@ class DeviceOut(msgspec.Struct, kw_only=True):
 class BankOut(msgspec.Struct, kw_only=True):
     code: str
     name: str
-    status: Literal["active", "suspended", "ended"]
+    status: BankStatus
     keeps_account_on_replacement: bool
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from piccolo.query import Select
 
 from backend.cards import applications, atomic, banks, devices, numbers, records, revocations, states, transitions
 from backend.cards.access import Actor
+from backend.cards.devices import DeviceRow
+from backend.cards.revocations import FeedEntry
 from backend.cards.tables import Application, Card, RevocationEntry
 from backend.keys.keyring import Keyring
 from backend.lib import db
@@ -34,13 +39,28 @@ class CodeSubject:
     holder_name: str
 
 
+class IssuedCard(TypedDict):
+    """What issue_card_directly made (the demo seeder and tests read it by key)."""
+
+    application_id: uuid.UUID
+    card_id: uuid.UUID
+    card_ref: str
+    card_number: str
+    person_id: uuid.UUID
+    region: str
+    state: str
+    ecard_level: int
+    bank_code: str
+    account: str
+
+
 def age_on(birth: dt.date | None, today: dt.date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _subject(row: dict, now: dt.datetime) -> CodeSubject:
+def _subject(row: dict[str, Any], now: dt.datetime) -> CodeSubject:
     # A lapsed temporary loss report is applied in memory only: verification never writes.
     state = states.effective_state(row["state"], row["lapse_at"], now)
     age = age_on(row["birth_date"], now.astimezone(CHINA).date())
@@ -59,7 +79,7 @@ def _subject(row: dict, now: dt.datetime) -> CodeSubject:
     )
 
 
-def _subject_query():
+def _subject_query() -> Select[Any]:
     return Card.select(
         Card.id,
         Card.ref,
@@ -81,7 +101,7 @@ _SUBJECTS_SQL = (
 )
 
 
-async def _subject_rows(refs: list[str]) -> list[dict | None]:
+async def _subject_rows(refs: list[str]) -> list[dict[str, Any] | None]:
     """The rows of _subject_query for these refs, in their order, in one hand-written query."""
     rows = await db.fetch(_SUBJECTS_SQL + db.any_of("c.ref"), db.list_arg(refs))
     by_ref = {row["ref"]: row for row in rows}
@@ -121,8 +141,8 @@ async def card_for_person(person_id: uuid.UUID | str | None, now: dt.datetime | 
     return _subject(row, records.utc(now)) if row else None
 
 
-async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | str | None) -> dict | None:
-    """The person's device: id, card_id, label, public_key (bytes | None), key_id, status."""
+async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | str | None) -> DeviceRow | None:
+    """The person's device (public_key as raw bytes), or None."""
     try:
         person_id, device_id = uuid.UUID(str(person_id)), uuid.UUID(str(device_id))
     except ValueError:
@@ -132,9 +152,9 @@ async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | s
 
 async def revocations_since(
     version: int, limit: int = revocations.MAX_BATCH, now: dt.datetime | None = None
-) -> tuple[int, list[dict]]:
-    """Feed entries after `version` ({version, kind, ref, status, at}), oldest first, and the
-    version to ask from next time. Lapses that ran out are applied first, so they appear."""
+) -> tuple[int, list[FeedEntry]]:
+    """Feed entries after `version`, oldest first, and the version to ask from next time.
+    Lapses that ran out are applied first, so they appear."""
     await transitions.apply_due_lapses(now)
     return await revocations.since(version, limit)
 
@@ -156,7 +176,7 @@ async def issue_card_directly(
     transport: bool = False,
     actor: str = "system",
     now: dt.datetime | None = None,
-) -> dict:
+) -> IssuedCard:
     """For the demo seeder: application (approved) + card + e-card in one transaction, with events."""
     del keyring  # the person is already registered; kept so callers need not change
     if ecard_level not in (0, 1, 2):
@@ -168,7 +188,7 @@ async def issue_card_directly(
     await applications.city(city_code)
     await banks.active(bank_code)  # fail early, outside the transaction
 
-    async def attempt() -> dict:
+    async def attempt() -> IssuedCard:
         bank = await banks.active(bank_code, hold=True)
         app = Application(
             id=uuid.uuid4(),
@@ -177,7 +197,7 @@ async def issue_card_directly(
             channel="system",
             office=office,
             region=city_code,
-            bank=bank["id"],
+            bank=bank.id,
             applied_by_kind="system",
             applied_by=actor,
             reviewed_by=actor,
@@ -188,35 +208,35 @@ async def issue_card_directly(
         card = await records.insert_card(
             person_id=person_id,
             region=city_code,
-            bank_id=bank["id"],
+            bank_id=bank.id,
             account=numbers.new_account_number(),
             now=now,
             office_id=office,
             application_id=app.id,
         )
-        await Application.update({Application.card_id: card["id"]}).where(Application.id == app.id).run()
+        await Application.update({Application.card_id: card.id}).where(Application.id == app.id).run()
         await records.event(
             card,
             who,
             action=states.ISSUE,
             to_state=states.ACTIVE,
             at=now,
-            note=f"Card issued with an account at {bank['name']}.",
+            note=f"Card issued with an account at {bank.name}.",
         )
         if ecard_level:
             await devices.issue_ecard(person_id, who, payment=ecard_level == 2, transport=transport, now=now)
-            card = await records.load(card["id"])
+            card = await records.get(card.id)
         return {
             "application_id": app.id,
-            "card_id": card["id"],
-            "card_ref": card["ref"],
-            "card_number": card["number"],
+            "card_id": card.id,
+            "card_ref": card.ref,
+            "card_number": card.number,
             "person_id": person_id,
-            "region": card["region"],
-            "state": card["state"],
-            "ecard_level": card["ecard_level"],
-            "bank_code": bank["code"],
-            "account": card["account"],
+            "region": card.region,
+            "state": card.state,
+            "ecard_level": card.ecard_level,
+            "bank_code": bank.code,
+            "account": card.account,
         }
 
     return await atomic.run(attempt)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from backend.cards import atomic, banks, numbers, records, states
 from backend.cards.access import Actor, ensure
+from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
 from backend.cards.tables import Card, Device
 from backend.lib.errors import ApiError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a lifecycle action leaves: the card after it, and the replacement card if it issued one."""
+
+    card: CardRow
+    new_card: CardRow | None = None
 
 
 def illegal(exc: states.IllegalTransition) -> ApiError:
@@ -32,21 +42,24 @@ async def perform(
     reason: str = "",
     now: dt.datetime | int | None = None,
     temp_loss_days: int = 7,
-) -> dict:
-    """Take `action` on a card (by id, or the person's current card) and return
-    {"card": the card after, "new_card": the replacement card or None}.
+) -> Outcome:
+    """Take `action` on a card (by id, or the person's current card): the card after it and,
+    after request_replacement, the new card.
 
     Concurrent calls serialise through the card's version: the loser re-reads and re-decides,
     so two lift_loss calls give one success and one 409, never a lost update.
     """
     now = records.utc(now)
 
-    async def attempt() -> dict:
-        card = await (records.load(card_id) if card_id else records.current_or_404(person_id))
-        if card is None:
+    async def attempt() -> Outcome:
+        if card_id:
+            card = await records.get(card_id)
+        elif person_id:
+            card = await records.current_or_404(person_id)
+        else:
             raise ApiError(404, "card.not_found", "No such card.")
         if action in states.PERMISSION:
-            await ensure(actor, states.PERMISSION[action], card_city=card["region"])
+            await ensure(actor, states.PERMISSION[action], card_city=card.region)
         pending = Pending()
         # A report that ran out lapses first (dated when it ran out); only then is `action` decided.
         lapsed = await records.settle_lapse(card, now, pending)
@@ -54,55 +67,55 @@ async def perform(
             if action != states.LAPSE:
                 await records.step(card, action, actor, now=now, pending=pending, reason=reason, temp_loss_days=temp_loss_days)
             elif not lapsed or actor.kind != "system":  # only the system lapses, and never early
-                raise states.IllegalTransition(card["state"], action, states.allowed_actions(card["state"], actor.kind))
+                raise states.IllegalTransition(card.state, action, states.allowed_actions(card.state, actor.kind))
         except states.IllegalTransition as exc:
             raise illegal(exc) from None
         new_card = None
         if action == states.REQUEST_REPLACEMENT:
             new_card = await _replace(card, actor, now, pending, reason)
         elif action == states.CANCEL:
-            await unbind_all(card["id"], now, pending)
+            await unbind_all(card.id, now, pending)
         await pending.write(now)
-        return {"card": card, "new_card": new_card}
+        return Outcome(card, new_card)
 
     return await atomic.run(attempt)
 
 
-async def _replace(old: dict, actor: Actor, now: dt.datetime, pending: Pending, reason: str) -> dict:
+async def _replace(old: CardRow, actor: Actor, now: dt.datetime, pending: Pending, reason: str) -> CardRow:
     """Issue the new card at once: old -> replaced, new number and ref, account kept if the bank can."""
-    bank = await banks.by_id(old["bank"], hold=True)
-    if bank["status"] == "ended":
+    bank = await banks.by_id(old.bank, hold=True)
+    if bank.status == "ended":
         # Its holders are being moved right now; the move will reach this card shortly.
         message = "Your bank's cooperation has ended and cards are being moved; try again shortly."
         raise ApiError(409, "bank.moving_holders", message, retry_after=5)
-    keep = bool(bank["keeps_account_on_replacement"])
+    keep = bool(bank.keeps_account_on_replacement)
     new_id = uuid.uuid4()
     system = actor.as_system()
-    note = f"New card issued to replace card {numbers.mask_card_number(old['number'])}."
+    note = f"New card issued to replace card {numbers.mask_card_number(old.number)}."
     await records.step(
         old, states.COMPLETE_REPLACEMENT, system, now=now, pending=pending, extra={"replaced_by": new_id}, reason=note
     )
     new = await records.insert_card(
-        id=new_id,
-        person_id=old["person"],
-        region=old["region"],
-        bank_id=old["bank"],
-        account=old["account"] if keep else numbers.new_account_number(),
+        card_id=new_id,
+        person_id=old.person,
+        region=old.region,
+        bank_id=old.bank,
+        account=old.account if keep else numbers.new_account_number(),
         now=now,
         office_id=actor.office_id,
-        application_id=old["application"],
-        replaces=old["id"],
-        ecard_level=old["ecard_level"],
-        ecard_issued_at=old["ecard_issued_at"],
-        transport_enabled=old["transport_enabled"],
+        application_id=old.application,
+        replaces=old.id,
+        ecard_level=old.ecard_level,
+        ecard_issued_at=old.ecard_issued_at,
+        transport_enabled=old.transport_enabled,
     )
     if keep:
-        money = f"Payments keep going to your account {numbers.mask_account(new['account'])} at {bank['name']}."
+        money = f"Payments keep going to your account {numbers.mask_account(new.account)} at {bank.name}."
     else:
-        money = f"{bank['name']} opened a new account {numbers.mask_account(new['account'])}; payments now go there."
+        money = f"{bank.name} opened a new account {numbers.mask_account(new.account)}; payments now go there."
     await records.event(new, system, action=states.ISSUE, to_state=states.ACTIVE, at=now, reason=reason, note=f"{note} {money}")
     # The e-card follows the holder: bound phones now serve the new card.
-    await Device.update({Device.card: new_id}).where((Device.card == old["id"]) & (Device.status == "bound")).run()
+    await Device.update({Device.card: new_id}).where((Device.card == old.id) & (Device.status == "bound")).run()
     return new
 
 
@@ -123,7 +136,7 @@ async def settle(card_id: uuid.UUID, now: dt.datetime | int | None = None) -> bo
     """Apply a due lapse for this card now (a system event); True if this call applied it."""
     now = records.utc(now)
     card = await records.load(card_id)
-    if card is None or not states.lapse_due(card["state"], card["lapse_at"], now):
+    if card is None or not states.lapse_due(card.state, card.lapse_at, now):
         return False  # the common case: a plain read, no write transaction
 
     async def attempt() -> bool:

@@ -165,14 +165,14 @@ async def issue_credential(
     subject = await usable_subject(person_id)
     # Bound, and to the current card: a replacement moves bound phones to the new card, so a
     # device still pointing elsewhere belongs to a card that no longer works.
-    if device["status"] != "bound" or device["card_id"] != subject.card_id:
+    if device.status != "bound" or device.card_id != subject.card_id:
         raise ApiError(
             409,
             "device.unbound",
             "This device is not bound to your card; bind it again before asking for a credential.",
-            device_status=device["status"],
+            device_status=device.status,
         )
-    public = device["public_key"]
+    public = device.public_key
     if not public:
         raise ApiError(409, "device.no_public_key", "Register the device's Ed25519 public key first.")
     public = bytes(public)

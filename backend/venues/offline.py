@@ -48,10 +48,7 @@ async def revocation_list(since: str | None, now: int) -> RevocationList:
         # A delta is given only when it is complete; a scanner that fell further behind
         # (or names a version from the future) is better served by the whole list.
         if start <= version and len(entries) < DELTA_LIMIT:
-            changes = [
-                RevocationChange(version=e["version"], kind=e["kind"], ref=e["ref"], status=e["status"], at=e["at"])
-                for e in entries
-            ]
+            changes = [RevocationChange(version=e.version, kind=e.kind, ref=e.ref, status=e.status, at=e.at) for e in entries]
             return RevocationList(
                 version=version, full=False, since=start, changes=changes, generated_at=_utc(now), jwks_url=JWKS_URL
             )

@@ -17,7 +17,7 @@ OPERATOR = h.Actor(kind="staff", id="prov-1", channel="counter")
 
 async def _cards_at(bank_code: str) -> list[dict]:
     bank = await banks.find(bank_code)
-    return await Card.select().where(Card.bank == bank["id"]).run()
+    return await Card.select().where(Card.bank == bank.id).run()
 
 
 async def test_ending_cooperation_moves_every_holder(database, keyring):
@@ -32,12 +32,12 @@ async def test_ending_cooperation_moves_every_holder(database, keyring):
     total_before = await Card.count().run()
     at_old = await _cards_at(old)
     live = [c for c in at_old if c["state"] not in lc.TERMINAL]
-    assert len(live) == 6 and replaced["new_card"]["id"] in {c["id"] for c in live}
+    assert len(live) == 6 and replaced.new_card.id in {c["id"] for c in live}
     events_before = await CardEvent.count().run()
 
     await banks.set_status(OPERATOR, old, "suspended")
     result = await banks.set_status(OPERATOR, old, "ended", successor)
-    assert result["moved"] == 6 and result["bank"]["status"] == "ended"
+    assert result.moved == 6 and result.bank.status == "ended"
 
     assert await Card.count().run() == total_before  # nothing created, nothing lost
     assert await CardEvent.count().run() == events_before + 6
@@ -74,7 +74,7 @@ async def test_moving_in_small_batches_loses_nothing(database, keyring):
     moved = await banks.move_holders(await banks.find(old), await banks.find(successor), OPERATOR, records.utc(), batch=2)
     assert moved == 5 and {c["id"] for c in await _cards_at(successor)} == {c["card_id"] for c in cards}
     # Resuming an interrupted move finds nothing left to do.
-    assert (await banks.set_status(OPERATOR, old, "ended", successor))["moved"] == 0
+    assert (await banks.set_status(OPERATOR, old, "ended", successor)).moved == 0
 
 
 async def test_status_rules(database):
@@ -94,7 +94,7 @@ async def test_status_rules(database):
     with pytest.raises(ApiError) as caught:
         await banks.set_status(OPERATOR, code, "ended", other)  # a suspended bank takes no new holders
     assert caught.value.code == "bank.not_active"
-    assert (await banks.set_status(OPERATOR, other, "active"))["bank"]["status"] == "active"
+    assert (await banks.set_status(OPERATOR, other, "active")).bank.status == "active"
 
 
 async def test_holder_changes_bank_over_http(client):

@@ -39,9 +39,9 @@ async def test_twenty_temp_loss_reports_one_wins(database, keyring):
     assert all(e.details["state"] == lc.TEMP_LOST for e in losses)
     card = await records.load(issued["card_id"])
     events = await CardEvent.select().where(CardEvent.card == issued["card_id"]).order_by(CardEvent.seq).run()
-    assert card["state"] == lc.TEMP_LOST
+    assert card.state == lc.TEMP_LOST
     assert [e["action"] for e in events] == ["issue", "ecard_issue", "report_temp_loss"]
-    assert card["version"] == len(events) == events[-1]["seq"]  # one version per event, none lost
+    assert card.version == len(events) == events[-1]["seq"]  # one version per event, none lost
     assert await RevocationEntry.count().where(RevocationEntry.ref == issued["card_ref"]).run() == 1
 
 
@@ -62,18 +62,18 @@ async def test_lift_loss_races_replacement(database, keyring, start):
     assert len(live) == 1  # never two live cards, never none
     replaced = [c for c in cards if c["state"] == lc.REPLACED]
     assert len(replaced) <= 1 and len(cards) == 1 + len(replaced)
-    if card["state"] == lc.REPLACED:
+    if card.state == lc.REPLACED:
         # Replacement won; lift_loss may have won before it (then replacement ran from active).
-        assert sum(1 for w in wins if w["new_card"]) == 1
+        assert sum(1 for w in wins if w.new_card) == 1
     else:
-        assert card["state"] == lc.ACTIVE and len(wins) == 1 and wins[0]["new_card"] is None
+        assert card.state == lc.ACTIVE and len(wins) == 1 and wins[0].new_card is None
     # The stored history replays through the state machine to the stored state.
     state = None
     for event in await _transition_events(issued["card_id"]):
         assert event["from_state"] == state
         state = event["to_state"] if state is None else lc.next_state(state, event["action"])
         assert state == event["to_state"]
-    assert state == card["state"]
+    assert state == card.state
 
 
 async def test_two_reviewers_approve_at_once(database, keyring):
@@ -81,11 +81,11 @@ async def test_two_reviewers_approve_at_once(database, keyring):
     pid = await h.person(keyring)
     actor = h.staff_actor(office_id)
     application = await applications.apply(actor, person_id=pid, bank_code=await h.bank())
-    wins, losses = await _race(*(applications.approve(application["id"], actor) for _ in range(6)))
+    wins, losses = await _race(*(applications.approve(application.id, actor) for _ in range(6)))
     assert len(wins) == 1 and {e.code for e in losses} == {"application.not_pending"}
     assert await Card.count().where(Card.person == pid).run() == 1
-    row = await Application.select().where(Application.id == application["id"]).first().run()
-    assert row["card_id"] == wins[0]["id"] and row["open_person"] is None
+    row = await Application.select().where(Application.id == application.id).first().run()
+    assert row["card_id"] == wins[0].id and row["open_person"] is None
 
 
 async def test_one_open_application_under_a_burst(database, keyring):
@@ -114,9 +114,9 @@ async def test_parallel_unbinds_write_one_revocation(database, keyring):
 
     issued = await h.issued(keyring)
     device = await devices.bind(issued["person_id"], h.CITIZEN, label="phone", public_key=ed25519.generate()[1])
-    wins, losses = await _race(*(devices.unbind(issued["person_id"], device["id"], h.CITIZEN) for _ in range(6)))
+    wins, losses = await _race(*(devices.unbind(issued["person_id"], device.id, h.CITIZEN) for _ in range(6)))
     assert len(wins) == 1 and {e.code for e in losses} == {"device.not_bound"}
-    assert await RevocationEntry.count().where(RevocationEntry.ref == device["key_id"]).run() == 1
+    assert await RevocationEntry.count().where(RevocationEntry.ref == device.key_id).run() == 1
 
 
 async def test_parallel_http_requests_one_wins(client):
@@ -163,8 +163,8 @@ async def test_parallel_counter_applications_for_a_new_person(database, keyring)
     wins, losses = await _race(*(applications.apply(actor, document=document) for _ in range(6)))
     assert len(wins) == 1 and {e.code for e in losses} == {"card.already_active"}
     people = await Person.select(Person.id).where(Person.name == "孙八").run()
-    assert wins[0]["person"] in {p["id"] for p in people}
-    assert await Application.count().where(Application.person == wins[0]["person"]).run() == 1
+    assert wins[0].person in {p["id"] for p in people}
+    assert await Application.count().where(Application.person == wins[0].person).run() == 1
 
 
 async def test_a_refused_counter_application_registers_nobody(database, keyring):
@@ -199,9 +199,9 @@ async def test_cards_issued_while_the_bank_ends_are_moved_too(database, keyring,
         await asyncio.sleep(0.05)
         return await banks.set_status(actor, ending, "ended", successor)
 
-    results, refused = await _race(*(applications.approve(a["id"], actor) for a in pending), end_bank_meanwhile())
+    results, refused = await _race(*(applications.approve(a.id, actor) for a in pending), end_bank_meanwhile())
     assert {e.code for e in refused} <= {"bank.not_active"}
-    people = [a["person"] for a in pending]
+    people = [a.person for a in pending]
     rows = await Card.select(Card.bank.status.as_alias("bank_status")).where(Card.person.is_in(people)).run()
     assert len(rows) == len(results) - 1  # every approval that went through made exactly one card
     assert {r["bank_status"] for r in rows} == {"active"}  # none left behind at the ended bank

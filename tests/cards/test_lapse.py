@@ -33,13 +33,13 @@ async def _actions(card_id) -> list[str]:
 async def test_lapse_after_the_configured_days(database, keyring, days):
     issued = await _report(keyring, days)
     card = await records.load(issued["card_id"])
-    assert card["lapse_at"] == T0 + days * DAY
+    assert card.lapse_at == T0 + days * DAY
     # Verification reads apply the lapse in memory only.
     before = await services.card_for_code(issued["card_ref"], now=T0 + days * DAY - SECOND)
     after = await services.card_for_code(issued["card_ref"], now=T0 + days * DAY)
     assert (before.state, before.usable, before.unusable_result) == ("temp_lost", False, "card_suspended")
     assert (after.state, after.usable, after.unusable_result) == ("active", True, None)
-    assert (await records.load(issued["card_id"]))["state"] == lc.TEMP_LOST  # nothing written
+    assert (await records.load(issued["card_id"])).state == lc.TEMP_LOST  # nothing written
     # Settling before the deadline does nothing; after it, one system event dated at the deadline.
     assert await transitions.settle(issued["card_id"], T0 + days * DAY - SECOND) is False
     assert await transitions.settle(issued["card_id"], T0 + days * DAY + DAY) is True
@@ -53,7 +53,7 @@ async def test_lapse_after_the_configured_days(database, keyring, days):
     )
     assert lapse["at"] == T0 + days * DAY
     card = await records.load(issued["card_id"])
-    assert card["state"] == lc.ACTIVE and card["lapse_at"] is None
+    assert card.state == lc.ACTIVE and card.lapse_at is None
 
 
 async def test_a_transition_after_the_deadline_lapses_first(database, keyring):
@@ -90,7 +90,7 @@ async def test_reading_the_card_applies_a_due_lapse(database, keyring):
     # Reported 8 days ago, seen now: the card view is active and the history has the lapse.
     await transitions.perform(lc.REPORT_TEMP_LOSS, h.CITIZEN, person_id=issued["person_id"], now=T0 - 8 * DAY)
     view = await views.card(issued["card_id"])
-    assert view["state"] == "active" and view["ecard"]["usable"]
+    assert view.state == "active" and view.ecard.usable
     assert (await _actions(issued["card_id"]))[-1] == "lapse"
 
 
@@ -150,4 +150,4 @@ async def test_a_lapse_cannot_be_forced_early(database, keyring):
     with pytest.raises(ApiError):
         await transitions.perform(lc.LAPSE, h.CITIZEN, card_id=issued["card_id"], now=T0 + 8 * DAY)  # not a holder's action
     done = await transitions.perform(lc.LAPSE, SYSTEM, card_id=issued["card_id"], now=T0 + 8 * DAY)
-    assert done["card"]["state"] == lc.ACTIVE and (await _actions(issued["card_id"]))[-1] == "lapse"
+    assert done.card.state == lc.ACTIVE and (await _actions(issued["card_id"]))[-1] == "lapse"

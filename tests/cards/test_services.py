@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 
+import msgspec
 import pytest
 
 from backend.cards import devices, numbers, records, services, transitions
@@ -92,30 +93,30 @@ async def test_replacement_issues_a_new_card_and_retires_the_old(database, keyri
     device = await devices.bind(issued["person_id"], h.CITIZEN, label="phone", public_key=pub)
     await transitions.perform(lc.REPORT_LOSS, h.CITIZEN, person_id=issued["person_id"])
     result = await transitions.perform(lc.REQUEST_REPLACEMENT, h.CITIZEN, person_id=issued["person_id"], reason="lost it")
-    old, new = result["card"], result["new_card"]
-    assert old["state"] == lc.REPLACED and old["replaced_by"] == new["id"] and old["active_person"] is None
-    assert new["state"] == lc.ACTIVE and new["replaces"] == old["id"]
-    assert new["number"] != old["number"] and new["ref"] != old["ref"] and new["region"] == old["region"]
-    assert new["account"] == old["account"]  # the bank keeps accounts on replacement
-    assert new["ecard_level"] == old["ecard_level"]
-    assert [e["action"] for e in await _events(old["id"])][-3:] == ["report_loss", "request_replacement", "complete_replacement"]
-    assert [e["action"] for e in await _events(new["id"])] == ["issue"]
-    assert (await services.card_for_person(issued["person_id"])).card_id == new["id"]
-    assert (await services.card_for_code(old["ref"])).unusable_result == "card_cancelled"
-    assert await _feed(old["ref"]) == ["suspended", "cancelled"]
+    old, new = result.card, result.new_card
+    assert old.state == lc.REPLACED and old.replaced_by == new.id and old.active_person is None
+    assert new.state == lc.ACTIVE and new.replaces == old.id
+    assert new.number != old.number and new.ref != old.ref and new.region == old.region
+    assert new.account == old.account  # the bank keeps accounts on replacement
+    assert new.ecard_level == old.ecard_level
+    assert [e["action"] for e in await _events(old.id)][-3:] == ["report_loss", "request_replacement", "complete_replacement"]
+    assert [e["action"] for e in await _events(new.id)] == ["issue"]
+    assert (await services.card_for_person(issued["person_id"])).card_id == new.id
+    assert (await services.card_for_code(old.ref)).unusable_result == "card_cancelled"
+    assert await _feed(old.ref) == ["suspended", "cancelled"]
     # The phone follows the e-card to the new card.
-    assert (await services.get_device(issued["person_id"], device["id"]))["card_id"] == new["id"]
+    assert (await services.get_device(issued["person_id"], device.id)).card_id == new.id
     with pytest.raises(ApiError) as caught:
-        await transitions.perform(lc.LIFT_LOSS, STAFF, card_id=old["id"])
+        await transitions.perform(lc.LIFT_LOSS, STAFF, card_id=old.id)
     assert caught.value.code == "card.illegal_transition" and caught.value.details["allowed_actions"] == []
 
 
 async def test_replacement_at_a_bank_that_does_not_keep_accounts(database, keyring):
     issued = await h.issued(keyring, bank_code=await h.bank(keeps=False))
     result = await transitions.perform(lc.REQUEST_REPLACEMENT, STAFF, card_id=issued["card_id"])
-    assert result["new_card"]["account"] != issued["account"]
-    assert result["new_card"]["bank"] == result["card"]["bank"]
-    issue = (await _events(result["new_card"]["id"]))[0]
+    assert result.new_card.account != issued["account"]
+    assert result.new_card.bank == result.card.bank
+    issue = (await _events(result.new_card.id))[0]
     assert "new account" in issue["note"] and issued["account"] not in issue["note"]
 
 
@@ -140,10 +141,17 @@ async def test_device_binding_rules(database, keyring):
     pid = issued["person_id"]
     pub = ed25519.generate()[1]
     device = await devices.bind(pid, h.CITIZEN, label="phone", public_key=pub)
-    assert device["key_id"] == hashlib.sha256(pub).digest()[:8].hex() and device["status"] == "bound"
-    got = await services.get_device(pid, device["id"])
-    assert got["public_key"] == pub and set(got) >= {"id", "card_id", "label", "public_key", "key_id", "status"}
-    assert await services.get_device(await h.person(keyring), device["id"]) is None  # someone else's
+    assert device.key_id == hashlib.sha256(pub).digest()[:8].hex() and device.status == "bound"
+    got = await services.get_device(pid, device.id)
+    assert got.public_key == pub and set(msgspec.structs.asdict(got)) >= {
+        "id",
+        "card_id",
+        "label",
+        "public_key",
+        "key_id",
+        "status",
+    }
+    assert await services.get_device(await h.person(keyring), device.id) is None  # someone else's
     with pytest.raises(ApiError) as caught:
         await devices.bind(pid, h.CITIZEN, label="copy", public_key=pub)
     assert caught.value.code == "device.key_in_use"
@@ -153,16 +161,16 @@ async def test_device_binding_rules(database, keyring):
         await devices.bind(pid, h.CITIZEN, label="one too many")
     assert caught.value.code == "device.limit_reached"
     before = await records.load(issued["card_id"])
-    unbound = await devices.unbind(pid, device["id"], h.CITIZEN)
-    assert unbound["status"] == "unbound"
-    assert device["key_id"] in (await services.revocation_snapshot())[2]
-    assert (await records.load(issued["card_id"]))["version"] == before["version"] + 1
+    unbound = await devices.unbind(pid, device.id, h.CITIZEN)
+    assert unbound.status == "unbound"
+    assert device.key_id in (await services.revocation_snapshot())[2]
+    assert (await records.load(issued["card_id"])).version == before.version + 1
     with pytest.raises(ApiError) as caught:
-        await devices.unbind(pid, device["id"], h.CITIZEN)
+        await devices.unbind(pid, device.id, h.CITIZEN)
     assert caught.value.code == "device.not_bound"
     # Unbound, the key may be bound again (a fresh binding, a fresh id).
     again = await devices.bind(pid, h.CITIZEN, label="back", public_key=pub)
-    assert again["id"] != device["id"]
+    assert again.id != device.id
 
 
 async def test_devices_need_an_active_card_with_an_ecard(database, keyring):
@@ -197,10 +205,10 @@ async def test_feed_deltas_and_snapshot_agree(database, keyring):
     await transitions.perform(lc.CANCEL, STAFF, card_id=b["card_id"])
     await transitions.perform(lc.LIFT_LOSS, STAFF, card_id=a["card_id"])
     version, entries = await services.revocations_since(start)
-    ours = [(e["ref"], e["status"]) for e in entries if e["ref"] in (a["card_ref"], b["card_ref"])]
+    ours = [(e.ref, e.status) for e in entries if e.ref in (a["card_ref"], b["card_ref"])]
     assert ours == [(a["card_ref"], "suspended"), (b["card_ref"], "cancelled"), (a["card_ref"], "active")]
-    assert [e["version"] for e in entries] == sorted(e["version"] for e in entries)
-    assert version == entries[-1]["version"]
+    assert [e.version for e in entries] == sorted(e.version for e in entries)
+    assert version == entries[-1].version
     assert (await services.revocations_since(version))[1] == []
     snap_version, cards, _ = await services.revocation_snapshot()
     assert snap_version >= version and cards.get(b["card_ref"]) == "cancelled" and a["card_ref"] not in cards
@@ -211,7 +219,7 @@ async def test_feed_deltas_and_snapshot_agree(database, keyring):
         if not page:
             break
         walked += page
-    assert [e["version"] for e in walked][: len(entries)] == [e["version"] for e in entries]
+    assert [e.version for e in walked][: len(entries)] == [e.version for e in entries]
 
 
 async def test_issue_directly_refuses_a_second_live_card(database, keyring):
@@ -244,4 +252,4 @@ async def test_a_failure_late_in_the_transaction_leaves_nothing(database, keyrin
     assert len(await _events(issued["card_id"])) == events
     assert await Card.count().where(Card.person == issued["person_id"]).run() == 1
     assert await _feed(issued["card_ref"]) == []
-    assert (await services.get_device(issued["person_id"], device["id"]))["status"] == "bound"
+    assert (await services.get_device(issued["person_id"], device.id)).status == "bound"

@@ -30,7 +30,7 @@ async def bind_device(client, citizen: Citizen, *, with_key: bool = True) -> tup
     device = await in_app(
         client, devices.bind, citizen.person_id, holder, label="Test phone", public_key=public if with_key else None
     )
-    return str(device["id"]), (seed if with_key else None)
+    return str(device.id), (seed if with_key else None)
 
 
 async def unbind_device(client, citizen: Citizen, device_id: str) -> None:
@@ -158,7 +158,7 @@ async def test_replacement_moves_the_phone_to_the_new_card(client):
     response = await client.post(URL, json={"device_id": device_id}, headers=citizen.headers)
     assert response.status_code == 200, response.text
     cred = fmt.parse_credential(raw_credential(response.json()))
-    assert cred.card_ref == bytes.fromhex(outcome["new_card"]["ref"]) != citizen.card_ref
+    assert cred.card_ref == bytes.fromhex(outcome.new_card.ref) != citizen.card_ref
 
 
 async def test_bad_requests_are_400(client):
