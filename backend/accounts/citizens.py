@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
+
+import msgspec
 
 from backend.accounts import factors, passwords, sessions, signin, throttle, totp
 from backend.accounts.common import device_label, is_unique_violation
+from backend.accounts.schemas import AccountView, LoginResponse
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Account
 from backend.identity import documents
@@ -27,7 +31,7 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-async def register(keyring: Keyring, *, doc_type: str, id_number: str, name: str, password: str, now: int) -> dict:
+async def register(keyring: Keyring, *, doc_type: str, id_number: str, name: str, password: str, now: int) -> AccountView:
     """Create an account for the person holding this document (creating the person if new)."""
     doc = identity.check_document(doc_type, id_number)
     passwords.check_policy(password, id_number=doc.number)
@@ -41,7 +45,7 @@ async def register(keyring: Keyring, *, doc_type: str, id_number: str, name: str
 
 async def _insert(
     keyring: Keyring, doc: documents.Document, name: str, hashed: str, now: int, totp_secret: str | None = None
-) -> dict:
+) -> AccountView:
     moment = utc(now)
     account_id = uuid.uuid4()
     try:
@@ -65,7 +69,7 @@ async def _insert(
     return await account_view(keyring, account_id)
 
 
-async def _load(*, account_id: uuid.UUID | str | None = None, blind: str | None = None) -> dict | None:
+async def _load(*, account_id: uuid.UUID | str | None = None, blind: str | None = None) -> dict[str, Any] | None:
     """The account joined with its person's name and sealed number, by id or by blind index."""
     query = Account.select(
         *Account.all_columns(),
@@ -78,26 +82,27 @@ async def _load(*, account_id: uuid.UUID | str | None = None, blind: str | None 
         query = query.where(Account.id == account_id)
     else:
         query = query.where(Account.person.id_blind == blind)
-    return await query.first().run()
+    row: dict[str, Any] | None = await query.first().run()
+    return row
 
 
-async def account_view(keyring: Keyring, account_id: uuid.UUID | str, row: dict | None = None) -> dict:
+async def account_view(keyring: Keyring, account_id: uuid.UUID | str, row: dict[str, Any] | None = None) -> AccountView:
     row = row or await _load(account_id=account_id)
     if row is None:
         raise ApiError(404, "account.not_found", "This account no longer exists.")
-    return {
-        "id": row["id"],
-        "person_id": row["person"],
-        "name": row["name"],
-        "doc_type": row["doc_type"],
-        "id_number_masked": identity.masked_number(keyring, row),
-        "totp_enabled": row["totp_enabled"],
-        "recovery_codes_left": await factors.recovery_codes_left(row["id"]) if row["totp_enabled"] else 0,
-        "created_at": row["created_at"],
-    }
+    return AccountView(
+        id=row["id"],
+        person_id=row["person"],
+        name=row["name"],
+        doc_type=row["doc_type"],
+        id_number_masked=identity.masked_number(keyring, row),
+        totp_enabled=row["totp_enabled"],
+        recovery_codes_left=await factors.recovery_codes_left(row["id"]) if row["totp_enabled"] else 0,
+        created_at=row["created_at"],
+    )
 
 
-async def load_for_password(account_id: str) -> tuple[dict, str]:
+async def load_for_password(account_id: str) -> tuple[dict[str, Any], str]:
     """(row, throttle key) for a password check by the signed-in holder."""
     row = await _load(account_id=account_id)
     if row is None:
@@ -119,11 +124,11 @@ async def login(
     user_agent: str,
     address: str | None,
     now: int,
-) -> dict:
+) -> LoginResponse:
     doc = identity.check_document(doc_type, id_number)
     index = identity.blind(keyring, doc)
 
-    async def load() -> dict | None:
+    async def load() -> dict[str, Any] | None:
         return await _load(blind=index)
 
     row = await signin.sign_in(
@@ -146,13 +151,13 @@ async def login(
         user_agent=user_agent,
         client_label=device_label(user_agent, client_label),
     )
-    return {
-        "token": token,
-        "session_id": session["id"],
-        "expires_at": session["expires_at"],
-        "idle_timeout_seconds": sessions.IDLE_SECONDS,
-        "account": await account_view(keyring, row["id"], row),
-    }
+    return LoginResponse(
+        token=token,
+        session_id=session["id"],
+        expires_at=session["expires_at"],
+        idle_timeout_seconds=sessions.IDLE_SECONDS,
+        account=await account_view(keyring, row["id"], row),
+    )
 
 
 async def totp_label(keyring: Keyring, account_id: str) -> str:
@@ -172,12 +177,14 @@ async def create_citizen_account(
     password: str,
     totp_secret: str | None = None,
     now: int | None = None,
-) -> dict:
-    """For the demo seeder and tests: an account, optionally with TOTP already on (given secret)."""
+) -> dict[str, Any]:
+    """For the demo seeder and tests: an account, optionally with TOTP already on (given secret).
+    A dict with the fields of AccountView, because seeders and tests of other features index it."""
     now = int(time.time()) if now is None else now
     doc = identity.check_document(doc_type, id_number)
     passwords.check_policy(password, id_number=doc.number)
     if totp_secret is not None and not totp.is_valid_secret(totp_secret):
         raise ApiError(422, "totp.bad_secret", "The TOTP secret must be base32 with at least 80 bits.")
     hashed = await passwords.hash_password(password)
-    return await _insert(keyring, doc, _clean_name(name), hashed, now, totp_secret.upper() if totp_secret else None)
+    view = await _insert(keyring, doc, _clean_name(name), hashed, now, totp_secret.upper() if totp_secret else None)
+    return msgspec.structs.asdict(view)

@@ -11,9 +11,11 @@ import re
 import secrets
 import time
 import uuid
+from typing import Any
 
 import msgspec
 
+from backend.accounts.schemas import ClientView
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Client
 from backend.lib import db
@@ -48,23 +50,20 @@ def _new_secret(client_id: uuid.UUID) -> tuple[str, str]:
     return f"{TOKEN_PREFIX}{client_id.hex}_{secret}", _secret_hash(secret)
 
 
-def _view(row: dict) -> dict:
-    return {
-        k: row[k]
-        for k in (
-            "id",
-            "kind",
-            "org_id",
-            "name",
-            "status",
-            "rate_per_minute",
-            "created_by",
-            "created_at",
-            "rotated_at",
-            "revoked_at",
-            "last_used_at",
-        )
-    }
+def _view(row: dict[str, Any]) -> ClientView:
+    return ClientView(
+        id=row["id"],
+        kind=row["kind"],
+        org_id=row["org_id"],
+        name=row["name"],
+        status=row["status"],
+        rate_per_minute=row["rate_per_minute"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        rotated_at=row["rotated_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=row["last_used_at"],
+    )
 
 
 async def check_org(kind: str, org_id: uuid.UUID) -> None:
@@ -86,8 +85,8 @@ async def create_client(
     created_by: str,
     rate_per_minute: int | None = None,
     now: int | None = None,
-) -> tuple[dict, str]:
-    """Create a client; returns (row, token). The token is shown once and stored only hashed."""
+) -> tuple[ClientView, str]:
+    """Create a client; returns (client, token). The token is shown once and stored only hashed."""
     if kind not in KINDS:
         raise ApiError(422, "client.bad_kind", f"Kind must be one of: {', '.join(KINDS)}.")
     if rate_per_minute is not None and rate_per_minute < 1:
@@ -113,14 +112,14 @@ async def create_client(
     return await get_client(client_id), token
 
 
-async def get_client(client_id: uuid.UUID | str) -> dict:
+async def get_client(client_id: uuid.UUID | str) -> ClientView:
     row = await Client.select().where(Client.id == client_id).first().run()
     if row is None:
         raise ApiError(404, "client.not_found", "No such client.")
     return _view(row)
 
 
-async def list_clients(*, kind: str | None, limit: int, offset: int) -> list[dict]:
+async def list_clients(*, kind: str | None, limit: int, offset: int) -> list[ClientView]:
     query = Client.select().order_by(Client.created_at, ascending=False).limit(limit).offset(offset)
     if kind is not None:
         query = query.where(Client.kind == kind)
@@ -169,7 +168,7 @@ async def revoke_client(client_id: uuid.UUID | str, *, store: Store | None = Non
 _STATE_SQL = "SELECT id, kind, org_id, secret_hash, status, rate_per_minute FROM accounts_client WHERE "
 
 
-async def _client_states(ids: list[uuid.UUID]) -> list[dict | None]:
+async def _client_states(ids: list[uuid.UUID]) -> list[dict[str, Any] | None]:
     """The cached part of each client's row (None for an unknown id), in the order of `ids`."""
     rows = await db.fetch(_STATE_SQL + db.any_of("id"), db.list_arg(ids))
     by_id = {row.pop("id"): {**row, "org_id": str(row["org_id"])} for row in rows}
@@ -182,7 +181,7 @@ async def _client_states(ids: list[uuid.UUID]) -> list[dict | None]:
 _states_by_id = db.Loader(_client_states)
 
 
-async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict | None:
+async def _state(store: Store, client_id: uuid.UUID, cached: str | None) -> dict[str, Any] | None:
     """The client's state from `cached` (the store's copy, already fetched), else from the
     database, filling the cache unless a rotation or revocation marked it stale."""
     if cached is not None and cached != _STALE:

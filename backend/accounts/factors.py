@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any, cast
 
 from backend.accounts import throttle, totp
+from backend.accounts.schemas import TotpEnrolment
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Account, RecoveryCode, StaffMember
 from backend.keys.keyring import Keyring
@@ -51,17 +54,18 @@ async def consume_recovery(owner_id: uuid.UUID | str, code: str, now: int) -> bo
     return bool(used)
 
 
-def active_secret(kind: str, row: dict, keyring: Keyring) -> str:
+def active_secret(kind: str, row: Mapping[str, Any], keyring: Keyring) -> str:
     return totp.unseal(row["totp_cipher"], keyring.pii, purpose=totp.ACTIVE, owner_id=str(row["id"]))
 
 
 async def recovery_codes_left(owner_id: uuid.UUID | str) -> int:
-    return await RecoveryCode.count().where((RecoveryCode.owner_id == owner_id) & RecoveryCode.used_at.is_null()).run()
+    left: int = await RecoveryCode.count().where((RecoveryCode.owner_id == owner_id) & RecoveryCode.used_at.is_null()).run()
+    return left
 
 
-async def _row(kind: str, owner_id: uuid.UUID | str) -> dict:
+async def _row(kind: str, owner_id: uuid.UUID | str) -> dict[str, Any]:
     table = table_for(kind)
-    row = (
+    row: dict[str, Any] | None = (
         await table.select(table.id, table.totp_enabled, table.totp_cipher, table.totp_pending_cipher, table.totp_last_step)
         .where(table.id == owner_id)
         .first()
@@ -72,7 +76,7 @@ async def _row(kind: str, owner_id: uuid.UUID | str) -> dict:
     return row
 
 
-async def start(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, label: str) -> dict:
+async def start(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, label: str) -> TotpEnrolment:
     """Begin enrolment with a fresh secret (replacing any unconfirmed one)."""
     table = table_for(kind)
     secret = totp.new_secret()
@@ -86,7 +90,7 @@ async def start(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, label: s
     if not updated:
         raise ApiError(409, "totp.already_enabled", "Two-step sign-in is already on; turn it off first.")
     uri = totp.provisioning_uri(secret, label)
-    return {"secret": secret, "provisioning_uri": uri, "qr_svg": totp.qr_svg(uri)}
+    return TotpEnrolment(secret=secret, provisioning_uri=uri, qr_svg=totp.qr_svg(uri))
 
 
 async def pending_uri(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, label: str) -> str:
@@ -135,12 +139,9 @@ async def confirm(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
             raise ApiError(409, "totp.conflict", "Enrolment changed meanwhile; start again.")
         await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
         moment = utc(now)
-        await RecoveryCode.insert(
-            *[
-                RecoveryCode(owner_id=owner_id, code_hash=totp.recovery_hash(totp.normalise_recovery_code(c)), created_at=moment)
-                for c in codes
-            ]
-        ).run()
+        # cast: new_recovery_code() writes only what normalise_recovery_code accepts.
+        hashes = [totp.recovery_hash(cast(str, totp.normalise_recovery_code(c))) for c in codes]
+        await RecoveryCode.insert(*[RecoveryCode(owner_id=owner_id, code_hash=h, created_at=moment) for h in hashes]).run()
     return codes
 
 
@@ -171,7 +172,7 @@ async def disable(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
 
 
 async def second_factor(
-    kind: str, row: dict, keyring: Keyring, now: int, *, code: str | None, recovery_code: str | None
+    kind: str, row: Mapping[str, Any], keyring: Keyring, now: int, *, code: str | None, recovery_code: str | None
 ) -> str | None:
     """For an owner with TOTP on: None when the factor is good, else the error code to answer.
 

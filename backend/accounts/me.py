@@ -49,14 +49,15 @@ async def change_password(
         await (
             table.update({table.password_hash: hashed, table.password_changed_at: utc(now)}).where(table.id == principal.id).run()
         )
-        return await sessions.revoke_all(principal.kind, principal.id, now, keep=principal.session_id)
+        revoked = await sessions.revoke_all(principal.kind, principal.id, now, keep=principal.session_id)
+    return revoked
 
 
 async def totp_label(principal: Principal, keyring: Keyring) -> str:
     _require_session(principal)
     if principal.kind == "citizen":
         return await citizens.totp_label(keyring, principal.id)
-    return (await staff.staff_view(principal.id))["username"]
+    return (await staff.staff_view(principal.id)).username
 
 
 async def logout(principal: Principal, now: int) -> None:

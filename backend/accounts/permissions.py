@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -65,10 +66,10 @@ def ensure(principal: Principal | None, action: str, *, card_city: str | None = 
         raise ApiError(403, "auth.not_permitted", f"You may not do {action}{scope}.", action=action)
 
 
-def permits(action: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+def permits(action: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """Route guard for actions that do not depend on a card's city (async: see lib.auth.requires)."""
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         ensure(current(connection), action)
 
     return guard

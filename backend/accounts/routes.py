@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
@@ -13,7 +13,7 @@ from backend.accounts import citizens, factors, me, sessions, staff, totp
 from backend.accounts import schemas as s
 from backend.accounts.routes_admin import ADMIN_ROUTES
 from backend.keys.keyring import Keyring
-from backend.lib.auth import CITIZEN, STAFF_ROLES, citizen_only, current, requires
+from backend.lib.auth import CITIZEN, STAFF_ROLES, Principal, citizen_only, current, requires
 from backend.lib.errors import ErrorResponse
 from backend.lib.openapi import error
 from backend.lib.settings import Settings
@@ -31,11 +31,11 @@ AUTH_ERRORS = {
 }
 
 
-def _address(request: Request) -> str | None:
+def _address(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-def _agent(request: Request) -> str:
+def _agent(request: Request[Any, Any, Any]) -> str:
     return request.headers.get("user-agent", "")[:256]
 
 
@@ -54,10 +54,9 @@ def _agent(request: Request) -> str:
     },
 )
 async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.AccountView:
-    view = await citizens.register(
+    return await citizens.register(
         keyring, doc_type=data.doc_type, id_number=data.id_number, name=data.name, password=data.password, now=now
     )
-    return msgspec.convert(view, s.AccountView)
 
 
 @post(
@@ -73,9 +72,9 @@ async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.Acc
     responses=AUTH_ERRORS,
 )
 async def login(
-    data: s.LoginRequest, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+    data: s.LoginRequest, request: Request[Any, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> s.LoginResponse:
-    result = await citizens.login(
+    return await citizens.login(
         keyring,
         store,
         settings,
@@ -89,7 +88,6 @@ async def login(
         address=_address(request),
         now=now,
     )
-    return msgspec.convert(result, s.LoginResponse)
 
 
 @post(
@@ -103,9 +101,9 @@ async def login(
     responses=AUTH_ERRORS,
 )
 async def staff_login(
-    data: s.StaffLoginRequest, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+    data: s.StaffLoginRequest, request: Request[Any, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> s.StaffLoginResponse:
-    result = await staff.login(
+    return await staff.login(
         keyring,
         store,
         settings,
@@ -118,7 +116,6 @@ async def staff_login(
         address=_address(request),
         now=now,
     )
-    return msgspec.convert(result, s.StaffLoginResponse)
 
 
 @post(
@@ -129,7 +126,7 @@ async def staff_login(
     tags=TAGS,
     guards=[signed_in],
 )
-async def logout(request: Request, now: int) -> None:
+async def logout(request: Request[Principal, Any, Any], now: int) -> None:
     await me.logout(current(request), now)
 
 
@@ -140,8 +137,8 @@ async def logout(request: Request, now: int) -> None:
     tags=TAGS,
     guards=[citizen_only],
 )
-async def my_account(request: Request, keyring: Keyring) -> s.AccountView:
-    return msgspec.convert(await citizens.account_view(keyring, current(request).id), s.AccountView)
+async def my_account(request: Request[Principal, Any, Any], keyring: Keyring) -> s.AccountView:
+    return await citizens.account_view(keyring, current(request).id)
 
 
 @get(
@@ -151,8 +148,8 @@ async def my_account(request: Request, keyring: Keyring) -> s.AccountView:
     tags=TAGS,
     guards=[signed_in],
 )
-async def my_sessions(request: Request, now: int) -> list[s.SessionView]:
-    return msgspec.convert(await sessions.list_active(current(request), now), list[s.SessionView])
+async def my_sessions(request: Request[Principal, Any, Any], now: int) -> list[s.SessionView]:
+    return await sessions.list_active(current(request), now)
 
 
 @delete(
@@ -166,7 +163,7 @@ async def my_sessions(request: Request, now: int) -> list[s.SessionView]:
     tags=TAGS,
     guards=[signed_in],
 )
-async def revoke_session(session_id: uuid.UUID, request: Request, now: int) -> None:
+async def revoke_session(session_id: uuid.UUID, request: Request[Principal, Any, Any], now: int) -> None:
     await sessions.revoke(current(request), session_id, now)
 
 
@@ -181,7 +178,7 @@ async def revoke_session(session_id: uuid.UUID, request: Request, now: int) -> N
     guards=[signed_in],
 )
 async def change_password(
-    data: s.PasswordChange, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+    data: s.PasswordChange, request: Request[Principal, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> s.PasswordChanged:
     revoked = await me.change_password(
         current(request), keyring, store, settings, current=data.current_password, new=data.new_password, now=now
@@ -201,10 +198,10 @@ async def change_password(
     guards=[signed_in],
     cache_control=NO_STORE,
 )
-async def totp_start(request: Request, keyring: Keyring) -> s.TotpEnrolment:
+async def totp_start(request: Request[Principal, Any, Any], keyring: Keyring) -> s.TotpEnrolment:
     principal = current(request)
     label = await me.totp_label(principal, keyring)
-    return msgspec.convert(await factors.start(principal.kind, principal.id, keyring, label), s.TotpEnrolment)
+    return await factors.start(principal.kind, principal.id, keyring, label)
 
 
 @get(
@@ -216,7 +213,7 @@ async def totp_start(request: Request, keyring: Keyring) -> s.TotpEnrolment:
     media_type="image/png",
     cache_control=NO_STORE,
 )
-async def totp_qr(request: Request, keyring: Keyring) -> Response[bytes]:
+async def totp_qr(request: Request[Principal, Any, Any], keyring: Keyring) -> Response[bytes]:
     principal = current(request)
     uri = await factors.pending_uri(principal.kind, principal.id, keyring, await me.totp_label(principal, keyring))
     return Response(totp.qr_png(uri), media_type="image/png")
@@ -238,7 +235,7 @@ async def totp_qr(request: Request, keyring: Keyring) -> Response[bytes]:
         422: error("`totp.bad_code`."),
     },
 )
-async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, now: int) -> s.RecoveryCodes:
+async def totp_confirm(data: s.TotpConfirm, request: Request[Principal, Any, Any], keyring: Keyring, now: int) -> s.RecoveryCodes:
     principal = current(request)
     return s.RecoveryCodes(recovery_codes=await factors.confirm(principal.kind, principal.id, keyring, data.code, now))
 
@@ -260,7 +257,7 @@ async def totp_confirm(data: s.TotpConfirm, request: Request, keyring: Keyring, 
     },
 )
 async def totp_disable(
-    data: s.TotpDisable, request: Request, keyring: Keyring, store: Store, settings: Settings, now: int
+    data: s.TotpDisable, request: Request[Principal, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> None:
     principal = current(request)
     await factors.disable(principal.kind, principal.id, keyring, data.code, now, store, settings.login_max_failures)

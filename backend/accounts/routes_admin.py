@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import Parameter
@@ -13,7 +12,7 @@ from litestar.params import Parameter
 from backend.accounts import clients, staff
 from backend.accounts import schemas as s
 from backend.accounts.permissions import permits
-from backend.lib.auth import current
+from backend.lib.auth import Principal, current
 from backend.lib.bounds import OFFSET_MAX
 from backend.lib.openapi import error
 from backend.lib.store import Store
@@ -41,7 +40,7 @@ NO_STORE = CacheControlHeader(no_store=True)
     },
 )
 async def create_staff(data: s.StaffCreate, now: int) -> s.StaffView:
-    view = await staff.create_staff(
+    return await staff.create_staff(
         username=data.username,
         name=data.name,
         role=data.role,
@@ -49,7 +48,6 @@ async def create_staff(data: s.StaffCreate, now: int) -> s.StaffView:
         password=data.password,
         now=now,
     )
-    return msgspec.convert(view, s.StaffView)
 
 
 @get(
@@ -59,8 +57,8 @@ async def create_staff(data: s.StaffCreate, now: int) -> s.StaffView:
     tags=STAFF_TAGS,
     guards=[permits("staff.read")],
 )
-async def list_staff(request: Request, limit: Limit = 100, offset: Offset = 0) -> list[s.StaffView]:
-    return msgspec.convert(await staff.list_staff(current(request), limit=limit, offset=offset), list[s.StaffView])
+async def list_staff(request: Request[Principal, Any, Any], limit: Limit = 100, offset: Offset = 0) -> list[s.StaffView]:
+    return await staff.list_staff(current(request), limit=limit, offset=offset)
 
 
 @post(
@@ -72,7 +70,7 @@ async def list_staff(request: Request, limit: Limit = 100, offset: Offset = 0) -
     guards=[permits("staff.manage")],
 )
 async def deactivate_staff(staff_id: uuid.UUID, now: int) -> s.StaffView:
-    return msgspec.convert(await staff.deactivate(staff_id, now), s.StaffView)
+    return await staff.deactivate(staff_id, now)
 
 
 @post(
@@ -88,9 +86,9 @@ async def deactivate_staff(staff_id: uuid.UUID, now: int) -> s.StaffView:
     cache_control=NO_STORE,
     responses={422: error("`client.unknown_org`, `client.bad_kind`, `client.bad_rate` or `client.bad_name`.")},
 )
-async def create_client(data: s.ClientCreate, request: Request, now: int) -> s.ClientCreated:
+async def create_client(data: s.ClientCreate, request: Request[Principal, Any, Any], now: int) -> s.ClientCreated:
     await clients.check_org(data.kind, data.org_id)
-    row, token = await clients.create_client(
+    client, token = await clients.create_client(
         kind=data.kind,
         org_id=data.org_id,
         name=data.name,
@@ -98,7 +96,7 @@ async def create_client(data: s.ClientCreate, request: Request, now: int) -> s.C
         rate_per_minute=data.rate_per_minute,
         now=now,
     )
-    return s.ClientCreated(client=msgspec.convert(row, s.ClientView), token=token)
+    return s.ClientCreated(client=client, token=token)
 
 
 @get(
@@ -113,7 +111,7 @@ async def list_clients(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[s.ClientView]:
-    return msgspec.convert(await clients.list_clients(kind=kind, limit=limit, offset=offset), list[s.ClientView])
+    return await clients.list_clients(kind=kind, limit=limit, offset=offset)
 
 
 @post(
@@ -139,7 +137,7 @@ async def rotate_client(client_id: uuid.UUID, store: Store, now: int) -> s.Clien
 )
 async def revoke_client(client_id: uuid.UUID, store: Store, now: int) -> s.ClientView:
     await clients.revoke_client(client_id, store=store, now=now)
-    return msgspec.convert(await clients.get_client(client_id), s.ClientView)
+    return await clients.get_client(client_id)
 
 
 ADMIN_ROUTES = [create_staff, list_staff, deactivate_staff, create_client, list_clients, rotate_client, revoke_client]

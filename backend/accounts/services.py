@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from litestar.connection import ASGIConnection
 
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 
-async def resolve_principal(connection: ASGIConnection, token: str) -> Principal | None:
+async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> Principal | None:
     """Who presents this bearer token: a session (`yks_`) or a machine client (`ykc_`).
 
     None means "not valid" (the middleware answers 401); an over-limit client gets 429 raised

@@ -7,7 +7,13 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
+from piccolo.columns import ForeignKey
+from piccolo.columns.combination import Where
+
+from backend.accounts.schemas import SessionView
 from backend.accounts.tables import Session
 from backend.lib.auth import CITIZEN, Principal
 from backend.lib.errors import ApiError
@@ -29,15 +35,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _owner_column(kind: str):
+def _owner_column(kind: str) -> ForeignKey[Any]:
     return Session.account if kind == CITIZEN else Session.staff
 
 
-def idle_deadline(row: dict) -> dt.datetime:
-    return min(row["expires_at"], row["last_seen"] + dt.timedelta(seconds=IDLE_SECONDS))
+def idle_deadline(row: Mapping[str, Any]) -> dt.datetime:
+    deadline: dt.datetime = min(row["expires_at"], row["last_seen"] + dt.timedelta(seconds=IDLE_SECONDS))
+    return deadline
 
 
-async def create(*, kind: str, owner_id: uuid.UUID, now: int, user_agent: str, client_label: str) -> tuple[str, dict]:
+async def create(*, kind: str, owner_id: uuid.UUID, now: int, user_agent: str, client_label: str) -> tuple[str, dict[str, Any]]:
     """Open a session; returns (token, row). The token is shown once and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     moment = utc(now)
@@ -72,7 +79,7 @@ async def resolve(token: str, now: int) -> Principal | None:
             Session.staff.role.as_alias("role"),
             Session.staff.active.as_alias("active"),
             Session.staff.office.as_alias("office_id"),
-            Session.staff.office.city.code.as_alias("city"),
+            Session.staff.office.city.code.as_alias("city"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
             Session.last_seen,
             Session.expires_at,
             Session.revoked_at,
@@ -112,24 +119,34 @@ async def resolve(token: str, now: int) -> Principal | None:
     return principal
 
 
-def _owner(principal: Principal):
+def _owner(principal: Principal) -> Where:
     if principal.kind not in ("citizen", "staff") or principal.session_id is None:
         raise ApiError(403, "auth.session_required", "Only signed-in people have sessions.")
     return _owner_column(principal.kind) == principal.id
 
 
-async def list_active(principal: Principal, now: int) -> list[dict]:
+async def list_active(principal: Principal, now: int) -> list[SessionView]:
     moment = utc(now)
-    rows = await (
+    rows: list[dict[str, Any]] = await (
         Session.select()
         .where(_owner(principal) & Session.revoked_at.is_null() & (Session.expires_at > moment))
         .where(Session.last_seen > utc(now - IDLE_SECONDS))
         .order_by(Session.last_seen, ascending=False)
         .run()
     )
-    for row in rows:
-        row["current"] = str(row["id"]) == principal.session_id
-    return rows
+    return [
+        SessionView(
+            id=row["id"],
+            kind=row["kind"],
+            created_at=row["created_at"],
+            last_seen=row["last_seen"],
+            expires_at=row["expires_at"],
+            user_agent=row["user_agent"],
+            client_label=row["client_label"],
+            current=str(row["id"]) == principal.session_id,
+        )
+        for row in rows
+    ]
 
 
 async def revoke(principal: Principal, session_id: uuid.UUID, now: int) -> None:

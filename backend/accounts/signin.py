@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from backend.accounts import factors, passwords, throttle
 from backend.keys.keyring import Keyring
@@ -18,7 +19,7 @@ BAD_CREDENTIALS = "The identity document or password is wrong."
 async def sign_in(
     kind: str,
     key: str,
-    load_row: Callable[[], Awaitable[dict | None]],
+    load_row: Callable[[], Awaitable[dict[str, Any] | None]],
     *,
     password: str,
     totp_code: str | None,
@@ -29,7 +30,7 @@ async def sign_in(
     address: str | None,
     now: int,
     bad_message: str = BAD_CREDENTIALS,
-) -> dict:
+) -> dict[str, Any]:
     """Check a sign-in for the account counted under `key`; returns its row or raises.
 
     Locks are checked before the password is, attempts on one account are serialised, and
@@ -46,7 +47,7 @@ async def sign_in(
         ok = await passwords.verify_password(row["password_hash"] if row else None, password)
         if ok and row is not None and not row.get("active", True):
             ok = False  # a deactivated staff member looks exactly like a wrong password
-        if not ok:
+        if not ok or row is None:  # verify_password(None, ...) is never ok: row is there when ok
             await _failed(store, key, address_key, limit)
             log.info("sign-in refused", extra={"kind": kind, "reason": "auth.bad_credentials"})
             raise ApiError(401, "auth.bad_credentials", bad_message)
@@ -71,7 +72,7 @@ async def _failed(store: Store, key: str, address_key: str, limit: int) -> None:
     await throttle.record_failure(store, address_key, limit * throttle.ADDRESS_FACTOR)
 
 
-async def _rehash_if_needed(kind: str, row: dict, password: str) -> None:
+async def _rehash_if_needed(kind: str, row: dict[str, Any], password: str) -> None:
     """Move the stored hash to the current Argon2 parameters while we hold the clear password."""
     old = row["password_hash"]
     if not passwords.needs_rehash(old):

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import Any
+
+from piccolo.columns import Column
 
 from backend.accounts import passwords, sessions, signin, throttle
 from backend.accounts.common import device_label, is_unique_violation
+from backend.accounts.schemas import StaffLoginResponse, StaffView
 from backend.accounts.sessions import utc
 from backend.accounts.tables import StaffMember
 from backend.keys.keyring import Keyring
@@ -22,35 +26,35 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}", re.ASCII)
 _EXISTS = ("staff.exists", "This username is taken.")
 
 
-def _columns() -> list:
+def _columns() -> list[Column]:
     return [
         StaffMember.id,
         StaffMember.username,
         StaffMember.name,
         StaffMember.role,
         StaffMember.office,
-        StaffMember.office.city.code.as_alias("city"),
+        StaffMember.office.city.code.as_alias("city"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
         StaffMember.active,
         StaffMember.totp_enabled,
         StaffMember.created_at,
     ]
 
 
-def _view(row: dict) -> dict:
-    return {
-        "id": row["id"],
-        "username": row["username"],
-        "name": row["name"],
-        "role": row["role"],
-        "office_id": row["office"],
-        "city": row["city"],
-        "active": row["active"],
-        "totp_enabled": row["totp_enabled"],
-        "created_at": row["created_at"],
-    }
+def _view(row: dict[str, Any]) -> StaffView:
+    return StaffView(
+        id=row["id"],
+        username=row["username"],
+        name=row["name"],
+        role=row["role"],
+        office_id=row["office"],
+        city=row["city"],
+        active=row["active"],
+        totp_enabled=row["totp_enabled"],
+        created_at=row["created_at"],
+    )
 
 
-async def staff_view(staff_id: uuid.UUID | str) -> dict:
+async def staff_view(staff_id: uuid.UUID | str) -> StaffView:
     row = await StaffMember.select(*_columns()).where(StaffMember.id == staff_id).first().run()
     if row is None:
         raise ApiError(404, "staff.not_found", "No such staff member.")
@@ -59,7 +63,7 @@ async def staff_view(staff_id: uuid.UUID | str) -> dict:
 
 async def create_staff(
     *, username: str, name: str, role: str, office_id: uuid.UUID | str, password: str, now: int | None = None
-) -> dict:
+) -> StaffView:
     """Create a staff member; the office decides the city they act for."""
     now = int(time.time()) if now is None else now
     username = username.strip().lower()
@@ -95,17 +99,17 @@ async def create_staff(
     return await staff_view(member.id)
 
 
-async def list_staff(principal: Principal, *, limit: int, offset: int) -> list[dict]:
+async def list_staff(principal: Principal, *, limit: int, offset: int) -> list[StaffView]:
     """Provincial operators see everyone; supervisors see the staff of their own city."""
     query = StaffMember.select(*_columns()).order_by(StaffMember.username).limit(limit).offset(offset)
     if principal.role == SUPERVISOR:
-        query = query.where(StaffMember.office.city.code == principal.city)
+        query = query.where(StaffMember.office.city.code == principal.city)  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
     elif principal.role != PROVINCIAL:
         raise ApiError(403, "auth.not_permitted", "Listing staff needs a supervisor or provincial operator.")
     return [_view(row) for row in await query.run()]
 
 
-async def deactivate(staff_id: uuid.UUID, now: int) -> dict:
+async def deactivate(staff_id: uuid.UUID, now: int) -> StaffView:
     """Switch a staff member off; their sessions end at once."""
     async with transaction():
         updated = (
@@ -120,17 +124,18 @@ async def deactivate(staff_id: uuid.UUID, now: int) -> dict:
     return await staff_view(staff_id)
 
 
-async def _load(username: str) -> dict | None:
-    return (
-        await StaffMember.select(*StaffMember.all_columns(), StaffMember.office.city.code.as_alias("city"))
+async def _load(username: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await StaffMember.select(*StaffMember.all_columns(), StaffMember.office.city.code.as_alias("city"))  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
         .where(StaffMember.username == username)
         .first()
         .run()
     )
+    return row
 
 
-async def load_for_password(staff_id: str) -> tuple[dict, str]:
-    row = await StaffMember.select().where(StaffMember.id == staff_id).first().run()
+async def load_for_password(staff_id: str) -> tuple[dict[str, Any], str]:
+    row: dict[str, Any] | None = await StaffMember.select().where(StaffMember.id == staff_id).first().run()
     if row is None:
         raise ApiError(404, "staff.not_found", "No such staff member.")
     return row, throttle.account_key("staff", row["username"])
@@ -149,10 +154,10 @@ async def login(
     user_agent: str,
     address: str | None,
     now: int,
-) -> dict:
+) -> StaffLoginResponse:
     username = username.strip().lower()
 
-    async def load() -> dict | None:
+    async def load() -> dict[str, Any] | None:
         return await _load(username)
 
     row = await signin.sign_in(
@@ -176,10 +181,10 @@ async def login(
         user_agent=user_agent,
         client_label=device_label(user_agent, client_label),
     )
-    return {
-        "token": token,
-        "session_id": session["id"],
-        "expires_at": session["expires_at"],
-        "idle_timeout_seconds": sessions.IDLE_SECONDS,
-        "staff": _view(row),
-    }
+    return StaffLoginResponse(
+        token=token,
+        session_id=session["id"],
+        expires_at=session["expires_at"],
+        idle_timeout_seconds=sessions.IDLE_SECONDS,
+        staff=_view(row),
+    )

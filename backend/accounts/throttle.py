@@ -33,7 +33,8 @@ def lock_seconds(failures: int, limit: int) -> int:
     """0 below the limit; then 30 s, 60 s, 120 s ... up to 15 minutes."""
     if failures < limit:
         return 0
-    return min(LOCK_BASE_SECONDS * 2 ** min(failures - limit, 16), LOCK_CAP_SECONDS)
+    doublings: int = 2 ** min(failures - limit, 16)  # never negative here: failures >= limit
+    return min(LOCK_BASE_SECONDS * doublings, LOCK_CAP_SECONDS)
 
 
 async def ensure_not_locked(store: Store, *keys: str) -> None:

@@ -91,7 +91,8 @@ def provisioning_uri(secret: str, label: str) -> str:
 
 def qr_svg(uri: str) -> str:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage)
-    return image.to_string(encoding="unicode")
+    svg: str = image.to_string(encoding="unicode")
+    return svg
 
 
 def qr_png(uri: str) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from backend.identity import documents, protect
 from backend.identity.tables import Person
@@ -45,7 +47,8 @@ async def register_person(keyring: Keyring, doc_type: str, number: str, name: st
     if existing:
         if existing["name"] != name:
             raise ApiError(409, "person.name_mismatch", "This identity document is registered under another name.")
-        return existing["id"]
+        person_id: uuid.UUID = existing["id"]
+        return person_id
     person = Person(
         doc_type=_doc_type(doc),
         id_cipher=protect.encrypt_id(doc.number, _doc_type(doc), keyring.pii),
@@ -60,20 +63,20 @@ async def register_person(keyring: Keyring, doc_type: str, number: str, name: st
     return person.id
 
 
-async def get_person(person_id: uuid.UUID | str) -> dict:
-    row = await Person.select().where(Person.id == person_id).first().run()
+async def get_person(person_id: uuid.UUID | str) -> dict[str, Any]:
+    row: dict[str, Any] | None = await Person.select().where(Person.id == person_id).first().run()
     if not row:
         raise ApiError(404, "person.not_found", "No such person.")
     return row
 
 
-def reveal_number(keyring: Keyring, person: dict) -> str:
+def reveal_number(keyring: Keyring, person: Mapping[str, Any]) -> str:
     """The clear identity number. Callers must have a role and purpose that allow it, and must
     put the read on the record."""
     return protect.decrypt_id(person["id_cipher"], person["doc_type"], keyring.pii)
 
 
-def masked_number(keyring: Keyring, person: dict) -> str:
+def masked_number(keyring: Keyring, person: Mapping[str, Any]) -> str:
     return documents.mask(reveal_number(keyring, person))
 
 

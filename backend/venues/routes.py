@@ -113,7 +113,7 @@ async def list_venues(
 async def add_scanner(request: Request, venue_id: uuid.UUID, data: ScannerCreate) -> ScannerCreated:
     _manage(request)
     row, token = await services.add_scanner(venue_id, name=data.name, created_by=request.user.id)
-    return ScannerCreated(id=row["id"], venue_id=venue_id, name=row["name"], token=token, created_at=row["created_at"])
+    return ScannerCreated(id=row.id, venue_id=venue_id, name=row.name, token=token, created_at=row.created_at)
 
 
 @get(

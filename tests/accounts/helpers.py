@@ -88,7 +88,7 @@ async def staff(client, role: str, *, city_code: str | None = None, password: st
     response = await client.post("/api/v1/auth/staff/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {
-        "id": str(member["id"]),
+        "id": str(member.id),
         "username": username,
         "city": code,
         "office_id": office_id,

@@ -104,7 +104,7 @@ async def test_scanner_principal_and_rate_limit(client):
         await anyio.sleep(61 - time.time() % 60)  # keep the burst inside one minute window
     principal = await in_app(client, clients.resolve, state.store, state.settings, token, int(time.time()))
     assert (principal.kind, principal.role) == ("client", SCANNER)
-    assert principal.id == principal.scanner_id == str(row["id"]) and principal.org_id == str(venue_id)
+    assert principal.id == principal.scanner_id == str(row.id) and principal.org_id == str(venue_id)
     assert [await _works(client, token) for _ in range(2)] == [200, 200]
     limited = await client.get("/health", headers=bearer(token))
     assert limited.status_code == 429
@@ -137,10 +137,10 @@ async def test_revocation_reaches_every_worker(client, settings):
         other = RedisStore(settings.redis_url, settings.redis_prefix) if settings.redis_url else store
         try:
             seen = [await clients.resolve(other, settings, token, int(time.time())) is not None]  # warms the cache
-            new_token = await services.rotate_client_secret(row["id"], store=store)
+            new_token = await services.rotate_client_secret(row.id, store=store)
             seen.append(await clients.resolve(other, settings, token, int(time.time())) is not None)
             seen.append(await clients.resolve(other, settings, new_token, int(time.time())) is not None)
-            await services.revoke_client(row["id"], store=store)
+            await services.revoke_client(row.id, store=store)
             seen.append(await clients.resolve(other, settings, new_token, int(time.time())) is not None)
             return seen
         finally:
@@ -156,9 +156,9 @@ async def test_stale_reader_cannot_refill_the_cache(client):
     store, settings = client.app.state.store, client.app.state.settings
 
     async def scenario() -> bool:
-        await services.rotate_client_secret(row["id"], store=store)
+        await services.rotate_client_secret(row.id, store=store)
         # What a slow reader holding the pre-rotation row would try: set-if-absent.
-        await store.claim(f"client:{uuid.UUID(str(row['id'])).hex}", '{"stale": true}', 60)
+        await store.claim(f"client:{uuid.UUID(str(row.id)).hex}", '{"stale": true}', 60)
         return await clients.resolve(store, settings, token, int(time.time())) is not None
 
     assert await in_app(client, scenario) is False
@@ -184,13 +184,13 @@ async def test_cold_cache_is_filled_by_one_read(client, monkeypatch):
         return [p is not None for p in found]
 
     assert await in_app(client, burst) == [True] * 20
-    assert reads == [[uuid.UUID(str(row["id"]))]]  # one read of one row
+    assert reads == [[uuid.UUID(str(row.id))]]  # one read of one row
     assert await in_app(client, burst) == [True] * 20
     assert len(reads) == 1  # then every request found the cache
     # After a rotation the old secret fails at once, the new one works, and the reads of
     # requests that saw the stale marker do not put anything back in the cache.
-    new_token = await in_app(client, services.rotate_client_secret, row["id"], store=store)
+    new_token = await in_app(client, services.rotate_client_secret, row.id, store=store)
     assert await in_app(client, clients.resolve, store, settings, token, int(time.time())) is None
     assert await in_app(client, clients.resolve, store, settings, new_token, int(time.time())) is not None
     assert len(reads) == 3
-    assert await in_app(client, store.get, f"client:{uuid.UUID(str(row['id'])).hex}") == clients._STALE
+    assert await in_app(client, store.get, f"client:{uuid.UUID(str(row.id)).hex}") == clients._STALE
