@@ -150,7 +150,7 @@ async def test_replacement_card_gets_the_codes(client):
     citizen = await make_citizen(client)
     old_ref = citizen.card_ref
     outcome = await card_action(client, citizen, "request_replacement")
-    new_ref = bytes.fromhex(outcome["new_card"]["ref"])
+    new_ref = bytes.fromhex(outcome.new_card.ref)
     response = await client.post(URL, headers=citizen.headers)
     assert response.status_code == 200
     check = fmt.verify_online(response.json()["code"], masters=online_masters(client), now=int(time.time()))
