@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from backend.catalog.scenarios import Scenario
 from backend.catalog.tables import CatalogState, ItemVersion
@@ -41,7 +42,7 @@ class Entry:
     scope: str
     extends: str | None
     number: int
-    status: str
+    status: Literal["published", "withdrawn"]  # only public versions (PUBLIC_STATES) are compiled
     domain: str
     name: dict
     description: dict
@@ -64,11 +65,13 @@ class Entry:
         return self.effective_to.timestamp() if self.effective_to else None
 
     def active(self, t: float) -> bool:
-        return self.start <= t and (self.effective_to is None or t < self.end)
+        end = self.end
+        return self.start <= t and (end is None or t < end)
 
     def not_over(self, t: float) -> bool:
         """In effect at t or scheduled to be later."""
-        return self.effective_to is None or t < self.end
+        end = self.end
+        return end is None or t < end
 
 
 class Compiled:
@@ -139,7 +142,7 @@ async def load(version: int) -> Compiled:
             ItemVersion.item.code.as_alias("code"),
             ItemVersion.item.scope.as_alias("scope"),
             ItemVersion.item.extends.as_alias("extends"),
-            ItemVersion.all_columns(exclude=[ItemVersion.id, ItemVersion.item]),
+            *ItemVersion.all_columns(exclude=[ItemVersion.id, ItemVersion.item]),
         )
         .where(ItemVersion.status.is_in(list(PUBLIC_STATES)))
         .output(load_json=True)

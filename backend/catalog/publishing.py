@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from piccolo.columns import Column
 
 from backend.catalog import compiled
 from backend.catalog.access import ensure_manage
@@ -220,7 +223,7 @@ async def publish(principal: Principal, code: str, number: int, effective_from: 
             raise ApiError(403, "catalog.same_reviewer", "Another operator must review and publish what you submitted.")
         await _claim_names(item["id"], version["scenarios"])
         await _supersede(item["id"], start)
-        published = {
+        published: dict[Column | str, Any] = {
             ItemVersion.status: PUBLISHED,
             ItemVersion.effective_from: start,
             ItemVersion.effective_to: None,
@@ -280,7 +283,7 @@ async def withdraw(principal: Principal, code: str, end: dt.datetime | None, rea
             if v["effective_to"] is not None and v["effective_to"] <= end:
                 continue  # over before the end date: it stays as it was
             stop = max(end, v["effective_from"])  # a version not yet started never starts
-            withdrawn = {
+            withdrawn: dict[Column | str, Any] = {
                 ItemVersion.status: WITHDRAWN,
                 ItemVersion.effective_to: stop,
                 ItemVersion.withdrawn_by: principal.id,

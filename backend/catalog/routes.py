@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from backend.catalog import services, views
 from backend.catalog.routes_manage import MANAGE_ROUTES
-from backend.catalog.schemas import CatalogOut, HistoryOut, PublicItem, Region, RegionList
+from backend.catalog.schemas import CatalogOut, HistoryOut, PublicItem, RegionList
 from backend.catalog.vocab import DOMAINS
 from backend.lib.errors import ApiError, ErrorResponse
 
@@ -94,7 +94,7 @@ async def catalog_history(
     cache_control=PUBLIC,
 )
 async def catalog_regions() -> RegionList:
-    return RegionList(items=[Region(**r) for r in await services.regions()])
+    return RegionList(items=await services.regions())
 
 
 @get(

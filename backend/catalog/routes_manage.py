@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post, put
 from litestar.openapi import ResponseSpec
@@ -18,7 +18,7 @@ from backend.catalog.schemas import (
     ReturnRequest,
     WithdrawRequest,
 )
-from backend.lib.auth import staff_only
+from backend.lib.auth import Principal, staff_only
 from backend.lib.errors import ErrorResponse
 
 Code = Annotated[
@@ -48,7 +48,7 @@ guards = [staff_only]
     guards=guards,
     responses=ERRORS,
 )
-async def create_item(request: Request, data: ItemCreate) -> ManagedItem:
+async def create_item(request: Request[Principal, Any, Any], data: ItemCreate) -> ManagedItem:
     code = await publishing.create_item(request.user, data)
     return await views.managed_item(request.user, code)
 
@@ -61,7 +61,7 @@ async def create_item(request: Request, data: ItemCreate) -> ManagedItem:
     guards=guards,
     responses=ERRORS,
 )
-async def item_versions(request: Request, code: Code) -> ManagedItem:
+async def item_versions(request: Request[Principal, Any, Any], code: Code) -> ManagedItem:
     return await views.managed_item(request.user, code)
 
 
@@ -73,7 +73,7 @@ async def item_versions(request: Request, code: Code) -> ManagedItem:
     guards=guards,
     responses=ERRORS,
 )
-async def new_version(request: Request, code: Code, data: ContentIn) -> ManagedItem:
+async def new_version(request: Request[Principal, Any, Any], code: Code, data: ContentIn) -> ManagedItem:
     await publishing.new_version(request.user, code, data)
     return await views.managed_item(request.user, code)
 
@@ -86,7 +86,7 @@ async def new_version(request: Request, code: Code, data: ContentIn) -> ManagedI
     guards=guards,
     responses=ERRORS,
 )
-async def edit_draft(request: Request, code: Code, number: Number, data: ContentIn) -> ManagedItem:
+async def edit_draft(request: Request[Principal, Any, Any], code: Code, number: Number, data: ContentIn) -> ManagedItem:
     await publishing.edit_draft(request.user, code, number, data)
     return await views.managed_item(request.user, code)
 
@@ -100,7 +100,7 @@ async def edit_draft(request: Request, code: Code, number: Number, data: Content
     status_code=200,
     responses=ERRORS,
 )
-async def submit(request: Request, code: Code, number: Number) -> ManagedItem:
+async def submit(request: Request[Principal, Any, Any], code: Code, number: Number) -> ManagedItem:
     await publishing.submit(request.user, code, number)
     return await views.managed_item(request.user, code)
 
@@ -114,7 +114,7 @@ async def submit(request: Request, code: Code, number: Number) -> ManagedItem:
     status_code=200,
     responses=ERRORS,
 )
-async def send_back(request: Request, code: Code, number: Number, data: ReturnRequest) -> ManagedItem:
+async def send_back(request: Request[Principal, Any, Any], code: Code, number: Number, data: ReturnRequest) -> ManagedItem:
     await publishing.send_back(request.user, code, number, data.note)
     return await views.managed_item(request.user, code)
 
@@ -132,7 +132,7 @@ async def send_back(request: Request, code: Code, number: Number, data: ReturnRe
     status_code=200,
     responses=ERRORS,
 )
-async def publish(request: Request, code: Code, number: Number, data: PublishRequest) -> ManagedItem:
+async def publish(request: Request[Principal, Any, Any], code: Code, number: Number, data: PublishRequest) -> ManagedItem:
     await publishing.publish(request.user, code, number, data.effective_from)
     return await views.managed_item(request.user, code)
 
@@ -150,7 +150,7 @@ async def publish(request: Request, code: Code, number: Number, data: PublishReq
     status_code=200,
     responses=ERRORS,
 )
-async def withdraw(request: Request, code: Code, data: WithdrawRequest) -> ManagedItem:
+async def withdraw(request: Request[Principal, Any, Any], code: Code, data: WithdrawRequest) -> ManagedItem:
     await publishing.withdraw(request.user, code, data.end, data.reason)
     return await views.managed_item(request.user, code)
 
@@ -164,7 +164,7 @@ async def withdraw(request: Request, code: Code, data: WithdrawRequest) -> Manag
     responses=ERRORS,
 )
 async def review_queue(
-    request: Request,
+    request: Request[Principal, Any, Any],
     # `scope` is a reserved handler argument in Litestar (the ASGI scope), hence the alias.
     catalog_scope: Annotated[
         str | None, Parameter(query="scope", pattern=r"^[0-9]{6}$", description="One catalog: 440000 or a city.")

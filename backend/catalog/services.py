@@ -12,6 +12,7 @@ from backend.catalog import compiled
 from backend.catalog.compiled import Compiled, Entry
 from backend.catalog.publishing import get_item as get_item  # re-exported: how other features find an item
 from backend.catalog.scenarios import Scenario
+from backend.catalog.schemas import Region
 from backend.catalog.tables import CatalogItem, VenueItem
 from backend.catalog.vocab import PROVINCE
 from backend.lib.errors import ApiError
@@ -115,8 +116,8 @@ async def check_region(code: str) -> str:
     return code
 
 
-async def regions() -> list[dict]:
+async def regions() -> list[Region]:
     rows = await City.select(City.code, City.name, City.name_en).order_by(City.code).run()
-    out = [{"code": PROVINCE, "name": "广东省", "name_en": "Guangdong Province", "province": True}]
-    out += [{**r, "province": False} for r in rows if r["code"] != PROVINCE]
+    out = [Region(code=PROVINCE, name="广东省", name_en="Guangdong Province", province=True)]
+    out += [Region(code=r["code"], name=r["name"], name_en=r["name_en"], province=False) for r in rows if r["code"] != PROVINCE]
     return out

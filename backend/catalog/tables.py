@@ -60,7 +60,7 @@ class VenueItem(Table, tablename="catalog_venue_item"):
 
     # The catalog keeps the register; the venue is the venues feature's, which builds on the
     # catalog, so the reference is by name (Piccolo resolves it when the tables load).
-    venue = ForeignKey(
+    venue: ForeignKey[Table] = ForeignKey(
         LazyTableReference("Venue", module_path="backend.venues.tables"), null=False, index=True, on_delete=OnDelete.cascade
     )
     item = ForeignKey(CatalogItem, null=False, index=True, on_delete=OnDelete.restrict)

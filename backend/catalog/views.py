@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from backend.catalog import compiled
 from backend.catalog.access import may_manage
@@ -27,13 +28,13 @@ from backend.lib.auth import PROVINCIAL, Principal
 from backend.lib.errors import ApiError
 
 
-def text(value: dict | None) -> TextOut:
+def text(value: dict[str, str] | None) -> TextOut:
     value = value or {}
     base = value.get("zh-Hans", "")
     return TextOut(zh_hans=base, zh_hant=value.get("zh-Hant") or base, en=value.get("en") or base)
 
 
-def scenario_out(d: dict) -> ScenarioOut:
+def scenario_out(d: dict[str, Any]) -> ScenarioOut:
     return ScenarioOut(
         name=d["name"],
         title=text(d.get("title")),
@@ -69,7 +70,7 @@ def _haystack(e: Entry) -> str:
     return " ".join(parts).casefold()
 
 
-def _order(e: Entry) -> tuple:
+def _order(e: Entry) -> tuple[bool, str, bool, str]:
     """Provincial items first, each followed by its city extensions, then the city's own items."""
     return (e.scope != PROVINCE and e.extends is None, e.extends or e.code, e.extends is not None, e.code)
 
@@ -102,11 +103,32 @@ async def history(region: str, *, limit: int, offset: int) -> tuple[list[History
     for e in catalog.entries:
         if e.scope not in scopes:
             continue
-        common = dict(item_code=e.code, scope=e.scope, version=e.number, name=text(e.name))
-        events.append(HistoryEvent(event="published", at=e.published_at, effective=e.effective_from, note=e.note, **common))
+        name = text(e.name)
+        events.append(
+            HistoryEvent(
+                event="published",
+                at=e.published_at,
+                effective=e.effective_from,
+                note=e.note,
+                item_code=e.code,
+                scope=e.scope,
+                version=e.number,
+                name=name,
+            )
+        )
         if e.withdrawn_at is not None:
             events.append(
-                HistoryEvent(event="withdrawn", at=e.withdrawn_at, effective=e.effective_to, note=e.withdraw_reason, **common)
+                HistoryEvent(
+                    event="withdrawn",
+                    at=e.withdrawn_at,
+                    # cast: a withdrawal always sets effective_to (publishing.withdraw).
+                    effective=cast(dt.datetime, e.effective_to),
+                    note=e.withdraw_reason,
+                    item_code=e.code,
+                    scope=e.scope,
+                    version=e.number,
+                    name=name,
+                )
             )
     events.sort(key=lambda ev: (ev.at, ev.event == "withdrawn", ev.item_code, ev.version), reverse=True)
     page = events[offset : offset + limit]
@@ -145,7 +167,7 @@ async def public_item(code: str) -> PublicItem:
     )
 
 
-def version_out(r: dict) -> VersionOut:
+def version_out(r: dict[str, Any]) -> VersionOut:
     return VersionOut(
         number=r["number"],
         status=r["status"],
