@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.lib.auth import staff_only
+from backend.lib.auth import Principal, staff_only
 from backend.lib.errors import ErrorResponse
 from backend.servicepoints import services
 from backend.servicepoints.routes_tickets import TICKET_ROUTES
-from backend.servicepoints.schemas import HoursOut, PointCreate, PointList, PointOut, PointUpdate, TextOut
+from backend.servicepoints.schemas import PointCreate, PointList, PointOut, PointUpdate
 from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
 
 TAGS = ["service points"]
@@ -24,30 +24,6 @@ ERRORS = {
     409: ResponseSpec(ErrorResponse, description="Changed since you read it."),
     422: ResponseSpec(ErrorResponse, description="Unknown city, blank text or bad hours."),
 }
-
-
-def point_out(row: dict) -> PointOut:
-    def text(value: dict) -> TextOut:
-        return TextOut(zh_hans=value.get("zh-Hans", ""), zh_hant=value.get("zh-Hant", ""), en=value.get("en", ""))
-
-    return PointOut(
-        id=row["id"],
-        kind=row["kind"],
-        city_code=row["city_code"],
-        district=row["district"],
-        name=text(row["name"]),
-        address=text(row["address"]),
-        phone=row["phone"],
-        opening_hours=[HoursOut(**h) for h in row["opening_hours"]],
-        hours_note=text(row["hours_note"] or {}),
-        services=row["services"],
-        facilities=row["facilities"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        active=row["active"],
-        version=row["version"],
-        updated_at=row["updated_at"],
-    )
 
 
 @get(
@@ -70,10 +46,10 @@ async def search_points(
     limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
 ) -> PointList:
-    rows, next_offset = await services.search(
+    points, next_offset = await services.search(
         city=city_code, service=service, facility=facility, kind=kind, q=q, include_inactive=False, limit=limit, offset=offset
     )
-    return PointList(items=[point_out(r) for r in rows], next_offset=next_offset)
+    return PointList(items=points, next_offset=next_offset)
 
 
 @get(
@@ -84,7 +60,7 @@ async def search_points(
     responses=ERRORS,
 )
 async def get_point(point_id: uuid.UUID) -> PointOut:
-    return point_out(await services.get_point(point_id))
+    return await services.get_point(point_id)
 
 
 @post(
@@ -95,8 +71,8 @@ async def get_point(point_id: uuid.UUID) -> PointOut:
     guards=[staff_only],
     responses=ERRORS,
 )
-async def create_point(request: Request, data: PointCreate) -> PointOut:
-    return point_out(await services.create_point(request.user, data))
+async def create_point(request: Request[Principal, Any, Any], data: PointCreate) -> PointOut:
+    return await services.create_point(request.user, data)
 
 
 @patch(
@@ -110,8 +86,8 @@ async def create_point(request: Request, data: PointCreate) -> PointOut:
     guards=[staff_only],
     responses=ERRORS,
 )
-async def update_point(request: Request, point_id: uuid.UUID, data: PointUpdate) -> PointOut:
-    return point_out(await services.update_point(request.user, point_id, data))
+async def update_point(request: Request[Principal, Any, Any], point_id: uuid.UUID, data: PointUpdate) -> PointOut:
+    return await services.update_point(request.user, point_id, data)
 
 
 ROUTES = [search_points, get_point, create_point, update_point, *TICKET_ROUTES]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.lib.auth import citizen_only, staff_only
+from backend.lib.auth import Principal, citizen_only, staff_only
 from backend.lib.errors import ApiError, ErrorResponse
 from backend.lib.openapi import OPTIONAL_AUTH
 from backend.lib.store import Store
@@ -28,7 +28,6 @@ from backend.servicepoints.schemas import (
     TicketCreated,
     TicketList,
     TicketOut,
-    TicketSummary,
 )
 
 Limit = Annotated[int, Parameter(ge=1, le=100)]
@@ -43,7 +42,7 @@ TAGS = ["consultation and complaints"]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def ticket_out(row: dict) -> TicketOut:
+def ticket_out(row: dict[str, Any]) -> TicketOut:
     return TicketOut(
         id=row["id"],
         reference=row["reference"],
@@ -59,7 +58,7 @@ def ticket_out(row: dict) -> TicketOut:
     )
 
 
-def staff_out(row: dict) -> StaffTicketOut:
+def staff_out(row: dict[str, Any]) -> StaffTicketOut:
     return StaffTicketOut(
         id=row["id"],
         reference=row["reference"],
@@ -84,7 +83,7 @@ def staff_out(row: dict) -> StaffTicketOut:
     )
 
 
-def _client_ip(request: Request) -> str:
+def _client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -101,7 +100,7 @@ def _client_ip(request: Request) -> str:
     security=OPTIONAL_AUTH,
     responses={**ERRORS, 403: ResponseSpec(ErrorResponse, description="Staff and machine credentials cannot submit here.")},
 )
-async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> TicketCreated:
+async def submit_ticket(request: Request[Principal | None, Any, Any], data: TicketCreate, store: Store) -> TicketCreated:
     user = request.user
     if user is not None and user.kind != "citizen":
         raise ApiError(403, "ticket.citizens_only", "Staff record tickets through /api/v1/staff/tickets.")
@@ -121,7 +120,7 @@ async def submit_ticket(request: Request, data: TicketCreate, store: Store) -> T
     status_code=200,
     responses=ERRORS,
 )
-async def lookup_ticket(request: Request, data: Lookup, store: Store) -> TicketOut:
+async def lookup_ticket(request: Request[Any, Any, Any], data: Lookup, store: Store) -> TicketOut:
     await tickets.throttle(store, "lookup", _client_ip(request))
     return ticket_out(await tickets.by_key(data.reference, data.access_key))
 
@@ -134,7 +133,7 @@ async def lookup_ticket(request: Request, data: Lookup, store: Store) -> TicketO
     status_code=200,
     responses=ERRORS,
 )
-async def follow_up_by_key(request: Request, data: PublicFollowUp, store: Store) -> TicketOut:
+async def follow_up_by_key(request: Request[Any, Any, Any], data: PublicFollowUp, store: Store) -> TicketOut:
     await tickets.throttle(store, "lookup", _client_ip(request))
     ticket = await tickets.by_key(data.reference, data.access_key)
     return ticket_out(await tickets.submitter_writes(ticket, data.body, data.close))
@@ -147,9 +146,9 @@ async def follow_up_by_key(request: Request, data: PublicFollowUp, store: Store)
     tags=[*TAGS, "me"],
     guards=[citizen_only],
 )
-async def my_tickets(request: Request, limit: Limit = 20, offset: Offset = 0) -> TicketList:
-    rows, next_offset = await tickets.of_account(request.user.id, limit=limit, offset=offset)
-    return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
+async def my_tickets(request: Request[Principal, Any, Any], limit: Limit = 20, offset: Offset = 0) -> TicketList:
+    summaries, next_offset = await tickets.of_account(request.user.id, limit=limit, offset=offset)
+    return TicketList(items=summaries, next_offset=next_offset)
 
 
 @get(
@@ -160,7 +159,7 @@ async def my_tickets(request: Request, limit: Limit = 20, offset: Offset = 0) ->
     guards=[citizen_only],
     responses=ERRORS,
 )
-async def my_ticket(request: Request, ticket_id: uuid.UUID) -> TicketOut:
+async def my_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UUID) -> TicketOut:
     return ticket_out(await tickets.of_holder(request.user, ticket_id))
 
 
@@ -173,7 +172,7 @@ async def my_ticket(request: Request, ticket_id: uuid.UUID) -> TicketOut:
     status_code=200,
     responses=ERRORS,
 )
-async def my_follow_up(request: Request, ticket_id: uuid.UUID, data: FollowUp) -> TicketOut:
+async def my_follow_up(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: FollowUp) -> TicketOut:
     ticket = await tickets.of_holder(request.user, ticket_id)
     return ticket_out(await tickets.submitter_writes(ticket, data.body, data.close))
 
@@ -186,7 +185,7 @@ async def my_follow_up(request: Request, ticket_id: uuid.UUID, data: FollowUp) -
     guards=[staff_only],
     responses=ERRORS,
 )
-async def record_ticket(request: Request, data: StaffTicketCreate) -> TicketCreated:
+async def record_ticket(request: Request[Principal, Any, Any], data: StaffTicketCreate) -> TicketCreated:
     ticket_id, key = await tickets.submit(data, channel=data.channel, account=None, recorded_by=request.user.id)
     return TicketCreated(ticket=ticket_out(await tickets.get_ticket(ticket_id)), access_key=key)
 
@@ -200,17 +199,17 @@ async def record_ticket(request: Request, data: StaffTicketCreate) -> TicketCrea
     responses={403: ResponseSpec(ErrorResponse, description="Another city's tickets.")},
 )
 async def staff_tickets(
-    request: Request,
+    request: Request[Principal, Any, Any],
     status: Literal["open", "in_progress", "answered", "closed"] | None = None,
     kind: Literal["consultation", "complaint"] | None = None,
     city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TicketList:
-    rows, next_offset = await tickets.staff_list(
+    summaries, next_offset = await tickets.staff_list(
         request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset
     )
-    return TicketList(items=[TicketSummary(**r) for r in rows], next_offset=next_offset)
+    return TicketList(items=summaries, next_offset=next_offset)
 
 
 @get(
@@ -221,7 +220,7 @@ async def staff_tickets(
     guards=[staff_only],
     responses=ERRORS,
 )
-async def staff_ticket(request: Request, ticket_id: uuid.UUID) -> StaffTicketOut:
+async def staff_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UUID) -> StaffTicketOut:
     return staff_out(await tickets.for_staff(request.user, ticket_id))
 
 
@@ -234,7 +233,7 @@ async def staff_ticket(request: Request, ticket_id: uuid.UUID) -> StaffTicketOut
     status_code=200,
     responses=ERRORS,
 )
-async def staff_reply(request: Request, ticket_id: uuid.UUID, data: StaffReply) -> StaffTicketOut:
+async def staff_reply(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: StaffReply) -> StaffTicketOut:
     ticket = await tickets.for_staff(request.user, ticket_id)
     return staff_out(await tickets.staff_replies(request.user, ticket, data.body, data.close))
 
@@ -248,7 +247,7 @@ async def staff_reply(request: Request, ticket_id: uuid.UUID, data: StaffReply) 
     status_code=200,
     responses=ERRORS,
 )
-async def staff_status(request: Request, ticket_id: uuid.UUID, data: StatusChange) -> StaffTicketOut:
+async def staff_status(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: StatusChange) -> StaffTicketOut:
     ticket = await tickets.for_staff(request.user, ticket_id)
     event = "start" if data.status == "in_progress" else "close"
     return staff_out(await tickets.act(ticket, event, author="staff", staff_id=request.user.id))

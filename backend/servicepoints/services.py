@@ -13,7 +13,7 @@ from backend.lib import db
 from backend.lib.auth import PROVINCIAL, SUPERVISOR, Principal
 from backend.lib.errors import ApiError
 from backend.org.tables import City
-from backend.servicepoints.schemas import Hours, PointCreate, PointUpdate
+from backend.servicepoints.schemas import Hours, HoursOut, PointCreate, PointOut, PointUpdate, TextOut
 from backend.servicepoints.tables import ServicePoint
 
 _LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -34,7 +34,7 @@ def ensure_city_staff(principal: Principal | None, city: str) -> None:
         raise ApiError(403, "service_point.not_permitted", f"You may not change service points of {city}.", city=city)
 
 
-def _hours(hours: list[Hours]) -> list[dict]:
+def _hours(hours: list[Hours]) -> list[dict[str, Any]]:
     out = []
     for index, h in enumerate(hours):
         if h.opens >= h.closes:
@@ -47,12 +47,12 @@ def _tags(values: list[str]) -> str:
     return "," + ",".join(dict.fromkeys(values)) + "," if values else ""
 
 
-def _search_text(row: dict) -> str:
+def _search_text(row: dict[str, Any]) -> str:
     parts = [row["district"], *(row["name"].get(k, "") for k in _LANGS), *(row["address"].get(k, "") for k in _LANGS)]
     return " ".join(p for p in parts if p).casefold()
 
 
-def _derived(row: dict) -> dict:
+def _derived(row: dict[str, Any]) -> dict[str, Any]:
     """Columns computed from the others, so search never depends on a writer remembering them."""
     if any(not row["name"][k].strip() for k in _LANGS) or any(not row["address"][k].strip() for k in _LANGS):
         raise ApiError(422, "service_point.text_required", "Name and address are needed in every language.")
@@ -69,7 +69,7 @@ async def _check_city(code: str) -> None:
         raise ApiError(422, "service_point.unknown_city", "No city has this region code.", city=code)
 
 
-async def create_point(principal: Principal, data: PointCreate) -> dict:
+async def create_point(principal: Principal, data: PointCreate) -> PointOut:
     ensure_city_staff(principal, data.city_code)
     row = msgspec.to_builtins(data)
     row["city"] = row.pop("city_code")
@@ -83,9 +83,9 @@ async def create_point(principal: Principal, data: PointCreate) -> dict:
     return await get_point(point.id, public=False)
 
 
-async def update_point(principal: Principal, point_id: uuid.UUID, data: PointUpdate) -> dict:
+async def update_point(principal: Principal, point_id: uuid.UUID, data: PointUpdate) -> PointOut:
     """Change the given fields if nobody changed the point since `version` was read (409 otherwise)."""
-    current = await get_point(point_id, public=False)
+    current = await _row(point_id, public=False)
     ensure_city_staff(principal, current["city_code"])
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET and k != "version"}
     row = {**current, **msgspec.to_builtins(changes)}
@@ -134,14 +134,43 @@ _COLUMNS = (
 )
 
 
-async def get_point(point_id: uuid.UUID, *, public: bool = True) -> dict:
+def _text(value: dict[str, str]) -> TextOut:
+    return TextOut(zh_hans=value.get("zh-Hans", ""), zh_hant=value.get("zh-Hant", ""), en=value.get("en", ""))
+
+
+def _out(row: dict[str, Any]) -> PointOut:
+    return PointOut(
+        id=row["id"],
+        kind=row["kind"],
+        city_code=row["city_code"],
+        district=row["district"],
+        name=_text(row["name"]),
+        address=_text(row["address"]),
+        phone=row["phone"],
+        opening_hours=[HoursOut(days=h["days"], opens=h["opens"], closes=h["closes"]) for h in row["opening_hours"]],
+        hours_note=_text(row["hours_note"] or {}),
+        services=row["services"],
+        facilities=row["facilities"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        active=row["active"],
+        version=row["version"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def _row(point_id: uuid.UUID, *, public: bool) -> dict[str, Any]:
     query = ServicePoint.select(*_COLUMNS).where(ServicePoint.id == point_id)
     if public:
         query = query.where(ServicePoint.active == True)  # noqa: E712
-    row = await query.first().output(load_json=True).run()
+    row: dict[str, Any] | None = await query.first().output(load_json=True).run()
     if row is None:
         raise ApiError(404, "service_point.not_found", "No such service point.")
     return row
+
+
+async def get_point(point_id: uuid.UUID, *, public: bool = True) -> PointOut:
+    return _out(await _row(point_id, public=public))
 
 
 def _words(q: str) -> list[str]:
@@ -159,7 +188,7 @@ async def search(
     include_inactive: bool,
     limit: int,
     offset: int,
-) -> tuple[list[dict], int | None]:
+) -> tuple[list[PointOut], int | None]:
     query = ServicePoint.select(*_COLUMNS)
     if not include_inactive:
         query = query.where(ServicePoint.active == True)  # noqa: E712
@@ -181,4 +210,4 @@ async def search(
         .output(load_json=True)
         .run()
     )
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    return [_out(r) for r in rows[:limit]], (offset + limit if len(rows) > limit else None)

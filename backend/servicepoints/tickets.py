@@ -10,13 +10,14 @@ import uuid
 from typing import Any
 
 from piccolo.columns import Column
+from piccolo.query import Select
 
 from backend.lib import db
 from backend.lib.auth import PROVINCIAL, Principal
 from backend.lib.errors import ApiError
 from backend.lib.store import Store
 from backend.org.tables import City
-from backend.servicepoints.schemas import TicketCreate
+from backend.servicepoints.schemas import TicketCreate, TicketSummary
 from backend.servicepoints.tables import ServicePoint, Ticket, TicketMessage
 from backend.servicepoints.vocab import ANSWERED, CLOSED, OPEN, TRANSITIONS
 
@@ -94,8 +95,8 @@ async def submit(
     return ticket.id, key
 
 
-async def get_ticket(ticket_id: uuid.UUID) -> dict:
-    row = await Ticket.select().where(Ticket.id == ticket_id).first().run()
+async def get_ticket(ticket_id: uuid.UUID) -> dict[str, Any]:
+    row: dict[str, Any] | None = await Ticket.select().where(Ticket.id == ticket_id).first().run()
     if row is None:
         raise ApiError(404, "ticket.not_found", "No such ticket.")
     row["messages"] = (
@@ -108,7 +109,7 @@ async def get_ticket(ticket_id: uuid.UUID) -> dict:
     return row
 
 
-async def by_key(reference: str, access_key: str) -> dict:
+async def by_key(reference: str, access_key: str) -> dict[str, Any]:
     """The ticket for a reference and its follow-up key; the same 404 for a wrong key or reference."""
     row = await Ticket.select(Ticket.id, Ticket.access_hash).where(Ticket.reference == reference).first().run()
     if row is None or not row["access_hash"] or not hmac.compare_digest(row["access_hash"], _hash(access_key)):
@@ -116,19 +117,19 @@ async def by_key(reference: str, access_key: str) -> dict:
     return await get_ticket(row["id"])
 
 
-async def of_holder(principal: Principal, ticket_id: uuid.UUID) -> dict:
+async def of_holder(principal: Principal, ticket_id: uuid.UUID) -> dict[str, Any]:
     row = await get_ticket(ticket_id)
     if row["account"] != principal.id:
         raise ApiError(404, "ticket.not_found", "No such ticket.")  # someone else's: as if absent
     return row
 
 
-def may_handle(principal: Principal, ticket: dict) -> bool:
+def may_handle(principal: Principal, ticket: dict[str, Any]) -> bool:
     """Provincial operators handle every ticket, other staff those of their own city."""
     return principal.kind == "staff" and (principal.role == PROVINCIAL or principal.city == ticket["city"])
 
 
-async def for_staff(principal: Principal, ticket_id: uuid.UUID) -> dict:
+async def for_staff(principal: Principal, ticket_id: uuid.UUID) -> dict[str, Any]:
     """The ticket for a staff member who may handle it; a holder's ticket read by staff goes on
     the holder's access record (it carries their contact and words)."""
     row = await get_ticket(ticket_id)
@@ -152,7 +153,7 @@ async def for_staff(principal: Principal, ticket_id: uuid.UUID) -> dict:
     return row
 
 
-async def act(ticket: dict, event: str, *, body: str = "", author: str, staff_id: str | None = None) -> dict:
+async def act(ticket: dict[str, Any], event: str, *, body: str = "", author: str, staff_id: str | None = None) -> dict[str, Any]:
     """Apply one event (and its message) as a compare-and-set on the ticket's version."""
     body = body.strip()
     target = TRANSITIONS.get((ticket["status"], event))
@@ -183,7 +184,7 @@ async def act(ticket: dict, event: str, *, body: str = "", author: str, staff_id
     return await get_ticket(ticket["id"])
 
 
-async def submitter_writes(ticket: dict, body: str, close: bool) -> dict:
+async def submitter_writes(ticket: dict[str, Any], body: str, close: bool) -> dict[str, Any]:
     if not body.strip() and not close:
         raise ApiError(422, "ticket.empty", "Write a message, or close the ticket.")
     if body.strip():
@@ -193,7 +194,7 @@ async def submitter_writes(ticket: dict, body: str, close: bool) -> dict:
     return ticket
 
 
-async def staff_replies(principal: Principal, ticket: dict, body: str, close: bool) -> dict:
+async def staff_replies(principal: Principal, ticket: dict[str, Any], body: str, close: bool) -> dict[str, Any]:
     if not body.strip():
         raise ApiError(422, "ticket.empty", "The answer must not be blank.")
     ticket = await act(ticket, "reply", body=body, author="staff", staff_id=principal.id)
@@ -202,7 +203,7 @@ async def staff_replies(principal: Principal, ticket: dict, body: str, close: bo
     return ticket
 
 
-async def of_account(account: str, *, limit: int, offset: int) -> tuple[list[dict], int | None]:
+async def of_account(account: str, *, limit: int, offset: int) -> tuple[list[TicketSummary], int | None]:
     rows = (
         await _summaries()
         .where(Ticket.account == account)
@@ -211,10 +212,12 @@ async def of_account(account: str, *, limit: int, offset: int) -> tuple[list[dic
         .offset(offset)
         .run()
     )
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    return _summary_page(rows, limit, offset)
 
 
-async def staff_list(principal: Principal, *, status: str | None, kind: str | None, city: str | None, limit: int, offset: int):
+async def staff_list(
+    principal: Principal, *, status: str | None, kind: str | None, city: str | None, limit: int, offset: int
+) -> tuple[list[TicketSummary], int | None]:
     query = _summaries()
     if principal.role != PROVINCIAL:
         if city not in (None, principal.city):
@@ -227,10 +230,28 @@ async def staff_list(principal: Principal, *, status: str | None, kind: str | No
     if kind:
         query = query.where(Ticket.kind == kind)
     rows = await query.order_by(Ticket.created_at).limit(limit + 1).offset(offset).run()  # oldest first: a queue
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    return _summary_page(rows, limit, offset)
 
 
-def _summaries():
+def _summary_page(rows: list[dict[str, Any]], limit: int, offset: int) -> tuple[list[TicketSummary], int | None]:
+    """One page of summaries from `limit + 1` rows read, and the next offset if there are more."""
+    page = [
+        TicketSummary(
+            id=r["id"],
+            reference=r["reference"],
+            kind=r["kind"],
+            subject=r["subject"],
+            city_code=r["city_code"],
+            status=r["status"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+        for r in rows[:limit]
+    ]
+    return page, (offset + limit if len(rows) > limit else None)
+
+
+def _summaries() -> Select[Ticket]:
     return Ticket.select(
         Ticket.id,
         Ticket.reference,

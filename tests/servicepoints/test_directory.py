@@ -67,7 +67,7 @@ async def test_staff_keep_it_up_to_date_without_lost_updates(world, staffing):
 async def test_concurrent_updates_one_wins(world, staffing):
     from backend.lib.auth import Principal
     from backend.servicepoints import services
-    from backend.servicepoints.schemas import PointUpdate
+    from backend.servicepoints.schemas import PointOut, PointUpdate
 
     created = (await _create(world, point())).json()
     operator = Principal(kind="staff", id="op", role="provincial_operator", city="440000")
@@ -77,8 +77,8 @@ async def test_concurrent_updates_one_wins(world, staffing):
         return await asyncio.gather(*calls, return_exceptions=True)
 
     results = await world.call(race)
-    assert sum(isinstance(r, dict) for r in results) == 1
-    assert all(r.code == "service_point.conflict" for r in results if not isinstance(r, dict))
+    assert sum(isinstance(r, PointOut) for r in results) == 1
+    assert all(r.code == "service_point.conflict" for r in results if not isinstance(r, PointOut))
 
 
 async def test_bad_input(world):
