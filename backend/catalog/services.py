@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Protocol
 
 from backend.catalog import compiled
 from backend.catalog.compiled import Compiled, Entry
@@ -19,6 +20,17 @@ from backend.lib.errors import ApiError
 from backend.org.tables import City
 
 
+class VenueScope(Protocol):
+    """What the catalog needs to know of a venue (the venues feature's VenueOut)."""
+
+    @property
+    def city_code(self) -> str: ...
+    @property
+    def venue_type(self) -> str: ...
+    @property
+    def scenarios(self) -> list[str]: ...
+
+
 def _t(at: float | int | None) -> float:
     return time.time() if at is None else float(at)
 
@@ -29,20 +41,20 @@ async def in_effect(city_code: str, at: float | int | None = None) -> list[Entry
     return catalog.items_at(city_code, _t(at))
 
 
-async def scenario_for_venue(venue: dict, name: str, at: float | int | None = None) -> Scenario | None:
+async def scenario_for_venue(venue: VenueScope, name: str, at: float | int | None = None) -> Scenario | None:
     """The definition of `name` if this venue registered it and it is in effect for the venue's
     city and type at `at`; None means the venue may not verify it then."""
-    if name not in venue["scenarios"]:
+    if name not in venue.scenarios:
         return None
     catalog = await compiled.current()
-    return catalog.scenario_at(venue["city_code"], venue["venue_type"], name, _t(at))
+    return catalog.scenario_at(venue.city_code, venue.venue_type, name, _t(at))
 
 
-async def scenarios_for_venue(venue: dict, at: float | int | None = None) -> list[Scenario]:
+async def scenarios_for_venue(venue: VenueScope, at: float | int | None = None) -> list[Scenario]:
     """The venue's scenarios that are in effect for it at `at`, in its registration order."""
     catalog = await compiled.current()
     t = _t(at)
-    found = (catalog.scenario_at(venue["city_code"], venue["venue_type"], n, t) for n in venue["scenarios"])
+    found = (catalog.scenario_at(venue.city_code, venue.venue_type, n, t) for n in venue.scenarios)
     return [s for s in found if s is not None]
 
 

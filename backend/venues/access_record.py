@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.audit import services
 from backend.catalog import services as catalog
+from backend.venues.schemas import VenueOut
 
 
 def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
@@ -15,7 +16,15 @@ def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
 
 
 async def verification_entry(
-    *, venue: dict, scanner_id: str, scenario_name: str, disclosed: list[str], certificate, person_id, retry: bool, scenario=None
+    *,
+    venue: VenueOut,
+    scanner_id: str,
+    scenario_name: str,
+    disclosed: list[str],
+    certificate,
+    person_id,
+    retry: bool,
+    scenario=None,
 ) -> dict:
     """The access record content for a venue scan. `scenario` is the definition the scan was
     checked against; without it (uploaded offline scans) the latest published one is looked up.
@@ -25,7 +34,7 @@ async def verification_entry(
     if scenario is None:
         scenario = (await catalog.definitions([scenario_name])).get(scenario_name)
     return services.entry(
-        services.Actor("venue", scanner_id, str(venue["id"]), venue["name"]),
+        services.Actor("venue", scanner_id, str(venue.id), venue.name),
         person_id=person_id,
         action="verification.retry" if retry else "verification",
         fields=disclosed_fields(disclosed, certificate),

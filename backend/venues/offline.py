@@ -17,7 +17,7 @@ from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.venues import access_record, records
-from backend.venues.schemas import OfflineResult, RevocationChange, RevocationList
+from backend.venues.schemas import OfflineResult, RevocationChange, RevocationList, VenueOut
 from backend.venues.services import venue_of_scanner
 from backend.venues.tables import Verification
 
@@ -92,10 +92,10 @@ async def upload_results(
         if key in rows:
             continue
         if index in refused_set:
-            rows[key] = _refused_row(item, key, venue["id"], scanner_id, uploaded_at)
+            rows[key] = _refused_row(item, key, venue.id, scanner_id, uploaded_at)
         else:
             rows[key] = _row(
-                item, key, venue["id"], scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario)
+                item, key, venue.id, scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario)
             )
     valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
     _claim_first_uses(rows.values())
@@ -134,7 +134,7 @@ async def upload_results(
     return accepted, len(items) - len(new), flagged, refused
 
 
-async def _serves(venue: dict, item: OfflineResult) -> bool:
+async def _serves(venue: VenueOut, item: OfflineResult) -> bool:
     return await catalog.scenario_for_venue(venue, item.scenario, item.verified_at.timestamp()) is not None
 
 

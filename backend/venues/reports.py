@@ -9,6 +9,7 @@ from backend.catalog import compiled
 from backend.catalog.vocab import CST
 from backend.lib import db
 from backend.lib.errors import ApiError
+from backend.venues.schemas import UsageRow
 from backend.venues.tables import Verification
 
 MAX_DAYS = 366
@@ -49,8 +50,8 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 async def usage(
     *, start: dt.date, end: dt.date, bucket: str, city_code: str | None, venue_type: str | None, item: str | None
-) -> list[dict]:
-    """Rows {period, item_code, city_code, venue_type, uses, refused}, oldest period first."""
+) -> list[UsageRow]:
+    """Counts per period, item, city and venue type, oldest period first."""
     lo, hi = _bounds(start, end)
     filters, args = "", [lo, hi, False]
     if city_code:
@@ -62,7 +63,7 @@ async def usage(
     sql = _SQL.format(day=_DAY_SQLITE if db.is_sqlite() else _DAY_PG, filters=filters)
     rows = await Verification.raw(sql, *args).run()
     catalog = await compiled.current()
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[tuple[str, str | None, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         # Scenarios outside the catalog (a scanner asking for a made-up one) have no item.
         code = catalog.owner(r["scenario"])
@@ -71,6 +72,6 @@ async def usage(
         key = (period_of(str(r["day"]), bucket), code, r["city_code"], r["venue_type"])
         totals[key][0 if int(r["accepted"]) else 1] += int(r["n"])
     return [
-        {"period": k[0], "item_code": k[1], "city_code": k[2], "venue_type": k[3], "uses": v[0], "refused": v[1]}
+        UsageRow(period=k[0], item_code=k[1], city_code=k[2], venue_type=k[3], uses=v[0], refused=v[1])
         for k, v in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2], kv[0][3]))
     ]

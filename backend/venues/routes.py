@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.openapi import ResponseSpec
@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.accounts.permissions import ensure
 from backend.catalog import services as catalog
 from backend.codes.format import Result
-from backend.lib.auth import PROVINCIAL, SCANNER, citizen_only, only, requires, scanner_only
+from backend.lib.auth import PROVINCIAL, SCANNER, Principal, citizen_only, only, requires, scanner_only
 from backend.lib.errors import ErrorBody, ErrorResponse
 from backend.lib.settings import Settings
 from backend.lib.store import Store
@@ -32,7 +32,6 @@ from backend.venues.schemas import (
     ScannerCreate,
     ScannerCreated,
     ScannerList,
-    ScannerOut,
     ScenarioOut,
     VenueCreate,
     VenueList,
@@ -48,7 +47,7 @@ operator = [requires(PROVINCIAL)]
 UPLOAD_MAX_BYTES = 256 * 1024
 
 
-def _manage(request: Request) -> None:
+def _manage(request: Request[Principal, Any, Any]) -> None:
     ensure(request.user, "venue.manage")
 
 
@@ -67,16 +66,15 @@ def _manage(request: Request) -> None:
     guards=operator,
     responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Unknown type, city or scenario.")},
 )
-async def create_venue(request: Request, data: VenueCreate) -> VenueOut:
+async def create_venue(request: Request[Principal, Any, Any], data: VenueCreate) -> VenueOut:
     _manage(request)
-    row = await services.create_venue(
+    return await services.create_venue(
         name=data.name,
         venue_type=data.venue_type,
         city_code=data.city_code,
         scenario_names=data.scenarios,
         created_by=request.user.id,
     )
-    return VenueOut(**row)
 
 
 @get(
@@ -88,15 +86,15 @@ async def create_venue(request: Request, data: VenueCreate) -> VenueOut:
     responses=ERRORS,
 )
 async def list_venues(
-    request: Request,
+    request: Request[Principal, Any, Any],
     city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
     venue_type: Annotated[str | None, Parameter(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")] = None,
     limit: Limit = 50,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
 ) -> VenueList:
     _manage(request)
-    rows, next_offset = await services.list_venues(city_code=city_code, venue_type=venue_type, limit=limit, offset=offset)
-    return VenueList(items=[VenueOut(**r) for r in rows], next_offset=next_offset)
+    venues, next_offset = await services.list_venues(city_code=city_code, venue_type=venue_type, limit=limit, offset=offset)
+    return VenueList(items=venues, next_offset=next_offset)
 
 
 @post(
@@ -110,10 +108,9 @@ async def list_venues(
     guards=operator,
     responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
 )
-async def add_scanner(request: Request, venue_id: uuid.UUID, data: ScannerCreate) -> ScannerCreated:
+async def add_scanner(request: Request[Principal, Any, Any], venue_id: uuid.UUID, data: ScannerCreate) -> ScannerCreated:
     _manage(request)
-    row, token = await services.add_scanner(venue_id, name=data.name, created_by=request.user.id)
-    return ScannerCreated(id=row.id, venue_id=venue_id, name=row.name, token=token, created_at=row.created_at)
+    return await services.add_scanner(venue_id, name=data.name, created_by=request.user.id)
 
 
 @get(
@@ -124,10 +121,9 @@ async def add_scanner(request: Request, venue_id: uuid.UUID, data: ScannerCreate
     guards=operator,
     responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
 )
-async def list_scanners(request: Request, venue_id: uuid.UUID) -> ScannerList:
+async def list_scanners(request: Request[Principal, Any, Any], venue_id: uuid.UUID) -> ScannerList:
     _manage(request)
-    rows = await services.list_scanners(venue_id)
-    return ScannerList(items=[ScannerOut(venue_id=venue_id, **r) for r in rows])
+    return ScannerList(items=await services.list_scanners(venue_id))
 
 
 # --- scanners ------------------------------------------------------------------------------
@@ -141,13 +137,13 @@ async def list_scanners(request: Request, venue_id: uuid.UUID) -> ScannerList:
     guards=[scanner_only],
     responses=ERRORS,
 )
-async def scanner_context(request: Request) -> ScannerContext:
+async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerContext:
     venue = await services.venue_of_scanner(request.user)
     items = await catalog.scenarios_for_venue(venue)  # only those in effect for it now
     return ScannerContext(
-        venue_id=venue["id"],
-        venue_name=venue["name"],
-        venue_type=venue["venue_type"],
+        venue_id=venue.id,
+        venue_name=venue.name,
+        venue_type=venue.venue_type,
         scanner_id=uuid.UUID(request.user.scanner_id or request.user.id),
         scenarios=[
             ScenarioOut(name=s.name, title=s.title, attributes=list(s.attributes), offline_attributes=list(s.offline_attributes))
@@ -177,7 +173,7 @@ async def scanner_context(request: Request) -> ScannerContext:
         422: ResponseSpec(MalformedResponse, description="The text is not a Yikatong code (result `malformed`)."),
     },
 )
-async def verify(request: Request, data: VerifyRequest) -> Response[VerifyResponse]:
+async def verify(request: Request[Principal, Any, Any], data: VerifyRequest) -> Response[VerifyResponse]:
     # The app's state is read here rather than injected: Litestar resolves two or more
     # dependencies in a task group, a cost every scan would pay (docs/verification.md).
     state = request.app.state
@@ -200,7 +196,9 @@ async def verify(request: Request, data: VerifyRequest) -> Response[VerifyRespon
             code_kind=outcome.code_kind,
             request_id=request.scope.get("state", {}).get("request_id"),
         )
-        return Response(body, status_code=422)
+        # The return type documents the 200 answer; this one is the 422 declared in `responses`.
+        malformed: Response[Any] = Response(body, status_code=422)
+        return malformed
     return Response(
         VerifyResponse(
             result=outcome.result.value,
@@ -251,7 +249,7 @@ async def revocations(now: int, since: Annotated[str | None, Parameter(max_lengt
     responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="A result dated in the future.")},
 )
 async def upload_offline(
-    request: Request, data: OfflineUpload, store: Store, settings: Settings, now: int
+    request: Request[Principal, Any, Any], data: OfflineUpload, store: Store, settings: Settings, now: int
 ) -> OfflineUploadResult:
     accepted, duplicates, flagged, refused = await offline.upload_results(
         request.user, data.results, store=store, settings=settings, now=now
@@ -267,7 +265,7 @@ async def upload_offline(
     guards=operator,
     responses=ERRORS,
 )
-async def list_flags(request: Request, limit: Limit = 50, before: Before = None) -> FlagList:
+async def list_flags(request: Request[Principal, Any, Any], limit: Limit = 50, before: Before = None) -> FlagList:
     ensure(request.user, "audit.read")
     rows, next_before = await records.flagged(limit=limit, before=before)
     return FlagList(items=[FlaggedUse(**{k: v for k, v in r.items() if k != "id"}) for r in rows], next_before=next_before)
@@ -287,7 +285,7 @@ async def list_flags(request: Request, limit: Limit = 50, before: Before = None)
     guards=[citizen_only],
     responses=ERRORS,
 )
-async def my_verifications(request: Request, limit: Limit = 20, before: Before = None) -> MyVerifications:
+async def my_verifications(request: Request[Principal, Any, Any], limit: Limit = 20, before: Before = None) -> MyVerifications:
     if not request.user.person_id:
         return MyVerifications(items=[])
     rows, next_before = await records.for_person(request.user.person_id, limit=limit, before=before)

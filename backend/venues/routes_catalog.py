@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get
 from litestar.openapi import ResponseSpec
@@ -12,10 +12,10 @@ from litestar.params import Parameter
 from backend.catalog import services as catalog
 from backend.catalog.access import ensure_manage, report_scope
 from backend.catalog.vocab import CST
-from backend.lib.auth import staff_only
+from backend.lib.auth import Principal, staff_only
 from backend.lib.errors import ErrorResponse
 from backend.venues import reports, services
-from backend.venues.schemas import UsageReport, UsageRow, VenueLink, VenueLinks
+from backend.venues.schemas import UsageReport, VenueLinks
 
 # Listed with the catalog's management routes (same tag, same paths); the code lives here
 # because it reads venues' own tables.
@@ -41,7 +41,7 @@ guards = [staff_only]
     responses=ERRORS,
 )
 async def item_venues(
-    request: Request,
+    request: Request[Principal, Any, Any],
     code: Code,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
@@ -49,7 +49,7 @@ async def item_venues(
     item = await catalog.get_item(code)
     ensure_manage(request.user, item["scope"])
     rows, next_offset = await services.venues_of_item(code, limit=limit, offset=offset)
-    return VenueLinks(item_code=code, items=[VenueLink(**r) for r in rows], next_offset=next_offset)
+    return VenueLinks(item_code=code, items=rows, next_offset=next_offset)
 
 
 @get(
@@ -66,7 +66,7 @@ async def item_venues(
     responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Bad or too long date range.")},
 )
 async def usage_report(
-    request: Request,
+    request: Request[Principal, Any, Any],
     from_date: Annotated[dt.date | None, Parameter(query="from", description="First day (YYYY-MM-DD).")] = None,
     to_date: Annotated[dt.date | None, Parameter(query="to", description="Last day, included.")] = None,
     bucket: Literal["day", "week", "month"] = "day",
@@ -84,9 +84,9 @@ async def usage_report(
         bucket=bucket,
         timezone="Asia/Shanghai",
         city_code=city,
-        rows=[UsageRow(**r) for r in rows],
-        total_uses=sum(r["uses"] for r in rows),
-        total_refused=sum(r["refused"] for r in rows),
+        rows=rows,
+        total_uses=sum(r.uses for r in rows),
+        total_refused=sum(r.refused for r in rows),
     )
 
 

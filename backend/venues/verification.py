@@ -22,7 +22,7 @@ from backend.venues import (
     records,
 )
 from backend.venues.disclosure import attributes_for, disclosed_names
-from backend.venues.schemas import Attributes
+from backend.venues.schemas import Attributes, VenueOut
 from backend.venues.services import venue_of_scanner_soon
 
 log = logging.getLogger("yikatong.venues.verify")
@@ -150,7 +150,7 @@ async def _settle(outcome: Outcome, use: records.Use, scan: Scan, store: Store, 
 
 
 async def _record(
-    outcome: Outcome, venue: dict, principal: Principal, scan: Scan, at: dt.datetime, *, retry: bool = False, scenario=None
+    outcome: Outcome, venue: VenueOut, principal: Principal, scan: Scan, at: dt.datetime, *, retry: bool = False, scenario=None
 ) -> records.Use | None:
     """Write the scan's row (and access entry). An accepted scan, or the same scanner's retry,
     claims the code in the database too (`use_key`); the answer is what the database decided."""
@@ -160,7 +160,7 @@ async def _record(
         # A retry claims with the id its first attempt was given: if that attempt died before its
         # commit, this row becomes the first use and the id the scanner was promised exists.
         "id": outcome.verification_id,
-        "venue": venue["id"],
+        "venue": venue.id,
         "scanner_id": uuid.UUID(_scanner_id(principal)),
         "scenario": outcome.scenario,
         "result": outcome.result.value,
