@@ -9,14 +9,14 @@ from typing import Any
 import msgspec
 
 from backend.accounts import factors, passwords, sessions, signin, throttle, totp
-from backend.accounts.common import device_label, is_unique_violation
+from backend.accounts.common import device_label
 from backend.accounts.schemas import AccountView, LoginResponse
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Account
 from backend.identity import documents
 from backend.identity import services as identity
 from backend.keys.keyring import Keyring
-from backend.lib.db import transaction
+from backend.lib.db import is_unique_violation, transaction
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 from backend.lib.store import Store

@@ -1,16 +1,6 @@
-"""Small helpers shared by the accounts services: unique-violation detection, device labels."""
+"""Small helpers shared by the accounts services: device labels."""
 
 from __future__ import annotations
-
-import sqlite3
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """True for a unique-constraint failure on SQLite or PostgreSQL (asyncpg)."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return "UNIQUE" in str(exc).upper()
-    return type(exc).__name__ == "UniqueViolationError"
-
 
 _SYSTEMS = (
     ("Android", "Android"),

@@ -10,13 +10,13 @@ from typing import Any
 from piccolo.columns import Column
 
 from backend.accounts import passwords, sessions, signin, throttle
-from backend.accounts.common import device_label, is_unique_violation
+from backend.accounts.common import device_label
 from backend.accounts.schemas import StaffLoginResponse, StaffView
 from backend.accounts.sessions import utc
 from backend.accounts.tables import StaffMember
 from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL, STAFF_ROLES, SUPERVISOR, Principal
-from backend.lib.db import transaction
+from backend.lib.db import is_unique_violation, transaction
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 from backend.lib.store import Store

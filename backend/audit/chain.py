@@ -97,14 +97,6 @@ def entry_hash(row: Row) -> str:
     return hashlib.sha256(DOMAIN + canonical_json(content)).hexdigest()
 
 
-async def _lock_chain() -> None:
-    """Serialise appenders until the transaction ends. SQLite's IMMEDIATE transactions
-    already admit one writer at a time; PostgreSQL needs the advisory lock, because two
-    transactions could otherwise both read the same head and fork the chain."""
-    if not db.is_sqlite():
-        await db.fetch("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY)
-
-
 async def append(content: Row) -> AuditRecord:
     """Add one entry at the head of the chain and return it as written; joins the caller's
     transaction if there is one, so the entry commits (or not) together with the access it records."""
@@ -120,7 +112,9 @@ async def append_many(contents: list[Row]) -> None:
 
 async def _write(contents: list[Row]) -> list[Row]:
     async with db.transaction():
-        await _lock_chain()
+        # Appenders one at a time until the transaction ends: two could otherwise both read
+        # the same head and fork the chain (on SQLite, IMMEDIATE transactions already do it).
+        await db.advisory_lock(PG_LOCK_KEY)
         head = await db.fetch_one("SELECT seq, hash FROM audit_access_entry ORDER BY seq DESC LIMIT 1")
         seq, prev_hash = (head["seq"], head["hash"]) if head else (0, GENESIS)
         rows = []

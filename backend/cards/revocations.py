@@ -36,8 +36,7 @@ class Pending:
         never later finds an N-1 it missed."""
         if not self._entries:
             return
-        if not db.is_sqlite():  # SQLite's write lock already serialises whole transactions
-            await RevocationEntry.raw("SELECT pg_advisory_xact_lock({})", _FEED_LOCK).run()
+        await db.advisory_lock(_FEED_LOCK)
         rows = [RevocationEntry(kind=k, ref=ref, status=s, at=at) for (k, ref), s in self._entries.items()]
         await RevocationEntry.insert(*rows).run()
         self._entries.clear()

@@ -27,8 +27,7 @@ MAX_AHEAD = dt.timedelta(days=5 * 366)
 
 
 async def lock() -> None:
-    if not db.is_sqlite():
-        await CatalogItem.raw("SELECT pg_advisory_xact_lock(hashtext('yk-catalog'))").run()
+    await db.advisory_lock("yk-catalog")  # hashtext('yk-catalog'), the key every worker takes
 
 
 async def bump() -> None:

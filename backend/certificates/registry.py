@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.accounts.common import is_unique_violation
 from backend.catalog import scenarios
 from backend.catalog import services as catalog
 from backend.certificates import attributes
@@ -118,7 +117,7 @@ async def create(spec: dict, *, created_by: str) -> dict:
             ).run()
     except Exception as exc:
         # Parallel registrations all pass the check above; the unique index keeps one.
-        if is_unique_violation(exc):
+        if db.is_unique_violation(exc):
             raise taken from None
         raise
     return await get(row["code"])

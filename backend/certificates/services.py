@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import random
 import uuid
 
 from backend.audit import services as audit
@@ -29,10 +27,6 @@ COLUMNS = (
     Certificate.type.name.as_alias("type_name"),
     Certificate.issuer.name.as_alias("issuer_name"),
 )
-
-
-class _Conflict(Exception):
-    """The row's version moved since we read it: read again and decide again."""
 
 
 def effective_status(row: dict, at: dt.datetime) -> str:
@@ -87,24 +81,16 @@ async def _sign_and_store(row: dict, keyring: Keyring, now: int, *, insert: bool
         .run()
     )
     if not changed:
-        raise _Conflict
+        raise db.Conflict
 
 
 async def _retrying(attempt):
     """Run a read-decide-write attempt in a transaction; when a parallel writer won, start over."""
-    for tries in range(ATTEMPTS):
-        try:
-            async with db.transaction():
-                return await attempt()
-        except _Conflict:
-            await asyncio.sleep(random.uniform(0, 0.002 * (tries + 1)))
-    raise ApiError(409, "certificate.busy", "The certificate is being changed by other requests; try again.", retry_after=1)
+    return await db.retrying(attempt, attempts=ATTEMPTS, busy=_busy)
 
 
-def _is_unique_violation(exc: BaseException) -> bool:
-    from backend.accounts.common import is_unique_violation
-
-    return is_unique_violation(exc)
+def _busy() -> ApiError:
+    return ApiError(409, "certificate.busy", "The certificate is being changed by other requests; try again.", retry_after=1)
 
 
 async def issue(principal: Principal, keyring: Keyring, spec: dict, now: int) -> dict:
@@ -146,7 +132,7 @@ async def issue(principal: Principal, keyring: Keyring, spec: dict, now: int) ->
             await _sign_and_store(row, keyring, now, insert=True)
             await _record_write(principal, row, "issue", list(values))
     except Exception as exc:
-        if _is_unique_violation(exc):
+        if db.is_unique_violation(exc):
             raise ApiError(
                 409, "certificate.exists", f"This person already holds a {ctype['code']} that is not revoked; update it instead."
             ) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from backend.accounts.common import is_unique_violation
 from backend.lib import db
 from backend.lib.errors import ApiError
 from backend.org.tables import Agency
@@ -27,7 +26,7 @@ async def create(*, code: str, name: str, kind: str) -> dict:
             await Agency.insert(agency).run()
     except Exception as exc:
         # Parallel registrations all pass the check above; the unique index keeps one.
-        if is_unique_violation(exc):
+        if db.is_unique_violation(exc):
             raise taken from None
         raise
     return await Agency.select(*_COLUMNS).where(Agency.id == agency.id).first().run()

@@ -1,4 +1,4 @@
-"""Database engines (SQLite by default, PostgreSQL by URL), transactions and migrations."""
+"""Database engines (SQLite by default, PostgreSQL by URL), transactions, their locks and retries, and migrations."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import functools
 import inspect
 import io
 import json
+import random
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 _engine: SQLiteEngine | PostgresEngine | None = None
 # Seconds to open a PostgreSQL connection (asyncpg waits 60 by default): a server or network that
@@ -244,11 +247,82 @@ def _json_columns(table: type[Table]) -> frozenset[str]:
 
 def transaction() -> SQLiteTransaction | PostgresTransaction:
     """A write transaction. On SQLite it takes the write lock up front (IMMEDIATE) so two
-    read-then-write transactions cannot deadlock; PostgreSQL uses row versions (see cards)."""
+    read-then-write transactions cannot deadlock; PostgreSQL uses row versions (compare-and-set
+    under `retrying`)."""
     eng = engine()
     if isinstance(eng, SQLiteEngine):
         return eng.transaction(transaction_type=TransactionType.immediate)
     return eng.transaction()
+
+
+async def advisory_lock(key: int | str) -> None:
+    """Serialise the writers that take `key` until their transactions end: one statement,
+    pg_advisory_xact_lock, on PostgreSQL; nothing on SQLite, whose IMMEDIATE transactions
+    already admit one writer at a time. An int is the lock's bigint itself; a str is hashed by
+    PostgreSQL's hashtext(), so every worker (and every release) turns it into the same lock.
+    Call it inside `transaction()`: outside one, PostgreSQL lets go at once."""
+    if is_sqlite():
+        return
+    if isinstance(key, str):
+        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", key)
+    else:
+        await fetch("SELECT pg_advisory_xact_lock({})", key)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a unique-constraint failure, on SQLite or on PostgreSQL (SQLSTATE 23505)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc).upper()  # "UNIQUE constraint failed: cards_card.number"
+    return getattr(exc, "sqlstate", None) == "23505"  # asyncpg's UniqueViolationError
+
+
+def unique_clash(exc: BaseException, columns: Iterable[str]) -> str | None:
+    """Which of `columns` ("table.column", each unique on its own) the unique violation `exc`
+    names; None when `exc` is no unique violation or names another constraint. SQLite says the
+    column; PostgreSQL the constraint, named "table_column_key" by default."""
+    if not is_unique_violation(exc):
+        return None
+    if isinstance(exc, sqlite3.IntegrityError):
+        text = str(exc)
+        return next((name for name in columns if text.endswith(name)), None)
+    constraint = getattr(exc, "constraint_name", None)  # asyncpg: "cards_card_number_key"
+    if not constraint:
+        return None
+    return next((name for name in columns if constraint == name.replace(".", "_") + "_key"), None)
+
+
+class Conflict(Exception):
+    """A compare-and-set lost: the row changed (its version moved) since it was read. Raised
+    inside `retrying`, it means read again and decide again."""
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    attempts: int,
+    busy: Callable[[], BaseException],
+    again: Callable[[Exception], bool] | None = None,
+) -> T:
+    """Run `attempt` (read, decide, compare-and-set) in a write transaction. When it raises
+    Conflict, or an error `again` accepts (a random number that clashed, say), roll back, wait
+    a moment and run it from the start: it re-reads, so it re-decides. `again` sees every other
+    error and may raise one of its own instead. After `attempts` runs, raise `busy()`.
+
+    Inside an outer transaction it runs once: the outermost `retrying` owns the retries."""
+    if in_transaction():
+        return await attempt()
+    for tries in range(attempts):
+        try:
+            async with transaction():
+                return await attempt()
+        except Conflict:
+            pass
+        except Exception as exc:
+            if again is None or not again(exc):
+                raise
+        # Jitter so racing writers do not meet again in lock step.
+        await asyncio.sleep(random.uniform(0, 0.002 * (tries + 1)))
+    raise busy()
 
 
 async def _release_reset(connection: Connection) -> None:

@@ -26,8 +26,8 @@ async def lock_code(code_id: str) -> None:
     """Serialise writers of one code id until the transaction ends, so two uploads (or an
     upload and an online scan) cannot both miss each other's use. SQLite's IMMEDIATE
     transactions already serialise every writer."""
-    if not db.is_sqlite():
-        await Verification.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"yk-code:{code_id}").run()
+    if not db.is_sqlite():  # advisory_lock checks too; here SQLite skips even the call (a scan's path)
+        await db.advisory_lock(f"yk-code:{code_id}")
 
 
 async def flag_code(code_id: str) -> None:
