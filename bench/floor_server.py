@@ -52,23 +52,22 @@ async def _floor(request: Request, data: VerifyRequest, *, durable: bool) -> Res
     )
     result = "valid" if held is None else "replayed"
     checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
-    row = {
-        "id": verification_id,
-        "venue": uuid.UUID(principal.org_id),
-        "scanner_id": uuid.UUID(principal.id),
-        "scenario": data.scenario,
-        "result": result,
-        "code_kind": "online",
-        "code_id": code_id,
-        "card_id": None,
-        "card_ref": None,
-        "device_key_id": None,
-        "person": None,
-        "disclosed": [],
-        "at": checked_at,
-        "retry": False,
-        "use_key": code_id if durable and result == "valid" else None,
-    }
+    row = records.VerificationRow(
+        id=verification_id,
+        venue=uuid.UUID(principal.org_id),
+        scanner_id=uuid.UUID(principal.id),
+        scenario=data.scenario,
+        result=result,
+        code_kind="online",
+        code_id=code_id,
+        card_id=None,
+        card_ref=None,
+        device_key_id=None,
+        person=None,
+        disclosed=[],
+        at=checked_at,
+        use_key=code_id if durable and result == "valid" else None,
+    )
     await records.record_scan(row, None)
     body = VerifyResponse(
         result=result,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from backend.audit import services
 from backend.catalog import services as catalog
+from backend.catalog.scenarios import Scenario
+from backend.certificates.schemas import PresentedCertificate
+from backend.venues.records import Entry
 from backend.venues.schemas import VenueOut
 
 
-def disclosed_fields(disclosed: list[str], certificate) -> list[str]:
+def disclosed_fields(disclosed: list[str], certificate: PresentedCertificate | None) -> list[str]:
     """Attribute names, with a shown certificate spelled out as the fields the venue saw."""
     names = [n for n in disclosed if n != "certificate"]
     if certificate is not None:
@@ -21,11 +26,11 @@ async def verification_entry(
     scanner_id: str,
     scenario_name: str,
     disclosed: list[str],
-    certificate,
-    person_id,
+    certificate: PresentedCertificate | None,
+    person_id: uuid.UUID,
     retry: bool,
-    scenario=None,
-) -> dict:
+    scenario: Scenario | None = None,
+) -> Entry:
     """The access record content for a venue scan. `scenario` is the definition the scan was
     checked against; without it (uploaded offline scans) the latest published one is looked up.
     Call it BEFORE opening the verification's transaction: the catalog lookup may wait on a

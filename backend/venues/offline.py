@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Iterable
+
+import msgspec
 
 from backend.audit import chain as access_chain
 from backend.cards import services as cards
+from backend.cards.services import CodeSubject
 from backend.catalog import services as catalog
 from backend.catalog.scenarios import Scenario
 from backend.codes import presented
@@ -86,7 +90,7 @@ async def upload_results(
     }
     definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
     uploaded_at = _utc(now)
-    rows: dict[str, dict] = {}
+    rows: dict[str, records.VerificationRow] = {}
     for index, item in enumerate(items):
         key = _upload_key(scanner_id, item)
         if key in rows:
@@ -94,43 +98,42 @@ async def upload_results(
         if index in refused_set:
             rows[key] = _refused_row(item, key, venue.id, scanner_id, uploaded_at)
         else:
-            rows[key] = _row(
-                item, key, venue.id, scanner_id, subjects.get(item.card_ref), uploaded_at, definitions.get(item.scenario)
-            )
-    valid_codes = sorted({r["code_id"] for r in rows.values() if r["result"] == "valid" and r["code_id"]})
+            subject = subjects.get(item.card_ref) if item.card_ref else None
+            rows[key] = _row(item, key, venue.id, scanner_id, subject, uploaded_at, definitions.get(item.scenario))
+    valid_codes = sorted({r.code_id for r in rows.values() if r.result == "valid" and r.code_id})
     _claim_first_uses(rows.values())
     flagged: list[str] = []
     # Access record entries for scans that disclosed data, prepared before the transaction
     # (the catalog lookup may wait; nothing that waits runs while a transaction holds a connection).
     entries = {
-        row["id"]: await access_record.verification_entry(
+        row.id: await access_record.verification_entry(
             venue=venue,
             scanner_id=scanner_id,
-            scenario_name=row["scenario"],
-            disclosed=row["disclosed"],
+            scenario_name=row.scenario,
+            disclosed=row.disclosed,
             certificate=None,
-            person_id=row["person"],
+            person_id=row.person,
             retry=False,
         )
         for row in rows.values()
-        if row["disclosed"] and row["person"] is not None
+        if row.disclosed and row.person is not None
     }
     async with db.transaction():
         for code_id in valid_codes:  # sorted: every writer locks in the same order, no deadlock
             await records.lock_code(code_id)
         new = await _insert(list(rows.values()))
         for row in new:
-            if row["id"] in entries:
-                await access_chain.append(entries[row["id"]])
-        for code_id in sorted({r["code_id"] for r in new if r["result"] == "valid" and r["code_id"]}):
+            if row.id in entries:
+                await access_chain.append(entries[row.id])
+        for code_id in sorted({r.code_id for r in new if r.result == "valid" and r.code_id}):
             if await records.flag_if_used_twice(code_id):
                 flagged.append(code_id)
-    claimed = await _consume(store, settings, scanner_id, [r for r in new if r["result"] == "valid" and r["code_id"]], now)
+    claimed = await _consume(store, settings, scanner_id, [r for r in new if r.result == "valid" and r.code_id], now)
     for code_id in sorted(claimed - set(flagged)):
         # Someone else (an online scan whose row may not be committed yet) already used it.
         await records.flag_code(code_id)
         flagged.append(code_id)
-    accepted = sum(1 for row in new if row["result"] != "scenario_not_allowed")
+    accepted = sum(1 for row in new if row.result != "scenario_not_allowed")
     return accepted, len(items) - len(new), flagged, refused
 
 
@@ -138,38 +141,40 @@ async def _serves(venue: VenueOut, item: OfflineResult) -> bool:
     return await catalog.scenario_for_venue(venue, item.scenario, item.verified_at.timestamp()) is not None
 
 
-def _claim_first_uses(rows) -> None:
+def _claim_first_uses(rows: Iterable[records.VerificationRow]) -> None:
     """The earliest accepted result of each code in this upload claims the code's one use in the
     database (`use_key`); if another use was committed first, the row is written without it."""
     seen: set[str] = set()
-    for row in sorted(rows, key=lambda r: (r["at"], str(r["id"]))):
-        if row["result"] == "valid" and row["code_id"] and row["code_id"] not in seen:
-            seen.add(row["code_id"])
-            row["use_key"] = row["code_id"]
+    for row in sorted(rows, key=lambda r: (r.at, str(r.id))):
+        if row.result == "valid" and row.code_id and row.code_id not in seen:
+            seen.add(row.code_id)
+            row.use_key = row.code_id
 
 
-async def _insert(rows: list[dict]) -> list[dict]:
+async def _insert(rows: list[records.VerificationRow]) -> list[records.VerificationRow]:
     """Insert what is new; the rows written. A row is left out when its upload key was stored by
     an earlier upload (a repeated upload), or written without `use_key` when its code's use was
     committed by someone else first (a double use, flagged by the caller)."""
-    written = {str(i) for i in await db.insert_rows(Verification, rows, skip_conflicts=True)}
-    lost = [row for row in rows if str(row["id"]) not in written and row["use_key"]]
+    written = {str(i) for i in await db.insert_rows(Verification, records.insertable(rows), skip_conflicts=True)}
+    lost = [row for row in rows if str(row.id) not in written and row.use_key]
     if lost:
         stored = await db.fetch(
             "SELECT upload_key FROM venues_verification WHERE " + db.any_of("upload_key"),
-            db.list_arg([r["upload_key"] for r in lost]),
+            db.list_arg([r.upload_key for r in lost]),
         )
         repeated = {r["upload_key"] for r in stored}
-        again = [row for row in lost if row["upload_key"] not in repeated]
+        again = [row for row in lost if row.upload_key not in repeated]
         for row in again:
-            row["use_key"] = None  # the code's use is someone else's: this row is a second use
-        written |= {str(i) for i in await db.insert_rows(Verification, again, skip_conflicts=True)}
-    return [row for row in rows if str(row["id"]) in written]
+            row.use_key = None  # the code's use is someone else's: this row is a second use
+        written |= {str(i) for i in await db.insert_rows(Verification, records.insertable(again), skip_conflicts=True)}
+    return [row for row in rows if str(row.id) in written]
 
 
-def _refused_row(item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, uploaded_at: dt.datetime) -> dict:
+def _refused_row(
+    item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, uploaded_at: dt.datetime
+) -> records.VerificationRow:
     row = _row(item, key, venue_id, scanner_id, None, uploaded_at, None)
-    return {**row, "result": "scenario_not_allowed", "code_id": None, "card_ref": None, "device_key_id": None}
+    return msgspec.structs.replace(row, result="scenario_not_allowed", code_id=None, card_ref=None, device_key_id=None)
 
 
 def _row(
@@ -177,44 +182,42 @@ def _row(
     key: str,
     venue_id: uuid.UUID,
     scanner_id: str,
-    subject,
+    subject: CodeSubject | None,
     uploaded_at: dt.datetime,
     scenario: Scenario | None,
-) -> dict:
+) -> records.VerificationRow:
     valid = item.result == "valid"
-    return {
-        "id": records.new_id(),
-        "venue": venue_id,
-        "scanner_id": uuid.UUID(scanner_id),
-        "scenario": item.scenario,
-        "result": item.result,
-        "code_kind": item.code_kind,
-        "code_id": item.code_id,
-        "card_id": getattr(subject, "card_id", None),
-        "card_ref": item.card_ref,
-        "device_key_id": item.device_key_id,
-        "person": getattr(subject, "person_id", None),
+    return records.VerificationRow(
+        id=records.new_id(),
+        venue=venue_id,
+        scanner_id=uuid.UUID(scanner_id),
+        scenario=item.scenario,
+        result=item.result,
+        code_kind=item.code_kind,
+        code_id=item.code_id,
+        card_id=subject.card_id if subject is not None else None,
+        card_ref=item.card_ref,
+        device_key_id=item.device_key_id,
+        person=subject.person_id if subject is not None else None,
         # Offline, the venue saw only what the signed credential carries.
-        "disclosed": list(scenario.offline_attributes) if (valid and scenario) else [],
-        "at": item.verified_at.astimezone(dt.UTC),
-        "offline": True,
-        "uploaded_at": uploaded_at,
-        "retry": False,
-        "double_use": False,
-        "upload_key": key,
-        "use_key": None,
-    }
+        disclosed=list(scenario.offline_attributes) if (valid and scenario) else [],
+        at=item.verified_at.astimezone(dt.UTC),
+        offline=True,
+        uploaded_at=uploaded_at,
+        upload_key=key,
+    )
 
 
-async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list[dict], now: int) -> set[str]:
+async def _consume(store: Store, settings: Settings, scanner_id: str, rows: list[records.VerificationRow], now: int) -> set[str]:
     """Codes used offline moments ago are claimed, so an online scan of the same code is refused.
     Returns the codes whose claim another use already held: those were used twice."""
     used_elsewhere: set[str] = set()
     for row in rows:
-        left = presented.claim_ttl(settings) - (now - int(row["at"].timestamp()))
-        if left > 0:
+        code_id = row.code_id
+        left = presented.claim_ttl(settings) - (now - int(row.at.timestamp()))
+        if code_id is not None and left > 0:  # every row here is an accepted use with its code id
             mine = f"offline|{scanner_id}"
-            held = await presented.claim(store, row["code_id"], mine, left)
+            held = await presented.claim(store, code_id, mine, left)
             if held is not None and held != mine:
-                used_elsewhere.add(row["code_id"])
+                used_elsewhere.add(code_id)
     return used_elsewhere

@@ -7,11 +7,50 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgspec
+from piccolo.custom_types import Combinable
+from piccolo.query.methods.select import Select
 
 from backend.audit import chain as access_chain  # audit feature
 from backend.lib import db
 from backend.lib.batching import group_commit
+from backend.venues.schemas import FlaggedUse, MyVerification
 from backend.venues.tables import Verification
+
+# An access record entry's content, as audit.services.entry makes it.
+Entry = dict[str, Any]
+
+
+class VerificationRow(msgspec.Struct, kw_only=True):
+    """One row of venues_verification as it is written: a scan event, online or uploaded."""
+
+    id: uuid.UUID
+    venue: uuid.UUID
+    scanner_id: uuid.UUID
+    scenario: str
+    result: str
+    code_kind: str | None
+    code_id: str | None
+    card_id: uuid.UUID | None
+    card_ref: str | None
+    device_key_id: str | None
+    person: uuid.UUID | None
+    disclosed: list[str]  # attribute names shown to the venue
+    at: dt.datetime
+    retry: bool = False
+    # The code id when this row claims the code's one accepted use (see tables.Verification).
+    use_key: str | None = None
+    offline: bool = False
+    uploaded_at: dt.datetime | None = None
+    double_use: bool = False
+    upload_key: str | None = None  # offline rows: what makes a repeated upload a duplicate
+
+
+def insertable(rows: list[VerificationRow]) -> list[dict[str, Any]]:
+    """The rows as db.insert_rows takes them (a dict per row, every column named)."""
+    return [msgspec.structs.asdict(row) for row in rows]
 
 
 def new_id() -> uuid.UUID:
@@ -58,45 +97,53 @@ async def flag_if_used_twice(code_id: str) -> bool:
 
 
 @dataclass(frozen=True)
+class FirstUse:
+    """A code's committed accepted use: the row holding its `use_key`."""
+
+    verification_id: uuid.UUID
+    at: dt.datetime
+    scanner_id: uuid.UUID
+    scenario: str
+
+
+@dataclass(frozen=True)
 class Use:
     """What the database decided for a scan that claimed its code (see `record_scan`)."""
 
-    kind: str  # first | again | replayed
-    verification_id: uuid.UUID | None = None  # again: the first use's row, the answer to repeat
-    at: dt.datetime | None = None
-    scanner_id: uuid.UUID | None = None
-    scenario: str | None = None
+    kind: Literal["first", "again", "replayed"]
+    # The code's committed use (again: the answer to repeat); None for `first`, and for a
+    # replay whose first use could not be found.
+    first: FirstUse | None = None
 
 
 FIRST = Use("first")
 
 
-async def first_uses(code_ids: list[str]) -> dict[str, dict]:
+async def first_uses(code_ids: list[str]) -> dict[str, FirstUse]:
     """The committed accepted use of each code, by code id."""
     rows = await db.fetch(
         "SELECT use_key, id, scanner_id, scenario, at FROM venues_verification WHERE " + db.any_of("use_key"),
         db.list_arg(code_ids),
     )
-    return {row["use_key"]: row for row in rows}
+    return {
+        row["use_key"]: FirstUse(
+            uuid.UUID(str(row["id"])), db.time_column(row["at"]), uuid.UUID(str(row["scanner_id"])), row["scenario"]
+        )
+        for row in rows
+    }
 
 
-def decide(first: dict | None, scanner_id: object, scenario: str) -> Use:
+def decide(first: FirstUse | None, scanner_id: uuid.UUID | str, scenario: str) -> Use:
     """What a scan of a code gets when `first` (from `first_uses`) is the code's committed use:
     the same scanner asking again for the same scenario gets that use's answer (`again`);
     anyone else's scan is a replay."""
     if first is None:  # a claiming row lost, yet no use is committed (cannot happen): fail closed
         return Use("replayed")
-    same = str(first["scanner_id"]) == str(scanner_id) and first["scenario"] == scenario
-    return Use(
-        "again" if same else "replayed",
-        uuid.UUID(str(first["id"])),
-        db.time_column(first["at"]),
-        uuid.UUID(str(first["scanner_id"])),
-        first["scenario"],
-    )
+    same = str(first.scanner_id) == str(scanner_id) and first.scenario == scenario
+    return Use("again" if same else "replayed", first)
 
 
-async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
+async def _write_scans(scans: list[tuple[VerificationRow, Entry | None]]) -> list[Use]:
     """One transaction for a batch of scans: their rows, and the access record entries of those
     that disclosed personal data (a scan's row and entry are written together or not at all).
 
@@ -104,30 +151,32 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
     it is the code's one accepted use: a row that clashes with a committed use is written again
     as a retry (same scanner and scenario) or as a replay (anyone else), and the replay flags the
     accepted use as a double use. Nothing a scan answers comes from a claim that is not committed."""
-    rows = [{**_ONLINE_DEFAULTS, **row} for row, _ in scans]
+    rows = [row for row, _ in scans]
     entries = [entry for _, entry in scans]
     uses = [FIRST] * len(rows)
     async with db.transaction():
-        if not any(row["use_key"] for row in rows):
-            await db.insert_rows(Verification, rows)
+        if not any(row.use_key for row in rows):
+            await db.insert_rows(Verification, insertable(rows))
         else:
             # A code claimed twice in one batch (a retry queued beside its first attempt, with
             # the same id): the later rows wait, and lose to the first inside this transaction.
             later = _claimed_again(rows)
             now = rows if not later else [row for i, row in enumerate(rows) if i not in later]
-            written = await db.insert_rows(Verification, now, skip_conflicts=True)
+            written = await db.insert_rows(Verification, insertable(now), skip_conflicts=True)
             if len(written) < len(rows):  # rare (the store had lost a claim): find who lost
                 kept = {str(i) for i in written}
-                lost = [i for i, row in enumerate(rows) if i not in later and str(row["id"]) not in kept] + sorted(later)
-                firsts = await first_uses([rows[i]["use_key"] for i in lost])
+                lost = [i for i, row in enumerate(rows) if i not in later and str(row.id) not in kept] + sorted(later)
+                keys = [rows[i].use_key for i in lost]  # only a row that claims its code can lose
+                firsts = await first_uses([key for key in keys if key is not None])
                 replays = []
-                for i in lost:
-                    uses[i] = decide(firsts.get(rows[i]["use_key"]), rows[i]["scanner_id"], rows[i]["scenario"])
+                for i, key in zip(lost, keys, strict=True):
+                    uses[i] = decide(firsts.get(key) if key is not None else None, rows[i].scanner_id, rows[i].scenario)
                     rows[i] = _as_lost(rows[i], uses[i])
                     entries[i] = _entry_as_lost(entries[i], uses[i])
-                    if uses[i].kind == "replayed" and uses[i].verification_id is not None:
-                        replays.append(uses[i].verification_id)
-                await db.insert_rows(Verification, [rows[i] for i in lost])
+                    first = uses[i].first
+                    if uses[i].kind == "replayed" and first is not None:
+                        replays.append(first.verification_id)
+                await db.insert_rows(Verification, insertable([rows[i] for i in lost]))
                 if replays:
                     await Verification.update({Verification.double_use: True}).where(Verification.id.is_in(replays)).run()
             for i, use in enumerate(uses):
@@ -138,12 +187,12 @@ async def _write_scans(scans: list[tuple[dict, dict | None]]) -> list[Use]:
     return uses
 
 
-def _claimed_again(rows: list[dict]) -> set[int]:
+def _claimed_again(rows: list[VerificationRow]) -> set[int]:
     """Indexes of rows claiming a code an earlier row of the same batch claims."""
     seen: set[str] = set()
     again: set[int] = set()
     for i, row in enumerate(rows):
-        key = row["use_key"]
+        key = row.use_key
         if key is not None:
             if key in seen:
                 again.add(i)
@@ -151,33 +200,32 @@ def _claimed_again(rows: list[dict]) -> set[int]:
     return again
 
 
-def _as_lost(row: dict, use: Use) -> dict:
+def _as_lost(row: VerificationRow, use: Use) -> VerificationRow:
     if use.kind == "again":
-        return {**row, "id": new_id(), "use_key": None, "retry": True}
-    return {**row, "id": new_id(), "use_key": None, "retry": False, "result": "replayed", "disclosed": []}
+        return msgspec.structs.replace(row, id=new_id(), use_key=None, retry=True)
+    return msgspec.structs.replace(row, id=new_id(), use_key=None, retry=False, result="replayed", disclosed=[])
 
 
-def _entry_as_lost(entry: dict | None, use: Use) -> dict | None:
+def _entry_as_lost(entry: Entry | None, use: Use) -> Entry | None:
     if entry is None or use.kind == "replayed":
         return None  # a refused scan disclosed nothing
     return {**entry, "action": "verification.retry"}
 
 
-# The columns an online scan's row leaves at their defaults, spelled out for insert_rows.
-_ONLINE_DEFAULTS = {"offline": False, "uploaded_at": None, "double_use": False, "upload_key": None, "use_key": None}
 _scans = group_commit(_write_scans)
 
 
-async def record_scan(row: dict, entry: dict | None) -> Use:
+async def record_scan(row: VerificationRow, entry: Entry | None) -> Use:
     """Write one online scan's row (and its access record entry, if any), group-committed with
     the scans arriving at the same moment; returns once they are committed, with what the
     database decided when the row claims its code (`use_key`): `first` (this row is the code's
     accepted use), `again` (the same scanner's retry of a committed use: answer that use) or
     `replayed` (the code was already used; the row was written as a replay, its entry dropped)."""
-    return await _scans.submit((row, entry))
+    use: Use = await _scans.submit((row, entry))
+    return use
 
 
-async def _keyset(query, before: uuid.UUID | None, scope):
+async def _keyset(query: Select[Verification], before: uuid.UUID | None, scope: Combinable) -> Select[Verification]:
     """Newest first by (at, id); `before` is the id of the last row of the previous page and
     must lie within `scope`, else the page starts from the top (no probing of others' rows)."""
     if before is not None:
@@ -188,14 +236,14 @@ async def _keyset(query, before: uuid.UUID | None, scope):
     return query.order_by(Verification.at, Verification.id, ascending=False)
 
 
-async def _page(query, limit: int) -> tuple[list[dict], uuid.UUID | None]:
+async def _page(query: Select[Verification], limit: int) -> tuple[list[dict[str, Any]], uuid.UUID | None]:
     rows = await query.limit(limit + 1).output(load_json=True).run()
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["id"] if more and rows else None)
 
 
-async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) -> tuple[list[dict], uuid.UUID | None]:
+async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) -> tuple[list[MyVerification], uuid.UUID | None]:
     """The holder's access record: who verified their card, for what, and what they saw."""
     scope = Verification.person == person_id
     query = Verification.select(
@@ -210,15 +258,16 @@ async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) ->
         Verification.retry,
         Verification.double_use,
     ).where(scope)
-    return await _page(await _keyset(query, before, scope), limit)
+    rows, next_before = await _page(await _keyset(query, before, scope), limit)
+    return [MyVerification(**row) for row in rows], next_before
 
 
-async def flagged(*, limit: int, before: uuid.UUID | None) -> tuple[list[dict], uuid.UUID | None]:
+async def flagged(*, limit: int, before: uuid.UUID | None) -> tuple[list[FlaggedUse], uuid.UUID | None]:
     """Accepted uses of codes that were used more than once, for provincial operators."""
     scope = Verification.double_use == True  # noqa: E712
     query = Verification.select(
         Verification.id.as_alias("verification_id"),
-        Verification.id,
+        Verification.id,  # the page's key (`next_before`), not part of the answer
         Verification.code_id,
         Verification.code_kind,
         Verification.card_ref,
@@ -230,4 +279,5 @@ async def flagged(*, limit: int, before: uuid.UUID | None) -> tuple[list[dict], 
         Verification.offline,
         Verification.uploaded_at,
     ).where(scope)
-    return await _page(await _keyset(query, before, scope), limit)
+    rows, next_before = await _page(await _keyset(query, before, scope), limit)
+    return [FlaggedUse(**{k: v for k, v in row.items() if k != "id"}) for row in rows], next_before

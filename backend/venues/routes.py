@@ -20,10 +20,8 @@ from backend.lib.store import Store
 from backend.venues import offline, records, services, verification
 from backend.venues.routes_catalog import CATALOG_ROUTES
 from backend.venues.schemas import (
-    FlaggedUse,
     FlagList,
     MalformedResponse,
-    MyVerification,
     MyVerifications,
     OfflineUpload,
     OfflineUploadResult,
@@ -267,8 +265,8 @@ async def upload_offline(
 )
 async def list_flags(request: Request[Principal, Any, Any], limit: Limit = 50, before: Before = None) -> FlagList:
     ensure(request.user, "audit.read")
-    rows, next_before = await records.flagged(limit=limit, before=before)
-    return FlagList(items=[FlaggedUse(**{k: v for k, v in r.items() if k != "id"}) for r in rows], next_before=next_before)
+    flags, next_before = await records.flagged(limit=limit, before=before)
+    return FlagList(items=flags, next_before=next_before)
 
 
 # --- the holder ------------------------------------------------------------------------------
@@ -288,8 +286,8 @@ async def list_flags(request: Request[Principal, Any, Any], limit: Limit = 50, b
 async def my_verifications(request: Request[Principal, Any, Any], limit: Limit = 20, before: Before = None) -> MyVerifications:
     if not request.user.person_id:
         return MyVerifications(items=[])
-    rows, next_before = await records.for_person(request.user.person_id, limit=limit, before=before)
-    return MyVerifications(items=[MyVerification(**r) for r in rows], next_before=next_before)
+    mine, next_before = await records.for_person(request.user.person_id, limit=limit, before=before)
+    return MyVerifications(items=mine, next_before=next_before)
 
 
 ROUTES = [

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from backend.catalog import services as catalog
+from backend.catalog.scenarios import Scenario
 from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
 from backend.codes import presented
@@ -65,31 +66,36 @@ async def verify(
         # never consumes a code, and its record says so whatever the code was.
         await _record(outcome, venue, principal, Scan(scan.kind, outcome.result), checked_at)
         return outcome
-    if scan.result == R.VALID and scenario.needs_transport and not scan.subject.transport_enabled:
-        scan.result = R.SCENARIO_NOT_ALLOWED
     if scan.result != R.VALID:
         outcome.result = scan.result
         await _record(outcome, venue, principal, scan, checked_at)
         return outcome
+    subject, code_id = scan.subject, scan.code_id
+    if subject is None or code_id is None:  # presented.check gives both to every valid scan
+        raise RuntimeError("a valid scan without its card or code id")
+    if scenario.needs_transport and not subject.transport_enabled:
+        outcome.result = R.SCENARIO_NOT_ALLOWED
+        await _record(outcome, venue, principal, scan, checked_at)
+        return outcome
     # certificates feature: linked certificates' concessions, for this scenario only. Read while
     # the code is claimed (read-only, so a replayed code costs one wasted read, nothing more).
-    certificates = linked.certificates_soon(scan.subject, scenario)
+    certificates = linked.certificates_soon(subject, scenario)
     try:
-        retry = await _claim(outcome, scan, principal, store, settings)
+        retry = await _claim(outcome, code_id, principal, store, settings)
     finally:
         if outcome.result != R.VALID:  # replayed, or the claim failed: no concessions needed
             db.discard(certificates)
     try:
         if outcome.result == R.VALID:
-            subject = await linked.with_concessions(scan.subject, scenario, started=certificates)
+            subject = await linked.with_concessions(subject, scenario, started=certificates)
             outcome.attributes = await attributes_for(scenario, subject, keyring, scan.valid_until)
             if scenario.discloses_concessions:
                 outcome.concessions = list(subject.concessions)
             if "certificate" in scenario.attributes:  # certificates feature: the one shown with this code
-                outcome.attributes.certificate = await linked.shown_for_scenario(store, scan.code_id, subject, scenario.name)
+                outcome.attributes.certificate = await linked.shown_for_scenario(store, code_id, subject, scenario.name)
         use = await _record(outcome, venue, principal, scan, checked_at, retry=retry, scenario=scenario)
-        if use is not None and use.kind != "first":
-            await _settle(outcome, use, scan, store, settings, retry)
+        if use.kind != "first":
+            await _settle(outcome, use, code_id, store, settings, retry)
         elif retry:
             outcome.checked_at = checked_at  # the first attempt never committed: this is the use
     except Exception:
@@ -97,12 +103,12 @@ async def verify(
             # Nothing of this scan was written and the answer never reached the venue: give the
             # code back rather than burn it. (A cancelled request keeps its claim: its record may
             # still commit, and the scanner's retry gets this answer back.)
-            await presented.give_back(store, scan.code_id)
+            await presented.give_back(store, code_id)
         raise
     return outcome
 
 
-async def _claim(outcome: Outcome, scan: Scan, principal: Principal, store: Store, settings: Settings) -> bool:
+async def _claim(outcome: Outcome, code_id: str, principal: Principal, store: Store, settings: Settings) -> bool:
     """Consume the code across all workers: the fast path. Sets outcome.result; True when this
     is the same scanner asking again for the same scan (it gets the first answer back, not
     `replayed`). The store may have lost its claims (a Redis restart): the database has the last
@@ -110,7 +116,7 @@ async def _claim(outcome: Outcome, scan: Scan, principal: Principal, store: Stor
     refuse, and a claim won here is only a candidate."""
     at = int(outcome.checked_at.timestamp())
     mine = presented.claim_value(_scanner_id(principal), str(outcome.verification_id), at, outcome.scenario)
-    held = await presented.claim(store, scan.code_id, mine, presented.claim_ttl(settings))
+    held = await presented.claim(store, code_id, mine, presented.claim_ttl(settings))
     if held is None:
         outcome.result = R.VALID
         return False
@@ -123,70 +129,78 @@ async def _claim(outcome: Outcome, scan: Scan, principal: Principal, store: Stor
     # Someone else holds the claim. After the store lost its keys that may be a doomed newcomer
     # while the committed use is this scanner's own: the database says whose the code is (one
     # indexed read, paid by refused scans only).
-    first = (await records.first_uses([scan.code_id])).get(scan.code_id)
-    use = records.decide(first, _scanner_id(principal), outcome.scenario)
-    if use.kind == "again":
-        outcome.result, outcome.verification_id, outcome.checked_at = R.VALID, use.verification_id, use.at
+    first = (await records.first_uses([code_id])).get(code_id)
+    if first is not None and records.decide(first, _scanner_id(principal), outcome.scenario).kind == "again":
+        outcome.result, outcome.verification_id, outcome.checked_at = R.VALID, first.verification_id, first.at
         return True
     outcome.result = R.REPLAYED
     return False
 
 
-async def _settle(outcome: Outcome, use: records.Use, scan: Scan, store: Store, settings: Settings, retry: bool) -> None:
+async def _settle(outcome: Outcome, use: records.Use, code_id: str, store: Store, settings: Settings, retry: bool) -> None:
     """The database found the code already used: answer what it decided, and put the claim
     back in the store (which had lost it) so the next scan of this code is refused there."""
-    if use.kind == "again":
-        outcome.verification_id, outcome.checked_at = use.verification_id, use.at
+    first = use.first
+    if use.kind == "again" and first is not None:  # decide() gives every `again` its first use
+        outcome.verification_id, outcome.checked_at = first.verification_id, first.at
     else:
         outcome.result = R.REPLAYED
         outcome.attributes, outcome.concessions = Attributes(), []
-    if not retry and use.verification_id is not None:
-        log.warning("code used before but unknown to the store", extra={"code_id": scan.code_id, "decided": use.kind})
-        value = presented.claim_value(str(use.scanner_id), str(use.verification_id), int(use.at.timestamp()), use.scenario or "")
+    if not retry and first is not None:
+        log.warning("code used before but unknown to the store", extra={"code_id": code_id, "decided": use.kind})
+        value = presented.claim_value(
+            str(first.scanner_id), str(first.verification_id), int(first.at.timestamp()), first.scenario
+        )
         try:
-            await presented.restore(store, scan.code_id, value, presented.claim_ttl(settings))
+            await presented.restore(store, code_id, value, presented.claim_ttl(settings))
         except Exception:  # noqa: BLE001 - a fast path only; the database already answered
-            log.warning("could not restore a claim in the store", extra={"code_id": scan.code_id})
+            log.warning("could not restore a claim in the store", extra={"code_id": code_id})
 
 
 async def _record(
-    outcome: Outcome, venue: VenueOut, principal: Principal, scan: Scan, at: dt.datetime, *, retry: bool = False, scenario=None
-) -> records.Use | None:
+    outcome: Outcome,
+    venue: VenueOut,
+    principal: Principal,
+    scan: Scan,
+    at: dt.datetime,
+    *,
+    retry: bool = False,
+    scenario: Scenario | None = None,
+) -> records.Use:
     """Write the scan's row (and access entry). An accepted scan, or the same scanner's retry,
     claims the code in the database too (`use_key`); the answer is what the database decided."""
     subject = scan.subject
     valid = outcome.result == R.VALID
-    row = {
+    row = records.VerificationRow(
         # A retry claims with the id its first attempt was given: if that attempt died before its
         # commit, this row becomes the first use and the id the scanner was promised exists.
-        "id": outcome.verification_id,
-        "venue": venue.id,
-        "scanner_id": uuid.UUID(_scanner_id(principal)),
-        "scenario": outcome.scenario,
-        "result": outcome.result.value,
-        "code_kind": scan.kind,
-        "code_id": scan.code_id,
-        "card_id": getattr(subject, "card_id", None),
-        "card_ref": scan.card_ref,
-        "device_key_id": scan.device_key_id,
-        "person": getattr(subject, "person_id", None),
-        "disclosed": disclosed_names(outcome.attributes) if valid else [],
-        "at": at,
-        "retry": False,
-        "use_key": scan.code_id if valid else None,
-    }
+        id=outcome.verification_id,
+        venue=venue.id,
+        scanner_id=uuid.UUID(_scanner_id(principal)),
+        scenario=outcome.scenario,
+        result=outcome.result.value,
+        code_kind=scan.kind,
+        code_id=scan.code_id,
+        card_id=subject.card_id if subject is not None else None,
+        card_ref=scan.card_ref,
+        device_key_id=scan.device_key_id,
+        person=subject.person_id if subject is not None else None,
+        disclosed=disclosed_names(outcome.attributes) if valid else [],
+        at=at,
+        use_key=scan.code_id if valid else None,
+    )
     # audit feature: a scan that disclosed personal data also goes on the access record, in the
     # same transaction as the verification row (both are written or neither), with the purpose
     # and legal basis of the scenario definition the scan was checked against.
     entry = None
-    if row["disclosed"] and row["person"] is not None:
+    if row.disclosed and row.person is not None:
         entry = await access_record.verification_entry(
             venue=venue,
             scanner_id=_scanner_id(principal),
             scenario_name=outcome.scenario,
-            disclosed=row["disclosed"],
+            disclosed=row.disclosed,
             certificate=outcome.attributes.certificate,
-            person_id=row["person"],
+            person_id=row.person,
             retry=retry,
             scenario=scenario,
         )

@@ -77,7 +77,7 @@ async def test_concurrent_scans_share_commits_and_keep_the_access_record_chained
 
     async def counted(items):
         batches.append(len(items))
-        await write(items)
+        return await write(items)
 
     monkeypatch.setattr(records._scans, "_run", counted)
 

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import httpx
+import msgspec
 import pytest
 
 from backend.codes import format as fmt
@@ -260,7 +261,7 @@ async def test_embedded_store_restarted_between_two_scans(tmp_path):
             proc.kill()
 
 
-async def _write_batch(rows: list[dict]):
+async def _write_batch(rows: list):
     from backend.venues import records
 
     return await records._write_scans([(row, None) for row in rows])
@@ -276,24 +277,23 @@ async def test_a_retry_in_the_same_batch_as_its_first_attempt(world):
     venue = await world.venue("library", ["library_entry"])
     principal = await world.scanner_principal(venue)
     code_id, first_id = uuid.uuid4().hex, records.new_id()
-    row = {
-        "id": first_id,
-        "venue": venue,
-        "scanner_id": uuid.UUID(principal.scanner_id),
-        "scenario": "library_entry",
-        "result": "valid",
-        "code_kind": "online",
-        "code_id": code_id,
-        "card_id": None,
-        "card_ref": None,
-        "device_key_id": None,
-        "person": None,
-        "disclosed": [],
-        "at": dt.datetime.now(dt.UTC),
-        "retry": False,
-        "use_key": code_id,
-    }
-    uses = await world.call(_write_batch, [row, dict(row)])
-    assert [u.kind for u in uses] == ["first", "again"] and uses[1].verification_id == first_id
+    row = records.VerificationRow(
+        id=first_id,
+        venue=venue,
+        scanner_id=uuid.UUID(principal.scanner_id),
+        scenario="library_entry",
+        result="valid",
+        code_kind="online",
+        code_id=code_id,
+        card_id=None,
+        card_ref=None,
+        device_key_id=None,
+        person=None,
+        disclosed=[],
+        at=dt.datetime.now(dt.UTC),
+        use_key=code_id,
+    )
+    uses = await world.call(_write_batch, [row, msgspec.structs.replace(row)])
+    assert [u.kind for u in uses] == ["first", "again"] and uses[1].first.verification_id == first_id
     rows = await world.call(_rows_of_code, code_id)
     assert sorted((r["id"] == first_id, r["retry"], r["use_key"]) for r in rows) == [(False, True, None), (True, False, code_id)]
