@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
@@ -12,9 +12,8 @@ from litestar.params import Parameter
 
 from backend.certificates import registry, services
 from backend.certificates import schemas as s
-from backend.certificates.views import certificate_out, type_out
 from backend.keys.keyring import Keyring
-from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, citizen_only, requires
+from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, Principal, citizen_only, requires
 from backend.lib.errors import ApiError, ErrorResponse
 
 TYPE_TAGS = ["certificate types"]
@@ -40,7 +39,7 @@ def _errors(**codes: str) -> dict[int, ResponseSpec]:
     "statutory basis. Public. `include_inactive` also lists types closed to new certificates.",
 )
 async def list_types(include_inactive: bool = False) -> list[s.TypeOut]:
-    return [type_out(r) for r in await registry.list_types(include_inactive=include_inactive)]
+    return await registry.list_types(include_inactive=include_inactive)
 
 
 @get(
@@ -51,7 +50,7 @@ async def list_types(include_inactive: bool = False) -> list[s.TypeOut]:
     responses=_errors(e404="certificate_type.not_found"),
 )
 async def get_type(code: Code) -> s.TypeOut:
-    return type_out(await registry.get(code))
+    return await registry.get(code)
 
 
 @post(
@@ -67,11 +66,8 @@ async def get_type(code: Code) -> s.TypeOut:
     "`.unknown_field`, `.unknown_scenario`, `.scenario_without_concessions`, `.scenario_without_certificate`.",
     responses=_errors(e403="auth.wrong_role", e409="certificate_type.exists", e422="Bad issuer, schema, field or scenario."),
 )
-async def create_type(request: Request, data: s.TypeCreate) -> s.TypeOut:
-    spec = {f: getattr(data, f) for f in data.__struct_fields__}
-    spec["attribute_schema"] = {k: {f: getattr(v, f) for f in v.__struct_fields__} for k, v in data.attribute_schema.items()}
-    spec["concessions"] = [{"code": c.code, "scenarios": c.scenarios} for c in data.concessions]
-    return type_out(await registry.create(spec, created_by=request.user.id))
+async def create_type(request: Request[Principal, Any, Any], data: s.TypeCreate) -> s.TypeOut:
+    return await registry.create(data, created_by=request.user.id)
 
 
 @patch(
@@ -85,10 +81,7 @@ async def create_type(request: Request, data: s.TypeCreate) -> s.TypeOut:
     responses=_errors(e403="auth.wrong_role", e404="certificate_type.not_found", e422="Bad field or scenario."),
 )
 async def update_type(code: Code, data: s.TypeUpdate) -> s.TypeOut:
-    changes = {f: getattr(data, f) for f in data.__struct_fields__}
-    if data.concessions is not None:
-        changes["concessions"] = [{"code": c.code, "scenarios": c.scenarios} for c in data.concessions]
-    return type_out(await registry.update(code, changes))
+    return await registry.update(code, data)
 
 
 # --- issuing agencies ---------------------------------------------------------------------------
@@ -114,9 +107,8 @@ ISSUE_ERRORS = _errors(
     "document, never by name). Attributes are checked against the type's schema; the record is signed with the "
     "issuer key and the issuance goes on the holder's access record.",
 )
-async def issue(request: Request, data: s.CertificateIssue, keyring: Keyring, now: int) -> s.CertificateOut:
-    spec = {f: getattr(data, f) for f in data.__struct_fields__}
-    return certificate_out(await services.issue(request.user, keyring, spec, now))
+async def issue(request: Request[Principal, Any, Any], data: s.CertificateIssue, keyring: Keyring, now: int) -> s.CertificateOut:
+    return await services.issue(request.user, keyring, data, now)
 
 
 @patch(
@@ -135,10 +127,9 @@ async def issue(request: Request, data: s.CertificateIssue, keyring: Keyring, no
     ),
 )
 async def update(
-    request: Request, certificate_id: uuid.UUID, data: s.CertificateUpdate, keyring: Keyring, now: int
+    request: Request[Principal, Any, Any], certificate_id: uuid.UUID, data: s.CertificateUpdate, keyring: Keyring, now: int
 ) -> s.CertificateOut:
-    changes = {f: getattr(data, f) for f in data.__struct_fields__}
-    return certificate_out(await services.update(request.user, keyring, certificate_id, changes, now))
+    return await services.update(request.user, keyring, certificate_id, data, now)
 
 
 @post(
@@ -153,14 +144,14 @@ async def update(
     responses=_errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"),
 )
 async def act(
-    request: Request,
+    request: Request[Principal, Any, Any],
     certificate_id: uuid.UUID,
     action: Annotated[str, Parameter(schema_extra={"enum": sorted(services.ACTIONS)})],  # others: 404, as before
     data: s.CertificateAction,
     keyring: Keyring,
     now: int,
 ) -> s.CertificateOut:
-    return certificate_out(await services.act(request.user, keyring, certificate_id, action, data.reason, now))
+    return await services.act(request.user, keyring, certificate_id, action, data.reason, now)
 
 
 @get(
@@ -173,22 +164,14 @@ async def act(
     "operators; anyone else gets 404.",
     responses=_errors(e404="certificate.not_found"),
 )
-async def check_signature(request: Request, certificate_id: uuid.UUID, keyring: Keyring) -> s.IntegrityOut:
-    row, result = await services.integrity(request.user, keyring, certificate_id)
-    return s.IntegrityOut(
-        certificate_id=row["id"],
-        version=row["version"],
-        key_id=row["key_id"],
-        signed_at=row["signed_at"],
-        valid=result.valid,
-        result=result.reason,
-    )
+async def check_signature(request: Request[Principal, Any, Any], certificate_id: uuid.UUID, keyring: Keyring) -> s.IntegrityOut:
+    return await services.integrity(request.user, keyring, certificate_id)
 
 
 # --- holders ---------------------------------------------------------------------------------------
 
 
-def _person(request: Request) -> str:
+def _person(request: Request[Principal, Any, Any]) -> str:
     if not request.user.person_id:
         raise ApiError(403, "auth.no_person", "This account is not bound to a person.")
     return request.user.person_id
@@ -202,8 +185,8 @@ def _person(request: Request) -> str:
     description="Every certificate agencies linked to you (driving licence, elderly, disability, veteran...), with "
     "status (active, suspended, revoked, expired, not_yet_valid), attributes and the issuer's signature.",
 )
-async def my_certificates(request: Request) -> list[s.CertificateOut]:
-    return [certificate_out(r) for r in await services.for_holder(_person(request))]
+async def my_certificates(request: Request[Principal, Any, Any]) -> list[s.CertificateOut]:
+    return await services.for_holder(_person(request))
 
 
 @get(
@@ -214,8 +197,8 @@ async def my_certificates(request: Request) -> list[s.CertificateOut]:
     description="404 `certificate.not_found` unless it is yours.",
     responses=_errors(e404="certificate.not_found"),
 )
-async def my_certificate(request: Request, certificate_id: uuid.UUID) -> s.CertificateOut:
-    return certificate_out(await services.holder_certificate(_person(request), certificate_id))
+async def my_certificate(request: Request[Principal, Any, Any], certificate_id: uuid.UUID) -> s.CertificateOut:
+    return await services.holder_certificate(_person(request), certificate_id)
 
 
 ROUTES = [

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from backend.audit.chain import canonical_json, iso_seconds
+from backend.certificates.records import CertificateRow
 from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
@@ -43,32 +44,32 @@ def seconds(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def payload(record: dict) -> dict:
+def payload(record: CertificateRow) -> dict[str, object]:
     """What the signature covers: the record's identity, holder, content and state.
 
-    `record` has `type` as the type code and `issuer`/`person` as ids, so the signed text
-    stands on its own without the database.
+    The type goes in by code and issuer and person by id, so the signed text stands on its own
+    without the database.
     """
     return {
-        "id": str(record["id"]),
-        "type": record["type"],
-        "issuer": str(record["issuer"]),
-        "person": str(record["person"]),
-        "version": record["version"],
-        "status": record["status"],
-        "attributes": record["attributes"],
-        "valid_from": iso_seconds(record["valid_from"]),
-        "valid_until": iso_seconds(record["valid_until"]),
-        "issued_at": iso_seconds(record["issued_at"]),
-        "updated_at": iso_seconds(record["updated_at"]),
+        "id": str(record.id),
+        "type": record.type_code,
+        "issuer": str(record.issuer),
+        "person": str(record.person),
+        "version": record.version,
+        "status": record.status,
+        "attributes": record.attributes,
+        "valid_from": iso_seconds(record.valid_from),
+        "valid_until": iso_seconds(record.valid_until),
+        "issued_at": iso_seconds(record.issued_at),
+        "updated_at": iso_seconds(record.updated_at),
     }
 
 
-def message(record: dict) -> bytes:
+def message(record: CertificateRow) -> bytes:
     return DOMAIN + canonical_json(payload(record))
 
 
-def sign(record: dict, keyring: Keyring, now: int) -> tuple[str, str]:
+def sign(record: CertificateRow, keyring: Keyring, now: int) -> tuple[str, str]:
     """(key id, signature) for this version of the record; 503 when no issuer key can sign."""
     try:
         key = keyring.active_signing(now)
@@ -84,7 +85,7 @@ class Check:
     reason: str  # valid | bad_signature | unknown_key
 
 
-def check(record: dict, key_id: str, signature: str, keyring: Keyring) -> Check:
+def check(record: CertificateRow, key_id: str, signature: str, keyring: Keyring) -> Check:
     """Whether the stored signature still matches the record under the named issuer key."""
     key = next((k for k in keyring.signing if k.kid == key_id), None)
     if key is None:

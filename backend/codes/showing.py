@@ -36,11 +36,11 @@ async def code_showing(
     # the same secrets: it always has one.
     code_id = cast(str, fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id)
     # Lives as long as the code can be claimed; the code id alone leads to it, never the card.
-    await linked.remember_shown(store, code_id, row["id"], presented.claim_ttl(settings))
+    await linked.remember_shown(store, code_id, row.id, presented.claim_ttl(settings))
     return CertificateCode(
         code=minted.code,
         kind=minted.kind,
-        certificate_id=row["id"],
+        certificate_id=row.id,
         issued_at=minted.issued_at,
         expires_at=minted.expires_at,
         qr_version=minted.qr_version,

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from backend.audit import services as audit
 from backend.cards import services as cards
 from backend.certificates import linked, registry
-from backend.certificates.services import COLUMNS, effective_status
-from backend.certificates.tables import Certificate
+from backend.certificates import services as certificates
+from backend.certificates.schemas import TypeOut
+from backend.certificates.services import effective_status
 from backend.codes import format as fmt
 from backend.codes import presented
+from backend.consent.agencies import agency_out
+from backend.consent.schemas import AgencyOut, CardStatusOut, QueriedCertificate, QueryResult
+from backend.consent.services import ConsentRow, status_of
 from backend.consent.services import get as get_consent
-from backend.consent.services import status_of
 from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal
@@ -53,7 +58,7 @@ def requested_names(query: Query) -> list[str]:
     return names
 
 
-def _allowed(card_status: bool, certificates: dict[str, list[str]]) -> set[str]:
+def _allowed(card_status: bool, certificates: Mapping[str, Iterable[str]]) -> set[str]:
     names = {CARD_STATUS} if card_status else set()
     for code, fields in certificates.items():
         names |= {f"certificate.{code}.status", *(f"certificate.{code}.{f}" for f in fields)}
@@ -61,20 +66,22 @@ def _allowed(card_status: bool, certificates: dict[str, list[str]]) -> set[str]:
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str, person_id=None, basis: _Basis | None = None, **details) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, person_id: uuid.UUID | None, basis: _Basis, **details: object
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.person_id, self.basis = person_id, basis
 
 
-async def _agency(principal: Principal) -> dict:
+async def _agency(principal: Principal) -> AgencyOut:
     row = await Agency.select().where(Agency.id == principal.org_id).first().run()
     if row is None:
         raise ApiError(403, "agency.unknown", "This credential's agency is not registered.")
-    return row
+    return agency_out(row)
 
 
-async def _validate(query: Query) -> dict[str, dict]:
+async def _validate(query: Query) -> dict[str, TypeOut]:
     """Shape checks that make a request malformed (422, not an access)."""
     if (query.doc is None) == (query.code is None):
         raise ApiError(422, "query.subject_required", "Name the holder by identity document or by a presented code, not both.")
@@ -88,47 +95,50 @@ async def _validate(query: Query) -> dict[str, dict]:
         raise ApiError(422, "query.empty", "Ask for the card status or at least one certificate type.")
     types = await registry.known(list(query.certificates))
     for code, fields in query.certificates.items():
-        unknown = sorted(fields - set(types[code]["attribute_schema"]))
+        unknown = sorted(fields - set(types[code].attribute_schema))
         if unknown:
             raise ApiError(422, "query.unknown_field", f"{code} has no field {unknown[0]!r}.", type=code, fields=unknown)
     return types
 
 
-def _statutory(agency: dict, types: dict[str, dict], legal_basis: str) -> _Basis:
+def _statutory(agency: AgencyOut, types: dict[str, TypeOut], legal_basis: str) -> _Basis:
     """Legal scope: an issuer reads its own types whole; other agencies what the type grants
     their kind. Card status (usable or not) is within every agency's statutory scope."""
-    scope = {}
+    scope: dict[str, list[str]] = {}
     for code, ctype in types.items():
-        if str(ctype["issuer_id"]) == str(agency["id"]):
-            scope[code] = list(ctype["attribute_schema"])
-        elif agency["kind"] in ctype["statutory_access"]:
-            scope[code] = ctype["statutory_access"][agency["kind"]]
+        if str(ctype.issuer.id) == str(agency.id):
+            scope[code] = list(ctype.attribute_schema)
+        elif agency.kind in ctype.statutory_access:
+            scope[code] = ctype.statutory_access[agency.kind]
     return _Basis("statute", legal_basis, _allowed(True, scope))
 
 
-async def _consented(query: Query, agency: dict, person_id: uuid.UUID, now: int) -> _Basis:
-    basis = _Basis("consent", str(query.consent_id))
+async def _consented(consent_id: uuid.UUID, agency: AgencyOut, person_id: uuid.UUID, now: int) -> _Basis:
+    basis = _Basis("consent", str(consent_id))
+    consent: ConsentRow | None
     try:
-        consent = await get_consent(query.consent_id)
+        consent = await get_consent(consent_id)
     except ApiError:
         consent = None
-    if consent is None or str(consent["agency"]) != str(agency["id"]) or str(consent["person"]) != str(person_id):
+    if consent is None or str(consent.agency) != str(agency.id) or str(consent.person) != str(person_id):
         raise _Refusal(
             403, "query.consent_invalid", "No consent with this id was given to your agency by this holder.", person_id, basis
         )
     status = status_of(consent, dt.datetime.fromtimestamp(now, dt.UTC))
     if status != "active":
         raise _Refusal(403, "query.consent_inactive", f"The consent is {status}.", person_id, basis, consent_status=status)
-    basis.allowed = _allowed(consent["scope"].get("card_status", False), consent["scope"].get("certificates", {}))
+    basis.allowed = _allowed(consent.scope.card_status, consent.scope.certificates)
     return basis
 
 
-async def _presented(query: Query, keyring: Keyring, store: Store, settings: Settings, now: int):
+async def _presented(
+    code: str, keyring: Keyring, store: Store, settings: Settings, now: int
+) -> tuple[uuid.UUID, _Basis, str | None]:
     """(person id, basis, code id) for a presented online code: the holder showed it to the agency."""
-    if fmt.kind_of(query.code) != "online":
+    if fmt.kind_of(code) != "online":
         raise ApiError(422, "query.bad_code", "Present an online code (YKO1) from the holder's wallet.")
     # The same check as a venue's scanner makes (codes.presented): signature, time, card state.
-    scan = await presented.check(query.code, keyring, now, settings.clock_skew_seconds)
+    scan = await presented.check(code, keyring, now, settings.clock_skew_seconds)
     person_id = scan.subject.person_id if scan.subject else None
     basis = _Basis("presented_code", f"online code {scan.code_id or '-'}")
     if scan.result != fmt.Result.VALID:
@@ -137,57 +147,53 @@ async def _presented(query: Query, keyring: Keyring, store: Store, settings: Set
     shown = await linked.shown_with_code(store, scan.code_id, person_id)
     scope: dict[str, list[str]] = {}
     if shown is not None:
-        ctype = await registry.by_id(shown["type"])
-        scope[ctype["code"]] = ctype["disclosure"].get(registry.PRESENT_SCENARIO, [])
+        ctype = await registry.by_id(shown.type)
+        scope[ctype.code] = ctype.disclosure.get(registry.PRESENT_SCENARIO, [])
     basis.allowed = _allowed(True, scope)
-    return person_id, basis, scan.code_id
+    # presented.check names the card's subject on every valid scan (it reads the card to decide).
+    return cast(uuid.UUID, person_id), basis, scan.code_id
 
 
-async def _answer(query: Query, person_id: uuid.UUID) -> dict:
+async def _answer(query: Query, person_id: uuid.UUID) -> tuple[CardStatusOut | None, list[QueriedCertificate], list[str]]:
     """Exactly the requested fields: the card's state and each type's latest certificate."""
     now = dt.datetime.now(dt.UTC)
     card = None
     if query.card_status:
         subject = await cards.card_for_person(person_id)
-        card = None if subject is None else {"state": subject.state, "usable": subject.usable, "region": subject.region}
-    found, not_held = [], []
+        card = None if subject is None else CardStatusOut(state=subject.state, usable=subject.usable, region=subject.region)
+    found: list[QueriedCertificate] = []
+    not_held: list[str] = []
     for code, fields in sorted(query.certificates.items()):
-        row = (
-            await Certificate.select(*COLUMNS)
-            .where((Certificate.person == person_id) & (Certificate.type.code == code))
-            .order_by(Certificate.issued_at, ascending=False)
-            .first()
-            .output(load_json=True)
-            .run()
-        )
+        row = await certificates.latest_of_type(person_id, code)
         if row is None:
             not_held.append(code)
             continue
         found.append(
-            {
-                "id": row["id"],
-                "type": code,
-                "type_name": row["type_name"],
-                "issuer_name": row["issuer_name"],
-                "status": effective_status(row, now),
-                "version": row["version"],
-                "valid_from": row["valid_from"],
-                "valid_until": row["valid_until"],
-                "fields": {f: row["attributes"][f] for f in sorted(fields) if f in row["attributes"]},
-            }
+            QueriedCertificate(
+                id=row.id,
+                type=code,
+                type_name=row.type_name,
+                issuer_name=row.issuer_name,
+                status=effective_status(row, now),
+                version=row.version,
+                valid_from=row.valid_from,
+                valid_until=row.valid_until,
+                fields={f: row.attributes[f] for f in sorted(fields) if f in row.attributes},
+            )
         )
-    return {"card": card, "certificates": found, "not_held": not_held}
+    return card, found, not_held
 
 
-async def run(principal: Principal, query: Query, *, keyring: Keyring, store: Store, settings: Settings, now: int) -> dict:
+async def run(principal: Principal, query: Query, *, keyring: Keyring, store: Store, settings: Settings, now: int) -> QueryResult:
     """Answer the query or refuse it; either way it goes on the access record."""
     agency = await _agency(principal)
     types = await _validate(query)
-    actor = audit.Actor("agency", principal.id, str(agency["id"]), agency["name"])
+    actor = audit.Actor("agency", principal.id, str(agency.id), agency.name)
     names = requested_names(query)
 
-    async def put(result: str, person_id, basis: _Basis, code: str = "") -> audit.AuditRecord:
-        return await audit.record(
+    async def put(result: str, person_id: uuid.UUID | None, basis: _Basis, code: str = "") -> uuid.UUID:
+        """Write the access record; its id is the query's id."""
+        entry = await audit.record(
             actor,
             person_id=person_id,
             action="agency.query",
@@ -198,13 +204,16 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
             result=result,
             result_code=code,
         )
+        return entry.id
 
-    code_id = None
+    code_id: str | None = None
+    person_id: uuid.UUID | None
     try:
         if query.code is not None:
-            person_id, basis, code_id = await _presented(query, keyring, store, settings, now)
+            person_id, basis, code_id = await _presented(query.code, keyring, store, settings, now)
         else:
-            person_id = await find_person_id(keyring, *query.doc)
+            # _validate let exactly one of a presented code and an identity document through.
+            person_id = await find_person_id(keyring, *cast(tuple[str, str], query.doc))
             if not query.legal_basis and not query.consent_id:
                 raise _Refusal(
                     403,
@@ -220,7 +229,8 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
             basis = (
                 _statutory(agency, types, query.legal_basis)
                 if query.legal_basis
-                else await _consented(query, agency, person_id, now)
+                # Without a legal basis there is a consent id: query.no_basis was refused above.
+                else await _consented(cast(uuid.UUID, query.consent_id), agency, person_id, now)
             )
         beyond = [n for n in names if n not in basis.allowed]
         if beyond:
@@ -239,17 +249,24 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
         await put("refused", refusal.person_id, refusal.basis, refusal.code)
         raise ApiError(refusal.status, refusal.code, refusal.message, **refusal.details) from None
     try:
-        answer = await _answer(query, person_id)
-        entry = await put("ok", person_id, basis)
+        card, found, not_held = await _answer(query, person_id)
+        query_id = await put("ok", person_id, basis)
     except BaseException:
         if code_id is not None:
             await presented.give_back(store, code_id)  # not answered: the holder may show the code again
         raise
-    return {"query_id": entry.id, "basis": basis.kind, "basis_ref": basis.ref, **answer}
+    return QueryResult(
+        query_id=query_id,
+        basis=basis.kind,
+        basis_ref=basis.ref,
+        card=card,
+        certificates=found,
+        not_held=not_held,
+    )
 
 
 async def _use_code(
-    store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id, basis: _Basis
+    store: Store, settings: Settings, code_id: str, principal: Principal, now: int, person_id: uuid.UUID, basis: _Basis
 ) -> None:
     """One use, shared with venues: a code an agency used cannot pass a gate, and the reverse."""
     mine = presented.claim_value(principal.id, str(uuid.uuid4()), now, "agency_query")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
+from typing import Any
+
+import msgspec
 
 from backend.audit.chain import canonical_json, iso_seconds
 from backend.certificates import registry
+from backend.consent.schemas import ConsentGrant, ConsentOut, ConsentScope, ConsentStatus
 from backend.consent.tables import Consent
 from backend.identity.services import get_person
 from backend.keys.keyring import Keyring, KeyStoreError
@@ -20,7 +24,7 @@ PAST_TOLERANCE = 300  # seconds a start may lie in the past (clocks, slow forms)
 RECEIPT_FORMAT = "yikatong-consent-receipt/1"
 RECEIPT_DOMAIN = b"yikatong-consent-receipt-v1\n"
 
-_COLUMNS = (
+_COLUMNS = (  # a ConsentRow's fields, in one select
     *Consent.all_columns(),
     Consent.agency.code.as_alias("agency_code"),
     Consent.agency.name.as_alias("agency_name"),
@@ -28,39 +32,82 @@ _COLUMNS = (
 )
 
 
+class ConsentRow(msgspec.Struct, kw_only=True):
+    """Every column of `consent_consent`, plus the agency's code, name and kind."""
+
+    id: uuid.UUID
+    person: uuid.UUID
+    agency: uuid.UUID
+    purpose: str
+    scope: ConsentScope
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    revoked_at: dt.datetime | None
+    granted_by: str
+    granted_at: dt.datetime
+    agency_code: str
+    agency_name: str
+    agency_kind: str
+
+
+def _consent_row(row: dict[str, Any]) -> ConsentRow:
+    """A row selected with `_COLUMNS` as a record; the scope (JSON) becomes its Struct."""
+    return ConsentRow(**{**row, "scope": msgspec.convert(row["scope"], ConsentScope)})
+
+
 def _at(now: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(now, dt.UTC)
 
 
-def status_of(row: dict, at: dt.datetime) -> str:
+def status_of(row: ConsentRow, at: dt.datetime) -> ConsentStatus:
     """revoked, pending (not started), expired or active: decided at the moment of asking."""
-    if row["revoked_at"] is not None:
+    if row.revoked_at is not None:
         return "revoked"
-    if at < row["valid_from"]:
+    if at < row.valid_from:
         return "pending"
-    if at >= row["valid_until"]:
+    if at >= row.valid_until:
         return "expired"
     return "active"
 
 
-async def check_scope(card_status: bool, certificates: dict[str, list[str]]) -> dict:
+def consent_out(row: ConsentRow, now: int) -> ConsentOut:
+    """The answer for one consent, its status as of `now`."""
+    return ConsentOut(
+        id=row.id,
+        agency_id=row.agency,
+        agency_code=row.agency_code,
+        agency_name=row.agency_name,
+        purpose=row.purpose,
+        scope=row.scope,
+        status=status_of(row, _at(now)),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        granted_at=row.granted_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def check_scope(card_status: bool, certificates: dict[str, list[str]]) -> ConsentScope:
     """A scope naming known types and fields of their schemas; 422 otherwise."""
     if not card_status and not certificates:
         raise ApiError(422, "consent.empty_scope", "Name the card status or at least one certificate type.")
     types = await registry.known(list(certificates))
     for code, fields in certificates.items():
-        unknown = sorted(set(fields) - set(types[code]["attribute_schema"]))
+        unknown = sorted(set(fields) - set(types[code].attribute_schema))
         if unknown:
             raise ApiError(422, "consent.unknown_field", f"{code} has no field {unknown[0]!r}.", type=code, fields=unknown)
-    return {"card_status": card_status, "certificates": {code: sorted(set(f)) for code, f in sorted(certificates.items())}}
+    return ConsentScope(card_status=card_status, certificates={code: sorted(set(f)) for code, f in sorted(certificates.items())})
 
 
-async def grant(*, account_id: str, person_id: str, spec: dict, now: int) -> dict:
+async def grant(*, account_id: str, person_id: str, spec: ConsentGrant, now: int) -> ConsentOut:
     """Record a consent; it applies from `valid_from` (default now) until `valid_until`."""
-    scope = await check_scope(spec["card_status"], spec["certificates"])
+    certificates: dict[str, list[str]] = {}  # the same type named twice: the union of its fields
+    for item in spec.certificates:
+        certificates[item.type] = sorted(set(certificates.get(item.type, [])) | set(item.fields))
+    scope = await check_scope(spec.card_status, certificates)
     moment = _at(now)
-    start = (spec.get("valid_from") or moment).astimezone(dt.UTC).replace(microsecond=0)
-    end = spec["valid_until"].astimezone(dt.UTC).replace(microsecond=0)
+    start = (spec.valid_from or moment).astimezone(dt.UTC).replace(microsecond=0)
+    end = spec.valid_until.astimezone(dt.UTC).replace(microsecond=0)
     if start < moment - dt.timedelta(seconds=PAST_TOLERANCE):
         raise ApiError(422, "consent.bad_validity", "A consent cannot start in the past.")
     if end <= max(start, moment):
@@ -68,30 +115,30 @@ async def grant(*, account_id: str, person_id: str, spec: dict, now: int) -> dic
     if end - start > dt.timedelta(days=MAX_DAYS):
         raise ApiError(422, "consent.too_long", f"A consent lasts at most {MAX_DAYS} days; grant a new one later.")
     async with db.transaction():
-        if not await Agency.exists().where(Agency.id == spec["agency_id"]).run():
+        if not await Agency.exists().where(Agency.id == spec.agency_id).run():
             raise ApiError(422, "consent.unknown_agency", "No agency has this id.")
         row = Consent(
             person=person_id,
-            agency=spec["agency_id"],
-            purpose=" ".join(spec["purpose"].split()),
-            scope=scope,
+            agency=spec.agency_id,
+            purpose=" ".join(spec.purpose.split()),
+            scope=msgspec.to_builtins(scope),
             valid_from=start,
             valid_until=end,
             granted_by=account_id,
             granted_at=moment.replace(microsecond=0),
         )
         await Consent.insert(row).run()
-    return await get(row.id)
+    return consent_out(await get(row.id), now)
 
 
-async def get(consent_id: uuid.UUID) -> dict:
+async def get(consent_id: uuid.UUID) -> ConsentRow:
     row = await Consent.select(*_COLUMNS).where(Consent.id == consent_id).first().output(load_json=True).run()
     if row is None:
         raise ApiError(404, "consent.not_found", "No such consent.")
-    return row
+    return _consent_row(row)
 
 
-async def mine(person_id: str, consent_id: uuid.UUID) -> dict:
+async def mine(person_id: str, consent_id: uuid.UUID) -> ConsentRow:
     row = (
         await Consent.select(*_COLUMNS)
         .where((Consent.id == consent_id) & (Consent.person == person_id))
@@ -101,21 +148,22 @@ async def mine(person_id: str, consent_id: uuid.UUID) -> dict:
     )
     if row is None:
         raise ApiError(404, "consent.not_found", "You gave no consent with this id.")
-    return row
+    return _consent_row(row)
 
 
-async def list_mine(person_id: str) -> list[dict]:
-    return (
+async def list_mine(person_id: str, now: int) -> list[ConsentOut]:
+    rows = (
         await Consent.select(*_COLUMNS)
         .where(Consent.person == person_id)
         .order_by(Consent.granted_at, ascending=False)
         .output(load_json=True)
         .run()
     )
+    return [consent_out(_consent_row(row), now) for row in rows]
 
 
-async def for_agency(agency_id: str, *, limit: int, offset: int) -> list[dict]:
-    return (
+async def for_agency(agency_id: str, now: int, *, limit: int, offset: int) -> list[ConsentOut]:
+    rows = (
         await Consent.select(*_COLUMNS)
         .where(Consent.agency == agency_id)
         .order_by(Consent.granted_at, ascending=False)
@@ -124,9 +172,10 @@ async def for_agency(agency_id: str, *, limit: int, offset: int) -> list[dict]:
         .output(load_json=True)
         .run()
     )
+    return [consent_out(_consent_row(row), now) for row in rows]
 
 
-async def revoke(person_id: str, consent_id: uuid.UUID, now: int) -> dict:
+async def revoke(person_id: str, consent_id: uuid.UUID, now: int) -> ConsentOut:
     """Revoke at once: every later query under it is refused. Revoking twice changes nothing."""
     async with db.transaction():
         await mine(person_id, consent_id)
@@ -135,24 +184,25 @@ async def revoke(person_id: str, consent_id: uuid.UUID, now: int) -> dict:
             .where((Consent.id == consent_id) & (Consent.revoked_at.is_null()))
             .run()
         )
-    return await get(consent_id)
+    return consent_out(await get(consent_id), now)
 
 
-async def receipt(person_id: str, consent_id: uuid.UUID, keyring: Keyring, now: int) -> dict:
-    """The consent as a self-standing JSON receipt, signed with the issuer key (kid in the trust list)."""
+async def receipt(person_id: str, consent_id: uuid.UUID, keyring: Keyring, now: int) -> dict[str, object]:
+    """The consent as a self-standing JSON receipt, signed with the issuer key (kid in the trust list).
+    A document, not a record: its members are what the signature covers, sent as they are."""
     row = await mine(person_id, consent_id)
     person = await get_person(person_id)
-    body = {
+    body: dict[str, object] = {
         "format": RECEIPT_FORMAT,
-        "consent_id": str(row["id"]),
-        "holder": {"person_id": str(row["person"]), "name": person["name"]},
-        "agency": {"id": str(row["agency"]), "code": row["agency_code"], "name": row["agency_name"], "kind": row["agency_kind"]},
-        "purpose": row["purpose"],
-        "scope": row["scope"],
-        "granted_at": iso_seconds(row["granted_at"]),
-        "valid_from": iso_seconds(row["valid_from"]),
-        "valid_until": iso_seconds(row["valid_until"]),
-        "revoked_at": iso_seconds(row["revoked_at"]),
+        "consent_id": str(row.id),
+        "holder": {"person_id": str(row.person), "name": person["name"]},
+        "agency": {"id": str(row.agency), "code": row.agency_code, "name": row.agency_name, "kind": row.agency_kind},
+        "purpose": row.purpose,
+        "scope": msgspec.to_builtins(row.scope),
+        "granted_at": iso_seconds(row.granted_at),
+        "valid_from": iso_seconds(row.valid_from),
+        "valid_until": iso_seconds(row.valid_until),
+        "revoked_at": iso_seconds(row.revoked_at),
         "status": status_of(row, _at(now)),
         "generated_at": iso_seconds(_at(now)),
     }
