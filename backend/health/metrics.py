@@ -46,5 +46,5 @@ async def metrics(request: Request[Any, Any, Any], settings: Settings) -> Respon
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
