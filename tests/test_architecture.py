@@ -111,3 +111,15 @@ def test_tests_import_helpers_never_other_test_modules():
             if re.match(r"\s*from tests(\.\w+)*\.test_\w+ import|\s*import tests(\.\w+)*\.test_", line):
                 wrong.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert wrong == []
+
+
+def test_services_is_a_face_others_use(graph):
+    """A feature's services.py is what others call: something outside the feature imports it (use
+    cases only the feature's own routes call live in topic modules: codes/minting.py, consent/grants.py)."""
+    faces = [m for m in graph.modules if _feature(m) and m.endswith(".services")]
+    unused = []
+    for face in faces:
+        importers = graph.find_modules_that_directly_import(face)
+        if not any(not m.startswith(face.rsplit(".", 1)[0] + ".") for m in importers):
+            unused.append(face)
+    assert faces and unused == []

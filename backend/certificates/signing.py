@@ -8,10 +8,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from backend.audit.chain import canonical_json, iso_seconds
 from backend.certificates.records import CertificateRow
 from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import ed25519
+from backend.lib.canonical import canonical_json, iso_seconds
 from backend.lib.errors import ApiError
 
 log = logging.getLogger("yikatong.certificates")

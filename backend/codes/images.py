@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from PIL import Image
 from qrcode.image.svg import SvgPathFillImage
 
-from backend.codes import services
+from backend.codes import minting
 from backend.codes.schemas import OnlineCode
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
@@ -38,13 +38,13 @@ class _QrSvg(SvgPathFillImage):  # type: ignore[misc]  # qrcode ships no types: 
 
 def _qr(text: str, scale: int = DEFAULT_SCALE, factory: type[_QrSvg] | None = None) -> qrcode.QRCode:
     qr = qrcode.QRCode(
-        version=services.qr_version(text),
-        error_correction=services.QR_ERROR_CORRECTION,
+        version=minting.qr_version(text),
+        error_correction=minting.QR_ERROR_CORRECTION,
         box_size=scale,
         border=QUIET_ZONE,
         image_factory=factory,
     )
-    qr.add_data(services.qr_data(text))
+    qr.add_data(minting.qr_data(text))
     qr.make(fit=False)  # still picks the best of the 8 masks, as the QR standard asks
     return qr
 
@@ -105,7 +105,7 @@ _IMAGE_ERRORS = {
 async def mint_for_caller(request: Request[Principal, Any, Any], keyring: Keyring, store: Store, now: int) -> OnlineCode:
     """A fresh online code for the signed-in citizen (the JSON and both image routes share it)."""
     principal = request.user
-    return await services.online_code(
+    return await minting.online_code(
         account_id=principal.id, person_id=principal.person_id, keyring=keyring, store=store, now=now
     )
 

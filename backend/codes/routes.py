@@ -10,7 +10,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 
 from backend.certificates.schemas import CertificateCode
-from backend.codes import images, services, showing
+from backend.codes import images, minting, showing
 from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
@@ -81,7 +81,7 @@ async def issue_credential(
     request: Request[Principal, Any, Any], data: CredentialRequest, keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> OfflineCredential:
     principal = request.user
-    return await services.issue_credential(
+    return await minting.issue_credential(
         account_id=principal.id,
         person_id=principal.person_id,
         device_id=data.device_id,

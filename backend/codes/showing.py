@@ -11,7 +11,7 @@ from backend.certificates import services as certificates
 from backend.certificates.schemas import CertificateCode
 from backend.codes import format as fmt
 from backend.codes import presented
-from backend.codes.services import online_code
+from backend.codes.minting import online_code
 from backend.keys.keyring import Keyring
 from backend.lib.settings import Settings
 from backend.lib.store import Store

@@ -17,9 +17,9 @@ from backend.certificates.services import effective_status
 from backend.codes import format as fmt
 from backend.codes import presented
 from backend.consent.agencies import agency_out
+from backend.consent.grants import ConsentRow, status_of
+from backend.consent.grants import get as get_consent
 from backend.consent.schemas import AgencyOut, CardStatusOut, QueriedCertificate, QueryResult
-from backend.consent.services import ConsentRow, status_of
-from backend.consent.services import get as get_consent
 from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal

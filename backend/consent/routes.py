@@ -11,7 +11,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.consent import agencies, queries, services
+from backend.consent import agencies, grants, queries
 from backend.consent import schemas as s
 from backend.keys.keyring import Keyring
 from backend.lib.auth import AGENCY, PROVINCIAL, Principal, citizen_only, requires
@@ -72,7 +72,7 @@ async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
     responses=_errors(e422="Unknown agency, type or field; empty scope; bad validity"),
 )
 async def grant(request: Request[Principal, Any, Any], data: s.ConsentGrant, now: int) -> s.ConsentOut:
-    return await services.grant(account_id=request.user.id, person_id=_person(request), spec=data, now=now)
+    return await grants.grant(account_id=request.user.id, person_id=_person(request), spec=data, now=now)
 
 
 @get(
@@ -83,7 +83,7 @@ async def grant(request: Request[Principal, Any, Any], data: s.ConsentGrant, now
     description="Every consent you gave, newest first, with its status now: active, pending, expired or revoked.",
 )
 async def my_consents(request: Request[Principal, Any, Any], now: int) -> list[s.ConsentOut]:
-    return await services.list_mine(_person(request), now)
+    return await grants.list_mine(_person(request), now)
 
 
 @post(
@@ -97,7 +97,7 @@ async def my_consents(request: Request[Principal, Any, Any], now: int) -> list[s
     responses=_errors(e404="consent.not_found"),
 )
 async def revoke(request: Request[Principal, Any, Any], consent_id: uuid.UUID, now: int) -> s.ConsentOut:
-    return await services.revoke(_person(request), consent_id, now)
+    return await grants.revoke(_person(request), consent_id, now)
 
 
 @get(
@@ -114,7 +114,7 @@ async def revoke(request: Request[Principal, Any, Any], consent_id: uuid.UUID, n
 async def download_receipt(
     request: Request[Principal, Any, Any], consent_id: uuid.UUID, keyring: Keyring, now: int
 ) -> Response[bytes]:
-    body = await services.receipt(_person(request), consent_id, keyring, now)
+    body = await grants.receipt(_person(request), consent_id, keyring, now)
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2).encode(),
         media_type="application/json",
@@ -139,7 +139,7 @@ async def agency_consents(
     agency_id = request.user.org_id
     if agency_id is None:  # an agency client always names its agency: none is given consents
         return []
-    return await services.for_agency(agency_id, now, limit=limit, offset=offset)
+    return await grants.for_agency(agency_id, now, limit=limit, offset=offset)
 
 
 @post(

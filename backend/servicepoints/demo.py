@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from backend.lib.auth import PROVINCIAL, Principal
-from backend.servicepoints import services
+from backend.servicepoints import directory
 from backend.servicepoints.schemas import PointCreate
 from backend.servicepoints.tables import ServicePoint
 
@@ -86,6 +86,6 @@ async def ensure_demo_points() -> int:
     for point in POINTS:
         if point["name"]["zh-Hans"] in existing:
             continue
-        await services.create_point(_SEEDER, msgspec.convert(point, PointCreate))
+        await directory.create_point(_SEEDER, msgspec.convert(point, PointCreate))
         added += 1
     return added

@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from backend.lib.auth import Principal, staff_only
 from backend.lib.errors import ErrorResponse
-from backend.servicepoints import services
+from backend.servicepoints import directory
 from backend.servicepoints.routes_tickets import TICKET_ROUTES
 from backend.servicepoints.schemas import PointCreate, PointList, PointOut, PointUpdate
 from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
@@ -46,7 +46,7 @@ async def search_points(
     limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
 ) -> PointList:
-    points, next_offset = await services.search(
+    points, next_offset = await directory.search(
         city=city_code, service=service, facility=facility, kind=kind, q=q, include_inactive=False, limit=limit, offset=offset
     )
     return PointList(items=points, next_offset=next_offset)
@@ -60,7 +60,7 @@ async def search_points(
     responses=ERRORS,
 )
 async def get_point(point_id: uuid.UUID) -> PointOut:
-    return await services.get_point(point_id)
+    return await directory.get_point(point_id)
 
 
 @post(
@@ -72,7 +72,7 @@ async def get_point(point_id: uuid.UUID) -> PointOut:
     responses=ERRORS,
 )
 async def create_point(request: Request[Principal, Any, Any], data: PointCreate) -> PointOut:
-    return await services.create_point(request.user, data)
+    return await directory.create_point(request.user, data)
 
 
 @patch(
@@ -87,7 +87,7 @@ async def create_point(request: Request[Principal, Any, Any], data: PointCreate)
     responses=ERRORS,
 )
 async def update_point(request: Request[Principal, Any, Any], point_id: uuid.UUID, data: PointUpdate) -> PointOut:
-    return await services.update_point(request.user, point_id, data)
+    return await directory.update_point(request.user, point_id, data)
 
 
 ROUTES = [search_points, get_point, create_point, update_point, *TICKET_ROUTES]

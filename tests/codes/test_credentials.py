@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from backend.codes import format as fmt
-from backend.codes.services import CREDENTIALS_PER_MINUTE
+from backend.codes.minting import CREDENTIALS_PER_MINUTE
 from backend.lib import ed25519
 from tests.codes.helpers import Citizen, card_action, in_app, make_citizen
 

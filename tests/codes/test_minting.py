@@ -15,7 +15,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from backend.codes import format as fmt
-from backend.codes.services import MINT_PER_MINUTE, qr_version
+from backend.codes.minting import MINT_PER_MINUTE, qr_version
 from tests.codes.helpers import CITY, card_action, ensure_city, in_app, make_citizen, online_masters
 
 pytestmark = pytest.mark.anyio

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from backend.audit.chain import canonical_json
 from backend.lib import ed25519
+from backend.lib.canonical import canonical_json
 from tests.certificates.helpers import LICENCE, TRAFFIC
 
 pytestmark = pytest.mark.anyio

@@ -66,14 +66,14 @@ async def test_staff_keep_it_up_to_date_without_lost_updates(world, staffing):
 
 async def test_concurrent_updates_one_wins(world, staffing):
     from backend.lib.auth import Principal
-    from backend.servicepoints import services
+    from backend.servicepoints import directory
     from backend.servicepoints.schemas import PointOut, PointUpdate
 
     created = (await _create(world, point())).json()
     operator = Principal(kind="staff", id="op", role="provincial_operator", city="440000")
 
     async def race():
-        calls = [services.update_point(operator, created["id"], PointUpdate(phone=f"020-{i}", version=1)) for i in range(4)]
+        calls = [directory.update_point(operator, created["id"], PointUpdate(phone=f"020-{i}", version=1)) for i in range(4)]
         return await asyncio.gather(*calls, return_exceptions=True)
 
     results = await world.call(race)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.audit.chain import canonical_json, iso
+from backend.lib.canonical import canonical_json, iso
 
 
 def _reference(value) -> bytes:

@@ -9,13 +9,13 @@ from typing import Any
 
 import msgspec
 
-from backend.audit.chain import canonical_json, iso_seconds
 from backend.certificates import registry
 from backend.consent.schemas import ConsentGrant, ConsentOut, ConsentScope, ConsentStatus
 from backend.consent.tables import Consent
 from backend.identity.services import get_person
 from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import db, ed25519
+from backend.lib.canonical import canonical_json, iso_seconds
 from backend.lib.errors import ApiError
 from backend.org.tables import Agency
 
