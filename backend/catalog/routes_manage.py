@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post, put
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.catalog import publishing, views
+from backend.catalog.schemas import MANAGE_ERRORS as ERRORS
 from backend.catalog.schemas import (
     ContentIn,
     ItemCreate,
@@ -18,19 +18,10 @@ from backend.catalog.schemas import (
     ReturnRequest,
     WithdrawRequest,
 )
+from backend.catalog.schemas import ItemCodePath as Code
 from backend.lib.auth import Principal, staff_only
-from backend.lib.errors import ErrorResponse
 
-Code = Annotated[
-    str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")
-]
 Number = Annotated[int, Parameter(ge=1, le=100_000, description="Version number.")]
-ERRORS = {
-    403: ResponseSpec(ErrorResponse, description="Not staff, or not allowed for this catalog."),
-    404: ResponseSpec(ErrorResponse, description="No such item or version."),
-    409: ResponseSpec(ErrorResponse, description="Not in the right state, or a scenario name taken."),
-    422: ResponseSpec(ErrorResponse, description="Content or dates break a catalog rule."),
-}
 TAGS = ["catalog management"]
 guards = [staff_only]
 

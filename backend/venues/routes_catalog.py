@@ -11,6 +11,8 @@ from litestar.params import Parameter
 
 from backend.catalog import services as catalog
 from backend.catalog.access import ensure_manage, report_scope
+from backend.catalog.schemas import MANAGE_ERRORS as ERRORS
+from backend.catalog.schemas import ItemCodePath as Code
 from backend.catalog.vocab import CST
 from backend.lib.auth import Principal, staff_only
 from backend.lib.errors import ErrorResponse
@@ -19,15 +21,6 @@ from backend.venues.schemas import UsageReport, VenueLinks
 
 # Listed with the catalog's management routes (same tag, same paths); the code lives here
 # because it reads venues' own tables.
-Code = Annotated[
-    str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")
-]
-ERRORS = {
-    403: ResponseSpec(ErrorResponse, description="Not staff, or not allowed for this catalog."),
-    404: ResponseSpec(ErrorResponse, description="No such item or version."),
-    409: ResponseSpec(ErrorResponse, description="Not in the right state, or a scenario name taken."),
-    422: ResponseSpec(ErrorResponse, description="Content or dates break a catalog rule."),
-}
 TAGS = ["catalog management"]
 guards = [staff_only]
 
