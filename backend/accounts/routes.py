@@ -7,14 +7,12 @@ from typing import Any
 
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi.datastructures import ResponseSpec
 
 from backend.accounts import citizens, factors, me, sessions, staff, totp
 from backend.accounts import schemas as s
 from backend.accounts.routes_admin import ADMIN_ROUTES
 from backend.keys.keyring import Keyring
 from backend.lib.auth import CITIZEN, STAFF_ROLES, Principal, citizen_only, current, requires
-from backend.lib.errors import ErrorResponse
 from backend.lib.openapi import error
 from backend.lib.settings import Settings
 from backend.lib.store import Store
@@ -23,11 +21,9 @@ TAGS = ["accounts"]
 signed_in = requires(CITIZEN, *STAFF_ROLES)
 NO_STORE = CacheControlHeader(no_store=True)
 AUTH_ERRORS = {
-    401: ResponseSpec(
-        ErrorResponse, description="auth.bad_credentials, auth.totp_required, auth.bad_totp or auth.bad_recovery_code"
-    ),
-    422: ResponseSpec(ErrorResponse, description="document.* (the identity number is malformed) or auth.two_second_factors"),
-    429: ResponseSpec(ErrorResponse, description="auth.locked (with retry_after and Retry-After) or auth.busy"),
+    401: error("auth.bad_credentials, auth.totp_required, auth.bad_totp or auth.bad_recovery_code"),
+    422: error("document.* (the identity number is malformed) or auth.two_second_factors"),
+    429: error("auth.locked (with retry_after and Retry-After) or auth.busy"),
 }
 
 
@@ -49,8 +45,8 @@ def _agent(request: Request[Any, Any, Any]) -> str:
     "known under another name.",
     tags=TAGS,
     responses={
-        409: ResponseSpec(ErrorResponse, description="account.exists or person.name_mismatch"),
-        422: ResponseSpec(ErrorResponse, description="document.* or password.*"),
+        409: error("account.exists or person.name_mismatch"),
+        422: error("document.* or password.*"),
     },
 )
 async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.AccountView:

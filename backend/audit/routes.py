@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.accounts.permissions import ensure
@@ -16,12 +15,13 @@ from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL, Principal, citizen_only, requires
 from backend.lib.bounds import SAFE_INT_MAX
-from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.errors import ApiError
+from backend.lib.openapi import error
 
 TAGS = ["access record"]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size.")]
 Before = Annotated[int | None, Parameter(ge=1, le=SAFE_INT_MAX, description="`next_before` of the previous page.")]
-ERRORS = {403: ResponseSpec(ErrorResponse, description="auth.wrong_role or auth.not_permitted (needs `audit.read`).")}
+ERRORS = {403: error("auth.wrong_role or auth.not_permitted (needs `audit.read`).")}
 HEX64 = r"^[0-9a-f]{64}$"
 
 
@@ -100,8 +100,8 @@ async def audit_records(
     guards=[requires(PROVINCIAL)],
     responses={
         **ERRORS,
-        404: ResponseSpec(ErrorResponse, description="person.not_found"),
-        422: ResponseSpec(ErrorResponse, description="`document.unknown_type` or an invalid identity number."),
+        404: error("person.not_found"),
+        422: error("`document.unknown_type` or an invalid identity number."),
     },
 )
 async def audit_search(request: Request[Principal, Any, Any], data: AuditSearch, keyring: Keyring) -> AuditPage:
@@ -125,7 +125,7 @@ async def audit_search(request: Request[Principal, Any, Any], data: AuditSearch,
     ),
     tags=TAGS,
     guards=[requires(PROVINCIAL)],
-    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="audit.bad_anchor: give both anchor values")},
+    responses={**ERRORS, 422: error("audit.bad_anchor: give both anchor values")},
 )
 async def check_chain(
     request: Request[Principal, Any, Any],

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import base64
 
-from litestar.openapi.datastructures import ResponseSpec
-
 from backend.cards import schemas as s
 from backend.cards import views
 from backend.cards.devices import DeviceRow
 from backend.cards.transitions import Outcome
-from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 
 ERRORS = {
-    403: ResponseSpec(ErrorResponse, description="auth.not_permitted (role or city does not allow it)"),
-    404: ResponseSpec(ErrorResponse, description="card.not_found, bank.not_found, device.not_found, application.not_found"),
-    409: ResponseSpec(
-        ErrorResponse,
-        description="card.illegal_transition (details: state, allowed_actions), card.already_active, bank.not_active, ...",
-    ),
-    422: ResponseSpec(ErrorResponse, description="document.*, region.unknown, device.bad_public_key, ..."),
+    403: error("auth.not_permitted (role or city does not allow it)"),
+    404: error("card.not_found, bank.not_found, device.not_found, application.not_found"),
+    409: error("card.illegal_transition (details: state, allowed_actions), card.already_active, bank.not_active, ..."),
+    422: error("document.*, region.unknown, device.bad_public_key, ..."),
 }
 
 

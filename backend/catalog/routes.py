@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 from litestar import get
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.catalog import services, views
 from backend.catalog.routes_manage import MANAGE_ROUTES
 from backend.catalog.schemas import CatalogOut, HistoryOut, PublicItem, RegionList
 from backend.catalog.vocab import DOMAINS
-from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.errors import ApiError
+from backend.lib.openapi import error
 
 Region_ = Annotated[
     str, Parameter(pattern=r"^[0-9]{6}$", description="440000 for the provincial catalog, or a city's region code.")
@@ -25,7 +25,7 @@ Code = Annotated[
 # Text, not dt.datetime: a datetime parameter also takes a bare number as seconds since 1970.
 RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 PUBLIC = CacheControlHeader(public=True, max_age=30)  # a change shows within half a minute
-NOT_FOUND = {404: ResponseSpec(ErrorResponse, description="No such region or item.")}
+NOT_FOUND = {404: error("No such region or item.")}
 
 
 def _moment(at: str | None) -> dt.datetime | None:

@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from msgspec import Meta
 
 from backend.catalog.scenarios import ATTRIBUTES
 from backend.catalog.vocab import DOMAINS
-from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 
 # The management routes' path parameter and error statuses (catalog/routes_manage.py, and venues'
 # routes_catalog.py, which serves two of the same operations).
@@ -20,10 +19,10 @@ ItemCodePath = Annotated[
     str, Parameter(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$", description="Item code.")
 ]
 MANAGE_ERRORS = {
-    403: ResponseSpec(ErrorResponse, description="Not staff, or not allowed for this catalog."),
-    404: ResponseSpec(ErrorResponse, description="No such item or version."),
-    409: ResponseSpec(ErrorResponse, description="Not in the right state, or a scenario name taken."),
-    422: ResponseSpec(ErrorResponse, description="Content or dates break a catalog rule."),
+    403: error("Not staff, or not allowed for this catalog."),
+    404: error("No such item or version."),
+    409: error("Not in the right state, or a scenario name taken."),
+    422: error("Content or dates break a catalog rule."),
 }
 
 ItemCode = Annotated[

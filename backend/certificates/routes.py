@@ -7,24 +7,20 @@ from typing import Annotated, Any
 
 from litestar import Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.certificates import registry, services
 from backend.certificates import schemas as s
 from backend.keys.keyring import Keyring
 from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, Principal, citizen_only, requires
-from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.errors import ApiError
+from backend.lib.openapi import errors
 
 TYPE_TAGS = ["certificate types"]
 AGENCY_TAGS = ["certificates (agencies)"]
 ME_TAGS = ["certificates", "me"]
 NO_STORE = CacheControlHeader(no_store=True)
 Code = Annotated[str, Parameter(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="Certificate type code, e.g. driving_licence")]
-
-
-def _errors(**codes: str) -> dict[int, ResponseSpec]:
-    return {int(k[1:]): ResponseSpec(ErrorResponse, description=v) for k, v in codes.items()}
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -47,7 +43,7 @@ async def list_types(include_inactive: bool = False) -> list[s.TypeOut]:
     summary="Get a certificate type",
     tags=TYPE_TAGS,
     description="One type by code. 404 `certificate_type.not_found`.",
-    responses=_errors(e404="certificate_type.not_found"),
+    responses=errors(e404="certificate_type.not_found"),
 )
 async def get_type(code: Code) -> s.TypeOut:
     return await registry.get(code)
@@ -64,7 +60,7 @@ async def get_type(code: Code) -> s.TypeOut:
     "show concessions), disclosure (scenario that shows certificates -> fields) and statutory access (agency kind "
     "-> fields). 409 `certificate_type.exists`; 422 `certificate_type.unknown_issuer`, `.bad_schema`, "
     "`.unknown_field`, `.unknown_scenario`, `.scenario_without_concessions`, `.scenario_without_certificate`.",
-    responses=_errors(e403="auth.wrong_role", e409="certificate_type.exists", e422="Bad issuer, schema, field or scenario."),
+    responses=errors(e403="auth.wrong_role", e409="certificate_type.exists", e422="Bad issuer, schema, field or scenario."),
 )
 async def create_type(request: Request[Principal, Any, Any], data: s.TypeCreate) -> s.TypeOut:
     return await registry.create(data, created_by=request.user.id)
@@ -78,7 +74,7 @@ async def create_type(request: Request[Principal, Any, Any], data: s.TypeCreate)
     description="Provincial operators change the name, concessions, disclosure, statutory access or `active`. The "
     "attribute schema is fixed once certificates were signed against it: define a new type instead. Changes apply "
     "to the next verification or query at once.",
-    responses=_errors(e403="auth.wrong_role", e404="certificate_type.not_found", e422="Bad field or scenario."),
+    responses=errors(e403="auth.wrong_role", e404="certificate_type.not_found", e422="Bad field or scenario."),
 )
 async def update_type(code: Code, data: s.TypeUpdate) -> s.TypeOut:
     return await registry.update(code, data)
@@ -87,7 +83,7 @@ async def update_type(code: Code, data: s.TypeUpdate) -> s.TypeOut:
 # --- issuing agencies ---------------------------------------------------------------------------
 
 agency_only = requires(AGENCY)
-ISSUE_ERRORS = _errors(
+ISSUE_ERRORS = errors(
     e403="auth.wrong_role, or certificate.not_issuer: your agency does not issue this type",
     e404="certificate.holder_unknown (nobody with this document) or certificate_type.not_found",
     e409="certificate.exists (a live one of this type) or certificate_type.inactive",
@@ -119,7 +115,7 @@ async def issue(request: Request[Principal, Any, Any], data: s.CertificateIssue,
     description="Change attributes (e.g. a driving licence's points) or `valid_until`; a new signed version. "
     "`expected_version` refuses the change with 409 `certificate.version_mismatch` when someone changed it since. "
     "404 `certificate.not_found` for certificates your agency did not issue; 409 `certificate.revoked`.",
-    responses=_errors(
+    responses=errors(
         e404="certificate.not_found",
         e409="certificate.version_mismatch, certificate.revoked or certificate.busy",
         e422="Attribute or validity errors",
@@ -141,7 +137,7 @@ async def update(
     description="`action` is `suspend` (active -> suspended), `reinstate` (suspended -> active) or `revoke` "
     "(for good; a new certificate of the type may then be issued). Takes effect for the next verification or query. "
     "409 `certificate.illegal_transition` with `details.current_status`.",
-    responses=_errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"),
+    responses=errors(e404="certificate.not_found or certificate.unknown_action", e409="certificate.illegal_transition"),
 )
 async def act(
     request: Request[Principal, Any, Any],
@@ -162,7 +158,7 @@ async def act(
     description="Verifies the stored Ed25519 signature against the record as it is now, under the issuer key it "
     "names (`result`: valid, bad_signature or unknown_key). For the holder, the issuing agency and provincial "
     "operators; anyone else gets 404.",
-    responses=_errors(e404="certificate.not_found"),
+    responses=errors(e404="certificate.not_found"),
 )
 async def check_signature(request: Request[Principal, Any, Any], certificate_id: uuid.UUID, keyring: Keyring) -> s.IntegrityOut:
     return await services.integrity(request.user, keyring, certificate_id)
@@ -195,7 +191,7 @@ async def my_certificates(request: Request[Principal, Any, Any]) -> list[s.Certi
     tags=ME_TAGS,
     summary="One of my certificates",
     description="404 `certificate.not_found` unless it is yours.",
-    responses=_errors(e404="certificate.not_found"),
+    responses=errors(e404="certificate.not_found"),
 )
 async def my_certificate(request: Request[Principal, Any, Any], certificate_id: uuid.UUID) -> s.CertificateOut:
     return await services.holder_certificate(_person(request), certificate_id)

@@ -9,7 +9,6 @@ import anyio.to_thread
 import qrcode
 from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from PIL import Image
 from qrcode.image.svg import SvgPathFillImage
@@ -18,7 +17,7 @@ from backend.codes import minting
 from backend.codes.schemas import OnlineCode
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
-from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 from backend.lib.store import Store
 
 QUIET_ZONE = 4  # modules of white border the QR standard requires around the symbol
@@ -93,12 +92,12 @@ _IMAGE_HEADERS = [
 
 
 _IMAGE_ERRORS = {
-    400: ResponseSpec(ErrorResponse, description="request.invalid: scale outside 2..32"),
-    401: ResponseSpec(ErrorResponse, description="auth.required or auth.invalid_token"),
-    403: ResponseSpec(ErrorResponse, description="auth.wrong_role: only citizens have codes"),
-    404: ResponseSpec(ErrorResponse, description="card.not_found"),
-    409: ResponseSpec(ErrorResponse, description="card.not_usable, with details.state and details.result"),
-    429: ResponseSpec(ErrorResponse, description="codes.rate_limited, with Retry-After"),
+    400: error("request.invalid: scale outside 2..32"),
+    401: error("auth.required or auth.invalid_token"),
+    403: error("auth.wrong_role: only citizens have codes"),
+    404: error("card.not_found"),
+    409: error("card.not_usable, with details.state and details.result"),
+    429: error("codes.rate_limited, with Retry-After"),
 }
 
 

@@ -7,35 +7,32 @@ from typing import Any
 
 from litestar import Request, post
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import ResponseSpec
 
 from backend.certificates.schemas import CertificateCode
 from backend.codes import images, minting, showing
 from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, citizen_only
-from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.errors import ApiError
+from backend.lib.openapi import error
 from backend.lib.settings import Settings
 from backend.lib.store import Store
 
 # Codes and credentials are bearer material: no cache may keep them.
 NO_STORE = CacheControlHeader(no_store=True)
 MINT_ERRORS = {
-    401: ResponseSpec(ErrorResponse, description="auth.required or auth.invalid_token"),
-    403: ResponseSpec(ErrorResponse, description="auth.wrong_role: only citizens have codes"),
-    404: ResponseSpec(ErrorResponse, description="card.not_found: you have no card"),
-    409: ResponseSpec(ErrorResponse, description="card.not_usable, with details.state, details.result and details.ecard_level"),
-    429: ResponseSpec(ErrorResponse, description="codes.rate_limited, with details.retry_after and Retry-After"),
+    401: error("auth.required or auth.invalid_token"),
+    403: error("auth.wrong_role: only citizens have codes"),
+    404: error("card.not_found: you have no card"),
+    409: error("card.not_usable, with details.state, details.result and details.ecard_level"),
+    429: error("codes.rate_limited, with details.retry_after and Retry-After"),
 }
 CREDENTIAL_ERRORS = {
     **MINT_ERRORS,
-    400: ResponseSpec(ErrorResponse, description="request.invalid or request.unknown_field: the body is not {device_id: uuid}"),
-    404: ResponseSpec(ErrorResponse, description="device.not_found (not one of your devices) or card.not_found"),
-    409: ResponseSpec(
-        ErrorResponse,
-        description="card.not_usable, device.unbound (with details.device_status), device.no_public_key or device.bad_public_key",
-    ),
-    503: ResponseSpec(ErrorResponse, description="keys.no_signing_key: no issuer key can sign now (rotation overdue)"),
+    400: error("request.invalid or request.unknown_field: the body is not {device_id: uuid}"),
+    404: error("device.not_found (not one of your devices) or card.not_found"),
+    409: error("card.not_usable, device.unbound (with details.device_status), device.no_public_key or device.bad_public_key"),
+    503: error("keys.no_signing_key: no issuer key can sign now (rotation overdue)"),
 }
 
 
@@ -104,9 +101,9 @@ async def issue_credential(
     "and an agency it is presented to may check it (Art. 9: no paper copy). Only this code shows it, and only once. "
     "404 `certificate.not_found`, 409 `card.not_usable`, 429 `codes.rate_limited`.",
     responses={
-        404: ResponseSpec(ErrorResponse, description="certificate.not_found or card.not_found"),
-        409: ResponseSpec(ErrorResponse, description="card.not_usable"),
-        429: ResponseSpec(ErrorResponse, description="codes.rate_limited"),
+        404: error("certificate.not_found or card.not_found"),
+        409: error("card.not_usable"),
+        429: error("codes.rate_limited"),
     },
 )
 async def show_with_card(

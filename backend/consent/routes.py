@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.consent import agencies, grants, queries
@@ -16,17 +15,14 @@ from backend.consent import schemas as s
 from backend.keys.keyring import Keyring
 from backend.lib.auth import AGENCY, PROVINCIAL, Principal, citizen_only, requires
 from backend.lib.bounds import OFFSET_MAX
-from backend.lib.errors import ApiError, ErrorResponse
+from backend.lib.errors import ApiError
+from backend.lib.openapi import errors
 from backend.lib.settings import Settings
 from backend.lib.store import Store
 
 ME_TAGS = ["consents", "me"]
 AGENCY_TAGS = ["agency queries"]
 NO_STORE = CacheControlHeader(no_store=True)
-
-
-def _errors(**codes: str) -> dict[int, ResponseSpec]:
-    return {int(k[1:]): ResponseSpec(ErrorResponse, description=v) for k, v in codes.items()}
 
 
 def _person(request: Request[Principal, Any, Any]) -> str:
@@ -54,7 +50,7 @@ async def list_agencies() -> list[s.AgencyOut]:
     summary="Register an agency",
     description="Provincial operators register a government agency; it can then issue certificate types named after it "
     "and query through `agency` machine clients (`POST /api/v1/clients`). 409 `agency.exists`.",
-    responses=_errors(e403="auth.wrong_role", e409="agency.exists"),
+    responses=errors(e403="auth.wrong_role", e409="agency.exists"),
 )
 async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
     return await agencies.create(code=data.code, name=data.name, kind=data.kind)
@@ -69,7 +65,7 @@ async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
     description="Lets one agency read a scope (card status and/or certificate types with named fields) for a purpose, "
     "from `valid_from` (default now) until `valid_until` (at most 366 days). 422 `consent.unknown_agency`, "
     "`consent.empty_scope`, `consent.unknown_field`, `certificate.unknown_type`, `consent.bad_validity`, `consent.too_long`.",
-    responses=_errors(e422="Unknown agency, type or field; empty scope; bad validity"),
+    responses=errors(e422="Unknown agency, type or field; empty scope; bad validity"),
 )
 async def grant(request: Request[Principal, Any, Any], data: s.ConsentGrant, now: int) -> s.ConsentOut:
     return await grants.grant(account_id=request.user.id, person_id=_person(request), spec=data, now=now)
@@ -94,7 +90,7 @@ async def my_consents(request: Request[Principal, Any, Any], now: int) -> list[s
     summary="Revoke a consent",
     description="Takes effect at once: the next query under it is refused with 403 "
     "`query.consent_inactive`. Revoking again changes nothing. 404 `consent.not_found`.",
-    responses=_errors(e404="consent.not_found"),
+    responses=errors(e404="consent.not_found"),
 )
 async def revoke(request: Request[Principal, Any, Any], consent_id: uuid.UUID, now: int) -> s.ConsentOut:
     return await grants.revoke(_person(request), consent_id, now)
@@ -109,7 +105,7 @@ async def revoke(request: Request[Principal, Any, Any], consent_id: uuid.UUID, n
     description="The consent as a JSON file (format `yikatong-consent-receipt/1`): holder, agency, purpose, scope, "
     "from when, until when, revocation and status, signed with the issuer key (`signature.key_id` is in "
     "/.well-known/jwks.json; the signature covers the canonical JSON of every other member).",
-    responses=_errors(e404="consent.not_found"),
+    responses=errors(e404="consent.not_found"),
 )
 async def download_receipt(
     request: Request[Principal, Any, Any], consent_id: uuid.UUID, keyring: Keyring, now: int
@@ -157,7 +153,7 @@ async def agency_consents(
     "`details.fields`), `query.consent_invalid`, `query.consent_inactive` (expired, revoked or pending), "
     "`query.code_invalid`, `query.code_used`; 404 `query.subject_unknown`; 422 `query.subject_required`, "
     "`query.ambiguous_basis`, `query.empty`, `query.unknown_field`, `query.bad_code`, `certificate.unknown_type`.",
-    responses=_errors(
+    responses=errors(
         e403="Refused (and recorded): no basis, out of scope, consent not usable, code not valid",
         e404="query.subject_unknown",
         e422="Malformed query",

@@ -46,6 +46,11 @@ def error(description: str) -> ResponseSpec:
     return ResponseSpec(ErrorResponse, description=description)
 
 
+def errors(**by_status: str) -> dict[int, ResponseSpec]:
+    """Several error answers by status, written `e404="certificate.not_found"`."""
+    return {int(key[1:]): error(text) for key, text in by_status.items()}
+
+
 COMMON = {
     400: error(
         "`request.invalid`, `request.unknown_field`, `request.bad_encoding` or `request.body_missing`: the request "

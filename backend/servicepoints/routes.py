@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.lib.auth import Principal, staff_only
-from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 from backend.servicepoints import directory
 from backend.servicepoints.routes_tickets import TICKET_ROUTES
 from backend.servicepoints.schemas import PointCreate, PointList, PointOut, PointUpdate
@@ -19,10 +18,10 @@ from backend.servicepoints.vocab import FACILITIES, KINDS, SERVICES
 
 TAGS = ["service points"]
 ERRORS = {
-    403: ResponseSpec(ErrorResponse, description="Not allowed for this city."),
-    404: ResponseSpec(ErrorResponse, description="No such service point."),
-    409: ResponseSpec(ErrorResponse, description="Changed since you read it."),
-    422: ResponseSpec(ErrorResponse, description="Unknown city, blank text or bad hours."),
+    403: error("Not allowed for this city."),
+    404: error("No such service point."),
+    409: error("Changed since you read it."),
+    422: error("Unknown city, blank text or bad hours."),
 }
 
 

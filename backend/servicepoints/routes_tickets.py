@@ -6,12 +6,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.lib.auth import Principal, citizen_only, staff_only
-from backend.lib.errors import ApiError, ErrorResponse
-from backend.lib.openapi import OPTIONAL_AUTH
+from backend.lib.errors import ApiError
+from backend.lib.openapi import OPTIONAL_AUTH, error
 from backend.lib.store import Store
 from backend.servicepoints import tickets
 from backend.servicepoints.schemas import (
@@ -33,10 +32,10 @@ from backend.servicepoints.schemas import (
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 Offset = Annotated[int, Parameter(ge=0, le=100_000)]
 ERRORS = {
-    404: ResponseSpec(ErrorResponse, description="No such ticket (or not yours)."),
-    409: ResponseSpec(ErrorResponse, description="Closed, or changed meanwhile."),
-    422: ResponseSpec(ErrorResponse, description="Blank text, unknown city or service point."),
-    429: ResponseSpec(ErrorResponse, description="Too many submissions."),
+    404: error("No such ticket (or not yours)."),
+    409: error("Closed, or changed meanwhile."),
+    422: error("Blank text, unknown city or service point."),
+    429: error("Too many submissions."),
 }
 TAGS = ["consultation and complaints"]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -98,7 +97,7 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
     ),
     tags=TAGS,
     security=OPTIONAL_AUTH,
-    responses={**ERRORS, 403: ResponseSpec(ErrorResponse, description="Staff and machine credentials cannot submit here.")},
+    responses={**ERRORS, 403: error("Staff and machine credentials cannot submit here.")},
 )
 async def submit_ticket(request: Request[Principal | None, Any, Any], data: TicketCreate, store: Store) -> TicketCreated:
     user = request.user
@@ -196,7 +195,7 @@ async def record_ticket(request: Request[Principal, Any, Any], data: StaffTicket
     description="Oldest first. Provincial operators see every city's; other staff their own city's.",
     tags=TAGS,
     guards=[staff_only],
-    responses={403: ResponseSpec(ErrorResponse, description="Another city's tickets.")},
+    responses={403: error("Another city's tickets.")},
 )
 async def staff_tickets(
     request: Request[Principal, Any, Any],

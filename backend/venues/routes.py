@@ -14,7 +14,8 @@ from backend.accounts.permissions import ensure
 from backend.catalog import services as catalog
 from backend.codes.format import Result
 from backend.lib.auth import PROVINCIAL, SCANNER, Principal, citizen_only, only, requires, scanner_only
-from backend.lib.errors import ErrorBody, ErrorResponse
+from backend.lib.errors import ErrorBody
+from backend.lib.openapi import error
 from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.venues import offline, records, services, verification
@@ -40,7 +41,7 @@ from backend.venues.schemas import (
 
 Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size.")]
 Before = Annotated[uuid.UUID | None, Parameter(description="Id of the last item of the previous page (`next_before`).")]
-ERRORS = {403: ResponseSpec(ErrorResponse, description="Wrong role or not allowed.")}
+ERRORS = {403: error("Wrong role or not allowed.")}
 operator = [requires(PROVINCIAL)]
 UPLOAD_MAX_BYTES = 256 * 1024
 
@@ -62,7 +63,7 @@ def _manage(request: Request[Principal, Any, Any]) -> None:
     ),
     tags=["venues"],
     guards=operator,
-    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Unknown type, city or scenario.")},
+    responses={**ERRORS, 422: error("Unknown type, city or scenario.")},
 )
 async def create_venue(request: Request[Principal, Any, Any], data: VenueCreate) -> VenueOut:
     _manage(request)
@@ -104,7 +105,7 @@ async def list_venues(
     ),
     tags=["venues"],
     guards=operator,
-    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
+    responses={**ERRORS, 404: error("No such venue.")},
 )
 async def add_scanner(request: Request[Principal, Any, Any], venue_id: uuid.UUID, data: ScannerCreate) -> ScannerCreated:
     _manage(request)
@@ -117,7 +118,7 @@ async def add_scanner(request: Request[Principal, Any, Any], venue_id: uuid.UUID
     description="The venue's scanner credentials with their status; tokens are never listed.",
     tags=["venues"],
     guards=operator,
-    responses={**ERRORS, 404: ResponseSpec(ErrorResponse, description="No such venue.")},
+    responses={**ERRORS, 404: error("No such venue.")},
 )
 async def list_scanners(request: Request[Principal, Any, Any], venue_id: uuid.UUID) -> ScannerList:
     _manage(request)
@@ -244,7 +245,7 @@ async def revocations(now: int, since: Annotated[str | None, Parameter(max_lengt
     status_code=200,
     # 500 results of about 250 bytes each do not fit the app-wide 64 KiB limit.
     request_max_body_size=UPLOAD_MAX_BYTES,
-    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="A result dated in the future.")},
+    responses={**ERRORS, 422: error("A result dated in the future.")},
 )
 async def upload_offline(
     request: Request[Principal, Any, Any], data: OfflineUpload, store: Store, settings: Settings, now: int

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get
-from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.catalog import services as catalog
@@ -15,7 +14,7 @@ from backend.catalog.schemas import MANAGE_ERRORS as ERRORS
 from backend.catalog.schemas import ItemCodePath as Code
 from backend.catalog.vocab import CST
 from backend.lib.auth import Principal, staff_only
-from backend.lib.errors import ErrorResponse
+from backend.lib.openapi import error
 from backend.venues import reports, services
 from backend.venues.schemas import UsageReport, VenueLinks
 
@@ -56,7 +55,7 @@ async def item_venues(
     ),
     tags=TAGS,
     guards=guards,
-    responses={**ERRORS, 422: ResponseSpec(ErrorResponse, description="Bad or too long date range.")},
+    responses={**ERRORS, 422: error("Bad or too long date range.")},
 )
 async def usage_report(
     request: Request[Principal, Any, Any],
