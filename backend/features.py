@@ -5,6 +5,7 @@ FEATURES: tuple[str, ...] = (
     "health",
     "org",
     "identity",
+    "inbox",
     "accounts",
     "cards",
     "keys",
@@ -15,4 +16,7 @@ FEATURES: tuple[str, ...] = (
     "consent",
     "catalog",
     "servicepoints",
+    "proofing",
+    "persons",
+    "family",
 )

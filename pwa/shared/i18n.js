@@ -10,9 +10,17 @@ const fallback = {};
 // The wallet and scanner share /shared/i18n/; a page with a dictionary of its own (the public
 // catalog, which needs none of the apps' strings) names its folder before the first setLang.
 let folder = '/shared/i18n';
+// Screens added by one feature keep their strings in a folder of their own (for example
+// /wallet/i18n/family/<lang>.json), merged over the main dictionary, so features never edit
+// one shared file at the same time.
+const extras = [];
 
 export function useDictionary(path) {
   folder = path;
+}
+
+export function addDictionaries(...paths) {
+  for (const path of paths) if (!extras.includes(path)) extras.push(path);
 }
 
 export function currentLang() {
@@ -31,12 +39,31 @@ function stored() {
 async function fetchStrings(code) {
   const res = await fetch(`${folder}/${code}.json`);
   if (!res.ok) throw new Error(`missing translation ${code}`);
-  return res.json();
+  const merged = await res.json();
+  const parts = await Promise.all(
+    extras.map((path) => fetch(`${path}/${code}.json`).then((r) => (r.ok ? r.json() : {})).catch(() => ({}))),
+  );
+  for (const part of parts) Object.assign(merged, part);
+  return merged;
 }
 
-// Loads the remembered language (or the default) before the first screen is drawn.
+// The browser's own preference when the holder has not chosen: Hong Kong, Macao and Taiwan
+// (zh-HK, zh-MO, zh-TW, zh-Hant) read traditional characters, other Chinese simplified, and
+// any other language English.
+export function browserLang(languages = navigator.languages?.length ? navigator.languages : [navigator.language]) {
+  for (const raw of languages) {
+    const tag = String(raw || '').toLowerCase();
+    if (!tag) continue;
+    if (/^zh-(hk|mo|tw|hant)/.test(tag)) return 'zh-Hant';
+    if (tag.startsWith('zh')) return 'zh-Hans';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return DEFAULT_LANG;
+}
+
+// Loads the remembered language (or the browser's) before the first screen is drawn.
 export async function initI18n() {
-  await setLang(stored() || DEFAULT_LANG, { remember: false });
+  await setLang(stored() || browserLang(), { remember: false });
 }
 
 export async function setLang(code, { remember = true } = {}) {
@@ -46,7 +73,9 @@ export async function setLang(code, { remember = true } = {}) {
     Object.assign(fallback, await fetchStrings(DEFAULT_LANG).catch(() => ({})));
   }
   lang = code;
-  document.documentElement.lang = code;
+  // A Hong Kong or Macao reader gets zh-HK on the page (fonts, screen readers), not zh-TW.
+  const hongKong = code === 'zh-Hant' && /^zh-(hk|mo)/i.test(navigator.language || '');
+  document.documentElement.lang = hongKong ? 'zh-HK' : code;
   if (remember) {
     try { localStorage.setItem(KEY, code); } catch { /* private mode: the choice lasts this visit */ }
   }

@@ -2,7 +2,7 @@
 
 import { ApiError, OfflineError, createApi } from '/shared/api.js';
 import { topBar } from '/shared/chrome.js';
-import { has, initI18n, t } from '/shared/i18n.js';
+import { addDictionaries, has, initI18n, t } from '/shared/i18n.js';
 import { applyElder } from '/shared/prefs.js';
 import { clear, focusHeading } from '/shared/ui.js';
 import { refreshCredential } from './device.js';
@@ -13,6 +13,12 @@ import { codeScreen } from './screens/code.js';
 import { homeScreen, moreScreen } from './screens/home.js';
 import { securityScreen } from './screens/security.js';
 import { signinScreen } from './screens/signin.js';
+import { signupScreen } from './screens/signup.js';
+import { activateScreen } from './screens/activate.js';
+import { resetScreen } from './screens/reset.js';
+import { passkeysScreen } from './screens/passkeys.js';
+import { familyScreen } from './screens/family.js';
+import { inboxScreen } from './screens/inbox.js';
 import { forgetPerson, getToken, kv, setToken } from './store.js';
 
 const SCREENS = {
@@ -24,7 +30,17 @@ const SCREENS = {
   security: securityScreen,
   bank: bankScreen,
   signin: signinScreen,
+  signup: signupScreen,
+  activate: activateScreen,
+  reset: resetScreen,
+  passkeys: passkeysScreen,
+  family: familyScreen,
+  inbox: inboxScreen,
 };
+// Screens someone without a session may open; any other route sends them to sign in.
+const PUBLIC_ROUTES = new Set(['signin', 'signup', 'reset']);
+// Each screen group keeps its strings in /wallet/i18n/<group>/ (see shared/i18n.js).
+addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox'].map((g) => `/wallet/i18n/${g}`));
 
 export const app = {
   api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),
@@ -113,8 +129,8 @@ async function render() {
   const seq = ++renderSeq;
   if (app.cleanup) { app.cleanup(); app.cleanup = null; }
   let route = app.route();
-  if (!getToken() && route !== 'signin') route = 'signin';
-  if (getToken() && route === 'signin') route = '';
+  if (!getToken() && !PUBLIC_ROUTES.has(route)) route = 'signin';
+  if (getToken() && PUBLIC_ROUTES.has(route)) route = '';
   const screen = SCREENS[route] || homeScreen;
   const view = await screen(app);
   if (seq !== renderSeq) {

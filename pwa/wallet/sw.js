@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v1';
+const CACHE = 'wallet-v2';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -23,6 +23,12 @@ self.ykServiceWorker({
     '/wallet/screens/records.js',
     '/wallet/screens/security.js',
     '/wallet/screens/signin.js',
+    '/wallet/screens/activate.js',
+    '/wallet/screens/family.js',
+    '/wallet/screens/inbox.js',
+    '/wallet/screens/passkeys.js',
+    '/wallet/screens/reset.js',
+    '/wallet/screens/signup.js',
     '/wallet/icons/icon-192.png',
     '/wallet/icons/icon-512.png',
     '/wallet/icons/maskable-192.png',
@@ -44,6 +50,24 @@ self.ykServiceWorker({
     '/shared/i18n/zh-Hans.json',
     '/shared/i18n/zh-Hant.json',
     '/shared/i18n/en.json',
+    '/wallet/i18n/activate/zh-Hans.json',
+    '/wallet/i18n/activate/zh-Hant.json',
+    '/wallet/i18n/activate/en.json',
+    '/wallet/i18n/family/zh-Hans.json',
+    '/wallet/i18n/family/zh-Hant.json',
+    '/wallet/i18n/family/en.json',
+    '/wallet/i18n/inbox/zh-Hans.json',
+    '/wallet/i18n/inbox/zh-Hant.json',
+    '/wallet/i18n/inbox/en.json',
+    '/wallet/i18n/passkeys/zh-Hans.json',
+    '/wallet/i18n/passkeys/zh-Hant.json',
+    '/wallet/i18n/passkeys/en.json',
+    '/wallet/i18n/reset/zh-Hans.json',
+    '/wallet/i18n/reset/zh-Hant.json',
+    '/wallet/i18n/reset/en.json',
+    '/wallet/i18n/signup/zh-Hans.json',
+    '/wallet/i18n/signup/zh-Hant.json',
+    '/wallet/i18n/signup/en.json',
     '/vendor/qrcode-generator/qrcode.js',
   ],
 });

@@ -45,8 +45,8 @@ def test_totp_enrolment_by_scanning_the_provisioning_qr(context, server):
 
 def test_sessions_and_devices_can_be_listed_and_revoked(browser, server):
     citizen = server.citizen(7)
-    other = browser.new_context(base_url=server.base_url)
-    here = browser.new_context(base_url=server.base_url)
+    other = browser.new_context(base_url=server.base_url, locale="zh-CN")
+    here = browser.new_context(base_url=server.base_url, locale="zh-CN")
     try:
         other_page = other.new_page()
         sign_in(other_page, citizen, server.base_url)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def _wallet_codes(browser, server, citizen_index: int):
     """An online and an offline code from a signed-in wallet, as screenshots and texts."""
-    ctx = browser.new_context(base_url=server.base_url, viewport={"width": 420, "height": 860})
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 860})
     page = ctx.new_page()
     sign_in(page, server.citizen(citizen_index), server.base_url)
     page.wait_for_function("() => window.ykWallet && true")
@@ -40,7 +40,7 @@ def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, c
 
     cam = launch(playwright_instance, chromium_path, [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}"])
     try:
-        ctx = cam.new_context(base_url=server.base_url, viewport={"width": 480, "height": 900}, permissions=["camera"])
+        ctx = cam.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 480, "height": 900}, permissions=["camera"])
         page = ctx.new_page()
         # A provisioning link carries the credential in the fragment.
         page.goto(f"{server.base_url}/scanner/#token={server.scanners['library_entry']}")

@@ -1,0 +1,7 @@
+// Password reset through a proofing route (issue 14): placeholder until its screen lands.
+
+import { h } from '/shared/ui.js';
+
+export async function resetScreen() {
+  return h('section', {}, h('h1', {}, 'reset'));
+}
