@@ -13,7 +13,7 @@ import { codeScreen } from './screens/code.js';
 import { homeScreen, moreScreen } from './screens/home.js';
 import { securityScreen } from './screens/security.js';
 import { signinScreen } from './screens/signin.js';
-import { signupScreen } from './screens/signup.js';
+import { applyScreen, signupScreen } from './screens/signup.js';
 import { activateScreen } from './screens/activate.js';
 import { resetScreen } from './screens/reset.js';
 import { passkeysScreen } from './screens/passkeys.js';
@@ -31,6 +31,7 @@ const SCREENS = {
   bank: bankScreen,
   signin: signinScreen,
   signup: signupScreen,
+  apply: applyScreen,
   activate: activateScreen,
   reset: resetScreen,
   passkeys: passkeysScreen,

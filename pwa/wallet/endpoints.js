@@ -19,4 +19,8 @@ export const EP = {
   onlineCode: '/api/v1/me/codes/online',
   credentials: '/api/v1/me/credentials',
   verifications: '/api/v1/me/verifications',
+  // sign up and apply (issue 14)
+  accounts: '/api/v1/accounts',
+  applications: '/api/v1/me/card/applications',
+  regions: '/api/v1/catalog/regions',
 };

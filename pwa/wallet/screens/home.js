@@ -131,11 +131,33 @@ function actionItems(app, { all }) {
   return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
 }
 
+// No card: apply for one, or see the application under review (issue 14).
+async function applyLink(app, { secondary = false } = {}) {
+  const applications = await app.api('GET', EP.applications).catch(() => []);
+  if (applications.some((a) => a.status === 'pending')) {
+    return h('p', { class: 'notice', id: 'application-pending' }, t('home.application_pending'), ' ',
+      h('a', { href: '#/apply', id: 'to-apply' }, t('home.see_application')));
+  }
+  if (secondary && applications.some((a) => a.status === 'approved')) return null; // the card is made: prove, above
+  return h('a', { class: `btn ${secondary ? 'secondary' : 'primary'} block`, href: '#/apply', id: 'to-apply' }, t(secondary ? 'home.no_card_apply' : 'home.apply'));
+}
+
 export async function homeScreen(app) {
   // Fresh from the server each time; offline this falls back to the saved copy, flagged stale.
-  await app.loadCard().catch(() => null);
+  let unproven = false;
+  await app.loadCard().catch((err) => { unproven = err?.code === 'identity.not_proven'; });
+  if (unproven) {
+    // An account is not an identity: until its holder is proven, no card is shown (issue 14).
+    return h('section', {}, h('h1', {}, t('title.home')),
+      h('section', { class: 'reason', id: 'not-proven', 'aria-labelledby': 'not-proven-title' },
+        h('h2', { id: 'not-proven-title' }, t('home.not_proven.title')),
+        h('p', {}, t('home.not_proven.why')),
+        h('a', { class: 'btn primary block', href: '#/activate', id: 'to-activate' }, t('apply.next_activate'))),
+      await applyLink(app, { secondary: true }), actionItems(app, { all: false }));
+  }
   if (!app.card) {
-    return h('section', {}, h('h1', {}, t('title.home')), offlineBanner(app), reasonBox({ state: 'none' }), actionItems(app, { all: false }));
+    return h('section', {}, h('h1', {}, t('title.home')), offlineBanner(app), reasonBox({ state: 'none' }),
+      app.stale ? null : await applyLink(app), actionItems(app, { all: false }));
   }
   const reason = unusableReason(app.card);
   return h('section', {},
@@ -144,6 +166,8 @@ export async function homeScreen(app) {
     cardFace(app),
     h('p', { id: 'action-done', role: 'status', class: 'notice', hidden: true }),
     reason ? reasonBox(reason) : h('a', { class: 'btn primary block', href: '#/code', id: 'show-code' }, t('code.show')),
+    // An active card whose e-card is not issued: the holder proves who they are (issue 14).
+    reason?.state === 'ecard_off' && !app.stale ? h('a', { class: 'btn primary block', href: '#/activate', id: 'to-activate' }, t('apply.next_activate')) : null,
     actionItems(app, { all: false }));
 }
 

@@ -7,7 +7,7 @@ import { EP } from '../endpoints.js';
 
 export const DOC_TYPES = ['resident_id', 'hmt_residence_permit', 'hk_mo_travel_permit', 'tw_travel_permit', 'foreign_permanent_residence'];
 
-function field(id, labelKey, input, hintKey) {
+export function field(id, labelKey, input, hintKey) {
   if (hintKey) input.setAttribute('aria-describedby', `${id}-hint`);
   return h('div', { class: 'field' },
     h('label', { for: id }, t(labelKey)),
@@ -78,5 +78,8 @@ export async function signinScreen(app) {
     h('h1', {}, t('signin.title')),
     h('p', {}, t('signin.intro')),
     form,
+    h('ul', { class: 'links', id: 'signin-links' },
+      h('li', {}, h('a', { href: '#/signup', id: 'to-signup' }, t('signin.create_account'))),
+      h('li', {}, h('a', { href: '#/reset', id: 'to-reset' }, t('signin.forgot_password')))),
     h('p', { class: 'hint' }, t('signin.help')));
 }
