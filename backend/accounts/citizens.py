@@ -31,26 +31,46 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-async def register(keyring: Keyring, *, doc_type: str, id_number: str, name: str, password: str, now: int) -> AccountView:
-    """Create an account for the person holding this document (creating the person if new)."""
-    doc = identity.check_document(doc_type, id_number)
+async def register(
+    keyring: Keyring,
+    *,
+    doc_type: str,
+    id_number: str,
+    name: str,
+    password: str,
+    now: int,
+    linked_document: tuple[str, str] | None = None,
+    work_permit: str | None = None,
+) -> AccountView:
+    """Create an account for the person holding this document (creating the person if new). A
+    residence permit comes with the travel permit it prints, a foreign passport with the work
+    permit number (identity.check_presented); any document of a person finds that person."""
+    presented = identity.check_presented(doc_type, id_number, linked=linked_document, work_permit=work_permit)
+    doc = presented.doc
     passwords.check_policy(password, id_number=doc.number)
     name = _clean_name(name)
-    person_id = await identity.find_person_id(keyring, doc_type, doc.number)
-    if person_id is not None and await Account.exists().where(Account.person == person_id).run():
-        raise ApiError(409, *_EXISTS)
+    for known in filter(None, (doc, presented.linked)):
+        person_id = await identity.find_by_blind(identity.blind(keyring, known))
+        if person_id is not None and await Account.exists().where(Account.person == person_id).run():
+            raise ApiError(409, *_EXISTS)
     hashed = await passwords.hash_password(password)  # slow: done before taking the write lock
-    return await _insert(keyring, doc, name, hashed, now)
+    return await _insert(keyring, doc, name, hashed, now, presented=presented)
 
 
 async def _insert(
-    keyring: Keyring, doc: documents.Document, name: str, hashed: str, now: int, totp_secret: str | None = None
+    keyring: Keyring,
+    doc: documents.Document,
+    name: str,
+    hashed: str,
+    now: int,
+    totp_secret: str | None = None,
+    presented: identity.Presented | None = None,
 ) -> AccountView:
     moment = utc(now)
     account_id = uuid.uuid4()
     try:
         async with transaction():
-            person_id = await identity.register_person(keyring, doc.doc_type.value, doc.number, name)
+            person_id = await identity.register_presented(keyring, presented or identity.Presented(doc), name)
             if await Account.exists().where(Account.person == person_id).run():
                 raise ApiError(409, *_EXISTS)
             account = Account(
@@ -80,8 +100,11 @@ async def _load(*, account_id: uuid.UUID | str | None = None, blind: str | None 
     )
     if account_id is not None:
         query = query.where(Account.id == account_id)
-    else:
-        query = query.where(Account.person.id_blind == blind)
+    else:  # any of the person's documents finds their account
+        person_id = await identity.find_by_blind(blind) if blind else None
+        if person_id is None:
+            return None
+        query = query.where(Account.person == person_id)
     row: dict[str, Any] | None = await query.first().run()
     return row
 

@@ -41,17 +41,27 @@ def _agent(request: Request[Any, Any, Any]) -> str:
     summary="Register a citizen account",
     description="Creates an account bound to the person holding this identity document (matched by blind index, "
     "never by name). Passwords: at least 10 characters, not containing the identity number. "
-    "409 `account.exists` if the person already has one; 409 `person.name_mismatch` if the document is "
-    "known under another name.",
+    "409 `account.exists` if the person already has one (found by any of their documents); 409 "
+    "`person.name_mismatch` if the document is known under another name. A residence permit needs "
+    "`linked_document`, the travel permit it prints (422 `document.linked_required`, `document.linked_wrong_kind`); "
+    "a foreign passport needs `work_permit` (422 `document.work_permit_required`, `document.bad_work_permit`).",
     tags=TAGS,
     responses={
-        409: error("account.exists or person.name_mismatch"),
+        409: error("account.exists, person.name_mismatch, person.details_mismatch or person.documents_of_two_persons"),
         422: error("document.* or password.*"),
     },
 )
 async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.AccountView:
+    linked = (data.linked_document.doc_type, data.linked_document.id_number) if data.linked_document else None
     return await citizens.register(
-        keyring, doc_type=data.doc_type, id_number=data.id_number, name=data.name, password=data.password, now=now
+        keyring,
+        doc_type=data.doc_type,
+        id_number=data.id_number,
+        name=data.name,
+        password=data.password,
+        now=now,
+        linked_document=linked,
+        work_permit=data.work_permit,
     )
 
 

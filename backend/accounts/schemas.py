@@ -9,13 +9,15 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.identity.schemas import DOC_TYPES, LinkedDocument, WorkPermit
+
 DocType = Annotated[
     str,
     Meta(
         min_length=1,
         max_length=32,
         examples=["resident_id"],
-        description="resident_id, hmt_residence_permit, hk_mo_travel_permit, tw_travel_permit or foreign_permanent_residence",
+        description=DOC_TYPES,
     ),
 ]
 IdNumber = Annotated[
@@ -51,6 +53,10 @@ class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id_number: IdNumber
     name: Name
     password: NewPassword
+    # Required with a residence permit: the travel permit it prints (both become this person's documents).
+    linked_document: LinkedDocument | None = None
+    # Required with a foreign passport: the work permit (外国人工作许可证) number.
+    work_permit: WorkPermit | None = None
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -13,6 +13,7 @@ from backend.accounts.tables import StaffMember
 from backend.audit import chain
 from backend.audit.schemas import AccessRecord, AuditRecord
 from backend.audit.tables import AccessEntry
+from backend.identity import services as identity
 from backend.identity.protect import redact
 from backend.lib.auth import AGENCY, SCANNER, Principal
 from backend.org.tables import Agency
@@ -114,8 +115,10 @@ async def _page(query: Select[AccessEntry], limit: int, before: int | None) -> t
 
 
 async def for_person(person_id: uuid.UUID | str, *, limit: int, before: int | None) -> tuple[list[AccessRecord], int | None]:
-    """The holder's own record: every access to their data by others."""
-    query = AccessEntry.select(*_HOLDER_COLUMNS).where(AccessEntry.person == uuid.UUID(str(person_id)))
+    """The holder's own record: every access to their data by others, including the entries of a
+    person record merged into theirs (the chain keeps each entry under the id it was written with)."""
+    people = await identity.person_ids(person_id)
+    query = AccessEntry.select(*_HOLDER_COLUMNS).where(AccessEntry.person.is_in(people))
     rows, next_before = await _page(query, limit, before)
     return msgspec.convert(rows, list[AccessRecord]), next_before
 

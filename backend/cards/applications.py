@@ -89,15 +89,20 @@ async def apply(
     region: str | None = None,
     bank_code: str | None = None,
     now: dt.datetime | int | None = None,
+    linked: tuple[str, str] | None = None,
+    work_permit: str | None = None,
 ) -> ApplicationRow:
     """Open an application for `person_id`, or for the holder of `document` (keyring, doc_type,
-    number, name) who is registered if new, in the same transaction. One person has at most one
-    live card and one open application."""
+    number, name) who is registered if new, in the same transaction: a residence permit with the
+    travel permit it prints (`linked`), a foreign passport with its `work_permit` number. One
+    person (whichever of their documents is presented) has at most one live card and one open
+    application."""
     now = records.utc(now)
     if actor.kind == "staff" and actor.office_id is None:
         raise ApiError(403, "application.office_required", "Counter applications are taken at an office.")
-    if document is not None:
-        identity.check_document(document[1], document[2])  # 422 document.* before anything else
+    presented = None
+    if document is not None:  # 422 document.* before anything else
+        presented = identity.check_presented(document[1], document[2], linked=linked, work_permit=work_permit)
     region = region or await _default_region(actor, person_id)
     await city(region)
     await ensure(actor, "card.apply", card_city=region)
@@ -107,8 +112,8 @@ async def apply(
         # A person registered by a parallel request makes this clash and run again, then found.
         if person_id is not None:
             who = person_id
-        elif document is not None:
-            who = await identity.register_person(*document)
+        elif document is not None and presented is not None:
+            who = await identity.register_presented(document[0], presented, document[3])
         else:
             raise TypeError("apply needs person_id or document")
         if await Card.exists().where(Card.active_person == who).run():

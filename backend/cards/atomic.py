@@ -14,7 +14,9 @@ ATTEMPTS = 12
 
 # A clash on these means "run again": card numbers and refs are drawn at random, and a person
 # registered by a parallel request is found (not created) on the next run.
-RETRY_COLUMNS = frozenset({"cards_card.number", "cards_card.ref", "identity_person.id_blind"})
+RETRY_COLUMNS = frozenset(
+    {"cards_card.number", "cards_card.ref", "identity_person.id_blind", "identity_person_document.id_blind"}
+)
 
 # Columns whose uniqueness is a business rule: a clash is a definite answer.
 UNIQUE_ANSWERS: dict[str, Callable[[], ApiError]] = {

@@ -35,12 +35,24 @@ def _staff(request: Request[Any, Any, Any], channel: str = "counter") -> Actor:
     summary="Apply for a card at an office",
     description="A counter operator (or a self-service terminal) applies for the person holding this identity "
     "document: resident ID card, Hong Kong/Macao/Taiwan residence permit, travel permits or foreign permanent "
-    "residence card. The person is registered if new. Any office of the province may take the application; the "
-    "issuing city defaults to the office's city. 422 `document.*`; 409 `person.name_mismatch`, `card.already_active`.",
+    "residence card, or a foreign passport with its work permit number (`work_permit`). A residence permit comes "
+    "with the travel permit it prints (`linked_document`); both are the same person's documents. The person is "
+    "registered if new, and found by any of their documents. Any office of the province may take the application; "
+    "the issuing city defaults to the office's city. 422 `document.*` (`document.linked_required`, "
+    "`document.work_permit_required`, ...); 409 `person.name_mismatch`, `person.documents_of_two_persons`, "
+    "`card.already_active` (the person has a live card, whichever document it was applied with, or an open application).",
 )
 async def apply_at_office(request: Request[Any, Any, Any], data: s.StaffApplication, keyring: Keyring) -> s.ApplicationOut:
     document = (keyring, data.doc_type, data.id_number, data.name.strip())
-    row = await applications.apply(_staff(request, data.channel), document=document, region=data.region, bank_code=data.bank_code)
+    linked = (data.linked_document.doc_type, data.linked_document.id_number) if data.linked_document else None
+    row = await applications.apply(
+        _staff(request, data.channel),
+        document=document,
+        linked=linked,
+        work_permit=data.work_permit,
+        region=data.region,
+        bank_code=data.bank_code,
+    )
     return await views.application(keyring, row)
 
 

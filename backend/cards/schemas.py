@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.identity.schemas import DOC_TYPES, LinkedDocument, WorkPermit
 from backend.lib.bounds import VISIBLE_LINE
 
 Region = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"], description="Issuing city's region code")]
@@ -19,7 +20,7 @@ DocType = Annotated[
         min_length=1,
         max_length=32,
         examples=["hmt_residence_permit"],
-        description="resident_id, hmt_residence_permit, hk_mo_travel_permit, tw_travel_permit or foreign_permanent_residence",
+        description=DOC_TYPES,
     ),
 ]
 IdNumber = Annotated[
@@ -60,6 +61,8 @@ class StaffApplication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     channel: StaffChannel = "counter"
     region: Region | None = None  # default: the office's city
     bank_code: BankCode | None = None
+    linked_document: LinkedDocument | None = None  # required with a residence permit: the travel permit it prints
+    work_permit: WorkPermit | None = None  # required with a foreign passport
 
 
 class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -7,6 +7,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from backend.identity.vocab import NATIONALITIES, NOT_FOREIGN
+
 
 class DocType(str, enum.Enum):
     """The kinds of identity document the service accepts."""
@@ -21,6 +23,11 @@ class DocType(str, enum.Enum):
     tw_travel_permit = "tw_travel_permit"
     # 外国人永久居留身份证: 15-character pre-2023 card or 18-character 2023 card.
     foreign_permanent_residence = "foreign_permanent_residence"
+    # A foreign passport, for foreigners employed and insured in the province: the ISO 3166-1
+    # alpha-3 nationality followed by the passport number (USA + 123456789 -> "USA123456789"),
+    # so the blind index is keyed on type + nationality + number. Registering or applying with
+    # it also needs the work permit number (外国人工作许可证), see validate_work_permit().
+    foreign_passport = "foreign_passport"
 
 
 class DocumentError(ValueError):
@@ -88,6 +95,13 @@ _DIGITS_AND_LETTERS = re.compile(r"[0-9A-Z]*", re.ASCII)
 _DIGITS_AND_X = re.compile(r"[0-9X]*", re.ASCII)
 _EIGHTEEN = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 _OLD_FOREIGN = re.compile(r"[A-Z]{3}[0-9]{12}", re.ASCII)
+_LETTERS3 = re.compile(r"[A-Z]{3}", re.ASCII)
+_A_DIGIT = re.compile(r"[0-9]", re.ASCII)
+# ICAO Doc 9303 gives the document number 9 characters in the machine-readable zone; a few
+# states' numbers run longer (into the optional data field), none is shorter than 5.
+PASSPORT_NUMBER_LENGTHS = (5, 12)
+# 外国人工作许可证 numbers: digits, possibly with capital letters, 9 to 20 characters.
+_WORK_PERMIT = re.compile(r"[0-9A-Z]{9,20}", re.ASCII)
 
 _EARLIEST_BIRTH_YEAR = 1900
 
@@ -158,6 +172,8 @@ def validate(doc_type: DocType | str, number: str, *, today: datetime.date | Non
         return _validate_hk_mo_permit(value)
     if kind is DocType.tw_travel_permit:
         return _validate_tw_permit(value)
+    if kind is DocType.foreign_passport:
+        return _validate_passport(value)
     return _validate_foreign(value, today)
 
 
@@ -299,3 +315,68 @@ def _two_digit_year_birth(yymmdd: str, today: datetime.date) -> datetime.date:
         if born <= today:
             return born
     raise DocumentError("document.bad_birth_date", "The birth date in the number is not a real date.")
+
+
+def _validate_passport(value: str) -> Document:
+    """Nationality (3 letters, ISO 3166-1 alpha-3 or an ICAO passport code) then the number."""
+    what = "foreign passport"
+    if not _DIGITS_AND_LETTERS.fullmatch(value):
+        raise _bad_characters(what)
+    nationality, number = value[:3], value[3:]
+    if not _LETTERS3.fullmatch(nationality):
+        raise DocumentError(
+            "document.bad_nationality", "A foreign passport starts with the 3-letter nationality code (ISO 3166-1 alpha-3)."
+        )
+    if nationality in NOT_FOREIGN:
+        raise DocumentError(
+            "document.not_foreign",
+            "Chinese nationals (mainland, Hong Kong, Macao, Taiwan) use their resident card, residence permit or travel permit.",
+        )
+    if nationality not in NATIONALITIES:
+        raise DocumentError("document.bad_nationality", "The nationality is not an ISO 3166-1 alpha-3 country code.")
+    low, high = PASSPORT_NUMBER_LENGTHS
+    if not low <= len(number) <= high:
+        raise _bad_length("passport", f"{low} to {high}")
+    if not _A_DIGIT.search(number):
+        raise DocumentError("document.bad_characters", "A passport number has at least one digit.")
+    return Document(doc_type=DocType.foreign_passport, number=value, region=nationality)
+
+
+def validate_work_permit(number: object) -> str:
+    """The work permit (外国人工作许可证) number, normalised, or DocumentError."""
+    if number is None or (isinstance(number, str) and not number.strip()):
+        raise DocumentError(
+            "document.work_permit_required",
+            "A foreign passport is accepted with the holder's work permit (外国人工作许可证) number.",
+        )
+    if not isinstance(number, str):
+        raise DocumentError("document.bad_work_permit", "The work permit number must be text.")
+    value = normalize(number)
+    if not _WORK_PERMIT.fullmatch(value) or len(_DIGITS.sub("", value)) == len(value):
+        raise DocumentError(
+            "document.bad_work_permit", "A work permit number has 9 to 20 digits and capital letters, with digits in it."
+        )
+    return value
+
+
+# Which travel permit a Hong Kong, Macao or Taiwan residence permit prints, by the permit's origin.
+LINKED_KIND: dict[str, tuple[DocType, str]] = {
+    "HK": (DocType.hk_mo_travel_permit, "H"),
+    "MO": (DocType.hk_mo_travel_permit, "M"),
+    "TW": (DocType.tw_travel_permit, ""),
+}
+
+
+def check_linked(permit: Document, linked: Document) -> None:
+    """A residence permit prints its holder's travel permit number: the linked document must be
+    the travel permit of the permit's region (Hong Kong: H..., Macao: M..., Taiwan: the Taiwan one)."""
+    origin = HMT_PREFIXES.get(permit.number[:6], "")
+    kind, prefix = LINKED_KIND[origin]
+    if linked.doc_type is not kind or not linked.number.startswith(prefix):
+        place = {"HK": "Hong Kong", "MO": "Macao", "TW": "Taiwan"}[origin]
+        raise DocumentError(
+            "document.linked_wrong_kind",
+            f"A {place} residence permit goes with the {place} resident's travel permit ({kind.value}"
+            + (f", starting with {prefix}" if prefix else "")
+            + ").",
+        )

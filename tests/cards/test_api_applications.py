@@ -72,6 +72,10 @@ async def test_counter_applies_cross_city_for_any_document(client, doc_type, num
     counter = await h.staff(client, "counter_operator", city_code=home)
     id_number = number()
     body = {"doc_type": doc_type, "id_number": id_number, "name": "Chan Tai Man", "region": issuing}
+    if doc_type == "hmt_residence_permit":  # it comes with the travel permit it prints (docs/persons.md)
+        travel = h.new_hk_permit() if id_number.startswith("81") else f"{h.secrets.randbelow(10**8):08d}"
+        kind = "hk_mo_travel_permit" if id_number.startswith("81") else "tw_travel_permit"
+        body["linked_document"] = {"doc_type": kind, "id_number": travel}
     response = await client.post("/api/v1/staff/applications", headers=counter["headers"], json=body)
     assert response.status_code == 201, response.text
     application = response.json()
