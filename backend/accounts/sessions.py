@@ -60,6 +60,7 @@ async def create(*, kind: str, owner_id: uuid.UUID, now: int, user_agent: str, c
         expires_at=utc(now + ABSOLUTE_SECONDS),
         user_agent=user_agent[:256],
         client_label=client_label[:64],
+        stepped_up_at=moment,  # signing in took every factor the account has: a fresh one, for step-up
     )
     await row.save().run()
     return token, row.to_dict()
@@ -75,6 +76,8 @@ async def resolve(token: str, now: int) -> Principal | None:
             Session.kind,
             Session.account,
             Session.account.person.as_alias("person_id"),
+            Session.account.assurance.as_alias("assurance"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
+            Session.stepped_up_at,
             Session.staff,
             Session.staff.role.as_alias("role"),
             Session.staff.active.as_alias("active"),
@@ -100,6 +103,8 @@ async def resolve(token: str, now: int) -> Principal | None:
             role=CITIZEN,
             person_id=str(row["person_id"]),
             session_id=str(row["id"]),
+            assurance=row["assurance"] or 0,
+            stepped_up_at=_epoch(row["stepped_up_at"]),
         )
     else:
         if row["staff"] is None or not row["active"]:
@@ -111,12 +116,17 @@ async def resolve(token: str, now: int) -> Principal | None:
             session_id=str(row["id"]),
             city=row["city"],
             office_id=str(row["office_id"]),
+            stepped_up_at=_epoch(row["stepped_up_at"]),
         )
     if (moment - row["last_seen"]).total_seconds() >= TOUCH_SECONDS:
         # Conditional, so many parallel requests make one write between them, not one each.
         cutoff = utc(now - TOUCH_SECONDS)
         await Session.update({Session.last_seen: moment}).where((Session.id == row["id"]) & (Session.last_seen <= cutoff)).run()
     return principal
+
+
+def _epoch(moment: dt.datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
 
 
 def _owner(principal: Principal) -> Where:

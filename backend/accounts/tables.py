@@ -23,6 +23,10 @@ class Account(Table, tablename="accounts_account"):
     totp_last_step = BigInt(default=0)
     created_at = Timestamptz()
     password_changed_at = Timestamptz()
+    # Who is behind the account (backend/lib/assurance.py): 0 until a proofing route proved it.
+    assurance = Integer(default=0)
+    proven_method = Varchar(length=16, default="")  # counter | bank | provider | family
+    proven_at = Timestamptz(null=True, default=None)
 
 
 class StaffMember(Table, tablename="accounts_staff"):
@@ -67,6 +71,7 @@ class Session(Table, tablename="accounts_session"):
     revoked_at = Timestamptz(null=True, default=None)
     user_agent = Varchar(length=256, default="")
     client_label = Varchar(length=64, default="")
+    stepped_up_at = Timestamptz(null=True, default=None)  # the last fresh factor, for step-up
 
 
 class Client(Table, tablename="accounts_client"):
@@ -84,3 +89,32 @@ class Client(Table, tablename="accounts_client"):
     rotated_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+
+
+class Passkey(Table, tablename="accounts_passkey"):
+    """A WebAuthn credential (passkey) of a citizen: the public key only; the private key never
+    leaves the holder's authenticator."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(Account, null=False, on_delete=OnDelete.cascade)
+    # base64url of the raw credential id (at most 1023 bytes, so at most 1364 characters)
+    credential_id = Varchar(length=1400, unique=True)
+    public_key = Bytea()  # COSE_Key as the authenticator gave it
+    sign_count = BigInt(default=0)  # the authenticator's counter: it must grow (0 = it does not count)
+    transports = Varchar(length=128, default="")  # comma-separated hints (internal, hybrid, usb ...)
+    label = Varchar(length=64, default="")
+    backed_up = Boolean(default=False)  # synced passkey (the authenticator says it is backed up)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class PasskeyChallenge(Table, tablename="accounts_passkey_challenge"):
+    """A WebAuthn challenge handed out once; deleting the row when it is answered makes it
+    single-use in the database itself (a store that forgot its keys cannot bring it back)."""
+
+    id = UUID(primary_key=True)
+    challenge_hash = Varchar(length=64, unique=True)  # SHA-256 of the challenge bytes
+    purpose = Varchar(length=16)  # register | signin | second_factor | step_up
+    account_id = UUID(null=True, default=None)  # whose ceremony; None for a username-less sign-in
+    session_id = UUID(null=True, default=None)  # step-up: the session it steps up
+    expires_at = Timestamptz(index=True)

@@ -13,7 +13,7 @@ from backend.audit import chain, services
 from backend.audit.schemas import AccessRecordPage, AuditPage, AuditSearch, ChainBreak, ChainReport
 from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
-from backend.lib.auth import PROVINCIAL, Principal, citizen_only, requires
+from backend.lib.auth import PROVINCIAL, Principal, proven_citizen, requires
 from backend.lib.bounds import SAFE_INT_MAX
 from backend.lib.errors import ApiError
 from backend.lib.openapi import error
@@ -49,7 +49,7 @@ async def _operator_read(request: Request[Principal, Any, Any], person_id: uuid.
         "the result, refusals included. Page with `before` = `next_before`."
     ),
     tags=[*TAGS, "me"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     responses=ERRORS,
 )
 async def my_access_records(request: Request[Principal, Any, Any], limit: Limit = 20, before: Before = None) -> AccessRecordPage:

@@ -150,8 +150,13 @@ async def open_of(person_id: uuid.UUID) -> ApplicationRow | None:
     return ApplicationRow(**row) if row else None
 
 
-async def list_for_person(person_id: uuid.UUID) -> list[ApplicationRow]:
-    rows = await _select().where(Application.person == person_id).order_by(Application.created_at, ascending=False).run()
+async def list_for_person(person_id: uuid.UUID, *, applied_by: str | None = None) -> list[ApplicationRow]:
+    """The person's applications, or only those `applied_by` made (an account not yet proven
+    sees its own requests, not what was filed for the person at a counter)."""
+    query = _select().where(Application.person == person_id)
+    if applied_by is not None:
+        query = query.where(Application.applied_by == applied_by)
+    rows = await query.order_by(Application.created_at, ascending=False).run()
     return [ApplicationRow(**row) for row in rows]
 
 

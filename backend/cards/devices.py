@@ -59,16 +59,25 @@ def _require_active(card: CardRow) -> None:
         )
 
 
+class Proof(msgspec.Struct, frozen=True, kw_only=True):
+    """How the holder was proven when an e-card is issued (backend/lib/assurance.py)."""
+
+    level: int
+    method: str
+
+
 async def issue_ecard(
     person_id: uuid.UUID | str,
     actor: Actor,
     *,
     payment: bool = False,
     transport: bool = False,
+    proof: Proof | None = None,
     now: dt.datetime | int | None = None,
 ) -> CardRow:
     """Issue the e-card (level 1: identity and queries; level 2: payment through the bank
-    account too), or change its level and transport function. Needs an active card."""
+    account too), or change its level and transport function. Needs an active card, and for the
+    first issue a proof of who the holder is (409 `ecard.not_proven` without one)."""
     now = records.utc(now)
 
     async def attempt() -> CardRow:
@@ -77,17 +86,29 @@ async def issue_ecard(
         await records.settle_lapse(card, now, pending)
         _require_active(card)
         level = 2 if payment else 1
-        if card.ecard_level == level and card.transport_enabled == transport:
+        proven = proof is not None and (proof.level, proof.method) != (card.assurance, card.proofing)
+        if card.ecard_level == level and card.transport_enabled == transport and not proven:
             await pending.write(now)
             return card  # asking twice is harmless
         first = card.ecard_level == 0
+        if first and (proof is None or proof.level < 1):
+            raise ApiError(
+                409,
+                "ecard.not_proven",
+                "The e-card is issued only after its holder is proven: at a counter, through the bank or a provider.",
+            )
         values: dict[str, object] = {"ecard_level": level, "transport_enabled": transport}
         if first:
             values["ecard_issued_at"] = now
+        if proof is not None and proven:
+            values["assurance"] = proof.level
+            values["proofing"] = proof.method
         await records.cas(card, values, now)
         what = "payment" if level == 2 else "identity and queries"
         transit = "on" if transport else "off"
         note = f"E-card {'issued' if first else 'changed'}: level {level} ({what}), public transport {transit}."
+        if proof is not None and proven:
+            note += f" Holder proven by {proof.method}."
         action = "ecard_issue" if first else "ecard_change"
         await records.event(card, actor, action=action, from_state=card.state, at=now, note=note)
         await pending.write(now)

@@ -48,6 +48,8 @@ class CardRow(msgspec.Struct, kw_only=True):
     account: str
     ecard_level: int
     ecard_issued_at: dt.datetime | None
+    assurance: int
+    proofing: str
     transport_enabled: bool
     lapse_at: dt.datetime | None
     replaces: uuid.UUID | None
@@ -188,6 +190,8 @@ async def insert_card(
     ecard_level: int = 0,
     ecard_issued_at: dt.datetime | None = None,
     transport_enabled: bool = False,
+    assurance: int = 0,
+    proofing: str = "",
 ) -> CardRow:
     """A new active card with fresh number and ref (a clash on either makes the transaction retry).
     A replacement card names the card it `replaces` and carries over its e-card."""
@@ -210,6 +214,8 @@ async def insert_card(
         ecard_level=ecard_level,
         ecard_issued_at=ecard_issued_at,
         transport_enabled=transport_enabled,
+        assurance=assurance,
+        proofing=proofing,
     )
     await Card.insert(card).run()
     return await get(card.id)

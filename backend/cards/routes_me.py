@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from litestar import Request, delete, get, post
 from litestar.params import Parameter
 
+from backend.accounts import services as accounts
 from backend.cards import applications, banks, devices, records, states, transitions, views
 from backend.cards import schemas as s
 from backend.cards.access import Actor
 from backend.cards.outputs import ERRORS, action_out, device_out
 from backend.keys.keyring import Keyring
-from backend.lib.auth import Principal, citizen_only
+from backend.lib import assurance
+from backend.lib.auth import Principal, citizen_only, proven_citizen, require_step_up
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 
@@ -55,16 +57,19 @@ async def apply_for_me(request: Request[Any, Any, Any], data: s.CitizenApplicati
     guards=[citizen_only],
     tags=TAGS,
     summary="My applications",
-    description="Every application of the signed-in person, newest first, with the rejection reason if any.",
+    description="Every application of the signed-in person, newest first, with the rejection reason if any. "
+    "An account whose person is not proven yet sees only the applications it made itself.",
 )
 async def my_applications(request: Request[Any, Any, Any], keyring: Keyring) -> list[s.ApplicationOut]:
-    rows = await applications.list_for_person(_person(request))
+    principal: Principal = request.user
+    own = None if principal.assurance >= assurance.FAMILY else principal.id
+    rows = await applications.list_for_person(_person(request), applied_by=own)
     return await views.applications(keyring, rows)
 
 
 @get(
     "/api/v1/me/card",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="My card",
@@ -80,21 +85,22 @@ async def my_card(request: Request[Any, Any, Any]) -> s.CardOut:
 @post(
     "/api/v1/me/card/reveal",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Show my full card and account numbers",
     description="Answers the unmasked card number and bank account number of the current card in the body, so they "
-    "never appear in a URL or an access log.",
+    "never appear in a URL or an access log. Needs step-up (403 `auth.step_up_required`).",
 )
-async def reveal(request: Request[Any, Any, Any]) -> s.Reveal:
+async def reveal(request: Request[Any, Any, Any], now: int) -> s.Reveal:
+    require_step_up(request.user, now)  # a fresh factor first (docs/signing-in.md)
     card = await records.current_or_404(_person(request))
     return s.Reveal(card_number=card.number, account=card.account)
 
 
 @get(
     "/api/v1/me/card/events",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="My card's history",
     description="Every event of every card of the holder, newest first: transitions and notices (bank changes, "
@@ -115,23 +121,26 @@ async def my_events(
 @post(
     "/api/v1/me/card/actions/{action:str}",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Act on my card",
     description="`action`: report-temp-loss (lapses by itself after the configured days), report-loss, lift-loss "
     "(only before a replacement was requested), request-replacement (the new card, with a new number, is issued at "
-    "once) or cancel. 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
+    "once) or cancel; lift-loss needs step-up (403 `auth.step_up_required`). 409 `card.illegal_transition` with `state` and `allowed_actions`; 404 `card.unknown_action`.",
 )
 async def act_on_my_card(
     request: Request[Any, Any, Any],
     action: Annotated[str, Parameter(schema_extra={"enum": sorted(CITIZEN_ACTIONS)})],
     settings: Settings,
+    now: int,
     data: s.CitizenAction | None = None,
 ) -> s.ActionOut:
     name = CITIZEN_ACTIONS.get(action)
     if name is None:
         raise ApiError(404, "card.unknown_action", "No such action on your card.", allowed=sorted(CITIZEN_ACTIONS))
+    if name == "lift_loss":
+        require_step_up(request.user, now)  # a thief with an unlocked phone must not undo a loss report
     data = data or s.CitizenAction()
     outcome = await transitions.perform(
         name,
@@ -146,18 +155,24 @@ async def act_on_my_card(
 @post(
     "/api/v1/me/card/ecard",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Issue or change my e-card",
     description="Issues the e-card bound to the active card: level 1 (identity and queries) or, with `payment`, "
     "level 2 (payments through the bank account). `transport` switches public transport on. Asking again changes "
-    "the level. 409 `card.not_active` when the card is not active.",
+    "the level. The e-card records how the account's person was proven (assurance, proofing). 409 "
+    "`card.not_active` when the card is not active; 403 `identity.not_proven` before any proofing.",
 )
 async def issue_ecard(request: Request[Any, Any, Any], data: s.EcardRequest | None = None) -> s.CardOut:
     data = data or s.EcardRequest()
+    proof = await accounts.proof_of(request.user.id)
     card = await devices.issue_ecard(
-        _person(request), _actor(request, data.channel), payment=data.payment, transport=data.transport
+        _person(request),
+        _actor(request, data.channel),
+        payment=data.payment,
+        transport=data.transport,
+        proof=devices.Proof(level=proof.level, method=proof.method),
     )
     return await views.card(card.id, settle=False)
 
@@ -165,22 +180,23 @@ async def issue_ecard(request: Request[Any, Any, Any], data: s.EcardRequest | No
 @post(
     "/api/v1/me/card/bank",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Change my bank",
     description="Moves the card's financial account to another active cooperating bank (a new account is opened "
     "there; later payments go to it) and records the change in the card's history. 409 `bank.not_active`, "
-    "409 `bank.same`, 404 `bank.not_found`.",
+    "409 `bank.same`, 404 `bank.not_found`. Needs step-up (403 `auth.step_up_required`).",
 )
-async def change_my_bank(request: Request[Any, Any, Any], data: s.BankChoice) -> s.CardOut:
+async def change_my_bank(request: Request[Any, Any, Any], data: s.BankChoice, now: int) -> s.CardOut:
+    require_step_up(request.user, now)
     card = await banks.change_for_holder(_person(request), _actor(request, data.channel), data.bank_code)
     return await views.card(card.id, settle=False)
 
 
 @get(
     "/api/v1/me/devices",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="My devices",
     description="Devices bound to my e-card; with `all=true` also the unbound ones.",
@@ -192,16 +208,17 @@ async def my_devices(request: Request[Any, Any, Any], all: bool = False) -> list
 @post(
     "/api/v1/me/devices",
     status_code=201,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Bind a device",
     description="Binds a phone to the e-card, optionally with its Ed25519 public key (for offline codes; its key id "
     "is sha256(key)[:8] in hex). Needs an active card with an e-card (409 `card.not_active`, `ecard.not_issued`); "
     f"at most {devices.MAX_DEVICES} devices (409 `device.limit_reached`); 422 `device.bad_public_key`; "
-    "409 `device.key_in_use`.",
+    "409 `device.key_in_use`. Needs step-up (403 `auth.step_up_required`).",
 )
-async def bind_device(request: Request[Any, Any, Any], data: s.DeviceRequest) -> s.DeviceOut:
+async def bind_device(request: Request[Any, Any, Any], data: s.DeviceRequest, now: int) -> s.DeviceOut:
+    require_step_up(request.user, now)
     public = devices.parse_public_key(data.public_key) if data.public_key else None
     device = await devices.bind(_person(request), _actor(request, "mobile"), label=data.label.strip(), public_key=public)
     return device_out(device)
@@ -210,7 +227,7 @@ async def bind_device(request: Request[Any, Any, Any], data: s.DeviceRequest) ->
 @delete(
     "/api/v1/me/devices/{device_id:uuid}",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=ERRORS,
     summary="Unbind a device",

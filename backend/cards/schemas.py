@@ -133,6 +133,13 @@ class EcardOut(msgspec.Struct, kw_only=True):
     issued_at: dt.datetime | None
     transport_enabled: bool
     usable: bool
+    assurance: Annotated[
+        int,
+        Meta(
+            description="How surely the holder was proven: 0 not, 1 by family or before proofing, 2 bank or provider, 3 at a counter"
+        ),
+    ] = 0
+    proofing: Annotated[str, Meta(examples=["counter"], description="counter | bank | provider | family | legacy")] = ""
 
 
 class CardOut(msgspec.Struct, kw_only=True):

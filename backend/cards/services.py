@@ -12,10 +12,11 @@ from piccolo.query import Select
 from backend.cards import applications, atomic, banks, devices, numbers, records, revocations, states, transitions
 from backend.cards.access import Actor
 from backend.cards.devices import DeviceRow
+from backend.cards.records import CardRow
 from backend.cards.revocations import FeedEntry
 from backend.cards.tables import Application, Card, RevocationEntry
 from backend.keys.keyring import Keyring
-from backend.lib import db
+from backend.lib import assurance, db
 from backend.lib.errors import ApiError
 
 ELDERLY_AGE = 65  # Art. 7: elderly preferential certificate integrated into the card
@@ -37,6 +38,7 @@ class CodeSubject:
     transport_enabled: bool
     concessions: tuple[str, ...]
     holder_name: str
+    assurance: int = 0  # how surely the holder was proven (backend/lib/assurance.py)
 
 
 class IssuedCard(TypedDict):
@@ -76,6 +78,7 @@ def _subject(row: dict[str, Any], now: dt.datetime) -> CodeSubject:
         transport_enabled=bool(row["transport_enabled"]),
         concessions=("elderly",) if age is not None and age >= ELDERLY_AGE else (),
         holder_name=row["holder_name"],
+        assurance=row["assurance"] or 0,
     )
 
 
@@ -88,6 +91,7 @@ def _subject_query() -> Select[Any]:
         Card.state,
         Card.lapse_at,
         Card.ecard_level,
+        Card.assurance,
         Card.transport_enabled,
         Card.person.name.as_alias("holder_name"),
         Card.person.birth_date.as_alias("birth_date"),
@@ -95,7 +99,7 @@ def _subject_query() -> Select[Any]:
 
 
 _SUBJECTS_SQL = (
-    "SELECT c.id, c.ref, c.person, c.region, c.state, c.lapse_at, c.ecard_level, c.transport_enabled,"
+    "SELECT c.id, c.ref, c.person, c.region, c.state, c.lapse_at, c.ecard_level, c.assurance, c.transport_enabled,"
     " p.name AS holder_name, p.birth_date AS birth_date"
     " FROM cards_card c JOIN identity_person p ON p.id = c.person WHERE "
 )
@@ -224,7 +228,9 @@ async def issue_card_directly(
             note=f"Card issued with an account at {bank.name}.",
         )
         if ecard_level:
-            await devices.issue_ecard(person_id, who, payment=ecard_level == 2, transport=transport, now=now)
+            # Issued over the counter: staff saw the person and the document.
+            proof = devices.Proof(level=assurance.IN_PERSON, method=assurance.COUNTER)
+            await devices.issue_ecard(person_id, who, payment=ecard_level == 2, transport=transport, proof=proof, now=now)
             card = await records.get(card.id)
         return {
             "application_id": app.id,
@@ -240,6 +246,19 @@ async def issue_card_directly(
         }
 
     return await atomic.run(attempt)
+
+
+async def activate_ecard(
+    person_id: uuid.UUID | str, *, level: int, method: str, actor: Actor, now: dt.datetime | int | None = None
+) -> CardRow:
+    """After a proofing route proved the holder: issue the e-card of the person's active card
+    (identity and queries) or, when it exists, record the new proof on it. Its level of use
+    (payment, transport) stays as the holder chose. 404 without a card, 409 when not active."""
+    proof = devices.Proof(level=level, method=method)
+    current = await records.load_current(person_id)
+    payment = bool(current and current.ecard_level == 2)
+    transport = bool(current and current.transport_enabled)
+    return await devices.issue_ecard(person_id, actor, payment=payment, transport=transport, proof=proof, now=now)
 
 
 async def device_revoked(device_key_id: str | None) -> bool:

@@ -48,6 +48,9 @@ class Card(Table, tablename="cards_card"):
     account = Varchar(length=32)  # the financial account number at the bank
     ecard_level = Integer(default=0)  # 0 none, 1 identity and queries, 2 with payment
     ecard_issued_at = Timestamptz(null=True, default=None)
+    # How surely the e-card's holder was proven (backend/lib/assurance.py) and by which route.
+    assurance = Integer(default=0)
+    proofing = Varchar(length=16, default="")
     transport_enabled = Boolean(default=False)
     lapse_at = Timestamptz(null=True, default=None)  # when a temporary loss report lapses
     replaces = UUID(null=True, default=None)

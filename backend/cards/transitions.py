@@ -108,6 +108,8 @@ async def _replace(old: CardRow, actor: Actor, now: dt.datetime, pending: Pendin
         ecard_level=old.ecard_level,
         ecard_issued_at=old.ecard_issued_at,
         transport_enabled=old.transport_enabled,
+        assurance=old.assurance,  # the same holder, proven as before
+        proofing=old.proofing,
     )
     if keep:
         money = f"Payments keep going to your account {numbers.mask_account(new.account)} at {bank.name}."

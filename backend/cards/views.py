@@ -47,6 +47,8 @@ def _view(row: dict[str, Any], city_names: dict[str, str], actor_kind: str) -> s
             issued_at=row["ecard_issued_at"],
             transport_enabled=row["transport_enabled"],
             usable=states.usable(row["state"], row["ecard_level"]),
+            assurance=row["assurance"] or 0,
+            proofing=row["proofing"] or "",
         ),
         bank=s.BankRef(code=row["bank_code"], name=row["bank_name"]),
         account=numbers.mask_account(row["account"]),

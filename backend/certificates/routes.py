@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from backend.certificates import registry, services
 from backend.certificates import schemas as s
 from backend.keys.keyring import Keyring
-from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, Principal, citizen_only, requires
+from backend.lib.auth import AGENCY, CITIZEN, PROVINCIAL, Principal, proven_citizen, requires
 from backend.lib.errors import ApiError
 from backend.lib.openapi import errors
 
@@ -175,7 +175,7 @@ def _person(request: Request[Principal, Any, Any]) -> str:
 
 @get(
     "/api/v1/me/certificates",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     summary="My linked certificates",
     description="Every certificate agencies linked to you (driving licence, elderly, disability, veteran...), with "
@@ -187,7 +187,7 @@ async def my_certificates(request: Request[Principal, Any, Any]) -> list[s.Certi
 
 @get(
     "/api/v1/me/certificates/{certificate_id:uuid}",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     summary="One of my certificates",
     description="404 `certificate.not_found` unless it is yours.",

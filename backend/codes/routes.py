@@ -12,7 +12,7 @@ from backend.certificates.schemas import CertificateCode
 from backend.codes import images, minting, showing
 from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
 from backend.keys.keyring import Keyring
-from backend.lib.auth import Principal, citizen_only
+from backend.lib.auth import Principal, proven_citizen
 from backend.lib.errors import ApiError
 from backend.lib.openapi import error
 from backend.lib.settings import Settings
@@ -47,7 +47,7 @@ CREDENTIAL_ERRORS = {
         "429 `codes.rate_limited` (more than 30 a minute, with Retry-After)."
     ),
     tags=["codes"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     status_code=200,
     cache_control=NO_STORE,
     responses=MINT_ERRORS,
@@ -69,7 +69,7 @@ async def mint_online_code(request: Request[Principal, Any, Any], keyring: Keyri
         "503 `keys.no_signing_key`."
     ),
     tags=["codes"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     status_code=200,
     cache_control=NO_STORE,
     responses=CREDENTIAL_ERRORS,
@@ -92,7 +92,7 @@ async def issue_credential(
 @post(
     "/api/v1/me/certificates/{certificate_id:uuid}/code",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=["certificates", "me"],
     cache_control=NO_STORE,
     summary="Show a certificate with my card",

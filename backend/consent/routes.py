@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.consent import agencies, grants, queries
 from backend.consent import schemas as s
 from backend.keys.keyring import Keyring
-from backend.lib.auth import AGENCY, PROVINCIAL, Principal, citizen_only, requires
+from backend.lib.auth import AGENCY, PROVINCIAL, Principal, proven_citizen, requires
 from backend.lib.bounds import OFFSET_MAX
 from backend.lib.errors import ApiError
 from backend.lib.openapi import errors
@@ -59,7 +59,7 @@ async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
 @post(
     "/api/v1/me/consents",
     status_code=201,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     summary="Give an agency my consent",
     description="Lets one agency read a scope (card status and/or certificate types with named fields) for a purpose, "
@@ -73,7 +73,7 @@ async def grant(request: Request[Principal, Any, Any], data: s.ConsentGrant, now
 
 @get(
     "/api/v1/me/consents",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     summary="My consents",
     description="Every consent you gave, newest first, with its status now: active, pending, expired or revoked.",
@@ -85,7 +85,7 @@ async def my_consents(request: Request[Principal, Any, Any], now: int) -> list[s
 @post(
     "/api/v1/me/consents/{consent_id:uuid}/revoke",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     summary="Revoke a consent",
     description="Takes effect at once: the next query under it is refused with 403 "
@@ -98,7 +98,7 @@ async def revoke(request: Request[Principal, Any, Any], consent_id: uuid.UUID, n
 
 @get(
     "/api/v1/me/consents/{consent_id:uuid}/receipt",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=ME_TAGS,
     cache_control=NO_STORE,
     summary="Download a consent receipt",

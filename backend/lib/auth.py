@@ -42,6 +42,10 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     office_id: str | None = None  # staff
     org_id: str | None = None  # clients: venue, agency or bank id
     scanner_id: str | None = None  # scanner clients
+    # Citizens: how surely the account's person was proven (backend/lib/assurance.py); 0 = not at all.
+    assurance: int = 0
+    # Citizens and staff: when the session last gave a fresh factor (epoch seconds), for step-up.
+    stepped_up_at: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -128,7 +132,59 @@ def _check_role(principal: Principal | None, roles: tuple[str, ...]) -> None:
         raise ApiError(403, "auth.wrong_role", f"This needs one of the roles: {', '.join(roles)}.")
 
 
+def _check_proven(principal: Principal | None) -> None:
+    _check_role(principal, (CITIZEN,))
+    assert principal is not None
+    if principal.assurance < 1:
+        raise ApiError(
+            403,
+            "identity.not_proven",
+            "Prove who you are first (at a counter, through your bank or a verification provider): "
+            "until then this account cannot see or use the card.",
+        )
+
+
+async def _proven_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    _check_proven(connection.scope.get("user"))
+
+
 citizen_only = requires(CITIZEN)
+# A citizen whose account was proven to be its person: what reads or changes the card needs this.
+proven_citizen = _proven_guard
 staff_only = requires(*STAFF_ROLES)
 provincial_only = requires(PROVINCIAL)
 scanner_only = requires(SCANNER)
+
+
+# Step-up (docs/signing-in.md): the actions a thief with an unlocked phone must not take on a
+# long-lived session need a fresh factor, given at POST /api/v1/me/step-up (or by signing in).
+STEP_UP_METHODS = ("passkey", "totp", "recovery_code", "password")
+STEP_UP_PATH = "/api/v1/me/step-up"
+_step_up_window = {"seconds": 300}
+
+
+def install_step_up_window(seconds: int) -> None:
+    """Set how long a fresh factor counts (settings.step_up_seconds); create_app calls it."""
+    _step_up_window["seconds"] = seconds
+
+
+def step_up_window() -> int:
+    return _step_up_window["seconds"]
+
+
+def require_step_up(principal: Principal, now: int, *, within: int | None = None) -> None:
+    """403 `auth.step_up_required` unless the session gave a fresh factor in the last `within`
+    seconds (default: the installed settings.step_up_seconds). The details name the kinds of
+    factor and where to give one; GET /api/v1/me/step-up says which this account has."""
+    window = step_up_window() if within is None else within
+    at = principal.stepped_up_at
+    if at is not None and 0 <= now - at <= window:
+        return
+    raise ApiError(
+        403,
+        "auth.step_up_required",
+        "Confirm it is you with a passkey, an authenticator code or a recovery code first.",
+        methods=list(STEP_UP_METHODS),
+        step_up=STEP_UP_PATH,
+        window_seconds=window,
+    )

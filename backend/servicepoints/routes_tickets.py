@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from litestar import Request, get, post
 from litestar.params import Parameter
 
-from backend.lib.auth import Principal, citizen_only, staff_only
+from backend.lib.auth import Principal, proven_citizen, staff_only
 from backend.lib.errors import ApiError
 from backend.lib.openapi import OPTIONAL_AUTH, error
 from backend.lib.store import Store
@@ -143,7 +143,7 @@ async def follow_up_by_key(request: Request[Any, Any, Any], data: PublicFollowUp
     summary="My consultations and complaints",
     description="The tickets you submitted while signed in, newest first.",
     tags=[*TAGS, "me"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
 )
 async def my_tickets(request: Request[Principal, Any, Any], limit: Limit = 20, offset: Offset = 0) -> TicketList:
     summaries, next_offset = await tickets.of_account(request.user.id, limit=limit, offset=offset)
@@ -155,7 +155,7 @@ async def my_tickets(request: Request[Principal, Any, Any], limit: Limit = 20, o
     summary="One of my tickets",
     description="The ticket with the whole conversation. Other people's tickets are 404.",
     tags=[*TAGS, "me"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     responses=ERRORS,
 )
 async def my_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UUID) -> TicketOut:
@@ -167,7 +167,7 @@ async def my_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UUID)
     summary="Follow up on my ticket",
     description="Write again (an answered ticket reopens) or close it (`close`: true).",
     tags=[*TAGS, "me"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     status_code=200,
     responses=ERRORS,
 )

@@ -6,12 +6,14 @@ import asyncio
 import datetime as dt
 import functools
 import secrets
+import time
 
 import anyio
 import httpx
 
 from backend.accounts import services
 from backend.identity.documents import make_resident_id
+from backend.lib.assurance import level_of
 from backend.org.tables import City, Office
 
 PASSWORD = "correct horse battery"
@@ -44,13 +46,21 @@ async def login(client, id_number: str, password: str = PASSWORD, **extra):
     return await client.post("/api/v1/auth/login", json=body)
 
 
-async def citizen(client) -> tuple[str, str]:
-    """(id_number, token) of a fresh signed-in citizen."""
+async def citizen(client, *, proven: str | None = "counter") -> tuple[str, str]:
+    """(id_number, token) of a fresh signed-in citizen, proven at a counter unless `proven`
+    names another proofing method or is None (an account nobody has proven yet)."""
     id_number, response = await register(client)
     assert response.status_code == 201, response.text
+    if proven is not None:
+        await prove(client, response.json()["id"], proven)
     response = await login(client, id_number)
     assert response.status_code == 200, response.text
     return id_number, response.json()["token"]
+
+
+async def prove(client, account_id: str, method: str = "counter") -> None:
+    """Set-up standing for a proofing route (tests/proofing drives the routes themselves)."""
+    await in_app(client, services.record_proof, account_id, level=level_of(method), method=method, now=int(time.time()))
 
 
 def new_city_code() -> str:
