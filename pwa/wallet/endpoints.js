@@ -23,4 +23,18 @@ export const EP = {
   accounts: '/api/v1/accounts',
   applications: '/api/v1/me/card/applications',
   regions: '/api/v1/catalog/regions',
+  // proofing and password reset (docs/proofing.md)
+  proofing: '/api/v1/me/proofing',
+  proofAttempts: '/api/v1/me/proofing/attempts',
+  proofCounterCode: '/api/v1/me/proofing/counter/code',
+  proofCounterClaim: '/api/v1/me/proofing/counter/claim',
+  proofBankChallenges: '/api/v1/me/proofing/bank/challenges',
+  proofBankChallenge: (id) => `/api/v1/me/proofing/bank/challenges/${encodeURIComponent(id)}`,
+  proofProviderSessions: '/api/v1/me/proofing/provider/sessions',
+  proofProviderEvidence: (id) => `/api/v1/me/proofing/provider/sessions/${encodeURIComponent(id)}/evidence`,
+  resets: '/api/v1/recovery/resets',
+  reset: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}`,
+  resetBankChallenge: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge`,
+  resetBankChallengeStatus: (id, cid) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge/${encodeURIComponent(cid)}`,
+  resetPassword: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/password`,
 };

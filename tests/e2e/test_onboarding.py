@@ -4,13 +4,20 @@ browser's language; each of these screens in three languages and elder mode, at 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
 import secrets
+import sqlite3
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
 
 import pytest
+from nacl.signing import SigningKey
 
+from backend.lib.canonical import canonical_json
 from tests.e2e.conftest import ROOT, Citizen
 from tests.e2e.helpers import axe_violations, sign_in
 
@@ -247,3 +254,302 @@ def test_a_new_person_signs_up_and_applies_for_a_card(context, server):
     assert page.locator("#to-apply").count() == 0
     page.click("#to-activate")
     screen(page, "activate")
+
+
+# --- the clerk and the bank, played through the API -------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _db(server) -> sqlite3.Connection:
+    """The e2e server's SQLite file, read as the bank's own records would know its customers."""
+    return sqlite3.connect(server.pwa_dir.parent / "data" / "yikatong.sqlite")
+
+
+def card_number_of(server, card_id: str) -> str:
+    with closing(_db(server)) as db:
+        row = db.execute("SELECT number FROM cards_card WHERE id = ? OR id = ?", (card_id, card_id.replace("-", ""))).fetchone()
+    assert row, card_id
+    return row[0]
+
+
+@dataclass
+class BankSide:
+    """The cooperating bank ICBC: a `bank` machine client and an Ed25519 answer key."""
+
+    token: str
+    key: SigningKey
+
+    def approve(self, server, card_number: str, number: str, decision: str = "approved") -> dict:
+        status, found = server.api("POST", "/api/v1/bank/proofing/lookup", {"card_number": card_number, "number": number}, token=self.token)
+        assert status == 200, found
+        signed_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "card_number": card_number,
+            "challenge_id": found["challenge_id"],
+            "decision": decision,
+            "purpose": found["sign"]["purpose"],
+            "signed_at": signed_at,
+        }
+        signature = self.key.sign(canonical_json(body)).signature
+        answer = {k: v for k, v in body.items() if k != "purpose"} | {"signature": _b64(signature)}
+        status, out = server.api("POST", "/api/v1/bank/proofing/answers", answer, token=self.token)
+        assert status == 200, out
+        return out
+
+
+@pytest.fixture(scope="module")
+def icbc(server) -> BankSide:
+    admin = staff_token(server, "admin")
+    with closing(_db(server)) as db:
+        bank_id = db.execute("SELECT id FROM org_bank WHERE code = 'ICBC'").fetchone()[0]
+    status, client = server.api(
+        "POST", "/api/v1/clients", {"kind": "bank", "org_id": str(uuid.UUID(str(bank_id))), "name": "ICBC e2e"}, token=admin
+    )
+    assert status == 201, client
+    key = SigningKey.generate()
+    status, body = server.api(
+        "POST", "/api/v1/proofing/bank-keys", {"bank_code": "ICBC", "public_key": _b64(bytes(key.verify_key))}, token=admin
+    )
+    assert status == 201, body
+    return BankSide(client["token"], key)
+
+
+def clerk_binds(server, code: str, person: Citizen) -> dict:
+    status, body = server.api(
+        "POST",
+        "/api/v1/staff/proofing/counter/bind",
+        {"code": code, "doc_type": person.doc_type, "id_number": person.id_number},
+        token=staff_token(server, "gz-counter"),
+    )
+    assert status == 200, body
+    return body
+
+
+# --- activation -------------------------------------------------------------------------------
+
+
+def test_a_new_person_signs_up_applies_and_activates_at_the_counter(context, server):
+    page = context.new_page()
+    person = new_person("邓新华")
+    sign_up_in_wallet(page, server, person)
+    apply_in_wallet(page)
+    approve_pending(server, page.evaluate("localStorage.getItem('yk.wallet.token')"))
+    page.goto(server.base_url + "/wallet/#/")
+    page.click("#to-activate")
+    screen(page, "activate")
+    page.click("#route-counter-show")
+    page.wait_for_selector("#bind-code")
+    code = page.locator("#bind-code").inner_text()
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}", code), code
+    assert page.locator("#bind-qr svg").count() == 1
+    assert page.locator("#bind-wait").get_attribute("data-kind") == "waiting"
+    # The clerk checks the document in person and types the code: the wallet sees it.
+    bound = clerk_binds(server, code, person)
+    assert bound["attempt"]["outcome"] == "proven" and bound["purpose"] == "bind"
+    page.wait_for_selector("#proof-done")
+    assert page.locator("#proof-done").get_attribute("data-level") == "3"
+    assert page.locator("#ecard-activated").inner_text() == _dictionary("zh-Hans")["activate.ecard_on"]
+    page.click("#proof-home")
+    page.wait_for_selector(".cardface")
+    assert page.locator("#card-holder").inner_text() == person.name
+    assert page.locator("#show-code").count() == 1
+
+
+def test_activation_by_typing_the_counters_code(context, server):
+    page = context.new_page()
+    person = new_person("叶秀英")
+    token = with_card(server, person)
+    use_token(page, server, token, "activate")
+    screen(page, "activate")
+    page.click("#route-counter-type")
+    page.fill("#claim-code", "2345-6789")  # nobody made this code
+    page.click("#claim-submit")
+    page.wait_for_selector("#claim-error:not([hidden])")
+    assert page.locator("#claim-error").inner_text() == _dictionary("zh-Hans")["error.proofing.code_unknown"]
+    status, made = server.api(
+        "POST",
+        "/api/v1/staff/proofing/counter/codes",
+        {"doc_type": person.doc_type, "id_number": person.id_number},
+        token=staff_token(server, "gz-counter"),
+    )
+    assert status == 201, made
+    page.fill("#claim-code", made["code"].lower())
+    page.click("#claim-submit")
+    page.wait_for_selector("#proof-done")
+    assert page.locator("#proof-done").get_attribute("data-method") == "counter"
+
+
+def test_activation_through_the_bank_refused_then_approved(context, server, icbc):
+    page = context.new_page()
+    person = new_person("罗志刚")
+    token = registered(server, person)
+    status, body = server.api("POST", "/api/v1/me/card/applications", {"region": CITY, "bank_code": "ICBC"}, token=token)
+    assert status == 201, body
+    card = approve_pending(server, token)
+    number = card_number_of(server, card["id"])
+    use_token(page, server, token, "activate")
+    screen(page, "activate")
+    page.click("#route-bank")
+    page.wait_for_selector("#bank-number, #proof-error")
+    assert page.locator("#proof-error").count() == 0, page.locator("#proof-error").inner_text()
+    assert "ICBC" in page.locator("#bank-panel").inner_text() or "工商" in page.locator("#bank-panel").inner_text()
+    # The holder says no in the bank's app: the wallet shows the refusal.
+    icbc.approve(server, number, page.locator("#bank-number").inner_text(), decision="refused")
+    page.wait_for_selector("#bank-status[data-kind=refused]")
+    # A new number, approved this time.
+    page.click("#bank-new")
+    page.wait_for_function("() => document.querySelector('#bank-status')?.dataset.kind === 'waiting'")
+    icbc.approve(server, number, page.locator("#bank-number").inner_text())
+    page.wait_for_selector("#proof-done")
+    assert page.locator("#proof-done").get_attribute("data-level") == "2"
+    assert page.locator("#proof-done").get_attribute("data-method") == "bank"
+
+
+def test_the_provider_route_is_offered_only_when_the_api_says_so(context, server):
+    page = context.new_page()
+    token = with_card(server, new_person("苏明"))
+    use_token(page, server, token, "activate")
+    screen(page, "activate")
+    status, mine = server.api("GET", "/api/v1/me/proofing", token=token)
+    assert status == 200, mine
+    assert mine["routes"]["provider"] is False  # no provider is enabled by default
+    assert page.locator("#route-provider").count() == 0
+    assert page.locator("#route-counter-show").count() == 1 and page.locator("#route-bank").count() == 1
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def start_reset_in_wallet(page, server, person: Citizen) -> None:
+    page.goto(server.base_url + "/wallet/")
+    page.wait_for_selector("#signin-form")
+    page.click("#to-reset")
+    page.wait_for_selector("#reset-form")
+    page.select_option("#rs-doc-type", person.doc_type)
+    page.fill("#rs-id-number", person.id_number)
+    page.click("#reset-start")
+    page.wait_for_selector("#reset-route-counter")
+
+
+def finish_reset_in_wallet(page, server, person: Citizen, new_password: str) -> None:
+    page.wait_for_selector("#reset-password-form")
+    page.fill("#rs-password", new_password)
+    page.fill("#rs-password2", new_password)
+    page.click("#reset-save")
+    page.wait_for_selector("#reset-done")
+    status, _ = server.api(
+        "POST", "/api/v1/auth/login", {"doc_type": person.doc_type, "id_number": person.id_number, "password": person.password}
+    )
+    assert status == 401
+    person.password = new_password
+    page.click("#reset-signin")
+    sign_in(page, person, server.base_url)  # the new password works in the wallet
+
+
+def test_password_reset_at_the_counter(context, server):
+    page = context.new_page()
+    person = new_person("曾丽华")
+    old_token = with_card(server, person)
+    start_reset_in_wallet(page, server, person)
+    page.click("#reset-route-counter")
+    page.wait_for_selector("#bind-code")
+    clerk = clerk_binds(server, page.locator("#bind-code").inner_text(), person)
+    assert clerk["purpose"] == "reset"
+    finish_reset_in_wallet(page, server, person, "Brand-new-pass-2026")
+    # Every session ended with the reset.
+    status, _ = server.api("GET", "/api/v1/me", token=old_token)
+    assert status == 401
+
+
+def test_password_reset_through_the_bank(context, server, icbc):
+    page = context.new_page()
+    person = new_person("谢国华")
+    token = registered(server, person)
+    status, body = server.api("POST", "/api/v1/me/card/applications", {"region": CITY, "bank_code": "ICBC"}, token=token)
+    assert status == 201, body
+    number = card_number_of(server, approve_pending(server, token)["id"])
+    start_reset_in_wallet(page, server, person)
+    page.click("#reset-route-bank")
+    page.wait_for_selector("#bank-number")
+    icbc.approve(server, number, page.locator("#bank-number").inner_text())
+    finish_reset_in_wallet(page, server, person, "Bank-proven-pass-2026")
+
+
+# --- every screen in three languages and elder mode, at 320 px ----------------------------------
+
+
+def _prefs(page, server, lang: str, elder: bool) -> None:
+    page.goto(server.base_url + "/wallet/")
+    page.evaluate("([l, e]) => { localStorage.setItem('yk.lang', l); localStorage.setItem('yk.elder', e ? '1' : '0'); }", [lang, elder])
+
+
+def _public_screens(page, server, artifacts, tag: str, problems: list[str]) -> None:
+    person = new_person()
+    page.goto(server.base_url + "/wallet/#/signin")
+    page.reload()
+    screen(page, "signin")
+    check_screen(page, artifacts, f"onboarding-signin-{tag}", problems)
+    page.click("#to-signup")
+    screen(page, "signup")
+    page.click("#signup-submit")  # the form's own refusal shows too
+    page.wait_for_selector("#signup-error:not([hidden])")
+    check_screen(page, artifacts, f"onboarding-signup-{tag}", problems)
+    page.goto(server.base_url + "/wallet/#/reset")
+    screen(page, "reset")
+    check_screen(page, artifacts, f"onboarding-reset-{tag}", problems)
+    page.fill("#rs-id-number", person.id_number)
+    page.click("#reset-start")
+    page.wait_for_selector("#reset-route-counter")
+    check_screen(page, artifacts, f"onboarding-reset-routes-{tag}", problems)
+    page.click("#reset-route-counter")
+    page.wait_for_selector("#bind-code")
+    check_screen(page, artifacts, f"onboarding-reset-counter-{tag}", problems)
+
+
+def _signed_in_screens(page, server, artifacts, tag: str, problems: list[str]) -> None:
+    # Signed in without a card: the application form.
+    use_token(page, server, registered(server, new_person()), "apply")
+    screen(page, "apply")
+    page.wait_for_selector("#apply-form")
+    check_screen(page, artifacts, f"onboarding-apply-{tag}", problems)
+    # A card issued, the account not proven: home leads to proofing, and its routes.
+    token = with_card(server, new_person())
+    use_token(page, server, token, "")
+    page.wait_for_selector("#not-proven")
+    check_screen(page, artifacts, f"onboarding-home-unproven-{tag}", problems)
+    page.click("#to-activate")
+    screen(page, "activate")
+    check_screen(page, artifacts, f"onboarding-activate-{tag}", problems)
+    page.click("#route-counter-show")
+    page.wait_for_selector("#bind-code")
+    check_screen(page, artifacts, f"onboarding-activate-counter-{tag}", problems)
+    page.click("#proof-back")
+    page.click("#route-counter-type")
+    page.click("#claim-submit")
+    page.wait_for_selector("#claim-error:not([hidden])")
+    check_screen(page, artifacts, f"onboarding-activate-type-{tag}", problems)
+    page.click("#proof-back")
+    page.click("#route-bank")
+    page.wait_for_selector("#bank-number")
+    check_screen(page, artifacts, f"onboarding-activate-bank-{tag}", problems)
+
+
+def test_onboarding_screens_in_three_languages_and_elder_mode(browser, server, artifacts, icbc):
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 320, "height": 720})
+    problems: list[str] = []
+    try:
+        page = ctx.new_page()
+        for lang, elder in [*((lang, False) for lang in LANGS), ("zh-Hans", True)]:
+            tag = "elder" if elder else lang
+            _prefs(page, server, lang, elder)
+            page.evaluate("localStorage.removeItem('yk.wallet.token')")
+            _public_screens(page, server, artifacts, tag, problems)
+            _signed_in_screens(page, server, artifacts, tag, problems)
+            assert page.evaluate("document.documentElement.classList.contains('elder')") == elder
+            assert page.evaluate("document.documentElement.lang") == lang
+    finally:
+        ctx.close()
+    assert not problems, "\n".join(problems)

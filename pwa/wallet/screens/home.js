@@ -112,7 +112,7 @@ export async function signOut(app) {
   await app.signedOut();
 }
 
-function actionItems(app, { all }) {
+function actionItems(app, { all, unproven = false }) {
   const card = app.card;
   const allowed = new Set(card && !app.stale ? card.allowed_actions || [] : []);
   const items = [];
@@ -125,7 +125,9 @@ function actionItems(app, { all }) {
   const link = (route, key, advanced = !all) => h('li', { class: advanced ? 'advanced' : null },
     h('a', { class: 'btn block secondary', href: `#/${route}`, id: `nav-${route}` }, t(key)));
   if (!app.stale && card && card.state === 'active') items.push(link('bank', 'nav.bank'));
-  items.push(link('history', 'nav.history'), link('access', 'nav.access'), link('security', 'nav.security'));
+  // Until its holder is proven an account sees no card record (issue 14): only its security.
+  if (!unproven) items.push(link('history', 'nav.history'), link('access', 'nav.access'));
+  items.push(link('security', 'nav.security'));
   if (!all) items.push(h('li', { class: 'elder-only' }, h('a', { class: 'btn block secondary', href: '#/more', id: 'nav-more' }, t('nav.more'))));
   items.push(h('li', { class: all ? null : 'advanced' }, h('button', { type: 'button', class: 'btn block secondary', id: 'sign-out', onclick: () => signOut(app) }, t('nav.sign_out'))));
   return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
@@ -153,7 +155,7 @@ export async function homeScreen(app) {
         h('h2', { id: 'not-proven-title' }, t('home.not_proven.title')),
         h('p', {}, t('home.not_proven.why')),
         h('a', { class: 'btn primary block', href: '#/activate', id: 'to-activate' }, t('apply.next_activate'))),
-      await applyLink(app, { secondary: true }), actionItems(app, { all: false }));
+      await applyLink(app, { secondary: true }), actionItems(app, { all: false, unproven: true }));
   }
   if (!app.card) {
     return h('section', {}, h('h1', {}, t('title.home')), offlineBanner(app), reasonBox({ state: 'none' }),
