@@ -256,6 +256,52 @@ def test_a_new_person_signs_up_and_applies_for_a_card(context, server):
     screen(page, "activate")
 
 
+def test_sign_up_with_a_residence_permit_and_its_travel_permit(context, server):
+    """A Hong Kong resident signs up with the residence permit and the travel permit it prints."""
+    from backend.identity.documents import make_resident_id
+
+    page = context.new_page()
+    permit = make_resident_id("810000", dt.date(1985, 3, 2), secrets.randbelow(1000))
+    page.goto(server.base_url + "/wallet/#/signup")
+    page.wait_for_selector("#signup-form")
+    assert page.locator("#su-linked").is_hidden() and page.locator("#su-permit").is_hidden()
+    page.select_option("#su-doc-type", "hmt_residence_permit")
+    assert page.locator("#su-linked").is_visible()
+    page.fill("#su-id-number", permit)
+    page.fill("#su-name", "陳港生")
+    page.fill("#su-password", PASSWORD)
+    page.fill("#su-password2", PASSWORD)
+    page.click("#signup-submit")
+    assert page.locator("#signup-error").inner_text() == _dictionary("zh-Hans")["error.document.linked_required"]
+    assert page.evaluate("document.activeElement.id") == "su-linked-number"
+    # A Macao permit does not go with a Hong Kong residence permit: the server says so.
+    page.fill("#su-linked-number", f"M{secrets.randbelow(10**8):08d}")
+    page.click("#signup-submit")
+    page.wait_for_function(
+        f"() => document.getElementById('signup-error').textContent === {json.dumps(_dictionary('zh-Hans')['error.document.linked_wrong_kind'])}"
+    )
+    page.fill("#su-linked-number", f"H{secrets.randbelow(10**8):08d}")
+    page.click("#signup-submit")
+    screen(page, "apply")
+
+
+def test_sign_up_with_a_foreign_passport_needs_the_work_permit(context, server):
+    page = context.new_page()
+    page.goto(server.base_url + "/wallet/#/signup")
+    page.wait_for_selector("#signup-form")
+    page.select_option("#su-doc-type", "foreign_passport")
+    assert page.locator("#su-permit").is_visible() and page.locator("#su-linked").is_hidden()
+    page.fill("#su-id-number", f"USAE{secrets.randbelow(10**8):08d}")
+    page.fill("#su-name", "JOHN SMITH")
+    page.fill("#su-password", PASSWORD)
+    page.fill("#su-password2", PASSWORD)
+    page.click("#signup-submit")
+    assert page.locator("#signup-error").inner_text() == _dictionary("zh-Hans")["error.document.work_permit_required"]
+    page.fill("#su-work-permit", f"156{secrets.randbelow(10**12):012d}")
+    page.click("#signup-submit")
+    screen(page, "apply")
+
+
 # --- the clerk and the bank, played through the API -------------------------------------------
 
 
@@ -283,7 +329,9 @@ class BankSide:
     key: SigningKey
 
     def approve(self, server, card_number: str, number: str, decision: str = "approved") -> dict:
-        status, found = server.api("POST", "/api/v1/bank/proofing/lookup", {"card_number": card_number, "number": number}, token=self.token)
+        status, found = server.api(
+            "POST", "/api/v1/bank/proofing/lookup", {"card_number": card_number, "number": number}, token=self.token
+        )
         assert status == 200, found
         signed_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body = {
@@ -483,7 +531,9 @@ def test_password_reset_through_the_bank(context, server, icbc):
 
 def _prefs(page, server, lang: str, elder: bool) -> None:
     page.goto(server.base_url + "/wallet/")
-    page.evaluate("([l, e]) => { localStorage.setItem('yk.lang', l); localStorage.setItem('yk.elder', e ? '1' : '0'); }", [lang, elder])
+    page.evaluate(
+        "([l, e]) => { localStorage.setItem('yk.lang', l); localStorage.setItem('yk.elder', e ? '1' : '0'); }", [lang, elder]
+    )
 
 
 def _public_screens(page, server, artifacts, tag: str, problems: list[str]) -> None:

@@ -5,7 +5,7 @@ import { t } from '/shared/i18n.js';
 import { h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
 
-export const DOC_TYPES = ['resident_id', 'hmt_residence_permit', 'hk_mo_travel_permit', 'tw_travel_permit', 'foreign_permanent_residence'];
+export const DOC_TYPES = ['resident_id', 'hmt_residence_permit', 'hk_mo_travel_permit', 'tw_travel_permit', 'foreign_permanent_residence', 'foreign_passport'];
 
 export function field(id, labelKey, input, hintKey) {
   if (hintKey) input.setAttribute('aria-describedby', `${id}-hint`);

@@ -10,6 +10,10 @@ import { setToken } from '../store.js';
 import { DOC_TYPES, field } from './signin.js';
 
 const MIN_PASSWORD = 10; // the server's rule (accounts/passwords.py); it checks again
+// Sign-up also takes a foreign passport (foreigners employed and insured in the province, with
+// their work permit); a residence permit comes with the travel permit it prints.
+const SIGNUP_DOC_TYPES = [...new Set([...DOC_TYPES, 'foreign_passport'])];
+const LINKED_TYPES = ['hk_mo_travel_permit', 'tw_travel_permit'];
 
 function showError(box, message, focus) {
   box.textContent = message;
@@ -18,8 +22,25 @@ function showError(box, message, focus) {
 }
 
 export async function signupScreen(app) {
-  const docType = h('select', { id: 'su-doc-type', name: 'doc_type' }, DOC_TYPES.map((d) => h('option', { value: d }, t(`doc.${d}`))));
   const number = h('input', { id: 'su-id-number', name: 'id_number', autocomplete: 'username', required: true, maxlength: 32, spellcheck: 'false' });
+  const linkedType = h('select', { id: 'su-linked-type', name: 'linked_doc_type' }, LINKED_TYPES.map((d) => h('option', { value: d }, t(`doc.${d}`))));
+  const linkedNumber = h('input', { id: 'su-linked-number', name: 'linked_id_number', maxlength: 32, spellcheck: 'false' });
+  const workPermit = h('input', { id: 'su-work-permit', name: 'work_permit', maxlength: 32, spellcheck: 'false', inputmode: 'numeric' });
+  const linkedBox = h('fieldset', { id: 'su-linked', hidden: true },
+    h('legend', {}, t('signup.linked')),
+    h('p', { class: 'hint' }, t('signup.linked_hint')),
+    field('su-linked-type', 'signin.doc_type', linkedType),
+    field('su-linked-number', 'signin.id_number', linkedNumber));
+  const permitBox = h('div', { id: 'su-permit', hidden: true }, field('su-work-permit', 'signup.work_permit', workPermit, 'signup.work_permit_hint'));
+  const passportHint = h('p', { class: 'hint', id: 'su-passport-hint', hidden: true }, t('signup.passport_hint'));
+  // Only the companions the chosen document needs are shown (and sent).
+  const companions = () => {
+    linkedBox.hidden = docType.value !== 'hmt_residence_permit';
+    permitBox.hidden = docType.value !== 'foreign_passport';
+    passportHint.hidden = docType.value !== 'foreign_passport';
+  };
+  const docType = h('select', { id: 'su-doc-type', name: 'doc_type', onchange: companions },
+    SIGNUP_DOC_TYPES.map((d) => h('option', { value: d }, t(`doc.${d}`))));
   const name = h('input', { id: 'su-name', name: 'name', autocomplete: 'name', required: true, maxlength: 128 });
   const password = h('input', { id: 'su-password', name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: MIN_PASSWORD });
   const again = h('input', { id: 'su-password2', name: 'password2', type: 'password', autocomplete: 'new-password', required: true });
@@ -41,9 +62,18 @@ export async function signupScreen(app) {
       if (!name.value.trim()) return showError(error, t('signup.missing_name'), name);
       if (password.value.length < MIN_PASSWORD) return showError(error, t('error.password.too_short'), password);
       if (password.value !== again.value) return showError(error, t('signup.mismatch'), again);
+      const body = { doc_type: docType.value, id_number: id, name: name.value.trim(), password: password.value };
+      if (!linkedBox.hidden) {
+        if (!linkedNumber.value.trim()) return showError(error, t('error.document.linked_required'), linkedNumber);
+        body.linked_document = { doc_type: linkedType.value, id_number: linkedNumber.value.trim().toUpperCase() };
+      }
+      if (!permitBox.hidden) {
+        if (!workPermit.value.trim()) return showError(error, t('error.document.work_permit_required'), workPermit);
+        body.work_permit = workPermit.value.trim();
+      }
       submit.disabled = true;
       try {
-        await app.api('POST', EP.accounts, { doc_type: docType.value, id_number: id, name: name.value.trim(), password: password.value });
+        await app.api('POST', EP.accounts, body);
         const session = await app.api('POST', EP.login, {
           doc_type: docType.value, id_number: id, password: password.value, client_label: t('device.default_label'),
         });
@@ -52,7 +82,10 @@ export async function signupScreen(app) {
         app.go('apply');
       } catch (err) {
         if (err.code === 'account.exists') exists.hidden = false;
-        const focus = err.code?.startsWith('password.') ? password : err.code?.startsWith('document.') ? number : err.code === 'person.name_mismatch' || err.code === 'account.bad_name' ? name : null;
+        const where = err.details?.field;
+        const focus = where === 'linked_document' ? linkedNumber : where === 'work_permit' ? workPermit
+          : err.code?.startsWith('password.') ? password : err.code?.startsWith('document.') ? number
+            : err.code === 'person.name_mismatch' || err.code === 'account.bad_name' ? name : null;
         showError(error, app.errorText(err), focus);
       } finally {
         submit.disabled = false;
@@ -61,6 +94,9 @@ export async function signupScreen(app) {
   },
   field('su-doc-type', 'signin.doc_type', docType),
   field('su-id-number', 'signin.id_number', number),
+  passportHint,
+  linkedBox,
+  permitBox,
   field('su-name', 'signup.name', name, 'signup.name_hint'),
   field('su-password', 'signup.password', password, 'signup.password_hint'),
   field('su-password2', 'signup.password_again', again),
