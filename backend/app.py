@@ -22,7 +22,7 @@ from backend.identity import protect
 from backend.keys import deps as keys_deps
 from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
 from backend.lib import db, deps
-from backend.lib.auth import auth_middleware
+from backend.lib.auth import auth_middleware, install_step_up_window
 from backend.lib.body import JsonRequest, body_rules_middleware
 from backend.lib.errors import EXCEPTION_HANDLERS, middleware_errors
 from backend.lib.headers import security_headers
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     keystore = keystore_for(settings)
     # Logs and request ids know identity numbers through the identity feature (lib imports none).
     install_redaction(protect.redact, protect.names_a_document)
+    install_step_up_window(settings.step_up_seconds)  # how long a fresh factor counts (lib/auth.require_step_up)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

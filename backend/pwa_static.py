@@ -42,6 +42,32 @@ VENDOR_FILES: dict[str, str] = {
     "qrcode-generator/qrcode.js": "qrcode-generator/dist/qrcode.js",
     "axe-core/axe.min.js": "axe-core/axe.min.js",
 }
+# @simplewebauthn/browser's ES module build (passkeys in the wallet): its entry and the modules it imports.
+SIMPLEWEBAUTHN_ESM = "@simplewebauthn/browser/esm/"
+for _module in (
+    "index.js",
+    "methods/startRegistration.js",
+    "methods/startAuthentication.js",
+    "methods/sendSignal.js",
+    "helpers/base64URLStringToBuffer.js",
+    "helpers/browserSupportsPasskeys.js",
+    "helpers/browserSupportsWebAuthn.js",
+    "helpers/browserSupportsWebAuthnAutofill.js",
+    "helpers/bufferToBase64URLString.js",
+    "helpers/getBrowserCapabilities.js",
+    "helpers/identifyAuthenticationError.js",
+    "helpers/identifyRegistrationError.js",
+    "helpers/identifySignalError.js",
+    "helpers/isValidDomain.js",
+    "helpers/platformAuthenticatorIsAvailable.js",
+    "helpers/toAuthenticatorAttachment.js",
+    "helpers/toPublicKeyCredentialDescriptor.js",
+    "helpers/webAuthnAbortService.js",
+    "helpers/webAuthnError.js",
+    "types/dom.js",
+    "types/index.js",
+):
+    VENDOR_FILES[SIMPLEWEBAUTHN_ESM + _module] = SIMPLEWEBAUTHN_ESM + _module
 
 # no-cache = "revalidate before use": the service workers give the offline copy, so the
 # network copy must never be stale (a new sw.js or app.js takes effect on the next load).

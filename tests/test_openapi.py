@@ -18,6 +18,8 @@ PUBLIC = {
     "POST /api/v1/accounts",
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/staff/login",
+    "POST /api/v1/auth/login/passkey/options",
+    "POST /api/v1/auth/login/passkey",
     "GET /.well-known/jwks.json",
     "GET /api/v1/banks",
     "GET /api/v1/agencies",

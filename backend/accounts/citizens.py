@@ -10,7 +10,7 @@ import msgspec
 
 from backend.accounts import factors, passwords, sessions, signin, throttle, totp
 from backend.accounts.common import device_label
-from backend.accounts.schemas import AccountView, LoginResponse
+from backend.accounts.schemas import AccountView, AuthenticationCredential, LoginResponse
 from backend.accounts.sessions import utc
 from backend.accounts.tables import Account
 from backend.identity import documents
@@ -120,7 +120,7 @@ async def account_view(keyring: Keyring, account_id: uuid.UUID | str, row: dict[
         doc_type=row["doc_type"],
         id_number_masked=identity.masked_number(keyring, row),
         totp_enabled=row["totp_enabled"],
-        recovery_codes_left=await factors.recovery_codes_left(row["id"]) if row["totp_enabled"] else 0,
+        recovery_codes_left=await factors.recovery_codes_left(row["id"]),  # none without a second factor
         created_at=row["created_at"],
     )
 
@@ -147,6 +147,7 @@ async def login(
     user_agent: str,
     address: str | None,
     now: int,
+    passkey: AuthenticationCredential | None = None,
 ) -> LoginResponse:
     doc = identity.check_document(doc_type, id_number)
     index = identity.blind(keyring, doc)
@@ -166,6 +167,7 @@ async def login(
         settings=settings,
         address=address,
         now=now,
+        passkey=passkey,
     )
     token, session = await sessions.create(
         kind="citizen",

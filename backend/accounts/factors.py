@@ -9,7 +9,8 @@ from typing import Any, cast
 from backend.accounts import throttle, totp
 from backend.accounts.schemas import TotpEnrolment
 from backend.accounts.sessions import utc
-from backend.accounts.tables import Account, RecoveryCode, StaffMember
+from backend.accounts.tables import Account, Passkey, RecoveryCode, StaffMember
+from backend.inbox import services as inbox
 from backend.keys.keyring import Keyring
 from backend.lib.db import transaction
 from backend.lib.errors import ApiError
@@ -113,7 +114,6 @@ async def confirm(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
     step = totp.matching_step(secret, code, now, after_step=row["totp_last_step"])
     if step is None:
         raise ApiError(422, "totp.bad_code", "The code is wrong, expired or already used.")
-    codes = [totp.new_recovery_code() for _ in range(totp.RECOVERY_COUNT)]
     table = table_for(kind)
     async with transaction():
         won = await (
@@ -137,12 +137,30 @@ async def confirm(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
         )
         if not won:
             raise ApiError(409, "totp.conflict", "Enrolment changed meanwhile; start again.")
-        await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
-        moment = utc(now)
-        # cast: new_recovery_code() writes only what normalise_recovery_code accepts.
-        hashes = [totp.recovery_hash(cast(str, totp.normalise_recovery_code(c))) for c in codes]
-        await RecoveryCode.insert(*[RecoveryCode(owner_id=owner_id, code_hash=h, created_at=moment) for h in hashes]).run()
+        codes = await replace_recovery_codes(owner_id, now)
+        await _tell(kind, owner_id, "account.signin_method_added", now)
     return codes
+
+
+async def replace_recovery_codes(owner_id: uuid.UUID | str, now: int) -> list[str]:
+    """A fresh set of recovery codes in place of the old ones (which stop working); returns them
+    in clear, to be shown this once. Call inside the caller's transaction."""
+    codes = [totp.new_recovery_code() for _ in range(totp.RECOVERY_COUNT)]
+    await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
+    moment = utc(now)
+    # cast: new_recovery_code() writes only what normalise_recovery_code accepts.
+    hashes = [totp.recovery_hash(cast(str, totp.normalise_recovery_code(c))) for c in codes]
+    await RecoveryCode.insert(*[RecoveryCode(owner_id=owner_id, code_hash=h, created_at=moment) for h in hashes]).run()
+    return codes
+
+
+async def _tell(kind: str, owner_id: uuid.UUID | str, event: str, now: int) -> None:
+    """Tell a citizen of a change to their sign-in methods (inside the change's transaction)."""
+    if kind != "citizen":
+        return
+    row = await Account.select(Account.person).where(Account.id == owner_id).first().run()
+    if row is not None:
+        await inbox.tell(row["person"], event, {"method": "totp"}, now=now)
 
 
 async def disable(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: str, now: int, store: Store, limit: int) -> None:
@@ -168,7 +186,10 @@ async def disable(kind: str, owner_id: uuid.UUID | str, keyring: Keyring, code: 
             .where(table.id == owner_id)
             .run()
         )
-        await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
+        # The recovery codes stand in for any second factor: they stay while a passkey does.
+        if kind != "citizen" or not await Passkey.exists().where(Passkey.account == owner_id).run():
+            await RecoveryCode.delete().where(RecoveryCode.owner_id == owner_id).run()
+        await _tell(kind, owner_id, "account.signin_method_removed", now)
 
 
 async def second_factor(

@@ -8,11 +8,12 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
 
-from backend.accounts import citizens, factors, me, sessions, staff, totp
+from backend.accounts import citizens, factors, me, sessions, staff, stepup, totp
 from backend.accounts import schemas as s
 from backend.accounts.routes_admin import ADMIN_ROUTES
+from backend.accounts.routes_passkeys import PASSKEY_ROUTES
 from backend.keys.keyring import Keyring
-from backend.lib.auth import CITIZEN, STAFF_ROLES, Principal, citizen_only, current, requires
+from backend.lib.auth import CITIZEN, STAFF_ROLES, Principal, citizen_only, current, require_step_up, requires
 from backend.lib.openapi import error
 from backend.lib.settings import Settings
 from backend.lib.store import Store
@@ -20,8 +21,12 @@ from backend.lib.store import Store
 TAGS = ["accounts"]
 signed_in = requires(CITIZEN, *STAFF_ROLES)
 NO_STORE = CacheControlHeader(no_store=True)
+STEP_UP = error("`auth.step_up_required`: give a fresh factor at POST /api/v1/me/step-up first, then ask again.")
 AUTH_ERRORS = {
-    401: error("auth.bad_credentials, auth.totp_required, auth.bad_totp or auth.bad_recovery_code"),
+    401: error(
+        "auth.bad_credentials, auth.totp_required, auth.second_factor_required (with `methods` and `passkey_options`), "
+        "auth.bad_totp, auth.bad_recovery_code or auth.bad_passkey"
+    ),
     422: error("document.* (the identity number is malformed) or auth.two_second_factors"),
     429: error("auth.locked (with retry_after and Retry-After) or auth.busy"),
 }
@@ -70,7 +75,8 @@ async def register(data: s.RegisterRequest, keyring: Keyring, now: int) -> s.Acc
     status_code=200,
     summary="Citizen sign-in",
     description="Signs in with identity document and password; with TOTP on, also `totp` or `recovery_code` "
-    "(without either: 401 `auth.totp_required`). Wrong password and unknown person get the same 401 "
+    "(without either: 401 `auth.totp_required`). With a passkey, also `passkey` (or `totp`, `recovery_code`): "
+    "without one, 401 `auth.second_factor_required` whose `passkey_options` the passkey answers. Wrong password and unknown person get the same 401 "
     "`auth.bad_credentials`. Repeated failures per account and per address lock sign-in (429 `auth.locked`, "
     "doubling backoff up to 15 minutes). Returns a session token shown only once.",
     tags=TAGS,
@@ -93,6 +99,7 @@ async def login(
         user_agent=_agent(request),
         address=_address(request),
         now=now,
+        passkey=data.passkey,
     )
 
 
@@ -178,14 +185,19 @@ async def revoke_session(session_id: uuid.UUID, request: Request[Principal, Any,
     status_code=200,
     summary="Change my password",
     description=(
-        "Needs the current password (403 `password.wrong_current`, counted towards the lockout). Revokes every other session."
+        "Needs the current password (403 `password.wrong_current`, counted towards the lockout) and, when the account "
+        "has a second factor, step-up. Revokes every other session."
     ),
     tags=TAGS,
     guards=[signed_in],
+    responses={403: error("`password.wrong_current` or `auth.step_up_required`.")},
 )
 async def change_password(
     data: s.PasswordChange, request: Request[Principal, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> s.PasswordChanged:
+    principal = current(request)
+    if await stepup.has_second_factor(principal):  # else the current password is the fresh factor
+        require_step_up(principal, now)
     revoked = await me.change_password(
         current(request), keyring, store, settings, current=data.current_password, new=data.new_password, now=now
     )
@@ -198,14 +210,16 @@ async def change_password(
     summary="Start TOTP enrolment",
     description=(
         "Creates a new pending TOTP secret (stored encrypted) and returns it with its otpauth:// provisioning"
-        " URI and an SVG QR code. Confirm with a code to switch it on. 409 `totp.already_enabled`."
+        " URI and an SVG QR code. Confirm with a code to switch it on. Needs step-up. 409 `totp.already_enabled`."
     ),
     tags=TAGS,
     guards=[signed_in],
     cache_control=NO_STORE,
+    responses={403: STEP_UP},
 )
-async def totp_start(request: Request[Principal, Any, Any], keyring: Keyring) -> s.TotpEnrolment:
+async def totp_start(request: Request[Principal, Any, Any], keyring: Keyring, now: int) -> s.TotpEnrolment:
     principal = current(request)
+    require_step_up(principal, now)
     label = await me.totp_label(principal, keyring)
     return await factors.start(principal.kind, principal.id, keyring, label)
 
@@ -230,12 +244,14 @@ async def totp_qr(request: Request[Principal, Any, Any], keyring: Keyring) -> Re
     status_code=200,
     summary="Confirm TOTP enrolment",
     description=(
-        "Switches TOTP on after a correct code and returns 10 single-use recovery codes, shown only now. 422 `totp.bad_code`."
+        "Switches TOTP on after a correct code and returns 10 single-use recovery codes, shown only now (the old ones "
+        "stop working). Needs step-up. 422 `totp.bad_code`."
     ),
     tags=TAGS,
     guards=[signed_in],
     cache_control=NO_STORE,
     responses={
+        403: STEP_UP,
         404: error("`totp.not_started`: start enrolment first."),
         409: error("`totp.already_enabled`, `totp.not_started` or `totp.conflict` (another enrolment meanwhile)."),
         422: error("`totp.bad_code`."),
@@ -243,6 +259,7 @@ async def totp_qr(request: Request[Principal, Any, Any], keyring: Keyring) -> Re
 )
 async def totp_confirm(data: s.TotpConfirm, request: Request[Principal, Any, Any], keyring: Keyring, now: int) -> s.RecoveryCodes:
     principal = current(request)
+    require_step_up(principal, now)
     return s.RecoveryCodes(recovery_codes=await factors.confirm(principal.kind, principal.id, keyring, data.code, now))
 
 
@@ -252,7 +269,8 @@ async def totp_confirm(data: s.TotpConfirm, request: Request[Principal, Any, Any
     summary="Switch TOTP off",
     description=(
         "Needs a current code or an unused recovery code (422 `totp.bad_code`; repeated failures lock it, "
-        "429). Deletes the secret and the recovery codes."
+        "429): that code is the fresh factor, so no separate step-up. Deletes the secret, and the recovery codes "
+        "unless a passkey remains."
     ),
     tags=TAGS,
     guards=[signed_in],
@@ -282,5 +300,6 @@ ROUTES = [
     totp_qr,
     totp_confirm,
     totp_disable,
+    *PASSKEY_ROUTES,
     *ADMIN_ROUTES,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -65,6 +65,8 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     password: AnyPassword
     totp: TotpCode | None = None
     recovery_code: RecoveryCodeText | None = None
+    # The second factor as a passkey: the answer to the options of 401 `auth.second_factor_required`.
+    passkey: AuthenticationCredential | None = None
     client_label: Label | None = None
 
 
@@ -197,3 +199,158 @@ class ClientCreated(msgspec.Struct, kw_only=True):
 
 class ClientToken(msgspec.Struct, kw_only=True):
     token: str
+
+
+# --- Passkeys (WebAuthn), step-up and recovery codes (docs/signing-in.md) -------------------
+B64Url = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=1400)]
+B64UrlLong = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=24_000)]
+Transport = Annotated[str, Meta(pattern=r"^[a-z][a-z-]{1,15}$", examples=["internal"])]
+PasskeyLabel = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["我的手机"])]
+ExtensionResults = Annotated[dict[str, Any], Meta(max_length=16)]
+# One value only: a pattern, because the document renders a one-value Literal as `const`, not an enum.
+PublicKeyType = Annotated[str, Meta(pattern="^public-key$", examples=["public-key"])]
+
+
+class AttestationResponse(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    client_data_json: B64UrlLong = msgspec.field(name="clientDataJSON")
+    attestation_object: B64UrlLong
+    transports: Annotated[list[Transport], Meta(max_length=8)] | None = None
+    public_key_algorithm: Annotated[int, Meta(ge=-65536, le=65536)] | None = None
+    public_key: B64UrlLong | None = None
+    authenticator_data: B64UrlLong | None = None
+
+
+class RegistrationCredential(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    """What navigator.credentials.create() answered, as JSON (SimpleWebAuthn's startRegistration)."""
+
+    id: B64Url
+    raw_id: B64Url
+    type: PublicKeyType
+    response: AttestationResponse
+    authenticator_attachment: Literal["platform", "cross-platform"] | None = None
+    client_extension_results: ExtensionResults = msgspec.field(default_factory=dict)
+
+
+class AssertionResponse(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    client_data_json: B64UrlLong = msgspec.field(name="clientDataJSON")
+    authenticator_data: B64UrlLong
+    signature: B64UrlLong
+    user_handle: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]*$", max_length=128)] | None = None
+
+
+class AuthenticationCredential(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    """What navigator.credentials.get() answered, as JSON (SimpleWebAuthn's startAuthentication)."""
+
+    id: B64Url
+    raw_id: B64Url
+    type: PublicKeyType
+    response: AssertionResponse
+    authenticator_attachment: Literal["platform", "cross-platform"] | None = None
+    client_extension_results: ExtensionResults = msgspec.field(default_factory=dict)
+
+
+class CredentialDescriptor(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
+    id: str
+    type: str = "public-key"
+    transports: list[str] | None = None
+
+
+class RelyingParty(msgspec.Struct, kw_only=True):
+    id: Annotated[str, Meta(examples=["yikatong.example.cn"])]
+    name: str
+
+
+class PasskeyUser(msgspec.Struct, rename="camel", kw_only=True):
+    id: Annotated[str, Meta(description="base64url user handle (random per account, nothing personal)")]
+    name: Annotated[str, Meta(description="The masked identity number, as the authenticator lists it")]
+    display_name: str
+
+
+class KeyParam(msgspec.Struct, kw_only=True):
+    type: str
+    alg: int
+
+
+class AuthenticatorSelection(msgspec.Struct, rename="camel", kw_only=True):
+    resident_key: str
+    require_resident_key: bool
+    user_verification: str
+
+
+class CreationOptions(msgspec.Struct, rename="camel", kw_only=True):
+    """PublicKeyCredentialCreationOptionsJSON: give it to startRegistration({optionsJSON})."""
+
+    rp: RelyingParty
+    user: PasskeyUser
+    challenge: str
+    pub_key_cred_params: list[KeyParam]
+    timeout: int
+    exclude_credentials: list[CredentialDescriptor]
+    authenticator_selection: AuthenticatorSelection
+    attestation: str
+
+
+class RequestOptions(msgspec.Struct, rename="camel", kw_only=True):
+    """PublicKeyCredentialRequestOptionsJSON: give it to startAuthentication({optionsJSON})."""
+
+    challenge: str
+    timeout: int
+    rp_id: str
+    allow_credentials: list[CredentialDescriptor]
+    user_verification: str
+
+
+class PasskeyRegistration(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    credential: RegistrationCredential
+    label: PasskeyLabel | None = None
+
+
+class PasskeyView(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    label: str
+    transports: list[str]
+    backed_up: Annotated[bool, Meta(description="A synced passkey (kept by the platform's password manager)")]
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+class PasskeyAdded(msgspec.Struct, kw_only=True):
+    passkey: PasskeyView
+    recovery_codes: Annotated[
+        list[str] | None, Meta(description="The first second factor brings 10 recovery codes: shown only now")
+    ] = None
+
+
+class PasskeyRename(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    label: PasskeyLabel
+
+
+class PasskeyLogin(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    credential: AuthenticationCredential
+    client_label: Label | None = None
+
+
+StepUpMethod = Literal["passkey", "totp", "recovery_code", "password"]
+
+
+class StepUpState(msgspec.Struct, kw_only=True):
+    methods: Annotated[list[StepUpMethod], Meta(description="The factors this account can step up with")]
+    window_seconds: int
+    stepped_up_at: dt.datetime | None
+    fresh_until: Annotated[dt.datetime | None, Meta(description="Until when actions needing a fresh factor are open")]
+
+
+class StepUpRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Exactly one fresh factor."""
+
+    passkey: AuthenticationCredential | None = None
+    totp: TotpCode | None = None
+    recovery_code: RecoveryCodeText | None = None
+    password: AnyPassword | None = None
+
+
+class RecoveryState(msgspec.Struct, kw_only=True):
+    available: Annotated[bool, Meta(description="Recovery codes exist while the account has a second factor")]
+    left: int
+    total: int
+    created_at: dt.datetime | None

@@ -6,7 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from backend.accounts import factors, passwords, throttle
+import msgspec
+
+from backend.accounts import factors, passkeys, passwords, throttle
+from backend.accounts.schemas import AuthenticationCredential
 from backend.keys.keyring import Keyring
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
@@ -30,14 +33,15 @@ async def sign_in(
     address: str | None,
     now: int,
     bad_message: str = BAD_CREDENTIALS,
+    passkey: AuthenticationCredential | None = None,
 ) -> dict[str, Any]:
     """Check a sign-in for the account counted under `key`; returns its row or raises.
 
     Locks are checked before the password is, attempts on one account are serialised, and
     unknown accounts cost the same Argon2 work as known ones and get the same answer.
     """
-    if totp_code is not None and recovery_code is not None:
-        raise ApiError(422, "auth.two_second_factors", "Give either a TOTP code or a recovery code, not both.")
+    if sum(x is not None for x in (totp_code, recovery_code, passkey)) > 1:
+        raise ApiError(422, "auth.two_second_factors", "Give one second factor: a TOTP code, a recovery code or a passkey.")
     address_key = throttle.address_key(address)
     limit = settings.login_max_failures
     await throttle.ensure_not_locked(store, key, address_key)
@@ -51,8 +55,16 @@ async def sign_in(
             await _failed(store, key, address_key, limit)
             log.info("sign-in refused", extra={"kind": kind, "reason": "auth.bad_credentials"})
             raise ApiError(401, "auth.bad_credentials", bad_message)
-        if row["totp_enabled"]:
-            problem = await factors.second_factor(kind, row, keyring, now, code=totp_code, recovery_code=recovery_code)
+        keys = await passkeys.count(row["id"]) if kind == "citizen" else 0
+        if row["totp_enabled"] or keys:
+            if passkey is not None:
+                problem = await _passkey_factor(row, passkey, settings, now)
+            elif totp_code is not None and not row["totp_enabled"]:
+                problem = "auth.bad_totp"  # passkeys only: there is no secret to check a code against
+            else:
+                problem = await factors.second_factor(kind, row, keyring, now, code=totp_code, recovery_code=recovery_code)
+            if problem == "auth.totp_required" and keys:
+                raise await _second_factor_required(row, settings, now)
             if problem == "auth.totp_required":
                 raise ApiError(401, problem, "Enter the code from your authenticator app, or a recovery code.")
             if problem:
@@ -65,6 +77,31 @@ async def sign_in(
         return row
     finally:
         await throttle.end(store, marker)
+
+
+async def _passkey_factor(row: dict[str, Any], passkey: AuthenticationCredential, settings: Settings, now: int) -> str | None:
+    """A passkey as the second factor: None when its answer holds, else the error code."""
+    try:
+        await passkeys.verify_assertion(
+            passkey, passkeys.SECOND_FACTOR, settings, now, account_id=str(row["id"]), require_uv=False
+        )
+    except passkeys.Refused as refused:
+        log.info("passkey second factor refused", extra={"reason": refused.code, "owner_id": str(row["id"])})
+        return "auth.bad_passkey"
+    return None
+
+
+async def _second_factor_required(row: dict[str, Any], settings: Settings, now: int) -> ApiError:
+    """401 naming the account's second factors, with the options a passkey answers."""
+    methods = ["passkey", *(["totp"] if row["totp_enabled"] else []), "recovery_code"]
+    options = await passkeys.assertion_options(passkeys.SECOND_FACTOR, settings, now, account_id=str(row["id"]))
+    return ApiError(
+        401,
+        "auth.second_factor_required",
+        "Confirm with your passkey, or enter a code from your authenticator app or a recovery code.",
+        methods=methods,
+        passkey_options=msgspec.to_builtins(options),
+    )
 
 
 async def _failed(store: Store, key: str, address_key: str, limit: int) -> None:

@@ -33,6 +33,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The service is reached over HTTPS only (TLS ends here or at a proxy in front): send HSTS.
     behind_tls: bool = False
 
+    # Passkeys (WebAuthn, docs/signing-in.md): the relying party id is the site's domain (never an
+    # IP address); origins are the exact scheme://host[:port] the wallet is served from, comma
+    # separated. An origin ending in ":*" admits any port of that host, outside prod only.
+    webauthn_rp_id: str = "localhost"
+    webauthn_rp_name: str = "Yikatong"
+    webauthn_origins: str = "http://localhost:*,https://localhost:*"
+    # Step-up: how long a fresh factor (passkey, TOTP, recovery code, password) covers the actions
+    # that need one (lifting a loss report, adding a device, revealing the card number ...).
+    step_up_seconds: int = 300
+
     @property
     def sqlite_path(self) -> Path:
         return Path(self.data_dir) / "yikatong.sqlite"

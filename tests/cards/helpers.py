@@ -143,3 +143,20 @@ async def concurrently(client, *requests: tuple[str, str, dict]) -> list[httpx.R
             return await asyncio.gather(*(http.request(method, url, **kw) for method, url, kw in requests))
 
     return await in_app(client, run)
+
+
+async def forget_step_up(client, who: dict) -> None:
+    """Make the holder's session an old one: no fresh factor (as hours after signing in)."""
+    from backend.accounts import sessions
+    from backend.accounts.tables import Session
+
+    async def write() -> None:
+        await Session.update({Session.stepped_up_at: None}).where(Session.token_hash == sessions.token_hash(who["token"])).run()
+
+    await in_app(client, write)
+
+
+async def step_up(client, who: dict) -> None:
+    """Give a fresh factor for the holder's session (the password: these accounts have no second factor)."""
+    response = await client.post("/api/v1/me/step-up", headers=who["headers"], json={"password": PASSWORD})
+    assert response.status_code == 200, response.text
