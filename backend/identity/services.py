@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns import Column
+
 from backend.identity import documents, names, protect
 from backend.identity.documents import DocType
 from backend.identity.schemas import DocumentOut
@@ -142,7 +144,7 @@ def _mismatch() -> ApiError:
 async def _agree(person: dict[str, Any], docs: list[documents.Document]) -> None:
     """Birth date and sex, where both the person's record and a new document carry them, agree;
     what the record lacks (a travel permit carries neither) is taken from the document."""
-    fill: dict[str, Any] = {}
+    fill: dict[Column | str, Any] = {}
     for doc in docs:
         for field, value in (("birth_date", doc.birth_date), ("sex", doc.sex)):
             if value is None:
@@ -220,50 +222,62 @@ async def register_presented(keyring: Keyring, presented: Presented, name: str) 
     docs = [presented.doc] + ([presented.linked] if presented.linked else [])
     indexes = [blind(keyring, doc) for doc in docs]
     async with transaction():
-        owners = [await find_by_blind(index) for index in indexes]
-        found = {owner for owner in owners if owner is not None}
-        if len(found) > 1:
-            raise ApiError(
-                409,
-                "person.documents_of_two_persons",
-                "These documents are registered to two different person records; staff can merge them at a counter.",
-            )
-        permits = {presented.doc.doc_type: presented.work_permit}
-        if found:
-            person_id = found.pop()
-            new = [(doc, index) for doc, index, owner in zip(docs, indexes, owners, strict=True) if owner is None]
-            known = await known_names(person_id)
-            if not (names.may_join(known, name) if new else names.on_record(known, name)):
-                raise _mismatch()
-            if new:
-                await _agree(await get_person(person_id), [doc for doc, _ in new])
-                rows = [
-                    _document_row(keyring, person_id, doc, index, name, work_permit=permits.get(doc.doc_type), now=now)
-                    for doc, index in new
-                ]
-                await PersonDocument.insert(*rows).run()
-            return person_id
-        primary = presented.doc
-        if presented.linked is not None:
-            _check_linked_agrees(primary, presented.linked)
-        kind = _doc_type(primary)
-        person = Person(
-            doc_type=kind,
-            id_cipher=protect.encrypt_id(primary.number, kind, keyring.pii),
-            id_blind=indexes[0],
-            name=name,
-            sex=primary.sex,
-            birth_date=primary.birth_date,
-            region=primary.region,
-            created_at=now,
+        person_id = await _find_or_create(keyring, presented, name, docs, indexes, now)
+    return person_id
+
+
+async def _find_or_create(
+    keyring: Keyring,
+    presented: Presented,
+    name: str,
+    docs: list[documents.Document],
+    indexes: list[str],
+    now: dt.datetime,
+) -> uuid.UUID:
+    owners = [await find_by_blind(index) for index in indexes]
+    found = {owner for owner in owners if owner is not None}
+    if len(found) > 1:
+        raise ApiError(
+            409,
+            "person.documents_of_two_persons",
+            "These documents are registered to two different person records; staff can merge them at a counter.",
         )
-        await person.save().run()
-        rows = [
-            _document_row(keyring, person.id, doc, index, name, work_permit=permits.get(doc.doc_type), now=now)
-            for doc, index in zip(docs, indexes, strict=True)
-        ]
-        await PersonDocument.insert(*rows).run()
-        return person.id
+    permits = {presented.doc.doc_type: presented.work_permit}
+    if found:
+        person_id = found.pop()
+        new = [(doc, index) for doc, index, owner in zip(docs, indexes, owners, strict=True) if owner is None]
+        known = await known_names(person_id)
+        if not (names.may_join(known, name) if new else names.on_record(known, name)):
+            raise _mismatch()
+        if new:
+            await _agree(await get_person(person_id), [doc for doc, _ in new])
+            rows = [
+                _document_row(keyring, person_id, doc, index, name, work_permit=permits.get(doc.doc_type), now=now)
+                for doc, index in new
+            ]
+            await PersonDocument.insert(*rows).run()
+        return person_id
+    primary = presented.doc
+    if presented.linked is not None:
+        _check_linked_agrees(primary, presented.linked)
+    kind = _doc_type(primary)
+    person = Person(
+        doc_type=kind,
+        id_cipher=protect.encrypt_id(primary.number, kind, keyring.pii),
+        id_blind=indexes[0],
+        name=name,
+        sex=primary.sex,
+        birth_date=primary.birth_date,
+        region=primary.region,
+        created_at=now,
+    )
+    await person.save().run()
+    rows = [
+        _document_row(keyring, person.id, doc, index, name, work_permit=permits.get(doc.doc_type), now=now)
+        for doc, index in zip(docs, indexes, strict=True)
+    ]
+    await PersonDocument.insert(*rows).run()
+    return person.id
 
 
 def _check_linked_agrees(permit: documents.Document, linked: documents.Document) -> None:

@@ -70,6 +70,9 @@ async def counter_application(client, staff: dict, body: dict) -> dict:
 
 
 async def approve(client, supervisor: dict, application_id: str) -> dict:
-    response = await client.post(f"/api/v1/staff/applications/{application_id}/approve", headers=supervisor["headers"])
+    bank = await h.in_app(client, h.bank)
+    response = await client.post(
+        f"/api/v1/staff/applications/{application_id}/approve", headers=supervisor["headers"], json={"bank_code": bank}
+    )
     assert response.status_code == 200, response.text
     return response.json()
