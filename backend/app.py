@@ -19,6 +19,7 @@ from backend.accounts.services import resolve_principal
 from backend.features import FEATURES
 from backend.health.metrics import metrics
 from backend.identity import protect
+from backend.inbox import services as inbox
 from backend.keys import deps as keys_deps
 from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
 from backend.lib import db, deps
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         keystore.load()
         async with db.lifespan(settings):
             try:
-                yield
+                async with inbox.running(settings, keystore):  # the Web Push sender (docs/inbox.md)
+                    yield
             finally:
                 await store.close()
 

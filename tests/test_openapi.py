@@ -33,6 +33,7 @@ PUBLIC = {
     "GET /api/v1/service-points/{point_id}",
     "POST /api/v1/tickets/lookup",
     "POST /api/v1/tickets/follow-up",
+    "GET /api/v1/push/vapid-public-key",
 }
 # Anyone, and a signed-in caller gets more (a holder's ticket is theirs).
 OPTIONAL_AUTH = {"POST /api/v1/tickets"}

@@ -22,6 +22,8 @@ from typing import Any
 
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.lib import ed25519
 
@@ -71,6 +73,19 @@ class RevokedKey:
     reason: str = ""
 
 
+def vapid_public(private: bytes) -> bytes:
+    """The 65-byte uncompressed P-256 point of a VAPID private key (its 32-byte scalar): what
+    browsers take as `applicationServerKey` and push services check the `k=` of each request against."""
+    key = ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1())
+    return key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+
+
+def _new_vapid() -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    return private, vapid_public(private)
+
+
 @dataclass
 class Keyring:
     pii: bytes
@@ -79,6 +94,10 @@ class Keyring:
     online_kid: int  # the newest secret mints; older ones still verify until dropped
     signing: list[SigningKey] = field(default_factory=list)  # never a revoked key
     revoked: list[RevokedKey] = field(default_factory=list)
+    # Web Push (VAPID, RFC 8292): the P-256 private scalar that signs every push request. Long-lived:
+    # every browser subscription is bound to its public half. None in a keyring made before it
+    # existed until `yikatong keys init` (or a dev/test start) adds it.
+    vapid: bytes | None = None
 
     def active_signing(self, now: int | None = None) -> SigningKey:
         now = int(time.time()) if now is None else now
@@ -200,6 +219,7 @@ class KeyStore:
         online_kid, newest = 0, -1
         signing: list[SigningKey] = []
         revoked: list[RevokedKey] = []
+        vapid: bytes | None = None
         for entry in doc["keys"]:
             if entry["purpose"] == "signing" and "revoked" in entry:  # its secret is gone: nothing to open
                 revoked.append(
@@ -236,9 +256,13 @@ class KeyStore:
                         publish_until=entry["publish_until"],
                     )
                 )
+            elif entry["purpose"] == "vapid":
+                if len(secret) != 32 or vapid_public(secret) != _unb64(entry["public"]):
+                    raise ValueError("public key of the VAPID key does not match its secret")
+                vapid = secret
         if len(pii) != 32 or len(blind) != 32 or not online or not signing:
             raise ValueError("a data key, an online-code secret or the issuer key is missing")
-        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing, revoked=revoked)
+        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing, revoked=revoked, vapid=vapid)
 
     # -- tooling ---------------------------------------------------------
     def _signing_entry(
@@ -261,12 +285,35 @@ class KeyStore:
             "sealed": self._seal(kek, "signing:" + kid, seed),
         }
 
+    def _vapid_entry(self, kek: bytes, now: int) -> dict[str, Any]:
+        private, public = _new_vapid()
+        return {
+            "purpose": "vapid",
+            "id": "1",
+            "alg": "ES256",
+            "public": _b64(public),
+            "created": now,
+            "sealed": self._seal(kek, "vapid:1", private),
+        }
+
+    def _add_missing(self, now: int) -> None:
+        """Keys a keyring written by an older release lacks (today: the VAPID key), added in place."""
+        if self.load().vapid is not None:
+            return
+        doc = self._read_doc()
+        if any(e.get("purpose") == "vapid" for e in doc["keys"]):
+            return
+        doc["keys"].append(self._vapid_entry(self._kek(_unb64(doc["salt"])), now))
+        self._write_doc(doc)
+        self._loaded = None
+
     def init(self, *, now: int | None = None, max_credential_seconds: int = 86400) -> bool:
-        """Create the keyring if there is none. Returns False when one already exists."""
-        if self.exists():
-            self.load()  # proves the passphrase opens it
-            return False
+        """Create the keyring if there is none. Returns False when one already exists (then any
+        key it lacks, such as the VAPID key of Web Push, is added to it)."""
         now = int(time.time()) if now is None else now
+        if self.exists():
+            self._add_missing(now)  # also proves the passphrase opens it
+            return False
         salt = secrets.token_bytes(16)
         kek = self._kek(salt)
         keys = []
@@ -280,9 +327,10 @@ class KeyStore:
                 }
             )
         keys.append(self._signing_entry(kek, now, max_credential_seconds))
+        keys.append(self._vapid_entry(kek, now))
         doc = {"version": 1, "kdf": "scrypt", "salt": _b64(salt), **{"scrypt": _SCRYPT}, "keys": keys}
         if not self._write_doc(doc, exclusive=True):
-            self.load()  # another process created it first; it must open with our passphrase
+            self._add_missing(now)  # another process created it first; it must open with our passphrase
             return False
         return True
 

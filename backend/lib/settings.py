@@ -32,6 +32,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_token: str = ""
     # The service is reached over HTTPS only (TLS ends here or at a proxy in front): send HSTS.
     behind_tls: bool = False
+    # Web Push to holders' browsers (docs/inbox.md). The subject is the contact push services
+    # may write to about our traffic (RFC 8292: a mailto: or https: URI).
+    push_enabled: bool = True
+    vapid_subject: str = "mailto:push@yikatong.invalid"
+    # Hosts (or parent domains) of the browsers' push services a subscription may point at;
+    # nothing else is ever sent a request (in dev and test, also http://127.0.0.1 and localhost).
+    push_services: str = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com,web.push.apple.com"
 
     # Passkeys (WebAuthn, docs/signing-in.md): the relying party id is the site's domain (never an
     # IP address); origins are the exact scheme://host[:port] the wallet is served from, comma

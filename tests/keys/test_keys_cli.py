@@ -34,7 +34,8 @@ def encodings(secret: bytes) -> list[str]:
 
 def secrets_of(key_dir: Path) -> list[bytes]:
     keyring = KeyStore(key_dir, PASSPHRASE).load()
-    return [keyring.pii, keyring.blind, *keyring.online.values(), *(k.seed for k in keyring.signing)]
+    vapid = [keyring.vapid] if keyring.vapid is not None else []
+    return [keyring.pii, keyring.blind, *keyring.online.values(), *(k.seed for k in keyring.signing), *vapid]
 
 
 def assert_no_secret(text: str | bytes, secrets: list[bytes]) -> None:
@@ -52,10 +53,10 @@ def test_init_seals_every_secret(env: Path, capsys):
     path = env / "keyring.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     secrets = secrets_of(env)
-    assert len(secrets) == 4 and all(len(s) == 32 for s in secrets)
+    assert len(secrets) == 5 and all(len(s) == 32 for s in secrets)
     assert_no_secret(path.read_bytes(), secrets)
     doc = json.loads(path.read_text())
-    assert doc["kdf"] == "scrypt" and {e["purpose"] for e in doc["keys"]} == {"pii", "blind", "online", "signing"}
+    assert doc["kdf"] == "scrypt" and {e["purpose"] for e in doc["keys"]} == {"pii", "blind", "online", "signing", "vapid"}
     # Running init again keeps the keyring (and proves the passphrase still opens it).
     before = path.read_bytes()
     code, out, _ = run(capsys, "keys", "init")
@@ -117,8 +118,8 @@ def test_list_never_prints_secrets(env: Path, capsys):
     keyring = KeyStore(env, PASSPHRASE).load()
     assert_no_secret(out + err, secrets_of(env))
     lines = out.strip().splitlines()
-    # data keys, two online secrets, old and new signing key
-    assert len(lines) == 6
+    # data keys, two online secrets, old and new signing key, the VAPID key of Web Push
+    assert len(lines) == 7
     for key in keyring.signing:
         assert any(line.startswith("signing") and key.kid in line for line in lines)
     assert sum(line.startswith("online") for line in lines) == 2

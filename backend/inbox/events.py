@@ -1,0 +1,48 @@
+"""What a holder is told of: the event names other features pass to `services.tell`, and the short
+line a push shows for each (the wallet words the notice itself, from its own dictionaries)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Lang = Literal["zh-Hans", "zh-Hant", "en"]
+LANGS: tuple[Lang, ...] = ("zh-Hans", "zh-Hant", "en")
+
+# event -> the push's title in each language. A push says what happened, never to whom or which
+# card: the wallet fetches the notice (signed in) for the details.
+EVENTS: dict[str, tuple[str, str, str]] = {
+    "card.loss_reported": ("您的社保卡已挂失", "您的社保卡已掛失", "Your card was reported lost"),
+    "card.loss_lifted": ("您的社保卡已解除挂失", "您的社保卡已解除掛失", "The loss report on your card was lifted"),
+    "card.replaced": ("您的社保卡已补换新卡", "您的社保卡已補換新卡", "Your card was replaced"),
+    "card.cancelled": ("您的社保卡已注销", "您的社保卡已註銷", "Your card was cancelled"),
+    "account.device_added": ("新设备已绑定电子社保卡", "新裝置已綁定電子社保卡", "A new device was bound to your e-card"),
+    "account.session_created": ("您的账户有新的登录", "您的賬戶有新的登入", "New sign-in to your account"),
+    "account.signin_method_added": ("已添加登录方式", "已新增登入方式", "A sign-in method was added"),
+    "account.signin_method_removed": ("已移除登录方式", "已移除登入方式", "A sign-in method was removed"),
+    "account.password_reset": ("您的密码已重置", "您的密碼已重設", "Your password was reset"),
+    "ecard.activated": ("电子社保卡已启用", "電子社保卡已啟用", "Your e-card was activated"),
+    "ecard.deactivated": ("电子社保卡已停用", "電子社保卡已停用", "Your e-card was deactivated"),
+    "proofing.attempted": ("有人尝试核验您的身份", "有人嘗試核驗您的身份", "An identity check was attempted"),
+    "data.agency_query": ("有机构查询了您的信息", "有機構查詢了您的資料", "An agency looked up your data"),
+    "consent.used": ("您的授权已被使用", "您的授權已被使用", "An agency used your consent"),
+    "certificate.issued": ("您获得了一份新证照", "您獲得了一份新證照", "A certificate was issued to you"),
+    "certificate.revoked": ("您的一份证照已撤销", "您的一份證照已撤銷", "A certificate of yours was revoked"),
+    "family.proxy_added": ("已添加亲情服务关系", "已新增親情服務關係", "A family proxy was added"),
+    "family.proxy_acted": ("亲属代您出示了电子社保卡", "親屬代您出示了電子社保卡", "A relative acted for you"),
+    "family.proxy_ended": ("亲情服务关系已结束", "親情服務關係已結束", "A family proxy ended"),
+    "family.request": ("有人请求添加您为亲属", "有人請求新增您為親屬", "Someone asks to add you as a relative"),
+}
+# For an event a later feature names before this list knows it.
+GENERIC = ("您有一条新通知", "您有一條新通知", "You have a new notice")
+BODY = ("打开电子社保卡查看详情。", "打開電子社保卡查看詳情。", "Open your e-card wallet for the details.")
+
+# A well-formed event name: an unknown one is still kept (and logged), so a feature that adds an
+# event never loses the notice; the wallet and the push word it generically.
+EVENT_NAME = re.compile(r"[a-z][a-z_]{0,30}\.[a-z][a-z_]{0,30}")
+
+
+def push_text(event: str, lang: str) -> tuple[str, str]:
+    """(title, body) of the push for `event` in `lang` (an unknown language: Simplified Chinese)."""
+    index = LANGS.index(lang) if lang in LANGS else 0
+    return EVENTS.get(event, GENERIC)[index], BODY[index]
