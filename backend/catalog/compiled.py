@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from backend.catalog.scenarios import Scenario
+from backend.catalog.scenarios import Scenario, stored_assurance
 from backend.catalog.tables import CatalogState, ItemVersion
 from backend.catalog.vocab import PROVINCE, PUBLIC_STATES
 from backend.lib import db
@@ -24,6 +24,7 @@ STATE = "catalog"
 def scenario_of(d: dict) -> Scenario:
     """The verification path's Scenario for a stored scenario definition."""
     title = d.get("title") or {}
+    min_assurance, offline = stored_assurance(d)
     return Scenario(
         name=d["name"],
         title=f"{title.get('zh-Hans', '')} {title.get('en', '')}".strip() or d["name"],
@@ -31,6 +32,8 @@ def scenario_of(d: dict) -> Scenario:
         attributes=tuple(d["attributes"]),
         needs_transport=bool(d.get("needs_transport")),
         legal_basis=d.get("legal_basis", ""),
+        min_assurance=min_assurance,
+        offline=offline,
     )
 
 

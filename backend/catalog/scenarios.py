@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.lib import assurance
+
 VENUE_TYPES: tuple[str, ...] = (
     "hotel",
     "hospital",
@@ -33,6 +35,11 @@ ATTRIBUTES: tuple[str, ...] = (
     "certificate",  # certificates feature: the linked certificate the holder chose to show
 )
 OFFLINE_ATTRIBUTES = frozenset({"card_valid", "valid_until", "concession", "concessions"})
+# The proofing level a scenario may ask of the e-card (backend/lib/assurance.py), and the highest
+# one an offline scanner can honour: the offline credential does not carry the level, so a
+# scenario asking more than FAMILY is checked online only (catalog/validate.py enforces it).
+DEFAULT_ASSURANCE = assurance.FAMILY
+OFFLINE_MAX_ASSURANCE = assurance.FAMILY
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,10 @@ class Scenario:
     attributes: tuple[str, ...]  # exactly what a valid answer discloses, nothing more
     needs_transport: bool = False  # Art. 7: public transport only for cards with transport enabled
     legal_basis: str = ""
+    # The least proofing of the e-card's holder this scenario accepts (online checks answer
+    # `assurance_too_low` below it); `offline`: whether offline scanners may verify it at all.
+    min_assurance: int = DEFAULT_ASSURANCE
+    offline: bool = True
 
     @property
     def offline_attributes(self) -> tuple[str, ...]:
@@ -62,6 +73,10 @@ _BUILT_IN: tuple[Scenario, ...] = (
         frozenset({"hotel"}),
         ("name", "doc_type", "identity_number"),
         legal_basis="Art. 9; lodging registration requires the full identity number",
+        # Issue 14: a check-in proves who stays, so the e-card's holder must have been proven
+        # at a counter, by the bank or by an identity provider; never offline.
+        min_assurance=assurance.REMOTE,
+        offline=False,
     ),
     Scenario(
         "hospital_registration",
@@ -107,6 +122,13 @@ _BUILT_IN: tuple[Scenario, ...] = (
 _SCENARIOS: dict[str, Scenario] = {s.name: s for s in _BUILT_IN}
 
 
+def stored_assurance(definition: dict) -> tuple[int, bool]:
+    """(min_assurance, offline) of a stored scenario definition. Definitions published before
+    issue 14 carry neither: they ask for FAMILY and may be verified offline, as they were."""
+    level = int(definition.get("min_assurance", DEFAULT_ASSURANCE))
+    return level, bool(definition.get("offline", level <= OFFLINE_MAX_ASSURANCE))
+
+
 def get(name: str) -> Scenario | None:
     return _SCENARIOS.get(name)
 
@@ -125,5 +147,9 @@ def replace(scenarios: list[Scenario]) -> None:
         unknown = set(s.attributes) - set(ATTRIBUTES)
         if unknown:
             raise ValueError(f"scenario {s.name} names unknown attributes {sorted(unknown)}")
+        if s.min_assurance not in assurance.LEVELS:
+            raise ValueError(f"scenario {s.name} asks for an unknown assurance level {s.min_assurance}")
+        if s.offline and s.min_assurance > OFFLINE_MAX_ASSURANCE:
+            raise ValueError(f"scenario {s.name} asks for more proofing than an offline scanner can check")
     _SCENARIOS.clear()
     _SCENARIOS.update({s.name: s for s in scenarios})

@@ -9,8 +9,9 @@ import msgspec
 from litestar.params import Parameter
 from msgspec import Meta
 
-from backend.catalog.scenarios import ATTRIBUTES
+from backend.catalog.scenarios import ATTRIBUTES, DEFAULT_ASSURANCE
 from backend.catalog.vocab import DOMAINS
+from backend.lib.assurance import LEVELS
 from backend.lib.openapi import error
 
 # The management routes' path parameter and error statuses (catalog/routes_manage.py, and venues'
@@ -75,6 +76,27 @@ class ScenarioIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ]
     needs_transport: bool = False
     legal_basis: Annotated[str, Meta(min_length=1, max_length=200, examples=["Art. 7 public transport"])]
+    min_assurance: Annotated[
+        int,
+        Meta(
+            ge=LEVELS[0],
+            le=LEVELS[-1],
+            description=(
+                "The least proofing of the e-card's holder this scenario accepts: 0 none, 1 family (the default), "
+                "2 remote (bank or identity provider), 3 in person at a counter. A card below it gets `assurance_too_low`."
+            ),
+            examples=[1],
+        ),
+    ] = DEFAULT_ASSURANCE
+    offline: Annotated[
+        bool | None,
+        Meta(
+            description=(
+                "Whether offline scanners may verify it. Absent: yes when `min_assurance` is at most 1. "
+                "Offline credentials do not carry the proofing level, so a scenario asking more is online only."
+            )
+        ),
+    ] = None
 
 
 class ContentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -134,6 +156,8 @@ class ScenarioOut(msgspec.Struct, kw_only=True):
     offline_attributes: list[str]
     needs_transport: bool
     legal_basis: str
+    min_assurance: int  # the least proofing of the e-card's holder it accepts (backend/lib/assurance.py)
+    offline: bool  # whether offline scanners may verify it
 
 
 class ItemOut(msgspec.Struct, kw_only=True):

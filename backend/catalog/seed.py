@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from backend.catalog import compiled
 from backend.catalog import scenarios as built_in
 from backend.catalog.publishing import bump, lock
 from backend.catalog.tables import CatalogItem, ItemVersion, ScenarioOwner
-from backend.catalog.vocab import IN_FORCE, PROVINCE, PUBLISHED, utcnow
+from backend.catalog.vocab import IN_FORCE, PROVINCE, PUBLIC_STATES, PUBLISHED, utcnow
 from backend.lib import db
 
 SEEDER = "seed"
@@ -109,6 +112,8 @@ def _content(s: built_in.Scenario) -> tuple[str, dict]:
         "attributes": list(s.attributes),
         "needs_transport": s.needs_transport,
         "legal_basis": s.legal_basis or "Art. 6 application catalog",
+        "min_assurance": s.min_assurance,
+        "offline": s.offline,
     }
     content = {
         "domain": domain,
@@ -165,4 +170,79 @@ async def seed_default_catalog() -> int:
         await lock()
         added = await seed_rows()
     compiled.invalidate()
+    return added
+
+
+UPGRADE_NOTE = "实名核验等级要求 Identity proofing level required (issue 14)"
+
+
+async def require_proofing_rows(scenarios: Iterable[built_in.Scenario] | None = None, now: dt.datetime | None = None) -> int:
+    """Databases seeded before issue 14 hold scenario definitions without a proofing level (read
+    as FAMILY, offline allowed). For each built-in scenario that asks more (hotel check-in), the
+    item owning it gets a new version with the built-in level, published now by the seeder:
+    published content is never changed, so the catalog's history shows when the rule began.
+    Runs inside a transaction; returns how many versions it published. `scenarios`: the
+    definitions to follow (the built-in table unless given)."""
+    now = (now or utcnow()).replace(microsecond=0)
+    added = 0
+    for scenario in built_in.all_scenarios() if scenarios is None else scenarios:
+        if scenario.min_assurance <= built_in.DEFAULT_ASSURANCE and scenario.offline:
+            continue
+        owner = (
+            await ScenarioOwner.select(ScenarioOwner.item, ScenarioOwner.item.versions.as_alias("versions"))
+            .where(ScenarioOwner.name == scenario.name)
+            .first()
+            .run()
+        )
+        if owner is None:
+            continue
+        latest = (
+            await ItemVersion.select()
+            .where((ItemVersion.item == owner["item"]) & ItemVersion.status.is_in(list(PUBLIC_STATES)))
+            .order_by(ItemVersion.effective_from, ascending=False)
+            .first()
+            .output(load_json=True)
+            .run()
+        )
+        # Only a version in effect now and open-ended is followed; a withdrawn or scheduled item
+        # is an operator's business (their next version states the level).
+        if latest is None or latest["status"] != PUBLISHED or latest["effective_to"] is not None:
+            continue
+        if latest["effective_from"] >= now:
+            continue
+        definitions = latest["scenarios"] or []
+        if not any(d.get("name") == scenario.name and "min_assurance" not in d for d in definitions):
+            continue
+        upgraded = [
+            {**d, "min_assurance": scenario.min_assurance, "offline": scenario.offline} if d.get("name") == scenario.name else d
+            for d in definitions
+        ]
+        number = int(owner["versions"]) + 1  # in the caller's transaction (a migration runs alone)
+        await CatalogItem.update({CatalogItem.versions: number}).where(CatalogItem.id == owner["item"]).run()
+        await ItemVersion.update({ItemVersion.effective_to: now}).where(ItemVersion.id == latest["id"]).run()
+        await (
+            ItemVersion(
+                item=owner["item"],
+                number=number,
+                status=PUBLISHED,
+                domain=latest["domain"],
+                name=latest["name"],
+                description=latest["description"],
+                venue_types=latest["venue_types"],
+                scenarios=upgraded,
+                note=UPGRADE_NOTE,
+                created_by=SEEDER,
+                created_at=now,
+                submitted_by=SEEDER,
+                submitted_at=now,
+                published_by=SEEDER,
+                published_at=now,
+                effective_from=now,
+            )
+            .save()
+            .run()
+        )
+        added += 1
+    if added:
+        await bump()
     return added

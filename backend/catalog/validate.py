@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from backend.catalog.scenarios import ATTRIBUTES
+from backend.catalog.scenarios import ATTRIBUTES, OFFLINE_MAX_ASSURANCE
 from backend.catalog.schemas import ContentIn
+from backend.lib import assurance
 from backend.lib.errors import ApiError
 
 
@@ -45,10 +46,12 @@ def content_row(content: ContentIn, *, extension: bool) -> dict:
         unknown = sorted(set(s.attributes) - set(ATTRIBUTES))
         if unknown:  # decoding refuses these too; the seed path does not decode
             raise ApiError(422, "catalog.unknown_attribute", f"Scenario {s.name!r} names unknown attributes.", attributes=unknown)
+        offline = _offline(s.name, index, s.min_assurance, s.offline)
         row = msgspec.to_builtins(s)
         row["venue_types"] = _unique(s.venue_types)
         row["attributes"] = _unique(s.attributes)
         row["legal_basis"] = s.legal_basis.strip()
+        row["offline"] = offline  # stored resolved, so a stored definition says it outright
         scenarios.append(row)
     if extension and not scenarios:
         raise ApiError(422, "catalog.extension_needs_scenarios", "A city extension adds at least one scenario.")
@@ -60,3 +63,29 @@ def content_row(content: ContentIn, *, extension: bool) -> dict:
         "scenarios": scenarios,
         "note": content.note.strip(),
     }
+
+
+def _offline(name: str, index: int, level: int, offline: bool | None) -> bool:
+    """Whether offline scanners may verify the scenario; 422 for a level outside 0..3, or for an
+    offline scenario asking more proofing than FAMILY: an offline credential does not carry the
+    holder's level, so an offline scanner could not honour it (such scenarios are online only)."""
+    if level not in assurance.LEVELS:  # decoding refuses these too; the seed path does not decode
+        raise ApiError(
+            422,
+            "catalog.bad_assurance",
+            f"Scenario {name!r} asks for an unknown proofing level.",
+            index=index,
+            allowed=list(assurance.LEVELS),
+        )
+    if offline is None:
+        return level <= OFFLINE_MAX_ASSURANCE
+    if offline and level > OFFLINE_MAX_ASSURANCE:
+        raise ApiError(
+            422,
+            "catalog.offline_assurance",
+            f"Scenario {name!r} asks for more proofing than an offline scanner can check: it must be online only.",
+            index=index,
+            min_assurance=level,
+            offline_max=OFFLINE_MAX_ASSURANCE,
+        )
+    return offline

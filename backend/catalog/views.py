@@ -9,7 +9,7 @@ from backend.catalog import compiled
 from backend.catalog.access import may_manage
 from backend.catalog.compiled import Entry
 from backend.catalog.publishing import get_item
-from backend.catalog.scenarios import OFFLINE_ATTRIBUTES
+from backend.catalog.scenarios import OFFLINE_ATTRIBUTES, stored_assurance
 from backend.catalog.schemas import (
     CatalogOut,
     HistoryEvent,
@@ -35,6 +35,7 @@ def text(value: dict[str, str] | None) -> TextOut:
 
 
 def scenario_out(d: dict[str, Any]) -> ScenarioOut:
+    min_assurance, offline = stored_assurance(d)
     return ScenarioOut(
         name=d["name"],
         title=text(d.get("title")),
@@ -43,6 +44,8 @@ def scenario_out(d: dict[str, Any]) -> ScenarioOut:
         offline_attributes=[a for a in d["attributes"] if a in OFFLINE_ATTRIBUTES],
         needs_transport=bool(d.get("needs_transport")),
         legal_basis=d.get("legal_basis", ""),
+        min_assurance=min_assurance,
+        offline=offline,
     )
 
 

@@ -67,6 +67,9 @@ class Result(str, enum.Enum):
     DEVICE_REVOKED = "device_revoked"
     SCENARIO_NOT_ALLOWED = "scenario_not_allowed"  # decided by the server (venue policy)
     MALFORMED = "malformed"
+    # decided by the server: the e-card's holder was proven less surely than the scenario asks
+    # (the catalog's min_assurance; an offline credential does not carry the level)
+    ASSURANCE_TOO_LOW = "assurance_too_low"
 
     def __str__(self) -> str:
         # Log lines, templates and f-strings want "expired", not "Result.EXPIRED".

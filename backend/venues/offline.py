@@ -80,8 +80,8 @@ async def upload_results(
             raise ApiError(
                 422, "verify.result_in_future", "A result is dated in the future; check the scanner clock.", index=index
             )
-    # As online: a scan for a scenario the scanner's venue does not serve (at the scan's time)
-    # is kept as `scenario_not_allowed`, tied to no holder, and uses no code.
+    # As online: a scan for a scenario the scanner's venue does not serve (at the scan's time),
+    # or not offline, is kept as `scenario_not_allowed`, tied to no holder, and uses no code.
     refused = [i for i, item in enumerate(items) if not await _serves(venue, item)]
     refused_set = set(refused)
     subjects = {
@@ -138,7 +138,11 @@ async def upload_results(
 
 
 async def _serves(venue: VenueOut, item: OfflineResult) -> bool:
-    return await catalog.scenario_for_venue(venue, item.scenario, item.verified_at.timestamp()) is not None
+    """The venue served the scenario at the result's time, and offline: a scenario asking more
+    proofing than an offline credential shows (hotel check-in) is online only, so an offline
+    scanner's result for it is refused like a scenario the venue does not serve."""
+    scenario = await catalog.scenario_for_venue(venue, item.scenario, item.verified_at.timestamp())
+    return scenario is not None and scenario.offline
 
 
 def _claim_first_uses(rows: Iterable[records.VerificationRow]) -> None:

@@ -145,7 +145,14 @@ async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerConte
         venue_type=venue.venue_type,
         scanner_id=uuid.UUID(request.user.scanner_id or request.user.id),
         scenarios=[
-            ScenarioOut(name=s.name, title=s.title, attributes=list(s.attributes), offline_attributes=list(s.offline_attributes))
+            ScenarioOut(
+                name=s.name,
+                title=s.title,
+                attributes=list(s.attributes),
+                offline_attributes=list(s.offline_attributes),
+                min_assurance=s.min_assurance,
+                offline=s.offline,
+            )
             for s in items
             if s is not None
         ],
@@ -159,7 +166,8 @@ async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerConte
         "Checks an online (YKO1) or offline (YKD1) code for one of the venue's scenarios and uses it "
         "up: a code is valid once. Every well-formed code gets 200 with a `result` (valid, expired, "
         "not_yet_valid, replayed, bad_signature, unknown_key, card_suspended, card_cancelled, "
-        "device_revoked, scenario_not_allowed); only a valid answer carries `attributes`, and only "
+        "device_revoked, scenario_not_allowed, assurance_too_low: the e-card's holder was proven less "
+        "surely than the scenario's `min_assurance`); only a valid answer carries `attributes`, and only "
         "those the scenario allows. The same scanner asking again for the same code and scenario gets "
         "the first answer back. Text that is not a code at all gets 422 with result `malformed`. "
         "Every call is recorded for the holder's access record."

@@ -38,6 +38,7 @@ ResultName = Literal[
     "device_revoked",
     "scenario_not_allowed",
     "malformed",
+    "assurance_too_low",
 ]
 
 
@@ -96,6 +97,8 @@ class ScenarioOut(msgspec.Struct, kw_only=True):
     title: str
     attributes: list[str]
     offline_attributes: list[str]
+    min_assurance: int  # the least proofing of the holder it accepts (backend/lib/assurance.py)
+    offline: bool  # false: online only (it asks more proofing than an offline credential shows)
 
 
 class ScannerContext(msgspec.Struct, kw_only=True):

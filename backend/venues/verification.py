@@ -77,6 +77,13 @@ async def verify(
         outcome.result = R.SCENARIO_NOT_ALLOWED
         await _record(outcome, venue, principal, scan, checked_at)
         return outcome
+    if subject.assurance < scenario.min_assurance:
+        # Issue 14: the holder was proven less surely than the scenario asks (hotel check-in needs
+        # counter, bank or provider proofing). The level came with the card's live row: no extra
+        # read. Refused like the others: nothing disclosed, the code not used up, on the record.
+        outcome.result = R.ASSURANCE_TOO_LOW
+        await _record(outcome, venue, principal, scan, checked_at)
+        return outcome
     # certificates feature: linked certificates' concessions, for this scenario only. Read while
     # the code is claimed (read-only, so a replayed code costs one wasted read, nothing more).
     certificates = linked.certificates_soon(subject, scenario)

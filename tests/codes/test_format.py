@@ -230,6 +230,7 @@ def test_result_values() -> None:
         "device_revoked",
         "scenario_not_allowed",
         "malformed",
+        "assurance_too_low",
     ]
     assert Result("valid") is Result.VALID and Result.VALID == "valid"
 

@@ -171,6 +171,15 @@ class World:
             await self.set_transport(holder, True)
         return holder
 
+    async def prove(self, holder: Holder, level: int, method: str) -> None:
+        """Record how the e-card's holder was proven (issue 14), as a proofing route does
+        (cards.services.activate_ecard); holder() cards start proven at a counter."""
+        from backend.cards import services as cards
+        from backend.cards.access import Actor
+
+        actor = Actor(kind="system", id="test-proofing", channel="system")
+        await self.call(cards.activate_ecard, holder.person_id, level=level, method=method, actor=actor)
+
     async def set_transport(self, holder: Holder, enabled: bool) -> None:
         response = await self.client.post("/api/v1/me/card/ecard", json={"transport": enabled}, headers=holder.headers)
         assert response.status_code == 200, response.text
