@@ -176,6 +176,9 @@ function needsTransport(scenario) {
 
 async function verifyLocally(text, scenario) {
   if (kindOf(text) === 'online') return { result: 'needs_network', offline: true };
+  // A scenario asking more identity proofing than an offline credential shows (hotel check-in)
+  // is online only: nothing is decided or queued offline.
+  if (scenario.offline === false) return { result: 'online_only', offline: true };
   const material = await offlineMaterial();
   if (!material) return { result: 'no_lists', offline: true };
   const nowMs = Date.now();

@@ -25,7 +25,7 @@ function icon(kind) {
 
 export function toneOf(result) {
   if (result === 'valid') return 'ok';
-  if (result === 'needs_network' || result === 'no_lists') return 'warn';
+  if (result === 'needs_network' || result === 'no_lists' || result === 'online_only') return 'warn';
   return 'bad';
 }
 

@@ -111,3 +111,31 @@ REVOCATION_VERSION = """async () => {
     const list = await new Promise(r => { const q = db.transaction('kv').objectStore('kv').get('revocation'); q.onsuccess = () => r(q.result); });
     return list ? list.version : -1;
 }"""
+
+
+RESULT_TEXTS = """async () => {
+    const i18n = await import('/shared/i18n.js');
+    const { resultPanel, toneOf } = await import('/scanner/result.js');
+    const out = {};
+    for (const lang of i18n.LANGS) {
+        await i18n.setLang(lang, { remember: false });
+        for (const result of ['assurance_too_low', 'online_only']) {
+            const panel = resultPanel({ result, offline: result === 'online_only', attributes: {} });
+            out[`${lang} ${result}`] = [panel.querySelector('.verdict').textContent, toneOf(result), panel.querySelectorAll('dl').length];
+        }
+    }
+    return out;
+}"""
+
+
+def test_scanner_words_the_proofing_results_in_three_languages(context, server):
+    """Issue 14: a card proven less surely than the scenario asks is refused in words staff can
+    read; an online-only scenario offline asks for the network (never a green light)."""
+    page = context.new_page()
+    page.goto(f"{server.base_url}/scanner/")
+    page.wait_for_function("() => document.documentElement.lang")
+    texts = page.evaluate(RESULT_TEXTS)
+    assert texts["zh-Hans assurance_too_low"] == ["实名核验等级不足", "bad", 0]
+    assert texts["zh-Hant assurance_too_low"] == ["實名核驗等級不足", "bad", 0]
+    assert texts["en assurance_too_low"] == ["Identity proofing level too low for this scenario", "bad", 0]
+    assert texts["zh-Hans online_only"][0] == "需联网核验" and texts["en online_only"][1] == "warn"
