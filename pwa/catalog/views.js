@@ -22,12 +22,14 @@ function scopeBadge(item, regions) {
 }
 
 function scenarioView(s) {
-  const offline = s.offline_attributes.length ? s.offline_attributes.map((a) => label('attr', a)).join(sep()) : t('nothing_personal');
+  const seen = s.offline_attributes.length ? s.offline_attributes.map((a) => label('attr', a)).join(sep()) : t('nothing_personal');
+  const offline = s.offline === false ? t('online_only') : seen; // online only: it asks more proofing than offline shows
   return h('li', { class: 'scenario', 'data-scenario': s.name },
     h('h4', {}, local(s.title)),
     h('dl', { class: 'facts' },
       h('dt', {}, t('discloses')), h('dd', {}, s.attributes.map((a) => label('attr', a)).join(sep())),
       h('dt', {}, t('offline')), h('dd', {}, offline),
+      h('dt', {}, t('assurance')), h('dd', { 'data-assurance': String(s.min_assurance ?? 1) }, label('assurance', String(s.min_assurance ?? 1))),
       h('dt', {}, t('venues')), h('dd', {}, s.venue_types.map((vt) => label('vt', vt)).join(sep())),
       h('dt', {}, t('legal_basis')), h('dd', {}, s.legal_basis)),
     s.needs_transport ? h('p', { class: 'note' }, t('needs_transport')) : null);
