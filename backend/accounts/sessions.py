@@ -14,7 +14,8 @@ from piccolo.columns import ForeignKey
 from piccolo.columns.combination import Where
 
 from backend.accounts.schemas import SessionView
-from backend.accounts.tables import Session
+from backend.accounts.tables import Account, Session
+from backend.inbox import services as inbox
 from backend.lib.auth import CITIZEN, Principal
 from backend.lib.errors import ApiError
 
@@ -63,6 +64,10 @@ async def create(*, kind: str, owner_id: uuid.UUID, now: int, user_agent: str, c
         stepped_up_at=moment,  # signing in took every factor the account has: a fresh one, for step-up
     )
     await row.save().run()
+    if kind == CITIZEN:  # the holder hears of every new sign-in (backend/inbox); staff sessions are no holder's
+        account = await Account.select(Account.person).where(Account.id == owner_id).first().run()
+        if account is not None:
+            await inbox.tell(account["person"], "account.session_created", {"device": client_label[:64]}, now=now)
     return token, row.to_dict()
 
 

@@ -17,6 +17,7 @@ from backend.cards.access import Actor
 from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
 from backend.cards.tables import Device
+from backend.inbox import services as inbox
 from backend.lib import ed25519
 from backend.lib.errors import ApiError
 
@@ -188,6 +189,7 @@ async def bind(
         )
         await Device.insert(device).run()
         await records.event(card, actor, action="device_bind", from_state=card.state, at=now, note=f"Device bound: {label}.")
+        await inbox.tell(person_id, "account.device_added", {"label": label, "by": actor.kind}, now=now)
         await pending.write(now)
         return await _reread(device.id)
 

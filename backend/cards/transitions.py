@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 from backend.cards import atomic, banks, numbers, records, states
-from backend.cards.access import Actor, ensure
+from backend.cards.access import SYSTEM, Actor, ensure
 from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
 from backend.cards.tables import Card, Device
+from backend.inbox import services as inbox
 from backend.lib.errors import ApiError
 
 
@@ -20,6 +21,24 @@ class Outcome:
 
     card: CardRow
     new_card: CardRow | None = None
+
+
+# What the holder is told of each action (backend/inbox), whoever took it: the holder, staff or the system.
+TOLD: dict[str, tuple[str, dict[str, str]]] = {
+    states.REPORT_TEMP_LOSS: ("card.loss_reported", {"kind": "temporary"}),
+    states.REPORT_LOSS: ("card.loss_reported", {"kind": "formal"}),
+    states.LIFT_LOSS: ("card.loss_lifted", {"kind": "lifted"}),
+    states.LAPSE: ("card.loss_lifted", {"kind": "lapsed"}),
+    states.REQUEST_REPLACEMENT: ("card.replaced", {}),
+    states.CANCEL: ("card.cancelled", {}),
+}
+
+
+async def tell_holder(card: CardRow, action: str, actor: Actor, now: dt.datetime) -> None:
+    """A notice in the holder's inbox, in the transaction of the action."""
+    if action in TOLD:
+        event, params = TOLD[action]
+        await inbox.tell(card.person, event, {**params, "by": actor.kind}, now=now)
 
 
 def illegal(exc: states.IllegalTransition) -> ApiError:
@@ -63,6 +82,8 @@ async def perform(
         pending = Pending()
         # A report that ran out lapses first (dated when it ran out); only then is `action` decided.
         lapsed = await records.settle_lapse(card, now, pending)
+        if lapsed:
+            await tell_holder(card, states.LAPSE, SYSTEM, now)
         try:
             if action != states.LAPSE:
                 await records.step(card, action, actor, now=now, pending=pending, reason=reason, temp_loss_days=temp_loss_days)
@@ -75,6 +96,8 @@ async def perform(
             new_card = await _replace(card, actor, now, pending, reason)
         elif action == states.CANCEL:
             await unbind_all(card.id, now, pending)
+        if action != states.LAPSE:
+            await tell_holder(card, action, actor, now)
         await pending.write(now)
         return Outcome(card, new_card)
 
@@ -146,6 +169,7 @@ async def settle(card_id: uuid.UUID, now: dt.datetime | int | None = None) -> bo
         pending = Pending()
         if card is None or not await records.settle_lapse(card, now, pending):
             return False
+        await tell_holder(card, states.LAPSE, SYSTEM, now)
         await pending.write(now)
         return True
 

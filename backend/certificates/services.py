@@ -16,6 +16,7 @@ from backend.certificates.schemas import CertificateIssue, CertificateOut, Certi
 from backend.certificates.tables import Certificate
 from backend.certificates.views import certificate_out
 from backend.identity.services import find_person_id
+from backend.inbox import services as inbox
 from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.auth import Principal
@@ -121,6 +122,7 @@ async def issue(principal: Principal, keyring: Keyring, spec: CertificateIssue, 
         async with db.transaction():
             await _sign_and_store(row, keyring, now, insert=True)
             await _record_write(principal, row, "issue", list(values))
+            await inbox.tell(row.person, "certificate.issued", {"type": row.type_code, "name": row.type_name}, now=now)
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise ApiError(
@@ -193,6 +195,8 @@ async def act(
         row.live_key = None if target == "revoked" else row.live_key
         await _sign_and_store(row, keyring, now, insert=False, expected_version=old)
         await _record_write(principal, row, action, [])
+        if target == "revoked":
+            await inbox.tell(row.person, "certificate.revoked", {"type": row.type_code, "name": row.type_name}, now=now)
         return row
 
     return certificate_out(await _retrying(attempt))

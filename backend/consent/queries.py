@@ -21,7 +21,9 @@ from backend.consent.grants import ConsentRow, status_of
 from backend.consent.grants import get as get_consent
 from backend.consent.schemas import AgencyOut, CardStatusOut, QueriedCertificate, QueryResult
 from backend.identity.services import find_person_id
+from backend.inbox import services as inbox
 from backend.keys.keyring import Keyring
+from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
@@ -250,7 +252,9 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
         raise ApiError(refusal.status, refusal.code, refusal.message, **refusal.details) from None
     try:
         card, found, not_held = await _answer(query, person_id)
-        query_id = await put("ok", person_id, basis)
+        async with db.transaction():  # the access record and the holder's notice stand or fall together
+            query_id = await put("ok", person_id, basis)
+            await tell_holder(person_id, agency, basis, query.purpose, now)
     except BaseException:
         if code_id is not None:
             await presented.give_back(store, code_id)  # not answered: the holder may show the code again
@@ -263,6 +267,16 @@ async def run(principal: Principal, query: Query, *, keyring: Keyring, store: St
         certificates=found,
         not_held=not_held,
     )
+
+
+async def tell_holder(person_id: uuid.UUID, agency: AgencyOut, basis: _Basis, purpose: str, now: int) -> None:
+    """The holder's notice of an answered query: `consent.used` when their consent was the basis,
+    else `data.agency_query` (a statute, or a code they presented)."""
+    event = "consent.used" if basis.kind == "consent" else "data.agency_query"
+    params = {"agency": agency.name, "purpose": purpose, "basis": basis.kind}
+    if basis.kind == "consent":
+        params["consent"] = basis.ref
+    await inbox.tell(person_id, event, params, now=now)
 
 
 async def _use_code(
