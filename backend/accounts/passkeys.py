@@ -179,7 +179,10 @@ async def _take(
 
 async def _descriptors(account_id: uuid.UUID | str) -> list[CredentialDescriptor]:
     rows = await Passkey.select(Passkey.credential_id, Passkey.transports).where(Passkey.account == account_id).run()
-    return [CredentialDescriptor(id=r["credential_id"], transports=_transports(r["transports"]) or None) for r in rows]
+    return [
+        CredentialDescriptor(id=r["credential_id"], type="public-key", transports=_transports(r["transports"]) or None)
+        for r in rows
+    ]
 
 
 def _transports(text: str) -> list[str]:

@@ -251,7 +251,7 @@ class AuthenticationCredential(msgspec.Struct, forbid_unknown_fields=True, renam
 
 class CredentialDescriptor(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
     id: str
-    type: str = "public-key"
+    type: str  # always "public-key"; no default, so it is never left out
     transports: list[str] | None = None
 
 

@@ -20,6 +20,7 @@ import { passkeysScreen } from './screens/passkeys.js';
 import { familyScreen } from './screens/family.js';
 import { inboxScreen } from './screens/inbox.js';
 import { forgetPerson, getToken, kv, setToken } from './store.js';
+import { stepUpApi } from './stepup.js';
 
 const SCREENS = {
   '': homeScreen,
@@ -104,7 +105,7 @@ export const app = {
   async syncDevice(force = false) {
     if (!getToken() || !app.card || !app.card.ecard?.usable) return;
     try {
-      await refreshCredential(app.api, { force });
+      await refreshCredential(stepUpApi(app), { force }); // binding this phone may need a fresh factor
     } catch (err) {
       if (!(err instanceof OfflineError)) console.warn('credential refresh failed', err);
     }

@@ -23,6 +23,15 @@ export const EP = {
   accounts: '/api/v1/accounts',
   applications: '/api/v1/me/card/applications',
   regions: '/api/v1/catalog/regions',
+  // passkeys, step-up and recovery codes (issue 14)
+  passkeyLoginOptions: '/api/v1/auth/login/passkey/options',
+  passkeyLogin: '/api/v1/auth/login/passkey',
+  passkeys: '/api/v1/me/passkeys',
+  passkeyOptions: '/api/v1/me/passkeys/options',
+  passkey: (id) => `/api/v1/me/passkeys/${encodeURIComponent(id)}`,
+  stepUp: '/api/v1/me/step-up',
+  stepUpOptions: '/api/v1/me/step-up/options',
+  recoveryCodes: '/api/v1/me/recovery-codes',
   // proofing and password reset (docs/proofing.md)
   proofing: '/api/v1/me/proofing',
   proofAttempts: '/api/v1/me/proofing/attempts',

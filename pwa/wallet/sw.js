@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v2';
+const CACHE = 'wallet-v3';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -15,6 +15,7 @@ self.ykServiceWorker({
     '/wallet/device.js',
     '/wallet/endpoints.js',
     '/wallet/store.js',
+    '/wallet/stepup.js',
     '/wallet/wallet.css',
     '/wallet/manifest.webmanifest',
     '/wallet/screens/bank.js',
@@ -69,5 +70,27 @@ self.ykServiceWorker({
     '/wallet/i18n/signup/zh-Hant.json',
     '/wallet/i18n/signup/en.json',
     '/vendor/qrcode-generator/qrcode.js',
+    // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
+    '/vendor/@simplewebauthn/browser/esm/index.js',
+    '/vendor/@simplewebauthn/browser/esm/methods/startRegistration.js',
+    '/vendor/@simplewebauthn/browser/esm/methods/startAuthentication.js',
+    '/vendor/@simplewebauthn/browser/esm/methods/sendSignal.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/base64URLStringToBuffer.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsPasskeys.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsWebAuthn.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsWebAuthnAutofill.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/bufferToBase64URLString.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/getBrowserCapabilities.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/identifyAuthenticationError.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/identifyRegistrationError.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/identifySignalError.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/isValidDomain.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/platformAuthenticatorIsAvailable.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/toAuthenticatorAttachment.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/toPublicKeyCredentialDescriptor.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/webAuthnAbortService.js',
+    '/vendor/@simplewebauthn/browser/esm/helpers/webAuthnError.js',
+    '/vendor/@simplewebauthn/browser/esm/types/dom.js',
+    '/vendor/@simplewebauthn/browser/esm/types/index.js',
   ],
 });

@@ -3,6 +3,7 @@
 import { t } from '/shared/i18n.js';
 import { announce, confirmDialog, h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
+import { withStepUp } from '../stepup.js';
 
 export async function bankScreen(app) {
   if (!app.card) await app.loadCard().catch(() => null);
@@ -29,7 +30,7 @@ export async function bankScreen(app) {
       const ok = await confirmDialog({ title: t('bank.confirm_title'), body: t('bank.confirm_body', { bank: bank.name }), confirm: t('bank.confirm') });
       if (!ok) return;
       try {
-        const answer = await app.api('POST', EP.bank, { bank_code: picked });
+        const answer = await withStepUp(app, () => app.api('POST', EP.bank, { bank_code: picked }));
         if (answer?.state) await app.setCard(answer); else await app.loadCard();
         status.textContent = t('bank.done', { bank: bank.name });
         announce(status.textContent);

@@ -4,6 +4,7 @@ import { formatTime, t } from '/shared/i18n.js';
 import { announce, confirmDialog, h } from '/shared/ui.js';
 import { dropCredential, releaseDevice } from '../device.js';
 import { EP } from '../endpoints.js';
+import { withStepUp } from '../stepup.js';
 
 // Which lifecycle action the wallet offers, and how it asks before acting.
 const ACTIONS = {
@@ -51,7 +52,7 @@ function cardFace(app) {
     onclick: async () => {
       if (shown) { hide(); return; }
       try {
-        const answer = await app.api('POST', EP.reveal);
+        const answer = await withStepUp(app, () => app.api('POST', EP.reveal));
         number.textContent = answer.card_number;
         shown = true;
         reveal.textContent = t('card.hide');
@@ -87,7 +88,7 @@ async function act(app, action) {
   });
   if (!ok) return;
   try {
-    const answer = await app.api('POST', EP.action(action), {});
+    const answer = await withStepUp(app, () => app.api('POST', EP.action(action), {})); // lifting needs a fresh factor
     // After a replacement the new card (new number) is the one to show.
     const card = answer && (answer.new_card || answer.card);
     if (card && card.state) await app.setCard(card);

@@ -5,6 +5,7 @@ import { announce, clear, confirmDialog, h } from '/shared/ui.js';
 import { currentDevice, releaseDevice } from '../device.js';
 import { EP } from '../endpoints.js';
 import { signOut } from './home.js';
+import { withStepUp } from '../stepup.js';
 
 async function totpSection(app) {
   const box = h('section', { id: 'totp-section', 'aria-labelledby': 'totp-title' }, h('h2', { id: 'totp-title' }, t('totp.title')));
@@ -18,7 +19,7 @@ async function totpSection(app) {
     type: 'button', class: 'btn primary', id: 'totp-start',
     onclick: async () => {
       try {
-        const enrol = await app.api('POST', EP.totpStart);
+        const enrol = await withStepUp(app, () => app.api('POST', EP.totpStart));
         clear(box).append(h('h2', { id: 'totp-title' }, t('totp.title')), enrolForm(app, enrol, box));
         box.querySelector('#totp-code')?.focus();
       } catch (err) {
@@ -40,7 +41,7 @@ function enrolForm(app, enrol, box) {
     onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const answer = await app.api('POST', EP.totpConfirm, { code: code.value.trim() });
+        const answer = await withStepUp(app, () => app.api('POST', EP.totpConfirm, { code: code.value.trim() }));
         clear(box).append(
           h('h2', { id: 'totp-title' }, t('totp.title')),
           h('p', { role: 'status' }, t('totp.enabled')),
@@ -125,5 +126,9 @@ export async function securityScreen(app) {
   return h('section', {},
     h('h1', {}, t('title.security')),
     h('a', { class: 'btn secondary', href: '#/' }, t('common.back')),
+    h('section', { id: 'passkeys-link', 'aria-labelledby': 'passkeys-link-title' },
+      h('h2', { id: 'passkeys-link-title' }, t('title.passkeys')),
+      h('p', {}, t('passkeys.teaser')),
+      h('a', { class: 'btn primary block', href: '#/passkeys', id: 'nav-passkeys' }, t('passkeys.manage'))),
     totp, sessions, devices);
 }

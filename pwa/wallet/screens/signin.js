@@ -4,6 +4,7 @@ import { ApiError } from '/shared/api.js';
 import { t } from '/shared/i18n.js';
 import { h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
+import { loadWebAuthn, passkeyErrorText } from '../stepup.js';
 
 export const DOC_TYPES = ['resident_id', 'hmt_residence_permit', 'hk_mo_travel_permit', 'tw_travel_permit', 'foreign_permanent_residence', 'foreign_passport'];
 
@@ -25,6 +26,50 @@ export async function signinScreen(app) {
     h('p', { class: 'notice' }, t('signin.totp_needed')),
     field('totp', 'signin.totp', totp, 'signin.totp_hint'));
   const submit = h('button', { type: 'submit', class: 'btn primary block' }, t('signin.submit'));
+  // A passkey as the second step, with the options the server sent along with "second factor needed".
+  let passkeyOptions = null;
+  const passkeyStep = h('button', {
+    type: 'button', class: 'btn primary block', id: 'signin-second-passkey', hidden: true,
+    onclick: async () => {
+      error.hidden = true;
+      try {
+        const { startAuthentication } = await loadWebAuthn();
+        const passkey = await startAuthentication({ optionsJSON: passkeyOptions });
+        const answer = await app.api('POST', EP.login, { ...credentials(), passkey });
+        await app.signedIn(answer.token);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'auth.second_factor_required') passkeyOptions = err.details.passkey_options;
+        fail(passkeyErrorText(app, err), passkeyStep);
+      }
+    },
+  }, t('passkeys.signin_second'));
+  totpStep.prepend(passkeyStep);
+  const credentials = () => ({
+    doc_type: docType.value,
+    id_number: number.value.trim().toUpperCase(),
+    password: password.value,
+    client_label: t('device.default_label'),
+  });
+  // Signing in with a passkey alone: no document number, no password.
+  const passkeyError = h('p', { id: 'passkey-signin-error', class: 'error', role: 'alert', hidden: true });
+  const passkeySignin = h('button', {
+    type: 'button', class: 'btn primary block', id: 'passkey-signin',
+    onclick: async () => {
+      passkeyError.hidden = true;
+      passkeySignin.disabled = true;
+      try {
+        const [{ startAuthentication }, options] = await Promise.all([loadWebAuthn(), app.api('POST', EP.passkeyLoginOptions)]);
+        const credential = await startAuthentication({ optionsJSON: options });
+        const answer = await app.api('POST', EP.passkeyLogin, { credential, client_label: t('device.default_label') });
+        await app.signedIn(answer.token);
+      } catch (err) {
+        passkeyError.textContent = passkeyErrorText(app, err);
+        passkeyError.hidden = false;
+      } finally {
+        passkeySignin.disabled = false;
+      }
+    },
+  }, t('passkeys.signin'));
 
   const fail = (message, focus) => {
     error.textContent = message;
@@ -55,7 +100,13 @@ export async function signinScreen(app) {
         const answer = await app.api('POST', EP.login, body);
         await app.signedIn(answer.token);
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'auth.totp_required') {
+        if (err instanceof ApiError && err.code === 'auth.second_factor_required') {
+          passkeyOptions = err.details.passkey_options;
+          passkeyStep.hidden = false;
+          totpStep.hidden = false;
+          error.hidden = true;
+          passkeyStep.focus();
+        } else if (err instanceof ApiError && err.code === 'auth.totp_required') {
           totpStep.hidden = false;
           error.hidden = true;
           totp.focus();
@@ -77,6 +128,10 @@ export async function signinScreen(app) {
   return h('section', {},
     h('h1', {}, t('signin.title')),
     h('p', {}, t('signin.intro')),
+    typeof window.PublicKeyCredential === 'function'
+      ? h('div', { class: 'passkey-signin', id: 'passkey-signin-box' },
+        passkeySignin, passkeyError, h('p', { class: 'hint' }, t('passkeys.signin_hint')), h('p', { class: 'or' }, t('passkeys.or')))
+      : null,
     form,
     h('ul', { class: 'links', id: 'signin-links' },
       h('li', {}, h('a', { href: '#/signup', id: 'to-signup' }, t('signin.create_account'))),
