@@ -387,3 +387,12 @@ async def test_passkey_sign_in_is_throttled_per_address(strict_client):
         await passkey_login(client, stranger.get(await signin_options(client)))
     locked = await passkey_login(client, phone.get(await signin_options(client)))
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "auth.locked"
+
+
+async def test_the_holder_is_told_of_sign_in_methods_added_and_removed(client):
+    _, token = await citizen(client)
+    added = (await enrol(client, token, SoftAuthenticator(), "新手机"))["passkey"]
+    assert (await client.delete(f"/api/v1/me/passkeys/{added['id']}", headers=bearer(token))).status_code == 204
+    inbox = (await client.get("/api/v1/me/inbox", headers=bearer(token))).json()["items"]
+    told = [(n["event"], n["params"].get("method")) for n in inbox if n["event"].startswith("account.signin_method")]
+    assert sorted(told) == [("account.signin_method_added", "passkey"), ("account.signin_method_removed", "passkey")]
