@@ -46,4 +46,12 @@ export const EP = {
   resetBankChallenge: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge`,
   resetBankChallengeStatus: (id, cid) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge/${encodeURIComponent(cid)}`,
   resetPassword: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/password`,
+  // the inbox and Web Push (docs/inbox.md)
+  inbox: '/api/v1/me/inbox',
+  inboxUnread: '/api/v1/me/inbox/unread-count',
+  inboxRead: (id) => `/api/v1/me/inbox/${encodeURIComponent(id)}/read`,
+  inboxReadAll: '/api/v1/me/inbox/read-all',
+  pushSubscriptions: '/api/v1/me/push/subscriptions',
+  pushSubscription: (id) => `/api/v1/me/push/subscriptions/${encodeURIComponent(id)}`,
+  vapidKey: '/api/v1/push/vapid-public-key',
 };

@@ -94,3 +94,29 @@ self.ykServiceWorker({
     '/vendor/@simplewebauthn/browser/esm/types/index.js',
   ],
 });
+
+// Web Push (docs/inbox.md): a push says what happened in a short line, never to whom; the
+// wallet's inbox (signed in) has the details. A tap opens it.
+self.addEventListener('push', (event) => {
+  let notice = {};
+  try { notice = event.data ? event.data.json() : {}; } catch { notice = {}; }
+  const title = notice.title || '电子社保卡 · e-card';
+  event.waitUntil(self.registration.showNotification(title, {
+    body: notice.body || '',
+    tag: notice.id || 'yikatong-inbox', // one notification per notice, even if pushed twice
+    data: { url: notice.url || '/wallet/#/inbox' },
+    icon: '/wallet/icons/icon-192.png',
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || '/wallet/#/inbox', self.location.origin);
+  if (url.origin !== self.location.origin) return; // only ever our own wallet
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const wallet = open.find((c) => new URL(c.url).pathname.startsWith('/wallet/'));
+    if (wallet) { await wallet.focus(); return wallet.navigate(url.href); }
+    return self.clients.openWindow(url.href);
+  })());
+});

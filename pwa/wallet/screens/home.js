@@ -4,6 +4,7 @@ import { formatTime, t } from '/shared/i18n.js';
 import { announce, confirmDialog, h } from '/shared/ui.js';
 import { dropCredential, releaseDevice } from '../device.js';
 import { EP } from '../endpoints.js';
+import { dropPush, inboxLink } from './inbox.js';
 import { withStepUp } from '../stepup.js';
 
 // Which lifecycle action the wallet offers, and how it asks before acting.
@@ -108,6 +109,7 @@ async function act(app, action) {
 }
 
 export async function signOut(app) {
+  await dropPush(app); // this browser's notifications must not reach whoever signs in next
   await releaseDevice(app.api);
   try { await app.api('POST', EP.logout); } catch { /* the session ends locally anyway */ }
   await app.signedOut();
@@ -129,6 +131,7 @@ function actionItems(app, { all, unproven = false }) {
   // Until its holder is proven an account sees no card record (issue 14): only its security.
   if (!unproven) items.push(link('history', 'nav.history'), link('access', 'nav.access'));
   items.push(link('security', 'nav.security'));
+  items.push(inboxLink(app, { id: all ? 'more-inbox' : 'nav-inbox' })); // with the unread count
   if (!all) items.push(h('li', { class: 'elder-only' }, h('a', { class: 'btn block secondary', href: '#/more', id: 'nav-more' }, t('nav.more'))));
   items.push(h('li', { class: all ? null : 'advanced' }, h('button', { type: 'button', class: 'btn block secondary', id: 'sign-out', onclick: () => signOut(app) }, t('nav.sign_out'))));
   return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
