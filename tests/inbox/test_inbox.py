@@ -22,6 +22,9 @@ async def _tell_in_transaction(person_id: str, event: str, params: dict, now: in
 
 async def test_tell_list_read_and_unread_count(client):
     holder = await h.citizen(client, proven=False)  # an unproven account reads its inbox too
+    # Signing in was the first notice (account.session_created): read, and oldest of all below.
+    assert await h.events(client, holder) == ["account.session_created"]
+    assert (await client.post("/api/v1/me/inbox/read-all", headers=holder["headers"])).json() == {"marked": 1, "unread": 0}
     base = 1_900_000_000
     for i, event in enumerate(["certificate.issued", "card.loss_reported", "consent.used"]):
         await h.in_app(client, _tell_in_transaction, holder["person_id"], event, {"n": i}, base + i)
@@ -29,11 +32,16 @@ async def test_tell_list_read_and_unread_count(client):
         await h.in_app(client, _tell_in_transaction, holder["person_id"], "card.cancelled", {}, base + 9, True)
 
     page = await h.inbox(client, holder)
-    assert [n["event"] for n in page["items"]] == ["consent.used", "card.loss_reported", "certificate.issued"]
-    assert page["total"] == 3 and page["unread"] == 3 and page["items"][0]["params"] == {"n": 2}
+    assert [n["event"] for n in page["items"]] == [
+        "consent.used",
+        "card.loss_reported",
+        "certificate.issued",
+        "account.session_created",
+    ]
+    assert page["total"] == 4 and page["unread"] == 3 and page["items"][0]["params"] == {"n": 2}
     assert page["items"][0]["read"] is False and page["items"][0]["read_at"] is None
     second = await h.inbox(client, holder, limit=2, offset=2)
-    assert [n["event"] for n in second["items"]] == ["certificate.issued"] and second["offset"] == 2
+    assert [n["event"] for n in second["items"]] == ["certificate.issued", "account.session_created"] and second["offset"] == 2
 
     count = await client.get("/api/v1/me/inbox/unread-count", headers=holder["headers"])
     assert count.status_code == 200 and count.json() == {"unread": 3}
@@ -59,12 +67,12 @@ async def test_a_notice_is_the_holders_alone(client):
     other = await h.citizen(client)
     await h.in_app(client, _tell_in_transaction, holder["person_id"], "card.replaced", {}, 1_900_000_000)
     notice = (await h.inbox(client, holder))["items"][0]["id"]
-    assert (await h.inbox(client, other))["items"] == []
+    assert await h.events(client, other) == ["account.session_created"]  # their own sign-in only
     stolen = await client.post(f"/api/v1/me/inbox/{notice}/read", headers=other["headers"])
     assert stolen.status_code == 404 and stolen.json()["error"]["code"] == "notice.not_found"
     missing = await client.post(f"/api/v1/me/inbox/{uuid.uuid4()}/read", headers=holder["headers"])
     assert missing.status_code == 404
-    assert (await h.inbox(client, holder))["unread"] == 1
+    assert (await h.inbox(client, holder))["unread"] == 2  # the replacement and the sign-in
     assert (await client.get("/api/v1/me/inbox")).status_code == 401
 
 
@@ -73,7 +81,7 @@ async def test_params_never_keep_an_identity_number(client):
     await h.in_app(
         client, _tell_in_transaction, holder["person_id"], "data.agency_query", {"purpose": f"check {holder['id_number']}"}, 1
     )
-    notice = (await h.inbox(client, holder))["items"][0]
+    notice = next(n for n in (await h.inbox(client, holder))["items"] if n["event"] == "data.agency_query")
     assert holder["id_number"] not in notice["params"]["purpose"] and "[redacted]" in notice["params"]["purpose"]
 
 
