@@ -104,14 +104,14 @@ self.addEventListener('push', (event) => {
   event.waitUntil(self.registration.showNotification(title, {
     body: notice.body || '',
     tag: notice.id || 'yikatong-inbox', // one notification per notice, even if pushed twice
-    data: { url: notice.url || '/wallet/#/inbox' },
+    data: { url: notice.url || null },
     icon: '/wallet/icons/icon-192.png',
   }));
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = new URL(event.notification.data?.url || '/wallet/#/inbox', self.location.origin);
+  const url = new URL(event.notification.data?.url || '#/inbox', self.registration.scope); // the inbox by default
   if (url.origin !== self.location.origin) return; // only ever our own wallet
   event.waitUntil((async () => {
     const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
