@@ -14,6 +14,7 @@ from piccolo.custom_types import Combinable
 from piccolo.query.methods.select import Select
 
 from backend.audit import chain as access_chain  # audit feature
+from backend.family import services as family  # who showed a code for its holder
 from backend.lib import db
 from backend.lib.batching import group_commit
 from backend.venues.schemas import FlaggedUse, MyVerification
@@ -257,9 +258,14 @@ async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) ->
         Verification.disclosed,
         Verification.retry,
         Verification.double_use,
+        Verification.code_id,  # leads to a family proxy who showed the code; not part of the answer
     ).where(scope)
     rows, next_before = await _page(await _keyset(query, before, scope), limit)
-    return [MyVerification(**row) for row in rows], next_before
+    proxies = await family.presenters([row["code_id"] for row in rows if row["code_id"]])
+    return [
+        MyVerification(**{k: v for k, v in row.items() if k != "code_id"}, presented_by=proxies.get(row["code_id"] or ""))
+        for row in rows
+    ], next_before
 
 
 async def flagged(*, limit: int, before: uuid.UUID | None) -> tuple[list[FlaggedUse], uuid.UUID | None]:

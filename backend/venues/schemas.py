@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from backend.certificates.schemas import PresentedCertificate  # certificates feature: scenario certificate_check
+from backend.family.schemas import PresentedBy  # family feature: a code a proxy showed (亲情服务)
 from backend.lib.errors import ErrorBody
 
 Name = Annotated[str, Meta(min_length=1, max_length=128, examples=["广州地铁体育西路站"])]
@@ -233,6 +234,8 @@ class MyVerification(msgspec.Struct, kw_only=True):
     disclosed: list[str]
     retry: bool
     double_use: bool
+    # A family proxy showed the code for the holder (亲情服务): who, masked.
+    presented_by: PresentedBy | None = None
 
 
 class MyVerifications(msgspec.Struct, kw_only=True):
