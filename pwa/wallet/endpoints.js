@@ -54,4 +54,13 @@ export const EP = {
   pushSubscriptions: '/api/v1/me/push/subscriptions',
   pushSubscription: (id) => `/api/v1/me/push/subscriptions/${encodeURIComponent(id)}`,
   vapidKey: '/api/v1/push/vapid-public-key',
+  // the family service (docs/family.md)
+  family: '/api/v1/me/family',
+  familyRelation: (id) => `/api/v1/me/family/${encodeURIComponent(id)}`,
+  familyCode: (id) => `/api/v1/me/family/${encodeURIComponent(id)}/code`,
+  familyEcard: (id) => `/api/v1/me/family/${encodeURIComponent(id)}/ecard`,
+  proxies: '/api/v1/me/proxies',
+  proxy: (id) => `/api/v1/me/proxies/${encodeURIComponent(id)}`,
+  proxyAccept: (id) => `/api/v1/me/proxies/${encodeURIComponent(id)}/accept`,
+  proxyRefuse: (id) => `/api/v1/me/proxies/${encodeURIComponent(id)}/refuse`,
 };

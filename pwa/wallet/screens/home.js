@@ -183,5 +183,6 @@ export async function moreScreen(app) {
   return h('section', {},
     h('h1', {}, t('title.more')),
     h('a', { class: 'btn secondary', href: '#/' }, t('common.back')),
+    h('a', { class: 'btn block secondary', href: '#/family', id: 'nav-family' }, t('nav.family')),
     actionItems(app, { all: true }));
 }
