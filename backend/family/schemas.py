@@ -93,7 +93,7 @@ class ProxyOut(msgspec.Struct, frozen=True, kw_only=True):
     relationship: Annotated[Literal["elder", "child", "spouse", "other"], Meta(description="What they say you are to them.")]
     status: Status
     consent: Consent | None
-    since: Annotated[dt.datetime | None, Meta(description="When it became active.")]
+    since: dt.datetime | None  # when it became active
     created_at: dt.datetime
     ended_at: dt.datetime | None
     can_accept: Annotated[
@@ -106,7 +106,11 @@ class ProxyOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ProxyPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Everyone who acts (or asks to act) for you, newest first, ended ones included."""
+
     items: list[ProxyOut]
+    active: Annotated[int, Meta(examples=[1], description="How many act for you now.")]
+    pending: Annotated[int, Meta(examples=[0], description="Requests waiting for your answer.")]
 
 
 class RelativeCode(msgspec.Struct, frozen=True, kw_only=True):

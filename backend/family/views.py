@@ -93,7 +93,11 @@ async def proxies_of(relative: uuid.UUID, account_assurance: int) -> ProxyPage:
     """Everyone who acts (or asks to act) for this person, newest first."""
     relations = await _rows(Relation.relative == relative)
     people = await _people({r.holder for r in relations})
-    return ProxyPage(items=[_proxy_out(r, people[r.holder], account_assurance) for r in relations])
+    return ProxyPage(
+        items=[_proxy_out(r, people[r.holder], account_assurance) for r in relations],
+        active=sum(r.status == vocab.ACTIVE for r in relations),
+        pending=sum(r.status == vocab.PENDING for r in relations),
+    )
 
 
 async def counter_requests(keyring: Keyring, relations: list[RelationRow]) -> CounterRequests:

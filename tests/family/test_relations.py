@@ -112,6 +112,8 @@ async def test_pending_gives_nothing_then_the_relative_accepts(world):
     response = await world.client.post(f"/api/v1/me/proxies/{relation_id}/accept", headers=relative.headers)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "active" and response.json()["consent"] == "relative"
+    page = (await world.client.get("/api/v1/me/proxies", headers=relative.headers)).json()
+    assert (page["active"], page["pending"]) == (1, 0)
     response = await world.client.post(f"/api/v1/me/proxies/{relation_id}/accept", headers=relative.headers)
     assert response.status_code == 409 and response.json()["error"]["code"] == "family.not_pending"
     response = await world.client.post(f"/api/v1/me/family/{relation_id}/code", headers=holder.headers)
