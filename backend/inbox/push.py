@@ -64,6 +64,7 @@ class Sender:
     def __init__(self, settings: Settings, keystore: KeyStore) -> None:
         self.settings = settings
         self.keystore = keystore
+        self._stopping = False
         self._wake = asyncio.Event()
         self._watched: list[tuple[SQLiteTransaction | PostgresTransaction, float]] = []
         self._watcher: asyncio.Task[None] | None = None
@@ -106,6 +107,10 @@ class Sender:
         self._loop_task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: on Python 3.11 asyncio.wait_for can swallow a cancel
+        # that arrives as the event is set, and a loop that only relies on it would run forever.
+        self._stopping = True
+        self._wake.set()
         for task in (self._loop_task, self._watcher):
             if task is not None:
                 task.cancel()
@@ -116,9 +121,12 @@ class Sender:
 
     async def _run(self) -> None:
         self._wake.set()  # what earlier runs left pending goes out at start
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                async with asyncio.timeout(SWEEP_SECONDS):
+                    await self._wake.wait()
+            if self._stopping:
+                return
             self._wake.clear()
             try:
                 await self.drain()
