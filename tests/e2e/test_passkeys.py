@@ -14,7 +14,7 @@ from contextlib import closing
 import pytest
 
 from tests.e2e.conftest import Citizen
-from tests.e2e.helpers import axe_violations
+from tests.e2e.helpers import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -218,3 +218,39 @@ def test_passkeys_screen_in_three_languages_and_elder_mode(browser, server, arti
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_stale_session_steps_up_before_lifting_a_loss_report_or_revealing_the_number(context, server, artifacts):
+    """The thief with an unlocked phone: hours after signing in, lifting the loss report and
+    showing the full number ask for the password first (this account has no second factor)."""
+    page = context.new_page()
+    citizen = server.citizen(9)
+    sign_in(page, citizen, server.base_url)
+    page.click("#do-report_temp_loss")
+    page.click("dialog button[value=ok]")
+    page.wait_for_selector("#card-state[data-state=temp_lost]")
+    _stale(server, _token(page))
+
+    page.click("#do-lift_loss")
+    page.click("dialog button[value=ok]")
+    page.wait_for_selector("#stepup-dialog #stepup-input[type=password]")
+    assert page.locator("#stepup-passkey").count() == 0  # no passkey on this account
+    page.screenshot(path=str(artifacts / "stepup-password.png"), full_page=True)
+    page.fill("#stepup-input", "not the password")
+    page.click("#stepup-submit")
+    page.wait_for_selector("#stepup-error:not([hidden])")
+    assert page.locator("#card-state").get_attribute("data-state") == "temp_lost"
+    page.fill("#stepup-input", citizen.password)
+    page.click("#stepup-submit")
+    page.wait_for_selector("#card-state[data-state=active]")
+
+    _stale(server, _token(page))
+    page.click("#reveal")
+    page.wait_for_selector("#stepup-dialog")
+    page.click("#stepup-cancel")  # cancelled: the number stays masked
+    page.wait_for_selector("#stepup-dialog", state="detached")
+    assert "*" in page.locator("#card-number").inner_text()
+    page.click("#reveal")
+    page.fill("#stepup-input", citizen.password)
+    page.click("#stepup-submit")
+    page.wait_for_function("() => !document.querySelector('#card-number').textContent.includes('*')")
