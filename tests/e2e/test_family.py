@@ -128,6 +128,13 @@ def test_add_a_relative_show_their_code_and_end(browser, server, artifacts):
         status, mine = server.api("GET", "/api/v1/me/verifications", token=body["token"])
         assert status == 200, mine
         assert [v["presented_by"] for v in mine["items"]] == [{"name": "赵**", "relationship": "elder", "kind": "family"}]
+        # ... and so does the relative's wallet, under "who checked my code".
+        other.goto(server.base_url + "/wallet/#/access")
+        other.wait_for_selector("#verifications .presented-by")
+        assert "由 赵** 代为出示" in other.locator("#verifications .presented-by").inner_text()
+        _shot(other, "wallet-access-presented-by-zh-Hans", artifacts, problems)
+        other.goto(server.base_url + "/wallet/#/family")
+        other.wait_for_selector("#proxy-list li[data-status='active']")
 
         # The other languages and elder mode.
         for lang, title in (("zh-Hant", "我代辦的親屬"), ("en", "Relatives I act for")):

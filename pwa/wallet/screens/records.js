@@ -57,5 +57,6 @@ export async function accessScreen(app) {
         h('div', {}, t('access.disclosed', {
           what: v.disclosed && v.disclosed.length ? v.disclosed.map((a) => label('attr', a)).join(t('common.list_sep')) : t('access.nothing'),
         })),
+        v.presented_by ? h('div', { class: 'presented-by' }, t('access.presented_by', { name: v.presented_by.name })) : null,
         v.double_use ? h('div', { class: 'error' }, t('access.double_use')) : null)))));
 }
