@@ -15,7 +15,7 @@ from backend.certificates.records import latest_of_type as latest_of_type  # re-
 from backend.certificates.schemas import CertificateIssue, CertificateOut, CertificateUpdate, IntegrityOut, StoredStatus
 from backend.certificates.tables import Certificate
 from backend.certificates.views import certificate_out
-from backend.identity.services import find_person_id
+from backend.identity.services import find_person_id, person_ids
 from backend.inbox import services as inbox
 from backend.keys.keyring import Keyring
 from backend.lib import db
@@ -203,9 +203,10 @@ async def act(
 
 
 async def for_holder(person_id: uuid.UUID | str) -> list[CertificateOut]:
+    """The holder's certificates, those issued to a record merged into theirs included."""
     rows = (
         await Certificate.select(*COLUMNS)
-        .where(Certificate.person == person_id)
+        .where(Certificate.person.is_in(await person_ids(person_id)))
         .order_by(Certificate.issued_at, ascending=False)
         .output(load_json=True)
         .run()
@@ -215,7 +216,7 @@ async def for_holder(person_id: uuid.UUID | str) -> list[CertificateOut]:
 
 async def holder_certificate(person_id: uuid.UUID | str, certificate_id: uuid.UUID) -> CertificateOut:
     row = await load(certificate_id)
-    if row is None or str(row.person) != str(person_id):
+    if row is None or row.person not in await person_ids(person_id):
         raise ApiError(404, "certificate.not_found", "You have no certificate with this id.")
     return certificate_out(row)
 

@@ -12,7 +12,7 @@ import msgspec
 from backend.certificates import registry
 from backend.consent.schemas import ConsentGrant, ConsentOut, ConsentScope, ConsentStatus
 from backend.consent.tables import Consent
-from backend.identity.services import get_person
+from backend.identity.services import get_person, person_ids
 from backend.keys.keyring import Keyring, KeyStoreError
 from backend.lib import db, ed25519
 from backend.lib.canonical import canonical_json, iso_seconds
@@ -141,7 +141,7 @@ async def get(consent_id: uuid.UUID) -> ConsentRow:
 async def mine(person_id: str, consent_id: uuid.UUID) -> ConsentRow:
     row = (
         await Consent.select(*_COLUMNS)
-        .where((Consent.id == consent_id) & (Consent.person == person_id))
+        .where((Consent.id == consent_id) & Consent.person.is_in(await person_ids(person_id)))
         .first()
         .output(load_json=True)
         .run()
@@ -152,9 +152,10 @@ async def mine(person_id: str, consent_id: uuid.UUID) -> ConsentRow:
 
 
 async def list_mine(person_id: str, now: int) -> list[ConsentOut]:
+    """The holder's consents, those given under a record merged into theirs included."""
     rows = (
         await Consent.select(*_COLUMNS)
-        .where(Consent.person == person_id)
+        .where(Consent.person.is_in(await person_ids(person_id)))
         .order_by(Consent.granted_at, ascending=False)
         .output(load_json=True)
         .run()

@@ -15,6 +15,7 @@ from piccolo.query.methods.select import Select
 
 from backend.audit import chain as access_chain  # audit feature
 from backend.family import services as family  # who showed a code for its holder
+from backend.identity import services as identity  # a holder's merged records
 from backend.lib import db
 from backend.lib.batching import group_commit
 from backend.venues.schemas import FlaggedUse, MyVerification
@@ -245,8 +246,9 @@ async def _page(query: Select[Verification], limit: int) -> tuple[list[dict[str,
 
 
 async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) -> tuple[list[MyVerification], uuid.UUID | None]:
-    """The holder's access record: who verified their card, for what, and what they saw."""
-    scope = Verification.person == person_id
+    """The holder's access record: who verified their card, for what, and what they saw
+    (checks of a card of a record merged into theirs included)."""
+    scope = Verification.person.is_in(await identity.person_ids(person_id))
     query = Verification.select(
         Verification.id,
         Verification.venue.name.as_alias("venue_name"),
