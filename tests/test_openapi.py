@@ -34,6 +34,15 @@ PUBLIC = {
     "POST /api/v1/tickets/lookup",
     "POST /api/v1/tickets/follow-up",
     "GET /api/v1/push/vapid-public-key",
+    # Password reset (docs/proofing.md): the caller cannot sign in; each call after the first
+    # carries the reset's own token in X-Reset-Token.
+    "POST /api/v1/recovery/resets",
+    "GET /api/v1/recovery/resets/{reset_id}",
+    "POST /api/v1/recovery/resets/{reset_id}/bank-challenge",
+    "GET /api/v1/recovery/resets/{reset_id}/bank-challenge/{challenge_id}",
+    "POST /api/v1/recovery/resets/{reset_id}/provider-session",
+    "POST /api/v1/recovery/resets/{reset_id}/provider-session/{session_id}/evidence",
+    "POST /api/v1/recovery/resets/{reset_id}/password",
 }
 # Anyone, and a signed-in caller gets more (a holder's ticket is theirs).
 OPTIONAL_AUTH = {"POST /api/v1/tickets"}

@@ -10,16 +10,25 @@ from litestar.connection import ASGIConnection
 from backend.accounts import clients, sessions
 from backend.accounts.citizens import create_citizen_account
 from backend.accounts.clients import create_client, revoke_client, rotate_client_secret
+from backend.accounts.proofs import AccountProof, proof_of, record_proof
+from backend.accounts.recovery import account_of_person, new_password_hash, session_label, take_back
 from backend.accounts.staff import create_staff
 from backend.lib.auth import Principal
 
 __all__ = [
+    "AccountProof",
+    "account_of_person",
     "create_citizen_account",
     "create_client",
     "create_staff",
+    "new_password_hash",
+    "proof_of",
+    "record_proof",
     "resolve_principal",
     "revoke_client",
     "rotate_client_secret",
+    "session_label",
+    "take_back",
 ]
 
 

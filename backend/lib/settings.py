@@ -8,6 +8,8 @@ from pathlib import Path
 import msgspec
 
 PREFIX = "YIKATONG_"
+PRODUCTION_ENVS = ("prod", "production")
+TEST_ONLY_PREFIX = "test-only"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +51,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Step-up: how long a fresh factor (passkey, TOTP, recovery code, password) covers the actions
     # that need one (lifting a loss report, adding a device, revealing the card number ...).
     step_up_seconds: int = 300
+
+    # Remote identity-verification provider for proofing (docs/proofing.md): "" for none. A name
+    # starting with "test-only" is a provider written for tests, refused in production.
+    idv_provider: str = ""
+
+    def __post_init__(self) -> None:
+        if self.idv_provider.startswith(TEST_ONLY_PREFIX) and self.env in PRODUCTION_ENVS:
+            raise ValueError(
+                f"YIKATONG_IDV_PROVIDER={self.idv_provider} is a provider written for tests; "
+                f"it cannot be enabled when YIKATONG_ENV={self.env}"
+            )
 
     @property
     def sqlite_path(self) -> Path:
