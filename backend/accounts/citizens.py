@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts import factors, passwords, sessions, signin, throttle, totp
+from backend.accounts import factors, passwords, proofs, sessions, signin, throttle, totp
 from backend.accounts.common import device_label
 from backend.accounts.schemas import AccountView, AuthenticationCredential, LoginResponse
 from backend.accounts.sessions import utc
@@ -16,6 +16,7 @@ from backend.accounts.tables import Account
 from backend.identity import documents
 from backend.identity import services as identity
 from backend.keys.keyring import Keyring
+from backend.lib import assurance
 from backend.lib.db import is_unique_violation, transaction
 from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
@@ -122,6 +123,9 @@ async def account_view(keyring: Keyring, account_id: uuid.UUID | str, row: dict[
         totp_enabled=row["totp_enabled"],
         recovery_codes_left=await factors.recovery_codes_left(row["id"]),  # none without a second factor
         created_at=row["created_at"],
+        assurance=row["assurance"] or 0,
+        proven_method=row["proven_method"] or "",
+        proven_at=row["proven_at"],
     )
 
 
@@ -201,10 +205,13 @@ async def create_citizen_account(
     name: str,
     password: str,
     totp_secret: str | None = None,
+    proven: str | None = assurance.COUNTER,
     now: int | None = None,
 ) -> dict[str, Any]:
     """For the demo seeder and tests: an account, optionally with TOTP already on (given secret).
-    A dict with the fields of AccountView, because seeders and tests of other features index it."""
+    It stands for a person who opened their account at a counter, so it is proven there unless
+    `proven` says another method or None (not proven). A dict with the fields of AccountView,
+    because seeders and tests of other features index it."""
     now = int(time.time()) if now is None else now
     doc = identity.check_document(doc_type, id_number)
     passwords.check_policy(password, id_number=doc.number)
@@ -212,4 +219,7 @@ async def create_citizen_account(
         raise ApiError(422, "totp.bad_secret", "The TOTP secret must be base32 with at least 80 bits.")
     hashed = await passwords.hash_password(password)
     view = await _insert(keyring, doc, _clean_name(name), hashed, now, totp_secret.upper() if totp_secret else None)
+    if proven is not None:
+        await proofs.record_proof(view.id, level=assurance.level_of(proven), method=proven, now=now)
+        view = await account_view(keyring, view.id)
     return msgspec.structs.asdict(view)

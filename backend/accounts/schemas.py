@@ -87,6 +87,16 @@ class AccountView(msgspec.Struct, kw_only=True):
     totp_enabled: bool
     recovery_codes_left: int
     created_at: dt.datetime
+    assurance: Annotated[
+        int,
+        Meta(
+            description="How surely the person behind the account was proven: 0 not yet, 1 family, 2 bank or provider, 3 counter"
+        ),
+    ] = 0
+    proven_method: Annotated[
+        str, Meta(examples=["counter"], description="counter | bank | provider | family; empty until proven")
+    ] = ""
+    proven_at: dt.datetime | None = None
 
 
 class StaffView(msgspec.Struct, kw_only=True):

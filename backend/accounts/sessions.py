@@ -81,7 +81,7 @@ async def resolve(token: str, now: int) -> Principal | None:
             Session.kind,
             Session.account,
             Session.account.person.as_alias("person_id"),
-            Session.account.assurance.as_alias("assurance"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
+            Session.account.assurance.as_alias("assurance"),
             Session.stepped_up_at,
             Session.staff,
             Session.staff.role.as_alias("role"),

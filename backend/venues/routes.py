@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.accounts.permissions import ensure
 from backend.catalog import services as catalog
 from backend.codes.format import Result
-from backend.lib.auth import PROVINCIAL, SCANNER, Principal, citizen_only, only, requires, scanner_only
+from backend.lib.auth import PROVINCIAL, SCANNER, Principal, only, proven_citizen, requires, scanner_only
 from backend.lib.errors import ErrorBody
 from backend.lib.openapi import error
 from backend.lib.settings import Settings
@@ -289,7 +289,7 @@ async def list_flags(request: Request[Principal, Any, Any], limit: Limit = 50, b
         "was offline, and which of your attributes the venue saw."
     ),
     tags=["verification", "me"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     responses=ERRORS,
 )
 async def my_verifications(request: Request[Principal, Any, Any], limit: Limit = 20, before: Before = None) -> MyVerifications:
