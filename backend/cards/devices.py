@@ -74,6 +74,7 @@ async def issue_ecard(
     payment: bool = False,
     transport: bool = False,
     proof: Proof | None = None,
+    announce: bool = False,
     now: dt.datetime | int | None = None,
 ) -> CardRow:
     """Issue the e-card (level 1: identity and queries; level 2: payment through the bank
@@ -112,6 +113,45 @@ async def issue_ecard(
             note += f" Holder proven by {proof.method}."
         action = "ecard_issue" if first else "ecard_change"
         await records.event(card, actor, action=action, from_state=card.state, at=now, note=note)
+        if first and announce:  # proofing routes tell the holder themselves, with how they were proven
+            await inbox.tell(person_id, "ecard.activated", {"level": card.assurance, "method": card.proofing}, now=now)
+        await pending.write(now)
+        return card
+
+    return await atomic.run(attempt)
+
+
+async def deactivate_ecard(person_id: uuid.UUID | str, actor: Actor, *, now: dt.datetime | int | None = None) -> CardRow:
+    """Switch the e-card off: no codes, no offline credentials (every bound phone is unbound and
+    its key goes on the revocation feed), and the holder proven again before it comes back (the
+    account's own proof is enough: POST /api/v1/me/card/ecard). The physical card is untouched."""
+    now = records.utc(now)
+
+    async def attempt() -> CardRow:
+        card = await records.current_or_404(person_id)
+        if card.ecard_level == 0:
+            raise ApiError(409, "ecard.not_issued", "This card has no e-card to switch off.")
+        values: dict[str, object] = {
+            "ecard_level": 0,
+            "transport_enabled": False,
+            "ecard_issued_at": None,
+            "assurance": 0,
+            "proofing": "",
+        }
+        await records.cas(card, values, now)
+        pending = Pending()
+        bound = await Device.select(Device.id, Device.key_id).where((Device.card == card.id) & (Device.status == "bound")).run()
+        if bound:
+            await (
+                Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now})
+                .where(Device.id.is_in([row["id"] for row in bound]))
+                .run()
+            )
+            for row in bound:
+                pending.device(row["key_id"])
+        note = f"E-card switched off; {len(bound)} phone(s) unbound."
+        await records.event(card, actor, action="ecard_deactivate", from_state=card.state, at=now, note=note)
+        await inbox.tell(person_id, "ecard.deactivated", {"by": actor.kind, "devices": len(bound)}, now=now)
         await pending.write(now)
         return card
 

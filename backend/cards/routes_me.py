@@ -173,7 +173,26 @@ async def issue_ecard(request: Request[Any, Any, Any], data: s.EcardRequest | No
         payment=data.payment,
         transport=data.transport,
         proof=devices.Proof(level=proof.level, method=proof.method),
+        announce=True,
     )
+    return await views.card(card.id, settle=False)
+
+
+@post(
+    "/api/v1/me/card/ecard/deactivate",
+    status_code=200,
+    guards=[proven_citizen],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Switch my e-card off",
+    description="Switches the e-card off: no codes are minted, every bound phone is unbound and its key goes on "
+    "the revocation feed. The physical card is untouched. It is on the card's history and in the holder's inbox. "
+    "POST /api/v1/me/card/ecard switches it on again with the account's proof. 409 `ecard.not_issued` when "
+    "there is no e-card.",
+)
+async def deactivate_ecard(request: Request[Any, Any, Any], data: s.EcardOff | None = None) -> s.CardOut:
+    data = data or s.EcardOff()
+    card = await devices.deactivate_ecard(_person(request), _actor(request, data.channel))
     return await views.card(card.id, settle=False)
 
 
@@ -246,6 +265,7 @@ ROUTES = [
     my_events,
     act_on_my_card,
     issue_ecard,
+    deactivate_ecard,
     change_my_bank,
     my_devices,
     bind_device,

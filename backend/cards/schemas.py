@@ -94,6 +94,10 @@ class EcardRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     channel: CitizenChannel = "mobile"
 
 
+class EcardOff(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    channel: CitizenChannel = "mobile"
+
+
 class BankChoice(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     bank_code: BankCode
     channel: CitizenChannel = "mobile"

@@ -9,6 +9,8 @@ export const EP = {
   totpStart: '/api/v1/me/totp',
   totpConfirm: '/api/v1/me/totp/confirm',
   card: '/api/v1/me/card',
+  ecard: '/api/v1/me/card/ecard',
+  ecardOff: '/api/v1/me/card/ecard/deactivate',
   reveal: '/api/v1/me/card/reveal',
   action: (name) => `/api/v1/me/card/actions/${name.replace(/_/g, '-')}`, // report_temp_loss -> report-temp-loss
   events: '/api/v1/me/card/events',

@@ -148,6 +148,7 @@ NOT_KEYS = {
     "device.unbound",
     "family.form_incomplete",  # shown as error.family.form_incomplete
     "family.relative_card_not_usable",
+    "ecard.not_proven",  # an API error code the security screen reacts to
 }
 
 

@@ -121,8 +121,38 @@ async function devicesSection(app) {
   return box;
 }
 
+// The e-card on or off: off stops codes and unbinds every phone; on again needs a proven account.
+async function ecardSection(app) {
+  const box = h('section', { id: 'ecard-section', 'aria-labelledby': 'ecard-title' }, h('h2', { id: 'ecard-title' }, t('ecard.title')));
+  const card = await app.loadCard().catch(() => null);
+  if (!card || card.state !== 'active' || app.stale) return null;
+  const on = Boolean(card.ecard?.usable);
+  box.append(h('p', { id: 'ecard-state' }, t(on ? 'ecard.on' : 'ecard.off')));
+  box.append(h('button', {
+    type: 'button', class: `btn block ${on ? 'danger' : 'primary'}`, id: on ? 'ecard-off' : 'ecard-on',
+    onclick: async () => {
+      if (on) {
+        const ok = await confirmDialog({ title: t('ecard.off_title'), body: t('ecard.off_body'), confirm: t('ecard.off_confirm'), danger: true });
+        if (!ok) return;
+      }
+      try {
+        const answer = await app.api('POST', on ? EP.ecardOff : EP.ecard, {});
+        await app.setCard(answer);
+        if (on) await releaseDevice(app.api).catch(() => null); // this phone's offline credential is revoked now
+        else app.syncDevice(true);
+        await app.render();
+        announce(t(on ? 'ecard.off_done' : 'ecard.on_done'));
+      } catch (err) {
+        if (err?.code === 'ecard.not_proven' || err?.code === 'identity.not_proven') { app.go('activate'); return; }
+        announce(app.errorText(err));
+      }
+    },
+  }, t(on ? 'ecard.switch_off' : 'ecard.switch_on')));
+  return box;
+}
+
 export async function securityScreen(app) {
-  const [totp, sessions, devices] = await Promise.all([totpSection(app), sessionsSection(app), devicesSection(app)]);
+  const [totp, sessions, devices, ecard] = await Promise.all([totpSection(app), sessionsSection(app), devicesSection(app), ecardSection(app)]);
   return h('section', {},
     h('h1', {}, t('title.security')),
     h('a', { class: 'btn secondary', href: '#/' }, t('common.back')),
@@ -130,5 +160,5 @@ export async function securityScreen(app) {
       h('h2', { id: 'passkeys-link-title' }, t('title.passkeys')),
       h('p', {}, t('passkeys.teaser')),
       h('a', { class: 'btn primary block', href: '#/passkeys', id: 'nav-passkeys' }, t('passkeys.manage'))),
-    totp, sessions, devices);
+    totp, sessions, devices, ecard);
 }
