@@ -194,7 +194,9 @@ def browser(playwright_instance, chromium_path):
 
 @pytest.fixture
 def context(browser, server):
-    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 860}, service_workers="allow")
+    ctx = browser.new_context(
+        base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 860}, service_workers="allow"
+    )
     yield ctx
     ctx.close()
 

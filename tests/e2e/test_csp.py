@@ -66,7 +66,9 @@ def test_wallet_runs_under_the_policy(context, server):
 def test_scanner_runs_under_the_policy_with_its_camera(playwright_instance, chromium_path, server):
     cam = launch(playwright_instance, chromium_path, FAKE_CAMERA)
     try:
-        ctx = cam.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 480, "height": 900}, permissions=["camera"])
+        ctx = cam.new_context(
+            base_url=server.base_url, locale="zh-CN", viewport={"width": 480, "height": 900}, permissions=["camera"]
+        )
         page = ctx.new_page()
         complaints = _watch(page)
         _strict(page.goto(f"{server.base_url}/scanner/#token={server.scanners['library_entry']}"), camera=True)

@@ -40,7 +40,9 @@ def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, c
 
     cam = launch(playwright_instance, chromium_path, [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}"])
     try:
-        ctx = cam.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 480, "height": 900}, permissions=["camera"])
+        ctx = cam.new_context(
+            base_url=server.base_url, locale="zh-CN", viewport={"width": 480, "height": 900}, permissions=["camera"]
+        )
         page = ctx.new_page()
         # A provisioning link carries the credential in the fragment.
         page.goto(f"{server.base_url}/scanner/#token={server.scanners['library_entry']}")
