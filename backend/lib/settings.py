@@ -62,6 +62,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 f"YIKATONG_IDV_PROVIDER={self.idv_provider} is a provider written for tests; "
                 f"it cannot be enabled when YIKATONG_ENV={self.env}"
             )
+        if self.env in PRODUCTION_ENVS and (self.webauthn_rp_id == "localhost" or "localhost" in self.webauthn_origins):
+            # Passkeys are bound to the relying party's domain: one made for localhost is worthless
+            # in production, and a localhost origin there would accept assertions from any local page.
+            raise ValueError(
+                f"YIKATONG_ENV={self.env} needs YIKATONG_WEBAUTHN_RP_ID and YIKATONG_WEBAUTHN_ORIGINS set to the "
+                "service's own domain and https origins (passkeys), not localhost"
+            )
 
     @property
     def sqlite_path(self) -> Path:

@@ -11,6 +11,7 @@ import secrets
 import time
 
 import cbor2
+import msgspec
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -396,3 +397,15 @@ async def test_the_holder_is_told_of_sign_in_methods_added_and_removed(client):
     inbox = (await client.get("/api/v1/me/inbox", headers=bearer(token))).json()["items"]
     told = [(n["event"], n["params"].get("method")) for n in inbox if n["event"].startswith("account.signin_method")]
     assert sorted(told) == [("account.signin_method_added", "passkey"), ("account.signin_method_removed", "passkey")]
+
+
+@pytest.mark.parametrize("env", ["prod", "production"])
+def test_production_refuses_passkeys_bound_to_localhost(env):
+    from backend.lib.settings import load_settings
+
+    with pytest.raises(msgspec.ValidationError, match="WEBAUTHN"):
+        load_settings(environ={"YIKATONG_ENV": env}, dotenv=None)
+    site = {"YIKATONG_WEBAUTHN_RP_ID": "yikatong.example", "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example"}
+    with pytest.raises(msgspec.ValidationError, match="WEBAUTHN"):
+        load_settings(environ={"YIKATONG_ENV": env, **site, "YIKATONG_WEBAUTHN_ORIGINS": "http://localhost:8000"}, dotenv=None)
+    assert load_settings(environ={"YIKATONG_ENV": env, **site}, dotenv=None).webauthn_rp_id == "yikatong.example"

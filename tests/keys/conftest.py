@@ -19,6 +19,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     key_dir = tmp_path / "keys"
     monkeypatch.setenv("YIKATONG_ENV", "prod")
+    monkeypatch.setenv("YIKATONG_WEBAUTHN_RP_ID", "yikatong.example")  # production refuses localhost passkeys
+    monkeypatch.setenv("YIKATONG_WEBAUTHN_ORIGINS", "https://yikatong.example")
     monkeypatch.setenv("YIKATONG_KEY_DIR", str(key_dir))
     monkeypatch.setenv("YIKATONG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", PASSPHRASE)

@@ -92,18 +92,24 @@ async def test_no_provider_by_default(settings):
         assert response.status_code == 409 and response.json()["error"]["code"] == "proofing.provider_disabled"
 
 
+# Production also needs the passkey domain set (backend/lib/settings.py): a real site's.
+SITE = {"YIKATONG_WEBAUTHN_RP_ID": "yikatong.example", "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example"}
+
+
 @pytest.mark.parametrize("env", ["prod", "production"])
 def test_the_test_provider_is_refused_in_production(env):
     with pytest.raises(msgspec.ValidationError, match="written for tests"):
-        load_settings(environ={"YIKATONG_ENV": env, "YIKATONG_IDV_PROVIDER": "test-only-face-match"}, dotenv=None)
+        load_settings(environ={"YIKATONG_ENV": env, "YIKATONG_IDV_PROVIDER": "test-only-face-match", **SITE}, dotenv=None)
     with pytest.raises(ValueError, match="written for tests"):
-        msgspec.structs.replace(load_settings(environ={"YIKATONG_ENV": env}, dotenv=None), idv_provider="test-only-face-match")
+        msgspec.structs.replace(
+            load_settings(environ={"YIKATONG_ENV": env, **SITE}, dotenv=None), idv_provider="test-only-face-match"
+        )
 
 
 def test_the_app_does_not_start_with_the_test_provider_in_production():
     """What `yikatong serve` does: settings from the environment, then the app."""
 
-    env = {"YIKATONG_ENV": "prod", "YIKATONG_IDV_PROVIDER": "test-only-face-match", "PATH": "/usr/bin:/bin"}
+    env = {"YIKATONG_ENV": "prod", "YIKATONG_IDV_PROVIDER": "test-only-face-match", "PATH": "/usr/bin:/bin", **SITE}
     run = subprocess.run(
         [sys.executable, "-c", "from backend.app import create_app; create_app()"],
         env=env,
