@@ -62,6 +62,7 @@ async def counter_code(request: Request[Principal, Any, Any], data: s.DocumentIn
 @put(
     "/api/v1/staff/proofing/photo-of-record",
     status_code=200,
+    request_max_body_size=s.IMAGE_BODY_BYTES,
     guards=[counter_staff],
     tags=TAGS,
     summary="Set the photo of record",

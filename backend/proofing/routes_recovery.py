@@ -102,6 +102,7 @@ async def reset_provider_session(
 @post(
     "/api/v1/recovery/resets/{reset_id:uuid}/provider-session/{session_id:uuid}/evidence",
     status_code=200,
+    request_max_body_size=s.IMAGE_BODY_BYTES,
     tags=TAGS,
     summary="Send the provider's capture for the reset",
     description="`outcome` proven, or refused with `proofing.face_mismatch`.",

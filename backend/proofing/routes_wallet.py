@@ -149,6 +149,7 @@ async def start_provider_session(
 @post(
     "/api/v1/me/proofing/provider/sessions/{session_id:uuid}/evidence",
     status_code=200,
+    request_max_body_size=s.IMAGE_BODY_BYTES,
     guards=[citizen_only],
     tags=TAGS,
     summary="Send the provider's capture",

@@ -166,6 +166,11 @@ class ProviderSessionOut(msgspec.Struct, kw_only=True):
     reason: str = ""
 
 
+# A capture or photo (at most 65,536 base64url characters) in its JSON body is more than the app's
+# default body limit (settings.max_body_bytes, 64 KiB): the routes that take one allow this much.
+IMAGE_BODY_BYTES = 96 * 1024
+
+
 class Evidence(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """What the provider's capture produced (for the test provider: the image, base64url)."""
 

@@ -128,3 +128,21 @@ def test_select_refuses_unknown_and_test_only_in_production():
         providers.select(msgspec.structs.replace(base, idv_provider="acme-face"), None, None)  # type: ignore[arg-type]
     chosen = providers.select(msgspec.structs.replace(base, idv_provider="test-only-face-match", env="test"), None, None)  # type: ignore[arg-type]
     assert isinstance(chosen, providers.TestOnlyFaceMatchProvider)
+
+
+async def test_a_capture_of_the_largest_allowed_size_is_read_not_refused_as_too_large(client):
+    """The app's body limit is 64 KiB; a capture of 65,536 characters in its JSON is a little more."""
+    import uuid
+
+    body = {"evidence": "A" * 65536}
+    headers = {"X-Reset-Token": "x" * 43}
+    answer = await client.post(
+        f"/api/v1/recovery/resets/{uuid.uuid4()}/provider-session/{uuid.uuid4()}/evidence", json=body, headers=headers
+    )
+    assert answer.status_code != 413 and 400 <= answer.status_code < 500, answer.text
+    too_big = await client.post(
+        f"/api/v1/recovery/resets/{uuid.uuid4()}/provider-session/{uuid.uuid4()}/evidence",
+        json={"evidence": "A" * 120_000},
+        headers=headers,
+    )
+    assert too_big.status_code == 413
