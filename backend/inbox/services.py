@@ -26,6 +26,11 @@ def _moment(now: int | dt.datetime | None) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
     if isinstance(now, dt.datetime):
         return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    precise = dt.datetime.now(dt.UTC)
+    if 0 <= precise.timestamp() - now < 2:
+        # Callers pass whole seconds; within the same second two notices would list in random
+        # order (a refusal after the success it preceded), so the clock's own fraction is kept.
+        return precise
     return dt.datetime.fromtimestamp(now, dt.UTC)
 
 
