@@ -30,8 +30,13 @@ run: setup
 	$(VENV)/bin/yikatong demo
 	$(VENV)/bin/yikatong serve --host $(HOST) --port $(PORT)
 
+# Tests run in pytest-xdist workers, one per core up to 8 (TEST_WORKERS=0: in this process), each
+# with databases, Redis keys, directories and ports of its own. --dist loadgroup without groups
+# hands tests out one at a time in collection order (tests/conftest.py: the longest first, browser
+# tests last), which --no-loadscope-reorder keeps if groups appear (docs/testing.md).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
 test: setup lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Rules checked by machine (docs/conventions.md), before any test runs: lint and format,
 # import contracts (pyproject's [tool.importlinter]) and types (pyproject's [tool.mypy]).

@@ -1,19 +1,27 @@
 """Shared fixtures: a migrated database per backend (SQLite, PostgreSQL), a store (embedded,
-Redis), and an app client. With CI=1 a missing PostgreSQL, Redis or Chromium fails the test."""
+Redis), and an app client. With CI=1 a missing PostgreSQL, Redis or Chromium fails the test.
+
+`make test` runs the suite in pytest-xdist workers (docs/testing.md). Everything a test makes is
+its worker's own: the session's temporary directory (SQLite files, keys), PostgreSQL databases
+named after the worker, process and a random part, Redis keys under a worker's random prefix,
+server ports from the worker's block (tests/servers.py). Nothing is shared between workers, or
+with other clients of the PostgreSQL and Redis servers, and each worker drops what it made."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from backend.lib.settings import Settings, load_settings
+from tests.servers import WORKER
 
 PG_URL = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("YIKATONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -70,7 +78,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def session_dir() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="yktest-"))
+    path = Path(tempfile.mkdtemp(prefix=f"yktest-{WORKER}-"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -100,29 +108,38 @@ def sqlite_settings(session_dir: Path) -> Settings:
     return settings
 
 
-@pytest.fixture(scope="session")
-def postgres_settings(session_dir: Path) -> Settings:
-    problem = _pg_available()
-    if problem:
-        need("PostgreSQL", problem)
+@contextlib.contextmanager
+def scratch_database(kind: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this worker's own, dropped afterwards. Its
+    name tells the worker and process (yk_<kind>_<worker>_<pid>_<random>), so a leftover of a
+    killed run says whose it was; the random part keeps two sessions at once apart."""
     import asyncpg
 
-    name = f"yk_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin_url = PG_URL
+    name = f"yk_{kind}_{WORKER}_{os.getpid()}_{secrets.token_hex(3)}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url)
+        conn = await asyncpg.connect(PG_URL)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = PG_URL.rsplit("/", 1)[0]
-    settings = _base_settings(session_dir, database_url=f"{base}/{name}", data_dir=str(session_dir / "pg"))
-    asyncio.run(_migrate(settings))
-    yield settings
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_settings(session_dir: Path) -> Settings:
+    problem = _pg_available()
+    if problem:
+        need("PostgreSQL", problem)
+    with scratch_database("test") as url:
+        settings = _base_settings(session_dir, database_url=url, data_dir=str(session_dir / "pg"))
+        asyncio.run(_migrate(settings))
+        yield settings
 
 
 @pytest.fixture
@@ -138,7 +155,7 @@ def redis_prefix(redis_url: str) -> str:
     """A fresh key prefix; every key under it is deleted after the test."""
     import redis
 
-    prefix = f"yktest:{secrets.token_hex(6)}:"
+    prefix = f"yktest:{WORKER}:{secrets.token_hex(6)}:"
     yield prefix
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(match=prefix + "*", count=1000):
@@ -170,7 +187,20 @@ async def client(settings: Settings) -> AsyncIterator:
         yield test_client
 
 
+# The longest tests (minutes each), first: `make test` hands tests out one at a time in this order
+# (--dist loadgroup), so each starts at once on a worker of its own while the other workers run the
+# rest, and the run's wall time is not their sum plus everything else (docs/testing.md).
+LONGEST_FIRST = ("tests/test_schemathesis.py::",)
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """Browser tests last: sync Playwright keeps an event loop running in the main thread for
-    the rest of the session, which no async test or asyncio.run() can share."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
+    """The longest tests first, browser tests last: sync Playwright keeps an event loop running
+    in the main thread for the rest of the session (of each worker), which no async test or
+    asyncio.run() can share. A worker runs what it is given in this order."""
+
+    def rank(item) -> int:
+        if item.nodeid.startswith("tests/e2e/"):
+            return 2
+        return 0 if item.nodeid.startswith(LONGEST_FIRST) else 1
+
+    items.sort(key=rank)

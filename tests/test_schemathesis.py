@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import time
 
 import msgspec
 import pytest
 
-from tests.conftest import PG_URL, _base_settings, _pg_available, _redis_available, need
+from tests.conftest import REDIS_URL, _base_settings, _pg_available, _redis_available, need, scratch_database
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # schemathesis' own warnings about the schema go to its report
 SEED = 20261130
@@ -208,28 +207,9 @@ def test_schemathesis_postgres_redis(session_dir, redis_prefix):
     problem = _pg_available() or _redis_available()
     if problem:
         need("PostgreSQL and Redis", problem)
-    import asyncpg
-
-    name = f"yk_st_{os.getpid()}_{secrets.token_hex(3)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(PG_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    from tests.conftest import REDIS_URL
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        base = PG_URL.rsplit("/", 1)[0]
-        settings = _base_settings(
-            session_dir, database_url=f"{base}/{name}", data_dir=str(session_dir / "st-pg"), log_level="CRITICAL"
-        )
+    with scratch_database("st") as url:
+        settings = _base_settings(session_dir, database_url=url, data_dir=str(session_dir / "st-pg"), log_level="CRITICAL")
         _run(msgspec.structs.replace(settings, redis_url=REDIS_URL, redis_prefix=redis_prefix), ROLES)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_schemathesis_sqlite_embedded(session_dir):

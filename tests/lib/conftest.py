@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,23 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
+from tests.servers import free_port
 
 
 def _free_ports(n: int) -> list[int]:
     # The cluster bus listens on port + 10000, so both must be free.
-    ports: list[int] = []
-    while len(ports) < n:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 10000 < 65536 and port not in ports:
-            with socket.socket() as bus:
-                try:
-                    bus.bind(("127.0.0.1", port + 10000))
-                except OSError:
-                    continue
-            ports.append(port)
-    return ports
+    return [free_port(with_bus=True) for _ in range(n)]
 
 
 def _cli(port: int, *args: str) -> str:
