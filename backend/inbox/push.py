@@ -44,6 +44,7 @@ SWEEP_SECONDS = 15.0  # every worker looks at the outbox at least this often
 BATCH = 50
 PARALLEL = 8  # pushes in flight per worker
 REQUEST_TIMEOUT = 10.0
+STOP_SECONDS = REQUEST_TIMEOUT + 2  # how long stopping waits for the sweep under way
 WATCH_SECONDS = 120.0  # how long a told notice's transaction is waited for before a plain sweep takes over
 JWT_HOURS = 12
 
@@ -107,10 +108,15 @@ class Sender:
         self._loop_task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        # The flag as well as the cancel: on Python 3.11 asyncio.wait_for can swallow a cancel
-        # that arrives as the event is set, and a loop that only relies on it would run forever.
+        # The loop sees the flag and ends by itself after the query or push under way, so no
+        # database call is left running into a closed event loop; only a loop stuck longer than
+        # a push's own timeout is cancelled.
         self._stopping = True
         self._wake.set()
+        if self._loop_task is not None:
+            done, _ = await asyncio.wait({self._loop_task}, timeout=STOP_SECONDS)
+            if not done:
+                self._loop_task.cancel()
         for task in (self._loop_task, self._watcher):
             if task is not None:
                 task.cancel()
@@ -138,7 +144,7 @@ class Sender:
     async def drain(self) -> int:
         """Push every notice that is due now; returns how many this call took up."""
         taken = 0
-        while True:
+        while not self._stopping:
             now = _utcnow()
             rows = await (
                 Notice.select(Notice.id, Notice.push_attempts, Notice.push_next_at)
@@ -153,6 +159,7 @@ class Sender:
             taken += len(claimed)
             if len(rows) < BATCH:
                 return taken
+        return taken  # stopping: what is left goes out at the next start
 
     async def _claim(self, row: dict[str, Any], now: dt.datetime) -> bool:
         """Lease the notice to this sender (compare-and-set on its attempt count): one worker pushes it."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from backend.accounts import services as accounts
 from backend.cards import services as cards
@@ -32,6 +32,16 @@ class Attempting:
 
     def learn(self, **changes: object) -> None:
         self.attempt = self.attempt.about(**changes)
+
+    def learn_from(self, row: dict[str, Any]) -> None:
+        """What a challenge or provider session row says of whom and why the attempt is."""
+        self.learn(
+            person=row["person"],
+            account=row["account"],
+            reset=row["reset"],
+            purpose=vocab.RESET if row["reset"] else vocab.BIND,
+            session=row["session"],
+        )
 
     async def check(self, *scopes: limits.Scope) -> None:
         """429 when one of these is locked out (the refusal is recorded by `attempting`)."""

@@ -301,13 +301,7 @@ async def answer(store: Store, principal: Principal, data: BankAnswer, now: int)
         row = await BankChallenge.select().where(BankChallenge.id == data.challenge_id).first().run()
         if row is None:
             raise ApiError(404, vocab.CHALLENGE_UNKNOWN, "No such challenge.")
-        at.learn(
-            person=row["person"],
-            account=row["account"],
-            reset=row["reset"],
-            purpose=vocab.RESET if row["reset"] else vocab.BIND,
-            session=row["session"],
-        )
+        at.learn_from(row)
         await at.check(("person", row["person"]))
         if row["bank"] != at.attempt.bank:
             raise ApiError(403, vocab.WRONG_BANK, "This challenge is for a card at another bank.")

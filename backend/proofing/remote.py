@@ -152,13 +152,7 @@ async def finish(
         row = await query.first().run()
         if row is None:
             raise ApiError(404, vocab.SESSION_UNKNOWN, "No such provider session.")
-        at.learn(
-            person=row["person"],
-            account=row["account"],
-            reset=row["reset"],
-            purpose=vocab.RESET if row["reset"] else vocab.BIND,
-            session=row["session"],
-        )
+        at.learn_from(row)
         await at.check(("person", row["person"]))
         if row["status"] != "pending":
             raise ApiError(409, "proofing.session_used", "This provider session is over.")
