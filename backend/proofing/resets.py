@@ -42,7 +42,16 @@ async def _throttle(store: Store, keys: list[tuple[str, int]]) -> None:
             )
 
 
-async def start(keyring: Keyring, store: Store, *, doc_type: str, id_number: str, address: str | None, now: int) -> ResetStarted:
+async def start(
+    keyring: Keyring,
+    store: Store,
+    *,
+    doc_type: str,
+    id_number: str,
+    address: str | None,
+    now: int,
+    provider: bool = False,
+) -> ResetStarted:
     """Open a reset for the document. The answer has the same shape whether or not an account
     exists; without one, no route can ever prove it."""
     doc = identity.check_document(doc_type, id_number)
@@ -75,7 +84,7 @@ async def start(keyring: Keyring, store: Store, *, doc_type: str, id_number: str
         code = await binding.issue(
             keyring, kind=vocab.RESET_CODE, owner=row.id, account=account, person=person, reset=row.id, now=now
         )
-    return ResetStarted(reset_id=row.id, reset_token=token, expires_at=expires, counter_code=code)
+    return ResetStarted(reset_id=row.id, reset_token=token, expires_at=expires, counter_code=code, provider=provider)
 
 
 async def load(reset_id: uuid.UUID, token: str | None, now: int, *, open_only: bool = True) -> dict[str, Any]:

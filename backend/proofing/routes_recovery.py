@@ -42,10 +42,13 @@ def _errors(**more: str) -> dict[int, Any]:
     responses=errors(e422="`document.*`: the number is malformed.", e429="`proofing.throttled` (Retry-After)."),
 )
 async def start_reset(
-    request: Request[Any, Any, Any], data: s.ResetStart, keyring: Keyring, store: Store, now: int
+    request: Request[Any, Any, Any], data: s.ResetStart, keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> s.ResetStarted:
     address = request.client.host if request.client else None
-    return await resets.start(keyring, store, doc_type=data.doc_type, id_number=data.id_number, address=address, now=now)
+    enabled = remote.provider(settings, keyring) is not None
+    return await resets.start(
+        keyring, store, doc_type=data.doc_type, id_number=data.id_number, address=address, now=now, provider=enabled
+    )
 
 
 @get(

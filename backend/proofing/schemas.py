@@ -223,6 +223,9 @@ class ResetStarted(msgspec.Struct, kw_only=True):
     reset_token: Annotated[str, Meta(description="Send as `X-Reset-Token` on every further call of this reset")]
     expires_at: dt.datetime
     counter_code: CodeOut
+    # Whether a remote identity-verification provider is enabled at all (a setting: it says
+    # nothing of the person, whose photo of record may still be missing).
+    provider: bool = False
 
 
 class ResetOut(msgspec.Struct, kw_only=True):

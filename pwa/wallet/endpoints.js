@@ -47,6 +47,8 @@ export const EP = {
   reset: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}`,
   resetBankChallenge: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge`,
   resetBankChallengeStatus: (id, cid) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/bank-challenge/${encodeURIComponent(cid)}`,
+  resetProviderSession: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/provider-session`,
+  resetProviderEvidence: (id, sid) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/provider-session/${encodeURIComponent(sid)}/evidence`,
   resetPassword: (id) => `/api/v1/recovery/resets/${encodeURIComponent(id)}/password`,
   // the inbox and Web Push (docs/inbox.md)
   inbox: '/api/v1/me/inbox',

@@ -18,6 +18,8 @@ async def test_the_start_answers_alike_with_or_without_an_account(client):
     assert known.status_code == unknown.status_code == 202
     assert set(known.json()) == set(unknown.json()) and set(known.json()["counter_code"]) == set(unknown.json()["counter_code"])
     assert holder.id_number not in known.text
+    # whether a provider can be used is a setting (this client enables the test provider), the same for both
+    assert known.json()["provider"] is unknown.json()["provider"] is True
     # the one without an account can never be proven, and says nothing more than "not proven"
     started = unknown.json()
     url = f"/api/v1/recovery/resets/{started['reset_id']}"

@@ -266,7 +266,7 @@ export async function activateScreen(app) {
 }
 
 // The captured photo as base64url, scaled down so it stays within the API's 48 KiB.
-async function evidenceOf(file) {
+export async function evidenceOf(file) {
   let blob = file;
   if (file.size > 45_000 && typeof createImageBitmap === 'function') {
     const bitmap = await createImageBitmap(file);

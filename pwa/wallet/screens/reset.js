@@ -5,7 +5,7 @@
 import { t } from '/shared/i18n.js';
 import { announce, clear, h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
-import { challengePanel, codePanel, poll, reasonText, statusLine } from './activate.js';
+import { challengePanel, codePanel, evidenceOf, poll, reasonText, statusLine } from './activate.js';
 import { DOC_TYPES, field } from './signin.js';
 
 const POLL_MS = 2000;
@@ -87,7 +87,8 @@ export async function resetScreen(app) {
       h('p', {}, t('reset.choose_intro')),
       h('ul', { class: 'nav-list routes', 'aria-labelledby': 'reset-routes-title' },
         item('reset-route-counter', 'reset.counter', 'reset.counter_hint', counter),
-        item('reset-route-bank', 'reset.bank', 'reset.bank_hint', bank)));
+        item('reset-route-bank', 'reset.bank', 'reset.bank_hint', bank),
+        reset.provider ? item('reset-route-provider', 'reset.provider', 'reset.provider_hint', provider) : null));
     focusTitle();
   }
 
@@ -133,6 +134,43 @@ export async function resetScreen(app) {
       if (now.status === 'expired') { say(wait, t('proof.bank_expired'), 'expired'); return true; }
       return false;
     }, POLL_MS, (err) => say(wait, app.errorText(err), 'error'));
+    focusTitle();
+  }
+
+  // A remote identity provider, when one is enabled: a photo compared with the photo of record.
+  async function provider() {
+    stop();
+    let session;
+    try {
+      session = await call('POST', EP.resetProviderSession(reset.reset_id));
+    } catch (err) {
+      clear(stage).append(h('h2', {}, t('reset.provider')), h('p', { class: 'error', role: 'alert', id: 'reset-error' }, app.errorText(err)), back());
+      focusTitle();
+      return;
+    }
+    const error = h('p', { class: 'error', role: 'alert', id: 'provider-error', hidden: true });
+    const input = h('input', { type: 'file', id: 'provider-photo', accept: 'image/*', capture: 'user' });
+    const form = h('form', {
+      id: 'provider-form',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.hidden = true;
+        const file = input.files?.[0];
+        if (!file) { error.textContent = t('proof.provider_pick'); error.hidden = false; input.focus(); return; }
+        try {
+          const attempt = await call('POST', EP.resetProviderEvidence(reset.reset_id, session.session_id), { evidence: await evidenceOf(file) });
+          if (attempt.outcome === 'proven') passwordStep();
+          else { error.textContent = reasonText(attempt.reason); error.hidden = false; }
+        } catch (err) {
+          error.textContent = app.errorText(err);
+          error.hidden = false;
+        }
+      },
+    },
+    h('div', { class: 'field' }, h('label', { for: 'provider-photo' }, t('proof.provider_photo')), input),
+    error,
+    h('button', { type: 'submit', class: 'btn primary block', id: 'provider-submit' }, t('proof.provider_submit')));
+    clear(stage).append(h('h2', {}, t('reset.provider')), h('p', {}, t('proof.provider_intro')), form, back());
     focusTitle();
   }
 
