@@ -140,6 +140,8 @@ def server(chromium_path) -> Server:
         "YIKATONG_DATA_DIR": str(tmp / "data"),
         "YIKATONG_KEY_DIR": str(tmp / "keys"),
         "YIKATONG_LOG_LEVEL": "WARNING",
+        # The provider written for tests (refused in prod), so the wallet's photo route can be walked.
+        "YIKATONG_IDV_PROVIDER": "test-only-face-match",
         "YIKATONG_PWA_DIR": str(pwa_dir),
     }
     env.pop("YIKATONG_DATABASE_URL", None)

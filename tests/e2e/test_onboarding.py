@@ -463,7 +463,7 @@ def test_the_provider_route_is_offered_only_when_the_api_says_so(context, server
     screen(page, "activate")
     status, mine = server.api("GET", "/api/v1/me/proofing", token=token)
     assert status == 200, mine
-    assert mine["routes"]["provider"] is False  # no provider is enabled by default
+    assert mine["routes"]["provider"] is False  # a provider is enabled, but this person has no photo of record
     assert page.locator("#route-provider").count() == 0
     assert page.locator("#route-counter-show").count() == 1 and page.locator("#route-bank").count() == 1
 
@@ -603,3 +603,79 @@ def test_onboarding_screens_in_three_languages_and_elder_mode(browser, server, a
     finally:
         ctx.close()
     assert not problems, "\n".join(problems)
+
+
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (48, 64), (200, 170, 140)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_activation_and_reset_through_the_identity_provider(context, server, artifacts, tmp_path):
+    """A clerk kept the person's photo of record; the wallet's photo route proves them (level 2),
+    a different face is refused, and a later password reset goes through the same route."""
+    person = new_person("白露")
+    token = with_card(server, person)
+    photo = _photo()
+    status, body = server.api(
+        "PUT",
+        "/api/v1/staff/proofing/photo-of-record",
+        {"doc_type": person.doc_type, "id_number": person.id_number, "photo": _b64url(photo)},
+        token=staff_token(server, "gz-counter"),
+    )
+    assert status == 200, body
+    same, other = tmp_path / "me.png", tmp_path / "someone.png"
+    same.write_bytes(photo)
+    from PIL import Image
+
+    Image.new("RGB", (48, 64), (90, 60, 40)).save(other, format="PNG")
+
+    page = context.new_page()
+    use_token(page, server, token, "activate")
+    screen(page, "activate")
+    page.click("#route-provider")
+    page.wait_for_selector("#provider-form")
+    page.set_input_files("#provider-photo", str(other))
+    page.click("#provider-submit")
+    page.wait_for_selector("#provider-error:not([hidden])")
+    page.screenshot(path=str(artifacts / "onboarding-activate-provider-refused.png"), full_page=True)
+    page.set_input_files("#provider-photo", str(same))
+    page.click("#provider-submit")
+    page.wait_for_selector("#proof-done")
+    assert page.locator("#proof-done").get_attribute("data-level") == "2"
+    assert page.locator("#proof-done").get_attribute("data-method") == "provider"
+
+    # Forgot the password: the reset offers the photo route too.
+    page.evaluate("localStorage.removeItem('yk.wallet.token')")
+    page.goto(server.base_url + "/wallet/#/reset")
+    page.reload()
+    page.wait_for_selector("#reset-form")
+    page.fill("#rs-id-number", person.id_number)
+    page.click("#reset-start")
+    page.click("#reset-route-provider")
+    page.wait_for_selector("#provider-form")
+    page.set_input_files("#provider-photo", str(same))
+    page.click("#provider-submit")
+    page.wait_for_selector("#reset-password-form")
+    page.screenshot(path=str(artifacts / "onboarding-reset-provider-proven.png"), full_page=True)
+    page.fill("#rs-password", "a brand new passphrase")
+    page.fill("#rs-password2", "a brand new passphrase")
+    page.click("#reset-save")
+    page.wait_for_selector("#reset-done")
+    assert server.api("GET", "/api/v1/me", token=token)[0] == 401  # the old session ended
+    status, _ = server.api(
+        "POST",
+        "/api/v1/auth/login",
+        {"doc_type": person.doc_type, "id_number": person.id_number, "password": "a brand new passphrase"},
+    )
+    assert status == 200

@@ -219,10 +219,14 @@ export async function activateScreen(app) {
         if (!file) { error.textContent = t('proof.provider_pick'); error.hidden = false; input.focus(); return; }
         try {
           const evidence = await evidenceOf(file);
+          // A session answers once: after a refusal the next photo goes to a new one.
+          if (!session) session = await app.api('POST', EP.proofProviderSessions);
           const attempt = await app.api('POST', EP.proofProviderEvidence(session.session_id), { evidence });
+          session = null;
           if (attempt.outcome === 'proven') await proven(attempt);
           else { error.textContent = reasonText(attempt.reason); error.hidden = false; }
         } catch (err) {
+          session = null; // expired or used: the next try starts a new one
           error.textContent = app.errorText(err);
           error.hidden = false;
         }

@@ -158,10 +158,15 @@ export async function resetScreen(app) {
         const file = input.files?.[0];
         if (!file) { error.textContent = t('proof.provider_pick'); error.hidden = false; input.focus(); return; }
         try {
-          const attempt = await call('POST', EP.resetProviderEvidence(reset.reset_id, session.session_id), { evidence: await evidenceOf(file) });
+          const evidence = await evidenceOf(file);
+          // A session answers once: after a refusal the next photo goes to a new one.
+          if (!session) session = await call('POST', EP.resetProviderSession(reset.reset_id));
+          const attempt = await call('POST', EP.resetProviderEvidence(reset.reset_id, session.session_id), { evidence });
+          session = null;
           if (attempt.outcome === 'proven') passwordStep();
           else { error.textContent = reasonText(attempt.reason); error.hidden = false; }
         } catch (err) {
+          session = null; // expired or used: the next try starts a new one
           error.textContent = app.errorText(err);
           error.hidden = false;
         }
