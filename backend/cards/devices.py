@@ -74,6 +74,7 @@ async def issue_ecard(
     payment: bool = False,
     transport: bool = False,
     proof: Proof | None = None,
+    reprove: bool = False,
     announce: bool = False,
     now: dt.datetime | int | None = None,
 ) -> CardRow:
@@ -88,7 +89,14 @@ async def issue_ecard(
         await records.settle_lapse(card, now, pending)
         _require_active(card)
         level = 2 if payment else 1
-        proven = proof is not None and (proof.level, proof.method) != (card.assurance, card.proofing)
+        # A proof is recorded on a new e-card, or when a proofing route proved the holder again
+        # (`reprove`; proofing never passes a weaker one). A holder changing the level only keeps
+        # what is on record: a weaker account proof never lowers what a counter proved.
+        proven = (
+            proof is not None
+            and (card.ecard_level == 0 or reprove)
+            and (proof.level, proof.method) != (card.assurance, card.proofing)
+        )
         if card.ecard_level == level and card.transport_enabled == transport and not proven:
             await pending.write(now)
             return card  # asking twice is harmless

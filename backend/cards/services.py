@@ -258,7 +258,7 @@ async def activate_ecard(
     current = await records.load_current(person_id)
     payment = bool(current and current.ecard_level == 2)
     transport = bool(current and current.transport_enabled)
-    return await devices.issue_ecard(person_id, actor, payment=payment, transport=transport, proof=proof, now=now)
+    return await devices.issue_ecard(person_id, actor, payment=payment, transport=transport, proof=proof, reprove=True, now=now)
 
 
 async def device_revoked(device_key_id: str | None) -> bool:

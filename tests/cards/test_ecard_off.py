@@ -76,3 +76,17 @@ async def test_only_a_proven_holder_with_an_ecard(client):
     holder = await h.citizen(client)
     none = await client.post("/api/v1/me/card/ecard/deactivate", headers=holder["headers"])
     assert none.status_code == 404 and none.json()["error"]["code"] == "card.not_found"
+
+
+async def test_a_weaker_account_proof_never_lowers_the_ecards(client):
+    """The card was issued over a counter (level 3); the account was proven through the bank
+    (level 2) later: changing the e-card's level keeps the counter's proof."""
+    from tests.accounts.helpers import prove
+
+    holder = await _holder(client)
+    me = (await client.get("/api/v1/me", headers=holder["headers"])).json()
+    await prove(client, me["id"], "bank")
+    paid = await client.post("/api/v1/me/card/ecard", headers=holder["headers"], json={"payment": True})
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["ecard"]["level"] == 2
+    assert (paid.json()["ecard"]["assurance"], paid.json()["ecard"]["proofing"]) == (3, "counter")
