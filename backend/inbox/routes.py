@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.inbox import notices, subscriptions
 from backend.inbox import schemas as s
 from backend.keys.keyring import Keyring, vapid_public
-from backend.lib.auth import Principal, citizen_only
+from backend.lib.auth import Principal, proven_citizen
 from backend.lib.bounds import OFFSET_MAX
 from backend.lib.errors import ApiError
 from backend.lib.openapi import error, errors
@@ -32,7 +32,7 @@ def _person(request: Request[Any, Any, Any]) -> uuid.UUID:
 
 @get(
     "/api/v1/me/inbox",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="My inbox",
     description="The notices of the signed-in holder, newest first: card loss reports and lifts, replacement and "
@@ -50,7 +50,7 @@ async def my_inbox(
 
 @get(
     "/api/v1/me/inbox/unread-count",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="How many notices are unread",
     description="The unread count for the wallet's badge; cheap to poll.",
@@ -62,7 +62,7 @@ async def unread_count(request: Request[Any, Any, Any]) -> s.UnreadCount:
 @post(
     "/api/v1/me/inbox/{notice_id:uuid}/read",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=NOTICE_404,
     summary="Mark a notice read",
@@ -76,7 +76,7 @@ async def mark_read(request: Request[Any, Any, Any], notice_id: uuid.UUID, now: 
 @post(
     "/api/v1/me/inbox/read-all",
     status_code=200,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="Mark every notice read",
     description="Marks every unread notice of the holder read; says how many it marked.",
@@ -87,7 +87,7 @@ async def read_all(request: Request[Any, Any, Any], now: int) -> s.ReadAll:
 
 @get(
     "/api/v1/me/push/subscriptions",
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     summary="My browsers that take notifications",
     description="The holder's live Web Push subscriptions: the push service's host, language and when a push last "
@@ -100,7 +100,7 @@ async def my_subscriptions(request: Request[Any, Any, Any]) -> list[s.Subscripti
 @post(
     "/api/v1/me/push/subscriptions",
     status_code=201,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses=errors(
         e409="`push.too_many`: this person already has the most browsers taking notifications; or `push.busy`.",
@@ -121,7 +121,7 @@ async def subscribe(request: Request[Any, Any, Any], data: s.SubscriptionIn, set
 @delete(
     "/api/v1/me/push/subscriptions/{subscription_id:uuid}",
     status_code=204,
-    guards=[citizen_only],
+    guards=[proven_citizen],
     tags=TAGS,
     responses={404: error("`push.subscription_not_found`: you have no push subscription with this id.")},
     summary="Turn off notifications in a browser",

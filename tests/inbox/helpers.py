@@ -57,11 +57,8 @@ async def citizen(client, *, proven: bool = True) -> dict:
         id_number=id_number,
         name="张三",
         password=PASSWORD,
+        proven="counter" if proven else None,  # as a counter's proofing would, or nobody yet
     )
-    if proven:
-        from backend.accounts.proofs import record_proof  # as a counter's proofing would (services re-exports it)
-
-        await in_app(client, record_proof, account["id"], level=3, method="counter", now=int(time.time()))
     response = await client.post(
         "/api/v1/auth/login", json={"doc_type": "resident_id", "id_number": id_number, "password": PASSWORD}
     )

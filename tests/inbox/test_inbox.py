@@ -21,7 +21,16 @@ async def _tell_in_transaction(person_id: str, event: str, params: dict, now: in
 
 
 async def test_tell_list_read_and_unread_count(client):
-    holder = await h.citizen(client, proven=False)  # an unproven account reads its inbox too
+    # The inbox is the person's: an account nobody proved to be them does not read it.
+    stranger = await h.citizen(client, proven=False)
+    for method, path in (
+        ("GET", "/api/v1/me/inbox"),
+        ("GET", "/api/v1/me/inbox/unread-count"),
+        ("POST", "/api/v1/me/inbox/read-all"),
+    ):
+        refused = await client.request(method, path, headers=stranger["headers"])
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "identity.not_proven", path
+    holder = await h.citizen(client)
     # Signing in was the first notice (account.session_created): read, and oldest of all below.
     assert await h.events(client, holder) == ["account.session_created"]
     assert (await client.post("/api/v1/me/inbox/read-all", headers=holder["headers"])).json() == {"marked": 1, "unread": 0}

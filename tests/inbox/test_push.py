@@ -57,9 +57,13 @@ async def test_endpoints_refused(client, endpoint, code):
 
 
 async def test_keys_checked_and_subscriptions_listed_and_removed(client):
-    holder = await h.citizen(client, proven=False)
+    holder = await h.citizen(client)
     browser = h.Browser()
     good = browser.subscription("https://fcm.googleapis.com/fcm/send/" + uuid.uuid4().hex)
+    # Pushes tell of the person's card and data: an account not proven to be them cannot subscribe.
+    unproven = await h.citizen(client, proven=False)
+    refused = await client.post("/api/v1/me/push/subscriptions", headers=unproven["headers"], json=good)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "identity.not_proven"
     not_on_curve = {**good, "keys": {**good["keys"], "p256dh": h.b64url(b"\x04" + b"\x01" * 64)}}
     short_auth = {**good, "keys": {**good["keys"], "auth": h.b64url(b"x" * 17)}}
     for body in (not_on_curve, short_auth):

@@ -131,7 +131,8 @@ function actionItems(app, { all, unproven = false }) {
   // Until its holder is proven an account sees no card record (issue 14): only its security.
   if (!unproven) items.push(link('history', 'nav.history'), link('access', 'nav.access'));
   items.push(link('security', 'nav.security'));
-  items.push(inboxLink(app, { id: all ? 'more-inbox' : 'nav-inbox' })); // with the unread count
+  // The inbox is the person's: an account not yet proven to be them does not read it.
+  if (!unproven) items.push(inboxLink(app, { id: all ? 'more-inbox' : 'nav-inbox' })); // with the unread count
   if (!all) items.push(h('li', { class: 'elder-only' }, h('a', { class: 'btn block secondary', href: '#/more', id: 'nav-more' }, t('nav.more'))));
   items.push(h('li', { class: all ? null : 'advanced' }, h('button', { type: 'button', class: 'btn block secondary', id: 'sign-out', onclick: () => signOut(app) }, t('nav.sign_out'))));
   return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
