@@ -16,7 +16,7 @@ from qrcode.image.svg import SvgPathFillImage
 from backend.codes import minting
 from backend.codes.schemas import OnlineCode
 from backend.keys.keyring import Keyring
-from backend.lib.auth import Principal, citizen_only
+from backend.lib.auth import Principal, proven_citizen
 from backend.lib.openapi import error
 from backend.lib.store import Store
 
@@ -119,7 +119,7 @@ async def mint_for_caller(request: Request[Principal, Any, Any], keyring: Keyrin
         "minting limit (429 `codes.rate_limited`). 404 `card.not_found`, 409 `card.not_usable`."
     ),
     tags=["codes"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     media_type="image/svg+xml",
     response_headers=_IMAGE_HEADERS,
     responses=_IMAGE_ERRORS,
@@ -142,7 +142,7 @@ async def online_code_svg(
         "in `X-Code-Expires-At`. Same limits and errors as the SVG form."
     ),
     tags=["codes"],
-    guards=[citizen_only],
+    guards=[proven_citizen],
     media_type="image/png",
     response_headers=_IMAGE_HEADERS,
     responses=_IMAGE_ERRORS,

@@ -156,3 +156,53 @@ async def test_knowing_a_name_and_number_gets_an_impostor_nothing(client):
     assert await world.assurance(victim.person_id) == 3
     assert (await client.get("/api/v1/me/card", headers=owner)).status_code == 200
     assert (await client.post("/api/v1/me/codes/online", headers=owner)).status_code == 200
+
+
+# The /me routes an account not yet proven may use: its own account, sign-in and security, and
+# the ways in (proofing, applying for a card). Every other /me route is the person's.
+UNPROVEN_MAY = (
+    "/api/v1/me/sessions",
+    "/api/v1/me/password",
+    "/api/v1/me/totp",
+    "/api/v1/me/passkeys",
+    "/api/v1/me/step-up",
+    "/api/v1/me/recovery-codes",
+    "/api/v1/me/proofing",
+    "/api/v1/me/card/applications",
+)
+
+
+def _allowed(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in UNPROVEN_MAY)
+
+
+async def test_every_route_of_the_persons_data_refuses_an_unproven_account(client):
+    """Not only the routes the impostor tried: each /me route in the OpenAPI document that is not
+    the account's own is refused with identity.not_proven (or for family, a proof it needs)."""
+    import uuid
+
+    world = World(client)
+    victim = await world.person(name="周芷若", account=False)
+    response = await client.post("/api/v1/accounts", json={**victim.document, "name": victim.name, "password": "impostor pass 1"})
+    assert response.status_code == 201, response.text
+    login = await client.post("/api/v1/auth/login", json={**victim.document, "password": "impostor pass 1"})
+    impostor = bearer(login.json()["token"])
+    document = (await client.get("/schema/openapi.json")).json()
+    checked = []
+    for path, operations in document["paths"].items():
+        if not path.startswith("/api/v1/me/") or _allowed(path):
+            continue
+        concrete = path
+        for name in ("id", "device_id", "consent_id", "certificate_id", "notice_id", "ticket_id", "relation_id", "action"):
+            concrete = concrete.replace("{" + name + "}", "report-loss" if name == "action" else str(uuid.uuid4()))
+        concrete = __import__("re").sub(r"\{[a-z_]+\}", str(uuid.uuid4()), concrete)
+        for method in operations:
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            answer = await client.request(
+                method.upper(), concrete, headers=impostor, json={} if method != "get" and method != "delete" else None
+            )
+            checked.append(path)
+            assert answer.status_code == 403, (method, path, answer.status_code, answer.text)
+            assert answer.json()["error"]["code"] in ("identity.not_proven", "family.not_proven"), (method, path, answer.text)
+    assert len(set(checked)) >= 20  # the card, codes, records, certificates, consents, inbox, family...
