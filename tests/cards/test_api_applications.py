@@ -67,6 +67,9 @@ async def test_citizen_applies_online_and_supervisor_approves(client):
     ],
 )
 async def test_counter_applies_cross_city_for_any_document(client, doc_type, number):
+    # Approval without a chosen bank takes the first active one: make sure one exists, whatever
+    # earlier tests on this worker's database did to theirs (suspended, ended).
+    await h.in_app(client, h.bank)
     home = await h.in_app(client, h.city)
     issuing = await h.in_app(client, h.city)
     counter = await h.staff(client, "counter_operator", city_code=home)
