@@ -6,7 +6,7 @@ import { topBar } from '/shared/chrome.js';
 import { formatAge, initI18n, t } from '/shared/i18n.js';
 import { applyElder } from '/shared/prefs.js';
 import { FLAGS, kindOf } from '/shared/qrformat.js';
-import { announce, clear, focusHeading, h } from '/shared/ui.js';
+import { announce, clear, confirmDialog, focusHeading, h } from '/shared/ui.js';
 import { verifyOffline } from '/shared/verify-offline.js';
 import { CameraScanner } from './camera.js';
 import { listAges, offlineMaterial, syncRevocations, syncTrust } from './lists.js';
@@ -142,13 +142,15 @@ async function refreshStatus() {
   const queued = await pending();
   const now = Date.now();
   const age = (ms) => (ms ? formatAge((now - ms) / 1000) : t('status.never'));
-  clear(box).append(
+  // Element.append writes null as the text "null": leave absent parts out.
+  clear(box).append(...[
     h('span', { class: state.online ? 'online' : 'offline', id: 'net-state', dataset: { online: state.online ? '1' : '0' } },
       state.online ? t('status.online') : t('status.offline')),
     state.online ? null : h('span', { class: 'offline-note', id: 'offline-note' }, t('status.offline_note')),
     h('span', { id: 'trust-age' }, t('status.trust_age', { age: age(ages.trust) })),
     h('span', { id: 'revocation-age' }, t('status.revocation_age', { age: age(ages.revocation) })),
-    h('span', { id: 'queued', dataset: { count: String(queued) } }, t('status.queued', { n: queued })));
+    h('span', { id: 'queued', dataset: { count: String(queued) } }, t('status.queued', { n: queued })),
+  ].filter(Boolean));
 }
 
 // --- verification ---------------------------------------------------------------------------
@@ -260,7 +262,9 @@ function scanScreen() {
     h('div', { class: 'field' }, h('label', { for: 'scenario' }, t('scan.scenario')), select),
     // The verdict sits above the camera so staff see it without scrolling.
     h('div', { id: 'result-slot' }, state.verdict ? resultPanel(state.verdict) : null),
-    h('div', { class: 'camera' }, video),
+    h('div', { class: 'camera' }, video,
+      h('div', { class: 'aim', 'aria-hidden': 'true' }),
+      h('p', { id: 'camera-aim', class: 'aim-text' }, t('scan.aim'))),
     h('p', { id: 'camera-msg', class: 'hint', role: 'status' }),
     camButton,
     h('form', {
@@ -271,7 +275,18 @@ function scanScreen() {
     h('button', { type: 'submit', class: 'btn secondary' }, t('scan.verify'))),
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'sync-now', class: 'btn secondary', onclick: () => sync() }, t('scan.sync_now')),
-      h('button', { type: 'button', id: 'sign-out', class: 'btn secondary', onclick: () => signOut() }, t('scanner.sign_out'))));
+      h('button', { type: 'button', id: 'sign-out', class: 'btn secondary', onclick: () => confirmSignOut() }, t('scanner.sign_out'))));
+}
+
+// Signing the terminal out stops the gate until someone has the credential again: ask first.
+async function confirmSignOut() {
+  const ok = await confirmDialog({
+    title: t('scanner.sign_out.confirm_title'),
+    body: t('scanner.sign_out.confirm_body'),
+    confirm: t('scanner.sign_out.confirm'),
+    danger: true,
+  });
+  if (ok) await signOut();
 }
 
 function scenarioTitle(s) {

@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v1';
+const CACHE = 'scanner-v2';
 
 self.ykServiceWorker({
   cache: CACHE,

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "E2e-pass-2026!"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
-PEOPLE = 11  # one citizen per test that changes a card or signs in, so tests never interfere
+PEOPLE = 12  # one citizen per test that changes a card or signs in, so tests never interfere
 
 
 @dataclass
@@ -98,7 +98,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
         office = await Office.select(Office.id).first().run()
         for i in range(PEOPLE):
             number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i), 300 + i)
-            name = ["王小明", "刘芳", "黄建国", "周丽", "吴强", "郑敏", "孙涛", "朱红", "马琳", "何伟", "林静"][i]
+            name = ["王小明", "刘芳", "黄建国", "周丽", "吴强", "郑敏", "孙涛", "朱红", "马琳", "何伟", "林静", "陈晨"][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(
                 keyring, doc_type="resident_id", id_number=number, name=name, password=PASSWORD, totp_secret=secret
@@ -113,6 +113,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
         for name, venue_type, scenario in (
             ("E2E 图书馆", "library", "library_entry"),
             ("E2E 博物馆", "museum", "scenic_entry"),
+            ("E2E 宾馆", "hotel", "hotel_checkin"),
         ):
             _, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code="440100", scenarios=[scenario])
             scanners[scenario] = token
