@@ -104,7 +104,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Yikatong API",
             version="1.0.0",
             description=DESCRIPTION,
-            render_plugins=[SwaggerRenderPlugin()],
+            # Swagger UI from node_modules (pwa_static's /vendor/ allow-list): /schema works offline.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+                    css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+                    standalone_preset_js_url="/vendor/swagger-ui-dist/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' type='image/png' href='/wallet/icons/icon-192.png'>",
+                )
+            ],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

@@ -41,6 +41,10 @@ VENDOR_FILES: dict[str, str] = {
     "jsqr/dist/jsQR.js": "jsqr/dist/jsQR.js",
     "qrcode-generator/qrcode.js": "qrcode-generator/dist/qrcode.js",
     "axe-core/axe.min.js": "axe-core/axe.min.js",
+    # The API reference at /schema (backend/app.py), served from here rather than a CDN.
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui-standalone-preset.js": "swagger-ui-dist/swagger-ui-standalone-preset.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 # @simplewebauthn/browser's ES module build (passkeys in the wallet): its entry and the modules it imports.
 SIMPLEWEBAUTHN_ESM = "@simplewebauthn/browser/esm/"

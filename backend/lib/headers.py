@@ -24,12 +24,13 @@ PAGE_CSP = (
     "font-src 'self'; media-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# The API reference (Litestar's Swagger UI page): its script and style come from a CDN, and it
-# starts with an inline script that embeds the schema. Only /schema gets this; it shows no
-# personal data and echoes nothing from the request.
+# The API reference (Litestar's Swagger UI page): its script and style are swagger-ui-dist from
+# node_modules (/vendor/, never a CDN, so it works without the internet), and it starts with an
+# inline script that embeds the schema. Only /schema gets this; it shows no personal data and
+# echoes nothing from the request.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 # Powerful features nobody here needs; the camera only on the scanner's pages.

@@ -173,6 +173,12 @@ async def test_docs_page_works_with_its_own_policy(client):
     for name in SECURITY:
         assert page.headers.get(name)
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    # Swagger UI comes from node_modules through /vendor/, never a CDN: /schema works offline.
+    assert "cdn" not in page.text and "http" not in page.headers["content-security-policy"]
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert f"/vendor/swagger-ui-dist/{asset}" in page.text
+        served = await client.get(f"/vendor/swagger-ui-dist/{asset}")
+        assert served.status_code == 200 and len(served.content) > 10_000, asset
 
 
 async def test_hsts_only_behind_tls(sqlite_settings):
