@@ -160,3 +160,23 @@ async def step_up(client, who: dict) -> None:
     """Give a fresh factor for the holder's session (the password: these accounts have no second factor)."""
     response = await client.post("/api/v1/me/step-up", headers=who["headers"], json={"password": PASSWORD})
     assert response.status_code == 200, response.text
+
+
+async def holder_with_card(client, *, ecard_level: int = 1) -> dict:
+    """A signed-in citizen (proven at a counter) whose card was issued at a new office and bank."""
+    from backend.cards import services
+
+    holder = await citizen(client)
+    office_id, code = await in_app(client, office)
+    bank_code = await in_app(client, bank)
+    await in_app(
+        client,
+        services.issue_card_directly,
+        app_keyring(client),
+        person_id=holder["person_id"],
+        city_code=code,
+        office_id=office_id,
+        bank_code=bank_code,
+        ecard_level=ecard_level,
+    )
+    return holder

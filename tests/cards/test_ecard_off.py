@@ -13,25 +13,8 @@ from tests.cards import helpers as h
 pytestmark = pytest.mark.anyio
 
 
-async def _holder(client) -> dict:
-    holder = await h.citizen(client)
-    office_id, code = await h.in_app(client, h.office)
-    bank = await h.in_app(client, h.bank)
-    await h.in_app(
-        client,
-        services.issue_card_directly,
-        h.app_keyring(client),
-        person_id=holder["person_id"],
-        city_code=code,
-        office_id=office_id,
-        bank_code=bank,
-        ecard_level=1,
-    )
-    return holder
-
-
 async def test_switch_off_and_on_again(client):
-    holder = await _holder(client)
+    holder = await h.holder_with_card(client)
     key = base64.urlsafe_b64encode(ed25519.generate()[1]).rstrip(b"=").decode()
     bound = await client.post("/api/v1/me/devices", headers=holder["headers"], json={"label": "phone", "public_key": key})
     assert bound.status_code == 201, bound.text
@@ -83,7 +66,7 @@ async def test_a_weaker_account_proof_never_lowers_the_ecards(client):
     (level 2) later: changing the e-card's level keeps the counter's proof."""
     from tests.accounts.helpers import prove
 
-    holder = await _holder(client)
+    holder = await h.holder_with_card(client)
     me = (await client.get("/api/v1/me", headers=holder["headers"])).json()
     await prove(client, me["id"], "bank")
     paid = await client.post("/api/v1/me/card/ecard", headers=holder["headers"], json={"payment": True})

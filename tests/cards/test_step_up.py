@@ -8,28 +8,10 @@ import base64
 
 import pytest
 
-from backend.cards import services
 from backend.lib import ed25519
 from tests.cards import helpers as h
 
 pytestmark = pytest.mark.anyio
-
-
-async def _holder(client, *, ecard_level: int = 1) -> dict:
-    holder = await h.citizen(client)
-    office_id, code = await h.in_app(client, h.office)
-    bank = await h.in_app(client, h.bank)
-    await h.in_app(
-        client,
-        services.issue_card_directly,
-        h.app_keyring(client),
-        person_id=holder["person_id"],
-        city_code=code,
-        office_id=office_id,
-        bank_code=bank,
-        ecard_level=ecard_level,
-    )
-    return holder
 
 
 def _refused(response) -> bool:
@@ -37,7 +19,7 @@ def _refused(response) -> bool:
 
 
 async def test_lifting_a_loss_report_needs_a_fresh_factor(client):
-    holder = await _holder(client)
+    holder = await h.holder_with_card(client)
     reported = await client.post("/api/v1/me/card/actions/report-loss", headers=holder["headers"])
     assert reported.status_code == 200, reported.text  # reporting a loss never needs one
     await h.forget_step_up(client, holder)
@@ -51,7 +33,7 @@ async def test_lifting_a_loss_report_needs_a_fresh_factor(client):
 
 
 async def test_reveal_bank_and_device_need_a_fresh_factor(client):
-    holder = await _holder(client)
+    holder = await h.holder_with_card(client)
     second = await h.in_app(client, h.bank)
     key = base64.urlsafe_b64encode(ed25519.generate()[1]).rstrip(b"=").decode()
     await h.forget_step_up(client, holder)
