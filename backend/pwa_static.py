@@ -186,6 +186,7 @@ ROUTES: list[ControllerRouterHandler] = [
     _app_router("wallet"),
     _app_router("scanner"),
     _app_router("catalog"),  # the public application catalog page (no service worker)
+    _app_router("console"),  # the staff console (issue 15)
     _shared_router(),
     _vendor_router(),
 ]

@@ -19,6 +19,9 @@ import { resetScreen } from './screens/reset.js';
 import { passkeysScreen } from './screens/passkeys.js';
 import { familyScreen } from './screens/family.js';
 import { inboxScreen } from './screens/inbox.js';
+import { certificatesScreen } from './screens/certificates.js';
+import { consentsScreen } from './screens/consents.js';
+import { ticketsScreen } from './screens/tickets.js';
 import { forgetPerson, getToken, kv, setToken } from './store.js';
 import { stepUpApi } from './stepup.js';
 
@@ -38,11 +41,14 @@ const SCREENS = {
   passkeys: passkeysScreen,
   family: familyScreen,
   inbox: inboxScreen,
+  certificates: certificatesScreen,
+  consents: consentsScreen,
+  tickets: ticketsScreen,
 };
 // Screens someone without a session may open; any other route sends them to sign in.
 const PUBLIC_ROUTES = new Set(['signin', 'signup', 'reset']);
 // Each screen group keeps its strings in /wallet/i18n/<group>/ (see shared/i18n.js).
-addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox'].map((g) => `/wallet/i18n/${g}`));
+addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services'].map((g) => `/wallet/i18n/${g}`));
 
 export const app = {
   api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),

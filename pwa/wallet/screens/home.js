@@ -129,7 +129,10 @@ function actionItems(app, { all, unproven = false }) {
     h('a', { class: 'btn block secondary', href: `#/${route}`, id: `nav-${route}` }, t(key)));
   if (!app.stale && card && card.state === 'active') items.push(link('bank', 'nav.bank'));
   // Until its holder is proven an account sees no card record (issue 14): only its security.
-  if (!unproven) items.push(link('history', 'nav.history'), link('access', 'nav.access'));
+  if (!unproven) {
+    items.push(link('certificates', 'nav.certificates', false), link('history', 'nav.history'), link('access', 'nav.access'));
+    items.push(link('consents', 'nav.consents'), link('tickets', 'nav.tickets'));
+  }
   items.push(link('security', 'nav.security'));
   // The inbox is the person's: an account not yet proven to be them does not read it.
   if (!unproven) items.push(inboxLink(app, { id: all ? 'more-inbox' : 'nav-inbox' })); // with the unread count

@@ -1,0 +1,1 @@
+// Staff console shell (issue 15): placeholder until the shell lands.

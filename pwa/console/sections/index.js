@@ -1,0 +1,13 @@
+// The console's sections in menu order. Each module exports `section` (contract in docs/console.md):
+//   { id, titleKey, roles, dictionary, screens: { '<sub-route>': async (ctx, params) => Node | {el, cleanup} } }
+// The shell (app.js) shows a section only to the roles it names; the API still decides every call.
+
+import { section as counter } from './counter.js';
+import { section as applications } from './applications.js';
+import { section as venues } from './venues.js';
+import { section as catalog } from './catalog.js';
+import { section as registries } from './registries.js';
+import { section as tickets } from './tickets.js';
+import { section as audit } from './audit.js';
+
+export const SECTIONS = [counter, applications, venues, catalog, registries, tickets, audit];

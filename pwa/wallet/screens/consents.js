@@ -1,0 +1,8 @@
+// Wallet screen: consents (issue 15). Placeholder until the screen lands.
+
+import { t } from '/shared/i18n.js';
+import { h } from '/shared/ui.js';
+
+export async function consentsScreen() {
+  return h('section', {}, h('h1', {}, t('title.consents')), h('a', { class: 'btn secondary', href: '#/' }, t('common.back')));
+}
