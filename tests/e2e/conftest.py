@@ -14,7 +14,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,18 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "E2e-pass-2026!"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
-PEOPLE = 12  # one citizen per test that changes a card or signs in, so tests never interfere
+# One citizen per test that changes a card or signs in, so tests never interfere. Issue 15 holds
+# 12-23: 12-13 scanner verdicts, 14-16 wallet services (certificates, consents, tickets, access
+# record), 17-19 the code screen and home, 20-21 the console's counter, 22-23 other console sections.
+PEOPLE = 24
+# Staff for the console (demo.seed makes admin, gz-supervisor and gz-counter): a second of each
+# role, so four-eyes steps and "what one staff member did" have two people to tell apart.
+EXTRA_STAFF = (
+    ("admin2", "省级运营员二 Admin Two", "provincial_operator", "440000"),
+    ("gz-supervisor2", "广州审核员二 Supervisor Two", "supervisor", "440100"),
+    ("gz-counter2", "广州柜员二 Counter Two", "counter_operator", "440100"),
+)
+STAFF_PASSWORD = "Demo-pass-2026"  # backend/demo.py PASSWORD, and the extra staff's
 
 
 @dataclass
@@ -53,6 +64,8 @@ class Server:
     pwa_dir: Path
     citizens: list[Citizen]
     scanners: dict[str, str]  # scenario -> scanner token
+    staff: dict[str, str] = field(default_factory=dict)  # username -> role (password STAFF_PASSWORD)
+    staff_totp: dict[str, str] = field(default_factory=dict)  # username -> TOTP secret, where enrolled
 
     def citizen(self, index: int) -> Citizen:
         return self.citizens[index]
@@ -73,13 +86,38 @@ class Server:
             raw = err.read()
             return err.code, (json.loads(raw) if raw else {})
 
+    def staff_token(self, username: str) -> str:
+        """A bearer token for a staff member, through the sign-in route (with TOTP if enrolled)."""
+        body: dict = {"username": username, "password": STAFF_PASSWORD}
+        secret = self.staff_totp.get(username)
+        if secret:
+            import pyotp
+
+            body["totp"] = pyotp.TOTP(secret).now()
+        status, answer = self.api("POST", "/api/v1/auth/staff/login", body)
+        assert status == 200, (status, answer)
+        return answer["token"]
+
     def verify(self, code: str, scenario: str = "library_entry") -> dict:
         status, body = self.api("POST", "/api/v1/verify", {"code": code, "scenario": scenario}, token=self.scanners[scenario])
         assert status in (200, 422), (status, body)
         return body
 
 
-async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
+async def _seed_staff(offices: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
+    """The extra staff (EXTRA_STAFF) beside the demo's; returns (username -> role, username -> TOTP secret)."""
+    from backend.accounts import services as accounts
+    from backend.accounts.tables import StaffMember
+
+    roles = {"admin": "provincial_operator", "gz-supervisor": "supervisor", "gz-counter": "counter_operator"}
+    for username, name, role, city in EXTRA_STAFF:
+        if not await StaffMember.exists().where(StaffMember.username == username).run():
+            await accounts.create_staff(username=username, name=name, role=role, office_id=offices[city], password=STAFF_PASSWORD)
+        roles[username] = role
+    return roles, {}
+
+
+async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str], dict[str, str]]:
     from backend import demo
     from backend.app import keystore_for
     from backend.identity.documents import make_resident_id
@@ -96,9 +134,36 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
         from backend.venues import services as venues
 
         office = await Office.select(Office.id).first().run()
+        offices = {row["code"]: row["id"] for row in await Office.select(Office.id, Office.city.code.as_alias("code")).run()}
+        staff, staff_totp = await _seed_staff(offices)
         for i in range(PEOPLE):
             number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i), 300 + i)
-            name = ["王小明", "刘芳", "黄建国", "周丽", "吴强", "郑敏", "孙涛", "朱红", "马琳", "何伟", "林静", "陈晨"][i]
+            name = [
+                "王小明",
+                "刘芳",
+                "黄建国",
+                "周丽",
+                "吴强",
+                "郑敏",
+                "孙涛",
+                "朱红",
+                "马琳",
+                "何伟",
+                "林静",
+                "陈晨",
+                "赵磊",
+                "钱慧",
+                "冯刚",
+                "许静怡",
+                "邓超",
+                "曹雪",
+                "彭博",
+                "潘婷",
+                "罗一鸣",
+                "谢晓",
+                "韩梅",
+                "唐宁",
+            ][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(
                 keyring, doc_type="resident_id", id_number=number, name=name, password=PASSWORD, totp_secret=secret
@@ -117,7 +182,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str]]:
         ):
             _, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code="440100", scenarios=[scenario])
             scanners[scenario] = token
-    return citizens, scanners
+    return citizens, scanners, staff, staff_totp
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +215,7 @@ def server(chromium_path) -> Server:
     settings = load_settings(environ={k: v for k, v in env.items() if k.startswith("YIKATONG_")}, dotenv=None)
     # In a thread: Playwright's sync API may already run an event loop in this one.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        citizens, scanners = pool.submit(asyncio.run, _seed(settings)).result()
+        citizens, scanners, staff, staff_totp = pool.submit(asyncio.run, _seed(settings)).result()
     port = free_port()
     log = open(tmp / "server.log", "wb")
     proc = subprocess.Popen(
@@ -163,7 +228,7 @@ def server(chromium_path) -> Server:
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, proc, tmp / "server.log", timeout=30)
     try:
-        yield Server(base, pwa_dir, citizens, scanners)
+        yield Server(base, pwa_dir, citizens, scanners, staff, staff_totp)
     finally:
         proc.terminate()
         try:
