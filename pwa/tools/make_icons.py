@@ -1,4 +1,4 @@
-"""Draws the wallet and scanner app icons (our own artwork) with Pillow: `python pwa/tools/make_icons.py`."""
+"""Draws the wallet, scanner and console app icons (our own artwork) with Pillow: `python pwa/tools/make_icons.py`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 PWA = Path(__file__).resolve().parent.parent
 BLUE = (11, 79, 163)
 GREEN = (10, 107, 47)
+PURPLE = (91, 42, 134)  # the staff console
 WHITE = (255, 255, 255)
 
 
@@ -45,7 +46,7 @@ def draw(size: int, colour: tuple[int, int, int], maskable: bool, scanner: bool)
 
 
 def main() -> None:
-    for app, colour, scanner in (("wallet", BLUE, False), ("scanner", GREEN, True)):
+    for app, colour, scanner in (("wallet", BLUE, False), ("scanner", GREEN, True), ("console", PURPLE, False)):
         out = PWA / app / "icons"
         out.mkdir(parents=True, exist_ok=True)
         for size in (192, 512):

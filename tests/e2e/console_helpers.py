@@ -1,0 +1,67 @@
+"""Helpers of the staff console's browser tests (docs/console.md): sign in through the console's
+form with the staff member's TOTP, and take each TOTP code only once.
+
+A TOTP code is accepted once per 30-second step (backend/accounts/factors.consume_totp): two
+sign-ins of one staff member in the same step need two steps. `totp_code` remembers the last step
+it handed out per username and waits for the next one when needed; use it (or `staff_token` here)
+rather than pyotp directly when a test signs one staff member in more than once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+
+from tests.e2e.conftest import STAFF_PASSWORD, Server
+
+STEP = 30
+_last_step: dict[str, int] = {}
+
+
+def totp_code(server: Server, username: str) -> str | None:
+    """A code for this staff member's authenticator not handed out before (None without TOTP)."""
+    secret = server.staff_totp.get(username)
+    if not secret:
+        return None
+    step = int(time.time()) // STEP
+    if _last_step.get(username, -1) >= step:
+        time.sleep(STEP - time.time() % STEP + 0.5)
+        step = int(time.time()) // STEP
+    _last_step[username] = step
+    return pyotp.TOTP(secret, interval=STEP).at(step * STEP)
+
+
+def staff_token(server: Server, username: str) -> str:
+    """A bearer token through the sign-in route, with a code no earlier sign-in used."""
+    body: dict = {"username": username, "password": STAFF_PASSWORD}
+    code = totp_code(server, username)
+    if code:
+        body["totp"] = code
+    status, answer = server.api("POST", "/api/v1/auth/staff/login", body)
+    assert status == 200, (status, answer)
+    return answer["token"]
+
+
+def console_sign_in(page, server: Server, username: str, *, password: str = STAFF_PASSWORD, hash_: str = "") -> None:
+    """Open the console, fill the sign-in form (and the TOTP step), wait for the menu.
+
+    `hash_` (e.g. "#/counter") opens that screen; after signing in the console shows it.
+    """
+    page.goto(f"{server.base_url}/console/{hash_}")
+    page.wait_for_selector("#signin-form")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#code-step:not([hidden]), #menu:not([hidden]), #totp-start")
+    if page.locator("#code-step:not([hidden])").count():
+        for _ in range(3):
+            code = totp_code(server, username)
+            assert code, f"{username} has no TOTP secret in server.staff_totp"
+            page.fill("#code", code)
+            page.click("#signin-form button[type=submit]")
+            page.wait_for_selector("#menu:not([hidden]), #signin-error:not(:empty)")
+            if page.locator("#menu:not([hidden])").count():
+                break
+            # Another sign-in (a token for set-up) took this step's code: the next step's will do.
+    page.wait_for_selector("#menu:not([hidden])")
