@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v3';
+const CACHE = 'wallet-v4';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -33,6 +33,7 @@ self.ykServiceWorker({
     '/wallet/screens/certificates.js',
     '/wallet/screens/consents.js',
     '/wallet/screens/tickets.js',
+    '/wallet/screens/service-labels.js', // issue 15: the services screens' shared names
     '/wallet/icons/icon-192.png',
     '/wallet/icons/icon-512.png',
     '/wallet/icons/maskable-192.png',
