@@ -154,6 +154,19 @@ def device_key_id(pub: bytes) -> str:
     return hashlib.sha256(pub).digest()[:8].hex()
 
 
+def code_id_of(text: str) -> str | None:
+    """The id a verifier claims a code by (32 hex digits), read from the code's text without
+    checking it: E of an online code, SHA-256(body)[:16] of an offline one; None if malformed.
+    The wallet uses it to ask whether the code it shows has been used."""
+    online = _decode_body(text, ONLINE_PREFIX, ONLINE_BODY_LEN)
+    if online is not None:
+        return online[1:17].hex()
+    offline = _decode_body(text, OFFLINE_PREFIX, OFFLINE_BODY_LEN)
+    if offline is not None:
+        return hashlib.sha256(offline).digest()[:16].hex()
+    return None
+
+
 def _decode_body(text: object, prefix: str, length: int) -> bytes | None:
     """The body behind `prefix` if `text` is well-formed base45 of exactly `length` bytes."""
     if not isinstance(text, str) or len(text) > MAX_TEXT_LEN or not text.startswith(prefix):

@@ -122,6 +122,7 @@ def mint(card_ref_hex: str, keyring: Keyring, now: int) -> OnlineCode:
     code = fmt.mint_online(bytes.fromhex(card_ref_hex), kid=kid, master=keyring.online[kid], now=now)
     return OnlineCode(
         code=code,
+        code_id=fmt.code_id_of(code) or "",
         kind="online",
         issued_at=now,
         expires_at=now + fmt.CODE_LIFETIME,

@@ -21,6 +21,17 @@ class OnlineCode(msgspec.Struct, frozen=True, kw_only=True):
             examples=["YKO1:Q80ZG3N:1AJE09T*YTZD2/KOY+VHO3ZS58YSWIP5ML*2"],
         ),
     ]
+    code_id: Annotated[
+        str,
+        Meta(
+            pattern="^[0-9a-f]{32}$",
+            description=(
+                "The code's id (the one a venue claims when it accepts the code). Ask "
+                "`GET /api/v1/me/codes/{code_id}/use` whether it has been used."
+            ),
+            examples=["9f1c2b7a4e6d8c0b1a2f3e4d5c6b7a89"],
+        ),
+    ]
     kind: Literal["online"]
     issued_at: UnixTime
     expires_at: Annotated[
@@ -79,3 +90,33 @@ class OfflineCredential(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ]
     format: Literal["YKC1"]
+
+
+CodeId = Annotated[
+    str,
+    Meta(
+        pattern="^[0-9a-f]{32}$",
+        min_length=32,
+        max_length=32,
+        description="A code's id: `code_id` of a minted online code, or SHA-256 of an offline code's body, first 16 bytes, hex.",
+        examples=["9f1c2b7a4e6d8c0b1a2f3e4d5c6b7a89"],
+    ),
+]
+
+
+class CodeUse(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether one of your codes has been accepted by a venue, and where: the wallet asks while
+    it shows the code, so it can say so and show a fresh one at once."""
+
+    code_id: CodeId
+    used: Annotated[bool, Meta(description="True once a venue has accepted the code (its one use).")]
+    at: Annotated[int, Meta(ge=0, description="Unix time the venue accepted it.", examples=[1767258031])] | None = None
+    venue_name: (
+        Annotated[str, Meta(max_length=128, description="The venue that accepted it.", examples=["E2E 图书馆"])] | None
+    ) = None
+    scenario: Annotated[str, Meta(max_length=64, description="What it was accepted for.", examples=["library_entry"])] | None = (
+        None
+    )
+    offline: Annotated[bool, Meta(description="True when an offline scanner accepted it and uploaded the scan later.")] | None = (
+        None
+    )

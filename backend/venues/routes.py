@@ -20,6 +20,7 @@ from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.venues import offline, records, services, verification
 from backend.venues.routes_catalog import CATALOG_ROUTES
+from backend.venues.routes_codes import ROUTES as CODE_USE_ROUTES  # issue 15: the wallet learns a code was used
 from backend.venues.schemas import (
     FlagList,
     MalformedResponse,
@@ -311,4 +312,5 @@ ROUTES = [
     list_flags,
     my_verifications,
     *CATALOG_ROUTES,
+    *CODE_USE_ROUTES,
 ]

@@ -33,7 +33,7 @@ async def test_mint_online_code(client):
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
-    assert set(body) == {"code", "kind", "issued_at", "expires_at", "qr_version"}
+    assert set(body) == {"code", "code_id", "kind", "issued_at", "expires_at", "qr_version"}
     assert body["kind"] == "online"
     assert before <= body["issued_at"] <= int(time.time())
     assert body["expires_at"] == body["issued_at"] + fmt.CODE_LIFETIME
@@ -44,6 +44,7 @@ async def test_mint_online_code(client):
     check = fmt.verify_online(code, masters=online_masters(client), now=body["issued_at"] + 30)
     assert check.result is fmt.Result.VALID
     assert check.card_ref == citizen.card_ref and check.iat == body["issued_at"]
+    assert check.code_id == body["code_id"]  # the id a venue claims: the wallet asks about it (issue 15)
     assert fmt.verify_online(code, masters=online_masters(client), now=body["expires_at"] + 10).result is fmt.Result.EXPIRED
 
 
