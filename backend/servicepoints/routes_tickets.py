@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -12,8 +13,10 @@ from backend.lib.auth import Principal, proven_citizen, staff_only
 from backend.lib.errors import ApiError
 from backend.lib.openapi import OPTIONAL_AUTH, error
 from backend.lib.store import Store
-from backend.servicepoints import tickets
+from backend.servicepoints import deadlines, tickets
 from backend.servicepoints.schemas import (
+    AssigneeList,
+    Assignment,
     FollowUp,
     Lookup,
     MessageOut,
@@ -21,6 +24,7 @@ from backend.servicepoints.schemas import (
     StaffMessageOut,
     StaffReply,
     StaffTicketCreate,
+    StaffTicketList,
     StaffTicketOut,
     StatusChange,
     TicketCreate,
@@ -57,7 +61,9 @@ def ticket_out(row: dict[str, Any]) -> TicketOut:
     )
 
 
-def staff_out(row: dict[str, Any]) -> StaffTicketOut:
+async def staff_out(row: dict[str, Any]) -> StaffTicketOut:
+    assignee = row["assigned_to"]
+    names = await tickets.staff_names({assignee}) if assignee else {}
     return StaffTicketOut(
         id=row["id"],
         reference=row["reference"],
@@ -71,6 +77,11 @@ def staff_out(row: dict[str, Any]) -> StaffTicketOut:
         contact=row["contact"],
         from_holder=row["account"] is not None,
         recorded_by=row["recorded_by"],
+        assigned_to=uuid.UUID(assignee) if assignee else None,
+        assignee_name=names.get(assignee) if assignee else None,
+        assigned_at=row["assigned_at"],
+        due_at=row["due_at"],
+        overdue=deadlines.is_overdue(row["status"], row["due_at"], dt.datetime.now(dt.UTC)),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         answered_at=row["answered_at"],
@@ -192,7 +203,12 @@ async def record_ticket(request: Request[Principal, Any, Any], data: StaffTicket
 @get(
     "/api/v1/staff/tickets",
     summary="Tickets to answer",
-    description="Oldest first. Provincial operators see every city's; other staff their own city's.",
+    description=(
+        "The inbox. Provincial operators see every city's tickets; other staff their own city's. "
+        "`assignee`: `me`, `none` (unassigned) or a staff id; `overdue`: only those still waiting "
+        "for an answer past `due_at` (docs/tickets.md: consultations 5 working days, complaints 15 days); "
+        "`sort`: `created` (oldest first, a queue) or `due` (soonest due first)."
+    ),
     tags=TAGS,
     guards=[staff_only],
     responses={403: error("Another city's tickets.")},
@@ -202,13 +218,30 @@ async def staff_tickets(
     status: Literal["open", "in_progress", "answered", "closed"] | None = None,
     kind: Literal["consultation", "complaint"] | None = None,
     city_code: Annotated[str | None, Parameter(pattern=r"^[0-9]{6}$")] = None,
+    assignee: Annotated[
+        str | None,
+        Parameter(
+            pattern=r"^(?:me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+            description="`me`, `none` or a staff id.",
+        ),
+    ] = None,
+    overdue: bool = False,
+    sort: Literal["created", "due"] = "created",
     limit: Limit = 50,
     offset: Offset = 0,
-) -> TicketList:
+) -> StaffTicketList:
     summaries, next_offset = await tickets.staff_list(
-        request.user, status=status, kind=kind, city=city_code, limit=limit, offset=offset
+        request.user,
+        status=status,
+        kind=kind,
+        city=city_code,
+        assignee=assignee,
+        overdue=overdue,
+        sort=sort,
+        limit=limit,
+        offset=offset,
     )
-    return TicketList(items=summaries, next_offset=next_offset)
+    return StaffTicketList(items=summaries, next_offset=next_offset)
 
 
 @get(
@@ -220,7 +253,7 @@ async def staff_tickets(
     responses=ERRORS,
 )
 async def staff_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UUID) -> StaffTicketOut:
-    return staff_out(await tickets.for_staff(request.user, ticket_id))
+    return await staff_out(await tickets.for_staff(request.user, ticket_id))
 
 
 @post(
@@ -234,13 +267,16 @@ async def staff_ticket(request: Request[Principal, Any, Any], ticket_id: uuid.UU
 )
 async def staff_reply(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: StaffReply) -> StaffTicketOut:
     ticket = await tickets.for_staff(request.user, ticket_id)
-    return staff_out(await tickets.staff_replies(request.user, ticket, data.body, data.close))
+    return await staff_out(await tickets.staff_replies(request.user, ticket, data.body, data.close, data.version))
 
 
 @post(
     "/api/v1/staff/tickets/{ticket_id:uuid}/status",
     summary="Take up or close a ticket",
-    description="`in_progress` (from open) tells the submitter someone is on it; `closed` ends it.",
+    description=(
+        "`in_progress` (from open) tells the submitter someone is on it; `closed` ends it. With `version` "
+        "(the one you read) a ticket changed meanwhile gives 409 `ticket.conflict`."
+    ),
     tags=TAGS,
     guards=[staff_only],
     status_code=200,
@@ -249,7 +285,42 @@ async def staff_reply(request: Request[Principal, Any, Any], ticket_id: uuid.UUI
 async def staff_status(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: StatusChange) -> StaffTicketOut:
     ticket = await tickets.for_staff(request.user, ticket_id)
     event = "start" if data.status == "in_progress" else "close"
-    return staff_out(await tickets.act(ticket, event, author="staff", staff_id=request.user.id))
+    return await staff_out(await tickets.act(ticket, event, author="staff", staff_id=request.user.id, version=data.version))
+
+
+@post(
+    "/api/v1/staff/tickets/{ticket_id:uuid}/assignment",
+    summary="Assign a ticket",
+    description=(
+        "Give the ticket to yourself, to an active colleague of its city or to a provincial operator "
+        "(`staff_id`), or back to the unassigned queue (`staff_id`: null). `version` is the one you read: "
+        "a ticket changed meanwhile gives 409 `ticket.conflict`; a closed one 409 `ticket.closed`. "
+        "Someone who may not answer it gives 422 `ticket.assignee_not_permitted`."
+    ),
+    tags=TAGS,
+    guards=[staff_only],
+    status_code=200,
+    responses={
+        **ERRORS,
+        422: error("`ticket.unknown_staff` or `ticket.assignee_not_permitted`."),
+    },
+)
+async def staff_assign(request: Request[Principal, Any, Any], ticket_id: uuid.UUID, data: Assignment) -> StaffTicketOut:
+    ticket = await tickets.for_staff(request.user, ticket_id)
+    return await staff_out(await tickets.assign(request.user, ticket, data.staff_id, data.version))
+
+
+@get(
+    "/api/v1/staff/tickets/{ticket_id:uuid}/assignees",
+    summary="Who may answer a ticket",
+    description="The active staff of the ticket's city and the provincial operators, by user name: the choices for an assignment.",
+    tags=TAGS,
+    guards=[staff_only],
+    responses={404: error("No such ticket.")},
+)
+async def staff_assignees(request: Request[Principal, Any, Any], ticket_id: uuid.UUID) -> AssigneeList:
+    ticket = await tickets.for_staff(request.user, ticket_id, record=False)
+    return AssigneeList(items=await tickets.assignees(ticket))
 
 
 TICKET_ROUTES = [
@@ -264,4 +335,6 @@ TICKET_ROUTES = [
     staff_ticket,
     staff_reply,
     staff_status,
+    staff_assign,
+    staff_assignees,
 ]

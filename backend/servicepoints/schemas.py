@@ -172,13 +172,41 @@ class PublicFollowUp(FollowUp, kw_only=True):
     access_key: AccessKey
 
 
+TicketVersion = Annotated[
+    int, Meta(ge=1, le=INT32_MAX, description="The version you read: a concurrent change gives 409.", examples=[2])
+]
+
+
 class StaffReply(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     body: Body
     close: bool = False
+    version: TicketVersion | None = None  # given: the answer applies only to that version
 
 
 class StatusChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     status: Annotated[Literal["in_progress", "closed"], Meta(examples=["in_progress"])]
+    version: TicketVersion | None = None  # given: the change applies only to that version
+
+
+class Assignment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Give the ticket to a staff member who may answer it (yourself, a colleague of its city, or a
+    provincial operator), or take it back into the unassigned queue with `staff_id`: null."""
+
+    staff_id: Annotated[uuid.UUID | None, Meta(examples=["0b7f3c1e-2d4a-4e8b-9c6d-5a1f2e3d4c5b"])]
+    version: TicketVersion
+
+
+class Assignee(msgspec.Struct, kw_only=True):
+    """A staff member who may answer a ticket."""
+
+    id: uuid.UUID
+    username: str
+    name: str
+    role: str
+
+
+class AssigneeList(msgspec.Struct, kw_only=True):
+    items: list[Assignee]
 
 
 class MessageOut(msgspec.Struct, kw_only=True):
@@ -225,6 +253,11 @@ class StaffTicketOut(msgspec.Struct, kw_only=True):
     contact: str
     from_holder: bool
     recorded_by: str | None
+    assigned_to: uuid.UUID | None
+    assignee_name: str | None
+    assigned_at: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: Annotated[bool, Meta(description="Still waiting for an answer past `due_at`.")]
     created_at: dt.datetime
     updated_at: dt.datetime
     answered_at: dt.datetime | None
@@ -241,6 +274,21 @@ class TicketSummary(msgspec.Struct, kw_only=True):
     status: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class StaffTicketSummary(TicketSummary, kw_only=True):
+    """A row of the staff inbox: who has it and by when it must be answered."""
+
+    channel: str
+    assigned_to: uuid.UUID | None
+    assignee_name: str | None
+    due_at: dt.datetime | None
+    overdue: bool
+
+
+class StaffTicketList(msgspec.Struct, kw_only=True):
+    items: list[StaffTicketSummary]
+    next_offset: int | None = None
 
 
 class TicketList(msgspec.Struct, kw_only=True):

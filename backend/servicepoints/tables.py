@@ -48,6 +48,9 @@ class Ticket(Table, tablename="servicepoints_ticket"):
     status = Varchar(length=16, index=True)
     version = Integer(default=1)
     recorded_by = Varchar(length=64, null=True, default=None)  # staff who took a phone or counter request
+    assigned_to = Varchar(length=64, null=True, default=None, index=True)  # the staff member answering it
+    assigned_at = Timestamptz(null=True, default=None)
+    due_at = Timestamptz(null=True, default=None, index=True)  # answer by then (deadlines.py); None: before deadlines
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
     answered_at = Timestamptz(null=True, default=None)
