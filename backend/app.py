@@ -33,6 +33,7 @@ from backend.lib.openapi_tidy import TidyOpenAPIConfig
 from backend.lib.settings import Settings, load_settings
 from backend.lib.store import make_store
 from backend.pwa_static import ROUTES as pwa_routes
+from backend.pwa_static import vendor_url
 
 log = logging.getLogger("yikatong.app")
 
@@ -104,12 +105,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Yikatong API",
             version="1.0.0",
             description=DESCRIPTION,
-            # Swagger UI from node_modules (pwa_static's /vendor/ allow-list): /schema works offline.
+            # Swagger UI from node_modules (pwa_static's /vendor/ allow-list): /schema works offline,
+            # under versioned URLs that browsers keep for a year (docs/static.md).
             render_plugins=[
                 SwaggerRenderPlugin(
-                    js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
-                    css_url="/vendor/swagger-ui-dist/swagger-ui.css",
-                    standalone_preset_js_url="/vendor/swagger-ui-dist/swagger-ui-standalone-preset.js",
+                    js_url=vendor_url("swagger-ui-dist/swagger-ui-bundle.js"),
+                    css_url=vendor_url("swagger-ui-dist/swagger-ui.css"),
+                    standalone_preset_js_url=vendor_url("swagger-ui-dist/swagger-ui-standalone-preset.js"),
                     favicon="<link rel='icon' type='image/png' href='/wallet/icons/icon-192.png'>",
                 )
             ],

@@ -4,7 +4,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'console-v1';
+const CACHE = 'console-v2';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -41,7 +41,7 @@ self.ykServiceWorker({
     '/shared/i18n/zh-Hans.json',
     '/shared/i18n/zh-Hant.json',
     '/shared/i18n/en.json',
-    '/vendor/qrcode-generator/qrcode.js',
+    '/vendor/qrcode-generator@2.0.4/qrcode.js',
     '/console/i18n/shell/zh-Hans.json',
     '/console/i18n/shell/zh-Hant.json',
     '/console/i18n/shell/en.json',

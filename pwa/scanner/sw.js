@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v2';
+const CACHE = 'scanner-v3';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -38,6 +38,6 @@ self.ykServiceWorker({
     '/shared/i18n/zh-Hans.json',
     '/shared/i18n/zh-Hant.json',
     '/shared/i18n/en.json',
-    '/vendor/jsqr/dist/jsQR.js',
+    '/vendor/jsqr@1.4.0/dist/jsQR.js',
   ],
 });

@@ -18,7 +18,7 @@ export function loadClassic(src, globalName) {
   return loading.get(src);
 }
 
-export const QRCODE_SRC = '/vendor/qrcode-generator/qrcode.js';
-export const JSQR_SRC = '/vendor/jsqr/dist/jsQR.js';
+export const QRCODE_SRC = '/vendor/qrcode-generator@2.0.4/qrcode.js';
+export const JSQR_SRC = '/vendor/jsqr@1.4.0/dist/jsQR.js';
 export const loadQrcode = () => loadClassic(QRCODE_SRC, 'qrcode');
 export const loadJsQR = () => loadClassic(JSQR_SRC, 'jsQR');

@@ -11,7 +11,7 @@ import { EP } from './endpoints.js';
 // @simplewebauthn/browser, served from node_modules through the /vendor allow-list (never a CDN);
 // loaded only when a passkey is used, so the rest of the wallet works without it.
 export function loadWebAuthn() {
-  return import('/vendor/@simplewebauthn/browser/esm/index.js');
+  return import('/vendor/@simplewebauthn/browser@14.0.0/esm/index.js');
 }
 
 export function isStepUpError(err) {

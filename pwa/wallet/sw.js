@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v4';
+const CACHE = 'wallet-v5';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -76,29 +76,29 @@ self.ykServiceWorker({
     '/wallet/i18n/services/zh-Hans.json',
     '/wallet/i18n/services/zh-Hant.json',
     '/wallet/i18n/services/en.json',
-    '/vendor/qrcode-generator/qrcode.js',
+    '/vendor/qrcode-generator@2.0.4/qrcode.js',
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
-    '/vendor/@simplewebauthn/browser/esm/index.js',
-    '/vendor/@simplewebauthn/browser/esm/methods/startRegistration.js',
-    '/vendor/@simplewebauthn/browser/esm/methods/startAuthentication.js',
-    '/vendor/@simplewebauthn/browser/esm/methods/sendSignal.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/base64URLStringToBuffer.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsPasskeys.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsWebAuthn.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/browserSupportsWebAuthnAutofill.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/bufferToBase64URLString.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/getBrowserCapabilities.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/identifyAuthenticationError.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/identifyRegistrationError.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/identifySignalError.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/isValidDomain.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/platformAuthenticatorIsAvailable.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/toAuthenticatorAttachment.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/toPublicKeyCredentialDescriptor.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/webAuthnAbortService.js',
-    '/vendor/@simplewebauthn/browser/esm/helpers/webAuthnError.js',
-    '/vendor/@simplewebauthn/browser/esm/types/dom.js',
-    '/vendor/@simplewebauthn/browser/esm/types/index.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/index.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/methods/startRegistration.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/methods/startAuthentication.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/methods/sendSignal.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/base64URLStringToBuffer.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/browserSupportsPasskeys.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/browserSupportsWebAuthn.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/browserSupportsWebAuthnAutofill.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/bufferToBase64URLString.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/getBrowserCapabilities.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/identifyAuthenticationError.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/identifyRegistrationError.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/identifySignalError.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/isValidDomain.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/platformAuthenticatorIsAvailable.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/toAuthenticatorAttachment.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/toPublicKeyCredentialDescriptor.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/webAuthnAbortService.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/helpers/webAuthnError.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/types/dom.js',
+    '/vendor/@simplewebauthn/browser@14.0.0/esm/types/index.js',
   ],
 });
 

@@ -10,9 +10,10 @@ import pyotp
 import zxingcpp
 from PIL import Image
 
+from backend.pwa_static import vendor_url
 from tests.e2e.conftest import Citizen
 
-AXE_URL = "/vendor/axe-core/axe.min.js"
+AXE_URL = vendor_url("axe-core/axe.min.js")  # versioned: /vendor/axe-core@<version>/...
 
 
 def sign_in(page, citizen: Citizen, base_url: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
+from backend.pwa_static import vendor_url
 from tests.cards import helpers as h
 
 pytestmark = pytest.mark.anyio
@@ -176,8 +177,8 @@ async def test_docs_page_works_with_its_own_policy(client):
     # Swagger UI comes from node_modules through /vendor/, never a CDN: /schema works offline.
     assert "cdn" not in page.text and "http" not in page.headers["content-security-policy"]
     for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
-        assert f"/vendor/swagger-ui-dist/{asset}" in page.text
-        served = await client.get(f"/vendor/swagger-ui-dist/{asset}")
+        assert vendor_url(f"swagger-ui-dist/{asset}") in page.text  # versioned (docs/static.md)
+        served = await client.get(vendor_url(f"swagger-ui-dist/{asset}"))
         assert served.status_code == 200 and len(served.content) > 10_000, asset
 
 
