@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -64,7 +65,8 @@ async def my_access_records(request: Request[Principal, Any, Any], limit: Limit 
     summary="Audit access records across holders",
     description=(
         "Provincial operators (`audit.read`) list access records, newest first, filtered by holder (person id), "
-        "actor kind, actor organisation (agency or venue id), action or result. Each read is itself recorded. "
+        "actor kind, actor (`actor_id`: what one staff member or system did), actor organisation (agency or "
+        "venue id), action, result or period (`since` <= at < `until`). Each read is itself recorded. "
         "To find a holder by identity document use `POST /api/v1/audit/access-records/search`."
     ),
     tags=TAGS,
@@ -78,39 +80,81 @@ async def audit_records(
     actor_org: Annotated[str | None, Parameter(max_length=64)] = None,
     action: Annotated[str | None, Parameter(max_length=48, pattern=r"^[a-z_.]+$")] = None,
     result: Literal["ok", "refused", "not_found"] | None = None,
+    actor_id: Annotated[str | None, Parameter(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
     limit: Limit = 50,
     before: Before = None,
 ) -> AuditPage:
+    since, until = _period(since, until)
     await _operator_read(request, person_id)
     records, next_before = await services.search(
-        person_id=person_id, actor_kind=actor_kind, actor_org=actor_org, action=action, result=result, limit=limit, before=before
+        person_id=person_id,
+        actor_kind=actor_kind,
+        actor_org=actor_org,
+        action=action,
+        result=result,
+        actor_id=actor_id,
+        since=since,
+        until=until,
+        limit=limit,
+        before=before,
     )
     return AuditPage(items=records, next_before=next_before)
+
+
+def _period(since: dt.datetime | None, until: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A period of the record; a moment without a zone is read as China Standard Time."""
+    cst = dt.timezone(dt.timedelta(hours=8))
+    since, until = (m.replace(tzinfo=cst) if m is not None and m.tzinfo is None else m for m in (since, until))
+    if since is not None and until is not None and since >= until:
+        raise ApiError(422, "audit.bad_period", "The period must end after it starts.")
+    return since, until
 
 
 @post(
     "/api/v1/audit/access-records/search",
     status_code=200,
-    summary="Audit one holder's access record by identity document",
+    summary="Search the access record",
     description=(
-        "Provincial operators find a holder by identity document (in the body, never the URL) and list the "
-        "access records about them. 404 `person.not_found`; 422 for an invalid document."
+        "Provincial operators search the access record, newest first: one holder's by identity document "
+        "(in the body, never the URL), what one staff member or system did (`actor_id`), by actor kind or "
+        "organisation, action, result and period (`since` <= at < `until`); every filter optional, all of "
+        "them together. Each search is itself recorded. 404 `person.not_found` for an unknown document; "
+        "422 for an invalid document, a document type without a number (`audit.bad_document`) or a period "
+        "that ends before it starts (`audit.bad_period`)."
     ),
     tags=TAGS,
     guards=[requires(PROVINCIAL)],
     responses={
         **ERRORS,
         404: error("person.not_found"),
-        422: error("`document.unknown_type` or an invalid identity number."),
+        422: error("`document.unknown_type`, an invalid identity number, `audit.bad_document` or `audit.bad_period`."),
     },
 )
 async def audit_search(request: Request[Principal, Any, Any], data: AuditSearch, keyring: Keyring) -> AuditPage:
     ensure(request.user, "audit.read")
-    person_id = await find_person_id(keyring, data.doc_type, data.id_number)
-    if person_id is None:
-        raise ApiError(404, "person.not_found", "Nobody is registered with this identity document.")
+    since, until = _period(data.since, data.until)
+    if (data.doc_type is None) != (data.id_number is None):
+        raise ApiError(422, "audit.bad_document", "Give both the document type and its number, or neither.")
+    person_id = None
+    if data.doc_type is not None and data.id_number is not None:
+        person_id = await find_person_id(keyring, data.doc_type, data.id_number)
+        if person_id is None:
+            raise ApiError(404, "person.not_found", "Nobody is registered with this identity document.")
     await _operator_read(request, person_id)
-    records, next_before = await services.search(person_id=person_id, limit=data.limit, before=data.before)
+    records, next_before = await services.search(
+        person_id=person_id,
+        actor_kind=data.actor_kind,
+        actor_id=data.actor_id,
+        actor_org=data.actor_org,
+        action=data.action,
+        result=data.result,
+        since=since,
+        until=until,
+        limit=data.limit,
+        before=data.before,
+    )
     return AuditPage(items=records, next_before=next_before)
 
 

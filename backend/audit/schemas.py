@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -56,11 +56,37 @@ class AuditPage(msgspec.Struct, kw_only=True):
     next_before: int | None = None
 
 
-class AuditSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Find one holder's record by identity document (kept out of the URL)."""
+ActorKind = Literal["agency", "venue", "staff", "system"]
+ActorId = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Who acted: a staff member's id, an agency system's or scanner's client id.",
+        examples=["0b7f3c1e-2d4a-4e8b-9c6d-5a1f2e3d4c5b"],
+    ),
+]
+ActorOrg = Annotated[str, Meta(min_length=1, max_length=64, description="The agency, venue or office id.")]
+Action = Annotated[str, Meta(min_length=1, max_length=48, pattern=r"^[a-z_.]+$", examples=["person.lookup"])]
+Result = Literal["ok", "refused", "not_found"]
+Moment = Annotated[dt.datetime, Meta(tz=True, examples=["2026-03-01T00:00:00+08:00"])]
 
-    doc_type: DocType
-    id_number: IdNumber
+
+class AuditSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Search the access record: one holder's by identity document (kept out of the URL), one staff
+    member's or system's actions (`actor_id`), by action, result and time (`since` <= at < `until`).
+    Every filter is optional; together they all apply."""
+
+    doc_type: DocType | None = None
+    id_number: IdNumber | None = None
+    actor_kind: ActorKind | None = None
+    actor_id: ActorId | None = None
+    actor_org: ActorOrg | None = None
+    action: Action | None = None
+    result: Result | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     limit: Annotated[int, Meta(ge=1, le=200)] = 50
     before: Annotated[int, Meta(ge=1, le=SAFE_INT_MAX)] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -130,10 +131,14 @@ async def search(
     actor_org: str | None = None,
     action: str | None = None,
     result: str | None = None,
+    actor_id: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
     limit: int,
     before: int | None,
 ) -> tuple[list[AuditRecord], int | None]:
-    """Operators' view across holders, with the chain columns for spot checks."""
+    """Operators' view across holders, with the chain columns for spot checks; `actor_id` gives
+    what one staff member (or system) did, `since` <= at < `until` a period."""
     query = AccessEntry.select(
         *_HOLDER_COLUMNS, AccessEntry.actor_id, AccessEntry.actor_org, AccessEntry.person, AccessEntry.prev_hash, AccessEntry.hash
     )
@@ -143,8 +148,13 @@ async def search(
         (AccessEntry.actor_org, actor_org),
         (AccessEntry.action, action),
         (AccessEntry.result, result),
+        (AccessEntry.actor_id, actor_id),
     ):
         if value is not None:
             query = query.where(column == value)
+    if since is not None:
+        query = query.where(AccessEntry.at >= since)
+    if until is not None:
+        query = query.where(AccessEntry.at < until)
     rows, next_before = await _page(query, limit, before)
     return msgspec.convert(rows, list[AuditRecord]), next_before
