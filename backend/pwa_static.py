@@ -289,7 +289,7 @@ def _app_router(name: str) -> Router:
     )
 
 
-@get("/", include_in_schema=False)
+@get("/", include_in_schema=False, sync_to_thread=False)
 def root_redirect() -> Redirect:
     """The site root opens the citizen wallet."""
     return Redirect(path="/wallet/", status_code=302)

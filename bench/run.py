@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification)."""
+"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification, static files)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import codes
 import ed25519_backends
+import static
 import verify_http
 
 
@@ -17,6 +18,8 @@ def main() -> int:
     status = ed25519_backends.main([])
     print()
     status = status or codes.main([])
+    print()
+    status = status or static.main([])
     print()
     return status or asyncio.run(verify_http.main())
 
