@@ -52,11 +52,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # that need one (lifting a loss report, adding a device, revealing the card number ...).
     step_up_seconds: int = 300
 
+    # Offline scanners' trust and revocation lists, aged from when the server issued them
+    # (docs/verification.md "Offline scanners"): past the warning age an offline verdict says so
+    # in amber; past the limit the scanner refuses to verify offline until it syncs.
+    offline_lists_warn_hours: int = 24
+    offline_lists_max_hours: int = 72
+
     # Remote identity-verification provider for proofing (docs/proofing.md): "" for none. A name
     # starting with "test-only" is a provider written for tests, refused in production.
     idv_provider: str = ""
 
     def __post_init__(self) -> None:
+        if not 0 < self.offline_lists_warn_hours <= self.offline_lists_max_hours <= 24 * 365:
+            raise ValueError(
+                "YIKATONG_OFFLINE_LISTS_WARN_HOURS must be above 0 and at most YIKATONG_OFFLINE_LISTS_MAX_HOURS "
+                "(itself at most a year)"
+            )
         if self.idv_provider.startswith(TEST_ONLY_PREFIX) and self.env in PRODUCTION_ENVS:
             raise ValueError(
                 f"YIKATONG_IDV_PROVIDER={self.idv_provider} is a provider written for tests; "

@@ -44,8 +44,15 @@ def _parse_since(since: str | None) -> int | None:
     return value if value <= _MAX_VERSION else None
 
 
-async def revocation_list(since: str | None, now: int) -> RevocationList:
+def list_ages(settings: Settings) -> tuple[int, int]:
+    """How old a scanner's offline lists may get, in seconds, before an offline verdict warns and
+    before the scanner refuses to verify offline (sent with every revocation list)."""
+    return settings.offline_lists_warn_hours * 3600, settings.offline_lists_max_hours * 3600
+
+
+async def revocation_list(since: str | None, now: int, settings: Settings) -> RevocationList:
     """A delta since version `since` when we can give one, else the full list."""
+    warn, limit = list_ages(settings)
     start = _parse_since(since)
     if start is not None:
         version, entries = await cards.revocations_since(start, limit=DELTA_LIMIT)
@@ -54,12 +61,26 @@ async def revocation_list(since: str | None, now: int) -> RevocationList:
         if start <= version and len(entries) < DELTA_LIMIT:
             changes = [RevocationChange(version=e.version, kind=e.kind, ref=e.ref, status=e.status, at=e.at) for e in entries]
             return RevocationList(
-                version=version, full=False, since=start, changes=changes, generated_at=_utc(now), jwks_url=JWKS_URL
+                version=version,
+                full=False,
+                since=start,
+                changes=changes,
+                generated_at=_utc(now),
+                jwks_url=JWKS_URL,
+                warn_age_seconds=warn,
+                max_age_seconds=limit,
             )
     # A version from the future (another deployment, a reset database) gets the full list.
     version, cards_map, devices = await cards.revocation_snapshot()
     return RevocationList(
-        version=version, full=True, cards=dict(cards_map), devices=sorted(devices), generated_at=_utc(now), jwks_url=JWKS_URL
+        version=version,
+        full=True,
+        cards=dict(cards_map),
+        devices=sorted(devices),
+        generated_at=_utc(now),
+        jwks_url=JWKS_URL,
+        warn_age_seconds=warn,
+        max_age_seconds=limit,
     )
 
 

@@ -247,8 +247,10 @@ async def _page(query: Select[Verification], limit: int) -> tuple[list[dict[str,
 
 async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) -> tuple[list[MyVerification], uuid.UUID | None]:
     """The holder's access record: who verified their card, for what, and what they saw
-    (checks of a card of a record merged into theirs included)."""
-    scope = Verification.person.is_in(await identity.person_ids(person_id))
+    (checks of a card of a record merged into theirs included). The same scanner asking again
+    for an accepted use (`retry` rows: a repeat scan or a network retry) is no visit of its own:
+    those rows stay on record for audit, and their accepted use counts them in `repeats`."""
+    scope = Verification.person.is_in(await identity.person_ids(person_id)) & (Verification.retry == False)  # noqa: E712
     query = Verification.select(
         Verification.id,
         Verification.venue.name.as_alias("venue_name"),
@@ -261,13 +263,34 @@ async def for_person(person_id: str, *, limit: int, before: uuid.UUID | None) ->
         Verification.retry,
         Verification.double_use,
         Verification.code_id,  # leads to a family proxy who showed the code; not part of the answer
+        Verification.scanner_id,  # with code_id: whose repeats count for this use; not part of the answer
     ).where(scope)
     rows, next_before = await _page(await _keyset(query, before, scope), limit)
     proxies = await family.presenters([row["code_id"] for row in rows if row["code_id"]])
+    repeats = await _repeats([row["code_id"] for row in rows if row["code_id"] and row["result"] == "valid"])
+    hidden = ("code_id", "scanner_id")
     return [
-        MyVerification(**{k: v for k, v in row.items() if k != "code_id"}, presented_by=proxies.get(row["code_id"] or ""))
+        MyVerification(
+            **{k: v for k, v in row.items() if k not in hidden},
+            presented_by=proxies.get(row["code_id"] or ""),
+            repeats=repeats.get((row["code_id"], str(row["scanner_id"]), row["scenario"]), 0) if row["result"] == "valid" else 0,
+        )
         for row in rows
     ], next_before
+
+
+async def _repeats(code_ids: list[str]) -> dict[tuple[str, str, str], int]:
+    """How often the same scanner asked again for each accepted use, by (code id, scanner, scenario)."""
+    if not code_ids:
+        return {}
+    rows = await db.fetch(
+        "SELECT code_id, scanner_id, scenario, COUNT(*) AS n FROM venues_verification WHERE retry = {} AND "
+        + db.any_of("code_id")
+        + " GROUP BY code_id, scanner_id, scenario",
+        True,
+        db.list_arg(code_ids),
+    )
+    return {(row["code_id"], str(row["scanner_id"]), row["scenario"]): int(row["n"]) for row in rows}
 
 
 async def flagged(*, limit: int, before: uuid.UUID | None) -> tuple[list[FlaggedUse], uuid.UUID | None]:

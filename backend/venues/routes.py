@@ -170,7 +170,8 @@ async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerConte
         "device_revoked, scenario_not_allowed, assurance_too_low: the e-card's holder was proven less "
         "surely than the scenario's `min_assurance`); only a valid answer carries `attributes`, and only "
         "those the scenario allows. The same scanner asking again for the same code and scenario gets "
-        "the first answer back. Text that is not a code at all gets 422 with result `malformed`. "
+        "the first answer back (same `verification_id` and `checked_at`) with `repeat: true`: it is no "
+        "new visit on the holder's record. Text that is not a code at all gets 422 with result `malformed`. "
         "Every call is recorded for the holder's access record."
     ),
     tags=["verification"],
@@ -216,6 +217,7 @@ async def verify(request: Request[Principal, Any, Any], data: VerifyRequest) -> 
             verification_id=outcome.verification_id,
             checked_at=outcome.checked_at,
             code_kind=outcome.code_kind,
+            repeat=outcome.repeat,
         ),
         # The answer may hold an identity number: never cache it anywhere.
         headers={"Cache-Control": "no-store"},
@@ -229,14 +231,19 @@ async def verify(request: Request[Principal, Any, Any], data: VerifyRequest) -> 
         "Without `since`: the full list (`full`: true) of suspended or cancelled cards (by card ref) "
         "and revoked device keys. With `since=V`: only the changes after version V (`full`: false). "
         "A `since` that is not a version this server gave out gets the full list. Scanner "
-        "credentials only. Issuer keys are at `jwks_url`."
+        "credentials only. Issuer keys are at `jwks_url`. Every answer also says how old the scanner's "
+        "offline lists may get, counted from `generated_at` (and the trust list's `Date`): past "
+        "`warn_age_seconds` an offline verdict warns, past `max_age_seconds` the scanner verifies "
+        "nothing offline until it syncs."
     ),
     tags=["verification"],
     guards=[scanner_only],
     responses=ERRORS,
 )
-async def revocations(now: int, since: Annotated[str | None, Parameter(max_length=64)] = None) -> RevocationList:
-    return await offline.revocation_list(since, now)
+async def revocations(
+    now: int, settings: Settings, since: Annotated[str | None, Parameter(max_length=64)] = None
+) -> RevocationList:
+    return await offline.revocation_list(since, now, settings)
 
 
 @post(
@@ -287,7 +294,8 @@ async def list_flags(request: Request[Principal, Any, Any], limit: Limit = 50, b
     summary="Who verified my card",
     description=(
         "Every verification of your codes, newest first: venue, scenario, result, time, whether it "
-        "was offline, and which of your attributes the venue saw."
+        "was offline, and which of your attributes the venue saw. The same scanner asking again for a "
+        "code it had accepted is no visit of its own: the accepted use says so in `repeats`."
     ),
     tags=["verification", "me"],
     guards=[proven_citizen],

@@ -141,6 +141,10 @@ class VerifyResponse(msgspec.Struct, kw_only=True):
     verification_id: uuid.UUID
     checked_at: dt.datetime
     code_kind: str | None = None
+    # True when this answer repeats an earlier accepted use of the code by the same scanner for
+    # the same scenario: `verification_id` and `checked_at` are then the first check's. A repeat
+    # is no new visit (docs/verification.md "Repeats"): the scanner shows it as "already checked".
+    repeat: bool = False
 
 
 class MalformedResponse(msgspec.Struct, kw_only=True):
@@ -173,6 +177,11 @@ class RevocationList(msgspec.Struct, kw_only=True, omit_defaults=True):
     full: bool
     generated_at: dt.datetime
     jwks_url: str
+    # How old (from `generated_at`, and the trust list's HTTP Date) the scanner's lists may get:
+    # past `warn_age_seconds` an offline verdict warns, past `max_age_seconds` the scanner refuses
+    # to verify offline until it syncs (YIKATONG_OFFLINE_LISTS_WARN_HOURS / _MAX_HOURS).
+    warn_age_seconds: int
+    max_age_seconds: int
     cards: dict[str, str] | None = None
     devices: list[str] | None = None
     since: int | None = None
@@ -234,6 +243,9 @@ class MyVerification(msgspec.Struct, kw_only=True):
     disclosed: list[str]
     retry: bool
     double_use: bool
+    # How many times the same scanner asked again for this accepted use (a repeat scan, or a
+    # network retry): those events are kept for audit but are not listed as visits of their own.
+    repeats: int = 0
     # A family proxy showed the code for the holder (亲情服务): who, masked.
     presented_by: PresentedBy | None = None
 

@@ -41,6 +41,8 @@ class Outcome:
     checked_at: dt.datetime
     attributes: Attributes = field(default_factory=Attributes)
     concessions: list[str] = field(default_factory=list)
+    # The answer repeats the same scanner's committed use of the code (`checked_at` is its time).
+    repeat: bool = False
 
 
 def _scanner_id(principal: Principal) -> str:
@@ -150,6 +152,7 @@ async def _settle(outcome: Outcome, use: records.Use, code_id: str, store: Store
     first = use.first
     if use.kind == "again" and first is not None:  # decide() gives every `again` its first use
         outcome.verification_id, outcome.checked_at = first.verification_id, first.at
+        outcome.repeat = True  # a second event of the same use, not a new visit
     else:
         outcome.result = R.REPLAYED
         outcome.attributes, outcome.concessions = Attributes(), []
