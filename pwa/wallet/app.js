@@ -1,7 +1,7 @@
 // Wallet app: start-up, the hash router, the session and the card as every screen sees it.
 
 import { ApiError, OfflineError, createApi } from '/shared/api.js';
-import { topBar } from '/shared/chrome.js';
+import { linkPhoneNumbers, topBar } from '/shared/chrome.js';
 import { addDictionaries, has, initI18n, t } from '/shared/i18n.js';
 import { applyElder } from '/shared/prefs.js';
 import { clear, focusHeading } from '/shared/ui.js';
@@ -48,7 +48,7 @@ const SCREENS = {
 // Screens someone without a session may open; any other route sends them to sign in.
 const PUBLIC_ROUTES = new Set(['signin', 'signup', 'reset']);
 // Each screen group keeps its strings in /wallet/i18n/<group>/ (see shared/i18n.js).
-addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services'].map((g) => `/wallet/i18n/${g}`));
+addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services', 'code'].map((g) => `/wallet/i18n/${g}`));
 
 export const app = {
   api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),
@@ -130,11 +130,17 @@ export const app = {
 };
 
 let renderSeq = 0;
+// Screens whose content depends on the network (the offline banner, the actions and the reveal
+// button shown only online): drawn again in place when the network comes or goes. The code
+// screen follows the network itself; forms elsewhere keep what the user typed.
+const NETWORK_SCREENS = new Set(['', 'more']);
 
-async function render() {
+async function render(options) {
+  const quiet = options?.quiet === true; // a redraw in place: focus stays where the user is
   // Screens load data before they draw; only the newest render may draw, so a slow screen
   // never replaces the one the user has moved on to.
   const seq = ++renderSeq;
+  const focusedId = quiet ? document.activeElement?.id : null;
   if (app.cleanup) { app.cleanup(); app.cleanup = null; }
   let route = app.route();
   if (!getToken() && !PUBLIC_ROUTES.has(route)) route = 'signin';
@@ -151,7 +157,14 @@ async function render() {
   clear(main).append(view.el || view);
   if (view.cleanup) app.cleanup = view.cleanup;
   main.dataset.screen = route || 'home';
-  focusHeading(main);
+  if (!quiet) focusHeading(main);
+  else if (focusedId) document.getElementById(focusedId)?.focus({ preventScroll: true });
+}
+
+function networkChanged(isOnline) {
+  app.online = isOnline;
+  if (isOnline) app.syncDevice(true);
+  if (getToken() && NETWORK_SCREENS.has(app.route()) && !document.querySelector('dialog[open]')) render({ quiet: true });
 }
 
 app.render = render;
@@ -162,8 +175,9 @@ async function start() {
   document.addEventListener('yk:lang', render);
   document.addEventListener('yk:elder', render);
   window.addEventListener('hashchange', render);
-  window.addEventListener('online', () => { app.online = true; app.syncDevice(true); });
-  window.addEventListener('offline', () => { app.online = false; });
+  window.addEventListener('online', () => networkChanged(true));
+  window.addEventListener('offline', () => networkChanged(false));
+  linkPhoneNumbers(document.body); // 12333 anywhere in the wallet is a tel: link
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/wallet/sw.js', { scope: '/wallet/' }).catch(() => {});
   if (getToken()) {
     await app.loadCard().catch(() => null);

@@ -2,9 +2,11 @@
 // issuer-signed credential that lets it make offline codes.
 
 import { ApiError } from '/shared/api.js';
-import { fromBase64, toBase64url } from '/shared/bytes.js';
+import { decode as base45Decode } from '/shared/base45.js';
+import { fromBase64, hex, sha256, toBase64url } from '/shared/bytes.js';
 import { t } from '/shared/i18n.js';
 import { generateDeviceKey, makeOfflineCode } from '/shared/offline-code.js';
+import { OFFLINE_PREFIX, ONLINE_PREFIX } from '/shared/qrformat.js';
 import { EP } from './endpoints.js';
 import { kv } from './store.js';
 
@@ -72,4 +74,14 @@ export async function releaseDevice(api) {
   }
   await kv.delete('device');
   await kv.delete('credential');
+}
+
+// The id a venue claims a code by (backend codes/format.py code_id_of): E of an online code,
+// SHA-256 of an offline code's body (first 16 bytes). The wallet asks the server about it.
+export async function codeIdOf(text) {
+  try {
+    if (text.startsWith(ONLINE_PREFIX)) return hex(base45Decode(text.slice(ONLINE_PREFIX.length)).slice(1, 17));
+    if (text.startsWith(OFFLINE_PREFIX)) return hex((await sha256(base45Decode(text.slice(OFFLINE_PREFIX.length)))).slice(0, 16));
+  } catch { /* not a code of ours */ }
+  return null;
 }

@@ -19,6 +19,7 @@ export const EP = {
   devices: '/api/v1/me/devices',
   device: (id) => `/api/v1/me/devices/${encodeURIComponent(id)}`,
   onlineCode: '/api/v1/me/codes/online',
+  codeUse: (id) => `/api/v1/me/codes/${encodeURIComponent(id)}/use`, // has a venue accepted the code on screen
   credentials: '/api/v1/me/credentials',
   verifications: '/api/v1/me/verifications',
   // sign up and apply (issue 14)

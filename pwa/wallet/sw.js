@@ -76,6 +76,9 @@ self.ykServiceWorker({
     '/wallet/i18n/services/zh-Hans.json',
     '/wallet/i18n/services/zh-Hant.json',
     '/wallet/i18n/services/en.json',
+    '/wallet/i18n/code/zh-Hans.json',
+    '/wallet/i18n/code/zh-Hant.json',
+    '/wallet/i18n/code/en.json',
     '/vendor/qrcode-generator@2.0.4/qrcode.js',
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
     '/vendor/@simplewebauthn/browser@14.0.0/esm/index.js',

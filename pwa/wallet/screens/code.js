@@ -1,76 +1,147 @@
 // Show code: a full-screen QR that is replaced before it expires, with a visible countdown.
-// Online the server mints it; offline the phone signs one with its device key.
+// Online the server mints it; offline (or when the venue's scanner asks for one) the phone
+// signs one with its device key. While a code is on screen the wallet asks every few seconds
+// whether a venue accepted it, and then says where and shows a fresh code at once (issue 15).
 
 import { ApiError, OfflineError } from '/shared/api.js';
-import { t } from '/shared/i18n.js';
+import { formatTime, t } from '/shared/i18n.js';
 import { qrSvg } from '/shared/qr-render.js';
 import { announce, clear, h } from '/shared/ui.js';
-import { offlineCode } from '../device.js';
+import { codeIdOf, offlineCode } from '../device.js';
 import { EP } from '../endpoints.js';
 import { reasonBox, unusableReason } from './home.js';
 
 export const LEAD_S = 5; // a new code appears this long before the shown one expires
+export const POLL_MS = 2000; // how often the wallet asks whether the code on screen was used
 
 export async function codeScreen(app) {
   let refreshTimer = null;
   let tickTimer = null;
+  let pollTimer = null;
   let closed = false;
   let serial = 0;
   let wakeLock = null;
+  let wantOffline = false; // the holder asked for an offline code (the venue's scanner is offline)
+  let shown = null; // { id, kind, serial } of the code on screen
 
   const heading = h('h1', { id: 'code-title' }, t('code.title'));
   const mode = h('p', { class: 'mode', id: 'code-mode' });
+  const used = h('p', { class: 'code-used', id: 'code-used', role: 'status', hidden: true });
   const box = h('div', { class: 'qrbox', id: 'qr' });
   const count = h('p', { class: 'countdown', id: 'countdown', role: 'timer', 'aria-live': 'off' });
-  const bar = h('progress', { id: 'code-progress', max: 60, value: 60, 'aria-label': t('code.time_left_label') });
+  const bar = h('progress', { id: 'code-progress', max: 55, value: 55, 'aria-label': t('code.time_left_label') });
   const message = h('div', { id: 'code-message' });
+  const refresh = h('button', { type: 'button', class: 'btn secondary', id: 'code-refresh', onclick: () => next() }, t('code.refresh'));
+  const switchHint = h('p', { class: 'hint code-switch-hint', id: 'code-switch-hint' }, t('code.offline_hint'));
+  const switcher = h('button', {
+    type: 'button', class: 'btn secondary', id: 'code-switch', 'aria-describedby': 'code-switch-hint',
+    onclick: () => { wantOffline = !wantOffline; next(); },
+  }, t('code.show_offline'));
   const close = h('a', { class: 'btn secondary', href: '#/', id: 'close-code' }, t('code.close'));
-  const root = h('section', { class: 'codeview', 'aria-labelledby': 'code-title' }, heading, mode, box, count, bar, message, close);
+  const tools = h('div', { class: 'row code-tools' }, refresh, switcher);
+  const root = h('section', { class: 'codeview', 'aria-labelledby': 'code-title' },
+    heading, used, mode, box, count, bar, message, tools, switchHint, close);
 
-  const stopTimers = () => { clearTimeout(refreshTimer); clearInterval(tickTimer); };
+  const stopTimers = () => { clearTimeout(refreshTimer); clearInterval(tickTimer); clearTimeout(pollTimer); };
+  const online = () => navigator.onLine !== false && app.online !== false;
+
+  // The switch offers what the holder does not see now; without the network there is no choice.
+  function updateSwitch(kind) {
+    const canChoose = online() && !(kind === 'none' && !wantOffline);
+    switcher.hidden = !canChoose;
+    switchHint.hidden = !canChoose || wantOffline;
+    switcher.textContent = t(wantOffline ? 'code.back_online' : 'code.show_offline');
+    switcher.dataset.want = wantOffline ? 'offline' : 'online';
+  }
 
   function noCode(content) {
     stopTimers();
+    shown = null;
     clear(box);
     count.textContent = '';
     bar.hidden = true;
     mode.textContent = '';
     root.dataset.mode = 'none';
+    refresh.hidden = true;
+    updateSwitch('none');
     clear(message).append(content);
   }
 
-  async function show(text, kind, lifetimeMs) {
+  async function show(text, kind, lifetimeMs, codeId) {
     const svg = await qrSvg(text, t(kind === 'online' ? 'code.qr_label_online' : 'code.qr_label_offline'));
     if (closed) return;
     serial += 1;
     clear(message);
     clear(box).append(svg);
     bar.hidden = false;
+    refresh.hidden = false;
     root.dataset.mode = kind;
     root.dataset.serial = String(serial);
     mode.className = kind === 'offline' ? 'mode offline' : 'mode';
-    mode.textContent = t(kind === 'online' ? 'code.mode_online' : 'code.mode_offline');
-    // Times are measured on this phone from the moment the code arrived, so a phone whose
-    // clock differs from the server's still refreshes on time.
-    const expires = Date.now() + lifetimeMs;
-    bar.max = Math.round(lifetimeMs / 1000);
+    let modeKey = 'code.mode_online';
+    if (kind === 'offline') modeKey = online() ? 'code.mode_offline_chosen' : 'code.mode_offline';
+    mode.textContent = t(modeKey);
+    updateSwitch(kind);
+    // The countdown says when this code is replaced (LEAD_S before it expires), which is what
+    // the holder sees happen. Times are measured on this phone from the moment the code
+    // arrived, so a phone whose clock differs from the server's still refreshes on time.
+    const showFor = Math.max(1000, lifetimeMs - LEAD_S * 1000);
+    const changesAt = Date.now() + showFor;
+    bar.max = Math.round(showFor / 1000);
     const tick = () => {
-      const left = Math.max(0, Math.ceil((expires - Date.now()) / 1000));
-      count.textContent = t('code.expires_in', { s: left });
+      const left = Math.max(0, Math.ceil((changesAt - Date.now()) / 1000));
+      count.textContent = t('code.changes_in', { s: left });
       bar.value = left;
     };
     tick();
     stopTimers();
     tickTimer = setInterval(tick, 1000);
-    refreshTimer = setTimeout(next, Math.max(1000, lifetimeMs - LEAD_S * 1000));
+    refreshTimer = setTimeout(next, showFor);
+    shown = { id: codeId || await codeIdOf(text), kind, serial };
+    schedulePoll();
     if (serial > 1) announce(t('code.renewed'));
+  }
+
+  // Ask the server whether a venue accepted the code on screen; the database knows, so any
+  // server answers alike. Only while online: an offline phone learns nothing anyway.
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    if (!shown?.id || closed) return;
+    pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  async function poll() {
+    const asked = shown;
+    if (!asked || closed) return;
+    if (!online()) { schedulePoll(); return; }
+    try {
+      const answer = await app.api('GET', EP.codeUse(asked.id));
+      if (closed || shown !== asked) return;
+      if (answer.used) {
+        const text = t('code.used', { venue: answer.venue_name || '', time: formatTime(answer.at, { date: false }) });
+        used.textContent = `✓ ${text}`;
+        used.hidden = false;
+        used.dataset.codeId = asked.id;
+        announce(`${text} ${t('code.fresh')}`);
+        await next();
+        return;
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return; // not ours to ask about: stop
+    }
+    if (shown === asked) schedulePoll();
   }
 
   async function showOffline() {
     const reason = unusableReason(app.card);
     if (reason) return noCode(reasonBox(reason));
-    const made = await offlineCode();
-    if (!made) return noCode(h('p', { class: 'notice', id: 'no-credential' }, t('code.no_credential')));
+    let made = await offlineCode();
+    if (!made && online()) {
+      await app.syncDevice(true); // online but no credential yet: fetch one, then sign
+      made = await offlineCode();
+    }
+    if (closed) return;
+    if (!made) return noCode(h('p', { class: 'notice', id: 'no-credential' }, t(online() ? 'code.no_credential_online' : 'code.no_credential')));
     await show(made.code, 'offline', (made.expiresAt - made.t) * 1000);
   }
 
@@ -82,10 +153,14 @@ export async function codeScreen(app) {
       if (!app.card) await app.loadCard();
       return showOffline();
     }
+    if (wantOffline) {
+      if (!app.card) await app.loadCard().catch(() => null);
+      return showOffline();
+    }
     try {
       const answer = await app.api('POST', EP.onlineCode);
       app.online = true;
-      await show(answer.code, 'online', (answer.expires_at - answer.issued_at) * 1000);
+      await show(answer.code, 'online', (answer.expires_at - answer.issued_at) * 1000, answer.code_id);
       app.syncDevice(); // keep the offline credential fresh while the network is there
     } catch (err) {
       if (err instanceof OfflineError) {
@@ -106,9 +181,14 @@ export async function codeScreen(app) {
   // The code covers the whole screen: keep keyboard and reader focus out of what is beneath.
   const topBarEl = document.getElementById('bar');
   if (topBarEl) topBarEl.inert = true;
-  const onOffline = () => next();
-  window.addEventListener('offline', onOffline);
-  window.addEventListener('online', onOffline);
+  const onNetwork = () => { app.online = navigator.onLine; next(); };
+  // Esc closes the code, as it would any overlay.
+  const onKey = (event) => {
+    if (event.key === 'Escape' && !event.defaultPrevented && !document.querySelector('dialog[open]')) app.go('');
+  };
+  window.addEventListener('offline', onNetwork);
+  window.addEventListener('online', onNetwork);
+  document.addEventListener('keydown', onKey);
   try { wakeLock = await navigator.wakeLock?.request('screen'); } catch { /* not granted: the code still works */ }
 
   await next();
@@ -118,8 +198,9 @@ export async function codeScreen(app) {
       closed = true;
       stopTimers();
       if (topBarEl) topBarEl.inert = false;
-      window.removeEventListener('offline', onOffline);
-      window.removeEventListener('online', onOffline);
+      window.removeEventListener('offline', onNetwork);
+      window.removeEventListener('online', onNetwork);
+      document.removeEventListener('keydown', onKey);
       wakeLock?.release?.().catch(() => {});
     },
   };

@@ -119,11 +119,11 @@ function actionItems(app, { all, unproven = false }) {
   const card = app.card;
   const allowed = new Set(card && !app.stale ? card.allowed_actions || [] : []);
   const items = [];
-  for (const action of Object.keys(ACTIONS)) {
-    if (!allowed.has(action)) continue;
-    const advanced = action === 'request_replacement' && !all;
-    items.push(h('li', { class: advanced ? 'advanced' : null },
-      h('button', { type: 'button', class: `btn block ${ACTIONS[action].danger ? 'danger' : 'secondary'}`, id: `do-${action}`, onclick: () => act(app, action) }, t(`action.${action}`))));
+  // Lifting a loss report is safe and wanted at once; the destructive actions sit in their own
+  // section lower on the screen (lossSection), away from the code button.
+  if (allowed.has('lift_loss')) {
+    items.push(h('li', {},
+      h('button', { type: 'button', class: 'btn block secondary', id: 'do-lift_loss', onclick: () => act(app, 'lift_loss') }, t('action.lift_loss'))));
   }
   const link = (route, key, advanced = !all) => h('li', { class: advanced ? 'advanced' : null },
     h('a', { class: 'btn block secondary', href: `#/${route}`, id: `nav-${route}` }, t(key)));
@@ -139,6 +139,22 @@ function actionItems(app, { all, unproven = false }) {
   if (!all) items.push(h('li', { class: 'elder-only' }, h('a', { class: 'btn block secondary', href: '#/more', id: 'nav-more' }, t('nav.more'))));
   items.push(h('li', { class: all ? null : 'advanced' }, h('button', { type: 'button', class: 'btn block secondary', id: 'sign-out', onclick: () => signOut(app) }, t('nav.sign_out'))));
   return h('ul', { class: 'nav-list', 'aria-label': t('nav.actions') }, items);
+}
+
+// "Card lost or stolen?": the destructive actions, at the bottom of the screen where a shaky
+// hand reaching for the code does not hit them, each behind a confirmation saying what happens.
+function lossSection(app, { all }) {
+  const card = app.card;
+  const allowed = new Set(card && !app.stale ? card.allowed_actions || [] : []);
+  const actions = Object.keys(ACTIONS).filter((a) => ACTIONS[a].danger && allowed.has(a));
+  if (!actions.length) return null;
+  return h('section', { class: 'loss', id: 'loss-section', 'aria-labelledby': 'loss-title' },
+    h('h2', { id: 'loss-title' }, t('home.loss.title')),
+    h('p', {}, t('home.loss.why')),
+    actions.map((action) => h('button', {
+      type: 'button', class: `btn block danger${action === 'request_replacement' && !all ? ' advanced' : ''}`,
+      id: `do-${action}`, onclick: () => act(app, action),
+    }, t(`action.${action}`))));
 }
 
 // No card: apply for one, or see the application under review (issue 14).
@@ -178,15 +194,19 @@ export async function homeScreen(app) {
     reason ? reasonBox(reason) : h('a', { class: 'btn primary block', href: '#/code', id: 'show-code' }, t('code.show')),
     // An active card whose e-card is not issued: the holder proves who they are (issue 14).
     reason?.state === 'ecard_off' && !app.stale ? h('a', { class: 'btn primary block', href: '#/activate', id: 'to-activate' }, t('apply.next_activate')) : null,
-    actionItems(app, { all: false }));
+    actionItems(app, { all: false }),
+    lossSection(app, { all: false }));
 }
 
 // Elder mode keeps the home screen short; everything else is one tap away here.
 export async function moreScreen(app) {
-  if (!app.card) await app.loadCard().catch(() => null);
+  await app.loadCard().catch(() => null); // fresh, or the saved copy flagged stale when offline
   return h('section', {},
     h('h1', {}, t('title.more')),
     h('a', { class: 'btn secondary', href: '#/' }, t('common.back')),
+    offlineBanner(app),
+    h('p', { id: 'action-done', role: 'status', class: 'notice', hidden: true }),
     h('a', { class: 'btn block secondary', href: '#/family', id: 'nav-family' }, t('nav.family')),
-    actionItems(app, { all: true }));
+    actionItems(app, { all: true }),
+    lossSection(app, { all: true }));
 }
