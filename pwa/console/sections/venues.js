@@ -26,6 +26,14 @@ async function scenariosOf(ctx, city) {
   return { scenarios, venueTypes: catalog.venue_types };
 }
 
+// Scenario titles of the catalogs of these cities (scenario names are unique across the catalog).
+async function scenarioTitles(ctx, cityCodes) {
+  const titles = new Map();
+  const catalogs = await Promise.all([...new Set(cityCodes)].map((c) => scenariosOf(ctx, c).catch(() => ({ scenarios: [] }))));
+  for (const catalog of catalogs) for (const s of catalog.scenarios) titles.set(s.name, local(s.title));
+  return (name) => titles.get(name) || name;
+}
+
 async function allVenues(ctx) {
   const venues = [];
   let offset = 0;
@@ -43,6 +51,7 @@ async function allVenues(ctx) {
 async function home(ctx) {
   const [venues, cities] = await Promise.all([allVenues(ctx), regions(ctx)]);
   const cityName = (code) => regionName(cities.find((c) => c.code === code)) || code;
+  const title = await scenarioTitles(ctx, venues.map((v) => v.city_code));
   const root = h('section', { class: 'adm-screen', 'data-screen': 'venues' });
   root.append(h('h1', {}, t(`${P}.title`)), h('p', { class: 'hint' }, t(`${P}.intro`)));
 
@@ -56,7 +65,7 @@ async function home(ctx) {
       { label: t(`${P}.col.name`), cell: (v) => v.name },
       { label: t(`${P}.col.type`), cell: (v) => label(`${P}.vt`, v.venue_type) },
       { label: t(`${P}.col.city`), cell: (v) => cityName(v.city_code) },
-      { label: t(`${P}.col.scenarios`), cell: (v) => h('span', { class: 'adm-codes' }, list(v.scenarios)) },
+      { label: t(`${P}.col.scenarios`), cell: (v) => list(v.scenarios.map(title)) },
       { label: t(`${P}.col.status`), cell: (v) => t(v.active ? `${P}.active` : `${P}.inactive`) },
       {
         label: t(`${P}.col.actions`),
@@ -133,7 +142,7 @@ async function registerForm(ctx, cities) {
 
 async function venueScreen(ctx, params) {
   const id = params.get('id') || '';
-  const venues = await allVenues(ctx);
+  const [venues, cities] = await Promise.all([allVenues(ctx), regions(ctx)]);
   const venue = venues.find((v) => v.id === id);
   const root = h('section', { class: 'adm-screen', 'data-screen': 'venue' });
   const back = h('p', {}, h('a', { href: '#/venues' }, t(`${P}.back`)));
@@ -141,11 +150,12 @@ async function venueScreen(ctx, params) {
     root.append(h('h1', {}, t(`${P}.venue.missing`)), back);
     return root;
   }
+  const title = await scenarioTitles(ctx, [venue.city_code]);
   root.append(back, h('h1', {}, t(`${P}.venue.title`, { name: venue.name })));
   root.append(h('dl', { class: 'facts' },
     h('dt', {}, t(`${P}.col.type`)), h('dd', {}, label(`${P}.vt`, venue.venue_type)),
-    h('dt', {}, t(`${P}.col.city`)), h('dd', {}, venue.city_code),
-    h('dt', {}, t(`${P}.col.scenarios`)), h('dd', {}, list(venue.scenarios))));
+    h('dt', {}, t(`${P}.col.city`)), h('dd', {}, regionName(cities.find((c) => c.code === venue.city_code)) || venue.city_code),
+    h('dt', {}, t(`${P}.col.scenarios`)), h('dd', {}, list(venue.scenarios.map((n) => `${title(n)} (${n})`)))));
   if (params.get('new')) root.append(h('p', { class: 'success', role: 'status' }, t(`${P}.form.done`, { name: venue.name })));
 
   const provision = h('div', { id: 'provision', class: 'panel', hidden: true });

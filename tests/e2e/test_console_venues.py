@@ -1,0 +1,162 @@
+"""Console section "venues and scanners" in Chromium (issue 15 §3): a provincial operator registers
+a venue with a scenario from the catalog, adds a scanner and provisions it by showing a QR code; the
+QR code, read off a screenshot (not from the app), is a link the scanner app signs in with and then
+verifies a holder's code; the code is shown once and gone when the operator leaves; revoking the
+scanner from the table (by keyboard) makes its token fail with 401. Screenshots in three languages,
+elder mode, desktop and phone; axe on each screen."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.e2e.console_admin_helpers import shots, sign_in, tab_to, wait_screen
+from tests.e2e.helpers import axe_violations, screen_qr
+
+pytestmark = pytest.mark.browser
+
+HOLDER = 22  # this section's citizen (tests/e2e/conftest.py)
+
+
+def _online_code(server) -> str:
+    holder = server.citizen(HOLDER)
+    status, body = server.api(
+        "POST", "/api/v1/auth/login", {"doc_type": holder.doc_type, "id_number": holder.id_number, "password": holder.password}
+    )
+    assert status == 200, body
+    status, code = server.api("POST", "/api/v1/me/codes/online", token=body["token"])
+    assert status == 200, code
+    return code["code"]
+
+
+def test_register_venue_provision_scanner_by_qr_then_revoke(browser, server, artifacts):
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        sign_in(page, server, "admin", hash_="#/venues")
+        wait_screen(page, "venues")
+        assert page.evaluate("document.activeElement.tagName") == "H1"
+        # The e2e server's venues are in the table, each with a link to its scanners.
+        assert page.locator("#venue-table tbody tr", has_text="E2E 图书馆").count() == 1
+        shots(page, artifacts, "venues")
+
+        # Register a library: the scenarios offered are the catalog's for the chosen type.
+        name = f"H6 图书馆 {uuid.uuid4().hex[:6]}"
+        page.fill("#venue-form input[name=name]", name)
+        page.select_option("#venue-city", "440100")
+        page.select_option("#venue-type", "library")
+        scenario = page.locator("#venue-scenarios input[value=library_entry]")
+        assert scenario.count() == 1
+        assert page.locator("#venue-scenarios input[value=hotel_checkin]").count() == 0  # not for a library
+        scenario.check()
+        page.click("#venue-form button[type=submit]")
+        wait_screen(page, "venues/venue")
+        assert name in page.inner_text("main h1")
+        assert page.locator("#scanner-list [data-empty]").count() == 1
+
+        # A scanner: its set-up code is drawn at once, with the warning that it is shown only now.
+        page.fill("#scanner-name", "北门闸机")
+        page.click("#scanner-form button[type=submit]")
+        page.wait_for_selector("#provision-qr svg")
+        assert page.locator("#provision .notice").is_visible()
+        assert "只显示这一次" in page.inner_text("#provision .notice")
+        assert page.evaluate("document.activeElement.id") == "provision-title"
+        page.screenshot(path=artifacts / "console-venues-provision-zh-Hans.png", full_page=True)
+        assert axe_violations(page) == []
+        link, _ = screen_qr(page, "#provision-qr svg")
+        assert link.startswith(f"{server.base_url}/scanner/#token=ykc_"), link
+        token = link.split("#token=", 1)[1]
+        # The token is not written out anywhere on the page: only the QR code carries it.
+        assert token not in page.content()
+
+        # The scanner app opens the link, signs in as this venue's scanner, and verifies a code.
+        scanner = ctx.new_page()
+        scanner.set_viewport_size({"width": 390, "height": 844})
+        scanner.goto(link)
+        scanner.wait_for_selector("#net-state[data-online='1']")
+        assert scanner.evaluate("() => window.ykScanner.state.context.venue_name") == name
+        scanner.evaluate("(code) => window.ykScanner.handleText(code + '\\n')", _online_code(server))
+        scanner.wait_for_selector("#result[data-result]")
+        assert scanner.locator("#result").get_attribute("data-result") == "valid"
+        scanner.close()
+
+        # "Done" hides the code; the table lists the scanner as active and used.
+        page.click("#provision-done")
+        assert page.locator("#provision-qr").count() == 0
+        assert page.locator("#provision").is_hidden()
+
+        # A second scanner's code disappears when the operator leaves the screen.
+        page.fill("#scanner-name", "南门闸机")
+        page.click("#scanner-form button[type=submit]")
+        page.wait_for_selector("#provision-qr svg")
+        second, _ = screen_qr(page, "#provision-qr svg")
+        venue_hash = page.evaluate("location.hash")
+        page.click("main a[href='#/venues']")
+        wait_screen(page, "venues")
+        page.evaluate("h => { location.hash = h; }", re.sub(r"&new=1", "", venue_hash))
+        wait_screen(page, "venues/venue")
+        page.wait_for_selector("#scanner-table")
+        assert page.locator("#provision-qr").count() == 0
+        assert second.split("#token=", 1)[1] not in page.content()
+
+        # Revoke the first scanner by keyboard: Tab to its button in the table, Enter, confirm.
+        row = page.locator("#scanner-table tbody tr", has_text="北门闸机")
+        assert row.locator(".badge").get_attribute("data-status") == "active"
+        button_id = row.locator("button").get_attribute("data-revoke")
+        page.focus("#scanner-table")
+        tab_to(page, f"button[data-revoke='{button_id}']")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("dialog.dialog[open]")
+        assert "北门闸机" in page.inner_text("dialog.dialog h2")
+        page.screenshot(path=artifacts / "console-venues-revoke-confirm-zh-Hans.png")
+        page.click("dialog.dialog button[value=ok]")
+        page.wait_for_selector("#scanner-table tbody tr:has-text('北门闸机') .badge[data-status='revoked']")
+        assert (
+            page.locator("#scanner-table tbody tr", has_text="南门闸机").locator(".badge").get_attribute("data-status")
+            == "active"
+        )
+
+        # The revoked token is refused; the other scanner still works.
+        status, body = server.api("GET", "/api/v1/verify/context", token=token)
+        assert status == 401, body
+        status, body = server.api(
+            "POST", "/api/v1/verify", {"code": _online_code(server), "scenario": "library_entry"}, token=token
+        )
+        assert status == 401, body
+        status, _ = server.api("GET", "/api/v1/verify/context", token=second.split("#token=", 1)[1])
+        assert status == 200
+    finally:
+        ctx.close()
+
+
+def test_venue_screens_on_a_phone_and_for_other_roles(browser, server, artifacts):
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    try:
+        sign_in(page, server, "admin2", hash_="#/venues")
+        wait_screen(page, "venues")
+        page.screenshot(path=artifacts / "console-venues-phone-zh-Hans.png", full_page=True)
+        # The table scrolls inside its own focusable region; the page itself does not scroll sideways.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert axe_violations(page) == []
+        # A registration without a scenario is refused on the form, with a message.
+        page.fill("#venue-form input[name=name]", "无场景的场所")
+        page.select_option("#venue-type", "hotel")
+        for box in page.locator("#venue-scenarios input[type=checkbox]").all():
+            box.uncheck()
+        page.click("#venue-form button[type=submit]")
+        page.wait_for_selector("#venue-form .error:not([hidden])")
+        assert "核验场景" in page.inner_text("#venue-form .error")
+    finally:
+        ctx.close()
+
+    # A supervisor does not manage venues: no menu entry, and the screen is not there.
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        sign_in(page, server, "gz-supervisor2")
+        assert page.locator("#menu a[data-section=venues]").count() == 0
+    finally:
+        ctx.close()
