@@ -1,6 +1,7 @@
 // The public catalog page: the catalog of the province or a city, searchable, its change history,
 // and the service-point directory, in Simplified Chinese, Traditional Chinese and English.
 
+import { linkPhoneNumbers } from '/shared/chrome.js';
 import { LANGS, currentLang, initI18n, setLang, t, useDictionary } from '/shared/i18n.js';
 import { announce, h } from '/shared/ui.js';
 import { LoadError, getJson } from './api.js';
@@ -162,6 +163,7 @@ async function start() {
   // otherwise the one chosen in any of the apps, else Simplified Chinese.
   const asked = params.get('lang');
   await (LANGS.includes(asked) ? setLang(asked) : initI18n());
+  linkPhoneNumbers(document.body); // the 12333 hotline is a tel: link (issue 15)
   $('q').value = state.q;
   try {
     state.regions = (await getJson('/api/v1/catalog/regions')).items;

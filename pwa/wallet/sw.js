@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v5';
+const CACHE = 'wallet-v6';
 
 self.ykServiceWorker({
   cache: CACHE,

@@ -97,6 +97,9 @@ def test_12333_is_a_tel_link_before_sign_in_too(browser, server):
         return n; }"""
     )
     assert plain == 0
+    # The public catalog page's help line too.
+    page.goto(server.base_url + "/catalog/")
+    page.wait_for_selector(".help a[href='tel:12333']")
     ctx.close()
 
 
