@@ -107,3 +107,27 @@ def test_catalog_page_runs_under_the_policy(context, server):
     page.wait_for_function("() => window.__ykPolicy.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any("script-src" in v for v in _violations(page, complaints))
+
+
+def test_console_runs_under_the_policy(context, server):
+    """The staff console: its sign-in screen, the TOTP step, the home screen and the first screen
+    of every section on the menu of a counter clerk (whose sign-ins no other test takes)."""
+    from tests.e2e.console_helpers import console_sign_in
+
+    page = context.new_page()
+    complaints = _watch(page)
+    _strict(page.goto(server.base_url + "/console/"))
+    page.wait_for_selector("#signin-form")
+    console_sign_in(page, server, "gz-counter2")
+    sections = page.eval_on_selector_all("#menu a[data-section]", "els => els.map(e => e.dataset.section)")
+    assert sections, "the menu shows no section"
+    for section in sections:
+        page.goto(f"{server.base_url}/console/#/{section}")
+        page.wait_for_selector(f"main[data-screen='{section or 'home'}']", state="attached")
+        page.wait_for_load_state("networkidle")
+    page.select_option("#lang-select", "en")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    page.click("#elder-toggle")
+    page.wait_for_selector("html.elder")
+    page.click("#elder-toggle")
+    assert _violations(page, complaints) == []
