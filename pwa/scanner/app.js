@@ -3,30 +3,39 @@
 
 import { ApiError, OfflineError, createApi } from '/shared/api.js';
 import { topBar } from '/shared/chrome.js';
-import { formatAge, initI18n, t } from '/shared/i18n.js';
+import { addDictionaries, initI18n, t } from '/shared/i18n.js';
 import { applyElder } from '/shared/prefs.js';
 import { FLAGS, kindOf } from '/shared/qrformat.js';
 import { announce, clear, confirmDialog, focusHeading, h } from '/shared/ui.js';
 import { verifyOffline } from '/shared/verify-offline.js';
 import { CameraScanner } from './camera.js';
-import { listAges, offlineMaterial, syncRevocations, syncTrust } from './lists.js';
+import { listAges, offlineMaterial, staleness, syncRevocations, syncTrust } from './lists.js';
 import { alreadySeen, enqueue, pending, remember, uploadQueued } from './queue.js';
-import { resultPanel, signal } from './result.js';
+import { codeKey, keep, markUnanswered, recall, takeUnanswered } from './recent.js';
+import { ageText, resultPanel, signal, toneOfVerdict } from './result.js';
 import { kv } from './store.js';
 
 const TOKEN = /^ykc_[A-Za-z0-9_-]{10,200}$/;
 const SYNC_MS = 60_000;
-const SAME_CODE_MS = 4000; // the camera sees one code many times a second: act once
+const VERDICT_MS = 6000; // a verdict clears itself, ready for the next person (as the DCC verifier apps)
 const SKEW = 5;
+// Results the server or the offline check decided about the code itself: remembered, so the same
+// code held up again is answered here. (Not "needs the network", "lists too old" or an error.)
+const DECIDED = new Set([
+  'valid', 'expired', 'not_yet_valid', 'replayed', 'bad_signature', 'unknown_key', 'card_suspended',
+  'card_cancelled', 'device_revoked', 'scenario_not_allowed', 'malformed', 'assurance_too_low',
+]);
 
 const state = {
   token: null,
   context: null,
   scenario: null,
   online: navigator.onLine,
-  lastText: null,
-  lastAt: 0,
   verdict: null,
+  verdictMs: VERDICT_MS,
+  clearTimer: null,
+  inFlight: new Set(),
+  provisioning: null, // the camera reading a provisioning code on the sign-in screen
   camera: null,
   syncing: null,
   screen: 'signin',
@@ -101,7 +110,89 @@ function signinScreen() {
     h('p', { id: 'token-hint', class: 'hint' }, t('scanner.signin.token_hint'))),
   h('p', { id: 'signin-error', class: 'error', role: 'alert', hidden: true }),
   h('button', { type: 'submit', class: 'btn primary block' }, t('scanner.signin.submit')));
-  return h('section', {}, h('h1', {}, t('scanner.signin.title')), h('p', {}, t('scanner.signin.intro')), form);
+  return h('section', {}, h('h1', {}, t('scanner.signin.title')), h('p', {}, t('scanner.signin.intro')), provisionBox(), form);
+}
+
+// --- sign-in by the provisioning QR code the console shows ------------------------------------
+
+function provisionBox() {
+  return h('div', { class: 'provision' },
+    h('button', { type: 'button', id: 'scan-provisioning', class: 'btn primary block', onclick: () => startProvisioning() },
+      t('scanner.provision.scan')),
+    h('p', { class: 'hint', id: 'provision-hint' }, t('scanner.provision.hint')),
+    h('div', { class: 'camera', id: 'provision-box', hidden: true },
+      h('video', { id: 'provision-camera', muted: true, playsinline: true, 'aria-label': t('scanner.provision.camera') }),
+      h('div', { class: 'aim', 'aria-hidden': 'true' })),
+    h('p', { id: 'provision-msg', class: 'hint', role: 'status' }),
+    h('button', { type: 'button', id: 'provision-cancel', class: 'btn secondary block', hidden: true, onclick: () => stopProvisioning() },
+      t('scanner.provision.cancel')));
+}
+
+// The token of a provisioning link of THIS service (<origin>/scanner/#token=ykc_...), or why not.
+// A link of another origin is refused: its credential would send this terminal's scans elsewhere.
+function provisioningToken(text) {
+  let url;
+  try {
+    url = new URL(String(text).trim());
+  } catch {
+    return { error: t('scanner.provision.not_link') };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: t('scanner.provision.not_link') };
+  if (url.origin !== location.origin) return { error: t('scanner.provision.other_origin', { origin: url.origin }) };
+  const token = new URLSearchParams(url.hash.replace(/^#\/?/, '')).get('token');
+  if (!/^\/scanner\/?$/.test(url.pathname) || !token || !TOKEN.test(token)) return { error: t('scanner.provision.not_link') };
+  return { token };
+}
+
+async function startProvisioning() {
+  stopProvisioning();
+  const msg = document.getElementById('provision-msg');
+  document.getElementById('provision-box').hidden = false;
+  document.getElementById('provision-cancel').hidden = false;
+  document.getElementById('scan-provisioning').hidden = true;
+  msg.classList.remove('error');
+  msg.textContent = t('scanner.provision.looking');
+  let busy = false;
+  let refused = null;
+  const camera = new CameraScanner(document.getElementById('provision-camera'), async (text) => {
+    if (busy || state.provisioning !== camera) return;
+    const found = provisioningToken(text);
+    if (found.error) {
+      if (refused !== text) { refused = text; msg.classList.add('error'); msg.textContent = found.error; }
+      return; // keep looking: the right code may come next
+    }
+    busy = true;
+    stopProvisioning();
+    msg.classList.remove('error');
+    msg.textContent = t('scanner.provision.signing_in');
+    try {
+      await signIn(found.token);
+      state.screen = 'scan';
+      render();
+    } catch (err) {
+      state.token = null;
+      msg.textContent = '';
+      showSigninError(err instanceof OfflineError ? t('scanner.signin.offline') : t('scanner.signin.refused'));
+    }
+  });
+  state.provisioning = camera;
+  try {
+    await camera.start();
+  } catch {
+    stopProvisioning();
+    msg.classList.add('error');
+    msg.textContent = t('scan.no_camera');
+  }
+}
+
+function stopProvisioning() {
+  state.provisioning?.stop();
+  state.provisioning = null;
+  const box = document.getElementById('provision-box');
+  if (!box) return;
+  box.hidden = true;
+  document.getElementById('provision-cancel').hidden = true;
+  document.getElementById('scan-provisioning').hidden = false;
 }
 
 // --- lists and queue ----------------------------------------------------------------------
@@ -141,7 +232,14 @@ async function refreshStatus() {
   const ages = await listAges();
   const queued = await pending();
   const now = Date.now();
-  const age = (ms) => (ms ? formatAge((now - ms) / 1000) : t('status.never'));
+  const age = (ms) => (ms ? ageText((now - ms) / 1000) : t('status.never'));
+  // The lists' age counts from when the server issued them; past the warning age it says so.
+  const lists = staleness(ages, now);
+  box.dataset.lists = lists.level;
+  const listsNote = lists.level === 'warn' || lists.level === 'limit'
+    ? h('span', { class: `lists-note ${lists.level}`, id: 'lists-note', dataset: { level: lists.level } },
+      t(`scanner.lists.${lists.level}_note`, { age: ageText(lists.ageS) }))
+    : null;
   // Element.append writes null as the text "null": leave absent parts out.
   clear(box).append(...[
     h('span', { class: state.online ? 'online' : 'offline', id: 'net-state', dataset: { online: state.online ? '1' : '0' } },
@@ -150,6 +248,7 @@ async function refreshStatus() {
     h('span', { id: 'trust-age' }, t('status.trust_age', { age: age(ages.trust) })),
     h('span', { id: 'revocation-age' }, t('status.revocation_age', { age: age(ages.revocation) })),
     h('span', { id: 'queued', dataset: { count: String(queued) } }, t('status.queued', { n: queued })),
+    listsNote,
   ].filter(Boolean));
 }
 
@@ -184,11 +283,21 @@ async function verifyLocally(text, scenario) {
   const material = await offlineMaterial();
   if (!material) return { result: 'no_lists', offline: true };
   const nowMs = Date.now();
+  // Lists past their limit decide nothing (a card lost since may pass): sync first. Nothing queued.
+  const lists = staleness(await listAges(), nowMs);
+  if (lists.level === 'limit') return { result: 'lists_too_old', offline: true, lists };
   const check = await verifyOffline(text, { ...material, now: Math.floor(nowMs / 1000), skew: SKEW });
   let result = check.result;
   if (result === 'valid' && needsTransport(scenario) && !(check.flags & FLAGS.transport)) result = 'scenario_not_allowed';
-  if (result === 'valid' && (await alreadySeen(check.code_id, nowMs))) result = 'replayed';
-  if (result === 'valid') await remember(check.code_id, (check.t + 60 + SKEW) * 1000);
+  if (result === 'valid') {
+    const seenBefore = await alreadySeen(check.code_id, nowMs);
+    // This scanner accepted the code for this scenario before: its own repeat, not a new use.
+    if (seenBefore && seenBefore.scenario === scenario.name && seenBefore.at) {
+      return { result: 'valid', repeat: true, offline: true, checkedAt: seenBefore.at, lists, attributes: {} };
+    }
+    if (seenBefore) result = 'replayed';
+  }
+  if (result === 'valid') await remember(check.code_id, (check.t + 60 + SKEW) * 1000, { at: nowMs, scenario: scenario.name });
   await enqueue({
     code_id: check.code_id ?? null,
     code_kind: kindOf(text),
@@ -198,31 +307,63 @@ async function verifyLocally(text, scenario) {
     result,
     verified_at: new Date(nowMs).toISOString(),
   });
-  return { result, offline: true, attributes: result === 'valid' ? offlineAttributes(scenario, check) : {} };
+  return { result, offline: true, checkedAt: nowMs, lists, attributes: result === 'valid' ? offlineAttributes(scenario, check) : {} };
 }
 
-async function verifyOnline(text, scenario) {
+async function verifyOnline(text, scenario, key) {
+  let answer;
   try {
-    const answer = await api('POST', '/api/v1/verify', { code: text, scenario: scenario.name });
-    setOnline(true);
-    return { result: answer.result, attributes: answer.result === 'valid' ? answer.attributes : {}, offline: false };
+    answer = await api('POST', '/api/v1/verify', { code: text, scenario: scenario.name });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422) return { result: 'malformed', offline: false };
+    if (err instanceof ApiError && err.status === 422) {
+      return { result: 'malformed', offline: false, checkedAt: err.details?.checked_at || Date.now() };
+    }
+    // Sent, but no answer came back: the server may have recorded it (docs/verification.md).
+    if (!(err instanceof ApiError) || err.status >= 500) markUnanswered(key);
     throw err;
   }
+  setOnline(true);
+  const verdict = {
+    result: answer.result,
+    attributes: answer.result === 'valid' ? answer.attributes : {},
+    offline: false,
+    checkedAt: answer.checked_at,
+  };
+  if (answer.result === 'valid' && answer.repeat) {
+    // The server answers the same scanner's earlier use. If this scanner never got that first
+    // answer (its request was lost on the way back), this IS the first verdict the clerk sees:
+    // the normal one, saying when it was first checked. Otherwise it is a repeat, never green.
+    if (takeUnanswered(key)) verdict.firstCheck = true;
+    else Object.assign(verdict, { repeat: true, attributes: {} });
+  }
+  return verdict;
 }
 
-async function handleText(raw) {
+// A code this scanner decided a moment ago, shown again without asking anyone (no record).
+function fromMemory(known) {
+  if (known.result === 'valid') return { result: 'valid', repeat: true, local: true, offline: known.offline, checkedAt: known.checkedAt, attributes: {} };
+  return { result: known.result, local: true, offline: known.offline, checkedAt: known.checkedAt, attributes: {} };
+}
+
+// `manual`: typed or pasted by the clerk (asked on purpose, even while its verdict is up).
+async function handleText(raw, { manual = false } = {}) {
   const text = raw.replace(/[\r\n]+$/, ''); // keyboard-wedge scanners end with a newline
   const scenario = currentScenario();
   if (!text || !scenario) return;
-  const now = Date.now();
-  if (text === state.lastText && now - state.lastAt < SAME_CODE_MS) return;
-  state.lastText = text;
-  state.lastAt = now;
+  const key = await codeKey(text);
+  // The camera sees one code many times a second: one request at a time, and nothing more while
+  // its verdict is on screen.
+  if (state.inFlight.has(key)) return;
+  if (!manual && state.verdict?.key === key) return;
+  const known = recall(key, scenario.name);
+  if (known) {
+    showVerdict({ ...fromMemory(known), key });
+    return;
+  }
+  state.inFlight.add(key);
   let verdict;
   try {
-    verdict = state.online || navigator.onLine ? await verifyOnline(text, scenario) : await verifyLocally(text, scenario);
+    verdict = state.online || navigator.onLine ? await verifyOnline(text, scenario, key) : await verifyLocally(text, scenario);
   } catch (err) {
     if (err instanceof OfflineError) {
       setOnline(false);
@@ -230,6 +371,12 @@ async function handleText(raw) {
     } else {
       verdict = { result: 'error', offline: false };
     }
+  } finally {
+    state.inFlight.delete(key);
+  }
+  verdict.key = key;
+  if (DECIDED.has(verdict.result)) {
+    keep(key, { scenario: scenario.name, result: verdict.result, checkedAt: verdict.checkedAt || Date.now(), offline: verdict.offline });
   }
   showVerdict(verdict);
   refreshStatus();
@@ -237,11 +384,40 @@ async function handleText(raw) {
 
 function showVerdict(verdict) {
   state.verdict = verdict;
+  clearTimeout(state.clearTimer);
+  state.clearTimer = setTimeout(clearVerdict, state.verdictMs);
   const slot = document.getElementById('result-slot');
   if (!slot) return;
-  clear(slot).append(resultPanel(verdict));
-  signal(verdict.result);
-  announce(t(`result.${verdict.result}`));
+  clear(slot).append(verdictPanel(verdict));
+  signal(toneOfVerdict(verdict));
+  announce(slot.querySelector('.verdict').textContent);
+}
+
+function verdictPanel(verdict) {
+  return resultPanel(verdict, { onDismiss: clearVerdict });
+}
+
+// The verdict goes away (after a few seconds, or a tap, Enter or Esc): ready for the next person.
+function clearVerdict() {
+  clearTimeout(state.clearTimer);
+  state.clearTimer = null;
+  if (!state.verdict) return;
+  state.verdict = null;
+  const slot = document.getElementById('result-slot');
+  if (slot) clear(slot).append(readyBox());
+}
+
+function readyBox() {
+  return h('p', { class: 'ready', id: 'ready' }, t('scanner.verdict.ready'));
+}
+
+function onKey(e) {
+  if (!state.verdict || state.screen !== 'scan') return;
+  if (e.key === 'Escape' || (e.key === 'Enter' && !e.target.closest?.('input, textarea, select, button, a'))) {
+    if (document.querySelector('dialog[open]')) return; // a dialog's own keys
+    e.preventDefault();
+    clearVerdict();
+  }
 }
 
 // --- scan screen ----------------------------------------------------------------------------
@@ -261,7 +437,7 @@ function scanScreen() {
     h('div', { class: 'status', id: 'status', role: 'status' }),
     h('div', { class: 'field' }, h('label', { for: 'scenario' }, t('scan.scenario')), select),
     // The verdict sits above the camera so staff see it without scrolling.
-    h('div', { id: 'result-slot' }, state.verdict ? resultPanel(state.verdict) : null),
+    h('div', { id: 'result-slot' }, state.verdict ? verdictPanel(state.verdict) : readyBox()),
     h('div', { class: 'camera' }, video,
       h('div', { class: 'aim', 'aria-hidden': 'true' }),
       h('p', { id: 'camera-aim', class: 'aim-text' }, t('scan.aim'))),
@@ -269,7 +445,7 @@ function scanScreen() {
     camButton,
     h('form', {
       class: 'advanced',
-      onsubmit: (e) => { e.preventDefault(); state.lastText = null; handleText(manual.value); manual.value = ''; },
+      onsubmit: (e) => { e.preventDefault(); handleText(manual.value, { manual: true }); manual.value = ''; },
     },
     h('div', { class: 'field' }, h('label', { for: 'manual-code' }, t('scan.manual')), manual),
     h('button', { type: 'submit', class: 'btn secondary' }, t('scan.verify'))),
@@ -318,6 +494,7 @@ async function toggleCamera(button) {
 
 function render() {
   document.title = t('scanner.title');
+  if (state.provisioning) { state.provisioning.stop(); state.provisioning = null; } // its video goes
   const bar = document.getElementById('bar');
   clear(bar).append(topBar('scanner.title'));
   const root = clear(main());
@@ -337,7 +514,9 @@ function render() {
 
 async function start() {
   applyElder();
+  addDictionaries('/scanner/i18n/verdict');
   await initI18n();
+  document.addEventListener('keydown', onKey);
   document.addEventListener('yk:lang', render);
   document.addEventListener('yk:elder', render);
   window.addEventListener('online', () => { state.online = true; sync(); });
@@ -359,7 +538,7 @@ async function start() {
   render();
   setInterval(sync, SYNC_MS);
   setInterval(refreshStatus, 15_000);
-  window.ykScanner = { state, sync, handleText }; // lets tests and support staff inspect the state
+  window.ykScanner = { state, sync, handleText, clearVerdict, refreshStatus }; // lets tests and support staff inspect the state
 }
 
 start();

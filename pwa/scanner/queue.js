@@ -32,20 +32,25 @@ export async function uploadQueued(api) {
   }
 }
 
-// Offline the scanner itself must refuse a second presentation of the same code id.
+// Offline the scanner itself must refuse a second presentation of the same code id. The entry
+// says when and for which scenario this scanner accepted it: the same scenario again is this
+// scanner's own repeat (shown as "already checked"), anything else a replay.
 export async function alreadySeen(codeId, nowMs) {
-  if (!codeId) return false;
-  const until = await seen.get(codeId);
-  return typeof until === 'number' && until > nowMs;
+  if (!codeId) return null;
+  const entry = await seen.get(codeId);
+  const until = typeof entry === 'number' ? entry : entry?.until;
+  if (typeof until !== 'number' || until <= nowMs) return null;
+  return typeof entry === 'number' ? { until, at: null, scenario: null } : entry;
 }
 
-export async function remember(codeId, untilMs) {
+export async function remember(codeId, untilMs, { at = Date.now(), scenario = null } = {}) {
   if (!codeId) return;
-  await seen.set(codeId, untilMs);
+  await seen.set(codeId, { until: untilMs, at, scenario });
   // Forget ids whose code expired anyway, so the store stays small.
   const now = Date.now();
   for (const key of await seen.keys()) {
-    const until = await seen.get(key);
+    const entry = await seen.get(key);
+    const until = typeof entry === 'number' ? entry : entry?.until;
     if (typeof until !== 'number' || until < now) await seen.delete(key);
   }
 }

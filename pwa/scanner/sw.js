@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v3';
+const CACHE = 'scanner-v4';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -16,6 +16,10 @@ self.ykServiceWorker({
     '/scanner/queue.js',
     '/scanner/store.js',
     '/scanner/result.js',
+    '/scanner/recent.js',
+    '/scanner/i18n/verdict/zh-Hans.json',
+    '/scanner/i18n/verdict/zh-Hant.json',
+    '/scanner/i18n/verdict/en.json',
     '/scanner/scanner.css',
     '/scanner/manifest.webmanifest',
     '/scanner/icons/icon-192.png',
