@@ -13,7 +13,7 @@ from backend.app import keystore_for
 from backend.identity.documents import make_resident_id
 from backend.keys.keyring import Keyring
 from backend.lib import db
-from backend.lib.settings import Settings
+from backend.lib.settings import PRODUCTION_ENVS, Settings
 from backend.org.tables import Agency, Bank, City, Office
 
 CITIES = [
@@ -91,7 +91,9 @@ async def _ensure_org() -> dict[str, uuid.UUID]:
     return offices
 
 
-async def _ensure_staff(offices: dict[str, uuid.UUID]) -> list[tuple[str, str]]:
+async def _ensure_staff(keyring: Keyring, offices: dict[str, uuid.UUID]) -> list[tuple[str, str]]:
+    """The demo's staff, each with TOTP on under the fixed DEMO_TOTP secret: staff sign in with a
+    second factor (docs/console.md), and the demo prints the secret to add to an authenticator."""
     from backend.accounts import services as accounts
     from backend.accounts.tables import StaffMember
 
@@ -104,6 +106,8 @@ async def _ensure_staff(offices: dict[str, uuid.UUID]) -> list[tuple[str, str]]:
     for username, name, role, city in staff:
         if not await StaffMember.exists().where(StaffMember.username == username).run():
             await accounts.create_staff(username=username, name=name, role=role, office_id=offices[city], password=PASSWORD)
+        if not await StaffMember.exists().where((StaffMember.username == username) & (StaffMember.totp_enabled == True)).run():  # noqa: E712 - SQL comparison
+            await accounts.set_staff_totp(keyring, username, DEMO_TOTP)
         out.append((username, role))
     return out
 
@@ -152,6 +156,9 @@ async def _ensure_venues(offices: dict[str, uuid.UUID]) -> list[tuple[str, str, 
 
 
 async def seed(settings: Settings) -> DemoWorld:
+    if settings.env in PRODUCTION_ENVS:
+        # Known passwords and a published TOTP secret: a demo, never a production database.
+        raise RuntimeError(f"`yikatong demo` seeds known passwords and TOTP secrets; refused with YIKATONG_ENV={settings.env}")
     keystore = keystore_for(settings)
     keystore.init()
     keyring = keystore.load()
@@ -163,7 +170,7 @@ async def seed(settings: Settings) -> DemoWorld:
         await seed_default_catalog()  # idempotent; a fresh database already has it from migrations
         offices = await _ensure_org()
         await ensure_demo_points()
-        staff = await _ensure_staff(offices)
+        staff = await _ensure_staff(keyring, offices)
         citizens = await _ensure_citizens(keyring, offices)
         venues = await _ensure_venues(offices)
     return {"staff": staff, "citizens": citizens, "venues": venues}
@@ -176,9 +183,11 @@ async def run_demo(settings: Settings) -> None:
     for c in result["citizens"]:
         extra = f"  TOTP secret {DEMO_TOTP} (code now: {totp.now()})" if c["totp"] else ""
         print(f"  citizen {c['name']}: {c['doc_type']} {c['id_number']}  password {PASSWORD}{extra}")
-    print("Staff (POST /api/v1/auth/staff/login):")
+    print("Staff console at http://127.0.0.1:8000/console/ (POST /api/v1/auth/staff/login), with a second factor:")
+    print(f"  every demo staff member's TOTP secret is {DEMO_TOTP} (demo only; code now: {totp.now()})")
     for username, role in result["staff"]:
-        print(f"  {username} ({role})  password {PASSWORD}")
+        uri = totp.provisioning_uri(name=username, issuer_name="Yikatong demo")
+        print(f"  {username} ({role})  password {PASSWORD}  authenticator: {uri}")
     print("Scanners (paste the token into http://127.0.0.1:8000/scanner/):")
     for name, scenarios, token in result["venues"]:
         print(f"  {name} [{scenarios}]  token {token}")

@@ -79,15 +79,18 @@ async def _seed(settings) -> dict:
 
 def _sign_in(app, demo: dict) -> dict[str, str | None]:
     """A session token per role, through the API as a client would get one."""
+    import pyotp
     from schemathesis.python import asgi
 
-    from backend.demo import PASSWORD
+    from backend.demo import DEMO_TOTP, PASSWORD
 
     citizen = next(c for c in demo["citizens"] if not c["totp"] and c["doc_type"] == "resident_id")
     tokens: dict[str, str | None] = {"anonymous": None, "scanner": demo["venues"][0][2]}
     with asgi.get_client(app) as http:
         for role, username in (("counter", "gz-counter"), ("provincial", "admin")):
-            answer = http.post("http://testserver/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
+            # Staff sign in with a second factor: the demo's staff have the demo's TOTP secret.
+            login = {"username": username, "password": PASSWORD, "totp": pyotp.TOTP(DEMO_TOTP).now()}
+            answer = http.post("http://testserver/api/v1/auth/staff/login", json=login)
             assert answer.status_code == 200, answer.text
             tokens[role] = answer.json()["token"]
         body = {"doc_type": citizen["doc_type"], "id_number": citizen["id_number"], "password": PASSWORD}

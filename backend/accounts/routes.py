@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
 
-from backend.accounts import citizens, factors, me, sessions, staff, stepup, totp
+from backend.accounts import citizens, enrolment, factors, me, sessions, staff, stepup, totp
 from backend.accounts import schemas as s
 from backend.accounts.routes_admin import ADMIN_ROUTES
 from backend.accounts.routes_passkeys import PASSKEY_ROUTES
@@ -107,8 +107,12 @@ async def login(
     "/api/v1/auth/staff/login",
     status_code=200,
     summary="Staff sign-in",
-    description="Signs in an HR & social security staff member by username and password (plus TOTP if on). "
-    "Same lockout and answers as citizen sign-in; deactivated staff cannot sign in.",
+    description="Signs in an HR & social security staff member by username and password plus TOTP (or a recovery "
+    "code): without one, 401 `auth.totp_required`. Same lockout and answers as citizen sign-in; deactivated staff "
+    "cannot sign in. Staff sign in with a second factor (settings.staff_second_factor, required by default): a staff "
+    "member who has none yet gets `second_factor_enrolment_required: true` and a session that may only enrol TOTP "
+    "(POST /api/v1/me/totp, /api/v1/me/totp/confirm, with step-up by password after the first minutes) and sign out; "
+    "any other route answers 403 `auth.second_factor_enrolment_required` until enrolment is confirmed.",
     tags=TAGS,
     cache_control=NO_STORE,
     responses=AUTH_ERRORS,
@@ -275,7 +279,7 @@ async def totp_confirm(data: s.TotpConfirm, request: Request[Principal, Any, Any
     tags=TAGS,
     guards=[signed_in],
     responses={
-        409: error("`totp.not_enabled`."),
+        409: error("`totp.not_enabled`, or `totp.required_for_staff` (staff must keep a second factor)."),
         422: error("`totp.bad_code`."),
         429: error("`auth.locked`: too many failed codes."),
     },
@@ -284,6 +288,7 @@ async def totp_disable(
     data: s.TotpDisable, request: Request[Principal, Any, Any], keyring: Keyring, store: Store, settings: Settings, now: int
 ) -> None:
     principal = current(request)
+    enrolment.ensure_may_disable(settings, principal.kind)
     await factors.disable(principal.kind, principal.id, keyring, data.code, now, store, settings.login_max_failures)
 
 

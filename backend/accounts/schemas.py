@@ -109,6 +109,8 @@ class StaffView(msgspec.Struct, kw_only=True):
     active: bool
     totp_enabled: bool
     created_at: dt.datetime
+    office_name: Annotated[str, Meta(examples=["天河区社保服务窗口"])] = ""
+    city_name: Annotated[str, Meta(examples=["广州市"])] = ""
 
 
 class LoginResponse(msgspec.Struct, kw_only=True):
@@ -125,6 +127,13 @@ class StaffLoginResponse(msgspec.Struct, kw_only=True):
     expires_at: dt.datetime
     idle_timeout_seconds: int
     staff: StaffView
+    second_factor_enrolment_required: Annotated[
+        bool,
+        Meta(
+            description="True: this session may only enrol TOTP (POST /api/v1/me/totp, /me/totp/confirm) and sign out; "
+            "every other route answers 403 `auth.second_factor_enrolment_required` until enrolment is confirmed"
+        ),
+    ] = False
 
 
 class SessionView(msgspec.Struct, kw_only=True):

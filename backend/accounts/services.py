@@ -7,12 +7,13 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from backend.accounts import clients, sessions
+from backend.accounts import clients, enrolment, sessions
 from backend.accounts.citizens import create_citizen_account
 from backend.accounts.clients import create_client, revoke_client, rotate_client_secret
 from backend.accounts.proofs import AccountProof, proof_of, record_proof
 from backend.accounts.recovery import account_of_person, new_password_hash, session_label, take_back
 from backend.accounts.staff import create_staff
+from backend.accounts.staff import set_totp as set_staff_totp
 from backend.lib.auth import Principal
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "revoke_client",
     "rotate_client_secret",
     "session_label",
+    "set_staff_totp",
     "take_back",
 ]
 
@@ -40,7 +42,11 @@ async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any], toke
     """
     now = int(time.time())
     if token.startswith(sessions.TOKEN_PREFIX):
-        return await sessions.resolve(token, now)
+        settings = connection.app.state.settings
+        principal = await sessions.resolve(token, now, staff_second_factor=settings.staff_second_factor == "required")
+        if principal is not None and principal.enrolment_only:
+            enrolment.ensure_allowed(str(connection.scope.get("method", "")), connection.scope["path"])
+        return principal
     if token.startswith(clients.TOKEN_PREFIX):
         state = connection.app.state
         return await clients.resolve(state.store, state.settings, token, now)

@@ -71,8 +71,10 @@ async def create(*, kind: str, owner_id: uuid.UUID, now: int, user_agent: str, c
     return token, row.to_dict()
 
 
-async def resolve(token: str, now: int) -> Principal | None:
-    """The principal behind a session token, or None when unknown, revoked, expired or idle."""
+async def resolve(token: str, now: int, *, staff_second_factor: bool = False) -> Principal | None:
+    """The principal behind a session token, or None when unknown, revoked, expired or idle.
+
+    With `staff_second_factor`, a staff member without TOTP gets an `enrolment_only` principal."""
     if not _TOKEN.fullmatch(token):
         return None
     row = await (
@@ -86,6 +88,7 @@ async def resolve(token: str, now: int) -> Principal | None:
             Session.staff,
             Session.staff.role.as_alias("role"),
             Session.staff.active.as_alias("active"),
+            Session.staff.totp_enabled.as_alias("staff_totp"),
             Session.staff.office.as_alias("office_id"),
             Session.staff.office.city.code.as_alias("city"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
             Session.last_seen,
@@ -122,6 +125,7 @@ async def resolve(token: str, now: int) -> Principal | None:
             city=row["city"],
             office_id=str(row["office_id"]),
             stepped_up_at=_epoch(row["stepped_up_at"]),
+            enrolment_only=staff_second_factor and not row["staff_totp"],
         )
     if (moment - row["last_seen"]).total_seconds() >= TOUCH_SECONDS:
         # Conditional, so many parallel requests make one write between them, not one each.

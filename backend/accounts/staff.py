@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.columns import Column
 
-from backend.accounts import passwords, sessions, signin, throttle
+from backend.accounts import enrolment, passwords, sessions, signin, throttle, totp
 from backend.accounts.common import device_label
 from backend.accounts.schemas import StaffLoginResponse, StaffView
 from backend.accounts.sessions import utc
@@ -34,6 +34,8 @@ def _columns() -> list[Column]:
         StaffMember.role,
         StaffMember.office,
         StaffMember.office.city.code.as_alias("city"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
+        StaffMember.office.name.as_alias("office_name"),
+        StaffMember.office.city.name.as_alias("city_name"),  # type: ignore[union-attr]  # piccolo's ForeignKey proxies columns at run time
         StaffMember.active,
         StaffMember.totp_enabled,
         StaffMember.created_at,
@@ -51,6 +53,8 @@ def _view(row: dict[str, Any]) -> StaffView:
         active=row["active"],
         totp_enabled=row["totp_enabled"],
         created_at=row["created_at"],
+        office_name=row.get("office_name") or "",
+        city_name=row.get("city_name") or "",
     )
 
 
@@ -97,6 +101,22 @@ async def create_staff(
             raise ApiError(409, *_EXISTS) from None
         raise
     return await staff_view(member.id)
+
+
+async def set_totp(keyring: Keyring, username: str, secret: str) -> None:
+    """For seeders and tests: switch a staff member's TOTP on with a known secret, as a confirmed
+    enrolment would (never a route: the demo and the browser tests' staff sign in with it)."""
+    if not totp.is_valid_secret(secret):
+        raise ApiError(422, "totp.bad_secret", "The TOTP secret must be base32 with at least 80 bits.")
+    row = await StaffMember.select(StaffMember.id).where(StaffMember.username == username.strip().lower()).first().run()
+    if row is None:
+        raise ApiError(404, "staff.not_found", "No such staff member.")
+    sealed = totp.seal(secret.upper(), keyring.pii, purpose=totp.ACTIVE, owner_id=str(row["id"]))
+    await (
+        StaffMember.update({StaffMember.totp_cipher: sealed, StaffMember.totp_enabled: True})
+        .where(StaffMember.id == row["id"])
+        .run()
+    )
 
 
 async def list_staff(principal: Principal, *, limit: int, offset: int) -> list[StaffView]:
@@ -186,5 +206,6 @@ async def login(
         session_id=session["id"],
         expires_at=session["expires_at"],
         idle_timeout_seconds=sessions.IDLE_SECONDS,
-        staff=_view(row),
+        staff=await staff_view(row["id"]),
+        second_factor_enrolment_required=enrolment.required(settings, totp_enabled=bool(row["totp_enabled"])),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from backend.audit import services as audit
-from backend.cards import applications, views
+from backend.cards import applications, records, views
 from backend.cards import schemas as s
 from backend.cards.applications import ApplicationRow
 from backend.identity import services as identity
@@ -72,3 +74,20 @@ async def record_queue_read(principal: Principal, rows: list[ApplicationRow]) ->
             basis_kind="official_duty",
             basis_ref="Regulation Art. 5: card applications",
         )
+
+
+async def history(principal: Principal, card_id: uuid.UUID, *, limit: int, offset: int) -> list[s.EventOut]:
+    """The history of the card's holder (every card of theirs), for staff at a counter; on the
+    holder's access record like the look-up that found the card."""
+    card = await records.get(card_id)
+    events = await views.events_of(card.person, limit=limit, offset=offset)
+    await audit.record(
+        await audit.actor_of(principal),
+        person_id=card.person,
+        action="card.history",
+        fields=["card_events"],
+        purpose=PURPOSE,
+        basis_kind="official_duty",
+        basis_ref="Regulation Art. 5: card services",
+    )
+    return events

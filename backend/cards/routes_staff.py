@@ -128,6 +128,27 @@ async def lookup(request: Request[Any, Any, Any], data: s.Lookup, keyring: Keyri
     return await card_lookup.by_document(keyring, request.user, data.doc_type, data.id_number)
 
 
+@get(
+    "/api/v1/staff/cards/{card_id:uuid}/events",
+    guards=[staff_only],
+    tags=TAGS,
+    responses=ERRORS,
+    summary="A card's history, at the counter",
+    description="Every event of every card of this card's holder, newest first (as the holder sees it at "
+    "GET /api/v1/me/card/events): transitions and notices, with who acted, channel, office, reason and time. "
+    "Written to the holder's access record. 404 `card.not_found`.",
+)
+async def card_events(
+    request: Request[Any, Any, Any],
+    card_id: uuid.UUID,
+    limit: int = Parameter(default=100, ge=1, le=500),
+    offset: int = Parameter(default=0, ge=0, le=1_000_000),
+) -> list[s.EventOut]:
+    await ensure(_staff(request), "card.lookup")
+    await transitions.settle(card_id)  # a lapse that ran out shows in the history
+    return await card_lookup.history(request.user, card_id, limit=limit, offset=offset)
+
+
 @post(
     "/api/v1/staff/cards/{card_id:uuid}/actions/{action:str}",
     status_code=200,
@@ -156,4 +177,4 @@ async def act_on_card(
     return await action_out(outcome, "staff")
 
 
-ROUTES = [apply_at_office, list_applications, approve, reject, lookup, act_on_card]
+ROUTES = [apply_at_office, list_applications, approve, reject, lookup, card_events, act_on_card]

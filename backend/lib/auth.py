@@ -46,6 +46,9 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     assurance: int = 0
     # Citizens and staff: when the session last gave a fresh factor (epoch seconds), for step-up.
     stepped_up_at: int | None = None
+    # Staff without a second factor while settings.staff_second_factor is "required": the session
+    # may only enrol TOTP and sign out (backend/accounts/services.resolve_principal).
+    enrolment_only: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -51,6 +52,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Step-up: how long a fresh factor (passkey, TOTP, recovery code, password) covers the actions
     # that need one (lifting a loss report, adding a device, revealing the card number ...).
     step_up_seconds: int = 300
+    # Staff sign in with a second factor (docs/console.md): "required" gives a staff member without
+    # TOTP a session that can only enrol it (and sign out); "optional" lets the password alone do.
+    staff_second_factor: Literal["required", "optional"] = "required"
 
     # Offline scanners' trust and revocation lists, aged from when the server issued them
     # (docs/verification.md "Offline scanners"): past the warning age an offline verdict says so

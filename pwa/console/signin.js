@@ -25,6 +25,10 @@ function factorOf(value) {
   return null;
 }
 
+// What was typed survives a redraw (language or elder mode switched between the two steps); it
+// lives in memory only and is dropped once signed in.
+let draft = null;
+
 export function signinScreen(shell) {
   const message = shell.flash();
   const error = h('p', { id: 'signin-error', class: 'error', role: 'alert' });
@@ -58,10 +62,12 @@ export function signinScreen(shell) {
     submit.disabled = true;
     try {
       const answer = await shell.api('POST', '/api/v1/auth/staff/login', body);
+      draft = null;
       shell.signedIn(answer);
     } catch (err) {
       if (err instanceof ApiError && (err.code === 'auth.totp_required' || err.code === 'auth.second_factor_required')) {
         codeStep.hidden = false;
+        draft = { username, password, code: true };
         submit.textContent = t('console.shell.confirm');
         announce(t('console.shell.code_needed'));
         form.elements.code.focus();
@@ -72,6 +78,7 @@ export function signinScreen(shell) {
       } else {
         error.textContent = shell.errorText(err);
         if (err instanceof ApiError && err.code === 'auth.bad_credentials') {
+          draft = null;
           codeStep.hidden = true;
           form.elements.code.value = '';
           submit.textContent = t('console.shell.sign_in');
@@ -91,6 +98,12 @@ export function signinScreen(shell) {
     codeStep,
     error,
     submit);
+  if (draft) {
+    form.elements.username.value = draft.username;
+    form.elements.password.value = draft.password;
+    codeStep.hidden = !draft.code;
+    if (draft.code) submit.textContent = t('console.shell.confirm');
+  }
   return h('section', { class: 'narrow' },
     h('h1', {}, t('console.shell.sign_in')),
     message ? h('p', { class: 'notice', id: 'signin-message', role: 'status' }, t(message)) : null,

@@ -10,6 +10,7 @@ import time
 
 import anyio
 import httpx
+import pyotp
 
 from backend.accounts import services
 from backend.identity.documents import make_resident_id
@@ -97,13 +98,28 @@ async def staff(client, role: str, *, city_code: str | None = None, password: st
     )
     response = await client.post("/api/v1/auth/staff/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    secret = await enrol_staff_totp(client, token)
     return {
         "id": str(member.id),
         "username": username,
         "city": code,
         "office_id": office_id,
-        "token": response.json()["token"],
+        "token": token,
+        "totp_secret": secret,
     }
+
+
+async def enrol_staff_totp(client, token: str) -> str:
+    """Staff sign in with a second factor (backend/accounts/enrolment.py): enrol TOTP on a fresh
+    staff session, which makes it a full one. Returns the secret (later sign-ins need its codes)."""
+    started = await client.post("/api/v1/me/totp", headers=bearer(token))
+    assert started.status_code == 201, started.text
+    secret = started.json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    confirmed = await client.post("/api/v1/me/totp/confirm", json={"code": code}, headers=bearer(token))
+    assert confirmed.status_code == 200, confirmed.text
+    return secret
 
 
 async def in_app(client, fn, *args, **kwargs):

@@ -15,6 +15,7 @@ from backend.cards.access import Actor
 from backend.identity.documents import make_resident_id
 from backend.identity.services import register_person
 from backend.org.tables import Bank, City, Office
+from tests.accounts.helpers import enrol_staff_totp
 
 PASSWORD = "correct horse battery"
 CITIZEN = Actor(kind="citizen", id="test-citizen", channel="mobile")
@@ -131,6 +132,7 @@ async def staff(client, role: str, *, city_code: str | None = None) -> dict:
     response = await client.post("/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     token = response.json()["token"]
+    await enrol_staff_totp(client, token)  # staff sign in with a second factor
     return {"office_id": str(office_id), "city": code, "token": token, "headers": bearer(token)}
 
 

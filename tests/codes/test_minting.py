@@ -80,6 +80,7 @@ async def test_sign_in_required(client):
 async def _staff_token() -> str:
     from backend.accounts import sessions
     from backend.accounts.services import create_staff
+    from backend.accounts.tables import StaffMember
     from backend.org.tables import City, Office
 
     await ensure_city(CITY)
@@ -93,6 +94,9 @@ async def _staff_token() -> str:
         office_id=office.id,
         password="Test-password-2026",
     )
+    await (
+        StaffMember.update({StaffMember.totp_enabled: True}).where(StaffMember.id == staff.id).run()
+    )  # staff have a second factor
     token, _ = await sessions.create(
         kind="staff", owner_id=staff.id, now=int(time.time()), user_agent="pytest", client_label="test"
     )

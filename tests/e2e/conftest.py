@@ -104,17 +104,27 @@ class Server:
         return body
 
 
-async def _seed_staff(offices: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
-    """The extra staff (EXTRA_STAFF) beside the demo's; returns (username -> role, username -> TOTP secret)."""
+async def _seed_staff(offices: dict[str, object], keyring) -> tuple[dict[str, str], dict[str, str]]:
+    """The extra staff (EXTRA_STAFF) beside the demo's; returns (username -> role, username -> TOTP secret).
+
+    Staff sign in with a second factor (docs/console.md): the demo's staff have the demo's TOTP
+    secret, each extra one a secret of its own, so every sign-in goes through the code step."""
+    import base64
+    import hashlib
+
+    from backend import demo
     from backend.accounts import services as accounts
     from backend.accounts.tables import StaffMember
 
     roles = {"admin": "provincial_operator", "gz-supervisor": "supervisor", "gz-counter": "counter_operator"}
+    secrets_ = dict.fromkeys(roles, demo.DEMO_TOTP)
     for username, name, role, city in EXTRA_STAFF:
         if not await StaffMember.exists().where(StaffMember.username == username).run():
             await accounts.create_staff(username=username, name=name, role=role, office_id=offices[city], password=STAFF_PASSWORD)
         roles[username] = role
-    return roles, {}
+        secrets_[username] = base64.b32encode(hashlib.sha256(f"e2e-totp|{username}".encode()).digest()[:20]).decode()
+        await accounts.set_staff_totp(keyring, username, secrets_[username])
+    return roles, secrets_
 
 
 async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str], dict[str, str]]:
@@ -135,7 +145,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
 
         office = await Office.select(Office.id).first().run()
         offices = {row["code"]: row["id"] for row in await Office.select(Office.id, Office.city.code.as_alias("code")).run()}
-        staff, staff_totp = await _seed_staff(offices)
+        staff, staff_totp = await _seed_staff(offices, keyring)
         for i in range(PEOPLE):
             number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i), 300 + i)
             name = [

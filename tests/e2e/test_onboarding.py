@@ -48,9 +48,10 @@ def new_person(name: str = "陈新") -> Citizen:
 
 
 def staff_token(server, username: str = "gz-supervisor") -> str:
-    status, body = server.api("POST", "/api/v1/auth/staff/login", {"username": username, "password": DEMO_PASSWORD})
-    assert status == 200, body
-    return body["token"]
+    """Staff sign in with a second factor: the TOTP code from server.staff_totp, never one used before."""
+    from tests.e2e.console_helpers import staff_token as signed_in
+
+    return signed_in(server, username)
 
 
 def citizen_token(server, person: Citizen) -> str:

@@ -15,6 +15,7 @@ import anyio
 from nacl.signing import SigningKey
 
 from backend.lib.canonical import canonical_json
+from tests.accounts.helpers import enrol_staff_totp
 
 PASSWORD = "correct horse battery"
 PURPOSE = "yikatong.proofing.bank-answer.v1"
@@ -112,6 +113,7 @@ class World:
         await self.call(create_staff, username=username, name="柜员李", role=role, office_id=office_id, password=PASSWORD)
         response = await self.client.post("/api/v1/auth/staff/login", json={"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.text
+        await enrol_staff_totp(self.client, response.json()["token"])  # staff sign in with a second factor
         return bearer(response.json()["token"])
 
     async def operator(self) -> dict[str, str]:

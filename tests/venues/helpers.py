@@ -110,6 +110,10 @@ class World:
     async def _login(self, path: str, body: dict) -> dict[str, str]:
         response = await self.client.post(path, json=body)
         assert response.status_code in (200, 201), response.text
+        if response.json().get("second_factor_enrolment_required"):  # staff sign in with a second factor
+            from tests.accounts.helpers import enrol_staff_totp
+
+            await enrol_staff_totp(self.client, response.json()["token"])
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     async def venue(self, venue_type: str, scenarios: list[str]) -> uuid.UUID:

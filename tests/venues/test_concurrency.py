@@ -147,6 +147,7 @@ async def test_replay_across_two_server_processes(postgres_settings, redis_url, 
         YIKATONG_DATA_DIR=str(tmp_path / "data"),
         YIKATONG_ENV="test",
         YIKATONG_LOG_LEVEL="WARNING",
+        YIKATONG_STAFF_SECOND_FACTOR="optional",  # the operator signs in by password: this test is about scans
     )
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
