@@ -55,6 +55,10 @@ VENDOR_FILES: dict[str, str] = {
     "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui-dist/swagger-ui-standalone-preset.js": "swagger-ui-dist/swagger-ui-standalone-preset.js",
     "swagger-ui-dist/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    # The scanner's QR decoder (docs/decoders.md): zxing-wasm's reader, its shared chunk and wasm.
+    "zxing-wasm/dist/es/reader/index.js": "zxing-wasm/dist/es/reader/index.js",
+    "zxing-wasm/dist/es/share.js": "zxing-wasm/dist/es/share.js",
+    "zxing-wasm/dist/reader/zxing_reader.wasm": "zxing-wasm/dist/reader/zxing_reader.wasm",
 }
 # @simplewebauthn/browser's ES module build (passkeys in the wallet): its entry and the modules it imports.
 SIMPLEWEBAUTHN_ESM = "@simplewebauthn/browser/esm/"

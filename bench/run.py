@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification, static files)."""
+"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification, static files,
+the scanner's QR decoders in Chromium)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import codes
+import decoders
 import ed25519_backends
 import static
 import verify_http
@@ -20,6 +22,8 @@ def main() -> int:
     status = status or codes.main([])
     print()
     status = status or static.main([])
+    print()
+    status = status or decoders.main([])
     print()
     return status or asyncio.run(verify_http.main())
 

@@ -24,6 +24,11 @@ PAGE_CSP = (
     "font-src 'self'; media-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# The scanner's pages: the same, plus compiling WebAssembly (its QR decoder is ZXing-C++ as
+# wasm, docs/decoders.md; Chromium refuses WebAssembly.instantiate without this). The keyword
+# allows WebAssembly compilation only: still no eval(), no new Function(), no inline code, and
+# scripts and fetched bytes come from 'self' alone. Only the scanner gets it.
+SCANNER_CSP = PAGE_CSP.replace("script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';")
 # The API reference (Litestar's Swagger UI page): its script and style are swagger-ui-dist from
 # node_modules (/vendor/, never a CDN, so it works without the internet), and it starts with an
 # inline script that embeds the schema. Only /schema gets this; it shows no personal data and
@@ -89,7 +94,7 @@ def route_policy(handler: Any, *, docs_prefix: str, behind_tls: bool = False) ->
     # Litestar mounts the API reference as a router at the OpenAPI path (/schema).
     routers = [getattr(layer, "path", "") or "" for layer in getattr(handler, "ownership_layers", ())]
     if kind:
-        csp = PAGE_CSP
+        csp = SCANNER_CSP if kind == "camera" else PAGE_CSP
     elif any(path.startswith(docs_prefix) for path in routers) and getattr(handler, "media_type", "") == "text/html":
         csp = DOCS_CSP
     else:

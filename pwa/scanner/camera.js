@@ -1,8 +1,23 @@
-// Camera scanning: the native BarcodeDetector where present, jsQR on video frames otherwise.
+// Camera scanning: the native BarcodeDetector where present, else ZXing-C++ (zxing-wasm) on video
+// frames, else jsQR (a browser without WebAssembly). Why ZXing: docs/decoders.md (measured).
 
 import { loadJsQR } from '/shared/vendor.js';
 
 const FRAME_MS = 120; // ~8 decodes a second is plenty for a code held in front of the lens
+
+// zxing-wasm's reader build (ES module, its shared chunk ../share.js, its .wasm), served from
+// /vendor/ at the version package-lock.json pins and precached by sw.js. By default the module
+// fetches its .wasm from a CDN: locateFile below points it here instead.
+export const ZXING_SRC = '/vendor/zxing-wasm@3.1.6/dist/es/reader/index.js';
+export const ZXING_WASM = '/vendor/zxing-wasm@3.1.6/dist/reader/zxing_reader.wasm';
+
+// Our codes are dark on light and QR only; no inverted pass (jsQR gets 'dontInvert' too).
+const ZXING_OPTIONS = {
+  formats: ['QRCode'],
+  tryHarder: true,
+  tryInvert: false,
+  maxNumberOfSymbols: 1,
+};
 
 export class CameraScanner {
   constructor(video, onText) {
@@ -49,35 +64,87 @@ export class CameraScanner {
   }
 }
 
+// The first engine this browser can run, in order of preference.
 async function pickEngine() {
-  if ('BarcodeDetector' in globalThis) {
+  for (const name of ['native', 'zxing']) {
     try {
-      const formats = await globalThis.BarcodeDetector.getSupportedFormats();
-      if (formats.includes('qr_code')) {
-        const detector = new globalThis.BarcodeDetector({ formats: ['qr_code'] });
-        return {
-          name: 'native',
-          async decode(video) {
-            const found = await detector.detect(video);
-            return found.length ? found[0].rawValue : null;
-          },
-        };
-      }
-    } catch { /* fall through to jsQR */ }
+      return await decoderEngine(name);
+    } catch { /* not available here: try the next */ }
   }
+  return decoderEngine('jsqr');
+}
+
+// One decoding engine by name ('native', 'zxing' or 'jsqr'): { name, decode(video, canvas) -> text | null }.
+// Throws when this browser cannot run it. The decoder benchmark (bench/decoders.py) drives these.
+export async function decoderEngine(name) {
+  if (name === 'native') return nativeEngine();
+  if (name === 'zxing') return zxingEngine();
+  if (name === 'jsqr') return jsqrEngine();
+  throw new Error(`unknown decoder ${name}`);
+}
+
+async function nativeEngine() {
+  if (!('BarcodeDetector' in globalThis)) throw new Error('no BarcodeDetector');
+  const formats = await globalThis.BarcodeDetector.getSupportedFormats();
+  if (!formats.includes('qr_code')) throw new Error('BarcodeDetector without QR');
+  const detector = new globalThis.BarcodeDetector({ formats: ['qr_code'] });
+  return {
+    name: 'native',
+    async decode(video) {
+      const found = await detector.detect(video);
+      return found.length ? found[0].rawValue : null;
+    },
+  };
+}
+
+let zxingModule = null;
+
+async function zxingEngine() {
+  if (typeof WebAssembly !== 'object') throw new Error('no WebAssembly');
+  if (!zxingModule) {
+    zxingModule = (async () => {
+      const zxing = await import(ZXING_SRC);
+      await zxing.prepareZXingModule({
+        overrides: { locateFile: (path, prefix) => (path.endsWith('.wasm') ? ZXING_WASM : prefix + path) },
+        fireImmediately: true,
+      });
+      return zxing;
+    })();
+    zxingModule.catch(() => { zxingModule = null; });
+  }
+  const zxing = await zxingModule;
+  return {
+    name: 'zxing',
+    async decode(video, canvas) {
+      const frame = grab(video, canvas);
+      if (!frame) return null;
+      const [found] = await zxing.readBarcodes(frame, ZXING_OPTIONS);
+      return found && found.isValid ? found.text : null;
+    },
+  };
+}
+
+async function jsqrEngine() {
   const jsQR = await loadJsQR();
   return {
     name: 'jsqr',
     async decode(video, canvas) {
-      const w = video.videoWidth;
-      const h = video.videoHeight;
-      if (!w || !h) return null;
-      canvas.width = w;
-      canvas.height = h;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true });
-      ctx.drawImage(video, 0, 0, w, h);
-      const found = jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: 'dontInvert' });
+      const frame = grab(video, canvas);
+      if (!frame) return null;
+      const found = jsQR(frame.data, frame.width, frame.height, { inversionAttempts: 'dontInvert' });
       return found ? found.data : null;
     },
   };
+}
+
+// The current video frame as ImageData (null before the first frame).
+function grab(video, canvas) {
+  const w = video.videoWidth;
+  const h = video.videoHeight;
+  if (!w || !h) return null;
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0, w, h);
+  return ctx.getImageData(0, 0, w, h);
 }

@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v4';
+const CACHE = 'scanner-v5';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -42,6 +42,9 @@ self.ykServiceWorker({
     '/shared/i18n/zh-Hans.json',
     '/shared/i18n/zh-Hant.json',
     '/shared/i18n/en.json',
-    '/vendor/jsqr@1.4.0/dist/jsQR.js',
+    '/vendor/jsqr@1.4.0/dist/jsQR.js', // the decoder where WebAssembly is off
+    '/vendor/zxing-wasm@3.1.6/dist/es/reader/index.js', // the decoder (docs/decoders.md)
+    '/vendor/zxing-wasm@3.1.6/dist/es/share.js',
+    '/vendor/zxing-wasm@3.1.6/dist/reader/zxing_reader.wasm',
   ],
 });
