@@ -406,8 +406,8 @@ async function staffScreen(ctx, params) {
         cell: (m) => h('div', { class: 'actions' },
           // What this staff member did, in the audit section (its strings; provincial operators only).
           // The accessible name starts with the visible words (axe label-content-name-mismatch).
-          manage ? h('a', { class: 'btn secondary', href: `#/audit?actor=${m.id}` },
-            t('console.audit.what_they_did'), h('span', { class: 'visually-hidden' }, ` ${m.username}`)) : null,
+          manage ? h('a', { class: 'btn secondary', href: `#/audit?actor=${m.id}`,
+            'aria-label': `${t('console.audit.what_they_did')} ${m.username}` }, t('console.audit.what_they_did')) : null,
           manage && m.active && m.id !== ctx.staff.id
             ? h('button', { type: 'button', class: 'btn danger secondary', 'aria-label': t(`${P}.staff.close_label`, { username: m.username }),
               onclick: () => deactivate(m) }, t(`${P}.staff.close`))
