@@ -12,6 +12,7 @@ import pytest
 
 from backend.codes import format as fmt
 from backend.lib import ed25519
+from tests.e2e.helpers import AXE_URL, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +80,8 @@ def _scanner(browser, server, *, lang: str, elder: bool):
     page.goto(f"{server.base_url}/scanner/#token={server.scanners[SCENARIO]}")
     page.wait_for_selector("#net-state[data-online='1']")
     page.wait_for_selector("#status[data-lists=fresh]")
+    page.evaluate("() => { window.ykScanner.state.verdictMs = 60_000; }")  # the verdicts stay while looked at
+    page.add_script_tag(url=AXE_URL)  # while online: the accessibility checks run offline
     return ctx, page
 
 
@@ -113,6 +116,7 @@ def test_old_lists_warn_at_30_hours_and_refuse_at_12_days(browser, server, artif
         amber = page.evaluate("() => getComputedStyle(document.querySelector('#result')).backgroundColor")
         assert amber not in ("rgb(10, 107, 47)",)  # never the green of a fresh check
         page.wait_for_selector("#queued[data-count='1']")
+        assert axe_violations(page) == []
         page.screenshot(path=str(artifacts / f"scanner-verdict-stale-amber-{_suffix(lang, elder)}.png"), full_page=True)
         page.keyboard.press("Escape")
         page.wait_for_selector("#ready")
@@ -126,6 +130,7 @@ def test_old_lists_warn_at_30_hours_and_refuse_at_12_days(browser, server, artif
         assert page.locator("#result .verdict").inner_text() == REFUSED_WORDS[lang]
         assert page.locator("#result dl.facts").count() == 0
         assert _queued(page) == 1  # refused before any check: nothing decided, nothing queued
+        assert axe_violations(page) == []
         page.screenshot(path=str(artifacts / f"scanner-verdict-stale-refused-{_suffix(lang, elder)}.png"), full_page=True)
         page.keyboard.press("Escape")
 

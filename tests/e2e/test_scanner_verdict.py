@@ -6,6 +6,10 @@ status line never shows a bare "null"."""
 from __future__ import annotations
 
 import pytest
+import qrcode
+
+from tests.e2e.conftest import launch
+from tests.e2e.helpers import axe_violations, write_y4m
 
 pytestmark = pytest.mark.browser
 
@@ -132,3 +136,87 @@ def test_camera_box_says_what_to_do_and_status_has_no_null(browser, server, arti
         page.screenshot(path=str(artifacts / f"scanner-camera-aim-{lang}.png"), full_page=True)
     finally:
         ctx.close()
+
+
+# --- sign-in by the provisioning QR code the console shows (issue 15 §3) -----------------------
+
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+PROVISIONED = "library_entry"
+
+
+def _camera_showing(playwright_instance, chromium_path, tmp_path, text: str):
+    """A Chromium whose camera films a QR code of `text` (made by the qrcode library, not the app)."""
+    video = tmp_path / "provisioning.y4m"
+    write_y4m(qrcode.make(text, border=4).get_image(), video)
+    return launch(playwright_instance, chromium_path, [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}"])
+
+
+def _signin_page(cam, server, *, lang: str, elder: bool):
+    ctx = cam.new_context(
+        base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 900}, permissions=["camera"]
+    )
+    ctx.add_init_script(f"localStorage.setItem('yk.lang', '{lang}'); localStorage.setItem('yk.elder', '{int(elder)}');")
+    page = ctx.new_page()
+    page.goto(f"{server.base_url}/scanner/")
+    page.wait_for_selector("#scan-provisioning")
+    return ctx, page
+
+
+def test_sign_in_by_scanning_the_provisioning_code(playwright_instance, chromium_path, server, tmp_path, artifacts):
+    token = server.scanners[PROVISIONED]
+    cam = _camera_showing(playwright_instance, chromium_path, tmp_path, f"{server.base_url}/scanner/#token={token}")
+    try:
+        ctx, page = _signin_page(cam, server, lang="zh-Hans", elder=False)
+        button = page.locator("#scan-provisioning")
+        assert button.inner_text() == "扫描配置码"
+        box = button.bounding_box()
+        assert box and box["height"] >= 44
+        assert axe_violations(page) == []
+        page.screenshot(path=str(artifacts / "scanner-signin-provisioning-zh-Hans.png"), full_page=True)
+        button.click()
+        # The camera reads the link, and the terminal is signed in: its venue's scan screen.
+        page.wait_for_selector("#scenario", timeout=20_000)
+        assert page.evaluate("() => window.ykScanner.state.token") == token
+        assert page.locator("#scenario").input_value() == PROVISIONED
+        page.wait_for_selector("#net-state[data-online='1']")
+        assert page.evaluate("() => window.ykScanner.state.provisioning") is None  # the camera is off again
+        ctx.close()
+    finally:
+        cam.close()
+
+
+REFUSED = {
+    "zh-Hans": "这个配置码属于另一个网站（https://evil.example），本终端不会使用它。",
+    "zh-Hant": "這個配置碼屬於另一個網站（https://evil.example），本終端不會使用它。",
+    "en": "This provisioning code belongs to another site (https://evil.example); this scanner will not use it.",
+}
+
+
+@pytest.mark.parametrize(("lang", "elder"), [("zh-Hans", False), ("zh-Hant", False), ("en", False), ("zh-Hans", True)])
+def test_a_provisioning_code_of_another_site_is_refused(
+    playwright_instance, chromium_path, server, tmp_path, artifacts, lang, elder
+):
+    # A well-formed scanner token, on another origin: using it would send this gate's scans there.
+    link = f"https://evil.example/scanner/#token={server.scanners[PROVISIONED]}"
+    cam = _camera_showing(playwright_instance, chromium_path, tmp_path, link)
+    try:
+        ctx, page = _signin_page(cam, server, lang=lang, elder=elder)
+        page.click("#scan-provisioning")
+        message = page.locator("#provision-msg.error")
+        message.wait_for(timeout=20_000)
+        assert message.inner_text() == REFUSED[lang]
+        assert page.evaluate("() => window.ykScanner.state.token") is None
+        assert page.locator("#scenario").count() == 0 and page.locator("#provision-cancel").is_visible()
+        if elder:
+            box = page.locator("#provision-cancel").bounding_box()
+            assert box and box["height"] >= 64
+        assert axe_violations(page) == []
+        page.screenshot(
+            path=str(artifacts / f"scanner-signin-provisioning-refused-{lang}{'-elder' if elder else ''}.png"), full_page=True
+        )
+        page.click("#provision-cancel")
+        assert page.locator("#provision-box").is_hidden() and page.locator("#scan-provisioning").is_visible()
+        assert page.evaluate("() => window.ykScanner.state.provisioning") is None
+        ctx.close()
+    finally:
+        cam.close()
