@@ -231,12 +231,7 @@ def _vendor_references() -> set[str]:
 
 # References that still use an unversioned name (served, but revalidated on every load). Adding
 # one here is a review point: a versioned URL (pwa_static.vendor_url) is cached for a year.
-UNVERSIONED_OK = {
-    # The scanner's QR decoder (zxing-wasm, issue 15 §1), written while this landed.
-    "/vendor/zxing-wasm/dist/es/reader/index.js",
-    "/vendor/zxing-wasm/dist/es/share.js",
-    "/vendor/zxing-wasm/dist/reader/zxing_reader.wasm",
-}
+UNVERSIONED_OK: set[str] = set()
 
 
 def test_every_vendor_reference_in_the_apps_is_served_under_its_current_version(client):
