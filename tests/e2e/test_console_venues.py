@@ -1,7 +1,7 @@
 """Console section "venues and scanners" in Chromium (issue 15 §3): a provincial operator registers
 a venue with a scenario from the catalog, adds a scanner and provisions it by showing a QR code; the
-QR code, read off a screenshot (not from the app), is a link the scanner app signs in with and then
-verifies a holder's code; the code is shown once and gone when the operator leaves; revoking the
+QR code, read off a screenshot (not from the app), is the scanner's provisioning link, and the scanner
+app, its camera filming that screenshot, signs in with it and verifies a holder's code; the code is shown once and gone when the operator leaves; revoking the
 scanner from the table (by keyboard) makes its token fail with 401. Screenshots in three languages,
 elder mode, desktop and phone; axe on each screen."""
 
@@ -12,11 +12,13 @@ import uuid
 
 import pytest
 
+from tests.e2e.conftest import launch
 from tests.e2e.console_admin_helpers import shots, sign_in, tab_to, wait_screen
-from tests.e2e.helpers import axe_violations, screen_qr
+from tests.e2e.helpers import axe_violations, screen_qr, write_y4m
 
 pytestmark = pytest.mark.browser
 
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 HOLDER = 22  # this section's citizen (tests/e2e/conftest.py)
 
 
@@ -31,7 +33,9 @@ def _online_code(server) -> str:
     return code["code"]
 
 
-def test_register_venue_provision_scanner_by_qr_then_revoke(browser, server, artifacts):
+def test_register_venue_provision_scanner_by_qr_then_revoke(
+    browser, playwright_instance, chromium_path, server, tmp_path, artifacts
+):
     ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
     try:
@@ -65,22 +69,34 @@ def test_register_venue_provision_scanner_by_qr_then_revoke(browser, server, art
         assert page.evaluate("document.activeElement.id") == "provision-title"
         page.screenshot(path=artifacts / "console-venues-provision-zh-Hans.png", full_page=True)
         assert axe_violations(page) == []
-        link, _ = screen_qr(page, "#provision-qr svg")
+        link, image = screen_qr(page, "#provision-qr svg")
         assert link.startswith(f"{server.base_url}/scanner/#token=ykc_"), link
         token = link.split("#token=", 1)[1]
         # The token is not written out anywhere on the page: only the QR code carries it.
         assert token not in page.content()
 
-        # The scanner app opens the link, signs in as this venue's scanner, and verifies a code.
-        scanner = ctx.new_page()
-        scanner.set_viewport_size({"width": 390, "height": 844})
-        scanner.goto(link)
-        scanner.wait_for_selector("#net-state[data-online='1']")
-        assert scanner.evaluate("() => window.ykScanner.state.context.venue_name") == name
-        scanner.evaluate("(code) => window.ykScanner.handleText(code + '\\n')", _online_code(server))
-        scanner.wait_for_selector("#result[data-result]")
-        assert scanner.locator("#result").get_attribute("data-result") == "valid"
-        scanner.close()
+        # The scanner app's camera films the console's QR code (the very pixels on the operator's
+        # screen): it reads the link, signs in as this venue's scanner, and verifies a holder's code.
+        video = tmp_path / "console-provisioning.y4m"
+        write_y4m(image, video)
+        cam = launch(playwright_instance, chromium_path, [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}"])
+        try:
+            terminal = cam.new_context(
+                base_url=server.base_url, locale="zh-CN", viewport={"width": 390, "height": 844}, permissions=["camera"]
+            )
+            scanner = terminal.new_page()
+            scanner.goto(f"{server.base_url}/scanner/")
+            scanner.click("#scan-provisioning")
+            scanner.wait_for_selector("#scenario", timeout=20_000)
+            assert scanner.evaluate("() => window.ykScanner.state.token") == token
+            assert scanner.evaluate("() => window.ykScanner.state.context.venue_name") == name
+            scanner.wait_for_selector("#net-state[data-online='1']")
+            scanner.evaluate("(code) => window.ykScanner.handleText(code + '\\n')", _online_code(server))
+            scanner.wait_for_selector("#result[data-result]")
+            assert scanner.locator("#result").get_attribute("data-result") == "valid"
+            terminal.close()
+        finally:
+            cam.close()
 
         # "Done" hides the code; the table lists the scanner as active and used.
         page.click("#provision-done")
