@@ -141,10 +141,19 @@ def test_old_lists_warn_at_30_hours_and_refuse_at_12_days(browser, server, artif
         assert page.locator("#lists-note").count() == 0
         ctx.set_offline(True)
         page.wait_for_selector("#net-state[data-online='0']")
-        _scan(page, phone.code())
+        code = phone.code()
+        _scan(page, code)
         page.wait_for_selector("#result[data-offline='1']")
         assert result.get_attribute("data-result") == "valid" and result.get_attribute("data-tone") == "ok"
         assert page.locator("#stale-note").count() == 0
+        page.wait_for_selector("#queued[data-count='1']")
+        # Offline too, the same code held up again is a repeat: blue, and nothing more queued.
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#ready")
+        _scan(page, code)
+        page.wait_for_selector("#result[data-repeat='1']")
+        assert result.get_attribute("data-tone") == "repeat" and result.get_attribute("data-offline") == "1"
+        assert _queued(page) == 1
     finally:
         ctx.close()
 
