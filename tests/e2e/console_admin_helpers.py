@@ -78,3 +78,24 @@ def tab_to(page, selector: str, limit: int = 120) -> None:
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"Tab never reached {selector}")
+
+
+# Runs before the page's own scripts (init scripts are not subject to the CSP): every refusal of the
+# Content-Security-Policy the console is served with (tests/e2e/test_csp.py watches the same way).
+WATCH = """
+window.__ykPolicy = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__ykPolicy.push(
+  `${e.effectiveDirective} refused ${e.blockedURI || 'inline'} (${e.sourceFile || '?'}:${e.lineNumber})`));
+"""
+
+
+def watch_policy(page) -> list[str]:
+    """Start watching a page for CSP refusals; the list collects the console's complaints."""
+    complaints: list[str] = []
+    page.on("console", lambda msg: complaints.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.add_init_script(WATCH)
+    return complaints
+
+
+def policy_violations(page, complaints: list[str]) -> list[str]:
+    return complaints + page.evaluate("window.__ykPolicy || []")

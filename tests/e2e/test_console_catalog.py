@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.console_admin_helpers import shots, sign_in, tab_to, wait_screen
+from tests.e2e.console_admin_helpers import policy_violations, shots, sign_in, tab_to, wait_screen, watch_policy
 from tests.e2e.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,7 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
     reviewer = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
     try:
         page = drafter.new_page()
+        complaints = watch_policy(page)
         sign_in(page, server, "admin", hash_="#/catalog/new")
         wait_screen(page, "catalog/new")
         assert page.evaluate("document.activeElement.tagName") == "H1"
@@ -86,6 +87,7 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
 
         # The second operator finds it in the queue and opens it by keyboard.
         other = reviewer.new_page()
+        other_complaints = watch_policy(other)
         sign_in(other, server, "admin2", hash_="#/catalog")
         wait_screen(other, "catalog")
         row = other.locator("#queue-table tbody tr", has_text=code)
@@ -148,6 +150,8 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
         page.click("#usage-form button[type=submit]")
         page.wait_for_function("() => location.hash.includes('bucket=month')")
         page.wait_for_selector("#usage-totals")
+        assert policy_violations(page, complaints) == []
+        assert policy_violations(other, other_complaints) == []
     finally:
         drafter.close()
         reviewer.close()

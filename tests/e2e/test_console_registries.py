@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import STAFF_PASSWORD
-from tests.e2e.console_admin_helpers import shots, sign_in, tab_to, wait_screen
+from tests.e2e.console_admin_helpers import policy_violations, shots, sign_in, tab_to, wait_screen, watch_policy
 from tests.e2e.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,7 @@ def test_banks_and_certificate_types(browser, server, artifacts):
     code = f"H6{suffix}"
     ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
+    complaints = watch_policy(page)
     try:
         sign_in(page, server, "admin", hash_="#/registries")
         wait_screen(page, "registries")
@@ -109,6 +110,7 @@ def test_banks_and_certificate_types(browser, server, artifacts):
         page.wait_for_selector(f"{type_row} .badge[data-status='inactive']")
         status, stored = server.api("GET", f"/api/v1/certificate-types/{type_code}")
         assert stored["active"] is False
+        assert policy_violations(page, complaints) == []
     finally:
         ctx.close()
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import launch
-from tests.e2e.console_admin_helpers import shots, sign_in, tab_to, wait_screen
+from tests.e2e.console_admin_helpers import policy_violations, shots, sign_in, tab_to, wait_screen, watch_policy
 from tests.e2e.helpers import axe_violations, screen_qr, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,7 @@ def test_register_venue_provision_scanner_by_qr_then_revoke(
 ):
     ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
+    complaints = watch_policy(page)
     try:
         sign_in(page, server, "admin", hash_="#/venues")
         wait_screen(page, "venues")
@@ -143,6 +144,7 @@ def test_register_venue_provision_scanner_by_qr_then_revoke(
         assert status == 401, body
         status, _ = server.api("GET", "/api/v1/verify/context", token=second.split("#token=", 1)[1])
         assert status == 200
+        assert policy_violations(page, complaints) == []
     finally:
         ctx.close()
 
