@@ -1,43 +1,20 @@
 """Helpers of the browser tests of the console's venues, catalog and registries sections: sign a
-staff member in (enrolling TOTP first through the API when the e2e server seeded none), screenshots
-in three languages and elder mode with axe on each, and reaching an element by Tab."""
+staff member in, screenshots in three languages and elder mode with axe on each, reaching an element
+by Tab, and watching the Content-Security-Policy."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyotp
-
-from tests.e2e.conftest import STAFF_PASSWORD, Server
-from tests.e2e.console_helpers import console_sign_in, totp_code
+from tests.e2e.conftest import Server
+from tests.e2e.console_helpers import console_sign_in
 from tests.e2e.helpers import axe_violations
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
 
-def ensure_totp(server: Server, username: str) -> None:
-    """Staff sign in with a second factor: when the e2e server seeded no TOTP for this staff member,
-    enrol one through the API (sign in, start, confirm) and record its secret in server.staff_totp."""
-    if server.staff_totp.get(username):
-        return
-    status, answer = server.api("POST", "/api/v1/auth/staff/login", {"username": username, "password": STAFF_PASSWORD})
-    assert status == 200, (status, answer)
-    token = answer["token"]
-    if not answer.get("second_factor_enrolment_required") and answer.get("staff", {}).get("totp_enabled") is not True:
-        return  # the second factor is optional on this server
-    status, enrolment = server.api("POST", "/api/v1/me/totp", token=token)
-    assert status in (200, 201), (status, enrolment)
-    secret = enrolment["secret"]
-    step = pyotp.TOTP(secret)
-    status, body = server.api("POST", "/api/v1/me/totp/confirm", {"code": step.now()}, token=token)
-    assert status in (200, 201), (status, body)
-    server.staff_totp[username] = secret
-    totp_code(server, username)  # this step's code is used: the next sign-in waits for a fresh one
-    server.api("POST", "/api/v1/auth/logout", token=token)
-
-
 def sign_in(page, server: Server, username: str, hash_: str = "") -> None:
-    ensure_totp(server, username)
+    """Sign in through the console's form, with the staff member's TOTP (seeded by the e2e server)."""
     console_sign_in(page, server, username, hash_=hash_)
 
 

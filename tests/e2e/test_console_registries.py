@@ -191,3 +191,32 @@ def test_service_points_and_staff_accounts(browser, server, artifacts):
         assert axe_violations(page) == []
     finally:
         ctx.close()
+
+
+def test_a_city_supervisor_keeps_their_citys_service_points(browser, server, artifacts):
+    ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        sign_in(page, server, "gz-supervisor2", hash_="#/registries")
+        wait_screen(page, "registries")
+        tiles = page.eval_on_selector_all("main a.tile", "els => els.map(e => e.getAttribute('href'))")
+        assert tiles == ["#/registries/service-points", "#/registries/staff"]
+        assert axe_violations(page) == []
+        # Service points: only their city is offered for a new one.
+        page.click("main a.tile[href='#/registries/service-points']")
+        wait_screen(page, "registries/service-points")
+        assert page.eval_on_selector_all("#point-city option", "els => els.map(e => e.value)") == ["440100"]
+        # The staff list is theirs to read (their city's), with no form and no deactivation.
+        page.click("main .adm-subnav a[href='#/registries/staff']")
+        wait_screen(page, "registries/staff")
+        usernames = page.eval_on_selector_all("#staff-table tbody tr", "rows => rows.map(r => r.dataset.key)")
+        assert "gz-counter" in usernames and "admin" not in usernames
+        assert page.locator("#staff-form").count() == 0 and page.locator("#staff-table button").count() == 0
+        page.screenshot(path=artifacts / "console-registries-staff-supervisor-zh-Hans.png", full_page=True)
+        assert axe_violations(page) == []
+        # Banks are the province's: the screen says so instead of offering what the API refuses.
+        page.goto(f"{server.base_url}/console/#/registries/banks")
+        wait_screen(page, "registries/banks")
+        assert page.locator("#not-for-role").is_visible() and page.locator("#bank-form").count() == 0
+    finally:
+        ctx.close()

@@ -16,11 +16,25 @@ const FACILITIES = ['wheelchair_access', 'accessible_toilet', 'accessible_parkin
   'sign_language', 'braille', 'large_print', 'voice_guidance', 'elderly_assistance'];
 const LANGS = [['zh-Hans', 'lang.zh_hans'], ['zh-Hant', 'lang.zh_hant'], ['en', 'lang.en']];
 const SUBS = ['banks', 'certificate-types', 'service-points', 'staff'];
+// Supervisors keep their city's service points and read their city's staff; the rest is provincial.
+const SUPERVISOR_SUBS = ['service-points', 'staff'];
 
-function screen(name, current) {
+function subsOf(ctx) {
+  return ctx.staff.role === 'provincial_operator' ? SUBS : SUPERVISOR_SUBS;
+}
+
+function screen(ctx, name, current) {
   return h('section', { class: 'adm-screen', 'data-screen': `registries-${name}` },
     h('h1', {}, t(`${P}.${name}.title`)),
-    subnav(t(`${P}.nav`), SUBS.map((s) => ({ route: `registries/${s}`, label: t(`${P}.${s}.title`) })), current));
+    subnav(t(`${P}.nav`), subsOf(ctx).map((s) => ({ route: `registries/${s}`, label: t(`${P}.${s}.title`) })), current));
+}
+
+// A provincial registry opened by someone else: say so rather than offer what the API refuses.
+function provincialOnly(ctx, name) {
+  if (ctx.staff.role === 'provincial_operator') return null;
+  const root = screen(ctx, name, `registries/${name}`);
+  root.append(h('p', { class: 'notice', id: 'not-for-role' }, t(`${P}.not_for_role`)));
+  return root;
 }
 
 async function cities(ctx) {
@@ -44,18 +58,20 @@ function statusBadge(kind, status) {
 
 // --- home ----------------------------------------------------------------------------------
 
-async function home() {
+async function home(ctx) {
   return h('section', { class: 'adm-screen', 'data-screen': 'registries' },
     h('h1', {}, t(`${P}.title`)),
-    h('p', { class: 'hint' }, t(`${P}.intro`)),
-    h('ul', { class: 'tiles' }, SUBS.map((s) => h('li', {}, h('a', { class: 'tile', href: `#/registries/${s}` }, t(`${P}.${s}.title`))))));
+    h('p', { class: 'hint' }, t(ctx.staff.role === 'provincial_operator' ? `${P}.intro` : `${P}.intro_city`)),
+    h('ul', { class: 'tiles' }, subsOf(ctx).map((s) => h('li', {}, h('a', { class: 'tile', href: `#/registries/${s}` }, t(`${P}.${s}.title`))))));
 }
 
 // --- banks -----------------------------------------------------------------------------------
 
 async function banksScreen(ctx, params) {
+  const refused = provincialOnly(ctx, 'banks');
+  if (refused) return refused;
   const banks = await ctx.api('GET', '/api/v1/banks');
-  const root = screen('banks', 'registries/banks');
+  const root = screen(ctx, 'banks', 'registries/banks');
   const msg = messages();
   if (params.get('done')) msg.done(t(`${P}.banks.done.${params.get('done')}`, { code: params.get('code') || '' }));
   const reload = (done, code) => ctx.go(`registries/banks?done=${done}&code=${encodeURIComponent(code)}`);
@@ -177,11 +193,13 @@ function fieldRow(onRemove) {
 }
 
 async function typesScreen(ctx, params) {
+  const refused = provincialOnly(ctx, 'certificate-types');
+  if (refused) return refused;
   const [types, agencies] = await Promise.all([
     ctx.api('GET', '/api/v1/certificate-types?include_inactive=true'),
     ctx.api('GET', '/api/v1/agencies'),
   ]);
-  const root = screen('certificate-types', 'registries/certificate-types');
+  const root = screen(ctx, 'certificate-types', 'registries/certificate-types');
   const msg = messages();
   if (params.get('done')) msg.done(t(`${P}.types.done.${params.get('done')}`, { code: params.get('code') || '' }));
   const reload = (done, code) => ctx.go(`registries/certificate-types?done=${done}&code=${encodeURIComponent(code)}`);
@@ -286,7 +304,7 @@ async function pointsScreen(ctx, params) {
   if (city) q.set('city_code', city);
   const answer = await ctx.api('GET', `/api/v1/service-points?${q}`);
   const cityName = (code) => regionName(all.find((c) => c.code === code)) || code;
-  const root = screen('service-points', 'registries/service-points');
+  const root = screen(ctx, 'service-points', 'registries/service-points');
   const msg = messages();
   if (params.get('done')) msg.done(t(`${P}.points.done.${params.get('done')}`));
 
@@ -322,8 +340,10 @@ async function pointsScreen(ctx, params) {
       { label: t(`${P}.points.col.updated`), cell: (p) => date(p.updated_at) },
       {
         label: t(`${P}.col.actions`),
-        cell: (p) => h('button', { type: 'button', class: 'btn danger secondary', 'aria-label': t(`${P}.points.close_label`, { name: local(p.name) }),
-          onclick: () => deactivate(p) }, t(`${P}.points.close`)),
+        cell: (p) => (!supervisor || p.city_code === ctx.staff.city
+          ? h('button', { type: 'button', class: 'btn danger secondary', 'aria-label': t(`${P}.points.close_label`, { name: local(p.name) }),
+            onclick: () => deactivate(p) }, t(`${P}.points.close`))
+          : ''),
       },
     ],
   }));
@@ -372,7 +392,7 @@ async function pointsScreen(ctx, params) {
 async function staffScreen(ctx, params) {
   const [members, all] = await Promise.all([ctx.api('GET', '/api/v1/staff?limit=500'), cities(ctx)]);
   const cityName = (code) => (code === '440000' ? t(`${P}.staff.province`) : regionName(all.find((c) => c.code === code)) || code);
-  const root = screen('staff', 'registries/staff');
+  const root = screen(ctx, 'staff', 'registries/staff');
   const msg = messages();
   if (params.get('done')) msg.done(t(`${P}.staff.done.${params.get('done')}`, { username: params.get('username') || '' }));
   const manage = ctx.staff.role === 'provincial_operator';
@@ -466,7 +486,8 @@ async function staffScreen(ctx, params) {
 export const section = {
   id: 'registries',
   titleKey: 'console.registries.title',
-  roles: ['provincial_operator'],
+  // Supervisors: their city's service points and staff list (the API decides every call).
+  roles: ['supervisor', 'provincial_operator'],
   dictionary: '/console/i18n/registries',
   screens: {
     '': home,
