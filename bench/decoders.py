@@ -67,7 +67,7 @@ class Condition:
 
 
 # Sides are of the code with its quiet zone, +-5 % from frame to frame; for the offline code
-# (version 10, 65 modules) 420 px is 6.5 px a module, 260 px 4, 170 px 2.6, 140 px 2.2.
+# (version 10, 65 modules) 420 px is 6.5 px a module, 260 px 4, 170 px 2.6, 140 px 2.2, 110 px 1.7.
 CONDITIONS = (
     Condition("large, 420 px (as the tests film it)", side=420),
     Condition("medium, 260 px", side=260),
@@ -78,6 +78,9 @@ CONDITIONS = (
     Condition("rotated 15 deg, 260 px", side=260, angle=15),
     Condition("low contrast 100..160, 260 px", side=260, dark=100, light=160),
     Condition("all at once, 240 px", side=240, blur=1.0, noise=12, angle=8, dark=70, light=190),
+    # Past what a scanner should be asked to read: where each decoder gives up.
+    Condition("too small, 110 px", side=110),
+    Condition("too hard: 200 px, blur, noise 40, 20 deg, dim", side=200, blur=1.2, noise=40, angle=20, dark=80, light=170),
 )
 
 
