@@ -375,6 +375,7 @@ async function handleText(raw, { manual = false } = {}) {
     state.inFlight.delete(key);
   }
   verdict.key = key;
+  verdict.checkedAt = verdict.checkedAt || Date.now(); // every verdict says when it was given
   if (DECIDED.has(verdict.result)) {
     keep(key, { scenario: scenario.name, result: verdict.result, checkedAt: verdict.checkedAt || Date.now(), offline: verdict.offline });
   }
