@@ -46,7 +46,7 @@ function attributesList(cert) {
   const names = Object.keys(cert.attributes || {});
   if (!names.length) return null;
   return h('dl', { class: 'facts cert-attrs', id: 'cert-attributes' },
-    names.map((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, fieldValue(n, cert.attributes[n]))]));
+    names.flatMap((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, fieldValue(n, cert.attributes[n]))]));
 }
 
 // Where the certificate may be shown with the code, and what each place then sees.

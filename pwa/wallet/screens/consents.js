@@ -187,7 +187,6 @@ export async function consentsScreen(app) {
         form.reset();
         await drawList();
         say(t('svc.consent.granted'));
-        document.getElementById('consent-list-title')?.focus?.();
       } catch (err) {
         showError(formError, app.errorText(err));
       } finally {

@@ -105,7 +105,9 @@ function recordItem(r, consents) {
   if (consent) {
     why = t('svc.access.basis.consent_of', { purpose: consent.purpose, date: formatTime(consent.granted_at, { time: false }) });
   } else if (has(`svc.access.basis.${r.basis_kind}`)) {
-    why = t(`svc.access.basis.${r.basis_kind}`) + (r.basis_ref && r.basis_kind !== 'consent' ? t('svc.access.basis_ref', { ref: r.basis_ref }) : '');
+    // The statute or regulation is worth reading; a code's or consent's internal id is not.
+    const ref = r.basis_ref && !['consent', 'presented_code'].includes(r.basis_kind) ? t('svc.access.basis_ref', { ref: r.basis_ref }) : '';
+    why = t(`svc.access.basis.${r.basis_kind}`) + ref;
   } else {
     why = r.basis_ref || r.basis_kind;
   }
@@ -115,7 +117,9 @@ function recordItem(r, consents) {
       h('p', { class: 'access-kind' }, named('svc.access.kind.', r.actor_kind)),
       h('strong', { class: 'access-who' }, r.actor_name ? bilingual(r.actor_name) : t('svc.access.kind.system')),
       h('div', { class: 'access-action' }, named('svc.access.action.', r.action)),
-      r.purpose ? h('div', { class: 'access-purpose' }, t('svc.access.purpose', { purpose: r.purpose })) : null,
+      // An agency states its own purpose; for our own actions the action says it in the reader's language.
+      r.purpose && (r.actor_kind === 'agency' || !has(`svc.access.action.${r.action}`))
+        ? h('div', { class: 'access-purpose' }, t('svc.access.purpose', { purpose: r.purpose })) : null,
       h('div', { class: 'access-why' }, t('svc.access.why', { why })),
       h('div', { class: 'access-what' }, seenLine(r.fields)),
       refused ? h('div', { class: 'error access-refused' }, t(`svc.access.result.${r.result}`)) : null,
