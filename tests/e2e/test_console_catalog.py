@@ -100,7 +100,7 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
         wait_screen(other, "catalog/item")
         assert other.locator("#four-eyes-note").count() == 0
         other.click("#publish")
-        other.wait_for_selector("#catalog-ok:not([hidden])")
+        other.wait_for_selector("#catalog-ok:not([hidden]):has-text('即时生效')")
         assert _versions(page, server, code)[1]["status"] == "published"
         assert _public(server, code)["in_effect"] == 1
 
@@ -116,11 +116,12 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
         other.wait_for_selector("#publish-form")
         page.goto(f"{server.base_url}/console/#/catalog/item?code={code}")
         wait_screen(page, "catalog/item")
-        page.wait_for_selector("#effective-from")
+        # The screen drawn anew for version 2 (the old one, of version 1, had the same form).
+        page.wait_for_selector("#publish-form h2:has-text('审核第 2 版')")
         later = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT10:00")
         page.fill("#effective-from", later)
         page.click("#publish")
-        page.wait_for_selector("#catalog-ok:not([hidden])")
+        page.wait_for_selector("#catalog-ok:not([hidden]):has-text('按期生效')")
         versions = _versions(page, server, code)
         assert versions[2]["status"] == "published" and versions[2]["published_by"] != versions[2]["submitted_by"]
         assert versions[1]["effective_to"] == versions[2]["effective_from"]
@@ -132,7 +133,7 @@ def test_draft_submit_four_eyes_publish_schedule_withdraw(browser, server, artif
         page.wait_for_selector("dialog.dialog[open]")
         page.screenshot(path=artifacts / "console-catalog-withdraw-confirm-zh-Hans.png")
         page.click("dialog.dialog button[value=ok]")
-        page.wait_for_selector("#catalog-ok:not([hidden])")
+        page.wait_for_selector("#catalog-ok:not([hidden]):has-text('项目已撤回')")
         versions = _versions(page, server, code)
         assert {versions[1]["status"], versions[2]["status"]} == {"withdrawn"}
         assert _public(server, code)["in_effect"] is None
