@@ -204,6 +204,9 @@ def test_certificates_shown_and_the_whole_access_record(context, server, artifac
     page.wait_for_selector("#certificate #cert-attributes")
     assert page.locator("#cert-attributes [data-field='age_band']").inner_text() == "70 岁及以上"
     assert "证照核验" in page.locator("#cert-accepted").inner_text()
+    assert (
+        "null" not in page.locator("#certificate").inner_text() and "undefined" not in page.locator("#certificate").inner_text()
+    )
     _shots(page, "wallet-certificate-detail", "#cert-attributes", artifacts, problems)
     page.click("#cert-show")
     page.wait_for_selector("#cert-code:not([hidden]) #cert-qr svg")
@@ -228,6 +231,15 @@ def test_certificates_shown_and_the_whole_access_record(context, server, artifac
     ]
     page.keyboard.press("Escape")
     page.wait_for_selector("#cert-code", state="hidden")
+    for lang, elder in (("zh-Hant", "0"), ("en", "0"), ("zh-Hans", "1")):  # the code over the screen, as a clerk sees it
+        page.evaluate(f"localStorage.setItem('yk.lang', '{lang}'); localStorage.setItem('yk.elder', '{elder}')")
+        page.reload()
+        page.click("#cert-show")
+        page.wait_for_selector("#cert-code:not([hidden]) #cert-qr svg")
+        _check(page, f"wallet-certificate-code-{'elder' if elder == '1' else lang}", artifacts, problems)
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#cert-code", state="hidden")
+    page.evaluate("localStorage.setItem('yk.lang', 'zh-Hans'); localStorage.setItem('yk.elder', '0')")
     # A revoked certificate cannot be shown with the code.
     page.goto(server.base_url + f"/wallet/#/certificates?id={licence['id']}")
     page.wait_for_selector("#certificate #cert-cannot-show")

@@ -113,7 +113,7 @@ async function detail(app, id) {
   const showable = cert.status === 'active' && where.scenarios.length > 0;
   const code = showCode(app, cert, overlay, error);
 
-  root.append(
+  root.append(...[ // DOM append writes null out as text: leave the absent parts out
     h('h1', {}, typeName(cert.type, cert.type_name)),
     back('#/certificates', 'svc.cert.back'),
     certFace(cert, app, { headingLevel: 'h2' }),
@@ -131,7 +131,7 @@ async function detail(app, id) {
         h('dt', {}, t('svc.cert.version')), h('dd', {}, String(cert.version)),
         h('dt', {}, t('svc.cert.issued_at')), h('dd', {}, dateOnly(cert.issued_at)),
         h('dt', {}, t('svc.cert.key')), h('dd', { class: 'mono' }, cert.signature?.key_id || ''))),
-    overlay);
+    overlay].filter(Boolean));
   return { el: root, cleanup: code.close };
 }
 
