@@ -1,5 +1,6 @@
-// Camera scanning: the native BarcodeDetector where present, else ZXing-C++ (zxing-wasm) on video
-// frames, else jsQR (a browser without WebAssembly). Why ZXing: docs/decoders.md (measured).
+// Camera scanning: ZXing-C++ (zxing-wasm) on video frames, else jsQR (a browser without
+// WebAssembly). Why ZXing: docs/decoders.md (measured). The native BarcodeDetector stays
+// selectable by name for the benchmark but is not preferred: it could not be measured here.
 
 import { loadJsQR } from '/shared/vendor.js';
 
@@ -66,12 +67,11 @@ export class CameraScanner {
 
 // The first engine this browser can run, in order of preference.
 async function pickEngine() {
-  for (const name of ['native', 'zxing']) {
-    try {
-      return await decoderEngine(name);
-    } catch { /* not available here: try the next */ }
+  try {
+    return await decoderEngine('zxing');
+  } catch {
+    return decoderEngine('jsqr'); // no WebAssembly here
   }
-  return decoderEngine('jsqr');
 }
 
 // One decoding engine by name ('native', 'zxing' or 'jsqr'): { name, decode(video, canvas) -> text | null }.

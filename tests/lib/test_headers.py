@@ -27,12 +27,13 @@ PUBLIC = {
     "/wallet": "the wallet's static files",
     "/scanner": "the scanner's static files",
     "/catalog": "the catalog page's static files",
+    "/console": "the staff console's static files (its answers from the API are no-store)",
     "/shared": "static modules the apps share",
     "/vendor": "allow-listed npm files",
 }
 
 
-STATIC = ("/wallet", "/scanner", "/catalog", "/shared", "/vendor")
+STATIC = ("/wallet", "/scanner", "/catalog", "/console", "/shared", "/vendor")
 
 
 def _public_key(path: str) -> str:

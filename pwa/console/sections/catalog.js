@@ -18,7 +18,7 @@ const ATTRIBUTES = ['name', 'doc_type', 'identity_number', 'masked_name', 'maske
 const VENUE_TYPES = ['metro', 'bus', 'ferry', 'library', 'museum', 'scenic_spot', 'sports_ground', 'hotel', 'hospital',
   'service_counter', 'office'];
 const STATUS_TONE = { draft: 'warn', review: 'warn', published: 'ok', withdrawn: 'bad' };
-const LANG_FIELDS = [['zh-Hans', 'lang.zh_hans'], ['zh-Hant', 'lang.zh_hant'], ['en', 'lang.en']];
+const LANG_FIELDS = [['zh-Hans', 'lang.zh-Hans'], ['zh-Hant', 'lang.zh-Hant'], ['en', 'lang.en']];
 
 function nav(current) {
   return subnav(t(`${P}.nav`), [

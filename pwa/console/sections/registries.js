@@ -14,7 +14,7 @@ const SERVICES = ['apply', 'report_loss', 'lift_loss', 'replace', 'cancel', 'cha
   'medical_insurance', 'hr_records', 'certificates', 'consultation', 'complaints'];
 const FACILITIES = ['wheelchair_access', 'accessible_toilet', 'accessible_parking', 'priority_window', 'hearing_loop',
   'sign_language', 'braille', 'large_print', 'voice_guidance', 'elderly_assistance'];
-const LANGS = [['zh-Hans', 'lang.zh_hans'], ['zh-Hant', 'lang.zh_hant'], ['en', 'lang.en']];
+const LANGS = [['zh-Hans', 'lang.zh-Hans'], ['zh-Hant', 'lang.zh-Hant'], ['en', 'lang.en']];
 const SUBS = ['banks', 'certificate-types', 'service-points', 'staff'];
 // Supervisors keep their city's service points and read their city's staff; the rest is provincial.
 const SUPERVISOR_SUBS = ['service-points', 'staff'];
