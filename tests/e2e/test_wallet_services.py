@@ -251,37 +251,37 @@ def test_certificates_shown_and_the_whole_access_record(context, server, artifac
     others = [r for r in _all_pages(server, "/api/v1/me/access-records", token) if not r["action"].startswith("verification")]
     assert len(scans) >= 1 and len(scans) + len(others) > 20
     page.goto(server.base_url + "/wallet/#/access")
-    page.wait_for_selector("main[data-screen='access'] #access-list > li")
-    assert page.locator("#access-list > li").count() == 20
-    _shots(page, "wallet-access", "#access-list > li", artifacts, problems)
+    page.wait_for_selector("main[data-screen='access'] #verifications > li")
+    assert page.locator("#verifications > li").count() == 20
+    _shots(page, "wallet-access", "#verifications > li", artifacts, problems)
     for _ in range(5):
         if not page.locator("#access-more").is_visible():
             break
-        shown = page.locator("#access-list > li").count()
+        shown = page.locator("#verifications > li").count()
         page.click("#access-more")
         page.wait_for_function(
-            f"() => document.querySelectorAll('#access-list > li').length > {shown} || !document.querySelector('#access-error').hidden"
+            f"() => document.querySelectorAll('#verifications > li').length > {shown} || !document.querySelector('#access-error').hidden"
         )
         assert page.locator("#access-error").is_hidden(), page.locator("#access-error").inner_text()
     assert not page.locator("#access-more").is_visible(), page.locator("#access-error").inner_text()
-    items = page.locator("#access-list > li")
+    items = page.locator("#verifications > li")
     assert items.count() == len(scans) + len(others)  # no scan listed twice, nothing left out
     texts = [items.nth(i).inner_text() for i in range(items.count())]
     kinds = [items.nth(i).get_attribute("data-kind") for i in range(items.count())]
 
-    venue = page.locator("#access-list > li[data-kind='venue']")
+    venue = page.locator("#verifications > li[data-kind='venue']")
     assert venue.count() == len(scans)
     assert "E2E 图书馆" in venue.first.inner_text() and "图书馆入馆" in venue.first.inner_text()
     repeats = scans[0].get("repeats", 0)
     if repeats:  # the scanner's repeat answers (issue 15 §1) count as one visit, said as such
         assert f"又核验了 {repeats} 次" in venue.first.inner_text()
 
-    lookup = page.locator("#access-list > li[data-action='card.lookup']")
+    lookup = page.locator("#verifications > li[data-action='card.lookup']")
     assert lookup.count() == 21
     assert "在服务窗口查询了您的社保卡" in lookup.first.inner_text()
     assert "履行法定职责" in lookup.first.inner_text() and "证件号码" in lookup.first.inner_text()
 
-    query = page.locator("#access-list > li[data-action='agency.query'][data-basis='statute']")
+    query = page.locator("#verifications > li[data-action='agency.query'][data-basis='statute']")
     assert query.count() == 1
     text = query.inner_text()
     assert (
@@ -290,14 +290,14 @@ def test_certificates_shown_and_the_whole_access_record(context, server, artifac
         and "老年人优待证·年龄段" in text
         and "E2E 核对高龄津贴资格" in text
     )
-    presented_entry = page.locator("#access-list > li[data-action='agency.query'][data-basis='presented_code']")
+    presented_entry = page.locator("#verifications > li[data-action='agency.query'][data-basis='presented_code']")
     assert presented_entry.count() == 1 and "您出示的二维码" in presented_entry.inner_text()
 
-    issued = page.locator("#access-list > li[data-action='certificate.issue']")
+    issued = page.locator("#verifications > li[data-action='certificate.issue']")
     assert issued.count() == 3
     issued_text = " ".join(issued.nth(i).inner_text() for i in range(3))
     assert "签发了证照" in issued_text and "广东省民政厅老龄工作办公室" in issued_text and "老年人优待证·年龄段" in issued_text
-    assert page.locator("#access-list > li[data-action='certificate.revoke']").count() == 1
+    assert page.locator("#verifications > li[data-action='certificate.revoke']").count() == 1
     assert {"venue", "staff", "agency"} <= set(kinds)
     # Newest first: the presented code came last, the scans just before it.
     assert kinds[:2] == ["agency", "venue"], "\n---\n".join(texts[:4])
@@ -363,8 +363,8 @@ def test_consent_granted_receipt_downloaded_and_revoked(context, server, artifac
     status, answer = server.api("POST", "/api/v1/agency/queries", query, token=ageing)
     assert status == 200 and answer["basis"] == "consent", answer
     page.goto(server.base_url + "/wallet/#/access")
-    page.wait_for_selector("#access-list > li[data-basis='consent']")
-    why = page.locator("#access-list > li[data-basis='consent']").inner_text()
+    page.wait_for_selector("#verifications > li[data-basis='consent']")
+    why = page.locator("#verifications > li[data-basis='consent']").inner_text()
     assert "您的授权" in why and "E2E 办理高龄津贴" in why and "社保卡状态" in why and "E2E 高龄津贴审核" in why
 
     # Revoking asks first; cancelling changes nothing, confirming ends it at once.

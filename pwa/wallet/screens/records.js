@@ -128,7 +128,7 @@ function recordItem(r, consents) {
 
 export async function accessScreen(app) {
   const root = h('section', { class: 'services', id: 'access' }, h('h1', {}, t('title.access')), back());
-  const list = h('ul', { class: 'list', id: 'access-list' });
+  const list = h('ul', { class: 'list access-list', id: 'verifications' }); // the id earlier tests name
   const error = h('p', { class: 'error', role: 'alert', id: 'access-error', hidden: true });
   const more = h('button', { type: 'button', class: 'btn secondary block', id: 'access-more', hidden: true }, t('svc.load_more'));
   const scans = stream(app, EP.verifications);
