@@ -84,7 +84,9 @@ def test_search_finds_a_clerks_look_up_by_the_holders_document(context, server, 
 def test_what_one_staff_member_did_from_the_staff_list_paged_by_keyboard(context, server, artifacts):
     holder = server.citizen(CITIZEN)
     clerk = staff_token(server, CLERK)
-    status, _ = server.api("POST", "/api/v1/staff/persons/lookup", {"doc_type": holder.doc_type, "id_number": holder.id_number}, token=clerk)
+    status, _ = server.api(
+        "POST", "/api/v1/staff/persons/lookup", {"doc_type": holder.doc_type, "id_number": holder.id_number}, token=clerk
+    )
     assert status == 200
 
     page = context.new_page()
@@ -103,9 +105,14 @@ def test_what_one_staff_member_did_from_the_staff_list_paged_by_keyboard(context
     # The auditor's own searches are on the record too: enough of them for a second page.
     auditor = staff_token(server, AUDITOR)
     for _ in range(26):
-        status, _ = server.api("POST", "/api/v1/audit/access-records/search", {"action": "person.lookup", "limit": 1}, token=auditor)
+        status, _ = server.api(
+            "POST", "/api/v1/audit/access-records/search", {"action": "person.lookup", "limit": 1}, token=auditor
+        )
         assert status == 200
-    page.select_option("#au-actor", label=next(o for o in page.eval_on_selector_all("#au-actor option", "os => os.map(o => o.label)") if "(admin2)" in o))
+    page.select_option(
+        "#au-actor",
+        label=next(o for o in page.eval_on_selector_all("#au-actor option", "os => os.map(o => o.label)") if "(admin2)" in o),
+    )
     page.click("#au-search")
     page.wait_for_selector("#au-older")
     first = [r["seq"] for r in _rows(page)]

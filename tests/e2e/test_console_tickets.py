@@ -87,7 +87,12 @@ def test_clerk_takes_and_answers_a_complaint_the_holder_reads_it(context, server
     status, created = server.api(
         "POST",
         "/api/v1/tickets",
-        {"kind": "complaint", "subject": "补卡后银行账户未激活", "body": "上周补卡，新卡的银行账户一直不能用。", "city_code": "440100"},
+        {
+            "kind": "complaint",
+            "subject": "补卡后银行账户未激活",
+            "body": "上周补卡，新卡的银行账户一直不能用。",
+            "city_code": "440100",
+        },
         token=holder,
     )
     assert status == 201, created
@@ -136,7 +141,10 @@ def test_clerk_takes_and_answers_a_complaint_the_holder_reads_it(context, server
     colleague = staff_token(server, COLLEAGUE)
     status, current = server.api("GET", f"/api/v1/staff/tickets/{ticket_id}", token=colleague)
     status, _ = server.api(
-        "POST", f"/api/v1/staff/tickets/{ticket_id}/status", {"status": "in_progress", "version": current["version"]}, token=colleague
+        "POST",
+        f"/api/v1/staff/tickets/{ticket_id}/status",
+        {"status": "in_progress", "version": current["version"]},
+        token=colleague,
     )
     assert status == 200
     page.click("#tk-start")
