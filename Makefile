@@ -36,7 +36,7 @@ run: setup
 # tests last), which --no-loadscope-reorder keeps if groups appear (docs/testing.md).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
 test: setup lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 # Rules checked by machine (docs/conventions.md), before any test runs: lint and format,
 # import contracts (pyproject's [tool.importlinter]) and types (pyproject's [tool.mypy]).

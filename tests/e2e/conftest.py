@@ -89,11 +89,9 @@ class Server:
     def staff_token(self, username: str) -> str:
         """A bearer token for a staff member, through the sign-in route (with TOTP if enrolled)."""
         body: dict = {"username": username, "password": STAFF_PASSWORD}
-        secret = self.staff_totp.get(username)
-        if secret:
-            import pyotp
-
-            body["totp"] = pyotp.TOTP(secret).now()
+        code = next_totp(self, username)
+        if code:
+            body["totp"] = code
         status, answer = self.api("POST", "/api/v1/auth/staff/login", body)
         assert status == 200, (status, answer)
         return answer["token"]
@@ -102,6 +100,39 @@ class Server:
         status, body = self.api("POST", "/api/v1/verify", {"code": code, "scenario": scenario}, token=self.scanners[scenario])
         assert status in (200, 422), (status, body)
         return body
+
+
+TOTP_STEP = 30
+# The last TOTP step handed out per staff member: the server takes each step once (a code for an
+# earlier or the same step is refused), so consecutive sign-ins need ever later steps.
+LAST_TOTP_STEP: dict[str, int] = {}
+
+
+def next_totp(server: Server, username: str) -> str | None:
+    """A TOTP code for `username` that no earlier sign-in of this test session used (None without
+    TOTP). The server accepts the steps either side of the current one (backend/accounts/totp.py
+    VALID_WINDOW), so up to three sign-ins in one 30-second step go through at once (the previous,
+    the current and the next step's code); only a fourth waits for the clock. The previous step is
+    not used in a step's last 2 s, nor the next in its first 2 s, in case the server's clock has
+    moved on."""
+    import time
+
+    import pyotp
+
+    secret = server.staff_totp.get(username)
+    if not secret:
+        return None
+    while True:
+        now = time.time()
+        current = int(now) // TOTP_STEP
+        into = now - current * TOTP_STEP
+        low = current - 1 if into < TOTP_STEP - 2 else current
+        high = current + 1 if into > 2 else current
+        step = max(LAST_TOTP_STEP.get(username, low - 1) + 1, low)
+        if step <= high:
+            LAST_TOTP_STEP[username] = step
+            return pyotp.TOTP(secret, interval=TOTP_STEP).at(step * TOTP_STEP)
+        time.sleep(min(TOTP_STEP, (step - 1) * TOTP_STEP + 2.5 - now))
 
 
 async def _seed_staff(offices: dict[str, object], keyring) -> tuple[dict[str, str], dict[str, str]]:

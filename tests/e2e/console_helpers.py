@@ -2,34 +2,22 @@
 form with the staff member's TOTP, and take each TOTP code only once.
 
 A TOTP code is accepted once per 30-second step (backend/accounts/factors.consume_totp): two
-sign-ins of one staff member in the same step need two steps. `totp_code` remembers the last step
-it handed out per username and waits for the next one when needed; use it (or `staff_token` here)
-rather than pyotp directly when a test signs one staff member in more than once.
+sign-ins of one staff member need two steps. `totp_code` (conftest.next_totp) remembers the last
+step it handed out per username and takes the next acceptable one, waiting only when none is;
+use it (or `staff_token` here) rather than pyotp directly.
 """
 
 from __future__ import annotations
 
-import time
+from tests.e2e.conftest import LAST_TOTP_STEP, STAFF_PASSWORD, TOTP_STEP, Server, next_totp
 
-import pyotp
-
-from tests.e2e.conftest import STAFF_PASSWORD, Server
-
-STEP = 30
-_last_step: dict[str, int] = {}
+STEP = TOTP_STEP
+_last_step = LAST_TOTP_STEP  # shared with Server.staff_token: one record of used steps per session
 
 
 def totp_code(server: Server, username: str) -> str | None:
     """A code for this staff member's authenticator not handed out before (None without TOTP)."""
-    secret = server.staff_totp.get(username)
-    if not secret:
-        return None
-    step = int(time.time()) // STEP
-    if _last_step.get(username, -1) >= step:
-        time.sleep(STEP - time.time() % STEP + 0.5)
-        step = int(time.time()) // STEP
-    _last_step[username] = step
-    return pyotp.TOTP(secret, interval=STEP).at(step * STEP)
+    return next_totp(server, username)
 
 
 def staff_token(server: Server, username: str) -> str:

@@ -39,6 +39,12 @@ def test_code_on_screen_verifies_and_is_renewed_before_it_expires(context, serve
     answer = server.verify(first)
     assert answer["result"] == "valid", answer
     assert answer["attributes"]["masked_name"]
+    # The wallet learns of the use and shows a fresh code at once (tests/e2e/test_code_screen.py).
+    page.clock.fast_forward(3_000)
+    serial = wait_code(page, serial_above=serial, mode="online")
+    page.wait_for_selector("#code-used:not([hidden])")
+    first, _ = screen_qr(page)
+    left = int(re.search(r"\d+", page.locator("#countdown").inner_text()).group())
 
     # The countdown runs down visibly; 5 s before expiry the wallet shows a new code.
     page.clock.fast_forward(10_000)

@@ -250,9 +250,15 @@ def revocation(
         "full": True,
         "generated_at": iso(at),
         "jwks_url": JWKS_URL,
+        "warn_age_seconds": WARN_AGE,
+        "max_age_seconds": MAX_AGE,
         "cards": cards or {},
         "devices": sorted(devices or []),
     }
+
+
+# The server's defaults (YIKATONG_OFFLINE_LISTS_WARN_HOURS=24, _MAX_HOURS=72), as it sends them.
+WARN_AGE, MAX_AGE = 24 * 3600, 72 * 3600
 
 
 def delta(since: int, version: int, changes: list[tuple[int, str, str, str]], *, at: int = T0 - 30) -> dict[str, Any]:
@@ -262,6 +268,8 @@ def delta(since: int, version: int, changes: list[tuple[int, str, str, str]], *,
         "full": False,
         "generated_at": iso(at),
         "jwks_url": JWKS_URL,
+        "warn_age_seconds": WARN_AGE,
+        "max_age_seconds": MAX_AGE,
         "since": since,
         "changes": [
             {"version": v, "kind": kind, "ref": ref, "status": status, "at": iso(at - 60 + i)}
