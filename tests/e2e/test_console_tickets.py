@@ -110,6 +110,9 @@ def test_clerk_takes_and_answers_a_complaint_the_holder_reads_it(context, server
     page.select_option("#tk-f-kind", "complaint")
     page.click("#tk-apply")
     page.wait_for_function("() => location.hash.includes('assignee=none') && location.hash.includes('kind=complaint')")
+    # The filtered table replaces the unfiltered one once its answer arrives: the consultation
+    # (shown before the filter) must go; waiting for it also waits for the new table.
+    page.wait_for_selector(f"#tk-table tbody tr[data-key='{late}']", state="detached")
     page.wait_for_selector(f"#tk-table tbody tr[data-key='{reference}']")
     row = _row(page, reference)
     assert "补卡后银行账户未激活" in row.inner_text() and "未分派" in row.inner_text() and "投诉" in row.inner_text()
