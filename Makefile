@@ -30,11 +30,11 @@ run: setup
 	$(VENV)/bin/yikatong demo
 	$(VENV)/bin/yikatong serve --host $(HOST) --port $(PORT)
 
-# Tests run in pytest-xdist workers, one per core up to 8 (TEST_WORKERS=0: in this process), each
+# Tests run in pytest-xdist workers, one per core plus one, up to 8 (TEST_WORKERS=0: in this process), each
 # with databases, Redis keys, directories and ports of its own. --dist loadgroup without groups
 # hands tests out one at a time in collection order (tests/conftest.py: the longest first, browser
 # tests last), which --no-loadscope-reorder keeps if groups appear (docs/testing.md).
-TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
+TEST_WORKERS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 1) + 1 )); [ $$n -gt 8 ] && n=8; echo $$n)
 test: setup lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 

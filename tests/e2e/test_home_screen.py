@@ -153,7 +153,9 @@ def test_targets_are_a_finger_wide_and_the_elder_switch_says_its_state(browser, 
     page.click("#elder-toggle")
     page.wait_for_function("() => document.documentElement.classList.contains('elder')")
     page.wait_for_selector("main[data-screen=home] .cardface")
-    assert page.locator("#elder-toggle").get_attribute("aria-pressed") == "true"
+    # The screen (top bar included) is drawn again for elder mode: wait for the new top bar,
+    # which says the switch is on (a wait that fails if it never does).
+    page.wait_for_function("() => document.querySelector('#elder-toggle')?.getAttribute('aria-pressed') === 'true'")
     assert page.locator("#elder-state").inner_text() == "开"
     assert "开" in page.locator("#elder-toggle").inner_text()
     sizes = _targets(page)
