@@ -191,6 +191,9 @@ def test_an_application_taken_at_the_counter_and_approved_from_the_queue(context
     supervisor.wait_for_selector("dialog[open]")
     supervisor.click("dialog[open] button[value=ok]")
     supervisor.wait_for_selector("#queue-status.success")
+    # The queue is read again after the approval: the row leaves once the new answer is drawn
+    # (a wait that fails if it never does).
+    supervisor.wait_for_selector(f"#queue tr[data-id='{app_id}']", state="detached")
     assert supervisor.locator("#queue tbody tr", has_text=name).count() == 0
 
     # The person now holds an active card (a look-up as another clerk says so).
@@ -220,4 +223,4 @@ def test_an_application_taken_at_the_counter_and_approved_from_the_queue(context
     supervisor.fill("#reject-reason", "照片与本人不符")
     supervisor.click("#reject-confirm")
     supervisor.wait_for_selector("#queue-status.success")
-    assert supervisor.locator(f"#queue tr[data-id='{taken['id']}']").count() == 0
+    supervisor.wait_for_selector(f"#queue tr[data-id='{taken['id']}']", state="detached")
