@@ -9,7 +9,10 @@ use it (or `staff_token` here) rather than pyotp directly.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.e2e.conftest import LAST_TOTP_STEP, STAFF_PASSWORD, TOTP_STEP, Server, next_totp
+from tests.e2e.helpers import axe_violations
 
 STEP = TOTP_STEP
 _last_step = LAST_TOTP_STEP  # shared with Server.staff_token: one record of used steps per session
@@ -53,3 +56,29 @@ def console_sign_in(page, server: Server, username: str, *, password: str = STAF
                 break
             # Another sign-in (a token for set-up) took this step's code: the next step's will do.
     page.wait_for_selector("#menu:not([hidden])")
+
+
+def screens_in_every_language(page, artifacts: Path, name: str) -> None:
+    """Screenshots of the screen in zh-Hans, zh-Hant, en and elder mode, each axe-clean; in elder
+    mode every visible button is at least 64 px high."""
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        page.select_option("#lang-select", lang)
+        page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+        page.wait_for_selector("main h1")
+        page.screenshot(path=artifacts / f"console-{name}-{lang}.png", full_page=True)
+        assert axe_violations(page) == [], (name, lang)
+    page.select_option("#lang-select", "zh-Hans")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
+    page.click("#elder-toggle")
+    page.wait_for_selector("html.elder")
+    page.screenshot(path=artifacts / f"console-{name}-elder.png", full_page=True)
+    assert axe_violations(page) == [], (name, "elder")
+    # Elder mode: every button and link-button of the screen is at least 64 px high.
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('main button, main a.btn')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 63.5)
+            .map(e => e.id || e.textContent.trim())"""
+    )
+    assert small == [], (name, small)
+    page.click("#elder-toggle")
+    page.wait_for_selector("html:not(.elder)")

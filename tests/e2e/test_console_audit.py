@@ -5,38 +5,13 @@ axe and screenshots in three languages and elder mode."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.e2e.console_helpers import console_sign_in, staff_token
+from tests.e2e.console_helpers import console_sign_in, screens_in_every_language, staff_token
 from tests.e2e.helpers import axe_violations
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 AUDITOR, CLERK = "admin2", "gz-counter2"
 CLERK_NAME = "广州柜员二 Counter Two"
 CITIZEN = 23
-
-
-def _shots(page, artifacts: Path, name: str) -> None:
-    for lang in LANGS:
-        page.select_option("#lang-select", lang)
-        page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
-        page.wait_for_selector("main h1")
-        page.screenshot(path=artifacts / f"console-{name}-{lang}.png", full_page=True)
-        assert axe_violations(page) == [], (name, lang)
-    page.select_option("#lang-select", "zh-Hans")
-    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
-    page.click("#elder-toggle")
-    page.wait_for_selector("html.elder")
-    page.screenshot(path=artifacts / f"console-{name}-elder.png", full_page=True)
-    assert axe_violations(page) == [], (name, "elder")
-    small = page.evaluate(
-        """() => [...document.querySelectorAll('main button, main a.btn')]
-            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 63.5)
-            .map(e => e.id || e.textContent.trim())"""
-    )
-    assert small == [], (name, small)
-    page.click("#elder-toggle")
-    page.wait_for_selector("html:not(.elder)")
 
 
 def _rows(page) -> list[dict]:
@@ -70,7 +45,7 @@ def test_search_finds_a_clerks_look_up_by_the_holders_document(context, server, 
     assert any(CLERK_NAME in r["cells"][1] and "成功" in r["cells"][6] for r in rows)
     assert holder.id_number not in page.url  # the document never goes into the address
     assert page.locator("#au-table caption").count() == 1 and page.locator("#au-table thead th[scope=col]").count() == 8
-    _shots(page, artifacts, "audit-search")
+    screens_in_every_language(page, artifacts, "audit-search")
 
     # The results stay through the language and elder-mode switches of the screenshots.
     assert [r["seq"] for r in _rows(page)] == [r["seq"] for r in rows]
@@ -100,7 +75,7 @@ def test_what_one_staff_member_did_from_the_staff_list_paged_by_keyboard(context
     rows = _rows(page)
     assert rows and all(CLERK_NAME in r["cells"][1] for r in rows)
     assert any("person.lookup" in r["cells"][2] for r in rows)
-    _shots(page, artifacts, "audit-staff")
+    screens_in_every_language(page, artifacts, "audit-staff")
 
     # The auditor's own searches are on the record too: enough of them for a second page.
     auditor = staff_token(server, AUDITOR)
@@ -148,7 +123,7 @@ def test_chain_check_shows_ok_and_where_it_breaks(context, server, artifacts):
     assert "ok" in page.get_attribute("#au-chain-result", "class")
     assert "完整" in page.inner_text("#au-verdict")
     assert page.evaluate("document.activeElement.id") == "au-chain-h"
-    _shots(page, artifacts, "audit-chain-ok")
+    screens_in_every_language(page, artifacts, "audit-chain-ok")
 
     # Against a head that was never noted (a rewritten tail would look like this): where it breaks.
     page.fill("#au-anchor-seq", "1")

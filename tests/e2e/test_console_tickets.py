@@ -9,38 +9,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
-from pathlib import Path
 
-from tests.e2e.console_helpers import console_sign_in, staff_token
+from tests.e2e.console_helpers import console_sign_in, screens_in_every_language, staff_token
 from tests.e2e.helpers import axe_violations
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 CLERK, COLLEAGUE = "gz-counter2", "gz-supervisor2"
 CITIZEN = 23
-
-
-def _shots(page, artifacts: Path, name: str) -> None:
-    for lang in LANGS:
-        page.select_option("#lang-select", lang)
-        page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
-        page.wait_for_selector("main h1")
-        page.screenshot(path=artifacts / f"console-{name}-{lang}.png", full_page=True)
-        assert axe_violations(page) == [], (name, lang)
-    page.select_option("#lang-select", "zh-Hans")
-    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
-    page.click("#elder-toggle")
-    page.wait_for_selector("html.elder")
-    page.screenshot(path=artifacts / f"console-{name}-elder.png", full_page=True)
-    assert axe_violations(page) == [], (name, "elder")
-    # Elder mode: every button and link-button of the screen is at least 64 px high.
-    small = page.evaluate(
-        """() => [...document.querySelectorAll('main button, main a.btn')]
-            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 63.5)
-            .map(e => e.id || e.textContent.trim())"""
-    )
-    assert small == [], (name, small)
-    page.click("#elder-toggle")
-    page.wait_for_selector("html:not(.elder)")
 
 
 def _old_ticket(server, kind: str, days_ago: int, subject: str) -> str:
@@ -118,7 +93,7 @@ def test_clerk_takes_and_answers_a_complaint_the_holder_reads_it(context, server
     assert "补卡后银行账户未激活" in row.inner_text() and "未分派" in row.inner_text() and "投诉" in row.inner_text()
     assert page.locator(f"#tk-table tbody tr[data-key='{late}']").count() == 0  # a consultation
     assert page.locator("#tk-table caption").count() == 1 and page.locator("#tk-table thead th[scope=col]").count() == 7
-    _shots(page, artifacts, "tickets-inbox")
+    screens_in_every_language(page, artifacts, "tickets-inbox")
 
     # By keyboard: Tab from the filter button through the table reaches the ticket's link; Enter opens it.
     page.focus("#tk-apply")
@@ -162,7 +137,7 @@ def test_clerk_takes_and_answers_a_complaint_the_holder_reads_it(context, server
     page.wait_for_selector("#tk-flash.success")
     assert "已答复" in page.inner_text("#tk-status")
     assert "三个工作日后再试" in page.inner_text("#tk-messages")
-    _shots(page, artifacts, "tickets-ticket")
+    screens_in_every_language(page, artifacts, "tickets-ticket")
 
     # The holder reads the answer (without the clerk's name).
     status, mine = server.api("GET", f"/api/v1/me/tickets/{ticket_id}", token=holder)
@@ -192,7 +167,7 @@ def test_overdue_tickets_stand_out_and_filter(context, server, artifacts):
     # Every row of the overdue filter is marked overdue, by word as well as colour.
     rows = page.locator("#tk-table tbody tr")
     assert all("已超期" in rows.nth(i).inner_text() for i in range(rows.count()))
-    _shots(page, artifacts, "tickets-overdue")
+    screens_in_every_language(page, artifacts, "tickets-overdue")
     # Opened, the ticket says so too.
     page.click(f"#tk-table tbody tr[data-key='{late}'] a.tk-open")
     page.wait_for_selector("main[data-screen='tickets/ticket'] #tk-due")
@@ -213,7 +188,7 @@ def test_record_a_phone_request_the_caller_follows_it_up(context, server, artifa
     page.wait_for_selector("#tk-new")
     page.click("#tk-new")
     page.wait_for_selector("main[data-screen='tickets/new'] #tk-new-form")
-    _shots(page, artifacts, "tickets-new")
+    screens_in_every_language(page, artifacts, "tickets-new")
     page.select_option("#tk-n-channel", "phone")
     page.select_option("#tk-n-kind", "consultation")
     page.fill("#tk-n-subject", "老年人优待证如何加载到社保卡")
