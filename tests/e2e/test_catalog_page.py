@@ -161,7 +161,11 @@ def test_catalog_page_in_three_languages_with_search_history_and_service_points(
     page.select_option("#sp-service", "replace")
     page.fill("#sp-q", seeded["tag"])
     page.click("#points-form button[type=submit]")
-    page.wait_for_selector("#points article")
+    # The unfiltered directory may still be on screen: wait for the search's own answer.
+    page.wait_for_function(
+        "tag => { const a = document.querySelector('#points article'); return a && a.innerText.includes(tag); }",
+        arg=seeded["tag"],
+    )
     point = page.locator("#points article").first
     assert seeded["tag"] in point.inner_text() and "Wheelchair access" in point.inner_text() and "Mon" in point.inner_text()
     _shot(page, artifacts, "en-service-points")

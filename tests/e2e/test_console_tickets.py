@@ -165,6 +165,10 @@ def test_overdue_tickets_stand_out_and_filter(context, server, artifacts):
     row = _row(page, late)
     assert "tk-row-overdue" in row.get_attribute("class") and "已超期" in row.inner_text()
     # Every row of the overdue filter is marked overdue, by word as well as colour.
+    # The unfiltered table (which holds this ticket too) may not be replaced yet: wait for the filtered one.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#tk-table tbody tr')].every(r => r.innerText.includes('已超期'))"
+    )
     rows = page.locator("#tk-table tbody tr")
     assert all("已超期" in rows.nth(i).inner_text() for i in range(rows.count()))
     screens_in_every_language(page, artifacts, "tickets-overdue")
