@@ -1,4 +1,10 @@
-"""The list of features: one place names them, so the app, migrations and CLI agree."""
+"""The list of features: one place names them, so the app, migrations, workers and CLI agree."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
 
 # Order matters for migrations only through each app's declared dependencies.
 FEATURES: tuple[str, ...] = (
@@ -19,4 +25,16 @@ FEATURES: tuple[str, ...] = (
     "proofing",
     "persons",
     "family",
+    "jobs",
+    "payments",
 )
+
+
+def job_handlers() -> dict[str, Any]:
+    """Every feature's job handlers (`backend/<feature>/workers.py`, `HANDLERS`: job kind -> handler)."""
+    handlers: dict[str, Any] = {}
+    for feature in FEATURES:
+        name = f"backend.{feature}.workers"
+        if importlib.util.find_spec(f"backend.{feature}") and importlib.util.find_spec(name):
+            handlers.update(importlib.import_module(name).HANDLERS)
+    return handlers

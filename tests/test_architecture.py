@@ -28,6 +28,7 @@ SHARED_NAMES = {
     "records",
     "seed",
     "vocab",
+    "workers",
 }
 
 

@@ -25,7 +25,7 @@ from backend.lib.settings import Settings
 from backend.lib.store import Store
 
 log = logging.getLogger("yikatong.accounts")
-KINDS = ("scanner", "agency", "bank")
+KINDS = ("scanner", "agency", "bank", "payer")
 TOKEN_PREFIX = "ykc_"
 CACHE_SECONDS = 60
 _TOKEN = re.compile(r"ykc_([0-9a-f]{32})_([A-Za-z0-9_-]{43})", re.ASCII)
@@ -35,6 +35,7 @@ _STALE = "!"  # set on rotate/revoke: do not trust or refill the cache until it 
 _ORG_TABLES = {
     "bank": ("backend.org.tables", "Bank"),
     "agency": ("backend.org.tables", "Agency"),
+    "payer": ("backend.org.tables", "Agency"),  # a paying agency: its payment system has a credential of its own
     "scanner": ("backend.venues.tables", "Venue"),
 }
 

@@ -104,3 +104,27 @@ class RevocationEntry(Table, tablename="cards_revocation"):
     ref = Varchar(length=16, index=True)  # type: ignore[assignment]  # hides Table.ref, as on Card; card ref hex or device key id hex
     status = Varchar(length=16)  # card: active | suspended | cancelled; device: revoked
     at = Timestamptz()
+
+
+class BankAccount(Table, tablename="cards_bank_account"):
+    """A request to a bank to open (or confirm) the card's financial account, and the bank's answer.
+
+    The server never makes an account number up: a card's `account` stays empty until the bank
+    answers `opened` with the number it opened (docs/payments.md, "Accounts come from the bank").
+    """
+
+    id = UUID(primary_key=True)
+    card = ForeignKey(Card, null=False, index=True, on_delete=OnDelete.restrict)
+    person = ForeignKey(Person, null=False, index=True, on_delete=OnDelete.restrict)
+    bank = ForeignKey(Bank, null=False, index=True, on_delete=OnDelete.restrict)
+    # new_card | change (the holder chose another bank) | migration (the bank's cooperation ended)
+    purpose = Varchar(length=16)
+    status = Varchar(length=16, default="pending", index=True)  # pending | opened | refused | superseded
+    # The card's id while pending: at most one open request per card (a second one supersedes).
+    pending_card = UUID(null=True, default=None, unique=True)
+    account = Varchar(length=32, default="")  # the number the bank opened
+    refuse_reason = Varchar(length=32, default="")
+    from_bank = ForeignKey(Bank, null=True, default=None, on_delete=OnDelete.restrict)  # the bank left, if any
+    how = Varchar(length=16, default="")  # migration only: choice (the holder's) | default (the successor)
+    requested_at = Timestamptz(index=True)
+    answered_at = Timestamptz(null=True, default=None)

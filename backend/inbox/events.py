@@ -32,6 +32,17 @@ EVENTS: dict[str, tuple[str, str, str]] = {
     "family.proxy_acted": ("亲属代您出示了电子社保卡", "親屬代您出示了電子社保卡", "A relative acted for you"),
     "family.proxy_ended": ("亲情服务关系已结束", "親情服務關係已結束", "A family proxy ended"),
     "family.request": ("有人请求添加您为亲属", "有人請求新增您為親屬", "Someone asks to add you as a relative"),
+    "payment.received": ("您收到一笔款项", "您收到一筆款項", "You received a payment"),
+    "payment.rerouted": ("款项已发放至您的新账户", "款項已發放至您的新賬戶", "A payment went to your new account"),
+    "payment.held": ("一笔款项暂未到账", "一筆款項暫未到賬", "A payment to you is on hold"),
+    "bank.account_opened": ("社保卡金融账户已开通", "社保卡金融賬戶已開通", "Your card's bank account is open"),
+    "bank.account_refused": ("银行未能开通社保卡账户", "銀行未能開通社保卡賬戶", "The bank could not open your card's account"),
+    "bank.suspended": (
+        "您的合作银行已暂停社保卡业务",
+        "您的合作銀行已暫停社保卡業務",
+        "Your card's bank suspended card business",
+    ),
+    "bank.moved": ("您的社保卡已转至新的合作银行", "您的社保卡已轉至新的合作銀行", "Your card moved to another bank"),
 }
 # For an event a later feature names before this list knows it.
 GENERIC = ("您有一条新通知", "您有一條新通知", "You have a new notice")

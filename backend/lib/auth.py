@@ -27,6 +27,7 @@ PROVINCIAL = "provincial_operator"
 SCANNER = "scanner"
 AGENCY = "agency"
 BANK = "bank"
+PAYER = "payer"  # a paying agency's payment system (org_id: the agency)
 STAFF_ROLES = (COUNTER, SUPERVISOR, PROVINCIAL)
 
 

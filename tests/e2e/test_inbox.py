@@ -115,9 +115,7 @@ def test_inbox_badge_list_and_marking_read(context, server, artifacts):
         page.wait_for_selector("main[data-screen='inbox'] #inbox-list li.inbox-item")
         # The list is redrawn after the page's language changes: wait for the redrawn words.
         loss_title = {"zh-Hant": "社保卡已掛失（臨時掛失）", "en": "Your card was reported lost (temporary)"}[lang]
-        page.wait_for_function(
-            "t => document.querySelector('#inbox-list').innerText.includes(t)", arg=loss_title
-        )
+        page.wait_for_function("t => document.querySelector('#inbox-list').innerText.includes(t)", arg=loss_title)
         _problems(page, f"wallet-inbox-{lang}", artifacts, problems)
     assert "Your card was reported lost (temporary)" in page.locator("#inbox-list").inner_text()
 
