@@ -5,18 +5,31 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from backend.jobs.tables import Job
+from backend.keys.keyring import KeyStore
 from backend.lib import db
+from backend.lib.settings import Settings
 
 Payload = Mapping[str, str | int | bool | None | list[str]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may need beyond its payload: the worker's settings and keys."""
+
+    settings: Settings
+    keystore: KeyStore
+
+
 # A job's handler: gets the decoded payload; runs outside any transaction and opens its own.
 # It may run more than once for one job (a worker killed after the handler's commit, before the
 # job is marked done), so it must be idempotent: decide from the state it reads, by compare-and-set.
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[[dict[str, Any], Context], Awaitable[None]]
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:

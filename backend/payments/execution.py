@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.keys.keyring import Keyring
 
-async def execute_orders(order_ids: list[str]) -> None:
+
+async def execute_orders(order_ids: list[str], keyring: Keyring) -> None:
     raise NotImplementedError

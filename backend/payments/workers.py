@@ -8,24 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.jobs.services import Handler
+from backend.jobs.services import Context, Handler
 
 
-async def _execute(payload: dict[str, Any]) -> None:
+async def _execute(payload: dict[str, Any], ctx: Context) -> None:
     """Route accepted orders to their person's live card and instruct its bank (or hold them)."""
     from backend.payments import execution
 
-    await execution.execute_orders(payload["order_ids"])
+    await execution.execute_orders(payload["order_ids"], ctx.keystore.load())
 
 
-async def _account_opened(payload: dict[str, Any]) -> None:
+async def _account_opened(payload: dict[str, Any], ctx: Context) -> None:
     """A card's account was opened: orders held for want of it go again."""
     from backend.payments import rerouting
 
     await rerouting.on_account_opened(payload["person_id"])
 
 
-async def _bank_ended(payload: dict[str, Any]) -> None:
+async def _bank_ended(payload: dict[str, Any], ctx: Context) -> None:
     """A bank's cooperation ended: take back its unaccepted instructions and route them anew."""
     from backend.payments import rerouting
 

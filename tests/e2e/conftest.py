@@ -38,7 +38,8 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 # One citizen per test that changes a card or signs in, so tests never interfere. Issue 15 holds
 # 12-23: 12-13 scanner verdicts, 14-16 wallet services (certificates, consents, tickets, access
 # record), 17-19 the code screen and home, 20-21 the console's counter, 22-23 other console sections.
-PEOPLE = 24
+# Issue 16 holds 24-31: 24-27 the console's payment screens, 28-31 the wallet's payments and bank.
+PEOPLE = 32
 # Staff for the console (demo.seed makes admin, gz-supervisor and gz-counter): a second of each
 # role, so four-eyes steps and "what one staff member did" have two people to tell apart.
 EXTRA_STAFF = (

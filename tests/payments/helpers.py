@@ -94,5 +94,8 @@ class Payments(Agencies):
         """Run every due job now, in the app's process (the embedded worker would, a moment later)."""
         from backend.features import job_handlers
         from backend.jobs import runner
+        from backend.jobs.services import Context
 
-        return await self.call(runner.drain, job_handlers())
+        app = self.client.app
+        context = Context(settings=app.state.settings, keystore=app.state.keystore)
+        return await self.call(runner.drain, job_handlers(), context)
