@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain
 
     add_audit_parser(sub)
+    from backend.banksim.cli import add_banksim_parser  # `yikatong bank-sim`: a bank played against the API
+
+    add_banksim_parser(sub)
     return parser
 
 
