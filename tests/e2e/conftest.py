@@ -205,6 +205,14 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
                 "谢晓",
                 "韩梅",
                 "唐宁",
+                "苏婉",  # 24-31: issue 16 (PEOPLE = 32 needs a name each)
+                "杜鹏",
+                "叶青",
+                "程立",
+                "蒋欣",
+                "蔡文",
+                "贾明",
+                "丁兰",
             ][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(
