@@ -83,4 +83,7 @@ export const EP = {
   myTicketMessages: (id) => `/api/v1/me/tickets/${encodeURIComponent(id)}/messages`,
   servicePoints: '/api/v1/service-points',
   accessRecords: '/api/v1/me/access-records',
+  // issue 16: payments to me (the card view carries the account's status and a pending change of bank)
+  myPayments: '/api/v1/me/payments',
+  myPayment: (id) => `/api/v1/me/payments/${encodeURIComponent(id)}`,
 };

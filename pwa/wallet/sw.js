@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v6';
+const CACHE = 'wallet-v7';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -34,6 +34,7 @@ self.ykServiceWorker({
     '/wallet/screens/consents.js',
     '/wallet/screens/tickets.js',
     '/wallet/screens/service-labels.js', // issue 15: the services screens' shared names
+    '/wallet/screens/payments.js', // issue 16: the screen's code only; the payments themselves are never cached
     '/wallet/icons/icon-192.png',
     '/wallet/icons/icon-512.png',
     '/wallet/icons/maskable-192.png',
@@ -79,6 +80,9 @@ self.ykServiceWorker({
     '/wallet/i18n/code/zh-Hans.json',
     '/wallet/i18n/code/zh-Hant.json',
     '/wallet/i18n/code/en.json',
+    '/wallet/i18n/payments/zh-Hans.json',
+    '/wallet/i18n/payments/zh-Hant.json',
+    '/wallet/i18n/payments/en.json',
     '/vendor/qrcode-generator@2.0.4/qrcode.js',
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
     '/vendor/@simplewebauthn/browser@14.0.0/esm/index.js',

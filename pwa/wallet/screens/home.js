@@ -131,6 +131,7 @@ function actionItems(app, { all, unproven = false }) {
   // Until its holder is proven an account sees no card record (issue 14): only its security.
   if (!unproven) {
     items.push(link('certificates', 'nav.certificates', false), link('history', 'nav.history'), link('access', 'nav.access'));
+    items.push(link('payments', 'nav.payments', false)); // pensions and benefits: on the elder home screen too
     items.push(link('consents', 'nav.consents'), link('tickets', 'nav.tickets'));
   }
   items.push(link('security', 'nav.security'));

@@ -5,6 +5,7 @@ import { currentLang, formatTime, has, t } from '/shared/i18n.js';
 import { announce, clear, h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
 import { kv } from '../store.js';
+import { noticeLink, noticeVars } from './payments.js';
 
 const PAGE = 20;
 const PUSH_KEY = 'push-subscription'; // the id the server gave this browser's subscription
@@ -19,6 +20,7 @@ export function noticeText(notice) {
     name: p.name ?? p.type ?? '', method: has(`inbox.method.${p.method}`) ? t(`inbox.method.${p.method}`) : (p.method ?? ''),
     outcome: has(`inbox.outcome.${p.outcome}`) ? t(`inbox.outcome.${p.outcome}`) : (p.outcome ?? ''),
     relative: p.relative ?? p.name ?? '',
+    ...noticeVars(p), // payments and banks (issue 16): amount, payer, account, bank, why
   };
   const key = has(`inbox.event.${notice.event}`) ? notice.event : 'unknown';
   return {
@@ -109,6 +111,7 @@ function item(app, notice, refresh) {
     h('p', { class: 'inbox-title' }, notice.read ? null : h('span', { class: 'badge', 'aria-hidden': 'true' }, t('inbox.new')), notice.read ? null : ' ',
       h('strong', {}, title)),
     detail ? h('p', { class: 'inbox-detail' }, detail) : null,
+    noticeLink(notice, title),
     h('p', { class: 'hint' }, h('time', { datetime: notice.created_at }, formatTime(notice.created_at))));
   if (!notice.read) {
     li.append(h('button', {
