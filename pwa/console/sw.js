@@ -4,7 +4,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'console-v2';
+const CACHE = 'console-v3';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -29,6 +29,10 @@ self.ykServiceWorker({
     '/console/sections/tickets.js',
     '/console/sections/audit.js',
     '/console/sections/admin-kit.js',
+    '/console/sections/payments.js',
+    '/console/sections/payments-kit.js',
+    '/console/sections/payments-runs.js',
+    '/console/sections/payments-reconciliation.js',
     '/shared/api.js',
     '/shared/base.css',
     '/shared/chrome.js',
@@ -66,5 +70,8 @@ self.ykServiceWorker({
     '/console/i18n/audit/zh-Hans.json',
     '/console/i18n/audit/zh-Hant.json',
     '/console/i18n/audit/en.json',
+    '/console/i18n/payments/zh-Hans.json',
+    '/console/i18n/payments/zh-Hant.json',
+    '/console/i18n/payments/en.json',
   ],
 });

@@ -156,6 +156,7 @@ NOT_KEYS = {
     # Prefixes the console's sections build keys from (`${prefix}.${value}`), checked by their families
     "console.audit",
     "console.catalog",
+    "console.payments",
     "console.registries",
     "console.tickets",
     "console.venues",

@@ -9,5 +9,6 @@ import { section as catalog } from './catalog.js';
 import { section as registries } from './registries.js';
 import { section as tickets } from './tickets.js';
 import { section as audit } from './audit.js';
+import { section as payments } from './payments.js';
 
-export const SECTIONS = [counter, applications, venues, catalog, registries, tickets, audit];
+export const SECTIONS = [counter, applications, venues, catalog, registries, tickets, audit, payments];
