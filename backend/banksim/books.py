@@ -103,7 +103,12 @@ def prefix_for(bank_code: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return _text(dt.datetime.now(dt.UTC))
+
+
+def _text(moment: dt.datetime) -> str:
+    """UTC ISO text to the microsecond, one width: it sorts as the moments do."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 class Books:
@@ -313,4 +318,4 @@ class Books:
 def _day_bounds(day: dt.date) -> tuple[str, str]:
     """The province's calendar day as UTC text bounds (the books keep UTC ISO text, which sorts)."""
     start = dt.datetime.combine(day, dt.time(), CST).astimezone(dt.UTC)
-    return start.isoformat(timespec="seconds"), (start + dt.timedelta(days=1)).isoformat(timespec="seconds")
+    return _text(start), _text(start + dt.timedelta(days=1))

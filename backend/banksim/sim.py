@@ -148,13 +148,19 @@ class Simulator:
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
         """Pass after pass until `stop` is set (SIGTERM); a failing pass is logged and tried again."""
         log.info("bank simulator started", extra={"tokens": len(self.apis), "books": str(self.books.path)})
+        failing = False
         while not stop.is_set():
             try:
                 done = await self.step()
                 done.add(await self.send_reports())
                 self._log_pass(done)
+                if failing:
+                    log.info("service reachable again")
+                failing = False
             except (httpx.HTTPError, RuntimeError) as exc:  # the service is down or restarting: try again
-                log.warning("pass failed, trying again", extra={"error": f"{type(exc).__name__}: {exc}"})
+                if not failing:  # once, not every poll while it is down (or not up yet)
+                    log.warning("pass failed, trying again each poll", extra={"error": f"{type(exc).__name__}: {exc}"})
+                failing = True
                 done = Pass()
             if done.progress == 0:
                 try:
