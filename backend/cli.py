@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain
 
     add_audit_parser(sub)
+    from backend.payments.services import add_payments_parser  # `yikatong payments check-ledger|reconcile --day`
+
+    add_payments_parser(sub)
     from backend.banksim.cli import add_banksim_parser  # `yikatong bank-sim`: a bank played against the API
 
     add_banksim_parser(sub)

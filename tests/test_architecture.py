@@ -29,6 +29,7 @@ SHARED_NAMES = {
     "seed",
     "vocab",
     "workers",
+    "cli",
 }
 
 

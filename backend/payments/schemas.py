@@ -304,6 +304,12 @@ class BankReportOut(msgspec.Struct, kw_only=True):
     duplicate: bool = False
 
 
+class BankReportPage(msgspec.Struct, kw_only=True):
+    """Reports of one day: a bank's own versions (newest first), or staff's newest version per bank."""
+
+    items: list[BankReportOut]
+
+
 # --- reconciliation ----------------------------------------------------------------------------
 
 
