@@ -218,7 +218,7 @@ export async function bankScreen(ctx, params) {
     root.append(h('p', { class: 'notice info', id: 'pay-not-ended' }, t(`${P}.bank.not_ended`)));
   }
   root.append(h('h2', { id: 'pay-in-flight-h' }, t(`${P}.bank.in_flight`)), h('p', { class: 'hint' }, t(`${P}.bank.in_flight_intro`)));
-  root.append(inFlight.status === 'rejected' ? errorLine(ctx, inFlight.reason, 'pay-in-flight-error') : anyReport(inFlight.value, 'pay-in-flight'));
+  root.append(inFlight.status === 'rejected' ? errorLine(ctx, inFlight.reason, 'pay-in-flight-error') : inFlightReport(inFlight.value));
   return root;
 }
 
@@ -251,39 +251,30 @@ function migrationReport(report) {
     }));
 }
 
-// A report of the API shown as it comes: counts and facts as a list, lists of items as tables.
-// Field names are labelled from the dictionary (`console.payments.field.<name>`), amounts (`*_fen`)
-// in yuan, states and reasons in words where the dictionary knows them.
-function value(key, v) {
-  if (v === null || v === undefined || v === '') return '—';
-  if (typeof v === 'boolean') return t(v ? `${P}.yes` : `${P}.no`);
-  if (typeof v === 'number') return key.endsWith('_fen') ? money(v) : count(v);
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return date(v);
-  if (typeof v === 'string' && /^[a-z_]+$/.test(v)) return label(`${P}.word`, v);
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${label(`${P}.word`, k)}: ${value(k, x)}`).join('; ');
-  return String(v);
-}
-
-function anyReport(report, id) {
-  if (!report) return h('p', { class: 'empty' }, t(`${P}.bank.nothing`));
-  const facts = [];
-  const lists = [];
-  for (const [key, v] of Object.entries(report)) {
-    if (Array.isArray(v)) lists.push([key, v]);
-    else facts.push(h('dt', {}, label(`${P}.field`, key)), h('dd', { dataset: { field: key } }, value(key, v)));
-  }
-  const out = h('div', { id, class: 'pay-report' }, facts.length ? h('dl', { class: 'facts' }, facts) : null);
-  for (const [key, items] of lists) {
-    const keys = items.length && typeof items[0] === 'object' ? Object.keys(items[0]).filter((k) => !k.endsWith('_id') && k !== 'id') : [];
-    out.append(table({
-      id: `${id}-${key}`,
-      caption: t(`${P}.bank.list_caption`, { what: label(`${P}.field`, key), n: items.length }),
-      empty: t(`${P}.bank.list_empty`, { what: label(`${P}.field`, key) }),
-      rows: items,
-      columns: keys.length
-        ? keys.map((k) => ({ label: label(`${P}.field`, k), cell: (row) => value(k, row[k]) }))
-        : [{ label: label(`${P}.field`, key), cell: (row) => value(key, row) }],
+// A bank's payments in flight and what became of them (payments.schemas.BankInFlight).
+function inFlightReport(report) {
+  const fact = (key, v, id) => [h('dt', {}, t(`${P}.inflight.${key}`)), h('dd', id ? { id } : {}, v)];
+  const done = report.all_settled_or_rerouted;
+  const statuses = ['pending', 'accepted', 'credited', 'returned', 'withdrawn'];
+  const byStatus = { ...Object.fromEntries(statuses.map((s) => [s, 0])), ...(report.instructions || {}) };
+  return h('div', { id: 'pay-in-flight', class: `panel pay-verdict ${done ? 'ok' : 'bad'}` },
+    h('p', { id: 'pay-in-flight-verdict' },
+      h('span', { class: `badge ${done ? 'status-ok' : 'status-warn'}`, dataset: { done: done ? '1' : '0' } },
+        t(done ? `${P}.inflight.done` : `${P}.inflight.not_done`))),
+    h('dl', { class: 'facts' },
+      fact('withdrawn', count(report.orders_withdrawn)),
+      fact('rerouted', count(report.orders_rerouted)),
+      fact('awaiting', count(report.orders_awaiting_route)),
+      fact('closed', count(report.orders_withdrawn_closed)),
+      fact('outstanding', `${count(report.outstanding_with_bank)} (${money(report.outstanding_fen)})`, 'pay-in-flight-outstanding')),
+    table({
+      id: 'pay-in-flight-instructions',
+      caption: t(`${P}.inflight.by_status`),
+      rows: Object.entries(byStatus),
+      rowKey: ([s]) => s,
+      columns: [
+        { label: t(`${P}.col.status`), cell: ([s]) => label(`${P}.istatus`, s) },
+        { label: t(`${P}.inflight.instructions`), cell: ([, n]) => num(count(n)) },
+      ],
     }));
-  }
-  return out;
 }
