@@ -179,7 +179,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
         offices = {row["code"]: row["id"] for row in await Office.select(Office.id, Office.city.code.as_alias("code")).run()}
         staff, staff_totp = await _seed_staff(offices, keyring)
         for i in range(PEOPLE):
-            number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i), 300 + i)
+            number = make_resident_id("440106", dt.date(1960 + i, 5, 1 + i % 28), 300 + i)
             name = [
                 "王小明",
                 "刘芳",
