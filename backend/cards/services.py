@@ -12,6 +12,7 @@ from piccolo.query import Select
 from backend.cards import applications, atomic, banks, devices, numbers, records, revocations, states, transitions
 from backend.cards.access import Actor
 from backend.cards.devices import DeviceRow
+from backend.cards.payable import payable_cards as payable_cards  # re-exported: payments route to the live card
 from backend.cards.records import CardRow
 from backend.cards.revocations import FeedEntry
 from backend.cards.tables import Application, Card, RevocationEntry
