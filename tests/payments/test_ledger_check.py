@@ -87,7 +87,8 @@ async def test_a_journal_that_does_not_balance_fails_the_check(world):
 
 
 async def test_only_province_staff_check_the_ledger(world):
-    assert (await world.client.get(CHECK, headers=await world.bank_client())).status_code == 403
+    bank = await world.bank_client((await books(world)).bank)
+    assert (await world.client.get(CHECK, headers=bank)).status_code == 403
     assert (await world.client.get(CHECK, headers=await world.staff("counter_operator"))).status_code == 403
     assert (await world.client.get(CHECK)).status_code == 401
 

@@ -1,5 +1,6 @@
 """The daily reconciliation per bank and per agency: balanced days, a bank's report one fen off, no report, a bad journal."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -149,7 +150,81 @@ async def test_days_out_of_bounds_and_who_may_ask(world):
         assert response.status_code == 422 and response.json()["error"]["code"] == "reconciliation.bad_day"
     assert (await world.client.get(RECONCILE, params={"day": "2026-02-30"}, headers=op)).status_code == 400
     assert (await world.client.get(RECONCILE, headers=op)).status_code == 400
-    bank = await world.bank_client()
+    bank = await world.bank_client((await books(world)).bank)
     assert (await world.client.get(RECONCILE, params={"day": today.isoformat()}, headers=bank)).status_code == 403
     clerk = await world.staff("counter_operator")
     assert (await world.client.get(RECONCILE, params={"day": today.isoformat()}, headers=clerk)).status_code == 403
+
+
+async def _pull(world, bank: dict[str, str], agency: str, count: int) -> dict[int, str]:
+    """The bank's pending instructions of this agency by amount, once the worker (embedded, or run_jobs) made them."""
+    ours: dict[int, str] = {}
+    for _ in range(100):
+        await world.run_jobs()
+        pulled = await world.client.get("/api/v1/bank/instructions?status=pending&limit=500", headers=bank)
+        assert pulled.status_code == 200, pulled.text
+        ours = {i["amount_fen"]: i["id"] for i in pulled.json()["items"] if i["payer_agency"] == agency}
+        if len(ours) >= count:
+            break
+        await asyncio.sleep(0.1)
+    return ours
+
+
+async def test_a_day_through_the_api_reconciles_for_the_agency_and_the_bank(world):
+    """End to end: an agency submits four, the worker instructs them, the bank credits two and returns two,
+    the agency cancels one returned; the day's figures move by exactly that and stay balanced."""
+    from tests.payments.helpers import BANK
+
+    await world.office()  # seeds the bank holders' cards are issued at
+    bank = await world.bank_client(BANK)
+    payer = await world.payer()
+    holders = [await world.holder_with_account(bank) for _ in range(3)]
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    await world.run_jobs()  # work other tests left due moves the bank's figures before the snapshot, not after it
+    before = await _reconcile(world, today)
+    check_before = (await world.client.get("/api/v1/staff/payments/ledger/check", headers=await world.operator())).json()
+
+    orders = []
+    for holder, amount in zip([*holders, holders[0]], (10_000, 20_000, 30_000, 45_000), strict=True):
+        response = await world.client.post("/api/v1/payments/orders", json=world.line(holder, amount), headers=payer.headers)
+        assert response.status_code == 201, response.text
+        orders.append(response.json()["id"])
+    ours = await _pull(world, bank, payer.code, 4)
+    assert sorted(ours) == [10_000, 20_000, 30_000, 45_000]
+    returned = {"outcome": "returned", "reason_code": "account_closed"}
+    for amount, answer in (
+        (10_000, {"outcome": "credited"}),
+        (20_000, {"outcome": "credited"}),
+        (30_000, returned),
+        (45_000, returned),
+    ):
+        response = await world.client.post(f"/api/v1/bank/instructions/{ours[amount]}/answers", json=answer, headers=bank)
+        assert response.status_code == 200, response.text
+    cancel = await world.client.post(
+        f"/api/v1/payments/orders/{orders[3]}/cancel", json={"reason": "Beneficiary deceased"}, headers=payer.headers
+    )
+    assert cancel.status_code == 200, cancel.text
+
+    after = await _reconcile(world, today)
+    assert after["journals_balanced"] is True
+    agency = _row(after["agencies"], "agency_code", payer.code)
+    assert agency == {
+        "agency_code": payer.code,
+        "committed_fen": 105_000,
+        "credited_fen": 30_000,
+        "cancelled_fen": 45_000,
+        "pending_fen": 0,
+        "held_fen": 30_000,
+        "in_transit_fen": 0,
+        "balance_fen": -60_000,
+        "balanced": True,
+    }
+    was, now = _row(before["banks"], "bank_code", BANK) or {}, _row(after["banks"], "bank_code", BANK)
+    moved = {k: now[k] - was.get(k, 0) for k in ("instructed_fen", "credited_fen", "returned_fen", "credited_count")}
+    assert moved == {"instructed_fen": 105_000, "credited_fen": 30_000, "returned_fen": 75_000, "credited_count": 2}
+    assert now["closing_in_transit_fen"] == now["ledger_closing_in_transit_fen"]
+
+    check = (await world.client.get("/api/v1/staff/payments/ledger/check", headers=await world.operator())).json()
+    assert check["orders_checked"] - check_before["orders_checked"] == 4
+    assert check["orders_misplaced"] == check_before["orders_misplaced"]
+    assert check["unbalanced_journals"] == check_before["unbalanced_journals"]
