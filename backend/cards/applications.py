@@ -10,7 +10,7 @@ import msgspec
 from piccolo.columns import Column
 from piccolo.query import Select
 
-from backend.cards import atomic, banks, numbers, records, states
+from backend.cards import accounts, atomic, banks, numbers, records, states
 from backend.cards import schemas as s
 from backend.cards.access import Actor, ensure
 from backend.cards.records import CardRow
@@ -212,13 +212,14 @@ async def approve(
             person_id=app.person,
             region=app.region,
             bank_id=bank.id,
-            account=numbers.new_account_number(),
+            account="",  # the bank opens it and tells us the number (cards/accounts.py)
             now=now,
             office_id=app.office or actor.office_id,
             application_id=app.id,
         )
+        await accounts.request(card, bank.id, "new_card", now)
         await Application.update({Application.card_id: card.id}).where(Application.id == app.id).run()
-        note = f"Card {numbers.mask_card_number(card.number)} issued with an account at {bank.name}."
+        note = f"Card {numbers.mask_card_number(card.number)} issued; {bank.name} is opening its account."
         await records.event(card, actor, action=states.ISSUE, to_state=states.ACTIVE, at=now, note=note)
         return card
 

@@ -1,20 +1,23 @@
-"""Cooperating banks (Art. 12): the registry, a holder's change of bank, moving holders when cooperation ends."""
+"""Cooperating banks (Art. 12): the registry, a holder's change of bank, moving holders when cooperation ends, the migration report."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from typing import Any
 
 import msgspec
 from piccolo.query import Select
 
-from backend.cards import atomic, numbers, records, states
+from backend.cards import accounts, atomic, records, states
 from backend.cards import schemas as s
 from backend.cards.access import Actor, ensure
 from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
-from backend.cards.tables import Card
+from backend.cards.tables import BankAccount, Card
+from backend.inbox import services as inbox
+from backend.jobs import services as jobs
 from backend.lib import db
 from backend.lib.errors import ApiError
 from backend.org.tables import Bank
@@ -105,23 +108,12 @@ async def create(
     return await atomic.run(attempt)
 
 
-def _moved_note(old: BankRow, new: BankRow, account: str) -> str:
-    return f"Your bank changed from {old.name} to {new.name}; payments now go to account {numbers.mask_account(account)}."
-
-
-async def _move(card: CardRow, old: BankRow, new: BankRow, actor: Actor, reason: str, now: dt.datetime) -> None:
-    """Move one loaded card to `new` with a fresh account there, and tell the holder (Art. 8)."""
-    account = numbers.new_account_number()  # an account number never moves between banks
-    await records.cas(card, {"bank": new.id, "account": account}, now)
-    await records.event(
-        card, actor, action="bank_change", from_state=card.state, at=now, reason=reason, note=_moved_note(old, new, account)
-    )
-
-
 async def change_for_holder(
     person_id: uuid.UUID | str, actor: Actor, bank_code: str, now: dt.datetime | int | None = None
 ) -> CardRow:
-    """The holder picks another active bank; later payments go to the new account."""
+    """The holder picks another active bank: that bank is asked to open an account, and the card keeps
+    paying into its current account until it does (accounts.answer then moves the card). A change
+    asked again replaces the one still waiting; asking for the bank already waited on changes nothing."""
     now = records.utc(now)
 
     async def attempt() -> CardRow:
@@ -131,8 +123,11 @@ async def change_for_holder(
         new = await active(bank_code, hold=True)
         if new.id == card.bank:
             raise ApiError(409, "bank.same", "Your card is already with this bank.")
-        old = await by_id(card.bank)
-        await _move(card, old, new, actor, "Changed at the holder's request.", now)
+        waiting = await accounts.pending_of(card.id)
+        if waiting is None or waiting.purpose != "change" or waiting.bank != new.id:
+            if waiting is not None:
+                await accounts.supersede(waiting, now)
+            await accounts.request(card, new.id, "change", now, from_bank=card.bank)
         await pending.write(now)
         return card
 
@@ -142,8 +137,9 @@ async def change_for_holder(
 async def set_status(
     actor: Actor, code: str, status: str, successor_code: str | None = None, now: dt.datetime | int | None = None
 ) -> s.BankStatusOut:
-    """Suspend, reactivate or end a bank. Ending moves every holder to the successor bank,
-    one transaction per batch of cards; returns the bank and how many cards moved."""
+    """Suspend, reactivate or end a bank. Suspending tells its holders; ending moves every holder (to the
+    bank of the change they asked for, else the successor), one transaction per batch of cards, and then
+    asks payments to re-route what the bank had not accepted. Returns the bank and how many cards moved."""
     await ensure(actor, "bank.manage")
     now = records.utc(now)
     bank = await find(code)
@@ -173,35 +169,153 @@ async def set_status(
     )
     if not updated:
         raise ApiError(409, "bank.busy", "The bank's status changed meanwhile; reload and try again.")
-    moved = await move_holders(bank, successor, actor, now) if successor else 0
+    moved = 0
+    if successor:
+        moved = await move_holders(bank, successor, actor, now)
+        await _after_move(bank, now)
+    elif status == "suspended":
+        await tell_suspended(bank, now)
     return s.BankStatusOut(bank=bank_view(await find(code)), moved=moved)
 
 
+async def _live(bank: BankRow, after: uuid.UUID | None, batch: int) -> list[dict[str, Any]]:
+    """A batch of the bank's live cards (id, person) by id, after `after`."""
+    query = Card.select(Card.id, Card.person).where((Card.bank == bank.id) & Card.state.not_in(list(states.TERMINAL)))
+    if after is not None:
+        query = query.where(Card.id > after)
+    rows: list[dict[str, Any]] = await query.order_by(Card.id).limit(batch).run()
+    return rows
+
+
+async def tell_suspended(bank: BankRow, now: dt.datetime, batch: int = MOVE_BATCH) -> int:
+    """Tell every holder of the bank that it takes no new card business (they may choose another
+    bank), a batch of holders per transaction; returns how many were told."""
+    told = 0
+    after: uuid.UUID | None = None
+    for _ in range(1_000_000):
+        rows = await _live(bank, after, batch)
+        if not rows:
+            break
+        async with db.transaction():
+            for row in rows:
+                await inbox.tell(row["person"], "bank.suspended", {"bank_name": bank.name}, now=now)
+        told += len(rows)
+        after = rows[-1]["id"]
+    return told
+
+
 async def move_holders(old: BankRow, new: BankRow, actor: Actor, now: dt.datetime, batch: int = MOVE_BATCH) -> int:
-    """Move every live card of `old` to `new`. Each batch commits whole; a card that changed
-    under us is simply picked up again by the next batch, so none is skipped."""
-    reason = f"Cooperation with {old.name} ended; your card moved to {new.name}."
+    """Move every live card of `old` (ended): to the bank of the change its holder asked for when that
+    bank is active (how=choice), else to `new`, the successor (how=default); the account is empty until
+    the bank it moved to opens one. Each batch commits whole; a card that changed under us is simply
+    picked up again by the next batch, so none is skipped."""
     moved = 0
     for _ in range(10_000):
-        ids = (
-            await Card.select(Card.id)
-            .where((Card.bank == old.id) & Card.state.not_in(list(states.TERMINAL)))
-            .order_by(Card.id)
-            .limit(batch)
-            .run()
-        )
+        ids = [r["id"] for r in await _live(old, None, batch)]
         if not ids:
             return moved
 
         async def attempt() -> int:
             done = 0
-            for row in ids:  # noqa: B023 - attempt() runs within this iteration of the loop
-                card = await records.get(row["id"])
+            for card_id in ids:  # noqa: B023 - attempt() runs within this iteration of the loop
+                card = await records.get(card_id)
                 if card.bank != old.id or card.state in states.TERMINAL:
                     continue
-                await _move(card, old, new, actor, reason, now)
+                await _migrate(card, old, new, actor, now)
                 done += 1
             return done
 
         moved += await atomic.run(attempt)
     raise ApiError(409, "bank.busy", "Holders keep changing; run the status change again to finish the move.")
+
+
+async def _migrate(card: CardRow, old: BankRow, successor: BankRow, actor: Actor, now: dt.datetime) -> None:
+    """Move one loaded card away from an ended bank, with a `migration` request at its new bank."""
+    waiting = await accounts.pending_of(card.id)
+    chosen = None
+    if waiting is not None and waiting.purpose == "change":
+        target = await by_id(waiting.bank, hold=True)
+        chosen = target if target.status == "active" else None
+    if waiting is not None and chosen is not None:
+        # The holder's own choice stands: their change becomes the migration's request.
+        await (
+            BankAccount.update({BankAccount.purpose: "migration", BankAccount.how: "choice", BankAccount.from_bank: old.id})
+            .where(BankAccount.id == waiting.id)
+            .run()
+        )
+        to, how = chosen, "choice"
+    else:
+        if waiting is not None:
+            await accounts.supersede(waiting, now)
+        to, how = successor, "default"
+        await accounts.request(card, to.id, "migration", now, from_bank=old.id, how=how)
+    await records.cas(card, {"bank": to.id, "account": ""}, now)
+    why = "the bank you chose" if how == "choice" else "the successor bank"
+    note = f"Cooperation with {old.name} ended; your card moved to {to.name} ({why}), which is opening your account."
+    await records.event(card, actor, action="bank_change", from_state=card.state, at=now, note=note)
+    await inbox.tell(card.person, "bank.moved", {"bank_name": to.name, "from_bank": old.name, "how": how}, now=now)
+
+
+async def _after_move(bank: BankRow, now: dt.datetime) -> None:
+    """Once every holder has moved: requests still waiting at the ended bank (changes asked by holders
+    of other banks) are withdrawn and their holders told, and payments are asked to re-route (once:
+    the job's key keeps a second one out while the first waits; its handler is idempotent anyway)."""
+
+    async def attempt() -> None:
+        rows = await BankAccount.select().where((BankAccount.bank == bank.id) & (BankAccount.status == "pending")).run()
+        for row in rows:
+            waiting = accounts.RequestRow(**row)
+            await accounts.supersede(waiting, now)
+            params = {"bank_name": bank.name, "reason": "bank_ended", "purpose": waiting.purpose}
+            await inbox.tell(waiting.person, "bank.account_refused", params, now=now)
+        await jobs.enqueue("cards.bank_ended", {"bank_id": str(bank.id)}, key=f"cards.bank_ended:{bank.id}", now=now)
+
+    await atomic.run(attempt)
+
+
+async def migration_report(code: str) -> s.MigrationReport:
+    """Where every holder of an ended bank went: each holder moved away by migration once (the latest
+    of their migration requests from this bank counts: a replaced card carries its request over)."""
+    bank = await find(code)
+    if bank.status != "ended":
+        raise ApiError(
+            409, "bank.not_ended", "Only a bank whose cooperation ended has a migration report.", bank_status=bank.status
+        )
+    rows = (
+        await BankAccount.select(
+            BankAccount.person,
+            BankAccount.status,
+            BankAccount.how,
+            BankAccount.requested_at,
+            BankAccount.bank.code.as_alias("bank_code"),
+            BankAccount.bank.name.as_alias("bank_name"),
+        )
+        .where((BankAccount.from_bank == bank.id) & (BankAccount.purpose == "migration"))
+        .order_by(BankAccount.requested_at)
+        .run()
+    )
+    latest: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in rows:  # oldest first: the last one a holder has wins (a superseded one loses a tie)
+        seen = latest.get(row["person"])
+        if seen is None or row["requested_at"] > seen["requested_at"] or seen["status"] == "superseded":
+            latest[row["person"]] = row
+    count = Counter(r["status"] for r in latest.values())
+    how = Counter(r["how"] for r in latest.values())
+    targets = Counter((r["bank_code"], r["bank_name"]) for r in latest.values())
+    live = await Card.count().where((Card.bank == bank.id) & Card.state.not_in(list(states.TERMINAL))).run()
+    holders = len(latest)
+    return s.MigrationReport(
+        bank_code=bank.code,
+        bank_name=bank.name,
+        status=bank.status,
+        holders=holders,
+        by_choice=how["choice"],
+        by_default=how["default"],
+        accounts_opened=count["opened"],
+        accounts_pending=count["pending"],
+        accounts_refused=count["refused"],
+        accounts_superseded=count["superseded"],
+        targets=[s.MigrationTarget(bank_code=c, bank_name=n, holders=k) for (c, n), k in sorted(targets.items())],
+        live_cards_at_bank=live,
+        all_accounted=live == 0 and holders == how["choice"] + how["default"],
+    )

@@ -1,4 +1,4 @@
-"""Card numbers, opaque card refs and bank account numbers: making them and masking them."""
+"""Card numbers and opaque card refs (made here), bank account numbers (made by the bank, masked here)."""
 
 from __future__ import annotations
 
@@ -26,11 +26,6 @@ def new_card_ref() -> str:
     return secrets.token_hex(8)
 
 
-def new_account_number() -> str:
-    """A 19-digit account number in the 62 (UnionPay) range."""
-    return "62" + f"{secrets.randbelow(10**17):017d}"
-
-
 def is_card_ref(value: object) -> bool:
     return isinstance(value, str) and CARD_REF.fullmatch(value) is not None
 
@@ -41,5 +36,5 @@ def mask_card_number(number: str) -> str:
 
 
 def mask_account(account: str) -> str:
-    """Only the last four digits, like a bank statement."""
+    """Only the last four digits, like a bank statement; an account not opened yet stays empty."""
     return "**** " + account[-4:] if len(account) > 4 else "*" * len(account)

@@ -13,6 +13,7 @@ from backend.cards import schemas as s
 from backend.cards.access import Actor
 from backend.cards.outputs import ERRORS
 from backend.lib.auth import provincial_only
+from backend.lib.openapi import errors
 
 TAGS = ["banks"]
 
@@ -57,10 +58,12 @@ async def create_bank(request: Request[Any, Any, Any], data: s.NewBank) -> s.Ban
     tags=TAGS,
     responses=ERRORS,
     summary="Suspend, reactivate or end a bank",
-    description="active <-> suspended (no new cards while suspended); ending needs `successor_bank_code`, an active "
-    "bank that takes over every holder: each card gets a new account there and an event the holder sees. Holders "
-    "move in batches, one transaction per batch; ending an ended bank again resumes an interrupted move. "
-    "409 `bank.illegal_status`; 422 `bank.successor_required`.",
+    description="active <-> suspended (no new cards while suspended; its holders are told and may choose another "
+    "bank); ending needs `successor_bank_code`, an active bank that takes over the holders: each card moves to the "
+    "bank of the change its holder asked for if that bank is active, else to the successor, with an account request "
+    "there (the account is empty until that bank opens one) and an event and notice the holder sees. Payments the "
+    "ended bank had not accepted are re-routed. Holders move in batches, one transaction per batch; ending an ended "
+    "bank again resumes an interrupted move. 409 `bank.illegal_status`; 422 `bank.successor_required`.",
 )
 async def change_status(
     request: Request[Any, Any, Any], code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")], data: s.BankStatusChange
@@ -68,4 +71,21 @@ async def change_status(
     return await banks.set_status(_operator(request), code, data.status, data.successor_bank_code)
 
 
-ROUTES = [list_banks, create_bank, change_status]
+@get(
+    "/api/v1/banks/{code:str}/migration",
+    guards=[provincial_only],
+    tags=TAGS,
+    responses=errors(
+        e404="`bank.not_found`.", e409="`bank.not_ended`: only a bank whose cooperation ended has a migration report."
+    ),
+    summary="Migration report of an ended bank",
+    description="Accounts for every holder whose card was at the bank when its cooperation ended: how many moved "
+    "to the bank they had chosen (`by_choice`) or to the successor (`by_default`), where they went, whether their "
+    "new account is opened, pending or refused, and how many live cards are still at the ended bank (0 once the "
+    "move is complete). `all_accounted` is true when no card is left behind and every holder is counted once.",
+)
+async def migration_report(code: Annotated[str, Parameter(pattern=r"^[A-Z0-9]{2,16}$")]) -> s.MigrationReport:
+    return await banks.migration_report(code)
+
+
+ROUTES = [list_banks, create_bank, change_status, migration_report]

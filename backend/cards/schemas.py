@@ -156,11 +156,15 @@ class CardOut(msgspec.Struct, kw_only=True):
     lapse_at: dt.datetime | None  # when a temporary loss report lapses by itself
     ecard: EcardOut
     bank: BankRef
-    account: Annotated[str, Meta(examples=["**** 9348"])]
+    account: Annotated[str, Meta(examples=["**** 9348"], description="Masked; empty until the bank opens the account")]
     issued_at: dt.datetime
     replaces: uuid.UUID | None
     replaced_by: uuid.UUID | None
     version: int
+    account_status: Annotated[
+        Literal["open", "pending"], Meta(description="pending: the bank has not opened the card's account yet")
+    ] = "open"
+    bank_change: BankChange | None = None  # a change of bank waiting for the new bank to open the account
 
 
 class ActionOut(msgspec.Struct, kw_only=True):
@@ -247,3 +251,89 @@ class BankOut(msgspec.Struct, kw_only=True):
 class BankStatusOut(msgspec.Struct, kw_only=True):
     bank: BankOut
     moved: Annotated[int, Meta(description="Cards moved to the successor bank by this call")]
+
+
+# --- bank accounts: requests to the bank, its answers, the migration report -----------------
+
+AccountPurpose = Literal["new_card", "change", "migration"]
+AccountRequestStatus = Literal["pending", "opened", "refused", "superseded"]
+# Why a bank refuses to open an account (the same words as payments/vocab.RefuseReason).
+RefuseReason = Literal["identity_mismatch", "kyc_failed", "duplicate_account", "other"]
+AccountNumber = Annotated[
+    str, Meta(min_length=8, max_length=32, pattern=r"^[0-9]+$", examples=["6222020200112345678"], description="8-32 digits")
+]
+
+
+class BankChange(msgspec.Struct, kw_only=True):
+    """A change of bank the holder asked for, waiting for the new bank to open the account."""
+
+    bank_code: str
+    bank_name: str
+    requested_at: dt.datetime
+
+
+class AccountRequestOut(msgspec.Struct, kw_only=True):
+    """A request to the bank to open the card's account. The bank needs the holder's name and document to
+    open it (know your customer): each item a bank is shown is on the holder's access record."""
+
+    id: uuid.UUID
+    bank_code: str
+    purpose: AccountPurpose
+    status: AccountRequestStatus
+    card_number: str  # in full: the bank links the account to this card
+    holder_name: str
+    doc_type: str
+    id_number: str  # in full, in the body only
+    previous_account: str | None  # masked: the account the card pays into until this one opens
+    how: Annotated[str, Meta(examples=["default"], description="migration only: choice (the holder's) or default")]
+    requested_at: dt.datetime
+    answered_at: dt.datetime | None
+    account: str | None  # the number the bank opened, once opened
+    refuse_reason: str | None
+
+
+class AccountRequestPage(msgspec.Struct, kw_only=True):
+    items: list[AccountRequestOut]
+
+
+class AccountAnswer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The bank's answer: opened (with the number it opened) or refused (with a reason code)."""
+
+    outcome: Literal["opened", "refused"]
+    account: AccountNumber | None = None  # required when opened
+    reason_code: RefuseReason | None = None  # required when refused
+
+
+class AccountAnswerOut(msgspec.Struct, kw_only=True):
+    request_id: uuid.UUID
+    status: AccountRequestStatus
+    duplicate: bool  # this answer had already been received; nothing changed
+
+
+class MigrationTarget(msgspec.Struct, kw_only=True):
+    bank_code: str
+    bank_name: str
+    holders: int
+
+
+class MigrationReport(msgspec.Struct, kw_only=True):
+    """Where every holder of an ended bank went, and whether their new account is open."""
+
+    bank_code: str
+    bank_name: str
+    status: BankStatus
+    holders: Annotated[int, Meta(description="Holders whose live card was at the bank when it ended (moved by migration)")]
+    by_choice: Annotated[int, Meta(description="Moved to the bank of the change they had asked for")]
+    by_default: Annotated[int, Meta(description="Moved to the successor bank")]
+    accounts_opened: int
+    accounts_pending: int
+    accounts_refused: int
+    accounts_superseded: Annotated[
+        int,
+        Meta(
+            description="The migration's request was replaced later: the holder chose yet another bank, or the card was cancelled"
+        ),
+    ]
+    targets: list[MigrationTarget]
+    live_cards_at_bank: Annotated[int, Meta(description="Live cards still at the ended bank: 0 once every holder moved")]
+    all_accounted: bool

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from piccolo.query import Select
 
-from backend.cards import applications, atomic, banks, devices, numbers, records, revocations, states, transitions
+from backend.cards import accounts, applications, atomic, banks, devices, numbers, records, revocations, states, transitions
 from backend.cards.access import Actor
 from backend.cards.devices import DeviceRow
 from backend.cards.payable import payable_cards as payable_cards  # re-exported: payments route to the live card
@@ -214,11 +214,12 @@ async def issue_card_directly(
             person_id=person_id,
             region=city_code,
             bank_id=bank.id,
-            account=numbers.new_account_number(),
+            account="",  # the bank opens it and tells us the number (cards/accounts.py)
             now=now,
             office_id=office,
             application_id=app.id,
         )
+        await accounts.request(card, bank.id, "new_card", now)
         await Application.update({Application.card_id: card.id}).where(Application.id == app.id).run()
         await records.event(
             card,
@@ -226,7 +227,7 @@ async def issue_card_directly(
             action=states.ISSUE,
             to_state=states.ACTIVE,
             at=now,
-            note=f"Card issued with an account at {bank.name}.",
+            note=f"Card issued; {bank.name} is opening its account.",
         )
         if ecard_level:
             # Issued over the counter: staff saw the person and the document.

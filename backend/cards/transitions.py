@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from backend.cards import atomic, banks, numbers, records, states
+from backend.cards import accounts, atomic, banks, numbers, records, states
 from backend.cards.access import SYSTEM, Actor, ensure
 from backend.cards.records import CardRow
 from backend.cards.revocations import Pending
@@ -96,6 +96,7 @@ async def perform(
             new_card = await _replace(card, actor, now, pending, reason)
         elif action == states.CANCEL:
             await unbind_all(card.id, now, pending)
+            await accounts.supersede_for(card.id, now)  # no account to open for a cancelled card
         if action != states.LAPSE:
             await tell_holder(card, action, actor, now)
         await pending.write(now)
@@ -123,7 +124,7 @@ async def _replace(old: CardRow, actor: Actor, now: dt.datetime, pending: Pendin
         person_id=old.person,
         region=old.region,
         bank_id=old.bank,
-        account=old.account if keep else numbers.new_account_number(),
+        account=old.account if keep else "",  # a new one comes from the bank (cards/accounts.py)
         now=now,
         office_id=actor.office_id,
         application_id=old.application,
@@ -134,10 +135,13 @@ async def _replace(old: CardRow, actor: Actor, now: dt.datetime, pending: Pendin
         assurance=old.assurance,  # the same holder, proven as before
         proofing=old.proofing,
     )
-    if keep:
+    await accounts.for_replacement(old, new, keeps=keep, now=now)
+    if keep and new.account:
         money = f"Payments keep going to your account {numbers.mask_account(new.account)} at {bank.name}."
+    elif keep:
+        money = f"{bank.name} is still opening your card's account."
     else:
-        money = f"{bank.name} opened a new account {numbers.mask_account(new.account)}; payments now go there."
+        money = f"{bank.name} is opening a new account for the new card; payments go there once it is open."
     await records.event(new, system, action=states.ISSUE, to_state=states.ACTIVE, at=now, reason=reason, note=f"{note} {money}")
     # The e-card follows the holder: bound phones now serve the new card.
     await Device.update({Device.card: new_id}).where((Device.card == old.id) & (Device.status == "bound")).run()

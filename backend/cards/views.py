@@ -7,8 +7,8 @@ from typing import Any
 
 from piccolo.querystring import Selectable
 
+from backend.cards import accounts, numbers, states, transitions
 from backend.cards import applications as apps
-from backend.cards import numbers, states, transitions
 from backend.cards import schemas as s
 from backend.cards.tables import Card, CardEvent
 from backend.identity import services as identity
@@ -33,7 +33,7 @@ async def _city_names(codes: set[str]) -> dict[str, str]:
     return {r["code"]: r["name"] for r in rows}
 
 
-def _view(row: dict[str, Any], city_names: dict[str, str], actor_kind: str) -> s.CardOut:
+def _view(row: dict[str, Any], city_names: dict[str, str], actor_kind: str, changes: dict[uuid.UUID, s.BankChange]) -> s.CardOut:
     return s.CardOut(
         id=row["id"],
         number=numbers.mask_card_number(row["number"]),
@@ -56,6 +56,8 @@ def _view(row: dict[str, Any], city_names: dict[str, str], actor_kind: str) -> s
         replaces=row["replaces"],
         replaced_by=row["replaced_by"],
         version=row["version"],
+        account_status="open" if row["account"] else "pending",
+        bank_change=changes.get(row["id"]),
     )
 
 
@@ -66,14 +68,16 @@ async def card(card_id: uuid.UUID, actor_kind: str = "citizen", *, settle: bool 
     row = await Card.select(*_columns()).where(Card.id == card_id).first().run()
     if row is None:
         raise ApiError(404, "card.not_found", "No such card.")
-    return _view(row, await _city_names({row["region"]}), actor_kind)
+    changes = await accounts.pending_changes([row["id"]])
+    return _view(row, await _city_names({row["region"]}), actor_kind, changes)
 
 
 async def cards_of(person_id: uuid.UUID, actor_kind: str) -> list[s.CardOut]:
     """All of a person's cards, newest first (replaced and cancelled ones included)."""
     rows = await Card.select(*_columns()).where(Card.person == person_id).order_by(Card.issued_at, ascending=False).run()
     names = await _city_names({r["region"] for r in rows})
-    return [_view(r, names, actor_kind) for r in rows]
+    changes = await accounts.pending_changes([r["id"] for r in rows])
+    return [_view(r, names, actor_kind, changes) for r in rows]
 
 
 async def events_of(person_id: uuid.UUID, *, limit: int = 100, offset: int = 0) -> list[s.EventOut]:

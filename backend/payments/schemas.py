@@ -390,3 +390,28 @@ class MyPayment(msgspec.Struct, kw_only=True):
 class MyPaymentPage(msgspec.Struct, kw_only=True):
     items: list[MyPayment]
     next_before: str | None
+
+
+# --- a bank whose cooperation ended: its payments in flight (payments/rerouting.py) -------------
+
+
+class BankInFlight(msgspec.Struct, kw_only=True):
+    """What became of a bank's payments: its instructions by status, the orders taken back from it and
+    routed anew, and what it still has to answer. For an ended bank, `all_settled_or_rerouted` says
+    nothing is left with it and every order taken back has gone to another bank (or ended)."""
+
+    bank_code: str
+    bank_name: str
+    bank_status: Literal["active", "suspended", "ended"]
+    instructions: dict[str, int]  # instruction status -> how many (pending, accepted, credited, returned, withdrawn)
+    orders_withdrawn: Annotated[int, Meta(description="Orders whose instruction to this bank was taken back unaccepted")]
+    orders_rerouted: Annotated[int, Meta(description="Of those, orders since instructed to another bank (or credited there)")]
+    orders_awaiting_route: Annotated[
+        int, Meta(description="Of those, orders not routed yet: accepted, or held (e.g. until the new account opens)")
+    ]
+    orders_withdrawn_closed: Annotated[int, Meta(description="Of those, orders cancelled by their agency")]
+    outstanding_with_bank: Annotated[
+        int, Meta(description="Instructions the bank accepted and has not answered credited or returned")
+    ]
+    outstanding_fen: int
+    all_settled_or_rerouted: bool

@@ -182,3 +182,15 @@ async def holder_with_card(client, *, ecard_level: int = 1) -> dict:
         ecard_level=ecard_level,
     )
     return holder
+
+
+async def open_account(card_id: uuid.UUID | str, account: str | None = None) -> str:
+    """Play the card's bank: answer its pending account request `opened` with a number the bank chose."""
+    from backend.cards import accounts
+    from backend.cards.schemas import AccountAnswer
+
+    pending = await accounts.pending_of(uuid.UUID(str(card_id)))
+    assert pending is not None, "the card has no account request waiting"
+    number = account or "62" + f"{secrets.randbelow(10**17):017d}"
+    await accounts.answer(pending.bank, "test-bank", pending.id, AccountAnswer(outcome="opened", account=number))
+    return number

@@ -46,10 +46,17 @@ async def test_citizen_applies_online_and_supervisor_approves(client):
 
     mine = (await client.get("/api/v1/me/card", headers=holder["headers"])).json()
     assert mine["id"] == card["id"] and mine["holder_name"] == "王小明" and mine["region"]["code"] == GZ
-    assert len(mine["number"]) == 9 and "*" in mine["number"] and mine["account"].startswith("**** ")
+    assert len(mine["number"]) == 9 and "*" in mine["number"]
+    # No account number is made up: the card's account is empty until the bank opens one.
+    assert mine["account"] == "" and mine["account_status"] == "pending" and mine["bank_change"] is None
     revealed = (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json()
     assert revealed["card_number"][0] == mine["number"][0] and revealed["card_number"][-3:] == mine["number"][-3:]
-    assert revealed["account"][-4:] == mine["account"][-4:] and len(revealed["account"]) == 19
+    assert revealed["account"] == ""
+    opened = await h.in_app(client, h.open_account, mine["id"])
+    mine = (await client.get("/api/v1/me/card", headers=holder["headers"])).json()
+    assert mine["account"] == "**** " + opened[-4:] and mine["account_status"] == "open"
+    revealed = (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json()
+    assert revealed["account"] == opened
     history = (await client.get("/api/v1/me/card/applications", headers=holder["headers"])).json()
     assert [a["status"] for a in history] == ["approved"] and history[0]["card_id"] == card["id"]
     blocked = await client.post("/api/v1/me/card/applications", headers=holder["headers"], json={})

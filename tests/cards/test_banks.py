@@ -6,7 +6,7 @@ import pytest
 
 from backend.cards import banks, records, services, transitions
 from backend.cards import states as lc
-from backend.cards.tables import Card, CardEvent
+from backend.cards.tables import BankAccount, Card, CardEvent
 from backend.lib.errors import ApiError
 from backend.org.tables import Bank
 from tests.cards import helpers as h
@@ -23,6 +23,8 @@ async def _cards_at(bank_code: str) -> list[dict]:
 async def test_ending_cooperation_moves_every_holder(database, keyring):
     old, successor = await h.bank(keeps=True), await h.bank()
     cards = [await h.issued(keyring, bank_code=old) for _ in range(7)]
+    for card in cards:
+        card["account"] = await h.open_account(card["card_id"])
     # Holders in every live state, plus finished cards that must stay where they were.
     await transitions.perform(lc.REPORT_TEMP_LOSS, OPERATOR, card_id=cards[0]["card_id"])
     await transitions.perform(lc.REPORT_LOSS, OPERATOR, card_id=cards[1]["card_id"])
@@ -46,13 +48,16 @@ async def test_ending_cooperation_moves_every_holder(database, keyring):
     for card in live:
         after = moved[card["id"]]
         assert after["state"] == card["state"] and after["ref"] == card["ref"] and after["number"] == card["number"]
-        assert after["account"] != card["account"] and after["version"] == card["version"] + 1
+        # An account number never moves between banks, and none is made up: the successor opens one.
+        assert card["account"] and after["account"] == "" and after["version"] == card["version"] + 1
+        asked = await BankAccount.select().where(BankAccount.pending_card == card["id"]).first().run()
+        assert asked["bank"] == after["bank"] and (asked["purpose"], asked["how"]) == ("migration", "default")
         event = (
             await CardEvent.select().where(CardEvent.card == card["id"]).order_by(CardEvent.seq, ascending=False).first().run()
         )
         assert event["action"] == "bank_change" and event["kind"] == "notice"
-        assert f"Bank {successor}" in event["note"] and after["account"][-4:] in event["note"]
-    # Every holder's live card has an account at an active bank.
+        assert f"Bank {successor}" in event["note"] and "opening your account" in event["note"]
+    # Every holder's live card is at an active bank.
     people = [c["person_id"] for c in cards]
     rows = (
         await Card.select(Card.bank.status.as_alias("bank_status"))
@@ -102,7 +107,7 @@ async def test_holder_changes_bank_over_http(client):
     office_id, code = await h.in_app(client, h.office)
     first, second, suspended = [await h.in_app(client, h.bank) for _ in range(3)]
 
-    await h.in_app(
+    issued = await h.in_app(
         client,
         services.issue_card_directly,
         h.app_keyring(client),
@@ -111,6 +116,7 @@ async def test_holder_changes_bank_over_http(client):
         office_id=office_id,
         bank_code=first,
     )
+    await h.in_app(client, h.open_account, issued["card_id"])
     operator = await h.staff(client, "provincial_operator")
     await client.post(f"/api/v1/banks/{suspended}/status", headers=operator["headers"], json={"status": "suspended"})
     before = (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json()
@@ -122,12 +128,18 @@ async def test_holder_changes_bank_over_http(client):
         response = await client.post("/api/v1/me/card/bank", headers=holder["headers"], json={"bank_code": bank_code})
         assert (response.status_code, response.json()["error"]["code"]) == (status, error)
     response = await client.post("/api/v1/me/card/bank", headers=holder["headers"], json={"bank_code": second, "channel": "web"})
-    assert response.status_code == 200 and response.json()["bank"]["code"] == second
+    # The card stays at its bank, paying into its account, until the new bank opens one.
+    assert response.status_code == 200 and response.json()["bank"]["code"] == first
+    assert response.json()["bank_change"]["bank_code"] == second
+    assert (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json() == before
+    number = await h.in_app(client, h.open_account, response.json()["id"])  # the new bank opens it
+    mine = (await client.get("/api/v1/me/card", headers=holder["headers"])).json()
+    assert mine["bank"]["code"] == second and mine["bank_change"] is None and mine["account_status"] == "open"
     after = (await client.post("/api/v1/me/card/reveal", headers=holder["headers"])).json()
-    assert after["card_number"] == before["card_number"] and after["account"] != before["account"]
+    assert after == {"card_number": before["card_number"], "account": number}
     event = (await client.get("/api/v1/me/card/events", headers=holder["headers"])).json()[0]
-    assert event["action"] == "bank_change" and event["channel"] == "web" and after["account"][-4:] in event["note"]
-    assert after["account"] not in event["note"]  # masked in the history too
+    assert event["action"] == "bank_change" and number[-4:] in event["note"]
+    assert number not in event["note"]  # masked in the history too
 
 
 async def test_registry_over_http(client):

@@ -89,6 +89,7 @@ async def test_transitions_are_stored_with_events_and_feed(database, keyring, pa
 
 async def test_replacement_issues_a_new_card_and_retires_the_old(database, keyring):
     issued = await h.issued(keyring, bank_code=await h.bank(keeps=True))
+    account = await h.open_account(issued["card_id"])
     pub = ed25519.generate()[1]
     device = await devices.bind(issued["person_id"], h.CITIZEN, label="phone", public_key=pub)
     await transitions.perform(lc.REPORT_LOSS, h.CITIZEN, person_id=issued["person_id"])
@@ -97,7 +98,7 @@ async def test_replacement_issues_a_new_card_and_retires_the_old(database, keyri
     assert old.state == lc.REPLACED and old.replaced_by == new.id and old.active_person is None
     assert new.state == lc.ACTIVE and new.replaces == old.id
     assert new.number != old.number and new.ref != old.ref and new.region == old.region
-    assert new.account == old.account  # the bank keeps accounts on replacement
+    assert new.account == old.account == account  # the bank keeps accounts on replacement
     assert new.ecard_level == old.ecard_level
     assert [e["action"] for e in await _events(old.id)][-3:] == ["report_loss", "request_replacement", "complete_replacement"]
     assert [e["action"] for e in await _events(new.id)] == ["issue"]
@@ -113,11 +114,13 @@ async def test_replacement_issues_a_new_card_and_retires_the_old(database, keyri
 
 async def test_replacement_at_a_bank_that_does_not_keep_accounts(database, keyring):
     issued = await h.issued(keyring, bank_code=await h.bank(keeps=False))
+    account = await h.open_account(issued["card_id"])
     result = await transitions.perform(lc.REQUEST_REPLACEMENT, STAFF, card_id=issued["card_id"])
-    assert result.new_card.account != issued["account"]
-    assert result.new_card.bank == result.card.bank
+    assert result.new_card.account == "" and result.new_card.bank == result.card.bank
     issue = (await _events(result.new_card.id))[0]
-    assert "new account" in issue["note"] and issued["account"] not in issue["note"]
+    assert "new account" in issue["note"] and account not in issue["note"]
+    # The bank is asked for the new card's account, and opens one with another number.
+    assert await h.open_account(result.new_card.id) != account
 
 
 async def test_cancel_unbinds_devices_and_revokes_their_keys(database, keyring):

@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 
 from backend.codes import format as fmt
+from tests.cards.helpers import open_account
 
 CITY = "440100"
 
@@ -92,6 +93,7 @@ async def _setup_citizen(
             bank_code=await _new_bank(),
             ecard_level=ecard_level,
         )
+        issued["account"] = await open_account(issued["card_id"])  # the bank opens it (cards/accounts.py)
         if transport:
             await devices.issue_ecard(account["person_id"], SYSTEM, payment=ecard_level == 2, transport=True)
     return account, id_number, name, token, issued
