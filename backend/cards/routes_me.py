@@ -203,9 +203,11 @@ async def deactivate_ecard(request: Request[Any, Any, Any], data: s.EcardOff | N
     tags=TAGS,
     responses=ERRORS,
     summary="Change my bank",
-    description="Moves the card's financial account to another active cooperating bank (a new account is opened "
-    "there; later payments go to it) and records the change in the card's history. 409 `bank.not_active`, "
-    "409 `bank.same`, 404 `bank.not_found`. Needs step-up (403 `auth.step_up_required`).",
+    description="Asks another active cooperating bank to open the card's account. The card stays at its bank, "
+    "paying into its account, until the new bank opens one (`bank_change` in the answer shows the change waiting); "
+    "then it moves, the holder is told and the change is in the card's history. Asking again for another bank "
+    "replaces the waiting change. 409 `bank.not_active`, 409 `bank.same`, 404 `bank.not_found`. Needs step-up "
+    "(403 `auth.step_up_required`).",
 )
 async def change_my_bank(request: Request[Any, Any, Any], data: s.BankChoice, now: int) -> s.CardOut:
     require_step_up(request.user, now)
