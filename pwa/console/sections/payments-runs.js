@@ -46,10 +46,11 @@ export async function runsScreen(ctx, params) {
   return root;
 }
 
+// Links to the first and the next page (none when there is only one page: an empty string appends nothing).
 function pages(links) {
   const nav = h('nav', { class: 'actions', 'aria-label': t(`${P}.pages`) });
   for (const link of links.filter(Boolean)) nav.append(h('a', { class: 'btn secondary', id: link[0], href: `#/${link[1]}` }, t(link[2])));
-  return nav.childElementCount ? nav : null;
+  return nav.childElementCount ? nav : '';
 }
 
 // --- one run ------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ export async function runScreen(ctx, params) {
     event.preventDefault();
     ctx.go(`payments/run${query({ id, status: statusSelect.value })}`);
   });
-  root.append(form, ordersTable(orders.items, { id: 'pay-run-orders', caption: t(status ? `${P}.run.orders_status` : `${P}.run.orders`, { n: orders.items.length, status: label(`${P}.status`, status) }) }));
+  root.append(form, ordersTable(orders.items, { id: 'pay-run-orders', lines: true, caption: t(status ? `${P}.run.orders_status` : `${P}.run.orders`, { n: orders.items.length, status: label(`${P}.status`, status) }) }));
   root.append(pages([
     after ? ['pay-first', `payments/run${query({ id, status })}`, `${P}.first_page`] : null,
     orders.next_after ? ['pay-next', `payments/run${query({ id, status, after: orders.next_after })}`, `${P}.next_page`] : null,
@@ -95,9 +96,11 @@ export async function runScreen(ctx, params) {
   return root;
 }
 
-function ordersTable(rows, { id, caption, retry, names }) {
+// Accessible names begin with the visible words (the link's payee, the button's "Retry").
+function ordersTable(rows, { id, caption, retry, names, lines }) {
   const columns = [
-    { label: t(`${P}.col.order`), cell: (o) => h('a', { href: `#/payments/order?id=${o.id}`, class: 'pay-open', 'aria-label': t(`${P}.open_order`, { payee: o.payee, amount: money(o.amount_fen) }) }, `#${o.line_no} ${o.payee}`) },
+    { label: t(`${P}.col.order`), cell: (o) => h('a', { href: `#/payments/order?id=${o.id}`, class: 'pay-open', 'aria-label': t(`${P}.open_order`, { payee: o.payee, amount: money(o.amount_fen) }) }, o.payee) },
+    lines ? { label: t(`${P}.col.line`), cell: (o) => String(o.line_no) } : null,
     names ? { label: t(`${P}.col.agency`), cell: (o) => agencyText(names, o.agency_code) } : null,
     { label: t(`${P}.col.id_number`), cell: (o) => h('span', { class: 'pay-masked' }, o.id_number) },
     { label: t(`${P}.col.type`), cell: (o) => typeText(o.payment_type) },
