@@ -227,6 +227,7 @@ def _instruct(order: _Order, card: Any, keyring: Keyring, created: dt.datetime, 
             "amount_fen": order.amount_fen,
             "bank": card.bank_name,
             "account": masked,
+            "order_id": str(order.id),  # the wallet's notice opens this payment
         }
         writes.notices.append((order.person, "payment.rerouted", params))
     writes.access.append(
@@ -249,6 +250,7 @@ def _hold(order: _Order, reason: str, card: Any, now: dt.datetime, writes: _Writ
     if reason == "card_suspended":
         # The holder can act on this one (lift the loss report, finish the replacement): tell them.
         params: dict[str, str | int | None] = {"payer": order.agency_name, "amount_fen": order.amount_fen, "reason": reason}
+        params["order_id"] = str(order.id)  # the wallet's notice opens this payment
         writes.notices.append((order.person, "payment.held", params))
 
 

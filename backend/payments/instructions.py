@@ -178,6 +178,7 @@ async def _apply(row: dict[str, Any], body: BankAnswer, client_id: str, at: dt.d
         "amount_fen": amount,
         "bank": row["bank_name"],
         "account": effects.mask(row["account"]),
+        "order_id": str(order_id),  # the wallet's notice opens this payment (#/payments?id=)
     }
     if credited:
         await effects.add_events([effects.event_row(agency, order_id, "order.credited", {**detail, "amount_fen": amount}, at)])
