@@ -194,3 +194,28 @@ async def open_account(card_id: uuid.UUID | str, account: str | None = None) -> 
     number = account or "62" + f"{secrets.randbelow(10**17):017d}"
     await accounts.answer(pending.bank, "test-bank", pending.id, AccountAnswer(outcome="opened", account=number))
     return number
+
+
+async def holder_at(world, bank_code: str, name: str = "张三丰"):
+    """A holder (tests.venues.helpers.Holder, signed in) whose new card is at this bank: its account
+    request waits for the bank. `world` is a tests.venues.helpers.World on the app client."""
+    from backend.accounts.services import create_citizen_account
+    from backend.cards import services as cards
+    from tests.venues.helpers import CITY, Holder
+    from tests.venues.helpers import PASSWORD as VENUE_PASSWORD
+
+    number = new_id_number()
+    account = await world.call(
+        create_citizen_account, world.keyring, doc_type="resident_id", id_number=number, name=name, password=VENUE_PASSWORD
+    )
+    issued = await world.call(
+        cards.issue_card_directly,
+        world.keyring,
+        person_id=account["person_id"],
+        city_code=CITY,
+        office_id=await world.office(),
+        bank_code=bank_code,
+    )
+    login = {"doc_type": "resident_id", "id_number": number, "password": VENUE_PASSWORD}
+    headers = await world._login("/api/v1/auth/login", login)
+    return Holder(issued["person_id"], issued["card_id"], issued["card_ref"], "resident_id", number, name, headers)
