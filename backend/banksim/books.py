@@ -120,6 +120,8 @@ class Books:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # A killed simulator loses nothing in WAL mode without a sync per commit; only a power cut could.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         with self._write():
             row = self._db.execute("SELECT value FROM meta WHERE key = 'branch'").fetchone()
@@ -234,6 +236,11 @@ class Books:
             if outcome == "credited":
                 self._credit(db, instruction_id, row[2], row[3], row[4], now)
             return Decision(outcome, reason, new=True)
+
+    def decision(self, instruction_id: str) -> str | None:
+        """The outcome decided for this instruction (credited, returned), or None."""
+        row = self._db.execute("SELECT outcome FROM instructions WHERE id = ?", (instruction_id,)).fetchone()
+        return None if row is None else row[0]
 
     def credit(self, instruction_id: str) -> None:
         """Post a credit for this instruction again (only a faulty bank would): the books show it as a double credit."""

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: give at least one bank token (--token ykc_... or --tokens-file FILE)", file=sys.stderr)
         return 2
     setup_logging(args.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the bank's own
     return asyncio.run(_main(args, tokens))
 
 
