@@ -164,24 +164,27 @@ async def _bank(bank_id: uuid.UUID, *, hold: bool = False) -> BankSide:
     return BankSide(**row)
 
 
-async def pull(keyring: Keyring, bank_id: uuid.UUID, client_id: str, *, status: str, limit: int) -> s.AccountRequestPage:
-    """The bank's requests in this status, oldest first, with what it needs to open the account: the
-    holder's name and document in full and the card number. Every item shown goes on its holder's
-    access record, in the transaction of the read."""
+async def pull(
+    keyring: Keyring, bank_id: uuid.UUID, client_id: str, *, status: str, limit: int, after: uuid.UUID | None = None
+) -> s.AccountRequestPage:
+    """The bank's requests in this status, oldest first (after the request `after`, for the next page),
+    with what it needs to open the account: the holder's name and document in full and the card number.
+    Every item shown goes on its holder's access record, in the transaction of the read."""
     bank = await _bank(bank_id)
     async with db.transaction():
-        rows = (
-            await BankAccount.select(
-                *BankAccount.all_columns(),
-                BankAccount.card.number.as_alias("card_number"),
-                BankAccount.card.account.as_alias("card_account"),
-            )
-            .where((BankAccount.bank == bank_id) & (BankAccount.status == status))
-            .order_by(BankAccount.requested_at)
-            .order_by(BankAccount.id)
-            .limit(limit)
-            .run()
-        )
+        query = BankAccount.select(
+            *BankAccount.all_columns(),
+            BankAccount.card.number.as_alias("card_number"),
+            BankAccount.card.account.as_alias("card_account"),
+        ).where((BankAccount.bank == bank_id) & (BankAccount.status == status))
+        if after is not None:
+            seen = await BankAccount.select(BankAccount.requested_at).where(BankAccount.id == after).first().run()
+            if seen is not None:
+                moment = seen["requested_at"]
+                query = query.where(
+                    (BankAccount.requested_at > moment) | ((BankAccount.requested_at == moment) & (BankAccount.id > after))
+                )
+        rows = await query.order_by(BankAccount.requested_at).order_by(BankAccount.id).limit(limit).run()
         people = await _people({r["person"] for r in rows})
         who = audit.Actor("bank", client_id, str(bank_id), bank.name)
         items = []
@@ -202,7 +205,7 @@ async def pull(keyring: Keyring, bank_id: uuid.UUID, client_id: str, *, status: 
             )
         if entries:
             await chain.append_many(entries)
-    return s.AccountRequestPage(items=items)
+    return s.AccountRequestPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
 async def _people(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:

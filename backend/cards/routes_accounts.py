@@ -35,15 +35,17 @@ def _bank(request: Request[Any, Any, Any]) -> uuid.UUID:
     "chose this bank (`change`), or a holder moved here when another bank's cooperation ended (`migration`). Each "
     "item carries what the bank needs to open the account: the holder's name, document type and number in full, "
     "and the card number; every item shown is an entry on that holder's access record. Answer each with "
-    "POST /api/v1/bank/account-requests/{id}/answer; answered ones leave the `pending` list.",
+    "POST /api/v1/bank/account-requests/{id}/answer; answered ones leave the `pending` list. A full page gives "
+    "`next_after`: pass it as `after` for the next.",
 )
 async def account_requests(
     request: Request[Any, Any, Any],
     keyring: Keyring,
     status: Literal["pending", "opened", "refused"] = "pending",
     limit: int = Parameter(default=100, ge=1, le=accounts.PULL_MAX),
+    after: uuid.UUID | None = None,
 ) -> s.AccountRequestPage:
-    return await accounts.pull(keyring, _bank(request), request.user.id, status=status, limit=limit)
+    return await accounts.pull(keyring, _bank(request), request.user.id, status=status, limit=limit, after=after)
 
 
 @post(

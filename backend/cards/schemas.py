@@ -294,6 +294,7 @@ class AccountRequestOut(msgspec.Struct, kw_only=True):
 
 class AccountRequestPage(msgspec.Struct, kw_only=True):
     items: list[AccountRequestOut]
+    next_after: uuid.UUID | None = None  # pass as ?after= for the next page (None: this was the last)
 
 
 class AccountAnswer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -8,6 +8,7 @@ import secrets
 import msgspec
 import pytest
 
+from tests.cards.helpers import holder_at
 from tests.payments.helpers import BANK, Payments
 
 pytestmark = pytest.mark.anyio
@@ -219,3 +220,13 @@ async def test_a_change_of_bank_waits_for_the_new_bank_then_moves(world):
     assert (await revealed(world, holder))["account"] == opened
     same = await world.client.post("/api/v1/me/card/bank", json={"bank_code": second_code}, headers=holder.headers)
     assert same.status_code == 409 and same.json()["error"]["code"] == "bank.same"
+
+
+async def test_the_bank_pages_through_its_requests_oldest_first(world):
+    code, bank = await new_bank(world)
+    holders = [await holder_at(world, code) for _ in range(3)]
+    numbers = [(await revealed(world, h))["card_number"] for h in holders]
+    first = (await world.client.get("/api/v1/bank/account-requests?limit=2", headers=bank)).json()
+    assert [i["card_number"] for i in first["items"]] == numbers[:2] and first["next_after"] == first["items"][-1]["id"]
+    rest = await world.client.get(f"/api/v1/bank/account-requests?limit=2&after={first['next_after']}", headers=bank)
+    assert [i["card_number"] for i in rest.json()["items"]] == numbers[2:] and rest.json()["next_after"] is None
