@@ -16,10 +16,11 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 
 from backend.accounts.services import resolve_principal
-from backend.features import FEATURES
+from backend.features import FEATURES, job_handlers
 from backend.health.metrics import metrics
 from backend.identity import protect
 from backend.inbox import services as inbox
+from backend.jobs import runner as jobs_runner
 from backend.keys import deps as keys_deps
 from backend.keys.keyring import DEV_PASSPHRASE, KeyStore
 from backend.lib import db, deps
@@ -80,7 +81,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         keystore.load()
         async with db.lifespan(settings):
             try:
-                async with inbox.running(settings, keystore):  # the Web Push sender (docs/inbox.md)
+                async with (
+                    inbox.running(settings, keystore),  # the Web Push sender (docs/inbox.md)
+                    jobs_runner.running(settings, keystore, job_handlers()),  # the embedded job worker (docs/jobs.md)
+                ):
                     yield
             finally:
                 await store.close()

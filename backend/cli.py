@@ -193,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain
 
     add_audit_parser(sub)
+    from backend.features import job_handlers
+    from backend.jobs.cli import add_jobs_parser  # `yikatong worker`: the outbox's jobs (docs/jobs.md)
+
+    add_jobs_parser(sub, handlers=job_handlers, keystore=_keystore)
     from backend.payments.services import add_payments_parser  # `yikatong payments check-ledger|reconcile --day`
 
     add_payments_parser(sub)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -58,6 +59,7 @@ async def enqueue(
         "done_at": None,
     }
     written = await db.insert_rows(Job, [row], skip_conflicts=key is not None)
+    wake()
     return key is None or bool(written)
 
 
@@ -83,4 +85,71 @@ async def enqueue_many(kind: str, payloads: list[Payload], *, now: dt.datetime |
     ]
     if rows:
         await db.insert_rows(Job, rows)
+        wake()
     return len(rows)
+
+
+# -- waking this process's workers ---------------------------------------------------------
+# Workers (backend/jobs/runner.py) poll, but a job added in this process should not wait for the
+# next poll: `enqueue` wakes the workers of its event loop once the transaction has committed
+# (before that, a worker would not see the row). Other processes find it at their next poll.
+
+_listeners: dict[asyncio.AbstractEventLoop, set[Callable[[], None]]] = {}
+_watched: dict[asyncio.AbstractEventLoop, dict[int, tuple[Any, float]]] = {}
+_watchers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+WATCH_SECONDS = 120.0  # how long a transaction is watched; after that the workers' poll finds its jobs
+
+
+def listen(callback: Callable[[], None]) -> Callable[[], None]:
+    """Have `callback` called (on this event loop) when a job is added here; returns the undo."""
+    loop = asyncio.get_running_loop()
+    _listeners.setdefault(loop, set()).add(callback)
+
+    def undo() -> None:
+        callbacks = _listeners.get(loop)
+        if callbacks is not None:
+            callbacks.discard(callback)
+            if not callbacks:
+                del _listeners[loop]
+
+    return undo
+
+
+def wake() -> None:
+    """Tell this process's workers that jobs were added: now, or when the current transaction has
+    committed (nothing, if it rolls back). Cheap, and never fails the caller."""
+    loop = asyncio.get_running_loop()
+    if not _listeners.get(loop):
+        return
+    txn = db.engine().current_transaction.get()
+    if txn is None:
+        _call_listeners(loop)
+        return
+    # Piccolo has no after-commit hook: watch the transaction's end (as inbox/push.py does).
+    _watched.setdefault(loop, {})[id(txn)] = (txn, loop.time() + WATCH_SECONDS)
+    watcher = _watchers.get(loop)
+    if watcher is None or watcher.done():
+        _watchers[loop] = loop.create_task(_watch(loop))
+
+
+def _call_listeners(loop: asyncio.AbstractEventLoop) -> None:
+    for callback in list(_listeners.get(loop, ())):
+        callback()
+
+
+async def _watch(loop: asyncio.AbstractEventLoop) -> None:
+    delay = 0.002
+    watched = _watched.get(loop, {})
+    while watched:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        committed = False
+        for key, (txn, deadline) in list(watched.items()):
+            done = getattr(txn, "_committed", False)
+            if done or getattr(txn, "_rolled_back", False) or loop.time() > deadline:
+                committed = committed or done
+                del watched[key]
+        if committed:
+            _call_listeners(loop)
+    _watched.pop(loop, None)
+    _watchers.pop(loop, None)

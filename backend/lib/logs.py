@@ -44,6 +44,11 @@ def install_redaction(redact: Callable[[str], str], names_a_document: Callable[[
     _redact, _names_a_document = redact, names_a_document
 
 
+def redact(text: str) -> str:
+    """`text` with identity numbers hidden, by the recognisers installed (or every run of 8 digits)."""
+    return _redact(text)
+
+
 def _clean(value: object) -> object:
     """Redact each value before serialising, so a line stays valid JSON."""
     if isinstance(value, str):

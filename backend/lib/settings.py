@@ -66,7 +66,30 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # starting with "test-only" is a provider written for tests, refused in production.
     idv_provider: str = ""
 
+    # The outbox's job runner (docs/jobs.md): a worker in each `serve` process unless turned off
+    # (then run `yikatong worker`); how many jobs one runs at once, how often it looks for due ones
+    # when not woken, how long a claimed job is its own (a worker killed mid-job leaves the job to
+    # another after this), how often a failing job is tried before it is dead, and the back-off.
+    jobs_embedded: bool = True
+    jobs_concurrency: int = 4
+    jobs_poll_seconds: float = 0.5
+    jobs_lease_seconds: int = 60
+    jobs_max_attempts: int = 10
+    jobs_backoff_seconds: float = 2.0  # the wait after the first failure; doubled after each next one
+    jobs_backoff_max_seconds: float = 900.0
+
     def __post_init__(self) -> None:
+        if not (
+            1 <= self.jobs_concurrency <= 256
+            and 0.01 <= self.jobs_poll_seconds <= 3600
+            and 1 <= self.jobs_lease_seconds <= 86400
+            and 1 <= self.jobs_max_attempts <= 1000
+            and 0 <= self.jobs_backoff_seconds <= self.jobs_backoff_max_seconds <= 7 * 86400
+        ):
+            raise ValueError(
+                "YIKATONG_JOBS_*: concurrency 1-256, poll 0.01-3600 s, lease 1-86400 s, max attempts 1-1000, "
+                "0 <= backoff <= backoff max <= a week (docs/jobs.md)"
+            )
         if not 0 < self.offline_lists_warn_hours <= self.offline_lists_max_hours <= 24 * 365:
             raise ValueError(
                 "YIKATONG_OFFLINE_LISTS_WARN_HOURS must be above 0 and at most YIKATONG_OFFLINE_LISTS_MAX_HOURS "
