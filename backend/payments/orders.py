@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from backend.identity.protect import redact
 from backend.jobs import services as jobs
 from backend.keys.keyring import Keyring
 from backend.lib import db
@@ -94,7 +95,8 @@ async def cancel(
         # The money sits in orders:held or orders:pending (moves.HOME): it goes back from there.
         posting = "cancel_held" if status == HELD else "cancel_pending"
         await ledger.post(row["id"], posting, row["amount_fen"], agency=row["agency_code"], at=now)
-        detail = {"from_status": status, "reason": reason, "client_id": client_id, "amount_fen": row["amount_fen"]}
+        # The reason is the agency's free text: an identity number typed into it does not reach the feed.
+        detail = {"from_status": status, "reason": redact(reason), "client_id": client_id, "amount_fen": row["amount_fen"]}
         await db.insert_rows(
             AgencyEvent,
             [

@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 
 from backend.keys.keyring import Keyring
 from backend.lib.auth import PAYER, Principal, requires
-from backend.lib.openapi import error, errors
+from backend.lib.openapi import errors
 from backend.payments import access, orders, submission, views
 from backend.payments import schemas as s
 from backend.payments.vocab import OrderStatus
@@ -86,7 +86,7 @@ async def submit_batch(request: Request[Principal, Any, Any], data: s.BatchSubmi
     summary="Your agency's payment runs",
     description="Newest first, with each run's progress (orders by status, fen credited). Pass `next_before` as "
     "`before` for older ones.",
-    responses={400: error("`payment.bad_cursor`: `before` names no batch of yours; or the request does not match.")},
+    responses=errors(e422="`payment.bad_cursor`: `before` names no batch of yours (start again without it)."),
 )
 async def list_batches(
     request: Request[Principal, Any, Any],
@@ -117,7 +117,7 @@ async def get_batch(request: Request[Principal, Any, Any], batch_id: uuid.UUID) 
     summary="Your agency's payment orders",
     description="Oldest first, optionally of one status or one batch; the payee masked. Pass `next_after` as "
     "`after` for the next page.",
-    responses={400: error("`payment.bad_cursor`: `after` names no order of yours; or the request does not match.")},
+    responses=errors(e422="`payment.bad_cursor`: `after` names no order of yours (start again without it)."),
 )
 async def list_orders(
     request: Request[Principal, Any, Any],

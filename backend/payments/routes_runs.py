@@ -11,7 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, provincial_only
-from backend.lib.openapi import error, errors
+from backend.lib.openapi import errors
 from backend.payments import orders, review, views
 from backend.payments import schemas as s
 from backend.payments.vocab import HoldReason, OrderStatus
@@ -28,7 +28,7 @@ BANK_CODE = r"^[A-Z0-9]+$"
     summary="Payment runs of every agency",
     description="Provincial operators. Newest first, optionally of one agency (its code), with each run's progress. "
     "Pass `next_before` as `before` for older ones.",
-    responses={400: error("`payment.bad_cursor`: `before` names no batch; or the request does not match.")},
+    responses=errors(e422="`payment.bad_cursor`: `before` names no batch (start again without it)."),
 )
 async def list_batches(
     agency: str | None = Parameter(default=None, min_length=1, max_length=32, pattern=AGENCY_CODE),
@@ -58,7 +58,7 @@ async def get_batch(batch_id: uuid.UUID) -> s.BatchOut:
     description="Provincial operators. Oldest first, filtered by status, hold reason (`returned` for the bank's "
     "returns), paying agency, bank or batch; payees masked. Each payee on the page goes on their access record. "
     "Pass `next_after` as `after` for the next page.",
-    responses={400: error("`payment.bad_cursor`: `after` names no order; or the request does not match.")},
+    responses=errors(e422="`payment.bad_cursor`: `after` names no order (start again without it)."),
 )
 async def list_orders(
     request: Request[Principal, Any, Any],

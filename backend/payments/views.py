@@ -97,7 +97,7 @@ async def _after(order_id: uuid.UUID, agency_id: uuid.UUID | None) -> Condition:
         query = query.where(Order.agency == agency_id)
     row = await query.first().run()
     if row is None:
-        raise ApiError(400, "payment.bad_cursor", "`after` names no order of this list; start again without it.")
+        raise ApiError(422, "payment.bad_cursor", "`after` names no order of this list; start again without it.")
     at = row["created_at"]
     return (Order.created_at > at) | ((Order.created_at == at) & (Order.id > order_id))
 
@@ -223,7 +223,7 @@ async def batches_page(
             cursor = cursor.where(Batch.agency == agency_id)
         found = await cursor.first().run()
         if found is None:
-            raise ApiError(400, "payment.bad_cursor", "`before` names no batch of this list; start again without it.")
+            raise ApiError(422, "payment.bad_cursor", "`before` names no batch of this list; start again without it.")
         at = found["created_at"]
         query = query.where((Batch.created_at < at) | ((Batch.created_at == at) & (Batch.id < before)))
     rows = await query.order_by(Batch.created_at, Batch.id, ascending=False).limit(limit + 1).run()

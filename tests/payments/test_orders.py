@@ -152,7 +152,10 @@ async def test_orders_page_by_cursor_and_filter_by_status(world):
     payer = await world.payer("hrss")
     holder = await world.holder()
     made = [(await submit(world, payer, holder, 100 + i))["id"] for i in range(3)]
-    await world.client.post(f"{ORDERS}/{made[1]}/cancel", json={"reason": "Duplicate"}, headers=payer.headers)
+    reason = {"reason": f"Duplicate of the line for {holder.id_number}"}
+    assert (await world.client.post(f"{ORDERS}/{made[1]}/cancel", json=reason, headers=payer.headers)).status_code == 200
+    feed = await world.client.get(EVENTS, headers=payer.headers)
+    assert holder.id_number not in feed.text and "[redacted]" in feed.json()["items"][0]["detail"]["reason"]
     first = (await world.client.get(f"{ORDERS}?limit=2", headers=payer.headers)).json()
     assert len(first["items"]) == 2 and first["next_after"]
     rest = (await world.client.get(f"{ORDERS}?limit=2&after={first['next_after']}", headers=payer.headers)).json()
@@ -161,6 +164,6 @@ async def test_orders_page_by_cursor_and_filter_by_status(world):
     cancelled = (await world.client.get(f"{ORDERS}?status=cancelled", headers=payer.headers)).json()["items"]
     assert [o["id"] for o in cancelled] == [made[1]]
     stranger = await world.client.get(f"{ORDERS}?after=00000000-0000-4000-8000-000000000000", headers=payer.headers)
-    assert (stranger.status_code, stranger.json()["error"]["code"]) == (400, "payment.bad_cursor")
+    assert (stranger.status_code, stranger.json()["error"]["code"]) == (422, "payment.bad_cursor")
     for bad in ("limit=0", "limit=1001", "status=lost"):
         assert (await world.client.get(f"{ORDERS}?{bad}", headers=payer.headers)).status_code == 400
