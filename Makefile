@@ -24,10 +24,16 @@ $(NPM_STAMP): package.json package-lock.json
 migrate: setup
 	$(VENV)/bin/yikatong migrate
 
+# The bank simulator plays the demo banks against the served API in the background (it waits for the
+# server, opens the demo cards' accounts and credits the demo payment run); it stops when serve stops.
+DATA_DIR ?= $(or $(YIKATONG_DATA_DIR),data)
 run: setup
 	$(VENV)/bin/yikatong keys init
 	$(VENV)/bin/yikatong migrate
 	$(VENV)/bin/yikatong demo
+	$(VENV)/bin/yikatong bank-sim --base-url http://$(HOST):$(PORT) --tokens-file $(DATA_DIR)/demo-bank-clients.json \
+		--books $(DATA_DIR)/demo-bank-books.sqlite --accept-first & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/yikatong serve --host $(HOST) --port $(PORT)
 
 # Tests run in pytest-xdist workers, one per core plus one, up to 8 (TEST_WORKERS=0: in this process), each

@@ -4,7 +4,10 @@ cards, venues with scanners) and print how to sign in. Safe to run again: it reu
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import uuid
+from pathlib import Path
 from typing import TypedDict
 
 import pyotp
@@ -34,6 +37,21 @@ AGENCIES = [
     ("GD-VETERANS", "广东省退役军人事务厅", "veterans"),
     ("GD-DPF", "广东省残疾人联合会", "disabled_federation"),
     ("GD-HRSS", "广东省人力资源和社会保障厅", "hrss"),
+    ("GD-SIFC", "广东省社会保险基金管理局", "hrss"),  # pays pensions and benefits (the demo's payment run)
+]
+# The paying agency of the demo's payment run, and the banks the simulator plays (`make run` starts it).
+PAYING_AGENCY = "GD-SIFC"
+SIM_BANKS = ("ICBC", "CCB", "GRCB")
+BANK_TOKENS_FILE = "demo-bank-clients.json"  # under the data directory, mode 0600: {"ICBC": "ykc_...", ...}
+PAYER_TOKEN_FILE = "demo-payer-client.json"  # {"GD-SIFC": "ykc_..."}
+# The demo's payment run: (citizen index in CITIZENS, payment type, amount in fen, purpose). Fixed content,
+# so a second `yikatong demo` replays the same batch (same idempotency keys) and pays nothing twice.
+DEMO_RUN_KEY = "demo-sifc-run-2026-12"
+DEMO_RUN = [
+    (1, "pension", 328_050, "2026年12月基本养老金"),
+    (0, "subsidy", 150_000, "2026年职业技能提升补贴"),
+    (2, "unemployment_benefit", 186_000, "2026年12月失业保险金"),
+    (1, "subsidy", 30_000, "2026年高龄津贴"),
 ]
 PASSWORD = "Demo-pass-2026"
 # Fixed so a tester can add it to an authenticator app once and keep using it.
@@ -66,6 +84,8 @@ class DemoWorld(TypedDict):
     staff: list[tuple[str, str]]
     citizens: list[DemoCitizen]
     venues: list[tuple[str, str, str]]
+    token_files: list[str]  # where the bank and payer client tokens are (mode 0600)
+    payment_run: str  # what became of the demo payment run
 
 
 async def _ensure_org() -> dict[str, uuid.UUID]:
@@ -155,6 +175,91 @@ async def _ensure_venues(offices: dict[str, uuid.UUID]) -> list[tuple[str, str, 
     return out
 
 
+def _write_private(path: Path, data: dict[str, str]) -> None:
+    """JSON only its owner may read (the tokens are credentials), replaced whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+    os.chmod(part, 0o600)  # an older file of a looser mode keeps it through O_CREAT
+    os.replace(part, path)
+
+
+def _client_id(token: str) -> uuid.UUID | None:
+    """The client id inside a `ykc_<id hex>_<secret>` token."""
+    parts = token.split("_")
+    try:
+        return uuid.UUID(hex=parts[1]) if len(parts) >= 3 and parts[0] == "ykc" else None
+    except ValueError:
+        return None
+
+
+async def _ensure_clients(path: Path, kind: str, orgs: dict[str, uuid.UUID]) -> dict[str, str]:
+    """A client credential of this kind per organisation code, kept in `path` (mode 0600): a token from an
+    earlier run is reused while its client is active; otherwise a new client is made (tokens are shown once)."""
+    from backend.accounts import services as accounts
+    from backend.accounts.tables import Client
+
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    out: dict[str, str] = {}
+    for code, org_id in orgs.items():
+        token = known.get(code) if isinstance(known, dict) else None
+        client_id = _client_id(token) if isinstance(token, str) else None
+        if (
+            client_id is not None
+            and await Client.exists()
+            .where((Client.id == client_id) & (Client.kind == kind) & (Client.org_id == org_id) & (Client.status == "active"))
+            .run()
+        ):
+            out[code] = str(token)
+            continue
+        # A bank's simulator answers every instruction of a run: more than the default 600 requests a minute.
+        _client, out[code] = await accounts.create_client(
+            kind=kind, org_id=org_id, name=f"{code} demo {kind} system", created_by="demo", rate_per_minute=60_000
+        )
+    _write_private(path, out)
+    return out
+
+
+LEGAL_BASIS = {
+    "pension": "《社会保险法》第十五条 基本养老金按月发放",
+    "subsidy": "《广东省职业技能提升行动实施方案》补贴发放",
+    "unemployment_benefit": "《社会保险法》第四十七条 失业保险金按月发放",
+}
+
+
+async def _ensure_payment_run(keyring: Keyring, payer_token: str, agency_id: uuid.UUID, citizens: list[DemoCitizen]) -> str:
+    """The paying agency's demo run for the demo citizens, submitted like its payment system would (the
+    simulator credits it once `serve` is up and the banks have opened the cards' accounts)."""
+    from backend.lib.auth import PAYER, Principal
+    from backend.payments import services as payments
+    from backend.payments.schemas import BatchSubmit, PaymentLine
+
+    principal = Principal(kind="client", id=str(_client_id(payer_token)), role=PAYER, org_id=str(agency_id))
+    lines = [
+        PaymentLine(
+            idempotency_key=f"{DEMO_RUN_KEY}-{no}",
+            doc_type=citizens[who]["doc_type"],
+            id_number=citizens[who]["id_number"],
+            name=citizens[who]["name"],
+            payment_type=kind,  # type: ignore[arg-type]  # one of LEGAL_BASIS's keys, all payment types
+            amount_fen=amount,
+            legal_basis=LEGAL_BASIS[kind],
+            purpose=purpose,
+            reference=f"SIFC-202612-{no:04d}",
+        )
+        for no, (who, kind, amount, purpose) in enumerate(DEMO_RUN, start=1)
+    ]
+    run = await payments.submit_batch(
+        keyring, principal, BatchSubmit(idempotency_key=DEMO_RUN_KEY, name="演示：2026年12月社保待遇发放", lines=lines)
+    )
+    told = "submitted before, unchanged" if run.replayed else "submitted now"
+    return f"{run.accepted_count} orders, {run.total_fen // 100}.{run.total_fen % 100:02d} yuan ({told})"
+
+
 async def seed(settings: Settings) -> DemoWorld:
     if settings.env in PRODUCTION_ENVS:
         # Known passwords and a published TOTP secret: a demo, never a production database.
@@ -173,7 +278,15 @@ async def seed(settings: Settings) -> DemoWorld:
         staff = await _ensure_staff(keyring, offices)
         citizens = await _ensure_citizens(keyring, offices)
         venues = await _ensure_venues(offices)
-    return {"staff": staff, "citizens": citizens, "venues": venues}
+        data = Path(settings.data_dir)
+        banks = {r["code"]: r["id"] for r in await Bank.select(Bank.code, Bank.id).where(Bank.code.is_in(list(SIM_BANKS))).run()}
+        await _ensure_clients(data / BANK_TOKENS_FILE, "bank", banks)
+        agency = await Agency.select(Agency.id).where(Agency.code == PAYING_AGENCY).first().run()
+        assert agency is not None  # _ensure_org made it
+        payer = await _ensure_clients(data / PAYER_TOKEN_FILE, "payer", {PAYING_AGENCY: agency["id"]})
+        run = await _ensure_payment_run(keyring, payer[PAYING_AGENCY], agency["id"], citizens)
+    files = [str(data / BANK_TOKENS_FILE), str(data / PAYER_TOKEN_FILE)]
+    return {"staff": staff, "citizens": citizens, "venues": venues, "token_files": files, "payment_run": run}
 
 
 async def run_demo(settings: Settings) -> None:
@@ -192,4 +305,10 @@ async def run_demo(settings: Settings) -> None:
     for name, scenarios, token in result["venues"]:
         print(f"  {name} [{scenarios}]  token {token}")
     print("Public catalog and service points: http://127.0.0.1:8000/catalog/")
+    bank_file, payer_file = result["token_files"]
+    print(f"Payments: {PAYING_AGENCY} demo run {result['payment_run']}; shown in the wallet and the console once paid.")
+    print(
+        f"  bank client tokens ({', '.join(SIM_BANKS)}): {bank_file}  (mode 0600; `make run` starts the bank simulator with it)"
+    )
+    print(f"  paying agency client token: {payer_file}  (mode 0600)")
     print("Demo data only: these identity numbers are generated and belong to nobody.")

@@ -1,5 +1,5 @@
 """`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification, static files,
-the scanner's QR decoders in Chromium)."""
+the scanner's QR decoders in Chromium, payments at scale)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import codes
 import decoders
 import ed25519_backends
+import payments
 import static
 import verify_http
 
@@ -25,7 +26,9 @@ def main() -> int:
     print()
     status = status or decoders.main([])
     print()
-    return status or asyncio.run(verify_http.main())
+    status = status or asyncio.run(verify_http.main())
+    print()
+    return status or payments.main()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,13 @@ def _rate(text: str) -> float:
     return value
 
 
+def _concurrency(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("between 1 and 64")
+    return value
+
+
 def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -48,6 +55,7 @@ async def _main(args: argparse.Namespace, tokens: list[str]) -> int:
         accept_first=args.accept_first,
         report_day=args.report_day,
         seed=args.seed,
+        concurrency=args.concurrency,
     )
     books = Books(args.books)
     try:
@@ -100,5 +108,6 @@ def add_banksim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.add_argument("--once", action="store_true", help="process everything available, then exit (for tests)")
     p.add_argument("--poll-seconds", type=float, default=1.0, help="wait between passes that found nothing to do")
     p.add_argument("--seed", type=int, default=0, help="seed of the random choices (a run is reproducible from it)")
+    p.add_argument("--concurrency", type=_concurrency, default=8, help="answers in flight at once (1 to 64)")
     p.add_argument("--log-level", default="INFO")
     p.set_defaults(func=run)

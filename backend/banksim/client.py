@@ -15,7 +15,7 @@ import httpx
 
 log = logging.getLogger("yikatong.banksim")
 PAGE = 200  # items per pull
-JWKS_PATHS = ("/api/v1/keys/jwks", "/.well-known/jwks.json")  # the documented one, then the public trust list
+JWKS = "/.well-known/jwks.json"  # the province's published issuer keys (docs/payments.md, "Instructions")
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,10 @@ class Api:
 
     async def public_keys(self) -> dict[str, bytes]:
         """kid -> Ed25519 public key, from the service's published issuer keys (revoked ones are not in `keys`)."""
-        for path in JWKS_PATHS:
-            reply = await self._call("GET", path, auth=False)
-            if reply.status == 200:
-                return {k["kid"]: _b64url(k["x"]) for k in reply.body.get("keys", []) if k.get("crv") == "Ed25519"}
-        raise RuntimeError(f"no issuer keys at {' or '.join(JWKS_PATHS)} (last status {reply.status})")
+        reply = await self._call("GET", JWKS, auth=False)
+        if reply.status != 200:
+            raise RuntimeError(f"no issuer keys at {JWKS} (status {reply.status})")
+        return {k["kid"]: _b64url(k["x"]) for k in reply.body.get("keys", []) if k.get("crv") == "Ed25519"}
 
     async def account_requests(self) -> list[dict[str, Any]]:
         reply = await self._call("GET", f"/api/v1/bank/account-requests?status=pending&limit={PAGE}")

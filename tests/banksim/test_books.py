@@ -88,3 +88,27 @@ def test_the_simulator_checks_signatures_as_the_service_makes_them():
     other_seed, _ = ed25519.generate()
     assert not verify_instruction(_instruction(other_seed, "k1"), keys)  # signed by someone else
     assert not verify_instruction(dict(item, signature="not base64!"), keys)
+
+
+def test_the_documented_worked_example_verifies():
+    """docs/payments.md, "Instructions": what a bank's developer would check their code against."""
+    import base64
+
+    public = base64.urlsafe_b64decode("YwOkdqGbCqmEz2NzFhWjzB0UdmXiYgmrhVgP-_L1Peo=")
+    item = {
+        "id": "0b5e1d3c-8f2a-4c61-9e0d-2f7a6b1c9d43",
+        "bank_code": "ICBC",
+        "account": "6222020200112345678",
+        "payee_name": "王小明",
+        "amount_fen": 328050,
+        "currency": "CNY",
+        "payment_type": "pension",
+        "payer_agency": "GD-HRSS",
+        "purpose": "2026年12月基本养老金",
+        "created_at": "2026-12-01T08:00:00Z",
+        "kid": "example",
+        "signature": "JQ0PA6cMBJSZlNgPqGGGVf-v2H8ubP6ZRqaZ6193bytmfLHO-4bZUnm4aJ1QtNgjzufdSAO0z1iFuHchX9HDDg",
+    }
+    assert verify_instruction(item, {"example": public})
+    assert verify_instruction(dict(item, created_at="2026-12-01T08:00:00.000000+00:00"), {"example": public})
+    assert not verify_instruction(dict(item, payee_name="王小朋"), {"example": public})
