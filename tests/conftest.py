@@ -190,7 +190,7 @@ async def client(settings: Settings) -> AsyncIterator:
 # The longest tests (minutes each), first: `make test` hands tests out one at a time in this order
 # (--dist loadgroup), so each starts at once on a worker of its own while the other workers run the
 # rest, and the run's wall time is not their sum plus everything else (docs/testing.md).
-LONGEST_FIRST = ("tests/test_schemathesis.py::",)
+LONGEST_FIRST = ("tests/test_schemathesis.py::", "tests/payments/test_crash_property.py::")  # the crash test: one to two
 
 
 def pytest_collection_modifyitems(items) -> None:
