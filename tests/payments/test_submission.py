@@ -218,3 +218,28 @@ async def test_two_identical_runs_at_once_make_one_run(world):
     assert sorted(r.status_code for r in answers) == [200, 201], [r.text for r in answers]
     assert answers[0].json()["lines"] == answers[1].json()["lines"]
     assert len((await world.client.get(ORDERS, headers=payer.headers)).json()["items"]) == 2
+
+
+async def test_malformed_submissions_are_refused_with_a_code(world):
+    payer = await world.payer("hrss")
+    holder = await world.holder()
+    line = world.line(holder)
+    bad_lines = [
+        {**line, "amount_fen": 0},
+        {**line, "amount_fen": 10**12},
+        {**line, "payment_type": "bonus"},
+        {**line, "idempotency_key": "short"},
+        {**line, "surprise": 1},
+        {k: v for k, v in line.items() if k != "legal_basis"},
+    ]
+    for body in bad_lines:
+        response = await world.client.post(ORDERS, json=body, headers=payer.headers)
+        assert response.status_code == 400 and response.json()["error"]["code"].startswith("request."), response.text
+    for body in (
+        {"idempotency_key": "run-empty-1", "lines": []},
+        {"idempotency_key": "run-bad-1", "lines": [{**line, "amount_fen": -5}]},
+    ):
+        response = await world.client.post(BATCHES, json=body, headers=payer.headers)
+        assert response.status_code == 400, response.text
+    assert (await world.client.get(f"{ORDERS}/not-an-id", headers=payer.headers)).status_code in (400, 404)
+    assert (await world.client.get(ORDERS, headers=payer.headers)).json()["items"] == []
