@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from backend.identity.tables import Person
 from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.errors import ApiError
+from backend.lib.faults import crash_point
 from backend.payments import effects, instructions, ledger
 from backend.payments.tables import Instruction
 from backend.payments.vocab import ACCEPTED, HELD, INSTRUCTED
@@ -63,15 +63,6 @@ def hold_reason(card: Any) -> str | None:
     return None
 
 
-def _crash_point(name: str) -> None:
-    """backend.lib.faults.crash_point when that module exists (the crash-injection tests' hook)."""
-    try:
-        faults = importlib.import_module("backend.lib.faults")
-    except ImportError:
-        return
-    faults.crash_point(name)
-
-
 def _uuids(order_ids: list[str]) -> list[uuid.UUID]:
     out: list[uuid.UUID] = []
     for value in order_ids:
@@ -93,7 +84,7 @@ async def execute_orders(order_ids: list[str], keyring: Keyring) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         moved += await db.retrying(functools.partial(_execute_chunk, chunk, keyring), attempts=ATTEMPTS, busy=_busy)
-        _crash_point("payments.execute.after_commit")
+        crash_point("payments.execute.after_commit")  # the crash-injection tests' hook
     return moved
 
 

@@ -144,3 +144,38 @@ async def test_two_contradicting_answers_at_once_exactly_one_wins(world):
         assert kinds.count("credit") + kinds.count("return") == 2  # one journal, two lines
         home = f"bank:{BANK}:paid" if winner == "credited" else "orders:held"
         assert flow.nets(ledger) == {home: 40_000, f"agency:{done.payer.code}": -40_000}
+
+
+async def test_an_instruction_withdrawn_when_its_bank_ended_cannot_be_answered(world):
+    """The bank's cooperation ended before it accepted the instruction: it was taken back; paying it is refused."""
+    from tests.cards.helpers import bank as new_bank
+
+    icbc = await flow.icbc(world)
+    code = await world.call(new_bank)
+    ending = await world.bank_client(code)
+    holder = await flow.holder(world, icbc)
+    response = await world.client.post("/api/v1/me/card/bank", json={"bank_code": code}, headers=holder.headers)
+    assert response.status_code == 200, response.text
+    await world.open_accounts(ending, {holder.card_id})
+    await world.run_jobs()
+    payer = await world.payer()
+    submitted = await flow.submit(world, payer, holder, 77_700)
+    await flow.execute(world)
+    item = await flow.the_instruction(world, ending, holder)
+
+    ended = await world.client.post(
+        f"/api/v1/banks/{code}/status", json={"status": "ended", "successor_bank_code": BANK}, headers=await world.operator()
+    )
+    assert ended.status_code == 200, ended.text
+    await world.run_jobs()
+    for outcome, body in (("credited", {}), ("accepted", {}), ("returned", {"reason_code": "other"})):
+        refused = await flow.answer(world, ending, item["id"], outcome, **body)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment.instruction_withdrawn"
+    order = await flow.order(world, payer, submitted["id"])
+    assert (order["status"], order["hold_reason"]) == ("held", "account_pending")  # the successor has not opened one yet
+    await world.open_accounts(icbc, {holder.card_id})  # it opens the migrated card's account: the order goes again
+    await world.run_jobs()
+    order = await flow.order(world, payer, submitted["id"])
+    assert (order["status"], order["bank_code"], order["instructions"]) == ("instructed", BANK, 2)
+    again = await flow.the_instruction(world, icbc, holder)
+    assert again["id"] != item["id"] and again["amount_fen"] == 77_700
