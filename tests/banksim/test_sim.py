@@ -5,6 +5,7 @@ verify, and reports its day from its books."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -14,7 +15,8 @@ from backend.banksim.sim import today
 pytestmark = pytest.mark.anyio
 
 
-async def test_accounts_opened_and_payments_credited_once_despite_repeated_answers(world, tmp_path):
+async def test_accounts_opened_and_payments_credited_once_despite_repeated_answers(world, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="yikatong.banksim")
     bank, token = await world.fresh_bank()
     payer = await world.payer("hrss")
     holders = [await world.holder_at(bank, name) for name in ("王小明", "李秀英", "陈大文")]
@@ -40,6 +42,11 @@ async def test_accounts_opened_and_payments_credited_once_despite_repeated_answe
 
     again = await sim.run_once()  # nothing left: no answer is sent again, nothing credited again
     assert again.progress == 0 and books.totals(bank).credited_fen == 300_003
+    # The bank's log says what it did, never whom to: no name, identity number or full account number.
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name == "yikatong.banksim")
+    assert "instruction credited" in logged and "account request answered" in logged
+    assert not [x for h in holders for x in (h.id_number, h.name) if x in logged]
+    assert not [n for n in numbers if n in logged] and all(f"****{n[-4:]}" in logged for n in numbers)
 
 
 async def test_returned_payments_are_held_and_a_retry_goes_back_to_the_bank(world, tmp_path):
