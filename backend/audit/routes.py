@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from backend.accounts.permissions import ensure
 from backend.audit import chain, services
-from backend.audit.schemas import AccessRecordPage, AuditPage, AuditSearch, ChainBreak, ChainReport
+from backend.audit.schemas import AccessRecordPage, ActorKind, AuditPage, AuditSearch, ChainBreak, ChainReport
 from backend.identity.services import find_person_id
 from backend.keys.keyring import Keyring
 from backend.lib.auth import PROVINCIAL, Principal, proven_citizen, requires
@@ -76,7 +76,7 @@ async def my_access_records(request: Request[Principal, Any, Any], limit: Limit 
 async def audit_records(
     request: Request[Principal, Any, Any],
     person_id: uuid.UUID | None = None,
-    actor_kind: Literal["agency", "venue", "staff", "system"] | None = None,
+    actor_kind: ActorKind | None = None,
     actor_org: Annotated[str | None, Parameter(max_length=64)] = None,
     action: Annotated[str | None, Parameter(max_length=48, pattern=r"^[a-z_.]+$")] = None,
     result: Literal["ok", "refused", "not_found"] | None = None,

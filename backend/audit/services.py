@@ -27,7 +27,7 @@ BASIS_KINDS = ("statute", "consent", "presented_code", "scenario", "official_dut
 class Actor:
     """Who accessed: an agency system, a venue's scanner, a staff member or the system."""
 
-    kind: str  # agency | venue | staff | system
+    kind: str  # agency | venue | staff | bank | system
     id: str
     org: str = ""
     name: str = ""

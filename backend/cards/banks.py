@@ -41,7 +41,11 @@ class BankRow(msgspec.Struct, frozen=True, kw_only=True):
 
 def bank_view(bank: BankRow) -> s.BankOut:
     return s.BankOut(
-        code=bank.code, name=bank.name, status=bank.status, keeps_account_on_replacement=bank.keeps_account_on_replacement
+        id=bank.id,
+        code=bank.code,
+        name=bank.name,
+        status=bank.status,
+        keeps_account_on_replacement=bank.keeps_account_on_replacement,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from backend.cards import states
 from backend.cards.tables import Card
+from backend.lib import db
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,24 @@ async def payable_cards(person_ids: list[uuid.UUID], now: dt.datetime | None = N
     if not person_ids:
         return {}
     now = now or dt.datetime.now(dt.UTC)
-    rows = (
-        await Card.select(
-            Card.id,
-            Card.active_person,
-            Card.state,
-            Card.lapse_at,
-            Card.account,
-            Card.bank.id.as_alias("bank_id"),
-            Card.bank.code.as_alias("bank_code"),
-            Card.bank.name.as_alias("bank_name"),
-            Card.bank.status.as_alias("bank_status"),
-            Card.person.name.as_alias("holder_name"),
-        )
-        .where(Card.active_person.is_in(list(dict.fromkeys(person_ids))))
-        .run()
-    )
+    query = Card.select(
+        Card.id,
+        Card.active_person,
+        Card.state,
+        Card.lapse_at,
+        Card.account,
+        Card.bank.id.as_alias("bank_id"),
+        Card.bank.code.as_alias("bank_code"),
+        Card.bank.name.as_alias("bank_name"),
+        Card.bank.status.as_alias("bank_status"),
+        Card.person.name.as_alias("holder_name"),
+    ).where(Card.active_person.is_in(list(dict.fromkeys(person_ids))))
+    if db.in_transaction() and not db.is_sqlite():
+        # FOR SHARE until the caller commits: moving a card to another bank (a bank's cooperation
+        # ending) waits for an instruction made from this read, so the bank's end sweeps it up
+        # afterwards; it never lands at an ended bank unseen. (SQLite: one writer at a time already.)
+        query = query.lock_rows("SHARE", of=(Card,))
+    rows = await query.run()
     return {
         row["active_person"]: Payable(
             person_id=row["active_person"],

@@ -242,6 +242,7 @@ class DeviceOut(msgspec.Struct, kw_only=True):
 
 
 class BankOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID  # what a bank's client credential names as its organisation (POST /api/v1/clients)
     code: str
     name: str
     status: BankStatus

@@ -39,6 +39,6 @@ async def add_events(rows: list[dict[str, object]]) -> None:
         await db.insert_rows(AgencyEvent, rows)
 
 
-async def tell_holder(person_id: uuid.UUID, event: str, params: Mapping[str, str | int | None], at: dt.datetime) -> None:
+async def tell(person_id: uuid.UUID, event: str, params: Mapping[str, str | int | None], at: dt.datetime) -> None:
     """A notice in the holder's inbox, inside the caller's transaction (pushed after the commit)."""
     await inbox.tell(person_id, event, params, now=at)

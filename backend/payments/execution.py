@@ -32,6 +32,8 @@ ATTEMPTS = 5
 SYSTEM = audit.Actor("system", "payments", "", "Province payment system")
 # The card states a payment may be instructed in; any other live state holds it (card_suspended).
 PAYABLE_STATE = "active"
+# What the holder is told by execution (Art. 8: a payment re-routed to the new account; a hold they can lift).
+NOTICES = {"rerouted": "payment.rerouted", "held": "payment.held"}
 
 
 @dataclass(frozen=True)
@@ -164,8 +166,8 @@ async def _execute_chunk(ids: list[uuid.UUID], keyring: Keyring) -> int:
     await db.insert_rows(Instruction, writes.instructions)
     await ledger.post_many(writes.ledger)
     await effects.add_events(writes.events)
-    for person, event, params in writes.notices:
-        await effects.tell_holder(person, event, params, now)
+    for person, notice, params in writes.notices:
+        await effects.tell(person, NOTICES[notice], params, now)
     if writes.access:
         # Last: the access record's chain lock is held from here to the commit.
         await chain.append_many(writes.access)
@@ -220,7 +222,7 @@ def _instruct(order: _Order, card: Any, keyring: Keyring, created: dt.datetime, 
             "account": masked,
             "order_id": str(order.id),  # the wallet's notice opens this payment
         }
-        writes.notices.append((order.person, "payment.rerouted", params))
+        writes.notices.append((order.person, "rerouted", params))
     writes.access.append(
         audit.entry(
             SYSTEM,
@@ -242,7 +244,7 @@ def _hold(order: _Order, reason: str, card: Any, now: dt.datetime, writes: _Writ
         # The holder can act on this one (lift the loss report, finish the replacement): tell them.
         params: dict[str, str | int | None] = {"payer": order.agency_name, "amount_fen": order.amount_fen, "reason": reason}
         params["order_id"] = str(order.id)  # the wallet's notice opens this payment
-        writes.notices.append((order.person, "payment.held", params))
+        writes.notices.append((order.person, "held", params))
 
 
 _INSTRUCT_ONE = (

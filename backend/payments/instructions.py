@@ -182,7 +182,7 @@ async def _apply(row: dict[str, Any], body: BankAnswer, client_id: str, at: dt.d
     }
     if credited:
         await effects.add_events([effects.event_row(agency, order_id, "order.credited", {**detail, "amount_fen": amount}, at)])
-        await effects.tell_holder(person, "payment.received", notice, at)
+        await effects.tell(person, "payment.received", notice, at)
     else:
         await effects.add_events([effects.event_row(agency, order_id, "order.returned", {**detail, "reason_code": reason}, at)])
-        await effects.tell_holder(person, "payment.held", {**notice, "reason": "returned", "reason_code": reason}, at)
+        await effects.tell(person, "payment.held", {**notice, "reason": "returned", "reason_code": reason}, at)

@@ -17,7 +17,6 @@ from backend.payments.vocab import (
     InstructionStatus,
     OrderStatus,
     PaymentType,
-    RefuseReason,
     ReturnReason,
 )
 
@@ -47,7 +46,6 @@ DocType = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z_
 IdNumber = Annotated[str, Meta(min_length=1, max_length=32, examples=["44010619900307001X"])]
 PayeeName = Annotated[str, Meta(min_length=1, max_length=64, pattern=VISIBLE_LINE, examples=["王小明"])]
 BankCode = Annotated[str, Meta(min_length=2, max_length=16, pattern=r"^[A-Z0-9]+$", examples=["ICBC"])]
-AccountNumber = Annotated[str, Meta(min_length=8, max_length=32, pattern=r"^[0-9]+$", examples=["6222020200112345678"])]
 BankReference = Annotated[str, Meta(max_length=64, pattern=r"^[A-Za-z0-9._:/-]*$", examples=["ICBC-20261201-88812"])]
 Count = Annotated[int, Meta(ge=0, le=INT32_MAX)]
 Fen = Annotated[int, Meta(ge=0, le=2**53 - 1)]  # a day's total, exact in JSON
@@ -207,7 +205,7 @@ class OrderDetail(msgspec.Struct, kw_only=True):
 
 class BankInstruction(msgspec.Struct, kw_only=True):
     """A signed payment instruction, as a bank pulls it. `signature` is Ed25519 (base64url, no padding)
-    by the province's issuer key `kid` (published at /api/v1/keys/jwks) over the canonical bytes of
+    by the province's issuer key `kid` (published at /.well-known/jwks.json) over the canonical bytes of
     `signed` (docs/payments.md, "Instructions")."""
 
     id: uuid.UUID  # stable: the same instruction keeps its id however often it is pulled
@@ -242,40 +240,6 @@ class BankAnswerOut(msgspec.Struct, kw_only=True):
     instruction_id: uuid.UUID
     status: InstructionStatus
     duplicate: bool  # this answer had already been received; nothing changed
-
-
-class AccountRequestOut(msgspec.Struct, kw_only=True):
-    """A request to the bank to open the card's account. The bank needs the holder's name and document to
-    open it (know your customer): each pull that shows them is on the holder's access record."""
-
-    id: uuid.UUID
-    bank_code: str
-    purpose: Literal["new_card", "change", "migration"]
-    status: Literal["pending", "opened", "refused", "superseded"]
-    card_number: str
-    holder_name: str
-    doc_type: str
-    id_number: str
-    previous_account: str | None  # masked; where the holder comes from another account
-    requested_at: dt.datetime
-    answered_at: dt.datetime | None
-    account: str | None  # the number the bank opened, once opened
-
-
-class AccountRequestPage(msgspec.Struct, kw_only=True):
-    items: list[AccountRequestOut]
-
-
-class AccountAnswer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    outcome: Literal["opened", "refused"]
-    account: AccountNumber | None = None  # required when opened
-    reason_code: RefuseReason | None = None  # required when refused
-
-
-class AccountAnswerOut(msgspec.Struct, kw_only=True):
-    request_id: uuid.UUID
-    status: Literal["pending", "opened", "refused", "superseded"]
-    duplicate: bool
 
 
 class BankDailyFigures(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

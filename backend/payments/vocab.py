@@ -53,9 +53,6 @@ BankOutcome = Literal["accepted", "credited", "returned"]
 ReturnReason = Literal["account_closed", "account_not_found", "account_frozen", "name_mismatch", "limit_exceeded", "other"]
 RETURN_REASONS: tuple[str, ...] = ReturnReason.__args__  # type: ignore[attr-defined]
 
-# Why a bank refuses to open an account.
-RefuseReason = Literal["identity_mismatch", "kyc_failed", "duplicate_account", "other"]
-
 AgencyEventKind = Literal["order.held", "order.credited", "order.returned", "order.rerouted", "order.cancelled", "bank.ended"]
 
 # The business day of the ledger and of the daily reconciliation is the province's calendar day.

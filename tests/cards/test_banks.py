@@ -150,15 +150,19 @@ async def test_registry_over_http(client):
     assert (await client.post("/api/v1/banks", json=body)).status_code == 401
     assert (await client.post("/api/v1/banks", headers=supervisor["headers"], json=body)).status_code == 403
     created = await client.post("/api/v1/banks", headers=operator["headers"], json=body)
-    assert created.status_code == 201 and created.json() == {**body, "status": "active"}
+    assert created.status_code == 201 and created.json() == {**body, "status": "active", "id": created.json()["id"]}
+    bank_id = created.json()["id"]  # what the bank's client credential will name as its organisation
     dup = await client.post("/api/v1/banks", headers=operator["headers"], json=body)
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "bank.exists"
     listed = (await client.get("/api/v1/banks?status=active")).json()  # public
     assert code in [b["code"] for b in listed] and all(b["status"] == "active" for b in listed)
+    assert {"code": code, "id": bank_id} == {
+        k: v for b in listed if b["code"] == code for k, v in b.items() if k in ("code", "id")
+    }
     ended = await client.post(
         f"/api/v1/banks/{code}/status", headers=operator["headers"], json={"status": "ended", "successor_bank_code": successor}
     )
-    assert ended.status_code == 200 and ended.json() == {"bank": {**body, "status": "ended"}, "moved": 0}
+    assert ended.status_code == 200 and ended.json() == {"bank": {**body, "status": "ended", "id": bank_id}, "moved": 0}
     missing = await client.post("/api/v1/banks/NOSUCH/status", headers=operator["headers"], json={"status": "suspended"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "bank.not_found"
     for bad in [{"code": "lower", "name": "x"}, {"code": "OK1", "name": ""}, {"code": "OK2", "name": "x", "extra": 1}]:

@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.e2e.helpers import HAS_CREDENTIAL, screen_qr, sign_in, token_of, wait_code, wait_until
-from tests.e2e.test_wallet_payments import _bank_id, _client, _open_account
+from tests.e2e.payment_parties import bank_id, client, open_account
 
 pytestmark = pytest.mark.browser
 
@@ -99,8 +99,8 @@ def test_bank_history_access_record_and_replacement(context, server):
     page.wait_for_selector("#bank-status:not([hidden])")
     # The card moves once the new bank has opened its account (issue 16): CCB answers through the API.
     page.wait_for_selector("#bank-change[data-bank=CCB]")
-    ccb = _client(server, server.staff_token("admin"), "bank", _bank_id(server, "CCB"), "E2E CCB core banking")
-    assert _open_account(server, ccb, server.citizen(5)), "CCB saw no account request"
+    ccb = client(server, server.staff_token("admin"), "bank", bank_id(server, "CCB"), "E2E CCB core banking")
+    assert open_account(server, ccb, server.citizen(5)), "CCB saw no account request"
     page.goto(server.base_url + "/wallet/#/")
     page.wait_for_selector("#card-bank")
     assert "建设银行" in page.locator("#card-bank").inner_text()

@@ -9,8 +9,6 @@ screenshots in three languages and elder mode, at desktop and phone widths."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import secrets
 import time
@@ -20,6 +18,7 @@ import pytest
 
 from tests.e2e.console_admin_helpers import policy_violations, shots, sign_in, tab_to, wait_screen, watch_policy
 from tests.e2e.console_helpers import staff_token
+from tests.e2e.payment_parties import bank_id, client, pending_requests
 
 pytestmark = pytest.mark.browser
 
@@ -38,33 +37,6 @@ def _ok(answer: tuple[int, dict], *codes: int) -> dict:
     return body
 
 
-def _bank_id(server, code: str) -> str:
-    """The bank's row id (the clients route names the organisation by id; the bank list shows codes)."""
-    from backend.lib import db
-    from backend.lib.settings import load_settings
-
-    tmp = server.pwa_dir.parent
-    settings = load_settings(
-        environ={"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys")},
-        dotenv=None,
-    )
-
-    async def read() -> str:
-        from backend.org.tables import Bank
-
-        async with db.lifespan(settings):
-            row = await Bank.select(Bank.id).where(Bank.code == code).first().run()
-            return str(row["id"])
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API runs a loop in this thread
-        return pool.submit(asyncio.run, read()).result()
-
-
-def _client(server, admin: str, kind: str, org_id: str, name: str) -> str:
-    made = _ok(server.api("POST", "/api/v1/clients", {"kind": kind, "org_id": org_id, "name": name}, token=admin), 201)
-    return made["token"]
-
-
 def _citizen_token(server, index: int) -> str:
     person = server.citizen(index)
     body = {"doc_type": person.doc_type, "id_number": person.id_number, "password": person.password}
@@ -74,9 +46,8 @@ def _citizen_token(server, index: int) -> str:
 def _open_accounts(server, bank: str) -> None:
     """The bank opens the card accounts of our citizens (only theirs: other tests' stay pending)."""
     ours = {server.citizen(i).id_number for i in CITIZENS}
-    page = _ok(server.api("GET", "/api/v1/bank/account-requests?status=pending&limit=500", token=bank))
     opened = 0
-    for item in page["items"]:
+    for item in pending_requests(server, bank):
         if item["id_number"] not in ours:
             continue
         account = "62" + "".join(secrets.choice("0123456789") for _ in range(17))
@@ -117,8 +88,8 @@ def _pay_run(server) -> dict:
     admin = staff_token(server, "admin")
     agencies = _ok(server.api("GET", "/api/v1/agencies"))
     hrss = next(a for a in agencies if a["code"] == "GD-HRSS")
-    payer = _client(server, admin, "payer", hrss["id"], "E2E pension system")
-    bank = _client(server, admin, "bank", _bank_id(server, "ICBC"), "E2E ICBC core banking")
+    payer = client(server, admin, "payer", hrss["id"], "E2E pension system")
+    bank = client(server, admin, "bank", bank_id(server, "ICBC"), "E2E ICBC core banking")
     _open_accounts(server, bank)
 
     # Citizen 25 reports the card lost: the payment will be held (card suspended).

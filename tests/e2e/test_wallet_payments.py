@@ -10,14 +10,11 @@ languages and elder mode at 390 px and on a desktop; axe-core finds nothing seri
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import time
-import uuid
-from contextlib import closing
 
 import pytest
 
 from tests.e2e.helpers import axe_violations, sign_in
+from tests.e2e.payment_parties import bank_id, client, open_account, wait
 
 pytestmark = pytest.mark.browser
 
@@ -33,29 +30,11 @@ SUBSIDY_BASIS = "《广东省高龄老人津贴发放办法》第六条"
 # --- the other parties, through the API ---------------------------------------------------------
 
 
-def _db(server) -> sqlite3.Connection:
-    """The e2e server's SQLite file: a bank's and agency's ids, which the public API does not list."""
-    return sqlite3.connect(server.pwa_dir.parent / "data" / "yikatong.sqlite")
-
-
-def _bank_id(server, code: str) -> str:
-    with closing(_db(server)) as db:
-        row = db.execute("SELECT id FROM org_bank WHERE code = ?", (code,)).fetchone()
-    assert row, code
-    return str(uuid.UUID(str(row[0])))
-
-
-def _client(server, admin: str, kind: str, org_id: str, name: str) -> str:
-    status, made = server.api("POST", "/api/v1/clients", {"kind": kind, "org_id": org_id, "name": name}, token=admin)
-    assert status == 201, made
-    return made["token"]
-
-
 def _payer(server, admin: str) -> str:
     status, agencies = server.api("GET", "/api/v1/agencies")
     assert status == 200, agencies
     agency = next(a for a in agencies if a["code"] == PAYER)
-    return _client(server, admin, "payer", agency["id"], f"E2E {PAYER} payment system {secrets.token_hex(2)}")
+    return client(server, admin, "payer", agency["id"], f"E2E {PAYER} payment system {secrets.token_hex(2)}")
 
 
 def _holder_token(server, citizen) -> str:
@@ -69,36 +48,6 @@ def _card(server, token: str) -> dict:
     status, card = server.api("GET", "/api/v1/me/card", token=token)
     assert status == 200, card
     return card
-
-
-def _open_account(server, bank: str, citizen) -> str | None:
-    """The bank opens the pending account request of this citizen (matched by document, as a bank
-    knows its customer); the account number it chose, or None when there was none pending."""
-    status, page = server.api("GET", "/api/v1/bank/account-requests?status=pending&limit=500", token=bank)
-    assert status == 200, page
-    for item in page["items"]:
-        if item["id_number"] == citizen.id_number:
-            account = "6222" + "".join(secrets.choice("0123456789") for _ in range(15))
-            status, answer = server.api(
-                "POST",
-                f"/api/v1/bank/account-requests/{item['id']}/answer",
-                {"outcome": "opened", "account": account},
-                token=bank,
-            )
-            assert status == 200, answer
-            return account
-    return None
-
-
-def _wait(what: str, check, timeout: float = 60.0):
-    """Poll `check()` until it returns something truthy (the embedded worker runs the jobs)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def _order_status(server, payer: str, order_id: str) -> str:
@@ -129,7 +78,7 @@ def _instruction(server, bank: str, purpose: str) -> dict:
         assert status == 200, page
         return next((i for i in page["items"] if i["purpose"] == purpose), None)
 
-    return _wait(f"the instruction for {purpose}", find)
+    return wait(f"the instruction for {purpose}", find)
 
 
 def _answer(server, bank: str, instruction: dict, outcome: str, reason: str | None = None) -> None:
@@ -184,9 +133,9 @@ def test_payments_with_their_notices_in_every_language(browser, server, artifact
     citizen = server.citizen(28)
     admin = server.staff_token("admin")
     payer = _payer(server, admin)
-    icbc = _client(server, admin, "bank", _bank_id(server, "ICBC"), f"E2E ICBC core banking {secrets.token_hex(2)}")
+    icbc = client(server, admin, "bank", bank_id(server, "ICBC"), f"E2E ICBC core banking {secrets.token_hex(2)}")
     holder = _holder_token(server, citizen)
-    opened = _open_account(server, icbc, citizen)
+    opened = open_account(server, icbc, citizen)
     card = _card(server, holder)
     assert card["account_status"] == "open", card
     if opened:
@@ -198,11 +147,11 @@ def test_payments_with_their_notices_in_every_language(browser, server, artifact
     pension = _pay(server, payer, citizen, "pension", 328_050, PENSION_BASIS, f"2026年12月基本养老金 {tag}")
     subsidy = _pay(server, payer, citizen, "subsidy", 12_345, SUBSIDY_BASIS, f"高龄津贴 {tag}")
     for order in (pension, subsidy):
-        _wait("the embedded worker to instruct the payment", lambda o=order: _order_status(server, payer, o) == "instructed")
+        wait("the embedded worker to instruct the payment", lambda o=order: _order_status(server, payer, o) == "instructed")
     _answer(server, icbc, _instruction(server, icbc, f"2026年12月基本养老金 {tag}"), "credited")
     _answer(server, icbc, _instruction(server, icbc, f"高龄津贴 {tag}"), "returned", "account_frozen")
-    _wait("the pension to be credited", lambda: _order_status(server, payer, pension) == "credited")
-    _wait("the subsidy to be held", lambda: _order_status(server, payer, subsidy) == "held")
+    wait("the pension to be credited", lambda: _order_status(server, payer, pension) == "credited")
+    wait("the subsidy to be held", lambda: _order_status(server, payer, subsidy) == "held")
 
     context = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport=PHONE, service_workers="allow")
     problems: list[str] = []
@@ -307,13 +256,13 @@ def _choose_bank(page, code: str, citizen) -> None:
 def test_bank_change_pending_then_the_bank_suspended_and_ended(browser, server, artifacts):
     citizen = server.citizen(29)
     admin = server.staff_token("admin")
-    icbc = _client(server, admin, "bank", _bank_id(server, "ICBC"), f"E2E ICBC core banking {secrets.token_hex(2)}")
-    _open_account(server, icbc, citizen)  # a known start: the account at ICBC is open
+    icbc = client(server, admin, "bank", bank_id(server, "ICBC"), f"E2E ICBC core banking {secrets.token_hex(2)}")
+    open_account(server, icbc, citizen)  # a known start: the account at ICBC is open
     code = f"E2E{secrets.token_hex(3).upper()}"
     name = f"广东测试合作银行{code}"  # no space before the code: "中文 English" names show one half per language
     status, bank = server.api("POST", "/api/v1/banks", {"code": code, "name": name}, token=admin)
     assert status == 201, bank
-    new_bank = _client(server, admin, "bank", _bank_id(server, code), f"{code} core banking")
+    new_bank = client(server, admin, "bank", bank_id(server, code), f"{code} core banking")
 
     context = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport=DESKTOP, service_workers="allow")
     problems: list[str] = []
@@ -336,7 +285,7 @@ def test_bank_change_pending_then_the_bank_suspended_and_ended(browser, server, 
         assert "Payments keep going to your current account" in page.locator("#bank-change").inner_text()
 
         # The new bank opens the account: the card is there now, nothing pending.
-        assert _open_account(server, new_bank, citizen), "the new bank saw no request"
+        assert open_account(server, new_bank, citizen), "the new bank saw no request"
         page.reload()
         page.wait_for_selector(f"#bank-now[data-bank={code}][data-account=open]")
         assert page.locator("#bank-change").count() == 0

@@ -38,6 +38,7 @@ class Payments(Agencies):
         from backend.accounts.services import create_client
         from backend.org.tables import Bank
 
+        await self.office()  # seeds the cities, offices and banks on a fresh database
         row = await self.call(Bank.select(Bank.id).where(Bank.code == code).first().run)
         _, token = await self.call(
             create_client, kind="bank", org_id=row["id"], name=f"{code} core banking {secrets.token_hex(3)}", created_by="test"
@@ -48,10 +49,8 @@ class Payments(Agencies):
         """Answer `opened` to this bank's pending account requests (all, or those of these cards' holders,
         matched by card number): the bank picks the number. Returns request id -> account number."""
         opened: dict[uuid.UUID, str] = {}
-        response = await self.client.get("/api/v1/bank/account-requests?status=pending&limit=500", headers=bank)
-        assert response.status_code == 200, response.text
         numbers = None if card_ids is None else await self._card_numbers(card_ids)
-        for item in response.json()["items"]:
+        for item in await self.pending_requests(bank):
             if numbers is not None and item["card_number"] not in numbers:
                 continue
             account = "62" + "".join(secrets.choice("0123456789") for _ in range(17))
@@ -61,6 +60,19 @@ class Payments(Agencies):
             assert answer.status_code == 200, answer.text
             opened[uuid.UUID(item["id"])] = account
         return opened
+
+    async def pending_requests(self, bank: dict[str, str]) -> list[dict]:
+        """Every account request waiting at the bank, page after page (other tests leave theirs)."""
+        items: list[dict] = []
+        after = ""
+        while True:
+            response = await self.client.get(f"/api/v1/bank/account-requests?status=pending&limit=500{after}", headers=bank)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items += page["items"]
+            if not page.get("next_after"):
+                return items
+            after = f"&after={page['next_after']}"
 
     async def _card_numbers(self, card_ids: set[uuid.UUID]) -> set[str]:
         from backend.cards.tables import Card

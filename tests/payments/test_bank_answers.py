@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
 
 from tests.cards.helpers import concurrently
@@ -10,12 +9,6 @@ from tests.payments import instructed as flow
 from tests.payments.helpers import BANK
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings(settings):
-    """No embedded job worker: orders execute when the test runs the jobs (world.run_jobs)."""
-    return msgspec.structs.replace(settings, jobs_embedded=False)
 
 
 async def test_credited_settles_the_order_and_the_holder_sees_the_payment(world):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from backend.payments import instruction_format as fmt
@@ -13,12 +12,6 @@ from tests.payments import instructed as flow
 from tests.payments.helpers import BANK
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings(settings):
-    """No embedded job worker: orders execute when the test runs the jobs (world.run_jobs)."""
-    return msgspec.structs.replace(settings, jobs_embedded=False)
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "payments.md"

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
 
 from tests.payments import instructed as flow
 from tests.payments.helpers import BANK
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings(settings):
-    """No embedded job worker: orders execute when the test runs the jobs (world.run_jobs)."""
-    return msgspec.structs.replace(settings, jobs_embedded=False)
 
 
 async def test_holder_pages_through_own_payments_and_sees_no_one_elses(world):

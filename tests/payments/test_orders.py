@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import msgspec
 import pytest
 
 pytestmark = pytest.mark.anyio
 ORDERS = "/api/v1/payments/orders"
 EVENTS = "/api/v1/payments/events"
-
-
-@pytest.fixture
-async def client(settings):
-    """The app without its embedded job worker: orders move only when a test runs the jobs."""
-    from litestar.testing import AsyncTestClient
-
-    from backend.app import create_app
-
-    if "jobs_embedded" in settings.__struct_fields__:
-        settings = msgspec.structs.replace(settings, jobs_embedded=False)
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
-        yield test_client
 
 
 async def submit(world, payer, holder, amount: int = 150_000) -> dict:

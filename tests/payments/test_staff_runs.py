@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-import msgspec
 import pytest
 
 pytestmark = pytest.mark.anyio
 STAFF = "/api/v1/staff/payments"
-
-
-@pytest.fixture
-async def client(settings):
-    """The app without its embedded job worker: orders move only when a test runs the jobs."""
-    from litestar.testing import AsyncTestClient
-
-    from backend.app import create_app
-
-    if "jobs_embedded" in settings.__struct_fields__:
-        settings = msgspec.structs.replace(settings, jobs_embedded=False)
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
-        yield test_client
 
 
 async def run(world, payer, *holders, amount: int = 50_000) -> dict:

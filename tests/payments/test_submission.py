@@ -6,7 +6,6 @@ import datetime as dt
 import secrets
 from collections import defaultdict
 
-import msgspec
 import pytest
 
 from tests.cards.helpers import concurrently
@@ -14,19 +13,6 @@ from tests.cards.helpers import concurrently
 pytestmark = pytest.mark.anyio
 ORDERS = "/api/v1/payments/orders"
 BATCHES = "/api/v1/payments/batches"
-
-
-@pytest.fixture
-async def client(settings):
-    """The app without its embedded job worker: orders stay `accepted` until a test runs the jobs."""
-    from litestar.testing import AsyncTestClient
-
-    from backend.app import create_app
-
-    if "jobs_embedded" in settings.__struct_fields__:
-        settings = msgspec.structs.replace(settings, jobs_embedded=False)
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
-        yield test_client
 
 
 def nobody_id() -> str:

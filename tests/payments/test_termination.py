@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 
-import msgspec
 import pytest
 
 from tests.cards.helpers import holder_at
@@ -14,12 +13,6 @@ from tests.payments import instructed as flow
 from tests.payments.helpers import Payments
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings(settings):
-    """No embedded job worker: the outbox runs when the test says (world.run_jobs)."""
-    return msgspec.structs.replace(settings, jobs_embedded=False)
 
 
 async def new_bank(world: Payments) -> tuple[str, dict[str, str]]:

@@ -14,7 +14,7 @@ const ACTIONS = [
   'person.lookup', 'person.read', 'person.documents', 'card.lookup', 'ticket.read', 'family.counter_lookup',
   'proofing.photo_of_record', 'application.review_queue', 'agency.query', 'verification', 'certificate.issue', 'audit.read',
 ];
-const ACTOR_KINDS = ['staff', 'agency', 'venue', 'system'];
+const ACTOR_KINDS = ['staff', 'agency', 'venue', 'bank', 'system'];
 const RESULTS = ['ok', 'refused', 'not_found'];
 
 function nav(current) {
