@@ -37,20 +37,15 @@ def _utc(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
-async def enqueue(
-    kind: str, payload: Payload, *, key: str | None = None, run_at: dt.datetime | None = None, now: dt.datetime | None = None
-) -> bool:
-    """Add a job. Call it inside the transaction of the change the job follows from, so both commit
-    or neither does (the transactional outbox). With `key`, a second job with the same key while the
-    first exists is not added (returns False); the key is freed when the job is done."""
-    now = _utc(now)
-    row = {
+def _row(kind: str, payload: Payload, *, key: str | None, run_at: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+    """A ready job as one jobs_job row."""
+    return {
         "id": uuid.uuid4(),
         "kind": kind,
         "payload": msgspec.json.encode(dict(payload)).decode(),
         "key": key,
         "state": "ready",
-        "run_at": run_at or now,
+        "run_at": run_at,
         "locked_until": None,
         "locked_by": "",
         "attempts": 0,
@@ -58,6 +53,16 @@ async def enqueue(
         "created_at": now,
         "done_at": None,
     }
+
+
+async def enqueue(
+    kind: str, payload: Payload, *, key: str | None = None, run_at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Add a job. Call it inside the transaction of the change the job follows from, so both commit
+    or neither does (the transactional outbox). With `key`, a second job with the same key while the
+    first exists is not added (returns False); the key is freed when the job is done."""
+    now = _utc(now)
+    row = _row(kind, payload, key=key, run_at=run_at or now, now=now)
     written = await db.insert_rows(Job, [row], skip_conflicts=key is not None)
     wake()
     return key is None or bool(written)
@@ -66,23 +71,7 @@ async def enqueue(
 async def enqueue_many(kind: str, payloads: list[Payload], *, now: dt.datetime | None = None) -> int:
     """Add one job per payload (no keys), in one statement; inside the caller's transaction."""
     now = _utc(now)
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "kind": kind,
-            "payload": msgspec.json.encode(dict(p)).decode(),
-            "key": None,
-            "state": "ready",
-            "run_at": now,
-            "locked_until": None,
-            "locked_by": "",
-            "attempts": 0,
-            "last_error": "",
-            "created_at": now,
-            "done_at": None,
-        }
-        for p in payloads
-    ]
+    rows = [_row(kind, p, key=None, run_at=now, now=now) for p in payloads]
     if rows:
         await db.insert_rows(Job, rows)
         wake()
