@@ -69,13 +69,29 @@ class PaymentLine(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reference: Reference = ""
 
 
+# Hand-written on purpose: an example generated from the schema draws up to BATCH_MAX_LINES lines.
+LINE_EXAMPLES = [
+    {
+        "idempotency_key": "2026-12-pension-000123",
+        "doc_type": "resident_id",
+        "id_number": "44010619900307001X",
+        "name": "王小明",
+        "payment_type": "pension",
+        "amount_fen": 328_050,
+        "legal_basis": "《社会保险法》第十五条 基本养老金按月发放",
+        "purpose": "2026年12月基本养老金",
+        "reference": "PEN-202612-000123",
+    }
+]
+
+
 class BatchSubmit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A payment run. Each line keeps its own idempotency key too, so a line already paid in an earlier
     batch is recognised (its line result says so) and never paid twice."""
 
     idempotency_key: IdempotencyKey
     name: Annotated[str, Meta(max_length=128, pattern=VISIBLE_LINE, examples=["2026年12月养老金发放"])] = ""
-    lines: Annotated[list[PaymentLine], Meta(min_length=1, max_length=BATCH_MAX_LINES)]
+    lines: Annotated[list[PaymentLine], Meta(min_length=1, max_length=BATCH_MAX_LINES, examples=[LINE_EXAMPLES])]
 
 
 class OrderOut(msgspec.Struct, kw_only=True):
