@@ -6,6 +6,7 @@ import uuid
 from typing import Any, Literal
 
 from litestar import Request, get, post
+from litestar.openapi.spec import Example
 from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
@@ -44,8 +45,16 @@ async def account_requests(
     status: Literal["pending", "opened", "refused"] = "pending",
     limit: int = Parameter(default=100, ge=1, le=accounts.PULL_MAX),
     after: uuid.UUID | None = None,
+    card_number: str | None = Parameter(
+        default=None,
+        pattern=r"^[A-Z][0-9]{8}$",
+        description="Only the request for this card (a bank's counter serving one customer)",
+        examples=[Example(value="A12345678")],
+    ),
 ) -> s.AccountRequestPage:
-    return await accounts.pull(keyring, _bank(request), request.user.id, status=status, limit=limit, after=after)
+    return await accounts.pull(
+        keyring, _bank(request), request.user.id, status=status, limit=limit, after=after, card_number=card_number
+    )
 
 
 @post(

@@ -230,3 +230,19 @@ async def test_the_bank_pages_through_its_requests_oldest_first(world):
     assert [i["card_number"] for i in first["items"]] == numbers[:2] and first["next_after"] == first["items"][-1]["id"]
     rest = await world.client.get(f"/api/v1/bank/account-requests?limit=2&after={first['next_after']}", headers=bank)
     assert [i["card_number"] for i in rest.json()["items"]] == numbers[2:] and rest.json()["next_after"] is None
+
+
+async def test_a_request_whose_identity_number_does_not_decrypt_is_left_out_not_a_500(world):
+    """A holder's identity number sealed under another key (a lost key, a row restored from elsewhere) is
+    never shown to the bank nor stops the others: the pull answers, without it, and the card by its number
+    finds nothing the bank could act on."""
+    from backend.identity.tables import Person
+
+    code, bank = await new_bank(world)
+    broken = await holder_at(world, code)
+    fine = await holder_at(world, code)
+    await world.call(Person.update({Person.id_cipher: secrets.token_bytes(60)}).where(Person.id == broken.person_id).run)
+    response = await world.client.get("/api/v1/bank/account-requests?status=pending&limit=500", headers=bank)
+    assert response.status_code == 200, response.text
+    shown = {i["id_number"] for i in response.json()["items"]}
+    assert shown == {fine.id_number}

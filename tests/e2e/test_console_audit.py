@@ -49,7 +49,10 @@ def test_search_finds_a_clerks_look_up_by_the_holders_document(context, server, 
 
     # The results stay through the language and elder-mode switches of the screenshots.
     assert [r["seq"] for r in _rows(page)] == [r["seq"] for r in rows]
-    # A document type without its number is caught before anything is sent.
+    # A document type without its number is caught before anything is sent (on the form as redrawn in
+    # the page's own language after the screenshots: wait for it, a click on the old one is lost).
+    page.wait_for_selector("main[data-screen=audit] #au-form #au-search")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
     page.fill("#au-id-number", "")
     page.click("#au-search")
     page.wait_for_selector("#au-form .error:not([hidden])")

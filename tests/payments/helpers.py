@@ -49,10 +49,11 @@ class Payments(Agencies):
         """Answer `opened` to this bank's pending account requests (all, or those of these cards' holders,
         matched by card number): the bank picks the number. Returns request id -> account number."""
         opened: dict[uuid.UUID, str] = {}
-        numbers = None if card_ids is None else await self._card_numbers(card_ids)
-        for item in await self.pending_requests(bank):
-            if numbers is not None and item["card_number"] not in numbers:
-                continue
+        if card_ids is None:
+            items = await self.pending_requests(bank)
+        else:  # the bank's counter asks for each card's request (the shared test database holds many)
+            items = [item for number in await self._card_numbers(card_ids) for item in await self.pending_requests(bank, number)]
+        for item in items:
             account = "62" + "".join(secrets.choice("0123456789") for _ in range(17))
             answer = await self.client.post(
                 f"/api/v1/bank/account-requests/{item['id']}/answer", json={"outcome": "opened", "account": account}, headers=bank
@@ -61,10 +62,10 @@ class Payments(Agencies):
             opened[uuid.UUID(item["id"])] = account
         return opened
 
-    async def pending_requests(self, bank: dict[str, str]) -> list[dict]:
-        """Every account request waiting at the bank, page after page (other tests leave theirs)."""
+    async def pending_requests(self, bank: dict[str, str], card_number: str | None = None) -> list[dict]:
+        """Every account request waiting at the bank (for this card only, if named), page after page."""
         items: list[dict] = []
-        after = ""
+        after = f"&card_number={card_number}" if card_number else ""
         while True:
             response = await self.client.get(f"/api/v1/bank/account-requests?status=pending&limit=500{after}", headers=bank)
             assert response.status_code == 200, response.text
@@ -72,7 +73,7 @@ class Payments(Agencies):
             items += page["items"]
             if not page.get("next_after"):
                 return items
-            after = f"&after={page['next_after']}"
+            after = (f"&card_number={card_number}" if card_number else "") + f"&after={page['next_after']}"
 
     async def _card_numbers(self, card_ids: set[uuid.UUID]) -> set[str]:
         from backend.cards.tables import Card
