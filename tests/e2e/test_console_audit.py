@@ -53,6 +53,7 @@ def test_search_finds_a_clerks_look_up_by_the_holders_document(context, server, 
     # the page's own language after the screenshots: wait for it, a click on the old one is lost).
     page.wait_for_selector("main[data-screen=audit] #au-form #au-search")
     page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
+    page.wait_for_load_state("networkidle")
     page.fill("#au-id-number", "")
     page.click("#au-search")
     page.wait_for_selector("#au-form .error:not([hidden])")

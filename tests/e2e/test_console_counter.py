@@ -157,6 +157,9 @@ def test_an_application_taken_at_the_counter_and_approved_from_the_queue(context
     clerk.click("#new-application")
     clerk.wait_for_selector("main[data-screen='applications/new'] #apply-form")
     _shots(clerk, artifacts, "applications-new")
+    # The language switches redraw the form: fill the redrawn one (values typed into the old one are lost).
+    clerk.wait_for_load_state("networkidle")
+    clerk.wait_for_selector("main[data-screen='applications/new'] #apply-form")
     clerk.fill("#apply-number", number)
     clerk.fill("#apply-name", name)
     clerk.click("#apply-form button[type=submit]")
