@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.jobs.cli import add_jobs_parser  # `yikatong worker`: the outbox's jobs (docs/jobs.md)
 
     add_jobs_parser(sub, handlers=job_handlers, keystore=_keystore)
-    from backend.payments.services import add_payments_parser  # `yikatong payments check-ledger|reconcile --day`
+    from backend.payments.cli import add_payments_parser  # `yikatong payments check-ledger|reconcile --day`
 
     add_payments_parser(sub)
     from backend.banksim.cli import add_banksim_parser  # `yikatong bank-sim`: a bank played against the API

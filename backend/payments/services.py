@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from backend.payments import bank_reports, ledger_check, reconciliation
-from backend.payments.cli import add_payments_parser
 from backend.payments.schemas import BankReportPage, LedgerCheck, Reconciliation
 from backend.payments.submission import submit_batch as submit_batch  # the demo submits its run through this face
 
-# `yikatong payments ...`: the assembly's CLI registers it through this face (backend/cli.py).
-__all__ = ["add_payments_parser", "check_ledger", "reconcile", "reports_of_day", "today"]
+__all__ = ["check_ledger", "reconcile", "reports_of_day", "today"]
 
 
 async def check_ledger() -> LedgerCheck:
