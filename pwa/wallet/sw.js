@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v7';
+const CACHE = 'wallet-v8';
 
 self.ykServiceWorker({
   cache: CACHE,

@@ -24,6 +24,9 @@ export async function familyScreen(app) {
   const openPanel = () => { codePanel.className = 'codeview'; codePanel.hidden = false; };
 
   const say = (text) => { errorBox.hidden = true; status.textContent = text; status.hidden = false; announce(text); };
+  // An answer may arrive after the screen was drawn anew (a language or elder-mode switch):
+  // then the screen now shown is drawn again from the server, not this detached one.
+  const redraw = async (draw) => { if (mine.isConnected) await draw(); else await app.render({ quiet: true }); };
   const fail = (err) => {
     status.hidden = true;
     errorBox.textContent = app.errorText(err);
@@ -93,7 +96,7 @@ export async function familyScreen(app) {
         return;
       }
       number.value = '';
-      await drawRelatives();
+      await redraw(drawRelatives);
       say(t('family.add.done'));
     });
     return h('details', { id: 'add-details', class: 'family-add' }, h('summary', { class: 'btn secondary', id: 'add-open' }, t('family.add.open')), form);
@@ -106,7 +109,7 @@ export async function familyScreen(app) {
       await app.api('DELETE', EP.familyRelation(r.id));
     } catch (err) { fail(err); return; }
     closeCode();
-    await drawRelatives();
+    await redraw(drawRelatives);
     say(t('family.ended'));
   }
 
@@ -201,7 +204,7 @@ export async function familyScreen(app) {
       try {
         await app.api(method, path);
       } catch (err) { fail(err); return; }
-      await drawProxies();
+      await redraw(drawProxies);
       say(t(done));
     };
     const since = p.since ? t('family.since', { date: new Date(p.since).toLocaleDateString() }) : null;
