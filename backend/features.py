@@ -27,6 +27,10 @@ FEATURES: tuple[str, ...] = (
     "family",
     "jobs",
     "payments",
+    "employers",
+    "hrfile",
+    "contracts",
+    "documents",
 )
 
 

@@ -25,7 +25,7 @@ from backend.lib.settings import Settings
 from backend.lib.store import Store
 
 log = logging.getLogger("yikatong.accounts")
-KINDS = ("scanner", "agency", "bank", "payer")
+KINDS = ("scanner", "agency", "bank", "payer", "employer")
 TOKEN_PREFIX = "ykc_"
 CACHE_SECONDS = 60
 _TOKEN = re.compile(r"ykc_([0-9a-f]{32})_([A-Za-z0-9_-]{43})", re.ASCII)
@@ -37,6 +37,7 @@ _ORG_TABLES = {
     "agency": ("backend.org.tables", "Agency"),
     "payer": ("backend.org.tables", "Agency"),  # a paying agency: its payment system has a credential of its own
     "scanner": ("backend.venues.tables", "Venue"),
+    "employer": ("backend.org.tables", "Employer"),  # an employing unit's HR system (backend/employers)
 }
 
 

@@ -45,7 +45,7 @@ RecoveryCodeText = Annotated[str, Meta(min_length=16, max_length=24, examples=["
 Label = Annotated[str, Meta(max_length=64, examples=["My phone"], description="Shown in the session list")]
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$", examples=["gz.counter01"])]
 StaffRole = Literal["counter_operator", "supervisor", "provincial_operator"]
-ClientKind = Literal["scanner", "agency", "bank", "payer"]
+ClientKind = Literal["scanner", "agency", "bank", "payer", "employer"]
 
 
 class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

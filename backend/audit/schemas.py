@@ -56,7 +56,7 @@ class AuditPage(msgspec.Struct, kw_only=True):
     next_before: int | None = None
 
 
-ActorKind = Literal["agency", "venue", "staff", "bank", "system"]
+ActorKind = Literal["agency", "venue", "staff", "bank", "employer", "system"]
 ActorId = Annotated[
     str,
     Meta(

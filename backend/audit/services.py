@@ -16,8 +16,8 @@ from backend.audit.schemas import AccessRecord, AuditRecord
 from backend.audit.tables import AccessEntry
 from backend.identity import services as identity
 from backend.identity.protect import redact
-from backend.lib.auth import AGENCY, SCANNER, Principal
-from backend.org.tables import Agency
+from backend.lib.auth import AGENCY, EMPLOYER, SCANNER, Principal
+from backend.org.tables import Agency, Employer
 
 RESULTS = ("ok", "refused", "not_found")
 BASIS_KINDS = ("statute", "consent", "presented_code", "scenario", "official_duty", "none")
@@ -27,7 +27,7 @@ BASIS_KINDS = ("statute", "consent", "presented_code", "scenario", "official_dut
 class Actor:
     """Who accessed: an agency system, a venue's scanner, a staff member or the system."""
 
-    kind: str  # agency | venue | staff | bank | system
+    kind: str  # agency | venue | staff | bank | employer | system
     id: str
     org: str = ""
     name: str = ""
@@ -40,6 +40,9 @@ async def actor_of(principal: Principal) -> Actor:
     if principal.role == AGENCY:
         row = await Agency.select(Agency.name).where(Agency.id == principal.org_id).first().run()
         return Actor("agency", principal.id, principal.org_id or "", row["name"] if row else "")
+    if principal.role == EMPLOYER:
+        row = await Employer.select(Employer.name).where(Employer.id == principal.org_id).first().run()
+        return Actor("employer", principal.id, principal.org_id or "", row["name"] if row else "")
     if principal.role == SCANNER:
         raise ValueError("a scanner's accesses are recorded by backend.venues.access_record")
     if principal.is_staff:

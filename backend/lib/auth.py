@@ -28,6 +28,7 @@ SCANNER = "scanner"
 AGENCY = "agency"
 BANK = "bank"
 PAYER = "payer"  # a paying agency's payment system (org_id: the agency)
+EMPLOYER = "employer"  # an employing unit's HR system (org_id: the employer, backend/employers)
 STAFF_ROLES = (COUNTER, SUPERVISOR, PROVINCIAL)
 
 

@@ -1,6 +1,6 @@
 """Tables for cities, offices, cooperating banks and agencies."""
 
-from piccolo.columns import UUID, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, Bytea, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -42,3 +42,29 @@ class Agency(Table, tablename="org_agency"):
     kind = Varchar(
         length=32
     )  # hrss | public_security | civil_affairs | veterans | disabled_federation | medical_insurance | finance
+
+
+class Employer(Table, tablename="org_employer"):
+    """An enterprise or other employing unit (用人单位), known by its unified social credit code.
+    It writes employment records and signs labour contracts through its client credential and
+    its registered signing key (backend/employers)."""
+
+    id = UUID(primary_key=True)
+    uscc = Varchar(length=18, unique=True)  # 统一社会信用代码, GB 32100-2015 (check character verified)
+    name = Varchar(length=128)
+    city = Varchar(length=6, default="440000")  # region code of its registration
+    status = Varchar(length=16, default="active")  # active | suspended
+    created_at = Timestamptz()
+
+
+class EmployerKey(Table, tablename="org_employer_key"):
+    """An employer's Ed25519 public key for signing labour contracts, registered by a provincial
+    operator. Kept after it is retired: contracts it signed must still verify."""
+
+    id = UUID(primary_key=True)
+    employer = ForeignKey(Employer, null=False, index=True)
+    key_id = Varchar(length=16, unique=True)  # sha256(public_key)[:8] hex
+    public_key = Bytea()
+    status = Varchar(length=16, default="active")  # active | retired
+    registered_at = Timestamptz()
+    retired_at = Timestamptz(null=True, default=None)
