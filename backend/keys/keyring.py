@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import itertools
 import json
 import os
@@ -22,8 +23,10 @@ from typing import Any
 
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from backend.lib import ed25519
 
@@ -35,6 +38,11 @@ SIGNING_DAYS = 90  # an issuer key signs credentials for this long before rotati
 # The CLI passes the figure from the settings' skew; this default is the one for a skew of 5 s.
 ONLINE_KEEP_SECONDS = 60 + 2 * 5
 ONLINE_KIDS = range(1, 256)  # the kid byte of online codes
+# Statements (docs/documents.md): a document CA and the certificate that signs the PDFs, both
+# P-256. Long-lived on purpose: a verifier checks a statement years after it was issued, and a
+# PDF reader judges the signer's certificate at the time of checking (no timestamp authority here).
+DOCUMENT_CA_DAYS = 3650
+DOCUMENT_SIGNER_DAYS = 3650
 _SCRYPT = {"N": 2**15, "r": 8, "p": 1}
 _KEK_CACHE: dict[tuple[str, bytes], bytes] = {}
 
@@ -86,6 +94,126 @@ def _new_vapid() -> tuple[bytes, bytes]:
     return private, vapid_public(private)
 
 
+def _p256_private(scalar: bytes) -> ec.EllipticCurvePrivateKey:
+    return ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+
+
+def _p256_scalar(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_numbers().private_value.to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class DocumentKeys:
+    """The document CA (self-signed) and the certificate it issued that signs statements (PAdES).
+    Certificates are DER; private keys are P-256 scalars (32 bytes), as the VAPID key is."""
+
+    ca_cert: bytes
+    ca_key: bytes
+    signer_cert: bytes
+    signer_key: bytes
+
+    def signer_private(self) -> ec.EllipticCurvePrivateKey:
+        return _p256_private(self.signer_key)
+
+    def ca_certificate(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.ca_cert)
+
+    def signer_certificate(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.signer_cert)
+
+
+def _document_name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Yikatong"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def new_document_keys(now: int) -> DocumentKeys:
+    """A fresh document CA (self-signed, 10 years) and a signing certificate it issues."""
+    start = _utc(now - 300)  # a little slack for clocks behind ours
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _document_name("Yikatong Document CA 一卡通电子文书根证书")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(_utc(now + DOCUMENT_CA_DAYS * 86400))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer = (
+        x509.CertificateBuilder()
+        .subject_name(_document_name("Yikatong Document Signing 一卡通电子文书签章"))
+        .issuer_name(ca_name)
+        .public_key(signer_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(_utc(now + DOCUMENT_SIGNER_DAYS * 86400 - 86400))  # inside the CA's period
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # non-repudiation: what PDF signature validators look for
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return DocumentKeys(
+        ca_cert=ca.public_bytes(serialization.Encoding.DER),
+        ca_key=_p256_scalar(ca_key),
+        signer_cert=signer.public_bytes(serialization.Encoding.DER),
+        signer_key=_p256_scalar(signer_key),
+    )
+
+
+def _utc(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _matches_certificate(scalar: bytes, der: bytes) -> bool:
+    """Whether a sealed P-256 scalar is the private half of the certificate's public key."""
+    if len(scalar) != 32:
+        return False
+    public = x509.load_der_x509_certificate(der).public_key()
+    mine = _p256_private(scalar).public_key()
+    fmt = (serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return isinstance(public, ec.EllipticCurvePublicKey) and public.public_bytes(*fmt) == mine.public_bytes(*fmt)
+
+
 @dataclass
 class Keyring:
     pii: bytes
@@ -98,6 +226,9 @@ class Keyring:
     # every browser subscription is bound to its public half. None in a keyring made before it
     # existed until `yikatong keys init` (or a dev/test start) adds it.
     vapid: bytes | None = None
+    # Statements' PAdES signatures (docs/documents.md). None in a keyring made before they existed
+    # until `yikatong keys init` (or a dev/test start) adds them.
+    documents: DocumentKeys | None = None
 
     def active_signing(self, now: int | None = None) -> SigningKey:
         now = int(time.time()) if now is None else now
@@ -262,7 +393,33 @@ class KeyStore:
                 vapid = secret
         if len(pii) != 32 or len(blind) != 32 or not online or not signing:
             raise ValueError("a data key, an online-code secret or the issuer key is missing")
-        return Keyring(pii=pii, blind=blind, online=online, online_kid=online_kid, signing=signing, revoked=revoked, vapid=vapid)
+        return Keyring(
+            pii=pii,
+            blind=blind,
+            online=online,
+            online_kid=online_kid,
+            signing=signing,
+            revoked=revoked,
+            vapid=vapid,
+            documents=self._unseal_documents(kek, doc.get("documents")),
+        )
+
+    def _unseal_documents(self, kek: bytes, entry: Any) -> DocumentKeys | None:
+        """The document CA and signer, kept beside `keys` (whose purposes outside tools list) in a
+        member of their own. Their certificates are in clear; each must belong to its sealed key."""
+        if entry is None:
+            return None
+        opened: dict[str, tuple[bytes, bytes]] = {}
+        for role in ("ca", "signer"):
+            part = entry[role]
+            cert = _unb64(part["cert"])
+            key = self._open(kek, f"document-{role}:{part['id']}", part["sealed"])
+            if not _matches_certificate(key, cert):
+                raise ValueError(f"the document {role} certificate does not match its sealed key")
+            opened[role] = (cert, key)
+        return DocumentKeys(
+            ca_cert=opened["ca"][0], ca_key=opened["ca"][1], signer_cert=opened["signer"][0], signer_key=opened["signer"][1]
+        )
 
     # -- tooling ---------------------------------------------------------
     def _signing_entry(
@@ -296,16 +453,38 @@ class KeyStore:
             "sealed": self._seal(kek, "vapid:1", private),
         }
 
+    def _documents_entry(self, kek: bytes, now: int) -> dict[str, Any]:
+        keys = new_document_keys(now)
+        out: dict[str, Any] = {}
+        for role, cert, key in (("ca", keys.ca_cert, keys.ca_key), ("signer", keys.signer_cert, keys.signer_key)):
+            serial = format(x509.load_der_x509_certificate(cert).serial_number, "x")
+            out[role] = {
+                "id": serial,
+                "alg": "ES256",
+                "cert": _b64(cert),
+                "created": now,
+                "sealed": self._seal(kek, f"document-{role}:{serial}", key),
+            }
+        return out
+
     def _add_missing(self, now: int) -> None:
-        """Keys a keyring written by an older release lacks (today: the VAPID key), added in place."""
-        if self.load().vapid is not None:
+        """Keys a keyring written by an older release lacks (the VAPID key, the document CA and
+        signer), added in place."""
+        loaded = self.load()
+        if loaded.vapid is not None and loaded.documents is not None:
             return
         doc = self._read_doc()
-        if any(e.get("purpose") == "vapid" for e in doc["keys"]):
-            return
-        doc["keys"].append(self._vapid_entry(self._kek(_unb64(doc["salt"])), now))
-        self._write_doc(doc)
-        self._loaded = None
+        kek = self._kek(_unb64(doc["salt"]))
+        changed = False
+        if not any(e.get("purpose") == "vapid" for e in doc["keys"]):
+            doc["keys"].append(self._vapid_entry(kek, now))
+            changed = True
+        if doc.get("documents") is None:
+            doc["documents"] = self._documents_entry(kek, now)
+            changed = True
+        if changed:
+            self._write_doc(doc)
+            self._loaded = None
 
     def init(self, *, now: int | None = None, max_credential_seconds: int = 86400) -> bool:
         """Create the keyring if there is none. Returns False when one already exists (then any
@@ -328,7 +507,14 @@ class KeyStore:
             )
         keys.append(self._signing_entry(kek, now, max_credential_seconds))
         keys.append(self._vapid_entry(kek, now))
-        doc = {"version": 1, "kdf": "scrypt", "salt": _b64(salt), **{"scrypt": _SCRYPT}, "keys": keys}
+        doc = {
+            "version": 1,
+            "kdf": "scrypt",
+            "salt": _b64(salt),
+            **{"scrypt": _SCRYPT},
+            "keys": keys,
+            "documents": self._documents_entry(kek, now),
+        }
         if not self._write_doc(doc, exclusive=True):
             self._add_missing(now)  # another process created it first; it must open with our passphrase
             return False

@@ -1,4 +1,4 @@
-"""Response Structs of the keys feature: the public JWK Set of issuer keys."""
+"""Response Structs of the keys feature: the public JWK Set of issuer keys and document roots."""
 
 from __future__ import annotations
 
@@ -72,6 +72,46 @@ class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
 
+class DocumentRootJwk(msgspec.Struct, frozen=True, kw_only=True):
+    """A document CA (RFC 7517 EC P-256 with its certificate): the root that statements' PDF
+    signatures chain to (docs/documents.md). Trust this, and only this, to check a statement offline."""
+
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: Annotated[
+        str,
+        Meta(
+            description="The public point's x coordinate, 32 bytes, base64url without padding.",
+            examples=["f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"],
+        ),
+    ]
+    y: Annotated[
+        str,
+        Meta(
+            description="The public point's y coordinate, 32 bytes, base64url without padding.",
+            examples=["x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"],
+        ),
+    ]
+    kid: Annotated[
+        str,
+        Meta(
+            pattern="^doc-[0-9a-f]{16}$",
+            description="`doc-` and the first 16 hex digits of the certificate's SHA-256 fingerprint.",
+            examples=["doc-3f1c0a9be27d4410"],
+        ),
+    ]
+    use: Literal["sig"]
+    alg: Literal["ES256"]
+    x5c: Annotated[
+        list[str],
+        Meta(
+            min_length=1,
+            max_length=1,
+            description="The CA's self-signed X.509 certificate, base64 (not base64url) DER (RFC 7517 §4.7).",
+        ),
+    ]
+
+
 class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
     """The trust list verifiers (venues, other regions) load to check offline codes."""
 
@@ -81,5 +121,12 @@ class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
         Meta(
             description="Issuer keys revoked before their time. They are never in `keys`; a verifier that keeps keys "
             "from earlier sets drops these, and codes under them give `unknown_key`."
+        ),
+    ] = []
+    yk_document_roots: Annotated[
+        list[DocumentRootJwk],
+        Meta(
+            description="The document CA that signed statements' PDF signatures chain to (P-256, with its certificate in "
+            "`x5c`). Separate from `keys`: it signs no offline credential. `yikatong documents verify FILE.pdf --trust` reads it."
         ),
     ] = []

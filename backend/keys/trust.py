@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from typing import Any
 
 import msgspec
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.keys.keyring import Keyring
-from backend.keys.schemas import Jwk, JwkSet, RevokedJwk
+from backend.keys.schemas import DocumentRootJwk, Jwk, JwkSet, RevokedJwk
 
 
 def _b64url(data: bytes) -> str:
@@ -41,7 +44,26 @@ def jwk_set(keyring: Keyring, now: int | None = None) -> JwkSet:
         for k in sorted(keyring.revoked, key=lambda k: k.revoked)
         if k.publish_until > now
     ]
-    return JwkSet(keys=keys, yk_revoked=revoked)
+    roots = [document_root(keyring.documents.ca_cert)] if keyring.documents is not None else []
+    return JwkSet(keys=keys, yk_revoked=revoked, yk_document_roots=roots)
+
+
+def document_root(der: bytes) -> DocumentRootJwk:
+    """The JWK of a document CA certificate (P-256), its certificate in `x5c`."""
+    public = x509.load_der_x509_certificate(der).public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        raise ValueError("a document CA key must be P-256")
+    numbers = public.public_numbers()
+    return DocumentRootJwk(
+        kty="EC",
+        crv="P-256",
+        x=_b64url(numbers.x.to_bytes(32, "big")),
+        y=_b64url(numbers.y.to_bytes(32, "big")),
+        kid="doc-" + hashlib.sha256(der).hexdigest()[:16],
+        use="sig",
+        alg="ES256",
+        x5c=[base64.b64encode(der).decode()],
+    )
 
 
 def jwks(keyring: Keyring, now: int | None = None) -> dict[str, Any]:
