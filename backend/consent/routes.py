@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from backend.consent import agencies, grants, queries
 from backend.consent import schemas as s
 from backend.keys.keyring import Keyring
-from backend.lib.auth import AGENCY, PROVINCIAL, Principal, proven_citizen, requires
+from backend.lib.auth import AGENCY, EMPLOYER, PROVINCIAL, Principal, proven_citizen, requires
 from backend.lib.bounds import OFFSET_MAX
 from backend.lib.errors import ApiError
 from backend.lib.openapi import errors
@@ -61,11 +61,14 @@ async def create_agency(data: s.AgencyCreate) -> s.AgencyOut:
     status_code=201,
     guards=[proven_citizen],
     tags=ME_TAGS,
-    summary="Give an agency my consent",
-    description="Lets one agency read a scope (card status and/or certificate types with named fields) for a purpose, "
-    "from `valid_from` (default now) until `valid_until` (at most 366 days). 422 `consent.unknown_agency`, "
-    "`consent.empty_scope`, `consent.unknown_field`, `certificate.unknown_type`, `consent.bad_validity`, `consent.too_long`.",
-    responses=errors(e422="Unknown agency, type or field; empty scope; bad validity"),
+    summary="Give an agency or an employer my consent",
+    description="Lets one agency (`agency_id`) read a scope (card status, certificate types with named fields, "
+    "HR file record kinds in `hr_records`) for a purpose, or one employer (`employer_uscc`) read named HR file record "
+    "kinds (`hr_records` only), from `valid_from` (default now) until `valid_until` (at most 366 days). 422 "
+    "`consent.grantee_required`, `consent.unknown_agency`, `consent.unknown_employer`, `consent.employer_suspended`, "
+    "`consent.employer_scope`, `consent.empty_scope`, `consent.unknown_field`, `certificate.unknown_type`, "
+    "`consent.bad_validity`, `consent.too_long`.",
+    responses=errors(e422="Unknown agency, employer, type or field; empty scope; bad validity"),
 )
 async def grant(request: Request[Principal, Any, Any], data: s.ConsentGrant, now: int) -> s.ConsentOut:
     return await grants.grant(account_id=request.user.id, person_id=_person(request), spec=data, now=now)
@@ -138,6 +141,27 @@ async def agency_consents(
     return await grants.for_agency(agency_id, now, limit=limit, offset=offset)
 
 
+@get(
+    "/api/v1/employer/consents",
+    guards=[requires(EMPLOYER)],
+    tags=["employers", "consents"],
+    summary="Consents given to my employer",
+    description="Consents holders gave your unit to read named kinds of their HR file (`scope.hr_records`), newest "
+    "first, with their status now; use an `id` as `consent_id` in `POST /api/v1/hrfile/query`. Holders are not named "
+    "here: a query still needs the holder's identity document and name.",
+)
+async def employer_consents(
+    request: Request[Principal, Any, Any],
+    now: int,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
+) -> list[s.ConsentOut]:
+    employer_id = request.user.org_id
+    if employer_id is None:  # an employer client always names its employer
+        return []
+    return await grants.for_employer(employer_id, now, limit=limit, offset=offset)
+
+
 @post(
     "/api/v1/agency/queries",
     status_code=200,
@@ -177,4 +201,14 @@ async def agency_query(
     return await queries.run(request.user, query, keyring=keyring, store=store, settings=settings, now=now)
 
 
-ROUTES = [list_agencies, create_agency, grant, my_consents, revoke, download_receipt, agency_consents, agency_query]
+ROUTES = [
+    list_agencies,
+    create_agency,
+    grant,
+    my_consents,
+    revoke,
+    download_receipt,
+    agency_consents,
+    employer_consents,
+    agency_query,
+]

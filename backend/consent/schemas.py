@@ -32,6 +32,26 @@ LegalBasis = Annotated[
     ),
 ]
 ConsentStatus = Literal["active", "pending", "expired", "revoked"]
+GranteeKind = Literal["agency", "employer"]
+# The kinds of the HR file (backend/hrfile; the same words as hrfile.vocab.KINDS, which
+# tests/hrfile checks): consent sits below the HR file, so it names them here.
+HrRecordKind = Literal[
+    "employment_start",
+    "employment_end",
+    "unemployment_registration",
+    "unemployment_benefit",
+    "training",
+    "skill_evaluation",
+    "professional_title",
+    "qualification",
+    "labour_contract",
+    "contract_termination",
+    "contribution",
+]
+HrRecordKinds = Annotated[
+    list[HrRecordKind],
+    Meta(max_length=11, examples=[["employment_start", "employment_end", "contribution"]], description="HR file record kinds"),
+]
 
 
 class CertificateScope(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -47,22 +67,41 @@ CertificateScopes = Annotated[
 
 
 class ConsentGrant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    agency_id: Annotated[uuid.UUID, Meta(examples=["0b6c3f0e-8f4c-5d1e-9a7b-3c2d1e0f9a8b"])]
+    """To an agency (`agency_id`) or to an employer (`employer_uscc`: only `hr_records` then), exactly one."""
+
+    agency_id: Annotated[uuid.UUID, Meta(examples=["0b6c3f0e-8f4c-5d1e-9a7b-3c2d1e0f9a8b"])] | None = None
+    employer_uscc: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+                examples=["91440101MA59XKT3Y4"],
+                description="The employer's unified social credit code (统一社会信用代码)",
+            ),
+        ]
+        | None
+    ) = None
     purpose: Purpose
     card_status: bool = False
     certificates: CertificateScopes = []
+    hr_records: HrRecordKinds = []
     valid_from: Annotated[dt.datetime, Meta(tz=True, examples=["2026-11-23T09:00:00Z"])] | None = None
     valid_until: Annotated[dt.datetime, Meta(tz=True, examples=["2026-12-23T09:00:00Z"])]
 
 
-class ConsentScope(msgspec.Struct, kw_only=True):
+class ConsentScope(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a consent lets its grantee read; `hr_records` is left out when empty (as before it existed)."""
+
     card_status: bool
     certificates: Annotated[dict[str, list[str]], Meta(examples=[{"driving_licence": ["licence_class"]}])]
+    hr_records: Annotated[list[str], Meta(examples=[["contribution"]], description="HR file record kinds")] = []
 
 
 class ConsentOut(msgspec.Struct, kw_only=True):
+    """`agency_code` and `agency_name` name the grantee whichever kind it is (an employer: its USCC and name)."""
+
     id: uuid.UUID
-    agency_id: uuid.UUID
+    agency_id: Annotated[uuid.UUID | None, Meta(description="null for a consent to an employer")]
     agency_code: str
     agency_name: str
     purpose: str
@@ -72,6 +111,8 @@ class ConsentOut(msgspec.Struct, kw_only=True):
     valid_until: dt.datetime
     granted_at: dt.datetime
     revoked_at: dt.datetime | None = None
+    grantee_kind: Annotated[GranteeKind, Meta(examples=["agency"])] = "agency"
+    employer_id: Annotated[uuid.UUID | None, Meta(description="for a consent to an employer")] = None
 
 
 class AgencyCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
