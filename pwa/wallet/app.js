@@ -23,6 +23,9 @@ import { certificatesScreen } from './screens/certificates.js';
 import { consentsScreen } from './screens/consents.js';
 import { ticketsScreen } from './screens/tickets.js';
 import { paymentsScreen } from './screens/payments.js';
+import { hrfileScreen } from './screens/hrfile.js';
+import { statementsScreen } from './screens/statements.js';
+import { contractsScreen } from './screens/contracts.js';
 import { forgetPerson, getToken, kv, setToken } from './store.js';
 import { stepUpApi } from './stepup.js';
 
@@ -46,11 +49,14 @@ const SCREENS = {
   consents: consentsScreen,
   tickets: ticketsScreen,
   payments: paymentsScreen,
+  hrfile: hrfileScreen,
+  statements: statementsScreen,
+  contracts: contractsScreen,
 };
 // Screens someone without a session may open; any other route sends them to sign in.
 const PUBLIC_ROUTES = new Set(['signin', 'signup', 'reset']);
 // Each screen group keeps its strings in /wallet/i18n/<group>/ (see shared/i18n.js).
-addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services', 'code', 'payments'].map((g) => `/wallet/i18n/${g}`));
+addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services', 'code', 'payments', 'hr'].map((g) => `/wallet/i18n/${g}`));
 
 export const app = {
   api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),
@@ -135,7 +141,7 @@ let renderSeq = 0;
 // Screens whose content depends on the network (the offline banner, the actions and the reveal
 // button shown only online): drawn again in place when the network comes or goes. The code
 // screen follows the network itself; forms elsewhere keep what the user typed.
-const NETWORK_SCREENS = new Set(['', 'more', 'payments']); // payments: shown online only, never kept
+const NETWORK_SCREENS = new Set(['', 'more', 'payments', 'hrfile']); // payments, the HR file: shown online only, never kept
 
 async function render(options) {
   const quiet = options?.quiet === true; // a redraw in place: focus stays where the user is

@@ -86,4 +86,20 @@ export const EP = {
   // issue 16: payments to me (the card view carries the account's status and a pending change of bank)
   myPayments: '/api/v1/me/payments',
   myPayment: (id) => `/api/v1/me/payments/${encodeURIComponent(id)}`,
+  // issue 17: my HR file, statements anyone can verify, labour contracts signed with this phone's key
+  myHrfile: '/api/v1/me/hrfile',
+  myHrfileSummary: '/api/v1/me/hrfile/summary',
+  myHrRecord: (id) => `/api/v1/me/hrfile/${encodeURIComponent(id)}`,
+  statements: '/api/v1/me/statements',
+  statementPreview: '/api/v1/me/statements/preview',
+  statementPdf: (id) => `/api/v1/me/statements/${encodeURIComponent(id)}/pdf`,
+  statementWithdraw: (id) => `/api/v1/me/statements/${encodeURIComponent(id)}/withdraw`,
+  myContracts: '/api/v1/me/contracts',
+  myContract: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}`,
+  contractSign: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/sign`,
+  contractDecline: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/decline`,
+  contractTerminationPreview: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/termination/preview`,
+  contractTermination: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/termination`,
+  contractVerification: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/verification`,
+  contractEvidence: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/evidence`,
 };

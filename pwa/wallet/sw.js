@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v8';
+const CACHE = 'wallet-v9';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -35,6 +35,9 @@ self.ykServiceWorker({
     '/wallet/screens/tickets.js',
     '/wallet/screens/service-labels.js', // issue 15: the services screens' shared names
     '/wallet/screens/payments.js', // issue 16: the screen's code only; the payments themselves are never cached
+    '/wallet/screens/hrfile.js', // issue 17: the screens' code only; records, statements and contracts are never cached
+    '/wallet/screens/statements.js',
+    '/wallet/screens/contracts.js',
     '/wallet/icons/icon-192.png',
     '/wallet/icons/icon-512.png',
     '/wallet/icons/maskable-192.png',
@@ -83,6 +86,9 @@ self.ykServiceWorker({
     '/wallet/i18n/payments/zh-Hans.json',
     '/wallet/i18n/payments/zh-Hant.json',
     '/wallet/i18n/payments/en.json',
+    '/wallet/i18n/hr/zh-Hans.json',
+    '/wallet/i18n/hr/zh-Hant.json',
+    '/wallet/i18n/hr/en.json',
     '/vendor/qrcode-generator@2.0.4/qrcode.js',
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
     '/vendor/@simplewebauthn/browser@14.0.0/esm/index.js',

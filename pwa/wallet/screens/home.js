@@ -133,6 +133,8 @@ function actionItems(app, { all, unproven = false }) {
     items.push(link('certificates', 'nav.certificates', false), link('history', 'nav.history'), link('access', 'nav.access'));
     items.push(link('payments', 'nav.payments', false)); // pensions and benefits: on the elder home screen too
     items.push(link('consents', 'nav.consents'), link('tickets', 'nav.tickets'));
+    // issue 17: the HR file, statements from it, labour contracts (on the elder "more" screen)
+    items.push(link('hrfile', 'nav.hrfile'), link('statements', 'nav.statements'), link('contracts', 'nav.contracts'));
   }
   items.push(link('security', 'nav.security'));
   // The inbox is the person's: an account not yet proven to be them does not read it.
