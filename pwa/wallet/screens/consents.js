@@ -6,9 +6,11 @@ import { ApiError } from '/shared/api.js';
 import { t } from '/shared/i18n.js';
 import { announce, clear, confirmDialog, h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
+import { GROUPS, kindName } from './hrfile.js';
 import { agencyName, back, dateOnly, errorBox, fieldName, showError, typeName } from './service-labels.js';
 
 const DAYS = [7, 30, 90, 180, 365]; // the API allows at most 366 days
+const USCC = /^[0-9A-HJ-NPQRTUWXY]{18}$/; // 统一社会信用代码 (the server checks its check character)
 const LIVE = new Set(['active', 'pending']);
 
 function scopeText(scope, types) {
@@ -19,6 +21,8 @@ function scopeText(scope, types) {
     const what = [t('svc.cert.status'), ...fields.map(fieldName)].join(t('common.list_sep'));
     parts.push(t('svc.consent.cert_scope', { type: typeName(code, ctype?.name), what }));
   }
+  // issue 17: records of the HR file, by kind
+  if (scope.hr_records?.length) parts.push(t('hr.consent.scope', { what: scope.hr_records.map(kindName).join(t('common.list_sep')) }));
   return parts.join(t('svc.consent.scope_sep'));
 }
 
@@ -129,6 +133,18 @@ export async function consentsScreen(app) {
   function grantForm() {
     const field = (id, key, control, hint) => h('div', { class: 'field' },
       h('label', { for: id }, t(key)), hint ? h('p', { class: 'hint', id: `${id}-hint` }, t(hint)) : null, control);
+    // issue 17: the grantee is an agency, or an employer named by its unified social credit code (HR records only).
+    const grantee = h('fieldset', { id: 'consent-grantee' }, h('legend', {}, t('hr.consent.grantee')),
+      ['agency', 'employer'].map((k) => h('div', { class: 'check' },
+        h('input', { type: 'radio', name: 'grantee', id: `grantee-${k}`, value: k, checked: k === 'agency' }),
+        h('label', { for: `grantee-${k}` }, t(`hr.consent.grantee.${k}`)))));
+    const uscc = h('input', {
+      id: 'consent-uscc', name: 'employer_uscc', maxlength: 18, autocomplete: 'off', spellcheck: 'false',
+      autocapitalize: 'characters', 'aria-describedby': 'consent-uscc-hint',
+    });
+    const hrBoxes = GROUPS.flatMap(([, kinds]) => kinds).map((k) => h('div', { class: 'check' },
+      h('input', { type: 'checkbox', id: `scope-hr-${k}`, name: 'hr_record', value: k }),
+      h('label', { for: `scope-hr-${k}` }, kindName(k))));
     const agency = h('select', { id: 'consent-agency', name: 'agency', required: true },
       h('option', { value: '' }, t('svc.consent.agency_choose')),
       agencies.map((a) => h('option', { value: a.id }, agencyName(a.code, a.name))));
@@ -156,24 +172,59 @@ export async function consentsScreen(app) {
     const form = h('form', { id: 'consent-form', novalidate: true, 'aria-labelledby': 'consent-form-title' },
       h('h2', { id: 'consent-form-title' }, t('svc.consent.grant_title')),
       h('p', { class: 'hint' }, t('svc.consent.grant_hint')),
-      field('consent-agency', 'svc.consent.agency', agency),
+      grantee,
+      h('div', { id: 'consent-agency-box' }, field('consent-agency', 'svc.consent.agency', agency)),
+      h('div', { id: 'consent-uscc-box', hidden: true }, field('consent-uscc', 'hr.consent.uscc', uscc, 'hr.consent.uscc_hint')),
       field('consent-purpose', 'svc.consent.purpose', purpose, 'svc.consent.purpose_hint'),
       h('fieldset', { id: 'consent-scope' },
         h('legend', {}, t('svc.consent.scope')),
-        h('div', { class: 'check' }, cardStatus, h('label', { for: 'scope-card' }, t('svc.consent.card_status'))),
-        typeBoxes),
+        h('div', { id: 'consent-agency-scope' },
+          h('div', { class: 'check' }, cardStatus, h('label', { for: 'scope-card' }, t('svc.consent.card_status'))),
+          typeBoxes),
+        h('fieldset', { id: 'consent-hr-scope' }, h('legend', {}, t('hr.consent.records')), hrBoxes)),
       field('consent-days', 'svc.consent.duration', days),
       formError,
       submit);
+    const toEmployer = () => form.querySelector('#grantee-employer').checked;
+    grantee.addEventListener('change', () => {
+      form.querySelector('#consent-agency-box').hidden = toEmployer();
+      form.querySelector('#consent-uscc-box').hidden = !toEmployer();
+      form.querySelector('#consent-agency-scope').hidden = toEmployer(); // an employer may read HR records only
+    });
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       formError.hidden = true;
+      const hrRecords = [...form.querySelectorAll('input[name="hr_record"]:checked')].map((b) => b.value);
+      if (toEmployer()) {
+        const code = uscc.value.trim().toUpperCase();
+        if (!USCC.test(code)) { showError(formError, t('hr.consent.need_uscc')); uscc.focus(); return; }
+        if (purpose.value.trim().length < 2) { showError(formError, t('svc.consent.need_purpose')); purpose.focus(); return; }
+        if (!hrRecords.length) { showError(formError, t('hr.consent.need_records')); form.querySelector('input[name="hr_record"]').focus(); return; }
+        submit.disabled = true;
+        try {
+          await app.api('POST', EP.consents, {
+            employer_uscc: code,
+            purpose: purpose.value.trim().replace(/\s+/g, ' '),
+            hr_records: hrRecords,
+            valid_until: new Date(Date.now() + Number(days.value) * 86_400_000).toISOString(),
+          });
+          form.reset();
+          grantee.dispatchEvent(new Event('change'));
+          await drawList();
+          say(t('svc.consent.granted'));
+        } catch (err) {
+          showError(formError, app.errorText(err));
+        } finally {
+          submit.disabled = false;
+        }
+        return;
+      }
       const certificates = types
         .filter((x) => form.querySelector(`#scope-${x.code}`)?.checked)
         .map((x) => ({ type: x.code, fields: [...form.querySelectorAll(`input[name="field-${x.code}"]:checked`)].map((b) => b.value) }));
       if (!agency.value) { showError(formError, t('svc.consent.need_agency')); agency.focus(); return; }
       if (purpose.value.trim().length < 2) { showError(formError, t('svc.consent.need_purpose')); purpose.focus(); return; }
-      if (!cardStatus.checked && !certificates.length) { showError(formError, t('svc.consent.need_scope')); cardStatus.focus(); return; }
+      if (!cardStatus.checked && !certificates.length && !hrRecords.length) { showError(formError, t('svc.consent.need_scope')); cardStatus.focus(); return; }
       const until = new Date(Date.now() + Number(days.value) * 86_400_000);
       submit.disabled = true;
       try {
@@ -182,6 +233,7 @@ export async function consentsScreen(app) {
           purpose: purpose.value.trim().replace(/\s+/g, ' '),
           card_status: cardStatus.checked,
           certificates,
+          hr_records: hrRecords,
           valid_until: until.toISOString(),
         });
         form.reset();

@@ -84,9 +84,23 @@ function offlineBox() {
   return h('p', { class: 'notice offline', id: 'contracts-offline', role: 'status' }, t('hr.contract.offline'));
 }
 
+// A contract's terms, from the full contract (terms) or a line of the list (flat).
+function termOf(c, field) {
+  return c.terms ? c.terms[field] : c[field];
+}
+
+// What an event's signed text states (its reason), read from the canonical JSON.
+function eventReason(e) {
+  try {
+    return JSON.parse(e.document)?.reason || '';
+  } catch {
+    return '';
+  }
+}
+
 function contractTitle(c) {
   const employer = bilingual(c.employer?.name || '');
-  const position = c.terms?.position;
+  const position = termOf(c, 'position');
   return position ? t('hr.contract.title_of', { employer, position }) : employer;
 }
 
@@ -117,8 +131,8 @@ async function list(app) {
       h('p', {}, badge(c)),
       h('dl', { class: 'facts' },
         h('dt', {}, t('hr.contract.employer')), h('dd', {}, bilingual(c.employer?.name || '')),
-        h('dt', {}, t('hr.contract.term.start_on')), h('dd', {}, termValue('start_on', c.terms?.start_on)),
-        h('dt', {}, t('hr.contract.term.term_kind')), h('dd', {}, termValue('term_kind', c.terms?.term_kind))),
+        h('dt', {}, t('hr.contract.term.start_on')), h('dd', {}, termValue('start_on', termOf(c, 'start_on'))),
+        h('dt', {}, t('hr.contract.term.term_kind')), h('dd', {}, termValue('term_kind', termOf(c, 'term_kind')))),
       c.status === 'awaiting_employee' ? h('p', { class: 'hr-todo' }, t('hr.contract.awaits_you')) : null)))));
   return root;
 }
@@ -191,7 +205,7 @@ async function detail(app, id) {
   }
 
   async function decline() {
-    const reason = h('textarea', { id: 'decline-reason', required: true, maxlength: 200, rows: 3 });
+    const reason = h('textarea', { id: 'decline-reason', required: true, maxlength: 128, rows: 3 });
     const values = await formDialog({
       id: 'decline-dialog', title: t('hr.contract.decline_title'), body: t('hr.contract.decline_body'),
       fields: [['decline-reason', 'hr.contract.reason', reason]], confirm: t('hr.contract.decline_confirm'), danger: true,
@@ -207,7 +221,7 @@ async function detail(app, id) {
 
   async function terminate() {
     const on = h('input', { id: 'terminate-on', type: 'date', required: true, value: today() });
-    const reason = h('textarea', { id: 'terminate-reason', required: true, maxlength: 200, rows: 3 });
+    const reason = h('textarea', { id: 'terminate-reason', required: true, maxlength: 128, rows: 3 });
     const values = await formDialog({
       id: 'terminate-dialog', title: t('hr.contract.terminate_title'), body: t('hr.contract.terminate_body'),
       fields: [['terminate-on', 'hr.contract.terminated_on', on], ['terminate-reason', 'hr.contract.reason', reason]],
@@ -289,7 +303,7 @@ async function detail(app, id) {
         ? [h('h2', { class: 'pay-kind' }, t('hr.contract.events')),
           h('ul', { class: 'list', id: 'contract-events' }, c.events.map((e) => h('li', { dataset: { kind: e.kind } },
             h('div', { class: 'grow' }, h('strong', {}, words('event', e.kind)), ' ', words('by', e.by), ' · ', formatTime(e.at),
-              e.reason ? h('div', {}, e.reason) : null))))]
+              eventReason(e) ? h('div', {}, eventReason(e)) : null))))]
         : null,
       h('details', { class: 'hr-doc' },
         h('summary', {}, t('hr.contract.document')),

@@ -32,46 +32,27 @@ function pdfName(s) {
   return `statement-${s.kind}-${day}-${String(s.id).slice(0, 8)}.pdf`;
 }
 
-// One value of the content in words (objects and lists of the server's content, read generically).
-function plain(value) {
-  if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map(plain).join(t('common.list_sep'));
-  if (typeof value === 'object') return Object.values(value).map(plain).filter(Boolean).join(' · ');
-  return String(value);
-}
-
-// What a statement states, as the server built it: title, holder, then its lines (a table when
-// the lines are rows with the same columns, a list otherwise).
+// What a statement states, exactly as the PDF prints it (Chinese, built by the server): title,
+// holder with the masked identity number, facts, a table of rows, and who issues it.
 export function contentView(content, id = 'statement-content') {
   const c = content || {};
   const holder = c.holder || {};
-  const lines = Array.isArray(c.lines) ? c.lines : [];
-  const parts = [];
-  if (c.title) parts.push(h('p', { class: 'hr-content-title' }, c.title));
+  const columns = Array.isArray(c.columns) ? c.columns : [];
+  const rows = Array.isArray(c.rows) ? c.rows : [];
   const facts = [];
-  const name = holder.name ?? c.holder_name;
-  const idMasked = holder.id_number_masked ?? holder.id_number ?? c.id_number_masked;
-  if (name) facts.push(h('dt', {}, t('hr.stmt.holder')), h('dd', { class: 'stmt-holder' }, name));
-  if (idMasked) facts.push(h('dt', {}, t('hr.stmt.id_number')), h('dd', { class: 'mono stmt-id' }, idMasked));
-  for (const [key, value] of Object.entries(c)) {
-    if (['title', 'holder', 'holder_name', 'id_number_masked', 'lines', 'columns', 'kind', 'version'].includes(key)) continue;
-    if (value === null || value === '' || typeof value === 'object') continue;
-    facts.push(h('dt', {}, has(`hr.stmt.field.${key}`) ? t(`hr.stmt.field.${key}`) : key), h('dd', {}, plain(value)));
-  }
-  if (facts.length) parts.push(h('dl', { class: 'facts' }, facts));
-  const columns = Array.isArray(c.columns) ? c.columns : null;
-  const rows = lines.length && lines.every((l) => l && typeof l === 'object' && !Array.isArray(l));
-  if (lines.length && (rows || columns)) {
-    const keys = columns ? columns.map((col) => (typeof col === 'object' ? col.key : col)) : Object.keys(lines[0]);
-    const labels = columns ? columns.map((col) => (typeof col === 'object' ? col.label || col.key : col)) : keys;
-    parts.push(h('div', { class: 'hr-table-wrap', role: 'region', tabindex: '0', 'aria-label': t('hr.stmt.lines') },
-      h('table', { class: 'hr-contrib stmt-lines' },
-        h('thead', {}, h('tr', {}, labels.map((l) => h('th', { scope: 'col' }, has(`hr.stmt.field.${l}`) ? t(`hr.stmt.field.${l}`) : l)))),
-        h('tbody', {}, lines.map((l) => h('tr', {}, keys.map((k, i) => h('td', {}, plain(Array.isArray(l) ? l[i] : l[k])))))))));
-  } else if (lines.length) {
-    parts.push(h('ul', { class: 'stmt-lines' }, lines.map((l) => h('li', {}, plain(l)))));
-  }
-  return h('div', { class: 'stmt-content', id }, parts);
+  if (holder.name) facts.push(h('dt', {}, t('hr.stmt.holder')), h('dd', { class: 'stmt-holder' }, holder.name));
+  if (holder.id_number_masked) facts.push(h('dt', {}, t('hr.stmt.id_number')), h('dd', { class: 'mono stmt-id' }, holder.id_number_masked));
+  for (const f of c.facts || []) facts.push(h('dt', {}, f.label), h('dd', {}, f.value));
+  if (c.issuer) facts.push(h('dt', {}, t('hr.stmt.issuer')), h('dd', { class: 'stmt-issuer' }, c.issuer));
+  return h('div', { class: 'stmt-content', id, lang: 'zh-Hans' }, // the statement itself is in Chinese
+    c.title ? h('p', { class: 'hr-content-title' }, c.title) : null,
+    facts.length ? h('dl', { class: 'facts' }, facts) : null,
+    rows.length
+      ? h('div', { class: 'hr-table-wrap', role: 'region', tabindex: '0', 'aria-label': t('hr.stmt.lines') },
+        h('table', { class: 'hr-contrib stmt-lines' },
+          columns.length ? h('thead', {}, h('tr', {}, columns.map((col) => h('th', { scope: 'col' }, col)))) : null,
+          h('tbody', {}, rows.map((row) => h('tr', {}, row.map((cell) => h('td', {}, cell)))))))
+      : h('p', { class: 'hint stmt-no-rows' }, t('hr.stmt.no_rows')));
 }
 
 export async function statementsScreen(app) {
@@ -193,14 +174,16 @@ export async function statementsScreen(app) {
       qualifying.length ? qualifying.map((r) => h('option', { value: r.id }, headline(r))) : h('option', { value: '' }, t('hr.stmt.no_qualification')));
     const contract = h('select', { id: 'stmt-contract' },
       contracts.length
-        ? contracts.map((c) => h('option', { value: c.id }, [bilingual(c.employer?.name || ''), c.terms?.position].filter(Boolean).join(' · ')))
+        ? contracts.map((c) => h('option', { value: c.id }, [bilingual(c.employer?.name || ''), c.terms?.position ?? c.position].filter(Boolean).join(' · ')))
         : h('option', { value: '' }, t('hr.stmt.no_contract')));
+    const showWage = h('input', { type: 'checkbox', id: 'stmt-show-wage', name: 'show_wage' });
     const options = {
       contributions: h('div', { class: 'stmt-options', id: 'stmt-opt-contributions' },
         h('div', { class: 'row' }, field('stmt-from', 'hr.stmt.from_month', from), field('stmt-to', 'hr.stmt.to_month', to)), insurances),
       employment: h('div', { class: 'stmt-options', id: 'stmt-opt-employment' }, h('p', { class: 'hint' }, t('hr.stmt.employment_hint'))),
       qualification: h('div', { class: 'stmt-options', id: 'stmt-opt-qualification' }, field('stmt-record', 'hr.stmt.which_qualification', record)),
-      contract: h('div', { class: 'stmt-options', id: 'stmt-opt-contract' }, field('stmt-contract', 'hr.stmt.which_contract', contract)),
+      contract: h('div', { class: 'stmt-options', id: 'stmt-opt-contract' }, field('stmt-contract', 'hr.stmt.which_contract', contract),
+        h('div', { class: 'check' }, showWage, h('label', { for: 'stmt-show-wage' }, t('hr.stmt.show_wage')))),
     };
     const formError = errorBox('stmt-form-error');
     const preview = h('section', { id: 'stmt-preview', class: 'panel', 'aria-labelledby': 'stmt-preview-title', hidden: true });
@@ -228,7 +211,7 @@ export async function statementsScreen(app) {
         return { kind, options: { from_month: from.value, to_month: to.value, insurances: picked } };
       }
       if (kind === 'qualification') return record.value ? { kind, options: { record_id: record.value } } : { problem: 'hr.stmt.no_qualification', focus: record };
-      if (kind === 'contract') return contract.value ? { kind, options: { contract_id: contract.value } } : { problem: 'hr.stmt.no_contract', focus: contract };
+      if (kind === 'contract') return contract.value ? { kind, options: { contract_id: contract.value, show_wage: showWage.checked } } : { problem: 'hr.stmt.no_contract', focus: contract };
       return { kind, options: {} };
     }
 
