@@ -4,7 +4,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'console-v3';
+const CACHE = 'console-v4';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -33,6 +33,9 @@ self.ykServiceWorker({
     '/console/sections/payments-kit.js',
     '/console/sections/payments-runs.js',
     '/console/sections/payments-reconciliation.js',
+    '/console/sections/hrfile.js',
+    '/console/sections/hrfile-kit.js',
+    '/console/sections/registries-employers.js',
     '/shared/api.js',
     '/shared/base.css',
     '/shared/chrome.js',
@@ -73,5 +76,8 @@ self.ykServiceWorker({
     '/console/i18n/payments/zh-Hans.json',
     '/console/i18n/payments/zh-Hant.json',
     '/console/i18n/payments/en.json',
+    '/console/i18n/hrfile/zh-Hans.json',
+    '/console/i18n/hrfile/zh-Hant.json',
+    '/console/i18n/hrfile/en.json',
   ],
 });

@@ -43,7 +43,7 @@ def test_banks_and_certificate_types(browser, server, artifacts):
     try:
         sign_in(page, server, "admin", hash_="#/registries")
         wait_screen(page, "registries")
-        assert page.locator("main a.tile").count() == 4
+        assert page.locator("main a.tile").count() == 5  # banks, employers (issue 17), certificate types, service points, staff
         shots(page, artifacts, "registries")
 
         page.click("main a.tile[href='#/registries/banks']")

@@ -3,6 +3,7 @@
 // The shell (app.js) shows a section only to the roles it names; the API still decides every call.
 
 import { section as counter } from './counter.js';
+import { section as hrfile } from './hrfile.js';
 import { section as applications } from './applications.js';
 import { section as venues } from './venues.js';
 import { section as catalog } from './catalog.js';
@@ -11,4 +12,4 @@ import { section as tickets } from './tickets.js';
 import { section as audit } from './audit.js';
 import { section as payments } from './payments.js';
 
-export const SECTIONS = [counter, applications, venues, catalog, registries, tickets, audit, payments];
+export const SECTIONS = [counter, hrfile, applications, venues, catalog, registries, tickets, audit, payments];

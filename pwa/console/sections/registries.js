@@ -8,6 +8,7 @@ import { announce, confirmDialog, h } from '/shared/ui.js';
 import {
   busy, checkGroup, checkbox, date, explain, field, input, label, list, local, messages, regionName, select, subnav, table,
 } from './admin-kit.js';
+import { employerScreens } from './registries-employers.js';
 
 const P = 'console.registries';
 const SERVICES = ['apply', 'report_loss', 'lift_loss', 'replace', 'cancel', 'change_bank', 'ecard', 'social_insurance',
@@ -15,7 +16,7 @@ const SERVICES = ['apply', 'report_loss', 'lift_loss', 'replace', 'cancel', 'cha
 const FACILITIES = ['wheelchair_access', 'accessible_toilet', 'accessible_parking', 'priority_window', 'hearing_loop',
   'sign_language', 'braille', 'large_print', 'voice_guidance', 'elderly_assistance'];
 const LANGS = [['zh-Hans', 'lang.zh-Hans'], ['zh-Hant', 'lang.zh-Hant'], ['en', 'lang.en']];
-const SUBS = ['banks', 'certificate-types', 'service-points', 'staff'];
+const SUBS = ['banks', 'employers', 'certificate-types', 'service-points', 'staff'];
 // Supervisors keep their city's service points and read their city's staff; the rest is provincial.
 const SUPERVISOR_SUBS = ['service-points', 'staff'];
 
@@ -483,6 +484,9 @@ async function staffScreen(ctx, params) {
   return root;
 }
 
+// Employers (issue 17): their own module, drawn in this section's frame.
+const employers = employerScreens({ screen, provincialOnly, confirmed, statusBadge, cities });
+
 export const section = {
   id: 'registries',
   titleKey: 'console.registries.title',
@@ -492,6 +496,8 @@ export const section = {
   screens: {
     '': home,
     banks: banksScreen,
+    employers: employers.employers,
+    employer: employers.employer,
     'certificate-types': typesScreen,
     'service-points': pointsScreen,
     staff: staffScreen,
