@@ -39,8 +39,9 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 # 12-23: 12-13 scanner verdicts, 14-16 wallet services (certificates, consents, tickets, access
 # record), 17-19 the code screen and home, 20-21 the console's counter, 22-23 other console sections.
 # Issue 16 holds 24-31: 24-27 the console's payment screens, 28-31 the wallet's payments and bank.
-# Issue 17 holds 32-35 for the wallet: 32 the HR file, 33 labour contracts, 34 statements, 35 consents to employers.
-PEOPLE = 36
+# Issue 17 holds 32-35 for the wallet: 32 the HR file, 33 labour contracts, 34 statements, 35 consents to employers;
+# 36-37 the console's HR file (36 records by an agency, added and corrected at the counter; 37 no records).
+PEOPLE = 38
 # Staff for the console (demo.seed makes admin, gz-supervisor and gz-counter): a second of each
 # role, so four-eyes steps and "what one staff member did" have two people to tell apart.
 EXTRA_STAFF = (
@@ -218,6 +219,8 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
                 "宋佳",
                 "余海",
                 "袁芳",
+                "石磊",  # 36-37: issue 17 (the console's HR file)
+                "白雪",
             ][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(
