@@ -78,6 +78,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs_backoff_seconds: float = 2.0  # the wait after the first failure; doubled after each next one
     jobs_backoff_max_seconds: float = 900.0
 
+    # Statements (docs/documents.md): the address people reach the service at, for the link in a
+    # statement's QR code ("": the address the holder's request came to), and the CJK font the PDFs
+    # embed ("": Noto Sans SC from node_modules, which `make setup` installs).
+    public_url: str = ""
+    documents_font: str = ""
+
     def __post_init__(self) -> None:
         if not (
             1 <= self.jobs_concurrency <= 256

@@ -1,0 +1,65 @@
+"""Anyone holding a statement: read what it states by its reference, or check a PDF file. No account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+
+from backend.documents import statements
+from backend.documents.schemas import CheckOut, PublicStatement
+from backend.keys.keyring import Keyring
+from backend.lib.errors import ApiError
+from backend.lib.openapi import errors
+from backend.lib.store import Store
+
+TAGS = ["statements"]
+Token = Annotated[
+    str,
+    Parameter(
+        pattern=r"^[A-Za-z0-9_-]{16,32}$", min_length=16, max_length=32, description="The reference in the statement's QR code"
+    ),
+]
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@get(
+    "/api/v1/statements/{token:str}",
+    tags=TAGS,
+    summary="Verify a statement by its reference",
+    description="What the verification page shows: whether the statement is valid or withdrawn, what it states, "
+    "when it was issued, the signed PDF's SHA-256 and the signing certificate. Public: the reference is the random "
+    "one in the statement's QR code (it names no person). Each view goes on the holder's access record. At most 60 "
+    "a minute from one address (429 `statement.rate_limited`).",
+    responses=errors(e404="`statement.not_found`", e429="`statement.rate_limited`, with Retry-After"),
+)
+async def view(request: Request[Any, Any, Any], token: Token, keyring: Keyring, store: Store) -> PublicStatement:
+    await statements.throttle(store, "view", _address(request))
+    return await statements.public_view(keyring, token)
+
+
+@post(
+    "/api/v1/statements/check",
+    status_code=200,
+    tags=TAGS,
+    summary="Check a statement PDF",
+    description="Send the PDF file as the body (application/pdf, at most 5 MB). `genuine`: its signature is valid "
+    "and chains to the service's document CA (the trust list's `yk_document_roots`); `unaltered`: the signature "
+    "covers the whole file and the file is the one issued; `status` valid, withdrawn or unknown; `reasons` says what "
+    "failed. A matched statement's check goes on the holder's access record. At most 12 a minute from one address.",
+    request_max_body_size=statements.MAX_PDF_BYTES,
+    responses=errors(e413="`statement.too_large`", e415="`statement.not_pdf`", e429="`statement.rate_limited`"),
+)
+async def check(request: Request[Any, Any, Any], body: bytes, keyring: Keyring, store: Store) -> CheckOut:
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media not in ("application/pdf", "application/octet-stream"):
+        raise ApiError(415, "statement.not_pdf", "Send the PDF file as application/pdf.")
+    await statements.throttle(store, "check", _address(request))
+    return await statements.public_check(keyring, body)
+
+
+ROUTES = [check, view]
