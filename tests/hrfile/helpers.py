@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-import uuid
 
 from tests.certificates.helpers import Agencies
 from tests.venues.helpers import Holder
@@ -154,5 +154,20 @@ class HrWorld(Agencies):
         assert response.status_code == 200, response.text
         return response.json()["items"]
 
-    async def new_id(self) -> uuid.UUID:
-        return uuid.uuid4()
+    async def access_records(self, holder: Holder) -> list[dict]:
+        response = await self.client.get("/api/v1/me/access-records?limit=50", headers=holder.headers)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    async def grant(self, holder: Holder, kinds: list[str], **grantee) -> dict:
+        """The holder's consent (to `agency_id=` or `employer_uscc=`) to read these HR record kinds for 30 days."""
+        until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+        body = {"purpose": "入职背景核实", "hr_records": kinds, "valid_until": until, **grantee}
+        response = await self.client.post("/api/v1/me/consents", json=body, headers=holder.headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def suspend(self, employer: dict) -> None:
+        from backend.org.tables import Employer
+
+        await self.call(Employer.update({Employer.status: "suspended"}).where(Employer.id == employer["id"]).run)
