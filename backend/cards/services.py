@@ -15,7 +15,7 @@ from backend.cards.devices import DeviceRow
 from backend.cards.payable import payable_cards as payable_cards  # re-exported: payments route to the live card
 from backend.cards.records import CardRow
 from backend.cards.revocations import FeedEntry
-from backend.cards.tables import Application, Card, RevocationEntry
+from backend.cards.tables import Application, Card, Device, RevocationEntry
 from backend.keys.keyring import Keyring
 from backend.lib import assurance, db
 from backend.lib.errors import ApiError
@@ -153,6 +153,19 @@ async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | s
     except ValueError:
         return None
     return await devices.get(person_id, device_id)
+
+
+async def device_by_key(person_id: uuid.UUID | str, key_id: str) -> DeviceRow | None:
+    """The person's phone with this key id, bound or since unbound (the latest if the key was bound again),
+    or None: a device key the person signed with (labour contracts) is checked against it."""
+    row = await (
+        Device.select()
+        .where((Device.person == person_id) & (Device.key_id == key_id))
+        .order_by(Device.bound_at, ascending=False)
+        .first()
+        .run()
+    )
+    return devices.device_view(row) if row else None
 
 
 async def revocations_since(

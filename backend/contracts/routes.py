@@ -1,3 +1,6 @@
 """The labour contracts' HTTP routes: the employer drafts and signs, the employee signs in the wallet, either verifies."""
 
-ROUTES: list[object] = []
+from backend.contracts.routes_employercontracts import ROUTES as EMPLOYER_ROUTES
+from backend.contracts.routes_mycontracts import ROUTES as HOLDER_ROUTES
+
+ROUTES = [*EMPLOYER_ROUTES, *HOLDER_ROUTES]

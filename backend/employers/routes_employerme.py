@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, get
 
-from backend.employers import registry, services
+from backend.employers import registering, services
 from backend.employers import schemas as s
 from backend.lib.auth import EMPLOYER, Principal, requires
 
@@ -23,7 +23,7 @@ TAGS = ["employers"]
 )
 async def employer_me(request: Request[Principal, Any, Any]) -> s.EmployerOut:
     employer = await services.employer_of(request.user)
-    return await registry.get(employer.id)
+    return await registering.get(employer.id)
 
 
 ROUTES = [employer_me]

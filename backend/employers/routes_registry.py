@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import get, post
 from litestar.params import Parameter
 
-from backend.employers import registry
+from backend.employers import registering
 from backend.employers import schemas as s
 from backend.lib.auth import provincial_only, staff_only
 from backend.lib.bounds import OFFSET_MAX
@@ -35,7 +35,7 @@ KeyIdPath = Annotated[str, Parameter(pattern=r"^[0-9a-f]{16}$", min_length=16, m
     ),
 )
 async def create_employer(data: s.NewEmployer) -> s.EmployerOut:
-    return await registry.create(data)
+    return await registering.create(data)
 
 
 @get(
@@ -51,7 +51,7 @@ async def list_employers(
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
 ) -> s.EmployerPage:
-    return await registry.search(q, limit=limit, offset=offset)
+    return await registering.search(q, limit=limit, offset=offset)
 
 
 @get(
@@ -64,7 +64,7 @@ async def list_employers(
     responses=errors(e404=E404),
 )
 async def get_employer(employer_id: uuid.UUID) -> s.EmployerOut:
-    return await registry.get(employer_id)
+    return await registering.get(employer_id)
 
 
 @post(
@@ -83,7 +83,7 @@ async def get_employer(employer_id: uuid.UUID) -> s.EmployerOut:
     ),
 )
 async def add_key(employer_id: uuid.UUID, data: s.NewKey) -> s.KeyOut:
-    return await registry.add_key(employer_id, data.public_key)
+    return await registering.add_key(employer_id, data.public_key)
 
 
 @post(
@@ -100,7 +100,7 @@ async def add_key(employer_id: uuid.UUID, data: s.NewKey) -> s.KeyOut:
     ),
 )
 async def retire_key(employer_id: uuid.UUID, key_id: KeyIdPath) -> s.KeyOut:
-    return await registry.retire_key(employer_id, key_id)
+    return await registering.retire_key(employer_id, key_id)
 
 
 @post(
@@ -115,7 +115,7 @@ async def retire_key(employer_id: uuid.UUID, key_id: KeyIdPath) -> s.KeyOut:
     responses=errors(e404=E404, e409="`employer.bad_status`: suspended already."),
 )
 async def suspend(employer_id: uuid.UUID) -> s.EmployerOut:
-    return await registry.set_status(employer_id, "suspended")
+    return await registering.set_status(employer_id, "suspended")
 
 
 @post(
@@ -128,7 +128,7 @@ async def suspend(employer_id: uuid.UUID) -> s.EmployerOut:
     responses=errors(e404=E404, e409="`employer.bad_status`: active already."),
 )
 async def reinstate(employer_id: uuid.UUID) -> s.EmployerOut:
-    return await registry.set_status(employer_id, "active")
+    return await registering.set_status(employer_id, "active")
 
 
 ROUTES = [create_employer, list_employers, get_employer, add_key, retire_key, suspend, reinstate]

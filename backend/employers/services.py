@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from backend.employers import registry, uscc
+from backend.employers import registering, uscc
 from backend.employers import schemas as s
 from backend.lib.auth import EMPLOYER, Principal
 from backend.lib.errors import ApiError
 from backend.org.tables import Employer, EmployerKey
 
 # Re-exported: the registry's read and the code check others show or reuse.
-get_employer = registry.get
+get_employer = registering.get
 check_uscc = uscc.checked
-key_id = registry.key_id
+key_id = registering.key_id
 
 
 async def employer_of(principal: Principal) -> s.EmployerRef:
