@@ -174,7 +174,14 @@ function recordForm(ctx, { kind, record }) {
       h('div', { class: 'form-grid' }, controls.map((c) => c.el)));
   };
   drawData(kind, record?.data || {});
-  if (kindSelect) kindSelect.addEventListener('change', () => drawData(kindSelect.value, {}));
+  if (kindSelect) {
+    kindSelect.addEventListener('change', () => {
+      drawData(kindSelect.value, {});
+      // The kind goes into the address without a redraw (arrow keys change a select), so a language
+      // switch or a reload draws the same form.
+      history.replaceState(history.state, '', `#/hrfile/add?kind=${kindSelect.value}`);
+    });
+  }
 
   const basis = input({ id: 'hr-form-basis', name: 'legal_basis', maxlength: 200, value: record?.legal_basis || '', 'aria-required': 'true' });
   const reason = correcting
@@ -183,7 +190,7 @@ function recordForm(ctx, { kind, record }) {
   const form = h('form', { class: 'panel', id: 'hr-form', novalidate: true },
     kindSelect ? h('div', { class: 'form-grid' }, field(t(`${P}.form.kind`), kindSelect)) : null,
     dataBox,
-    h('div', { class: 'form-grid' }, field(t(`${P}.legal_basis`), basis, t(`${P}.form.basis_hint`))),
+    field(t(`${P}.legal_basis`), basis, t(`${P}.form.basis_hint`)),
     reason ? field(t(`${P}.correction_reason`), reason, t(`${P}.form.reason_hint`)) : null,
     h('p', { class: 'hint' }, t(`${P}.form.source`, { office: ctx.staff.office_name || ctx.staff.city_name || '' })),
     ...msg.els,
