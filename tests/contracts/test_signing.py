@@ -361,3 +361,24 @@ async def test_drafts_name_a_real_person_on_lawful_terms_once_per_reference(worl
     body["terms"] = terms(position="产品经理")
     clash = await world.client.post("/api/v1/employer/contracts", json=body, headers=firm.headers)
     assert clash.status_code == 409 and clash.json()["error"]["code"] == "contract.external_ref_conflict"
+
+
+async def test_the_contract_records_show_in_the_holders_hr_file(world: Contracts):
+    firm = await world.firm()
+    holder = await world.holder()
+    phone = await world.phone(holder)
+    contract = await world.signed(firm, holder, phone)
+    ending = {"terminated_on": "2030-09-30", "reason": "劳动合同期满前协商一致解除"}
+    base = f"/api/v1/employer/contracts/{contract['id']}"
+    preview = (await world.client.post(f"{base}/termination/preview", json=ending, headers=firm.headers)).json()
+    body = ending | {"key_id": firm.key.key_id, "signature": firm.key.sign(preview["signing_input"])}
+    assert (await world.client.post(f"{base}/termination", json=body, headers=firm.headers)).status_code == 200
+    page = await world.client.get("/api/v1/me/hrfile", headers=holder.headers)
+    assert page.status_code == 200, page.text
+    shown = {r["kind"]: r for r in page.json()["items"]}
+    assert set(shown) == {"labour_contract", "contract_termination"}
+    signed = shown["labour_contract"]
+    assert signed["data"]["contract_id"] == contract["id"] and signed["data"]["doc_hash"] == contract["doc_hash"]
+    assert signed["source"]["kind"] == "employer" and signed["source"]["name"] == firm.name and signed["legal_basis"]
+    ended = shown["contract_termination"]
+    assert (ended["data"]["by"], ended["effective_on"], ended["source"]["name"]) == ("employer", "2030-09-30", firm.name)
