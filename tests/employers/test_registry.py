@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
     "code",
     ["91350100M000100Y43", "91110000600037341L", "914403001922038216", "91440300708461136T"],
 )
-def test_published_codes_check(code):
+def test_well_formed_codes_check(code):
     assert problem(code) is None
 
 
