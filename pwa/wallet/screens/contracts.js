@@ -75,6 +75,23 @@ export function formDialog({ id, title, body, fields, confirm, danger = false })
   });
 }
 
+// The facts of a contract notice in words, for screens/inbox.js (the employer's name, the position, a date).
+export function contractVars(p) {
+  return {
+    employer: bilingual(p.employer ?? ''),
+    position: p.position ?? '',
+    date: p.terminated_on ? dateOnly(p.terminated_on) : '',
+  };
+}
+
+// A contract notice leads to its contract.
+export function contractLink(notice, title) {
+  const id = notice.params?.contract_id;
+  if (!notice.event?.startsWith('contract.') || !id) return null;
+  return h('a', { class: 'btn secondary notice-open', href: `#/contracts?id=${encodeURIComponent(id)}`, 'aria-label': t('hr.contract.open_of', { title }) },
+    t('hr.contract.open'));
+}
+
 function today() {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;

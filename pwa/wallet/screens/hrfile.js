@@ -151,7 +151,7 @@ function contributionTable(records) {
   const months = [...new Set(current.map((r) => r.data?.month).filter(Boolean))].sort().reverse();
   const cell = (month, insurance) => {
     const rows = current.filter((r) => r.data?.month === month && r.data?.insurance === insurance);
-    if (!rows.length) return h('td', { class: 'hr-cell none' }, h('span', { 'aria-hidden': 'true' }, '–'), h('span', { class: 'visually-hidden' }, t('hr.contrib.none')));
+    if (!rows.length) return h('td', { class: 'hr-cell none', dataset: { month, insurance, status: 'none' } }, h('span', { 'aria-hidden': 'true' }, '–'), h('span', { class: 'visually-hidden' }, t('hr.contrib.none')));
     const arrears = rows.some((r) => r.data.status === 'arrears');
     const paid = rows.reduce((n, r) => n + Number(r.data.person_fen || 0), 0);
     return h('td', { class: `hr-cell ${arrears ? 'arrears' : 'paid'}`, dataset: { month, insurance, status: arrears ? 'arrears' : 'paid' } },

@@ -6,6 +6,7 @@ import { announce, clear, h } from '/shared/ui.js';
 import { EP } from '../endpoints.js';
 import { kv } from '../store.js';
 import { noticeLink, noticeVars } from './payments.js';
+import { contractLink, contractVars } from './contracts.js';
 
 const PAGE = 20;
 const PUSH_KEY = 'push-subscription'; // the id the server gave this browser's subscription
@@ -21,6 +22,7 @@ export function noticeText(notice) {
     outcome: has(`inbox.outcome.${p.outcome}`) ? t(`inbox.outcome.${p.outcome}`) : (p.outcome ?? ''),
     relative: p.relative ?? p.name ?? '',
     ...noticeVars(p), // payments and banks (issue 16): amount, payer, account, bank, why
+    ...contractVars(p), // labour contracts (issue 17): employer, position, date
   };
   const key = has(`inbox.event.${notice.event}`) ? notice.event : 'unknown';
   return {
@@ -111,7 +113,7 @@ function item(app, notice, refresh) {
     h('p', { class: 'inbox-title' }, notice.read ? null : h('span', { class: 'badge', 'aria-hidden': 'true' }, t('inbox.new')), notice.read ? null : ' ',
       h('strong', {}, title)),
     detail ? h('p', { class: 'inbox-detail' }, detail) : null,
-    noticeLink(notice, title),
+    noticeLink(notice, title) || contractLink(notice, title),
     h('p', { class: 'hint' }, h('time', { datetime: notice.created_at }, formatTime(notice.created_at))));
   if (!notice.read) {
     li.append(h('button', {
