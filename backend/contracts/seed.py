@@ -15,7 +15,7 @@ from backend.accounts import services as accounts
 from backend.contracts import drafting, texts
 from backend.contracts import schemas as s
 from backend.contracts.tables import Contract
-from backend.employers import registering
+from backend.employers import services as employers
 from backend.employers.schemas import NewEmployer
 from backend.identity import services as identity
 from backend.keys.keyring import Keyring
@@ -76,7 +76,7 @@ async def _employer() -> uuid.UUID:
     if row is not None:
         found: uuid.UUID = row["id"]
         return found
-    return (await registering.create(NewEmployer(uscc=USCC, name=NAME, city=CITY))).id
+    return (await employers.register(NewEmployer(uscc=USCC, name=NAME, city=CITY))).id
 
 
 async def _key(employer_id: uuid.UUID, path: Path) -> tuple[str, bytes]:
@@ -92,7 +92,7 @@ async def _key(employer_id: uuid.UUID, path: Path) -> tuple[str, bytes]:
         ):
             return kid, seed
     seed, public = ed25519.generate()
-    key = await registering.add_key(employer_id, texts.b64url(public))
+    key = await employers.add_key(employer_id, texts.b64url(public))
     _write_private(path, {"key_id": key.key_id, "seed": texts.b64url(seed)})
     return key.key_id, seed
 

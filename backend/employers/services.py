@@ -10,8 +10,10 @@ from backend.lib.auth import EMPLOYER, Principal
 from backend.lib.errors import ApiError
 from backend.org.tables import Employer, EmployerKey
 
-# Re-exported: the registry's read and the code check others show or reuse.
+# Re-exported: the registry's read and writes (the demo registers its employer) and the code check.
 get_employer = registering.get
+register = registering.create
+add_key = registering.add_key
 check_uscc = uscc.checked
 key_id = registering.key_id
 
