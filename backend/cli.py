@@ -203,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.banksim.cli import add_banksim_parser  # `yikatong bank-sim`: a bank played against the API
 
     add_banksim_parser(sub)
+    from backend.contracts.cli import add_contracts_parser  # `yikatong contracts verify`: an evidence bundle offline
+
+    add_contracts_parser(sub)
+    from backend.documents.cli import add_documents_parser  # `yikatong documents verify`: a statement PDF offline
+
+    add_documents_parser(sub)
     return parser
 
 

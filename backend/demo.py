@@ -86,6 +86,8 @@ class DemoWorld(TypedDict):
     venues: list[tuple[str, str, str]]
     token_files: list[str]  # where the bank and payer client tokens are (mode 0600)
     payment_run: str  # what became of the demo payment run
+    hr_records: int  # HR file records written this run (0 on a second run)
+    contracts: dict[str, str]  # the demo employer, its key and token files, the contract awaiting signature
 
 
 async def _ensure_org() -> dict[str, uuid.UUID]:
@@ -260,6 +262,26 @@ async def _ensure_payment_run(keyring: Keyring, payer_token: str, agency_id: uui
     return f"{run.accepted_count} orders, {run.total_fen // 100}.{run.total_fen % 100:02d} yuan ({told})"
 
 
+async def _ensure_hr_file(keyring: Keyring, data: Path, citizens: list[DemoCitizen]) -> tuple[int, dict[str, str]]:
+    """The resident citizens' HR files (issue 17) and, for the first, a labour contract the demo employer
+    has signed and awaits in the wallet."""
+    from backend.contracts import seed as contracts_seed
+    from backend.hrfile import seed as hrfile_seed
+    from backend.identity.services import find_person_id
+
+    residents = [c for c in citizens if c["doc_type"] == "resident_id"]
+    written = 0
+    for citizen in residents:
+        person_id = await find_person_id(keyring, citizen["doc_type"], citizen["id_number"])
+        if person_id is not None:
+            written += await hrfile_seed.demo(person_id)
+    first = residents[0]
+    contract = await contracts_seed.demo(
+        keyring, data, doc_type=first["doc_type"], id_number=first["id_number"], name=first["name"]
+    )
+    return written, {k: str(v) for k, v in contract.items()}
+
+
 async def seed(settings: Settings) -> DemoWorld:
     if settings.env in PRODUCTION_ENVS:
         # Known passwords and a published TOTP secret: a demo, never a production database.
@@ -285,8 +307,17 @@ async def seed(settings: Settings) -> DemoWorld:
         assert agency is not None  # _ensure_org made it
         payer = await _ensure_clients(data / PAYER_TOKEN_FILE, "payer", {PAYING_AGENCY: agency["id"]})
         run = await _ensure_payment_run(keyring, payer[PAYING_AGENCY], agency["id"], citizens)
+        hr_records, contracts = await _ensure_hr_file(keyring, data, citizens)
     files = [str(data / BANK_TOKENS_FILE), str(data / PAYER_TOKEN_FILE)]
-    return {"staff": staff, "citizens": citizens, "venues": venues, "token_files": files, "payment_run": run}
+    return {
+        "staff": staff,
+        "citizens": citizens,
+        "venues": venues,
+        "token_files": files,
+        "payment_run": run,
+        "hr_records": hr_records,
+        "contracts": contracts,
+    }
 
 
 async def run_demo(settings: Settings) -> None:
@@ -311,4 +342,10 @@ async def run_demo(settings: Settings) -> None:
         f"  bank client tokens ({', '.join(SIM_BANKS)}): {bank_file}  (mode 0600; `make run` starts the bank simulator with it)"
     )
     print(f"  paying agency client token: {payer_file}  (mode 0600)")
+    contracts = result["contracts"]
+    print(f"HR file: {result['hr_records']} records written for the resident demo citizens (wallet: 更多 → 我的人社档案).")
+    print(
+        f"  employer {contracts['employer_name']} ({contracts['employer_uscc']}): client token {contracts['client_file']}, "
+        f"signing key {contracts['key_file']} (mode 0600); contract {contracts['contract_id']} is {contracts['contract_status']}"
+    )
     print("Demo data only: these identity numbers are generated and belong to nobody.")
