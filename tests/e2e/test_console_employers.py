@@ -59,6 +59,20 @@ def _redrawn(page, action) -> None:
     page.wait_for_selector("main > :not([data-old]) h1")
 
 
+def _elder_buttons_large(page) -> None:
+    """In elder mode every visible button and link-button of the screen is at least 64 px high."""
+    _redrawn(page, lambda: page.click("#elder-toggle"))
+    page.wait_for_selector("html.elder")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('main button, main a.btn')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 63.5)
+            .map(e => e.id || e.textContent.trim())"""
+    )
+    assert small == [], small
+    _redrawn(page, lambda: page.click("#elder-toggle"))
+    page.wait_for_selector("html:not(.elder)")
+
+
 def test_provincial_operator_registers_an_employer_its_key_and_credential(browser, server, artifacts):
     good, bad = _uscc()
     name = f"广州测试科技有限公司 {secrets.token_hex(3)}"
@@ -126,6 +140,7 @@ def test_provincial_operator_registers_an_employer_its_key_and_credential(browse
         assert token not in page.content()
         assert page.evaluate("document.activeElement.id") == "emp-cred-name"
         shots(page, artifacts, "registries-employer")  # no token on the screenshots
+        _elder_buttons_large(page)
 
         # Retire the key (after a confirmation): it stays listed, retired.
         page.click(f"#emp-key-table tbody tr[data-key='{key_id}'] button.emp-retire")

@@ -104,6 +104,20 @@ def _look_up(page, server, index: int) -> None:
     wait_screen(page, "hrfile/person")
 
 
+def _elder_buttons_large(page) -> None:
+    """In elder mode every visible button and link-button of the screen is at least 64 px high."""
+    _redrawn(page, lambda: page.click("#elder-toggle"))
+    page.wait_for_selector("html.elder")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('main button, main a.btn')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 63.5)
+            .map(e => e.id || e.textContent.trim())"""
+    )
+    assert small == [], small
+    _redrawn(page, lambda: page.click("#elder-toggle"))
+    page.wait_for_selector("html:not(.elder)")
+
+
 def test_counter_clerk_reads_the_file_and_adds_a_record(browser, server, artifacts):
     _agency, ids = _agency_writes(server)
     holder = server.citizen(HOLDER)
@@ -240,6 +254,7 @@ def test_supervisor_corrects_an_agency_record_beside_the_original(browser, serve
         assert box[1]["x"] > box[0]["x"] and abs(box[1]["y"] - box[0]["y"]) < 2, box  # side by side on a desk
         assert first.locator("a.hr-correct").count() == 0  # a corrected record is not corrected again
         shots(page, artifacts, "hrfile-corrected")
+        _elder_buttons_large(page)
 
         # The holder's own view agrees: both records, the original pointing at its correction.
         mine = _ok(server.api("GET", "/api/v1/me/hrfile?kind=contribution", token=_citizen_token(server, HOLDER)))["items"]
