@@ -408,6 +408,7 @@ ROUTES: list[ControllerRouterHandler] = [
     _app_router("scanner"),
     _app_router("catalog"),  # the public application catalog page (no service worker)
     _app_router("console"),  # the staff console (issue 15)
+    _app_router("verify"),  # the public statement verification page (issue 17; no service worker)
     _shared_router(),
     _vendor_router(),
 ]

@@ -21,6 +21,8 @@ PUBLIC = {
     "POST /api/v1/auth/login/passkey/options",
     "POST /api/v1/auth/login/passkey",
     "GET /.well-known/jwks.json",
+    "GET /api/v1/statements/{token}",  # the statement verification page (issue 17)
+    "POST /api/v1/statements/check",
     "GET /api/v1/banks",
     "GET /api/v1/agencies",
     "GET /api/v1/certificate-types",

@@ -42,7 +42,7 @@ def _lines(content: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when the signature is valid, chains to a document root and covers the whole file; 1 otherwise; 2 on bad input."""
-    from backend.documents import signing
+    from backend.documents import pades
 
     try:
         with open(args.trust, encoding="utf-8") as fh:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if not roots:
         print("error: the trust list has no yk_document_roots (export it with `yikatong keys export-trust`)", file=sys.stderr)
         return 2
-    verdict = asyncio.run(signing.check(data, roots))
+    verdict = asyncio.run(pades.check(data, roots))
     ok = verdict.genuine and verdict.whole_file
     if ok:
         print(

@@ -15,8 +15,8 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
+from backend.documents.pades import ATTACHMENT
 from backend.documents.schemas import StatementContent
-from backend.documents.signing import ATTACHMENT
 from backend.lib.canonical import canonical_json
 
 ROOT = Path(__file__).resolve().parents[2]

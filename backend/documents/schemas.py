@@ -86,8 +86,30 @@ class StatementOut(msgspec.Struct, frozen=True, kw_only=True):
     content: StatementContent
 
 
+STATEMENT_EXAMPLE = {
+    "id": "3d6855cc-0497-4a2b-a190-af6fdad99d5d",
+    "kind": "employment",
+    "status": "valid",
+    "created_at": "2026-11-30T08:00:00Z",
+    "withdrawn_at": None,
+    "title": "就业经历证明",
+    "verify_url": "https://yikatong.example/verify/#q2kz9W3n0bT1xYc4Vd8eRf5g",
+    "pdf_url": "/api/v1/me/statements/3d6855cc-0497-4a2b-a190-af6fdad99d5d/pdf",
+    "content": {
+        "kind": "employment",
+        "title": "就业经历证明",
+        "holder": {"name": "李晓华", "id_number_masked": "440106********123X"},
+        "facts": [{"label": "就业经历", "value": "共 1 段"}],
+        "columns": ["用人单位", "统一社会信用代码", "岗位", "入职日期", "离职日期", "离职原因", "记录来源"],
+        "rows": [["广州示例科技有限公司", "91440101MA59XKT3Y5", "软件工程师", "2020-03-01", "至今", "", "广州市人社局"]],
+        "issuer": "广东省人力资源和社会保障厅（一卡通电子文书）",
+    },
+}
+
+
 class StatementList(msgspec.Struct, frozen=True, kw_only=True):
-    items: list[StatementOut]
+    items: Annotated[list[StatementOut], Meta(description="Newest first (at most 200)", examples=[[STATEMENT_EXAMPLE]])]
+    count: Annotated[int, Meta(ge=0, le=200, description="How many are listed", examples=[1])]
 
 
 class Signer(msgspec.Struct, frozen=True, kw_only=True):

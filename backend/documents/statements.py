@@ -17,8 +17,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from backend.audit import services as audit
 from backend.documents import content as build
+from backend.documents import pades, vocab
 from backend.documents import pdf as pdfs
-from backend.documents import signing, vocab
 from backend.documents.schemas import (
     CheckOut,
     IssueRequest,
@@ -103,7 +103,7 @@ def number_of(statement_id: uuid.UUID, issued_at: dt.datetime) -> str:
 
 def make_pdf(content: StatementContent, *, number: str, issued_at: dt.datetime, url: str, keys: DocumentKeys, font: Any) -> bytes:
     """Render and sign: CPU work (docs/documents.md has the figures), run in a worker thread."""
-    return signing.sign(pdfs.render(content, number=number, issued_at=issued_at, verify_url=url, font=font), keys)
+    return pades.sign(pdfs.render(content, number=number, issued_at=issued_at, verify_url=url, font=font), keys)
 
 
 async def issue(
@@ -181,7 +181,7 @@ async def mine(person_id: uuid.UUID, base: str) -> StatementList:
         .limit(200)
         .run()
     )
-    return StatementList(items=[_out(r, base) for r in rows])
+    return StatementList(items=[_out(r, base) for r in rows], count=len(rows))
 
 
 async def pdf_of(person_id: uuid.UUID, statement_id: uuid.UUID) -> tuple[bytes, str]:
@@ -273,7 +273,7 @@ async def public_check(keyring: Keyring, data: bytes) -> CheckOut:
     if len(data) > MAX_PDF_BYTES:
         raise ApiError(413, "statement.too_large", "A statement PDF is at most 5 MB.")
     roots = [keyring.documents.ca_cert] if keyring.documents is not None else []
-    verdict = await signing.check(data, roots)
+    verdict = await pades.check(data, roots)
     reasons = list(verdict.reasons)
     issued = _signed_revision(data) if verdict.genuine or "not_whole_file" in reasons else None
     row: dict[str, Any] | None = None

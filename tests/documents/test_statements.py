@@ -71,16 +71,16 @@ async def test_pdf_signature_qr_and_chinese_text(world: Docs, tmp_path: Path):
     data = await world.pdf(holder, statement)
 
     # pyhanko, trusting only the trust list's document root.
-    from backend.documents import signing
+    from backend.documents import pades
     from backend.documents.cli import roots_from_trust
 
-    verdict = await signing.check(data, roots_from_trust(world.trust()))
+    verdict = await pades.check(data, roots_from_trust(world.trust()))
     assert verdict.genuine and verdict.whole_file and verdict.reasons == []
     assert attachment(data) == statement["content"]
     # ... and not when trusting another root (an Ed25519 issuer key is no document root).
     from backend.keys.keyring import new_document_keys
 
-    stranger = await signing.check(data, [new_document_keys(0).ca_cert])
+    stranger = await pades.check(data, [new_document_keys(0).ca_cert])
     assert not stranger.genuine and "untrusted_signer" in stranger.reasons
 
     # poppler, an independent implementation.
