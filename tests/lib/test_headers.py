@@ -28,12 +28,13 @@ PUBLIC = {
     "/scanner": "the scanner's static files",
     "/catalog": "the catalog page's static files",
     "/console": "the staff console's static files (its answers from the API are no-store)",
+    "/verify": "the statement verification page's static files (the statement itself comes from the API, no-store)",
     "/shared": "static modules the apps share",
     "/vendor": "allow-listed npm files",
 }
 
 
-STATIC = ("/wallet", "/scanner", "/catalog", "/console", "/shared", "/vendor")
+STATIC = ("/wallet", "/scanner", "/catalog", "/console", "/verify", "/shared", "/vendor")
 
 
 def _public_key(path: str) -> str:
