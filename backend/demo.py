@@ -44,6 +44,8 @@ PAYING_AGENCY = "GD-SIFC"
 SIM_BANKS = ("ICBC", "CCB", "GRCB")
 BANK_TOKENS_FILE = "demo-bank-clients.json"  # under the data directory, mode 0600: {"ICBC": "ykc_...", ...}
 PAYER_TOKEN_FILE = "demo-payer-client.json"  # {"GD-SIFC": "ykc_..."}
+AGENCY_TOKEN_FILE = "demo-agency-client.json"  # {"GD-HRSS": "ykc_..."}: the HR department's system (HR file, queries)
+HR_AGENCY = "GD-HRSS"
 # The demo's payment run: (citizen index in CITIZENS, payment type, amount in fen, purpose). Fixed content,
 # so a second `yikatong demo` replays the same batch (same idempotency keys) and pays nothing twice.
 DEMO_RUN_KEY = "demo-sifc-run-2026-12"
@@ -84,7 +86,7 @@ class DemoWorld(TypedDict):
     staff: list[tuple[str, str]]
     citizens: list[DemoCitizen]
     venues: list[tuple[str, str, str]]
-    token_files: list[str]  # where the bank and payer client tokens are (mode 0600)
+    token_files: list[str]  # where the bank, payer and agency client tokens are (mode 0600)
     payment_run: str  # what became of the demo payment run
     hr_records: int  # HR file records written this run (0 on a second run)
     contracts: dict[str, str]  # the demo employer, its key and token files, the contract awaiting signature
@@ -308,7 +310,10 @@ async def seed(settings: Settings) -> DemoWorld:
         payer = await _ensure_clients(data / PAYER_TOKEN_FILE, "payer", {PAYING_AGENCY: agency["id"]})
         run = await _ensure_payment_run(keyring, payer[PAYING_AGENCY], agency["id"], citizens)
         hr_records, contracts = await _ensure_hr_file(keyring, data, citizens)
-    files = [str(data / BANK_TOKENS_FILE), str(data / PAYER_TOKEN_FILE)]
+        hr_agency = await Agency.select(Agency.id).where(Agency.code == HR_AGENCY).first().run()
+        assert hr_agency is not None  # the HR file's seed made it
+        await _ensure_clients(data / AGENCY_TOKEN_FILE, "agency", {HR_AGENCY: hr_agency["id"]})
+    files = [str(data / BANK_TOKENS_FILE), str(data / PAYER_TOKEN_FILE), str(data / AGENCY_TOKEN_FILE)]
     return {
         "staff": staff,
         "citizens": citizens,
@@ -336,12 +341,13 @@ async def run_demo(settings: Settings) -> None:
     for name, scenarios, token in result["venues"]:
         print(f"  {name} [{scenarios}]  token {token}")
     print("Public catalog and service points: http://127.0.0.1:8000/catalog/")
-    bank_file, payer_file = result["token_files"]
+    bank_file, payer_file, agency_file = result["token_files"]
     print(f"Payments: {PAYING_AGENCY} demo run {result['payment_run']}; shown in the wallet and the console once paid.")
     print(
         f"  bank client tokens ({', '.join(SIM_BANKS)}): {bank_file}  (mode 0600; `make run` starts the bank simulator with it)"
     )
     print(f"  paying agency client token: {payer_file}  (mode 0600)")
+    print(f"  {HR_AGENCY} agency client token (HR file records and queries): {agency_file}  (mode 0600)")
     contracts = result["contracts"]
     print(f"HR file: {result['hr_records']} records written for the resident demo citizens (wallet: 更多 → 我的人社档案).")
     print(

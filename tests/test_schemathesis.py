@@ -1,5 +1,5 @@
 """Schemathesis over every operation of the OpenAPI document, in process against the ASGI app: a bounded,
-seeded run for each role (anonymous, citizen, scanner, paying agency, bank, counter, provincial) with every check on, on
+seeded run for each role (anonymous, citizen, scanner, paying agency, bank, agency, employer, counter, provincial) with every check on, on
 PostgreSQL + Redis (where the outside battery found most 500s) and on the embedded default.
 
 Each backend gets a database of its own, seeded like `yikatong demo`, so what schemathesis creates
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore")  # schemathesis' own warnings 
 SEED = 20261130
 # Role order matters: the provincial operator can revoke the scanner's credential and deactivate
 # the counter operator, and the citizen can cancel its own card or sign out, so they go last.
-ROLES = ("anonymous", "scanner", "payer", "bank", "counter", "provincial", "citizen")
+ROLES = ("anonymous", "scanner", "payer", "bank", "agency", "employer", "counter", "provincial", "citizen")
 # On the embedded default the counter operator is left out, to keep the run near two minutes: its
 # operations are the provincial operator's, with a city filter in the same queries.
 SQLITE_ROLES = ("anonymous", "scanner", "provincial", "citizen")
@@ -89,9 +89,11 @@ def _sign_in(app, demo: dict) -> dict[str, str | None]:
     citizen = next(c for c in demo["citizens"] if not c["totp"] and c["doc_type"] == "resident_id")
     tokens: dict[str, str | None] = {"anonymous": None, "scanner": demo["venues"][0][2]}
     # The demo's paying agency and banks are machine clients; their tokens are in files (mode 0600).
-    bank_file, payer_file = demo["token_files"]
+    bank_file, payer_file, agency_file = demo["token_files"]
     tokens["bank"] = next(iter(json.loads(Path(bank_file).read_text()).values()))
     tokens["payer"] = next(iter(json.loads(Path(payer_file).read_text()).values()))
+    tokens["agency"] = next(iter(json.loads(Path(agency_file).read_text()).values()))
+    tokens["employer"] = next(iter(json.loads(Path(demo["contracts"]["client_file"]).read_text()).values()))
     with asgi.get_client(app) as http:
         for role, username in (("counter", "gz-counter"), ("provincial", "admin")):
             # Staff sign in with a second factor: the demo's staff have the demo's TOTP secret.
@@ -111,6 +113,8 @@ PRINCIPALS = {
     "scanner": dict(kind="client", role="scanner", org_id="v", scanner_id="s"),
     "payer": dict(kind="client", role="payer", org_id="a"),
     "bank": dict(kind="client", role="bank", org_id="b"),
+    "agency": dict(kind="client", role="agency", org_id="g"),
+    "employer": dict(kind="client", role="employer", org_id="e"),
     "counter": dict(kind="staff", role="counter_operator", city="440100", office_id="o"),
     "provincial": dict(kind="staff", role="provincial_operator", city="440000", office_id="o"),
     "citizen": dict(kind="citizen", role="citizen", person_id="p"),

@@ -59,6 +59,7 @@ async def write_record(request: Request[Principal, Any, Any], data: s.RecordWrit
 @post(
     "/api/v1/hrfile/records/batch",
     status_code=200,
+    request_max_body_size=s.BATCH_BODY_BYTES,
     guards=[access.signed_in],
     tags=TAGS,
     cache_control=NO_STORE,

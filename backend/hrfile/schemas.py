@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import KwargDefinition
 from msgspec import Meta
 
 from backend.lib.bounds import INT32_MAX, VISIBLE_LINE
@@ -33,6 +34,18 @@ ShortLine = Annotated[str, Meta(min_length=1, max_length=64, pattern=VISIBLE_LIN
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-10"], description="YYYY-MM")]
 Uscc = Annotated[str, Meta(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", examples=["91440101MA59XXXX1B"])]
 Fen = Annotated[int, Meta(ge=0, le=INT32_MAX, description="Amount in fen (0.01 yuan)")]
+# A record's fields as written: a few named values, each a bounded line, a bounded number or null.
+# Bounded so that a line, and a batch of 1,000 lines, has a known largest size (BATCH_BODY_BYTES);
+# the kind's own Struct then checks the fields themselves.
+DataNumber = Annotated[int, Meta(ge=-INT32_MAX, le=INT32_MAX), KwargDefinition(ge=-INT32_MAX, le=INT32_MAX)]  # as bounds.bounded
+DataValue = Annotated[str, Meta(max_length=200)] | DataNumber | None
+RecordData = Annotated[
+    dict[Annotated[str, Meta(min_length=1, max_length=40)], DataValue],
+    Meta(max_length=16, examples=[{"month": "2026-10", "insurance": "pension", "base_fen": 800000}]),
+]
+BATCH_LINES = 1000
+# The largest batch the schema allows, with room: 1,000 lines of at most about 6 KB each.
+BATCH_BODY_BYTES = 8 * 1024 * 1024
 LegalBasis = Annotated[
     str,
     Meta(
@@ -199,7 +212,7 @@ class RecordWrite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     person: Annotated[PersonRef, Meta(examples=[PERSON_EXAMPLE])]
     kind: Annotated[HrKind, Meta(examples=["contribution"])]
-    data: Annotated[dict[str, Any], Meta(examples=[DATA_EXAMPLE], description="The kind's fields (docs/hrfile.md)")]
+    data: Annotated[RecordData, Meta(examples=[DATA_EXAMPLE], description="The kind's fields (docs/hrfile.md)")]
     effective_on: Annotated[dt.date, Meta(examples=["2026-10-01"])]
     legal_basis: LegalBasis
     external_ref: ExternalRef | None = None
@@ -208,7 +221,7 @@ class RecordWrite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class BatchWrite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    records: Annotated[list[RecordWrite], Meta(min_length=1, max_length=1000)]
+    records: Annotated[list[RecordWrite], Meta(min_length=1, max_length=BATCH_LINES)]
 
 
 class StaffRecordWrite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -216,7 +229,7 @@ class StaffRecordWrite(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
 
     person_id: uuid.UUID
     kind: Annotated[HrKind, Meta(examples=["training"])]
-    data: Annotated[dict[str, Any], Meta(examples=[DATA_EXAMPLE])]
+    data: Annotated[RecordData, Meta(examples=[DATA_EXAMPLE])]
     effective_on: Annotated[dt.date, Meta(examples=["2026-10-01"])]
     legal_basis: LegalBasis
     corrects: uuid.UUID | None = None
