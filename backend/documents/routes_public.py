@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.openapi.spec import OpenAPIMediaType, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import Parameter
 
 from backend.documents import statements
 from backend.documents.schemas import CheckOut, PublicStatement
+from backend.documents.statements import MAX_PDF_BYTES
 from backend.keys.keyring import Keyring
 from backend.lib.errors import ApiError
-from backend.lib.openapi import errors
+from backend.lib.openapi import PublicOperation, errors
 from backend.lib.store import Store
 
 TAGS = ["statements"]
@@ -42,8 +46,21 @@ async def view(request: Request[Any, Any, Any], token: Token, keyring: Keyring, 
     return await statements.public_view(keyring, token)
 
 
+@dataclass
+class _PdfUpload(PublicOperation):
+    """The check route's body in the document: a PDF file, required. The handler reads the raw bytes
+    itself (a `bytes` parameter), which Litestar would otherwise leave out of the document."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        pdf = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=MAX_PDF_BYTES)
+        media = OpenAPIMediaType(schema=pdf)
+        self.request_body = RequestBody(content={"application/pdf": media}, required=True, description="The statement PDF file")
+
+
 @post(
     "/api/v1/statements/check",
+    operation_class=_PdfUpload,
     status_code=200,
     tags=TAGS,
     summary="Check a statement PDF",
@@ -54,7 +71,12 @@ async def view(request: Request[Any, Any, Any], token: Token, keyring: Keyring, 
     request_max_body_size=statements.MAX_PDF_BYTES,
     responses=errors(e413="`statement.too_large`", e415="`statement.not_pdf`", e429="`statement.rate_limited`"),
 )
-async def check(request: Request[Any, Any, Any], body: bytes, keyring: Keyring, store: Store) -> CheckOut:
+async def check(
+    request: Request[Any, Any, Any],
+    body: bytes,
+    keyring: Keyring,
+    store: Store,
+) -> CheckOut:
     media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media not in ("application/pdf", "application/octet-stream"):
         raise ApiError(415, "statement.not_pdf", "Send the PDF file as application/pdf.")

@@ -102,8 +102,8 @@ def document(app: Litestar) -> None:
             if "data" in handler.parsed_fn_signature.parameters:
                 defaults.update(BODY)
             handler.responses = {**defaults, **(handler.responses or {})}
-            if not needs_role and handler.security is None:
-                handler.operation_class = PublicOperation
+            if not needs_role and handler.security is None and not issubclass(handler.operation_class, PublicOperation):
+                handler.operation_class = PublicOperation  # a subclass (a public route's own) stays
         _allow_every_method(route)
 
 
