@@ -141,6 +141,7 @@ def test_every_language_has_the_same_keys_and_no_empty_string():
 # Dotted literals in the code that are not translation keys: API error codes and a key prefix.
 NOT_KEYS = {
     "card.state",
+    "console.hrfile",  # the HR file section's key prefix (hrfile-kit.js P), not a key
     "card.already_active",
     "device.bad_public_key",
     "device.no_public_key",
@@ -181,8 +182,8 @@ def test_every_key_the_code_uses_is_translated():
             if literal.split(".")[0] in namespaces:
                 used.add(literal)
     for html in PWA.rglob("*.html"):
-        if html.parent.name == "catalog":
-            continue  # the catalog page has its own dictionary, checked in tests/e2e/test_catalog_page.py
+        if html.parent.name in ("catalog", "verify"):
+            continue  # pages with their own dictionary: test_catalog_page.py, and the verification page below
         used |= set(re.findall(r'data-i18n="([^"]+)"', html.read_text()))
     missing = sorted(used - keys - NOT_KEYS)
     assert not missing, missing
@@ -245,3 +246,15 @@ def test_every_script_parses():
         args = [node, "--check", str(path)] if classic else [node, "--experimental-default-type=module", "--check", str(path)]
         done = subprocess.run(args, capture_output=True, text=True)
         assert done.returncode == 0, f"{path.relative_to(ROOT)}: {done.stderr}"
+
+
+def test_the_verification_page_has_every_key_it_uses_in_every_language():
+    """The public statement verification page (pwa/verify) keeps its own dictionary, one file per language."""
+    page = PWA / "verify"
+    used = set(re.findall(r'data-i18n="([^"]+)"', (page / "index.html").read_text()))
+    used |= set(re.findall(r"\bt\('([a-z_][a-z0-9_.]*)'", (page / "verify.js").read_text()))
+    assert len(used) > 10  # the page's words were found at all
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        words = json.loads((page / "i18n" / f"{lang}.json").read_text())
+        missing = sorted(used - set(words))
+        assert not missing, (lang, missing)
