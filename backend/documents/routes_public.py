@@ -55,7 +55,11 @@ class _PdfUpload(PublicOperation):
         super().__post_init__()
         pdf = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=MAX_PDF_BYTES)
         media = OpenAPIMediaType(schema=pdf)
-        self.request_body = RequestBody(content={"application/pdf": media}, required=True, description="The statement PDF file")
+        # Documented as application/octet-stream, which every client and test generator can send as
+        # is; the route takes application/pdf alike.
+        self.request_body = RequestBody(
+            content={"application/octet-stream": media}, required=True, description="The statement PDF file's bytes"
+        )
 
 
 @post(
@@ -64,7 +68,7 @@ class _PdfUpload(PublicOperation):
     status_code=200,
     tags=TAGS,
     summary="Check a statement PDF",
-    description="Send the PDF file as the body (application/pdf, at most 5 MB). `genuine`: its signature is valid "
+    description="Send the PDF file's bytes as the body (application/octet-stream or application/pdf, at most 5 MB). `genuine`: its signature is valid "
     "and chains to the service's document CA (the trust list's `yk_document_roots`); `unaltered`: the signature "
     "covers the whole file and the file is the one issued; `status` valid, withdrawn or unknown; `reasons` says what "
     "failed. A matched statement's check goes on the holder's access record. At most 12 a minute from one address.",

@@ -44,7 +44,10 @@ def issued(server):
 
 
 def _verdict(page, state: str, text: str) -> None:
+    """Wait for the verdict in this state and these words: a language switch loads its dictionary
+    first and redraws after, so the state alone may still show the old language's words."""
     page.wait_for_selector(f"#verdict[data-state={state}]")
+    page.wait_for_function("(text) => document.querySelector('#verdict')?.innerText.includes(text)", arg=text)
     assert text in page.inner_text("#verdict")
 
 

@@ -68,6 +68,8 @@ def test_consent_to_an_employer_for_hr_records(browser, server, artifacts):
         page.wait_for_selector("li.access-item[data-kind=employer]")
         entry = page.locator("li.access-item[data-kind=employer]").first.inner_text()
         assert boss.name in entry and "用人单位" in entry, entry
+        # In words, not codes: what it did and which records it read.
+        assert "查询了您的人社档案" in entry and "社保缴费记录" in entry and "hrfile." not in entry, entry
     finally:
         context.close()
     assert not problems, "\n".join(problems)
