@@ -33,8 +33,8 @@ LegalBasis = Annotated[
 ]
 ConsentStatus = Literal["active", "pending", "expired", "revoked"]
 GranteeKind = Literal["agency", "employer"]
-# The kinds of the HR file (backend/hrfile; the same words as hrfile.vocab.KINDS, which
-# tests/hrfile checks): consent sits below the HR file, so it names them here.
+# The kinds of the HR file (backend/hrfile), named here once: consent sits below the HR file, which
+# takes this list as its own (hrfile.schemas.HrKind, hrfile.vocab.KINDS).
 HrRecordKind = Literal[
     "employment_start",
     "employment_end",

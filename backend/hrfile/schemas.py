@@ -10,21 +10,12 @@ import msgspec
 from litestar.params import KwargDefinition
 from msgspec import Meta
 
+from backend.consent.schemas import HrRecordKind
 from backend.lib.bounds import INT32_MAX, VISIBLE_LINE
 
-HrKind = Literal[
-    "employment_start",
-    "employment_end",
-    "unemployment_registration",
-    "unemployment_benefit",
-    "training",
-    "skill_evaluation",
-    "professional_title",
-    "qualification",
-    "labour_contract",
-    "contract_termination",
-    "contribution",
-]
+# The kinds are named once, by the consent feature (which sits below the HR file and lets holders
+# consent to them); hrfile.vocab.KINDS is the same list as a tuple.
+HrKind = HrRecordKind
 SourceKind = Literal["agency", "employer", "staff", "system"]
 RecordStatus = Literal["current", "corrected"]
 Insurance = Literal["pension", "medical", "unemployment", "work_injury", "maternity"]

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-KINDS = (
-    "employment_start",
-    "employment_end",
-    "unemployment_registration",
-    "unemployment_benefit",
-    "training",
-    "skill_evaluation",
-    "professional_title",
-    "qualification",
-    "labour_contract",
-    "contract_termination",
-    "contribution",
-)
+from typing import get_args
+
+from backend.consent.schemas import HrRecordKind
+
+KINDS: tuple[str, ...] = get_args(HrRecordKind)  # named once, in consent.schemas (see hrfile.schemas.HrKind)
 
 # Written only by the contracts feature (hrfile.services.append) once both parties have signed.
 CONTRACT_KINDS = frozenset({"labour_contract", "contract_termination"})
