@@ -19,7 +19,7 @@ class Statement(Table, tablename="documents_statement"):
     content = Text(default="{}")  # JSON: what the statement states, as the verification page shows it
     content_hash = Varchar(length=64)
     pdf = Bytea()
-    pdf_sha256 = Varchar(length=64)
+    pdf_sha256 = Varchar(length=64, index=True)  # the check route finds an uploaded file by it
     signer_serial = Varchar(length=64, default="")  # the signing certificate's serial (hex)
     status = Varchar(length=16, default="valid")  # valid | withdrawn
     withdrawn_at = Timestamptz(null=True, default=None)
