@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
 import uuid
 from typing import Any
 
@@ -37,18 +34,13 @@ class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
     unbound_at: dt.datetime | None
 
 
-def key_id(public_key: bytes) -> str:
-    """sha256(public key)[:8] as hex: the id offline credentials and revocation lists use."""
-    return hashlib.sha256(public_key).digest()[:8].hex()
+key_id = ed25519.key_id  # the id offline credentials and revocation lists use
 
 
 def parse_public_key(text: str) -> bytes:
     """A base64url (unpadded) Ed25519 public key, checked to be a usable curve point."""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != ed25519.PUBLIC_SIZE or not ed25519.is_valid_public(raw):
+    raw = ed25519.public_from_b64url(text)
+    if raw is None:
         raise ApiError(422, "device.bad_public_key", "The public key must be a 32-byte Ed25519 key in base64url.")
     return raw
 

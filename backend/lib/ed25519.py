@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 from typing import TYPE_CHECKING, Literal
@@ -147,6 +149,21 @@ def is_valid_public(public: bytes) -> bool:
         return len(public) == PUBLIC_SIZE and bool(nacl.bindings.crypto_core_ed25519_is_valid_point(public))
     except Exception:  # noqa: BLE001 - foreign input
         return False
+
+
+def key_id(public: bytes) -> str:
+    """sha256(public key)[:8] as hex: the id a signature, a credential or a revocation list names a key by."""
+    return hashlib.sha256(public).digest()[:8].hex()
+
+
+def public_from_b64url(text: str) -> bytes | None:
+    """A registered key as clients send it (base64url, padding optional) if it is a usable public key
+    (`is_valid_public`), else None: each caller refuses with its own error code."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if is_valid_public(raw) else None
 
 
 def _checked(value: bytes, size: int, name: str) -> bytes:

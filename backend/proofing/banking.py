@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -79,16 +78,12 @@ async def _card_by_number(number: str) -> BankCard | None:
 # --- the banks' answer keys (provincial operators) -----------------------------------------
 
 
-def key_id(public_key: bytes) -> str:
-    return hashlib.sha256(public_key).digest()[:8].hex()
+key_id = ed25519.key_id
 
 
 def parse_key(text: str) -> bytes:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != ed25519.PUBLIC_SIZE or not ed25519.is_valid_public(raw):
+    raw = ed25519.public_from_b64url(text)
+    if raw is None:
         raise ApiError(422, "proofing.bad_public_key", "The public key must be a 32-byte Ed25519 key in base64url.")
     return raw
 
