@@ -121,10 +121,12 @@ async def get_client(client_id: uuid.UUID | str) -> ClientView:
     return _view(row)
 
 
-async def list_clients(*, kind: str | None, limit: int, offset: int) -> list[ClientView]:
+async def list_clients(*, kind: str | None, limit: int, offset: int, org_id: uuid.UUID | None = None) -> list[ClientView]:
     query = Client.select().order_by(Client.created_at, ascending=False).limit(limit).offset(offset)
     if kind is not None:
         query = query.where(Client.kind == kind)
+    if org_id is not None:
+        query = query.where(Client.org_id == org_id)
     return [_view(row) for row in await query.run()]
 
 

@@ -108,10 +108,11 @@ async def create_client(data: s.ClientCreate, request: Request[Principal, Any, A
 )
 async def list_clients(
     kind: Annotated[s.ClientKind | None, Parameter(description="Only this kind")] = None,
+    org_id: Annotated[uuid.UUID | None, Parameter(description="Only the clients of this venue, agency, bank or employer")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[s.ClientView]:
-    return await clients.list_clients(kind=kind, limit=limit, offset=offset)
+    return await clients.list_clients(kind=kind, org_id=org_id, limit=limit, offset=offset)
 
 
 @post(

@@ -48,6 +48,13 @@ async def test_create_list_rotate_revoke_over_http(client):
 
     listed = await client.get("/api/v1/clients", params={"kind": "bank", "limit": 500}, headers=headers)
     assert row["id"] in {r["id"] for r in listed.json()}
+    # One organisation's clients only (the console's employer page asks so).
+    other = await client.post(
+        "/api/v1/clients", json={"kind": "bank", "org_id": await _bank(client), "name": "x"}, headers=headers
+    )
+    assert other.status_code == 201, other.text
+    mine = await client.get("/api/v1/clients", params={"org_id": bank_id}, headers=headers)
+    assert [r["id"] for r in mine.json()] == [row["id"]]
     # The first request of the minute noted when the client was last used.
     assert next(r for r in listed.json() if r["id"] == row["id"])["last_used_at"] is not None
     # The secret is everything after the id (it may itself contain "_").

@@ -255,7 +255,7 @@ export function employerScreens({ screen, provincialOnly, confirmed, statusBadge
     async function drawCreds() {
       let clients;
       try {
-        clients = (await ctx.api('GET', '/api/v1/clients?kind=employer&limit=500')).filter((c) => c.org_id === employer.id);
+        clients = await ctx.api('GET', `/api/v1/clients?kind=employer&org_id=${encodeURIComponent(employer.id)}&limit=100`);
       } catch (err) {
         credMsg.fail(errorLine(ctx, err));
         return;
