@@ -46,7 +46,7 @@ WRITERS = (
             e403="`hrfile.writer_not_allowed`, `hrfile.other_employer`, `hrfile.correction_not_allowed`, `employer.suspended`",
             e404="`hrfile.person_not_found`; `hrfile.not_found` (what `corrects` names)",
             e409="`hrfile.external_ref_conflict`, `hrfile.already_corrected`",
-            e422="`hrfile.bad_data`, `hrfile.correction_kind`, `hrfile.correction_incomplete`, `document.*` (a malformed "
+            e422="`hrfile.bad_data`, `hrfile.correction_kind`, `hrfile.correction_incomplete`, `hrfile.reserved_ref`, `document.*` (a malformed "
             "identity number)",
         ),
     },

@@ -181,6 +181,23 @@ async def _target(record_id: uuid.UUID) -> dict[str, Any] | None:
     return {**row, "corrected_by": by.get(record_id)}
 
 
+# The contracts feature writes its records in the employer's name with references of this form; an
+# employer's own reference of this form would take them (409) and so block the contract's signing.
+RESERVED_REF = "contract:"
+
+
+def precheck(writer: Writer, body: RecordWrite) -> None:
+    """The refusals that need no person, made before the person is looked up: a writer learns whether
+    an identity number and name belong to someone only with a request it may make (a data error
+    answered after the look-up would tell, unrecorded)."""
+    access.check_kind(writer, body.kind)
+    access.check_data(writer, body.kind, checked_data(body.kind, access.own_employer(writer, body.data)))
+    if (body.corrects is None) != (body.correction_reason is None):
+        raise ApiError(422, "hrfile.correction_incomplete", "A correction names `corrects` and a `correction_reason`, both.")
+    if body.external_ref is not None and body.external_ref.startswith(RESERVED_REF):
+        raise ApiError(422, "hrfile.reserved_ref", f"References starting with {RESERVED_REF!r} are the contracts feature's.")
+
+
 async def write(writer: Writer, line: Line) -> RecordWritten:
     """Write one record for this writer, or refuse (403 writer/kind, 422 data, 404 person or
     corrected record, 409 reference or correction conflicts). A replay returns the first record."""
@@ -245,7 +262,7 @@ async def write(writer: Writer, line: Line) -> RecordWritten:
 async def write_from(principal: Principal, body: RecordWrite, keyring: Keyring) -> RecordWritten:
     """POST /api/v1/hrfile/records: an agency's or employer's record for a person named by document and name."""
     writer = await access.writer_of(principal)
-    access.check_kind(writer, body.kind)  # before the person: a caller who writes nothing learns nothing
+    precheck(writer, body)  # before the person: a refused request learns nothing about anyone
     return await write(writer, _line(await resolve_person(keyring, body.person), body))
 
 
@@ -265,10 +282,12 @@ def _line(person_id: uuid.UUID, body: RecordWrite | StaffRecordWrite) -> Line:
 async def write_batch(principal: Principal, body: BatchWrite, keyring: Keyring) -> BatchResult:
     """Up to 1,000 records, each written (or refused) on its own, answered line by line."""
     writer = await access.writer_of(principal)
+    if not writer.source_kind:  # a caller that writes nothing: refused whole, as the single route does
+        raise access.refused(body.records[0].kind, writer)
     lines: list[BatchLine] = []
     for index, item in enumerate(body.records):
         try:
-            access.check_kind(writer, item.kind)
+            precheck(writer, item)
             written = await write(writer, _line(await resolve_person(keyring, item.person), item))
         except ApiError as exc:
             lines.append(BatchLine(index=index, status=exc.status, error={"code": exc.code, "message": exc.message}))

@@ -121,9 +121,9 @@ async def test_batch_of_contributions_answers_line_by_line(world):
     ]
     assert body["lines"][27]["record"]["id"] == body["lines"][0]["record"]["id"]
     assert len(await world.mine(holder, kind="contribution")) == 24
-    # A caller that writes nothing is refused line by line too, and an empty or oversized batch by the schema.
+    # A caller that writes nothing is refused as a whole (as the single route does), an empty batch by the schema.
     citizen = await world.client.post("/api/v1/hrfile/records/batch", json={"records": lines[:2]}, headers=holder.headers)
-    assert [line["error"]["code"] for line in citizen.json()["lines"]] == ["hrfile.writer_not_allowed"] * 2
+    assert citizen.status_code == 403 and citizen.json()["error"]["code"] == "hrfile.writer_not_allowed", citizen.text
     empty = await world.client.post("/api/v1/hrfile/records/batch", json={"records": []}, headers=hrss)
     assert empty.status_code == 400
 
@@ -151,3 +151,32 @@ async def test_the_holder_pages_through_their_file_newest_first(world):
     assert response.status_code == 404 and response.json()["error"]["code"] == "hrfile.not_found"
     response = await world.client.get("/api/v1/me/hrfile", params={"before": mine_id}, headers=other.headers)
     assert response.status_code == 422 and response.json()["error"]["code"] == "hrfile.bad_cursor"
+
+
+async def test_a_refused_write_says_nothing_about_whether_the_person_exists(world):
+    """Data errors and reserved references are answered before the person is looked up: the same
+    answer for a registered person and for a made-up one, so the write routes are no look-up service."""
+    holder = await world.holder()
+    _, hrss = await world.new_agency("hrss")
+    made_up = {**world.person(holder), "name": "无此人"}
+    bad_month = contribution(month="2027-00")
+    for person in (world.person(holder), made_up):
+        bad = await world.client.post(
+            "/api/v1/hrfile/records", json={**world.body(holder, "contribution", bad_month), "person": person}, headers=hrss
+        )
+        assert (bad.status_code, bad.json()["error"]["code"]) == (422, "hrfile.bad_data"), bad.text
+        # The contracts feature's references are not the writer's to take (it would block a contract's signing).
+        taken = await world.client.post(
+            "/api/v1/hrfile/records",
+            json={**world.body(holder, "contribution"), "person": person, "external_ref": "contract:x"},
+            headers=hrss,
+        )
+        assert (taken.status_code, taken.json()["error"]["code"]) == (422, "hrfile.reserved_ref"), taken.text
+    batch = await world.client.post(
+        "/api/v1/hrfile/records/batch",
+        json={
+            "records": [{**world.body(holder, "contribution", bad_month), "person": p} for p in (world.person(holder), made_up)]
+        },
+        headers=hrss,
+    )
+    assert [line["error"]["code"] for line in batch.json()["lines"]] == ["hrfile.bad_data"] * 2, batch.text
