@@ -31,10 +31,21 @@ def _normal(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().replace(",", " ").split())
 
 
-def _months_later(day: dt.date, months: int) -> dt.date:
+def _months_later(day: dt.date, months: int) -> dt.date | None:
+    """`months` after `day`; None past the calendar's end (a start in 9999), which is later than any end."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > dt.MAXYEAR:
+        return None
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _ends_within(terms: s.Terms, months: int) -> bool:
+    """A fixed term that ends before `months` have passed since its start."""
+    if terms.end_on is None:
+        return False
+    later = _months_later(terms.start_on, months)
+    return later is None or terms.end_on < later
 
 
 def _bad_terms(message: str, field: str) -> ApiError:
@@ -50,11 +61,11 @@ def check_terms(terms: s.Terms) -> None:
         raise _bad_terms("An open-ended contract has no end_on.", "end_on")
     if terms.end_on is not None and terms.end_on <= terms.start_on:
         raise _bad_terms("end_on must be after start_on.", "end_on")
-    if terms.term_kind == "task" or (terms.end_on is not None and terms.end_on < _months_later(terms.start_on, 3)):
+    if terms.term_kind == "task" or _ends_within(terms, 3):
         most = v.PROBATION_SHORT
-    elif terms.end_on is not None and terms.end_on < _months_later(terms.start_on, 12):
+    elif _ends_within(terms, 12):
         most = v.PROBATION_UNDER_YEAR
-    elif terms.end_on is not None and terms.end_on < _months_later(terms.start_on, 36):
+    elif _ends_within(terms, 36):
         most = v.PROBATION_UNDER_THREE_YEARS
     else:
         most = v.PROBATION_LONG

@@ -62,7 +62,7 @@ def _unb64(text: str) -> bytes:
 @dataclass(frozen=True)
 class SigningKey:
     kid: str  # 8 lowercase hex chars = the 4 key-id bytes inside credentials
-    seed: bytes
+    seed: bytes = field(repr=False)  # never in a repr, a traceback or a log line
     public: bytes
     nbf: int  # signs credentials from
     exp: int  # signs credentials until (rotation moves this to the rotation time)
@@ -108,9 +108,9 @@ class DocumentKeys:
     Certificates are DER; private keys are P-256 scalars (32 bytes), as the VAPID key is."""
 
     ca_cert: bytes
-    ca_key: bytes
+    ca_key: bytes = field(repr=False)  # secrets stay out of reprs, tracebacks and logs
     signer_cert: bytes
-    signer_key: bytes
+    signer_key: bytes = field(repr=False)
 
     def signer_private(self) -> ec.EllipticCurvePrivateKey:
         return _p256_private(self.signer_key)
@@ -216,16 +216,16 @@ def _matches_certificate(scalar: bytes, der: bytes) -> bool:
 
 @dataclass
 class Keyring:
-    pii: bytes
-    blind: bytes
-    online: dict[int, bytes]  # kid -> master secret
+    pii: bytes = field(repr=False)  # secrets stay out of reprs, tracebacks and logs
+    blind: bytes = field(repr=False)
+    online: dict[int, bytes] = field(repr=False)  # kid -> master secret
     online_kid: int  # the newest secret mints; older ones still verify until dropped
     signing: list[SigningKey] = field(default_factory=list)  # never a revoked key
     revoked: list[RevokedKey] = field(default_factory=list)
     # Web Push (VAPID, RFC 8292): the P-256 private scalar that signs every push request. Long-lived:
     # every browser subscription is bound to its public half. None in a keyring made before it
     # existed until `yikatong keys init` (or a dev/test start) adds it.
-    vapid: bytes | None = None
+    vapid: bytes | None = field(default=None, repr=False)
     # Statements' PAdES signatures (docs/documents.md). None in a keyring made before they existed
     # until `yikatong keys init` (or a dev/test start) adds them.
     documents: DocumentKeys | None = None

@@ -113,6 +113,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 f"YIKATONG_ENV={self.env} needs YIKATONG_WEBAUTHN_RP_ID and YIKATONG_WEBAUTHN_ORIGINS set to the "
                 "service's own domain and https origins (passkeys), not localhost"
             )
+        if self.env in PRODUCTION_ENVS and not self.public_url.startswith("https://"):
+            # A statement's QR code and printed address come from here; without it they would come from
+            # the request's Host header, which a holder could point at a page of their own under our signature.
+            raise ValueError(f"YIKATONG_ENV={self.env} needs YIKATONG_PUBLIC_URL, the service's https address (statements)")
 
     @property
     def sqlite_path(self) -> Path:

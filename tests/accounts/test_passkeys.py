@@ -405,7 +405,15 @@ def test_production_refuses_passkeys_bound_to_localhost(env):
 
     with pytest.raises(msgspec.ValidationError, match="WEBAUTHN"):
         load_settings(environ={"YIKATONG_ENV": env}, dotenv=None)
-    site = {"YIKATONG_WEBAUTHN_RP_ID": "yikatong.example", "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example"}
+    site = {
+        "YIKATONG_WEBAUTHN_RP_ID": "yikatong.example",
+        "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example",
+        "YIKATONG_PUBLIC_URL": "https://yikatong.example",
+    }
     with pytest.raises(msgspec.ValidationError, match="WEBAUTHN"):
         load_settings(environ={"YIKATONG_ENV": env, **site, "YIKATONG_WEBAUTHN_ORIGINS": "http://localhost:8000"}, dotenv=None)
     assert load_settings(environ={"YIKATONG_ENV": env, **site}, dotenv=None).webauthn_rp_id == "yikatong.example"
+    # Statements print the service's address in their QR code: production names it, in https.
+    for public_url in ("", "http://yikatong.example"):
+        with pytest.raises(msgspec.ValidationError, match="PUBLIC_URL"):
+            load_settings(environ={"YIKATONG_ENV": env, **site, "YIKATONG_PUBLIC_URL": public_url}, dotenv=None)

@@ -340,6 +340,8 @@ async def test_drafts_name_a_real_person_on_lawful_terms_once_per_reference(worl
         (terms(end_on=start.isoformat()), "end_on"),
         (terms(end_on=(start + dt.timedelta(days=200)).isoformat()), "probation_months"),  # under a year: one month at most
         (terms(term_kind="task", end_on=None, probation_months=1), "probation_months"),  # a task: none
+        # At the calendar's end (the probation rule counts months past year 9999): refused, never a 500.
+        (terms(start_on="9999-11-01", end_on="9999-12-31", probation_months=6), "probation_months"),
     ):
         response = await world.client.post(
             "/api/v1/employer/contracts", json={"employee": person, "terms": bad}, headers=firm.headers

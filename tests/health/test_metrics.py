@@ -56,7 +56,8 @@ async def test_refusals_by_any_middleware_are_counted_with_their_status(client):
 
 def _app(settings, **changes):
     if changes.get("env") == "prod":  # production refuses passkeys bound to localhost
-        changes = {"webauthn_rp_id": "yikatong.example", "webauthn_origins": "https://yikatong.example", **changes}
+        site = {"webauthn_rp_id": "yikatong.example", "webauthn_origins": "https://yikatong.example"}
+        changes = {**site, "public_url": "https://yikatong.example", **changes}
     settings = msgspec.structs.replace(settings, **changes)
     if settings.env == "prod":
         keystore_for(msgspec.structs.replace(settings, env="test")).init()  # prod never creates one itself

@@ -21,6 +21,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("YIKATONG_ENV", "prod")
     monkeypatch.setenv("YIKATONG_WEBAUTHN_RP_ID", "yikatong.example")  # production refuses localhost passkeys
     monkeypatch.setenv("YIKATONG_WEBAUTHN_ORIGINS", "https://yikatong.example")
+    monkeypatch.setenv("YIKATONG_PUBLIC_URL", "https://yikatong.example")  # production names its own address
     monkeypatch.setenv("YIKATONG_KEY_DIR", str(key_dir))
     monkeypatch.setenv("YIKATONG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", PASSPHRASE)

@@ -93,7 +93,11 @@ async def test_no_provider_by_default(settings):
 
 
 # Production also needs the passkey domain set (backend/lib/settings.py): a real site's.
-SITE = {"YIKATONG_WEBAUTHN_RP_ID": "yikatong.example", "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example"}
+SITE = {
+    "YIKATONG_WEBAUTHN_RP_ID": "yikatong.example",
+    "YIKATONG_WEBAUTHN_ORIGINS": "https://yikatong.example",
+    "YIKATONG_PUBLIC_URL": "https://yikatong.example",
+}
 
 
 @pytest.mark.parametrize("env", ["prod", "production"])
