@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]  # ships no type information
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
@@ -81,12 +82,17 @@ def _embedded_json(reader: PdfFileReader) -> dict[str, Any] | None:
     return None
 
 
+def _open(data: bytes) -> tuple[PdfFileReader, list[Any]]:
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    return reader, list(reader.embedded_signatures)
+
+
 async def check(data: bytes, roots: list[bytes]) -> Verdict:
     """Check a PDF's one signature against `roots` (DER certificates of document CAs)."""
     verdict = Verdict()
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        signatures = reader.embedded_signatures
+        # Parsing up to 5 MB of anyone's PDF is CPU work: off the event loop.
+        reader, signatures = await anyio.to_thread.run_sync(_open, data)
     except Exception:  # noqa: BLE001 - bytes from anyone: whatever the PDF parser trips on, it is not our PDF
         verdict.reasons.append("not_a_pdf")
         return verdict
@@ -120,5 +126,7 @@ async def check(data: bytes, roots: list[bytes]) -> Verdict:
     if not whole:
         verdict.reasons.append("not_whole_file")
     verdict.whole_file = whole
-    verdict.content = _embedded_json(reader)
+    # What it states, read only from a genuine, whole file: an attacker's attachment is never decoded
+    # (a small stream may inflate to gigabytes).
+    verdict.content = _embedded_json(reader) if verdict.genuine and whole else None
     return verdict
