@@ -200,15 +200,19 @@ async def withdraw(person_id: uuid.UUID, statement_id: uuid.UUID, reason: str, *
     """From now on the verification page and the check say the statement is withdrawn."""
     async with db.transaction():
         row = await _row(person_id, statement_id)
-        if row["status"] == "withdrawn":
-            raise ApiError(409, "statement.withdrawn", "This statement is already withdrawn.")
-        await (
-            Statement.update(
+        # Compare-and-set on the status: of two withdrawals at once, one wins and the other is told (409).
+        changed = (
+            []
+            if row["status"] == "withdrawn"
+            else await Statement.update(
                 {Statement.status: "withdrawn", Statement.withdrawn_at: now, Statement.withdrawn_reason: reason.strip()[:200]}
             )
-            .where(Statement.id == statement_id)
+            .where((Statement.id == statement_id) & (Statement.status == "valid"))
+            .returning(Statement.id)
             .run()
         )
+        if not changed:
+            raise ApiError(409, "statement.withdrawn", "This statement is already withdrawn.")
     return _out(await _row(person_id, statement_id), base)
 
 

@@ -149,13 +149,17 @@ async def retire_key(employer_id: uuid.UUID, kid: str, now: dt.datetime | None =
         row = await EmployerKey.select().where((EmployerKey.employer == employer_id) & (EmployerKey.key_id == kid)).first().run()
         if row is None:
             raise ApiError(404, "employer.key_not_found", "This employer has no key with this id.", key_id=kid)
-        if row["status"] == "retired":
-            raise ApiError(409, "employer.key_retired", "This key is retired already.", key_id=kid)
-        await (
-            EmployerKey.update({EmployerKey.status: "retired", EmployerKey.retired_at: now})
-            .where(EmployerKey.id == row["id"])
+        # Compare-and-set on the status: of two retirements at once, one wins and the other is told (409).
+        changed = (
+            []
+            if row["status"] == "retired"
+            else await EmployerKey.update({EmployerKey.status: "retired", EmployerKey.retired_at: now})
+            .where((EmployerKey.id == row["id"]) & (EmployerKey.status == "active"))
+            .returning(EmployerKey.id)
             .run()
         )
+        if not changed:
+            raise ApiError(409, "employer.key_retired", "This key is retired already.", key_id=kid)
         out = _key_out({**row, "status": "retired", "retired_at": now})
     return out
 
