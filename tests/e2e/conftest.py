@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,9 @@ class Server:
     scanners: dict[str, str]  # scenario -> scanner token
     staff: dict[str, str] = field(default_factory=dict)  # username -> role (password STAFF_PASSWORD)
     staff_totp: dict[str, str] = field(default_factory=dict)  # username -> TOTP secret, where enrolled
+    # The server's own settings (its data and key directories, its passphrase): tests that write to its
+    # database use these, never settings rebuilt from part of the environment.
+    settings: Any = None
 
     def citizen(self, index: int) -> Citizen:
         return self.citizens[index]
@@ -286,7 +290,7 @@ def server(chromium_path) -> Server:
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, proc, tmp / "server.log", timeout=30)
     try:
-        yield Server(base, pwa_dir, citizens, scanners, staff, staff_totp)
+        yield Server(base, pwa_dir, citizens, scanners, staff, staff_totp, settings)
     finally:
         proc.terminate()
         try:

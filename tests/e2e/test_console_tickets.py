@@ -22,15 +22,10 @@ def _old_ticket(server, kind: str, days_ago: int, subject: str) -> str:
     """A ticket received `days_ago` days ago, made through the service layer on the test server's
     database (the clock is a parameter of tickets.submit); returns its reference."""
     from backend.lib import db
-    from backend.lib.settings import load_settings
     from backend.servicepoints import tickets
     from backend.servicepoints.schemas import StaffTicketCreate
 
-    tmp = server.pwa_dir.parent
-    settings = load_settings(
-        environ={"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys")},
-        dotenv=None,
-    )
+    settings = server.settings  # the server's own
 
     async def make() -> str:
         async with db.lifespan(settings):

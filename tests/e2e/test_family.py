@@ -26,14 +26,9 @@ def _people(server) -> tuple[str, str, str]:
     from backend.identity.documents import make_resident_id
     from backend.identity.services import find_person_id
     from backend.lib import db
-    from backend.lib.settings import load_settings
     from backend.org.tables import Office
 
-    tmp = server.pwa_dir.parent
-    settings = load_settings(
-        environ={"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys")},
-        dotenv=None,
-    )
+    settings = server.settings  # the server's own: its key directory opens with its passphrase
     holder = make_resident_id("440106", dt.date(1980, 1, 1) + dt.timedelta(days=secrets.randbelow(3000)), secrets.randbelow(1000))
     relative = make_resident_id(
         "440106", dt.date(1940, 1, 1) + dt.timedelta(days=secrets.randbelow(3000)), secrets.randbelow(1000)

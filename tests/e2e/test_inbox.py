@@ -26,13 +26,8 @@ def _tell(server, id_number: str) -> None:
     from backend.identity.services import find_person_id
     from backend.inbox import services as inbox
     from backend.lib import db
-    from backend.lib.settings import load_settings
 
-    tmp = server.pwa_dir.parent
-    settings = load_settings(
-        environ={"YIKATONG_ENV": "test", "YIKATONG_DATA_DIR": str(tmp / "data"), "YIKATONG_KEY_DIR": str(tmp / "keys")},
-        dotenv=None,
-    )
+    settings = server.settings  # the server's own: its key directory opens with its passphrase
 
     async def run() -> None:
         async with db.lifespan(settings):
