@@ -100,10 +100,27 @@ class RevocationEntry(Table, tablename="cards_revocation"):
     """The revocation feed verifiers sync: every change of a card's or device key's usability."""
 
     version = Serial(primary_key=True)
-    kind = Varchar(length=8)  # card | device
+    kind = Varchar(length=16)  # card | device | credential (issue 18: an offline credential of format 2)
     ref = Varchar(length=16, index=True)  # type: ignore[assignment]  # hides Table.ref, as on Card; card ref hex or device key id hex
-    status = Varchar(length=16)  # card: active | suspended | cancelled; device: revoked
+    status = Varchar(length=16)  # card: active | suspended | cancelled; device: revoked; credential: any of these
     at = Timestamptz()
+
+
+class OfflineCredential(Table, tablename="cards_offline_credential"):
+    """An offline credential of format 2 (docs/qr-format.md): one random reference per credential,
+    bound to a one-time device key, so the server alone can tell which card it belongs to."""
+
+    id = UUID(primary_key=True)
+    ref = Varchar(length=16, unique=True)  # type: ignore[assignment]  # random 8 bytes hex, never reused
+    card = ForeignKey(Card, null=False, index=True, on_delete=OnDelete.restrict)
+    device = ForeignKey(Device, null=False, index=True, on_delete=OnDelete.restrict)
+    suite = Varchar(length=8)  # ed25519 | sm2
+    profile = Varchar(length=16)  # validity | concession | transit
+    kid = Varchar(length=8)  # the issuer key that signed it
+    key_id = Varchar(length=16)  # hex(SHA-256(one-time device public key)[0:8])
+    nbf = Timestamptz()
+    exp = Timestamptz(index=True)
+    issued_at = Timestamptz()
 
 
 class BankAccount(Table, tablename="cards_bank_account"):

@@ -28,6 +28,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     temp_loss_days: int = 7  # a temporary loss report lapses by itself after this many days
     clock_skew_seconds: int = 5  # codes live 60 s by their format (docs/qr-format.md); this is the tolerance around that
     credential_hours: int = 12
+    # Offline credentials of format 2 cover aligned slots of this many hours (UTC), so every
+    # holder's credential for a slot has the same nbf and exp and times link no one (issue 18).
+    credential_slot_hours: int = 3
+    # After this Unix time verifiers refuse offline codes of format 1 (YKD1) as `format_retired`
+    # and the server issues no YKC1 credential (docs/qr-format.md). Default 2027-03-01T00:00:00Z.
+    offline_v1_retire_at: int = 1803859200
     login_max_failures: int = 5
     client_rate_per_minute: int = 600
     cors_origins: str = ""
