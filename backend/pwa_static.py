@@ -59,6 +59,9 @@ VENDOR_FILES: dict[str, str] = {
     "zxing-wasm/dist/es/reader/index.js": "zxing-wasm/dist/es/reader/index.js",
     "zxing-wasm/dist/es/share.js": "zxing-wasm/dist/es/share.js",
     "zxing-wasm/dist/reader/zxing_reader.wasm": "zxing-wasm/dist/reader/zxing_reader.wasm",
+    # SM2 with SM3 (the national suite, docs/national-crypto.md): sm-crypto-v2's self-contained
+    # UMD build, loaded by pwa/shared/sm2.js (scanner verification, wallet one-time keys).
+    "sm-crypto-v2/dist/index.umd.js": "sm-crypto-v2/dist/index.umd.js",
 }
 # @simplewebauthn/browser's ES module build (passkeys in the wallet): its entry and the modules it imports.
 SIMPLEWEBAUTHN_ESM = "@simplewebauthn/browser/esm/"

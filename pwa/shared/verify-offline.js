@@ -10,6 +10,18 @@ import {
 const KID = /^[0-9a-f]{8}$/;
 const X32 = /^[A-Za-z0-9_-]{43}$/;
 
+// The formats the trust list retires: {YKD1: unix seconds}, each a whole number of seconds; anything
+// else in the member is left out (a bad date retires nothing rather than everything).
+export function retiredFormats(doc) {
+  const out = {};
+  const member = doc && typeof doc === 'object' ? doc.yk_retired_formats : null;
+  if (!member || typeof member !== 'object' || Array.isArray(member)) return out;
+  for (const [format, at] of Object.entries(member)) {
+    if (/^YK[A-Z][0-9]$/.test(format) && Number.isSafeInteger(at) && at >= 0) out[format] = at;
+  }
+  return out;
+}
+
 // kid -> raw public key for every usable Ed25519 signing key; a kid listed twice with
 // different keys is ambiguous and dropped (unknown_key rather than a guess).
 export function trustFromJwks(doc) {
@@ -70,7 +82,7 @@ export function refusedBeforeEquation(pub, signature) {
 
 // One signing key: its raw bytes (for the checks) and the WebCrypto key, or null when the
 // browser refuses the bytes (not a curve point): every signature under it then fails.
-async function importKey(pub) {
+export async function importKey(pub) {
   try {
     const key = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
     return { raw: pub, key };
@@ -87,7 +99,7 @@ export async function importTrust(trust) {
   return keys;
 }
 
-async function edVerify(signer, message, signature) {
+export async function edVerify(signer, message, signature) {
   if (!signer.key || refusedBeforeEquation(signer.raw, signature)) return false;
   try {
     return await crypto.subtle.verify({ name: 'Ed25519' }, signer.key, signature, message);
@@ -96,7 +108,7 @@ async function edVerify(signer, message, signature) {
   }
 }
 
-function timeResult(now, start, end, skew) {
+export function timeResult(now, start, end, skew) {
   if (now < start - skew) return 'not_yet_valid';
   if (now > end + skew) return 'expired';
   return null;
@@ -115,11 +127,15 @@ function bodyOf(text) {
 /**
  * Check an offline code. `keys` maps kid -> CryptoKey (from importTrust); `revokedCards`
  * maps card_ref hex -> 'suspended' | 'cancelled'; `revokedDevices` is a Set of device key ids.
- * Never throws on `text`; the first failing step decides the result, as on the server.
+ * From `retireAt` (Unix seconds: the trust list's yk_retired_formats.YKD1) on, a well-formed
+ * code is format_retired. Never throws on `text`; the first failing step decides the result, as
+ * on the server.
  */
-export async function verifyOffline(text, { keys, now, skew = DEFAULT_SKEW, revokedCards = {}, revokedDevices = new Set() }) {
+export async function verifyOffline(text, { keys, now, skew = DEFAULT_SKEW, revokedCards = {}, revokedDevices = new Set(), retireAt = null }) {
   const body = bodyOf(text);
   if (!body || body[0] !== CREDENTIAL_VERSION) return { result: 'malformed' };
+  // Before any key or signature: a retired format is refused whoever signed it.
+  if (Number.isInteger(retireAt) && now >= retireAt) return { result: 'format_retired' };
   const raw = body.subarray(0, CREDENTIAL_LEN);
   const signed = body.subarray(0, CREDENTIAL_LEN + 4);
   const cred = parseCredential(raw);
@@ -168,7 +184,13 @@ export function checkOnlineWithoutSecret(text) {
 // --- revocation lists (docs/qr-format.md section 10) ---------------------------------------
 
 const HEX16 = /^[0-9a-f]{16}$/;
-const CHANGE_STATUSES = { card: ['active', 'suspended', 'cancelled'], device: ['active', 'revoked'] };
+const CHANGE_STATUSES = {
+  card: ['active', 'suspended', 'cancelled'],
+  device: ['active', 'revoked'],
+  credential: ['active', 'suspended', 'cancelled', 'revoked'], // format 2: one offline credential by its cred_ref
+};
+// What a full list may say of a format 2 credential (an active one is simply not listed).
+export const CREDENTIAL_STATUSES = ['suspended', 'cancelled', 'revoked'];
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
 function isVersion(value) {
@@ -179,8 +201,9 @@ function isObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-// A full list as { version, cards: {ref: status}, devices: [ids] }; throws when it does not
-// have the documented shape (the caller keeps the list it had).
+// A full list as { version, cards: {ref: status}, devices: [ids], credentials: {cred_ref: status} };
+// throws when it does not have the documented shape (the caller keeps the list it had). A list
+// without `credentials` is a server from before format 2: no format 2 credential exists there.
 export function revocationFromJson(doc) {
   if (!isObject(doc)) throw new Error('revocation list must be a JSON object');
   if ((doc.full ?? true) !== true) throw new Error('this is a delta, not a full list');
@@ -189,7 +212,12 @@ export function revocationFromJson(doc) {
     if (!HEX16.test(card) || !['suspended', 'cancelled'].includes(status)) throw new Error('bad revocation entry');
   }
   if (!doc.devices.every((d) => typeof d === 'string' && HEX16.test(d))) throw new Error('bad device entry');
-  return { version: doc.version, cards: { ...doc.cards }, devices: [...new Set(doc.devices)] };
+  const credentials = doc.credentials ?? {};
+  if (!isObject(credentials)) throw new Error('bad revocation list');
+  for (const [ref, status] of Object.entries(credentials)) {
+    if (!HEX16.test(ref) || !CREDENTIAL_STATUSES.includes(status)) throw new Error('bad credential entry');
+  }
+  return { version: doc.version, cards: { ...doc.cards }, devices: [...new Set(doc.devices)], credentials: { ...credentials } };
 }
 
 // The list after the server's answer to ?since=<held version>: a full list replaces the held
@@ -209,12 +237,16 @@ export function applyRevocationUpdate(held, doc) {
   }
   const cards = { ...held.cards };
   const devices = new Set(held.devices);
+  const credentials = { ...(held.credentials || {}) }; // a list held from before format 2 has none
   for (const change of [...changes].sort((a, b) => a.version - b.version)) {
-    if (change.kind === 'card') {
-      if (change.status === 'active') delete cards[change.ref];
-      else cards[change.ref] = change.status;
-    } else if (change.status === 'revoked') devices.add(change.ref);
-    else devices.delete(change.ref);
+    if (change.kind === 'device') {
+      if (change.status === 'revoked') devices.add(change.ref);
+      else devices.delete(change.ref);
+      continue;
+    }
+    const map = change.kind === 'card' ? cards : credentials;
+    if (change.status === 'active') delete map[change.ref];
+    else map[change.ref] = change.status;
   }
-  return { version, cards, devices: [...devices] };
+  return { version, cards, devices: [...devices], credentials };
 }
