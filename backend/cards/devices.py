@@ -148,7 +148,7 @@ async def deactivate_ecard(person_id: uuid.UUID | str, actor: Actor, *, now: dt.
                 .run()
             )
             for row in bound:
-                pending.device(row["key_id"])
+                pending.device(row["key_id"], row["id"])  # its offline credentials (format 2) too
         note = f"E-card switched off; {len(bound)} phone(s) unbound."
         await records.event(card, actor, action="ecard_deactivate", from_state=card.state, at=now, note=note)
         await inbox.tell(person_id, "ecard.deactivated", {"by": actor.kind, "devices": len(bound)}, now=now)
@@ -261,7 +261,7 @@ async def unbind(
         note = f"Device unbound: {row['label']}."
         await records.event(card, actor, action="device_unbind", from_state=card.state, at=now, note=note)
         pending = Pending()
-        pending.device(row["key_id"])
+        pending.device(row["key_id"], row["id"])  # its offline credentials (format 2) too
         await pending.write(now)
         return await _reread(row["id"])
 

@@ -14,8 +14,8 @@ from backend.cards.access import Actor
 from backend.cards.devices import DeviceRow
 from backend.cards.payable import payable_cards as payable_cards  # re-exported: payments route to the live card
 from backend.cards.records import CardRow
-from backend.cards.revocations import FeedEntry
-from backend.cards.tables import Application, Card, Device, RevocationEntry
+from backend.cards.revocations import FeedEntry, Pending, Snapshot
+from backend.cards.tables import Application, Card, Device, OfflineCredential, RevocationEntry
 from backend.keys.keyring import Keyring
 from backend.lib import assurance, db
 from backend.lib.errors import ApiError
@@ -146,6 +146,106 @@ async def card_for_person(person_id: uuid.UUID | str | None, now: dt.datetime | 
     return _subject(row, records.utc(now)) if row else None
 
 
+@dataclass(frozen=True)
+class NewCredential:
+    """An offline credential of format 2 as codes signed it, for the record (cards_offline_credential)."""
+
+    ref: str  # 16 lowercase hex: the credential's random reference
+    suite: str  # ed25519 | sm2
+    profile: str  # validity | concession | transit
+    kid: str  # the issuer key that signed it
+    key_id: str  # hex(SHA-256(one-time device public key)[0:8])
+    nbf: int
+    exp: int
+
+
+async def record_credentials(card_id: uuid.UUID, device_id: uuid.UUID, issued: list[NewCredential], now: int) -> None:
+    """Record credentials just signed for this card and phone, in one transaction that
+    compare-and-sets the card's version: a suspension, cancellation or unbinding at the same
+    moment either commits first (then this refuses: 409 `card.not_usable` or `device.unbound`)
+    or waits and then lists these credentials on the revocation feed (revocations.Pending)."""
+    at = records.utc(now)
+
+    async def attempt() -> None:
+        card = await records.get(card_id)
+        pending = Pending()
+        await records.settle_lapse(card, at, pending)
+        if not states.usable(card.state, card.ecard_level):
+            raise ApiError(
+                409,
+                "card.not_usable",
+                f"Your card cannot be used now: it is {card.state.replace('_', ' ')}.",
+                state=card.state,
+                result=states.unusable_result(card.state),
+                ecard_level=card.ecard_level,
+            )
+        device = await Device.select(Device.status, Device.card).where(Device.id == device_id).first().run()
+        if device is None or device["status"] != "bound" or device["card"] != card.id:
+            status = device["status"] if device is not None else "unbound"
+            message = "This device is not bound to your card; bind it again before asking for credentials."
+            raise ApiError(409, "device.unbound", message, device_status=status)
+        await records.cas(card, {}, at)
+        rows = [
+            OfflineCredential(
+                id=uuid.uuid4(),
+                ref=c.ref,
+                card=card.id,
+                device=device_id,
+                suite=c.suite,
+                profile=c.profile,
+                kid=c.kid,
+                key_id=c.key_id,
+                nbf=records.utc(c.nbf),
+                exp=records.utc(c.exp),
+                issued_at=at,
+            )
+            for c in issued
+        ]
+        if rows:
+            await OfflineCredential.insert(*rows).run()
+        await pending.write(at)
+
+    await atomic.run(attempt)
+
+
+@dataclass(frozen=True)
+class CredentialHolder:
+    """What a credential of format 2 names, as the server alone can tell: its card and phone."""
+
+    subject: CodeSubject
+    device_id: uuid.UUID
+    device_bound: bool  # false once the phone was unbound (its credentials are revoked with it)
+    key_id: str  # the one-time device key's id
+    profile: str
+
+
+_CREDENTIAL_SQL = (
+    "SELECT o.device, o.key_id, o.profile, c.ref AS card_ref, d.status AS device_status"
+    " FROM cards_offline_credential o JOIN cards_card c ON c.id = o.card JOIN cards_device d ON d.id = o.device"
+    " WHERE o.ref = {}"
+)
+
+
+async def card_for_credential(cred_ref: str, now: dt.datetime | None = None) -> CredentialHolder | None:
+    """The card and phone of an offline credential of format 2 (by its cred_ref), or None.
+    Read-only and live, as card_for_code."""
+    if not numbers.is_card_ref(cred_ref):  # the same shape: 16 lowercase hex
+        return None
+    row = await db.fetch_one(_CREDENTIAL_SQL, cred_ref)
+    if row is None:
+        return None
+    subject = await card_for_code(row["card_ref"], now)
+    if subject is None:
+        return None
+    return CredentialHolder(
+        subject=subject,
+        device_id=uuid.UUID(str(row["device"])),
+        device_bound=row["device_status"] == "bound",
+        key_id=row["key_id"],
+        profile=row["profile"],
+    )
+
+
 async def get_device(person_id: uuid.UUID | str | None, device_id: uuid.UUID | str | None) -> DeviceRow | None:
     """The person's device (public_key as raw bytes), or None."""
     try:
@@ -179,8 +279,15 @@ async def revocations_since(
 
 async def revocation_snapshot(now: dt.datetime | None = None) -> tuple[int, dict[str, str], list[str]]:
     """(version, card_ref -> "suspended"|"cancelled" for unusable cards, revoked device key ids)."""
+    full = await revocation_list(now)
+    return full.version, full.cards, full.devices
+
+
+async def revocation_list(now: dt.datetime | None = None) -> Snapshot:
+    """The full list: revocation_snapshot's three parts and, for offline credentials of format 2,
+    cred_ref -> status (suspended | cancelled | revoked) of each outstanding one not active."""
     await transitions.apply_due_lapses(now)
-    return await revocations.snapshot()
+    return await revocations.snapshot(records.utc(now))
 
 
 async def issue_card_directly(

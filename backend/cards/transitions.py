@@ -153,11 +153,11 @@ async def unbind_all(card_id: uuid.UUID, now: dt.datetime, pending: Pending) -> 
     rows = (
         await Device.update({Device.status: "unbound", Device.bound_key: None, Device.unbound_at: now})
         .where((Device.card == card_id) & (Device.status == "bound"))
-        .returning(Device.key_id)
+        .returning(Device.id, Device.key_id)
         .run()
     )
     for row in rows:
-        pending.device(row["key_id"])
+        pending.device(row["key_id"], row["id"])  # its offline credentials (format 2) too
     return len(rows)
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from backend.lib import assurance
+
+OfflineProfile = Literal["validity", "concession", "transit"]
 
 VENUE_TYPES: tuple[str, ...] = (
     "hotel",
@@ -62,6 +65,17 @@ class Scenario:
     @property
     def discloses_concessions(self) -> bool:
         return "concession" in self.attributes or "concessions" in self.attributes
+
+    @property
+    def offline_profile(self) -> OfflineProfile | None:
+        """Which offline credential of format 2 this scenario takes (docs/qr-format.md): transit for
+        public transport, concession where concessions are shown, validity otherwise; None for a
+        scenario never verified offline."""
+        if not self.offline:
+            return None
+        if self.needs_transport:
+            return "transit"
+        return "concession" if self.discloses_concessions else "validity"
 
 
 # The built-in table: it seeds the initial provincial application catalog (backend/catalog/seed.py),
