@@ -8,12 +8,14 @@ import json
 
 import pytest
 
+from tests.codes import v2_codes
 from tests.codes.helpers import mismatches
 from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 VECTORS = sorted((ROOT / "tests" / "vectors").glob("*.json"))
+V2_VECTORS = sorted((ROOT / "tests" / "vectors" / "v2").glob("*.json"))
 # The same runner Node uses (tests/codes/test_vectors_js.py), here on the served /shared/ modules.
 RUNNER = (ROOT / "tests" / "codes" / "vector_runner.js").read_text(encoding="utf-8")
 
@@ -49,3 +51,19 @@ def test_base45_matches_rfc_9285_examples(context, server):
         }"""
     )
     assert got == ["BB8", "%69 VD92EX0", "QED8WEX0", "ietf!", None, None, None]
+
+
+def test_format_2_vectors_and_codes_of_both_suites_in_chromium(context, server):
+    """Format 2 in the browser: every tests/vectors/v2 vector, and codes of both suites made now by
+    the server's format_v2 (SM2 through the library the scanner loads from /vendor/)."""
+    vectors = {f"v2/{p.stem}": json.loads(p.read_text()) for p in V2_VECTORS}
+    cases = v2_codes.cases()
+    page = context.new_page()
+    page.goto(server.base_url + "/scanner/")
+    page.wait_for_selector("main#main h1")
+    both = {**vectors, **cases}
+    results = page.evaluate(f"(vectors) => ({RUNNER})(vectors, '/shared/')", both)
+    assert set(results) == {n for n, v in both.items() if v["kind"] == "offline" or not v.get("online_masters")}
+    assert mismatches(both, results) == []
+    assert results["sm2-validity-at-library"]["check"]["result"] == "valid"
+    assert results["sm2-transit-code-at-library"]["check"]["result"] == "wrong_scenario"
