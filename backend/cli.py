@@ -79,15 +79,25 @@ def _keys(args: argparse.Namespace) -> int:
     try:
         store = _keystore()
         if args.action == "init":
-            created = store.init(max_credential_seconds=max_cred)
+            created = store.init(max_credential_seconds=max_cred, suite=args.suite or "ed25519")
             print(("created keyring at " if created else "keyring already exists at ") + str(store.path))
+            if not created and args.suite and store.load().suite != args.suite:
+                print(f"its suite stays {store.load().suite}: `yikatong keys rotate --suite {args.suite}` changes it")
         elif args.action == "rotate":
             if not store.exists():
-                store.init(max_credential_seconds=max_cred)
-            kid, online = store.rotate(max_credential_seconds=max_cred, online_keep_seconds=online_keep)
+                store.init(max_credential_seconds=max_cred, suite=args.suite or "ed25519")
+            before = store.load().suite
+            kid, online = store.rotate(max_credential_seconds=max_cred, online_keep_seconds=online_keep, suite=args.suite)
+            after = store.load()
             print(
-                f"new issuer key {kid}, new online-code secret {online}; old keys stay published until their credentials expire"
+                f"new issuer key {kid} ({after.issuing_key().alg}), new online-code secret {online} ({after.online_suite(online)}); "
+                "old keys stay published until their credentials expire"
             )
+            if after.suite != before:
+                print(
+                    f"suite {before} -> {after.suite}: credentials and online codes are issued in it from now on; "
+                    "those issued before keep verifying until they expire"
+                )
         elif args.action == "revoke":
             return _revoke(store, args, max_cred)
         elif args.action == "list":
@@ -107,7 +117,7 @@ def _keys(args: argparse.Namespace) -> int:
         elif args.action == "export-trust":
             from backend.keys.trust import jwks
 
-            doc = jwks(store.load())
+            doc = jwks(store.load(), v1_retire_at=settings.offline_v1_retire_at)
             text = json.dumps(doc, indent=2)
             if args.out:
                 with open(args.out, "w") as fh:
@@ -180,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("kid", nargs="?", help="revoke: the issuer key id (8 hex characters, from `keys list`)")
     keys.add_argument("--out", help="export-trust: write the JWK Set to this file")
     keys.add_argument("--reason", help="revoke: why, kept in the keyring and the log")
+    keys.add_argument(
+        "--suite",
+        choices=["ed25519", "sm2"],
+        help="init, rotate: the suite offline credentials and online codes are issued in from now on "
+        "(sm2: SM2 with SM3 and SM4 with HMAC-SM3; ed25519: Ed25519 and AES with HMAC-SHA256); rotate keeps the current one without it",
+    )
     keys.set_defaults(func=_keys)
 
     verify = sub.add_parser("verify", help="verify a QR code text offline with a trust list and a revocation list")
@@ -188,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--revocations", required=True, help="revocation list file (from /api/v1/revocations)")
     verify.add_argument("--now", type=int, help="unix time to verify at (default: now)")
     verify.add_argument("--skew", type=int, default=5)
+    verify.add_argument(
+        "--scenario", help="the scenario this verifier stands for, e.g. transit_ride (needed for format-2 codes, YKD2)"
+    )
     verify.set_defaults(func=_verify)
 
     from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain

@@ -1,6 +1,8 @@
 """Byte formats of the online (YKO1) and offline (YKD1) QR codes: make, parse, verify; no I/O."""
 
 # The normative description is docs/qr-format.md; tests/vectors/*.json are its test vectors.
+# Format 2 of the offline code (YKD2) lives in format_v2.py, which builds on the helpers here;
+# kind_of and code_id_of know its prefix so that every caller reads any code's kind and id.
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import hmac
 import re
 import secrets
 import struct
-from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import msgspec
 from Crypto.Cipher import AES
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 ONLINE_PREFIX = "YKO1:"
 OFFLINE_PREFIX = "YKD1:"
+OFFLINE_V2_PREFIX = "YKD2:"
+OFFLINE_V2_BODY_LENS = (195, 196)  # format 2 body by suite: Ed25519, SM2 (format_v2.py)
 MAX_TEXT_LEN = 1000  # longer input is rejected before any decoding work is spent on it
 DEFAULT_SKEW = 5  # seconds of clock difference tolerated between phone, venue and server
 CODE_LIFETIME = 60  # seconds a displayed code (online iat / offline t) stays valid
@@ -70,6 +74,11 @@ class Result(str, enum.Enum):
     # decided by the server: the e-card's holder was proven less surely than the scenario asks
     # (the catalog's min_assurance; an offline credential does not carry the level)
     ASSURANCE_TOO_LOW = "assurance_too_low"
+    # format 2: the code was made for another scenario, or its credential's profile is not the
+    # one this scenario uses (a validity credential shown at a metro gate)
+    WRONG_SCENARIO = "wrong_scenario"
+    # a well-formed code of a format past its retirement date (YKD1 after offline_v1_retire_at)
+    FORMAT_RETIRED = "format_retired"
 
     def __str__(self) -> str:
         # Log lines, templates and f-strings want "expired", not "Result.EXPIRED".
@@ -138,13 +147,16 @@ class Credential(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def kind_of(text: str) -> str | None:
-    """Which verifier a text is for, by its case-sensitive prefix: "online", "offline" or None."""
+    """Which verifier a text is for, by its case-sensitive prefix: "online", "offline" (YKD1),
+    "offline2" (YKD2) or None."""
     if not isinstance(text, str):
         return None
     if text.startswith(ONLINE_PREFIX):
         return "online"
     if text.startswith(OFFLINE_PREFIX):
         return "offline"
+    if text.startswith(OFFLINE_V2_PREFIX):
+        return "offline2"
     return None
 
 
@@ -156,26 +168,31 @@ def device_key_id(pub: bytes) -> str:
 
 def code_id_of(text: str) -> str | None:
     """The id a verifier claims a code by (32 hex digits), read from the code's text without
-    checking it: E of an online code, SHA-256(body)[:16] of an offline one; None if malformed.
-    The wallet uses it to ask whether the code it shows has been used."""
+    checking it: E of an online code, SHA-256(body)[:16] of an offline one (either format);
+    None if malformed. The wallet uses it to ask whether the code it shows has been used."""
     online = _decode_body(text, ONLINE_PREFIX, ONLINE_BODY_LEN)
     if online is not None:
         return online[1:17].hex()
     offline = _decode_body(text, OFFLINE_PREFIX, OFFLINE_BODY_LEN)
+    if offline is None:
+        offline = _decode_body(text, OFFLINE_V2_PREFIX, OFFLINE_V2_BODY_LENS)
     if offline is not None:
         return hashlib.sha256(offline).digest()[:16].hex()
     return None
 
 
-def _decode_body(text: object, prefix: str, length: int) -> bytes | None:
-    """The body behind `prefix` if `text` is well-formed base45 of exactly `length` bytes."""
+def _decode_body(text: object, prefix: str, length: int | tuple[int, ...] | None) -> bytes | None:
+    """The body behind `prefix` if `text` is well-formed base45 of exactly `length` bytes (one of
+    them, for a tuple; any, for None)."""
     if not isinstance(text, str) or len(text) > MAX_TEXT_LEN or not text.startswith(prefix):
         return None
     try:
         body = base45.decode(text[len(prefix) :])
     except ValueError:
         return None
-    return body if len(body) == length else None
+    if length is None or len(body) == length or (isinstance(length, tuple) and len(body) in length):
+        return body
+    return None
 
 
 def _time_result(now: int, start: int, end: int, skew: int) -> Result | None:
@@ -213,11 +230,61 @@ def _uint(name: str, value: Any, maximum: int) -> int:
 # --- online code --------------------------------------------------------------------------
 
 
+OnlineSuite = Literal["aes", "sm4"]
+ONLINE_SUITES: tuple[OnlineSuite, ...] = ("aes", "sm4")
+# An online secret as the keyring hands it over: bare bytes are the "aes" suite (as before issue
+# 18), a pair names its suite.
+OnlineMaster = bytes | tuple[str, bytes]
+
+
 def _online_keys(master: bytes) -> tuple[bytes, bytes]:
     """(k_enc, k_mac) of one online master secret; separate keys so AES and HMAC never share one."""
     k_enc = hmac.new(master, ONLINE_ENC_INFO, hashlib.sha256).digest()
     k_mac = hmac.new(master, ONLINE_MAC_INFO, hashlib.sha256).digest()
     return k_enc, k_mac
+
+
+class _OnlineCodec(NamedTuple):
+    """The three operations an online code needs, whatever the suite."""
+
+    encrypt: Callable[[bytes], bytes]
+    decrypt: Callable[[bytes], bytes]
+    tag: Callable[[bytes], bytes]  # T of "YKO1:" || kid || E, given kid || E
+
+
+@functools.lru_cache(maxsize=16)
+def _sm4_codec(master: bytes) -> _OnlineCodec:
+    """The SM suite (docs/qr-format.md 4.3): SM4 under HMAC-SM3(master, enc info)[:16], the tag
+    HMAC-SM3 under HMAC-SM3(master, mac info), truncated to 12 bytes like the AES suite's."""
+    from backend.lib import sm3sm4
+
+    k_enc = sm3sm4.hmac_sm3(master, ONLINE_ENC_INFO)[:16]
+    k_mac = sm3sm4.hmac_sm3(master, ONLINE_MAC_INFO)
+    prefix = ONLINE_PREFIX.encode()
+    return _OnlineCodec(
+        encrypt=functools.partial(sm3sm4.sm4_ecb_encrypt_block, k_enc),
+        decrypt=functools.partial(sm3sm4.sm4_ecb_decrypt_block, k_enc),
+        tag=lambda head: sm3sm4.hmac_sm3(k_mac, prefix + head)[:ONLINE_TAG_LEN],
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _aes_codec(master: bytes) -> _OnlineCodec:
+    cipher, mac = _online_primitives(master)
+    return _OnlineCodec(encrypt=cipher.encrypt, decrypt=cipher.decrypt, tag=functools.partial(_online_tag, mac))
+
+
+def _online_codec(master: OnlineMaster) -> _OnlineCodec | None:
+    """The codec of one secret as the keyring gives it (bytes, or (suite, bytes)); None when the
+    suite is unknown or the secret is not 32 bytes (that secret verifies nothing)."""
+    suite, secret = ("aes", master) if isinstance(master, (bytes, bytearray)) else master
+    if not isinstance(secret, (bytes, bytearray)) or len(secret) != 32:
+        return None
+    if suite == "aes":
+        return _aes_codec(bytes(secret))
+    if suite == "sm4":
+        return _sm4_codec(bytes(secret))
+    return None
 
 
 @functools.lru_cache(maxsize=16)
@@ -236,8 +303,17 @@ def _online_tag(mac: hmac.HMAC, head: bytes) -> bytes:
     return mac.digest()[:ONLINE_TAG_LEN]
 
 
-def mint_online(card_ref: bytes, *, kid: int, master: bytes, now: int, nonce: bytes | None = None) -> str:
-    """A fresh online code for `card_ref`, issued at `now`, under online secret `kid`.
+def mint_online(
+    card_ref: bytes,
+    *,
+    kid: int,
+    master: bytes,
+    now: int,
+    nonce: bytes | None = None,
+    suite: OnlineSuite = "aes",
+) -> str:
+    """A fresh online code for `card_ref`, issued at `now`, under online secret `kid` of `suite`
+    ("aes": AES-128 and HMAC-SHA256; "sm4": SM4 and HMAC-SM3).
 
     `nonce` (4 bytes) is random unless given; tests fix it to get deterministic codes.
     """
@@ -246,29 +322,33 @@ def mint_online(card_ref: bytes, *, kid: int, master: bytes, now: int, nonce: by
     master = _bytes_of("master", master, 32)
     now = _uint("now", now, _UINT32_MAX)
     nonce = secrets.token_bytes(4) if nonce is None else _bytes_of("nonce", nonce, 4)
-    cipher, mac = _online_primitives(master)
-    # One AES block with a unique (card, second, nonce) plaintext: ECB leaks nothing here and
+    if suite not in ONLINE_SUITES:
+        raise ValueError(f"online suite must be one of {ONLINE_SUITES}")
+    codec = _online_codec((suite, master))
+    assert codec is not None  # a known suite and a 32-byte secret, both checked above
+    # One cipher block with a unique (card, second, nonce) plaintext: ECB leaks nothing here and
     # keeps the code small; every code looks random, so codes cannot be linked to a card.
-    e = cipher.encrypt(card_ref + now.to_bytes(4, "big") + nonce)
+    e = codec.encrypt(card_ref + now.to_bytes(4, "big") + nonce)
     head = bytes([kid]) + e
-    return ONLINE_PREFIX + base45.encode(head + _online_tag(mac, head))
+    return ONLINE_PREFIX + base45.encode(head + codec.tag(head))
 
 
-def verify_online(text: str, *, masters: Mapping[int, bytes], now: int, skew: int = DEFAULT_SKEW) -> OnlineCheck:
-    """Check an online code against the online secrets (kid -> 32-byte master). Never raises on `text`."""
+def verify_online(text: str, *, masters: Mapping[int, OnlineMaster], now: int, skew: int = DEFAULT_SKEW) -> OnlineCheck:
+    """Check an online code against the online secrets (kid -> 32-byte master, or kid ->
+    (suite, master) with suite "aes" or "sm4"). Never raises on `text`."""
     _check_clock(now, skew)
     body = _decode_body(text, ONLINE_PREFIX, ONLINE_BODY_LEN)
     if body is None:
         return OnlineCheck(result=Result.MALFORMED)
     master = masters.get(body[0])
-    if master is None:
+    codec = None if master is None else _online_codec(master)
+    if codec is None:
         return OnlineCheck(result=Result.UNKNOWN_KEY)
-    cipher, mac = _online_primitives(master)
     head, tag = body[:17], body[17:]
-    if not hmac.compare_digest(_online_tag(mac, head), tag):
+    if not hmac.compare_digest(codec.tag(head), tag):
         return OnlineCheck(result=Result.BAD_SIGNATURE)
     e = head[1:]
-    plain = cipher.decrypt(e)
+    plain = codec.decrypt(e)
     card_ref, iat = plain[:8], int.from_bytes(plain[8:12], "big")
     result = _time_result(now, iat, iat + CODE_LIFETIME, skew) or Result.VALID
     return OnlineCheck(result=result, card_ref=card_ref, iat=iat, code_id=e.hex())
@@ -352,16 +432,24 @@ def verify_offline(
     skew: int = DEFAULT_SKEW,
     revoked_cards: Mapping[str, str] | None = None,
     revoked_devices: Collection[str] | None = None,
+    retire_at: int | None = None,
 ) -> OfflineCheck:
     """Check an offline code with the trust list (kid hex -> issuer public key). Never raises on `text`.
 
     `revoked_cards` maps card_ref hex -> "suspended" | "cancelled"; `revoked_devices` holds
-    device key ids. The first failing step decides the result; see docs/qr-format.md.
+    device key ids. From `retire_at` (Unix seconds; the trust list's yk_retired_formats.YKD1)
+    on, a well-formed code is `format_retired`. The first failing step decides the result; see
+    docs/qr-format.md.
     """
     _check_clock(now, skew)
+    if retire_at is not None and (not isinstance(retire_at, int) or isinstance(retire_at, bool)):
+        raise ValueError("retire_at must be whole Unix seconds (an int) or None")
     body = _decode_body(text, OFFLINE_PREFIX, OFFLINE_BODY_LEN)
     if body is None or body[0] != CREDENTIAL_VERSION:
         return OfflineCheck(result=Result.MALFORMED)
+    if retire_at is not None and now >= retire_at:
+        # Before any key or signature: a retired format is refused whoever signed it.
+        return OfflineCheck(result=Result.FORMAT_RETIRED)
     raw_cred, signed = body[:CREDENTIAL_LEN], body[: CREDENTIAL_LEN + 4]
     cred = _unpack_credential(raw_cred)
     issuer_pub = trust.get(cred.kid)
@@ -404,7 +492,13 @@ def _revocation_result(
 
 Revocations = tuple[int, dict[str, str], set[str]]  # (version, card_ref hex -> status, device key ids)
 _MAX_REVOCATION_VERSION = 2**53 - 1  # the largest integer every JSON reader (JavaScript too) keeps exact
-_CHANGE_STATUSES = {"card": ("active", "suspended", "cancelled"), "device": ("active", "revoked")}
+_CHANGE_STATUSES = {
+    "card": ("active", "suspended", "cancelled"),
+    "device": ("active", "revoked"),
+    # format 2 (issue 18): one offline credential, by its cred_ref
+    "credential": ("active", "suspended", "cancelled", "revoked"),
+}
+CREDENTIAL_STATUSES = ("suspended", "cancelled", "revoked")
 
 
 def revocation_from_json(doc: Mapping[str, Any]) -> Revocations:
@@ -434,32 +528,46 @@ def apply_revocation_update(held: Revocations | None, doc: Mapping[str, Any]) ->
 
     A full list (`full`: true) replaces the held one whatever its version. A delta applies only
     on top of the version it was made from (`since`), its changes in ascending version. On
-    ValueError keep `held` and fetch the full list: a delta is never applied in part.
+    ValueError keep `held` and fetch the full list: a delta is never applied in part. Changes
+    of kind "credential" (format 2) are checked and left out: format_v2 keeps them.
     """
     if not isinstance(doc, Mapping):
         raise ValueError("revocation list must be a JSON object")
     if doc.get("full") is not False:
         return revocation_from_json(doc)
+    if held is None:
+        raise ValueError("a delta needs a held list; fetch the full list")
+    version, cards, devices, _credentials = apply_delta(held[0], held[1], held[2], {}, doc)
+    return version, cards, devices
+
+
+def apply_delta(
+    held_version: int, cards: Mapping[str, str], devices: Collection[str], credentials: Mapping[str, str], doc: Mapping[str, Any]
+) -> tuple[int, dict[str, str], set[str], dict[str, str]]:
+    """The lists after the delta `doc` (full: false) on top of version `held_version`; ValueError
+    (nothing applied) when it does not follow it or any change is bad."""
     version = _uint("version", doc.get("version"), _MAX_REVOCATION_VERSION)
     since = _uint("since", doc.get("since"), _MAX_REVOCATION_VERSION)
     changes = doc.get("changes")
-    if held is None or since != held[0]:
+    if since != held_version:
         raise ValueError(f"delta since version {since} does not follow the held list; fetch the full list")
     if version < since or not isinstance(changes, list):
         raise ValueError("delta needs a 'changes' array and a version not below 'since'")
-    cards, devices = dict(held[1]), set(held[2])
+    cards_out, devices_out, credentials_out = dict(cards), set(devices), dict(credentials)
     for change in sorted(_checked_changes(changes, since, version), key=lambda c: c["version"]):
-        ref, status = change["ref"], change["status"]
-        if change["kind"] == "card":
-            if status == "active":
-                cards.pop(ref, None)
+        ref, status, kind = change["ref"], change["status"], change["kind"]
+        if kind == "device":
+            if status == "revoked":
+                devices_out.add(ref)
             else:
-                cards[ref] = status
-        elif status == "revoked":
-            devices.add(ref)
+                devices_out.discard(ref)
+            continue
+        held = cards_out if kind == "card" else credentials_out
+        if status == "active":
+            held.pop(ref, None)
         else:
-            devices.discard(ref)
-    return version, cards, devices
+            held[ref] = status
+    return version, cards_out, devices_out, credentials_out
 
 
 def _checked_changes(changes: list[Any], since: int, version: int) -> list[Mapping[str, Any]]:

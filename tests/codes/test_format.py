@@ -231,6 +231,8 @@ def test_result_values() -> None:
         "scenario_not_allowed",
         "malformed",
         "assurance_too_low",
+        "wrong_scenario",
+        "format_retired",
     ]
     assert Result("valid") is Result.VALID and Result.VALID == "valid"
 
@@ -238,7 +240,8 @@ def test_result_values() -> None:
 def test_kind_of() -> None:
     assert fmt.kind_of(fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW)) == "online"
     assert fmt.kind_of(offline_code()) == "offline"
-    for other in ["", "yko1:X", "YKO2:", "YKD", "https://example.com", None, 5]:
+    assert fmt.kind_of("YKD2:anything") == "offline2"  # by prefix only, as for the others
+    for other in ["", "yko1:X", "ykd2:X", "YKO2:", "YKD3:", "YKD", "https://example.com", None, 5]:
         assert fmt.kind_of(other) is None  # type: ignore[arg-type]
 
 
@@ -332,6 +335,62 @@ def test_online_mint_rejects_bad_arguments() -> None:
             fmt.mint_online(card, **kwargs)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         verify_online("YKO1:", skew=-1)
+
+
+def test_online_sm4_suite() -> None:
+    """The SM suite: SM4 and HMAC-SM3 keys from the same master, the same 29-byte layout."""
+    from backend.lib import sm3sm4
+
+    text = fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW, nonce=b"\x00\x01\x02\x03", suite="sm4")
+    assert len(text) == 49 and fmt.kind_of(text) == "online"
+    check = verify_online(text, masters={7: ("sm4", MASTER_7)})
+    assert (check.result, check.card_ref, check.iat) == (Result.VALID, CARD, NOW)
+    assert check.code_id == fmt.code_id_of(text) == body_of(text)[1:17].hex()
+    # Built by hand from docs/qr-format.md 4.3: the library follows the text, not itself.
+    k_enc = sm3sm4.hmac_sm3(MASTER_7, b"yikatong online enc v1")[:16]
+    k_mac = sm3sm4.hmac_sm3(MASTER_7, b"yikatong online mac v1")
+    e = sm3sm4.sm4_ecb_encrypt_block(k_enc, CARD + NOW.to_bytes(4, "big") + b"\x00\x01\x02\x03")
+    tag = sm3sm4.hmac_sm3(k_mac, b"YKO1:" + b"\x07" + e)[:12]
+    assert body_of(text) == b"\x07" + e + tag
+    # A secret of the other suite, or of no known suite, does not verify it.
+    assert verify_online(text, masters={7: MASTER_7}).result is Result.BAD_SIGNATURE
+    assert verify_online(text, masters={7: ("aes", MASTER_7)}).result is Result.BAD_SIGNATURE
+    assert verify_online(text, masters={7: ("des", MASTER_7)}).result is Result.UNKNOWN_KEY  # type: ignore[dict-item]
+    aes = fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW, nonce=b"\x00\x01\x02\x03")
+    assert aes != text and verify_online(aes, masters={7: ("aes", MASTER_7)}).result is Result.VALID
+    with pytest.raises(ValueError):
+        fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW, suite="des")  # type: ignore[arg-type]
+
+
+def test_online_suites_side_by_side() -> None:
+    """A rotation from AES to SM4 refuses no live code: both secrets stay in the map."""
+    old = fmt.mint_online(CARD, kid=6, master=MASTER_6, now=NOW)
+    new = fmt.mint_online(CARD, kid=7, master=MASTER_7, now=NOW, suite="sm4")
+    masters = {6: MASTER_6, 7: ("sm4", MASTER_7)}
+    assert [verify_online(t, masters=masters).result for t in (old, new)] == [Result.VALID, Result.VALID]
+
+
+def test_offline_v1_format_retired() -> None:
+    text = offline_code()
+    retire = NOW + 30
+    check = fmt.verify_offline(text, trust=TRUST, now=NOW + 10, retire_at=retire)
+    assert check.result is Result.VALID  # before the date: exactly as before
+    assert fmt.verify_offline(text, trust=TRUST, now=retire, retire_at=retire) == fmt.OfflineCheck(result=Result.FORMAT_RETIRED)
+    # After the malformed steps, before the key: a malformed text stays malformed, an unknown
+    # issuer's code is retired too.
+    assert fmt.verify_offline(text[:-1], trust=TRUST, now=retire, retire_at=retire).result is Result.MALFORMED
+    assert fmt.verify_offline(text, trust={}, now=retire, retire_at=retire).result is Result.FORMAT_RETIRED
+    with pytest.raises(ValueError):
+        fmt.verify_offline(text, trust=TRUST, now=NOW, retire_at=1.5)  # type: ignore[arg-type]
+
+
+def test_code_id_of_format_2() -> None:
+    body = bytes([2, 1]) + bytes(193)
+    assert fmt.code_id_of("YKD2:" + base45.encode(body)) == hashlib.sha256(body).digest()[:16].hex()
+    sm_body = bytes([2, 2]) + bytes(194)
+    assert fmt.code_id_of("YKD2:" + base45.encode(sm_body)) == hashlib.sha256(sm_body).digest()[:16].hex()
+    for length in (194, 197):
+        assert fmt.code_id_of("YKD2:" + base45.encode(bytes(length))) is None
 
 
 # --- offline credential -------------------------------------------------------------------
