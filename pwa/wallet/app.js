@@ -7,6 +7,7 @@ import { applyElder } from '/shared/prefs.js';
 import { clear, focusHeading } from '/shared/ui.js';
 import { refreshCredential } from './device.js';
 import { EP } from './endpoints.js';
+import { loadScenarios } from './scenarios.js';
 import { accessScreen, historyScreen } from './screens/records.js';
 import { bankScreen } from './screens/bank.js';
 import { codeScreen } from './screens/code.js';
@@ -115,9 +116,11 @@ export const app = {
     app.go('signin');
   },
 
-  // Register this phone's key and fetch a fresh offline credential whenever we are online.
+  // Register this phone's key and refill its offline credentials whenever we are online (format 2:
+  // when fewer than two slots lie ahead for a profile); keep the catalog's offline scenarios too.
   async syncDevice(force = false) {
     if (!getToken() || !app.card || !app.card.ecard?.usable) return;
+    loadScenarios(app.api, app.card.region?.code).catch(() => null);
     try {
       await refreshCredential(stepUpApi(app), { force }); // binding this phone may need a fresh factor
     } catch (err) {

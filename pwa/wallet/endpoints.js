@@ -20,7 +20,9 @@ export const EP = {
   device: (id) => `/api/v1/me/devices/${encodeURIComponent(id)}`,
   onlineCode: '/api/v1/me/codes/online',
   codeUse: (id) => `/api/v1/me/codes/${encodeURIComponent(id)}/use`, // has a venue accepted the code on screen
-  credentials: '/api/v1/me/credentials',
+  credentials: '/api/v1/me/credentials', // format 1 (YKC1), only while the server has no batch route
+  credentialBatch: '/api/v1/me/credentials/batch', // format 2 (issue 18): one credential per profile and slot
+  catalog: '/api/v1/catalog', // the offline scenarios the code screen offers
   verifications: '/api/v1/me/verifications',
   // sign up and apply (issue 14)
   accounts: '/api/v1/accounts',

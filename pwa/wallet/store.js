@@ -1,5 +1,6 @@
 // The wallet's local state: the session token (localStorage), and in IndexedDB the last card
-// seen, the device key (non-extractable CryptoKey) and the offline credential.
+// seen, the device key (non-extractable CryptoKey), the offline credentials (format 2: each with
+// its one-time key; format 1 while the server has no batch route) and the catalog's offline scenarios.
 
 import { Store, openDb } from '/shared/idb.js';
 
@@ -24,6 +25,7 @@ export function setToken(token) {
 // scarce); a different person signing in next gets device.not_found and a fresh key.
 export async function forgetPerson({ keepDevice = false } = {}) {
   setToken(null);
-  const keys = keepDevice ? ['card', 'me', 'credential'] : ['card', 'me', 'credential', 'device'];
+  const mine = ['card', 'me', 'credential', 'credentials2', 'batch', 'scenarios', 'scenarioChoice'];
+  const keys = keepDevice ? mine : [...mine, 'device'];
   for (const key of keys) await kv.delete(key);
 }

@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v9';
+const CACHE = 'wallet-v10';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -16,6 +16,7 @@ self.ykServiceWorker({
     '/wallet/endpoints.js',
     '/wallet/store.js',
     '/wallet/stepup.js',
+    '/wallet/scenarios.js', // issue 18: the catalog's offline scenarios for the code screen
     '/wallet/wallet.css',
     '/wallet/manifest.webmanifest',
     '/wallet/screens/bank.js',
@@ -50,6 +51,8 @@ self.ykServiceWorker({
     '/shared/i18n.js',
     '/shared/idb.js',
     '/shared/offline-code.js',
+    '/shared/offline-code-v2.js', // issue 18: format 2 codes and their credential batches
+    '/shared/credential-batch.js',
     '/shared/prefs.js',
     '/shared/qr-render.js',
     '/shared/qrformat.js',

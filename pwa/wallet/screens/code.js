@@ -2,13 +2,16 @@
 // Online the server mints it; offline (or when the venue's scanner asks for one) the phone
 // signs one with its device key. While a code is on screen the wallet asks every few seconds
 // whether a venue accepted it, and then says where and shows a fresh code at once (issue 15).
+// An offline code is made for one service (issue 18): the holder picks it from the catalog's
+// offline scenarios, and the screen says what that service's scanner learns.
 
 import { ApiError, OfflineError } from '/shared/api.js';
-import { formatTime, t } from '/shared/i18n.js';
+import { currentLang, formatTime, t } from '/shared/i18n.js';
 import { qrSvg } from '/shared/qr-render.js';
 import { announce, clear, h } from '/shared/ui.js';
 import { codeIdOf, offlineCode } from '../device.js';
 import { EP } from '../endpoints.js';
+import { lastScenario, loadScenarios, rememberScenario, titleOf } from '../scenarios.js';
 import { reasonBox, unusableReason } from './home.js';
 
 export const LEAD_S = 5; // a new code appears this long before the shown one expires
@@ -39,8 +42,15 @@ export async function codeScreen(app) {
   }, t('code.show_offline'));
   const close = h('a', { class: 'btn secondary', href: '#/', id: 'close-code' }, t('code.close'));
   const tools = h('div', { class: 'row code-tools' }, refresh, switcher);
+  const scenarios = await loadScenarios(app.api, app.card?.region?.code).catch(() => null);
+  let chosen = pickDefault(scenarios, await lastScenario().catch(() => null));
+  const chooser = scenarioChooser(scenarios, chosen, async (entry) => {
+    chosen = entry;
+    await rememberScenario(entry.name).catch(() => null);
+    next();
+  });
   const root = h('section', { class: 'codeview', 'aria-labelledby': 'code-title' },
-    heading, used, mode, box, count, bar, message, tools, switchHint, close);
+    heading, used, mode, box, count, bar, chooser.el, message, tools, switchHint, close); // the code first, in view
 
   const stopTimers = () => { clearTimeout(refreshTimer); clearInterval(tickTimer); clearTimeout(pollTimer); };
   const online = () => navigator.onLine !== false && app.online !== false;
@@ -54,9 +64,11 @@ export async function codeScreen(app) {
     switcher.dataset.want = wantOffline ? 'offline' : 'online';
   }
 
-  function noCode(content) {
+  function noCode(content, { offline = false } = {}) {
     stopTimers();
     shown = null;
+    chooser.el.hidden = !offline || !scenarios;
+    delete box.dataset.code;
     clear(box);
     count.textContent = '';
     bar.hidden = true;
@@ -67,12 +79,19 @@ export async function codeScreen(app) {
     clear(message).append(content);
   }
 
-  async function show(text, kind, lifetimeMs, codeId) {
-    const svg = await qrSvg(text, t(kind === 'online' ? 'code.qr_label_online' : 'code.qr_label_offline'));
+  async function show(text, kind, lifetimeMs, codeId, made = null) {
+    const label = made?.format === 2 ? t('code.qr_label_for', { title: titleOf(chosen) }) : t(kind === 'online' ? 'code.qr_label_online' : 'code.qr_label_offline');
+    const svg = await qrSvg(text, label);
     if (closed) return;
     serial += 1;
     clear(message);
     clear(box).append(svg);
+    // The text the QR carries, for tests and assistive tools that read codes (it is on screen anyway).
+    box.dataset.code = text;
+    // The chooser matters only for format 2: a format 1 code is the same for every service.
+    chooser.el.hidden = made?.format !== 2;
+    root.dataset.format = made ? String(made.format) : '';
+    root.dataset.scenario = made?.format === 2 ? made.scenario : '';
     bar.hidden = false;
     refresh.hidden = false;
     root.dataset.mode = kind;
@@ -135,14 +154,16 @@ export async function codeScreen(app) {
   async function showOffline() {
     const reason = unusableReason(app.card);
     if (reason) return noCode(reasonBox(reason));
-    let made = await offlineCode();
+    const want = chosen ? { scenario: chosen.name, profile: chosen.profile } : {};
+    let made = await offlineCode(want);
     if (!made && online()) {
       await app.syncDevice(true); // online but no credential yet: fetch one, then sign
-      made = await offlineCode();
+      made = await offlineCode(want);
     }
     if (closed) return;
-    if (!made) return noCode(h('p', { class: 'notice', id: 'no-credential' }, t(online() ? 'code.no_credential_online' : 'code.no_credential')));
-    await show(made.code, 'offline', (made.expiresAt - made.t) * 1000);
+    if (!made && !scenarios) return noCode(h('p', { class: 'notice', id: 'no-credential' }, t('code.no_scenarios')), { offline: true });
+    if (!made) return noCode(h('p', { class: 'notice', id: 'no-credential' }, t(online() ? 'code.no_credential_online' : 'code.no_credential')), { offline: true });
+    await show(made.code, 'offline', (made.expiresAt - made.t) * 1000, null, made);
   }
 
   async function next() {
@@ -204,4 +225,39 @@ export async function codeScreen(app) {
       wakeLock?.release?.().catch(() => {});
     },
   };
+}
+
+// The remembered scenario if the catalog still offers it offline, else the first offered.
+function pickDefault(scenarios, remembered) {
+  if (!scenarios?.offline.length) return null;
+  return scenarios.offline.find((e) => e.name === remembered) || scenarios.offline[0];
+}
+
+// "This code is for": the catalog's offline scenarios as a labelled select, what the chosen one's
+// scanner learns (its profile), and the services that take online codes only, in one line.
+function scenarioChooser(scenarios, chosen, onChange) {
+  const el = h('div', { class: 'code-scenario', id: 'code-scenario-box', hidden: true });
+  if (!scenarios) return { el };
+  const learns = h('p', { class: 'hint code-learns', id: 'code-learns', 'aria-live': 'polite' });
+  const say = (entry) => {
+    learns.textContent = entry ? `${t(`code.learns_${entry.profile}`, { title: titleOf(entry) })} ${t('code.learns_never')}` : '';
+    learns.dataset.profile = entry?.profile || '';
+  };
+  const select = h('select', { id: 'code-scenario', 'aria-describedby': 'code-learns' },
+    scenarios.offline.map((e) => h('option', { value: e.name, selected: e === chosen, dataset: { profile: e.profile } }, titleOf(e))));
+  select.addEventListener('change', () => {
+    const entry = scenarios.offline.find((e) => e.name === select.value);
+    say(entry);
+    if (entry) onChange(entry);
+  });
+  say(chosen);
+  const sep = currentLang() === 'en' ? ', ' : '、';
+  el.append(
+    h('label', { for: 'code-scenario' }, t('code.scenario_label')),
+    select,
+    learns,
+    scenarios.onlineOnly.length
+      ? h('p', { class: 'hint code-online-only', id: 'code-online-only' }, t('code.online_only', { names: scenarios.onlineOnly.map(titleOf).join(sep) }))
+      : null);
+  return { el };
 }
