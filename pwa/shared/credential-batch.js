@@ -3,21 +3,15 @@
 
 import { ascii, fromBase64, toBase64url } from './bytes.js';
 import { PUBLIC_LEN, parseCredentialV2 } from './offline-code-v2.js';
+// SM2 with SM3: the wrapper loads its library (sm-crypto-v2) only when first used, i.e. only on a
+// phone whose issuer signs in the SM suite. Its private keys are bytes (no WebCrypto SM2).
+import { generate as sm2Generate, sign as sm2Sign } from './sm2.js';
 
 export const BATCH_DOMAIN = 'yikatong/credential-batch/v2';
 export const MAX_KEYS = 32; // the route takes 1..32 keys a request
 export const FIRST_BATCH = 15; // 3 profiles x 5 slots of 3 h cover 12 h: the server's plan today
 export const MIN_FUTURE_SLOTS = 2; // ask again when fewer slots than this lie ahead for a profile
 export const PROFILE_NAMES = ['validity', 'concession', 'transit'];
-
-// SM2 comes from a wrapper over an npm library, loaded only when the server issues that suite
-// (the name is held in a variable: a phone of the Ed25519 suite never fetches it).
-const SM2_MODULE = '/shared/sm2.js';
-let sm2Loading = null;
-export function loadSm2() {
-  if (!sm2Loading) sm2Loading = import(SM2_MODULE).catch((err) => { sm2Loading = null; throw err; });
-  return sm2Loading;
-}
 
 async function ed25519Pair() {
   // Non-extractable: script on this page can sign with it, nobody can copy it off the phone.
@@ -26,9 +20,8 @@ async function ed25519Pair() {
 }
 
 async function sm2Pair() {
-  const sm2 = await loadSm2();
-  const pair = await sm2.generate();
-  const pub = pair.publicRaw || pair.publicKey;
+  const pair = await sm2Generate();
+  const pub = pair.publicKey;
   if (!(pub instanceof Uint8Array) || pub.length !== PUBLIC_LEN.sm2) throw new Error('SM2 public key must be 33 bytes compressed');
   return { suite: 'sm2', key: pair.privateKey, pub };
 }
@@ -45,7 +38,7 @@ export async function generateKeys(suite, n) {
 // Signs with a held credential's one-time key (the code maker's signer).
 export function signerOf(record) {
   if (record.suite === 'sm2') {
-    return { suite: 'sm2', sign: async (message) => new Uint8Array(await (await loadSm2()).sign(record.key, message)) };
+    return { suite: 'sm2', sign: async (message) => new Uint8Array(await sm2Sign(record.key, message)) };
   }
   return { suite: 'ed25519', sign: async (message) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, record.key, message)) };
 }

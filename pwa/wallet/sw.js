@@ -53,6 +53,7 @@ self.ykServiceWorker({
     '/shared/offline-code.js',
     '/shared/offline-code-v2.js', // issue 18: format 2 codes and their credential batches
     '/shared/credential-batch.js',
+    '/shared/sm2.js', // SM2 one-time keys when the issuer signs in the SM suite
     '/shared/prefs.js',
     '/shared/qr-render.js',
     '/shared/qrformat.js',
@@ -93,6 +94,7 @@ self.ykServiceWorker({
     '/wallet/i18n/hr/zh-Hant.json',
     '/wallet/i18n/hr/en.json',
     '/vendor/qrcode-generator@2.0.4/qrcode.js',
+    '/vendor/sm-crypto-v2@1.15.1/dist/index.umd.js', // SM2 with SM3 (pwa/shared/sm2.js): codes of the SM suite offline
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules
     '/vendor/@simplewebauthn/browser@14.0.0/esm/index.js',
     '/vendor/@simplewebauthn/browser@14.0.0/esm/methods/startRegistration.js',
