@@ -3,11 +3,11 @@
 
 import { ApiError, OfflineError, createApi } from '/shared/api.js';
 import { topBar } from '/shared/chrome.js';
-import { addDictionaries, initI18n, t } from '/shared/i18n.js';
+import { addDictionaries, formatTime, initI18n, t } from '/shared/i18n.js';
 import { applyElder } from '/shared/prefs.js';
-import { FLAGS, kindOf } from '/shared/qrformat.js';
+import { FLAGS, kindOf, PROFILES } from '/shared/qrformat.js';
 import { announce, clear, confirmDialog, focusHeading, h } from '/shared/ui.js';
-import { verifyOffline } from '/shared/verify-offline.js';
+import { verifyOfflineCode } from '/shared/verify-offline-v2.js';
 import { CameraScanner } from './camera.js';
 import { listAges, offlineMaterial, staleness, syncRevocations, syncTrust } from './lists.js';
 import { alreadySeen, enqueue, pending, remember, uploadQueued } from './queue.js';
@@ -24,6 +24,7 @@ const SKEW = 5;
 const DECIDED = new Set([
   'valid', 'expired', 'not_yet_valid', 'replayed', 'bad_signature', 'unknown_key', 'card_suspended',
   'card_cancelled', 'device_revoked', 'scenario_not_allowed', 'malformed', 'assurance_too_low',
+  'wrong_scenario', 'format_retired',
 ]);
 
 const state = {
@@ -275,7 +276,44 @@ function needsTransport(scenario) {
   return scenario.needs_transport ?? scenario.name === 'transit_ride';
 }
 
+// The credential profile a YKD2 code for this scenario must carry: as the venue's listing says,
+// else by the catalog's rule (transit for transport, concession where concessions are shown).
+function offlineProfile(scenario) {
+  if (['validity', 'concession', 'transit'].includes(scenario.offline_profile)) return scenario.offline_profile;
+  if (needsTransport(scenario)) return 'transit';
+  const shown = scenario.offline_attributes || [];
+  return shown.includes('concession') || shown.includes('concessions') ? 'concession' : 'validity';
+}
+
+// What a valid YKD2 code shows: only what its profile discloses. Validity: valid, and until when
+// (the credential's end); concession: also the concessions; transit: also the transport function.
+function profileAttributes(check) {
+  const out = { valid_until: check.exp * 1000 };
+  if (check.profile >= 2) out.concessions = Object.keys(FLAGS).filter((name) => name !== 'transport' && check.attrs & FLAGS[name]);
+  if (check.profile === 3) out.transport = Boolean(check.attrs & FLAGS.transport);
+  return out;
+}
+
+// The words a verdict's hint needs: the scenario to choose in the wallet, the date a format retired.
+async function hintParams(result) {
+  if (result === 'wrong_scenario') return { scenario: scenarioTitle(currentScenario() || { name: state.scenario, title: state.scenario }) };
+  if (result === 'format_retired') {
+    const at = (await offlineMaterial().catch(() => null))?.retired?.YKD1;
+    return Number.isInteger(at) ? { date: formatTime(at * 1000) } : {};
+  }
+  return {};
+}
+
 async function verifyLocally(text, scenario) {
+  try {
+    return await decideLocally(text, scenario);
+  } catch (err) {
+    console.warn('offline check failed', err); // e.g. the SM2 library could not load
+    return { result: 'error', offline: true };
+  }
+}
+
+async function decideLocally(text, scenario) {
   if (kindOf(text) === 'online') return { result: 'needs_network', offline: true };
   // A scenario asking more identity proofing than an offline credential shows (hotel check-in)
   // is online only: nothing is decided or queued offline.
@@ -286,9 +324,18 @@ async function verifyLocally(text, scenario) {
   // Lists past their limit decide nothing (a card lost since may pass): sync first. Nothing queued.
   const lists = staleness(await listAges(), nowMs);
   if (lists.level === 'limit') return { result: 'lists_too_old', offline: true, lists };
-  const check = await verifyOffline(text, { ...material, now: Math.floor(nowMs / 1000), skew: SKEW });
+  const check = await verifyOfflineCode(text, {
+    ...material,
+    scenario: scenario.name,
+    scenarioTag: scenario.scenario_tag || null, // absent from an older server: computed
+    profile: offlineProfile(scenario),
+    now: Math.floor(nowMs / 1000),
+    skew: SKEW,
+  });
+  const v2 = check.format === 2;
   let result = check.result;
-  if (result === 'valid' && needsTransport(scenario) && !(check.flags & FLAGS.transport)) result = 'scenario_not_allowed';
+  const flags = v2 ? check.attrs : check.flags;
+  if (result === 'valid' && needsTransport(scenario) && !(flags & FLAGS.transport)) result = 'scenario_not_allowed';
   if (result === 'valid') {
     const seenBefore = await alreadySeen(check.code_id, nowMs);
     // This scanner accepted the code for this scenario before: its own repeat, not a new use.
@@ -301,13 +348,14 @@ async function verifyLocally(text, scenario) {
   await enqueue({
     code_id: check.code_id ?? null,
     code_kind: kindOf(text),
-    card_ref: check.card_ref ?? null,
-    device_key_id: check.device_key_id ?? null,
+    // A YKD2 code names its credential, never the card (the server maps cred_ref to the card).
+    ...(v2 ? { cred_ref: check.cred_ref ?? null } : { card_ref: check.card_ref ?? null, device_key_id: check.device_key_id ?? null }),
     scenario: scenario.name,
     result,
     verified_at: new Date(nowMs).toISOString(),
   });
-  return { result, offline: true, checkedAt: nowMs, lists, attributes: result === 'valid' ? offlineAttributes(scenario, check) : {} };
+  const attributes = result !== 'valid' ? {} : v2 ? profileAttributes(check) : offlineAttributes(scenario, check);
+  return { result, offline: true, checkedAt: nowMs, lists, attributes, ...(v2 ? { profile: PROFILES[check.profile] } : {}) };
 }
 
 async function verifyOnline(text, scenario, key) {
@@ -357,7 +405,7 @@ async function handleText(raw, { manual = false } = {}) {
   if (!manual && state.verdict?.key === key) return;
   const known = recall(key, scenario.name);
   if (known) {
-    showVerdict({ ...fromMemory(known), key });
+    showVerdict({ ...fromMemory(known), key, hintParams: await hintParams(known.result) });
     return;
   }
   state.inFlight.add(key);
@@ -376,6 +424,7 @@ async function handleText(raw, { manual = false } = {}) {
   }
   verdict.key = key;
   verdict.checkedAt = verdict.checkedAt || Date.now(); // every verdict says when it was given
+  verdict.hintParams = await hintParams(verdict.result);
   if (DECIDED.has(verdict.result)) {
     keep(key, { scenario: scenario.name, result: verdict.result, checkedAt: verdict.checkedAt || Date.now(), offline: verdict.offline });
   }

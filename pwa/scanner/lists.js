@@ -4,7 +4,8 @@
 // with the revocation list an offline verdict warns, past its limit nothing is verified offline.
 
 import { ApiError } from '/shared/api.js';
-import { applyRevocationUpdate, importTrust, revocationFromJson, trustFromJwks } from '/shared/verify-offline.js';
+import { applyRevocationUpdate, importTrust, retiredFormats, revocationFromJson, trustFromJwks } from '/shared/verify-offline.js';
+import { importTrustV2, trustFromJwksV2 } from '/shared/verify-offline-v2.js';
 import { kv } from './store.js';
 
 // Until the server has said otherwise (docs/verification.md, YIKATONG_OFFLINE_LISTS_*_HOURS).
@@ -59,19 +60,26 @@ export async function syncRevocations(api) {
 
 let cachedKeys = null;
 
-// What verifyOffline needs, from the stored lists (keys imported once per trust-list version);
-// null until both lists are held (without the revocation list a lost card would pass).
+// What verifyOfflineCode needs, from the stored lists (keys of both formats imported once per
+// trust-list version); null until both lists are held (without the revocation list a lost card
+// would pass). `retired`: the trust list's yk_retired_formats ({YKD1: unix seconds}).
 export async function offlineMaterial() {
   const jwks = await kv.get('jwks');
   const revocation = await kv.get('revocation');
   if (!jwks || !revocation) return null;
   if (!cachedKeys || cachedKeys.fetchedAt !== jwks.fetchedAt) {
-    cachedKeys = { fetchedAt: jwks.fetchedAt, keys: await importTrust(trustFromJwks(jwks.doc)) };
+    cachedKeys = {
+      fetchedAt: jwks.fetchedAt,
+      keys: await importTrust(trustFromJwks(jwks.doc)),
+      trust: await importTrustV2(trustFromJwksV2(jwks.doc)),
+      retired: retiredFormats(jwks.doc),
+    };
   }
   return {
     keys: cachedKeys.keys,
-    revokedCards: revocation.cards,
-    revokedDevices: new Set(revocation.devices),
+    trust: cachedKeys.trust,
+    retired: cachedKeys.retired,
+    revocations: { cards: revocation.cards, devices: revocation.devices, credentials: revocation.credentials || {} },
     trustAge: jwks.issuedAt ?? jwks.fetchedAt,
     revocationAge: revocation.issuedAt ?? revocation.fetchedAt,
   };

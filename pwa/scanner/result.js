@@ -42,7 +42,7 @@ export function toneOfVerdict(verdict) {
 
 function attrValue(name, value) {
   if (name === 'valid_until') return formatTime(value);
-  if (name === 'card_valid') return value ? t('common.yes') : t('common.no');
+  if (name === 'card_valid' || name === 'transport') return value ? t('common.yes') : t('common.no');
   if (name === 'doc_type') return t(`doc.${value}`);
   if (name === 'concession') return t(`concession.${value}`);
   if (name === 'concessions') return value.length ? value.map((c) => t(`concession.${c}`)).join(t('common.list_sep')) : t('concession.none');
@@ -70,10 +70,14 @@ function verdictWord(verdict) {
 function hint(verdict) {
   if (verdict.repeat) return t('scanner.verdict.repeat_hint');
   if (verdict.result === 'lists_too_old') return t('result.lists_too_old.hint', { age: ageText(verdict.lists?.ageS ?? 0) });
-  return t(`result.${verdict.result}.hint`);
+  const params = verdict.hintParams || {};
+  // Format 1's retirement date comes from the trust list; without it the hint names no date.
+  if (verdict.result === 'format_retired' && !params.date) return t('result.format_retired.hint_undated');
+  return t(`result.${verdict.result}.hint`, params);
 }
 
-// verdict = {result, attributes, offline, checkedAt, repeat, local, firstCheck, lists: {level, ageS}}
+// verdict = {result, attributes, offline, checkedAt, repeat, local, firstCheck, lists: {level, ageS},
+//   hintParams (words of the hint: the scenario of wrong_scenario, the date of format_retired), profile (YKD2)}
 // `onDismiss`: the panel and its "next" button clear it at once.
 export function resultPanel(verdict, { onDismiss } = {}) {
   const tone = toneOfVerdict(verdict);
@@ -89,6 +93,7 @@ export function resultPanel(verdict, { onDismiss } = {}) {
       local: verdict.local ? '1' : '0',
       first: verdict.firstCheck ? '1' : '0',
       stale: stale ? 'warn' : verdict.result === 'lists_too_old' ? 'limit' : '',
+      profile: verdict.profile || '', // the YKD2 credential's profile: what the facts below may show
     },
     onclick: (e) => { if (onDismiss && !e.target.closest('button')) onDismiss(); },
   },

@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v5';
+const CACHE = 'scanner-v6';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -38,6 +38,8 @@ self.ykServiceWorker({
     '/shared/ui.js',
     '/shared/vendor.js',
     '/shared/verify-offline.js',
+    '/shared/verify-offline-v2.js',
+    '/shared/sm2.js',
     '/shared/sw-core.js',
     '/shared/i18n/zh-Hans.json',
     '/shared/i18n/zh-Hant.json',
@@ -46,5 +48,6 @@ self.ykServiceWorker({
     '/vendor/zxing-wasm@3.1.6/dist/es/reader/index.js', // the decoder (docs/decoders.md)
     '/vendor/zxing-wasm@3.1.6/dist/es/share.js',
     '/vendor/zxing-wasm@3.1.6/dist/reader/zxing_reader.wasm',
+    '/vendor/sm-crypto-v2@1.15.1/dist/index.umd.js', // SM2 with SM3 (pwa/shared/sm2.js), for SM2-suite codes
   ],
 });

@@ -47,13 +47,18 @@ class Issuer:
         profile: str,
         scenario: str,
         attrs: int = 0,
-        t: int = NOW - 10,
-        nbf: int = NOW - 3600,
-        exp: int = NOW + 3600,
+        now: int = NOW,
+        t: int | None = None,
+        nbf: int | None = None,
+        exp: int | None = None,
         region: int = 440000,
         cred_ref: bytes | None = None,
     ) -> tuple[str, str]:
-        """(code text, cred_ref hex): a fresh credential and one-time device key, the code made for `scenario`."""
+        """(code text, cred_ref hex): a fresh credential and one-time device key, the code made for
+        `scenario`; made 10 s before `now`, in a slot from an hour before to an hour after."""
+        t = now - 10 if t is None else t
+        nbf = now - 3600 if nbf is None else nbf
+        exp = now + 3600 if exp is None else exp
         device_private, device_public = key_pair(self.suite)
         cred_ref = cred_ref or secrets.token_bytes(8)
         credential = f2.make_credential_v2(
