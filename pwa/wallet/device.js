@@ -80,6 +80,8 @@ async function refreshBatch(api, state, held) {
   let count = Math.min(MAX_KEYS, Math.max(1, state.needed || FIRST_BATCH));
   let suiteRetried = false;
   let deviceReplaced = false;
+  let clockOffset = 0; // the server's clock less ours, once it said ours is off
+  let clockFixed = false;
   let fresh = [];
   let needed = state.needed;
   for (let round = 0; round < 4; round++) {
@@ -87,12 +89,17 @@ async function refreshBatch(api, state, held) {
     const pairs = await generateKeys(suite, count);
     let answer;
     try {
-      answer = await api('POST', EP.credentialBatch, await batchRequest(device, suite, pairs, nowS()));
+      answer = await api('POST', EP.credentialBatch, await batchRequest(device, suite, pairs, nowS() + clockOffset));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'credential.suite_changed' && !suiteRetried && err.details?.suite && err.details.suite !== suite) {
         suite = err.details.suite; // the issuer moved to another suite: keys of that suite, once
         suiteRetried = true;
+        continue;
+      }
+      if (err.code === 'credential.stale_request' && !clockFixed && Number.isInteger(err.details?.now)) {
+        clockOffset = err.details.now - nowS(); // this phone's clock is off: sign with the server's time, once
+        clockFixed = true;
         continue;
       }
       if (DEVICE_GONE.includes(err.code) && !deviceReplaced) {
