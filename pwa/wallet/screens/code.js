@@ -240,7 +240,8 @@ function scenarioChooser(scenarios, chosen, onChange) {
   if (!scenarios) return { el };
   const learns = h('p', { class: 'hint code-learns', id: 'code-learns', 'aria-live': 'polite' });
   const say = (entry) => {
-    learns.textContent = entry ? `${t(`code.learns_${entry.profile}`, { title: titleOf(entry) })} ${t('code.learns_never')}` : '';
+    const gap = currentLang() === 'en' ? ' ' : ''; // Chinese sentences follow each other without a space
+    learns.textContent = entry ? `${t(`code.learns_${entry.profile}`, { title: titleOf(entry) })}${gap}${t('code.learns_never')}` : '';
     learns.dataset.profile = entry?.profile || '';
   };
   const select = h('select', { id: 'code-scenario', 'aria-describedby': 'code-learns' },
