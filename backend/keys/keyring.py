@@ -19,7 +19,7 @@ import time
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from Crypto.Cipher import AES
 from Crypto.Protocol.KDF import scrypt
@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from backend.lib import ed25519
+from backend.lib import ed25519, sm2
 
 DEV_PASSPHRASE = "yikatong-dev-only-passphrase"
 FILE_NAME = "keyring.json"
@@ -45,6 +45,28 @@ DOCUMENT_CA_DAYS = 3650
 DOCUMENT_SIGNER_DAYS = 3650
 _SCRYPT = {"N": 2**15, "r": 8, "p": 1}
 _KEK_CACHE: dict[tuple[str, bytes], bytes] = {}
+
+
+# The suites (docs/national-crypto.md). An issuer key signs with one algorithm, named as the
+# trust list names it ("EdDSA" or "SM2SM3"); an online-code secret MACs and encrypts with one
+# suite ("aes": AES + HMAC-SHA256, "sm4": SM4 + HMAC-SM3). The keyring's suite says which
+# algorithm offline credentials are issued in; its Ed25519 key signs everything else either way.
+Alg = Literal["EdDSA", "SM2SM3"]
+OnlineSuite = Literal["aes", "sm4"]
+Suite = Literal["ed25519", "sm2"]
+SUITE_ALG: dict[Suite, Alg] = {"ed25519": "EdDSA", "sm2": "SM2SM3"}
+SUITE_ONLINE: dict[Suite, OnlineSuite] = {"ed25519": "aes", "sm2": "sm4"}
+# How the file names each algorithm (entries written before the SM suite say "Ed25519").
+_FILE_ALG: dict[Alg, str] = {"EdDSA": "Ed25519", "SM2SM3": "SM2SM3"}
+_ALG_OF_FILE: dict[str, Alg] = {v: k for k, v in _FILE_ALG.items()}
+
+
+def _public_of(alg: Alg, secret: bytes) -> bytes:
+    return ed25519.public_from_seed(secret) if alg == "EdDSA" else sm2.public_from_private(secret)
+
+
+def _new_pair(alg: Alg) -> tuple[bytes, bytes]:
+    return ed25519.generate() if alg == "EdDSA" else sm2.generate()
 
 
 class KeyStoreError(RuntimeError):
@@ -67,6 +89,9 @@ class SigningKey:
     nbf: int  # signs credentials from
     exp: int  # signs credentials until (rotation moves this to the rotation time)
     publish_until: int  # stays in the trust list until credentials it signed have expired
+    # "EdDSA": seed is an Ed25519 seed, public 32 raw bytes. "SM2SM3": seed is the SM2 private
+    # value (32 bytes), public the compressed point (33 bytes).
+    alg: Alg = "EdDSA"
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,7 @@ class RevokedKey:
     revoked: int
     publish_until: int
     reason: str = ""
+    alg: Alg = "EdDSA"
 
 
 def vapid_public(private: bytes) -> bytes:
@@ -229,13 +255,34 @@ class Keyring:
     # Statements' PAdES signatures (docs/documents.md). None in a keyring made before they existed
     # until `yikatong keys init` (or a dev/test start) adds them.
     documents: DocumentKeys | None = None
+    # kid -> suite of each online secret ("aes" when the file does not say: written before the SM suite).
+    online_suites: dict[int, OnlineSuite] = field(default_factory=dict)
+    # The suite offline credentials are issued in (`yikatong keys rotate --suite`).
+    suite: Suite = "ed25519"
 
-    def active_signing(self, now: int | None = None) -> SigningKey:
+    def active_signing(self, now: int | None = None, alg: Alg = "EdDSA") -> SigningKey:
+        """The newest key of `alg` that signs now. The default, EdDSA, is the key that signs
+        certificates, payment instructions, receipts and format-1 credentials, in either suite;
+        offline credentials of format 2 take `issuing_key` (the suite's algorithm)."""
         now = int(time.time()) if now is None else now
-        usable = [k for k in self.signing if k.nbf <= now < k.exp]
+        usable = [k for k in self.signing if k.nbf <= now < k.exp and k.alg == alg]
         if not usable:
-            raise KeyStoreError("no issuer signing key is valid now: run `yikatong keys rotate`")
+            raise KeyStoreError(f"no {alg} issuer signing key is valid now: run `yikatong keys rotate`")
         return max(usable, key=lambda k: k.nbf)
+
+    def issuing_key(self, now: int | None = None) -> SigningKey:
+        """The key that signs offline credentials now: of the keyring's suite (its `.alg` says which)."""
+        return self.active_signing(now, SUITE_ALG[self.suite])
+
+    def online_suite(self, kid: int) -> OnlineSuite:
+        """The suite of online secret `kid` ("aes" or "sm4")."""
+        return self.online_suites.get(kid, "aes")
+
+    @property
+    def online_masters(self) -> dict[int, tuple[OnlineSuite, bytes]]:
+        """kid -> (suite, master secret) of every online secret that still verifies: what
+        codes.format.verify_online takes as `masters` once it knows suites."""
+        return {kid: (self.online_suite(kid), secret) for kid, secret in self.online.items()}
 
     def published(self, now: int | None = None) -> list[SigningKey]:
         now = int(time.time()) if now is None else now
@@ -347,6 +394,7 @@ class KeyStore:
         kek = self._kek(_unb64(doc["salt"]))
         pii = blind = b""
         online: dict[int, bytes] = {}
+        online_suites: dict[int, OnlineSuite] = {}
         online_kid, newest = 0, -1
         signing: list[SigningKey] = []
         revoked: list[RevokedKey] = []
@@ -360,6 +408,7 @@ class KeyStore:
                         revoked=int(entry["revoked"]),
                         publish_until=int(entry["publish_until"]),
                         reason=str(entry.get("reason", "")),
+                        alg=_ALG_OF_FILE[entry.get("alg", "Ed25519")],
                     )
                 )
                 continue
@@ -370,12 +419,17 @@ class KeyStore:
                 blind = secret
             elif entry["purpose"] == "online":
                 online[int(entry["id"])] = secret
+                suite = entry.get("suite", "aes")
+                if suite not in ("aes", "sm4"):
+                    raise ValueError(f"online secret {entry['id']} has an unknown suite {suite!r}")
+                online_suites[int(entry["id"])] = cast(OnlineSuite, suite)
                 if entry["created"] >= newest:
                     online_kid, newest = int(entry["id"]), entry["created"]
             elif entry["purpose"] == "signing":
                 public = _unb64(entry["public"])
+                alg = _ALG_OF_FILE[entry.get("alg", "Ed25519")]  # KeyError: an algorithm this release does not know
                 # The public half is stored in clear for `list`; it must belong to the sealed seed.
-                if ed25519.public_from_seed(secret) != public:
+                if _public_of(alg, secret) != public:
                     raise ValueError(f"public key of signing key {entry['id']} does not match its seed")
                 signing.append(
                     SigningKey(
@@ -385,6 +439,7 @@ class KeyStore:
                         nbf=entry["nbf"],
                         exp=entry["exp"],
                         publish_until=entry["publish_until"],
+                        alg=alg,
                     )
                 )
             elif entry["purpose"] == "vapid":
@@ -393,6 +448,9 @@ class KeyStore:
                 vapid = secret
         if len(pii) != 32 or len(blind) != 32 or not online or not signing:
             raise ValueError("a data key, an online-code secret or the issuer key is missing")
+        suite = doc.get("suite", "ed25519")
+        if suite not in SUITE_ALG:
+            raise ValueError(f"unknown suite {suite!r}")
         return Keyring(
             pii=pii,
             blind=blind,
@@ -402,6 +460,8 @@ class KeyStore:
             revoked=revoked,
             vapid=vapid,
             documents=self._unseal_documents(kek, doc.get("documents")),
+            online_suites=online_suites,
+            suite=cast(Suite, suite),
         )
 
     def _unseal_documents(self, kek: bytes, entry: Any) -> DocumentKeys | None:
@@ -423,9 +483,9 @@ class KeyStore:
 
     # -- tooling ---------------------------------------------------------
     def _signing_entry(
-        self, kek: bytes, now: int, max_credential_seconds: int, taken: AbstractSet[str] = frozenset()
+        self, kek: bytes, now: int, max_credential_seconds: int, taken: AbstractSet[str] = frozenset(), alg: Alg = "EdDSA"
     ) -> dict[str, Any]:
-        seed, public = ed25519.generate()
+        seed, public = _new_pair(alg)
         kid = secrets.token_hex(4)
         while kid in taken:  # a kid names exactly one key in every trust list
             kid = secrets.token_hex(4)
@@ -433,7 +493,7 @@ class KeyStore:
         return {
             "purpose": "signing",
             "id": kid,
-            "alg": "Ed25519",
+            "alg": _FILE_ALG[alg],
             "public": _b64(public),
             "nbf": now,
             "exp": exp,
@@ -486,17 +546,43 @@ class KeyStore:
             self._write_doc(doc)
             self._loaded = None
 
-    def init(self, *, now: int | None = None, max_credential_seconds: int = 86400) -> bool:
-        """Create the keyring if there is none. Returns False when one already exists (then any
-        key it lacks, such as the VAPID key of Web Push, is added to it)."""
+    def _online_entry(self, kek: bytes, now: int, kid: int, suite: OnlineSuite) -> dict[str, Any]:
+        return {
+            "purpose": "online",
+            "id": str(kid),
+            "suite": suite,
+            "created": now,
+            "sealed": self._seal(kek, f"online:{kid}", secrets.token_bytes(32)),
+        }
+
+    def _issuer_entries(
+        self, kek: bytes, now: int, max_credential_seconds: int, suite: Suite, taken: set[str]
+    ) -> list[dict[str, Any]]:
+        """New issuer keys for `suite`: always an Ed25519 key (it signs certificates, payment
+        instructions, receipts and format-1 credentials, which verifiers check as EdDSA), and
+        for the SM suite an SM2 key too, which signs the offline credentials of format 2."""
+        out = []
+        algs: tuple[Alg, ...] = ("EdDSA", "SM2SM3") if suite == "sm2" else ("EdDSA",)
+        for alg in algs:
+            entry = self._signing_entry(kek, now, max_credential_seconds, taken, alg=alg)
+            taken.add(entry["id"])
+            out.append(entry)
+        return out
+
+    def init(self, *, now: int | None = None, max_credential_seconds: int = 86400, suite: Suite = "ed25519") -> bool:
+        """Create the keyring if there is none, issuing offline credentials in `suite`. Returns
+        False when one already exists (then any key it lacks, such as the VAPID key of Web Push,
+        is added to it; its suite stays: `rotate --suite` changes that)."""
         now = int(time.time()) if now is None else now
+        if suite not in SUITE_ALG:
+            raise KeyStoreError(f"unknown suite {suite!r}: ed25519 or sm2")
         if self.exists():
             self._add_missing(now)  # also proves the passphrase opens it
             return False
         salt = secrets.token_bytes(16)
         kek = self._kek(salt)
         keys = []
-        for purpose, kid in (("pii", "1"), ("blind", "1"), ("online", "1")):
+        for purpose, kid in (("pii", "1"), ("blind", "1")):
             keys.append(
                 {
                     "purpose": purpose,
@@ -505,13 +591,15 @@ class KeyStore:
                     "sealed": self._seal(kek, f"{purpose}:{kid}", secrets.token_bytes(32)),
                 }
             )
-        keys.append(self._signing_entry(kek, now, max_credential_seconds))
+        keys.append(self._online_entry(kek, now, 1, SUITE_ONLINE[suite]))
+        keys.extend(self._issuer_entries(kek, now, max_credential_seconds, suite, set()))
         keys.append(self._vapid_entry(kek, now))
         doc = {
             "version": 1,
             "kdf": "scrypt",
             "salt": _b64(salt),
             **{"scrypt": _SCRYPT},
+            "suite": suite,
             "keys": keys,
             "documents": self._documents_entry(kek, now),
         }
@@ -521,16 +609,29 @@ class KeyStore:
         return True
 
     def rotate(
-        self, *, now: int | None = None, max_credential_seconds: int = 86400, online_keep_seconds: int = ONLINE_KEEP_SECONDS
+        self,
+        *,
+        now: int | None = None,
+        max_credential_seconds: int = 86400,
+        online_keep_seconds: int = ONLINE_KEEP_SECONDS,
+        suite: Suite | None = None,
     ) -> tuple[str, int]:
-        """New issuer key and online-code secret; old ones stop signing now but stay published
+        """New issuer key(s) and online-code secret; old ones stop signing now but stay published
         (and accepted) until everything they signed has expired, however many rotations come
         in between: issuer keys for the credential lifetime (`max_credential_seconds`),
-        online-code secrets for a code's lifetime plus skew (`online_keep_seconds`)."""
+        online-code secrets for a code's lifetime plus skew (`online_keep_seconds`).
+
+        `suite` ("ed25519" or "sm2"; None keeps the keyring's) is the suite from now on: "sm2"
+        makes an SM2 key the one that signs offline credentials and the new online secret an SM4
+        one; the Ed25519 key is renewed too. Returns (the credential-signing key's id, the new
+        online kid)."""
         now = int(time.time()) if now is None else now
+        if suite is not None and suite not in SUITE_ALG:
+            raise KeyStoreError(f"unknown suite {suite!r}: ed25519 or sm2")
         # Open everything first: sealing new keys under a wrong passphrase would ruin the file.
         current = self.load().online_kid
         doc = self._read_doc()
+        target: Suite = suite or cast(Suite, doc.get("suite", "ed25519"))
         kek = self._kek(_unb64(doc["salt"]))
         for entry in doc["keys"]:
             if entry["purpose"] == "signing" and entry["exp"] > now:
@@ -553,21 +654,15 @@ class KeyStore:
             raise KeyStoreError(
                 f"every online-code key id is held by a secret retired less than {online_keep_seconds} s ago: wait a minute"
             )
-        doc["keys"].append(
-            {
-                "purpose": "online",
-                "id": str(new_online),
-                "created": now,
-                "sealed": self._seal(kek, f"online:{new_online}", secrets.token_bytes(32)),
-            }
-        )
-        entry = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc))
-        doc["keys"].append(entry)
+        doc["keys"].append(self._online_entry(kek, now, new_online, SUITE_ONLINE[target]))
+        entries = self._issuer_entries(kek, now, max_credential_seconds, target, self._signing_ids(doc))
+        doc["keys"].extend(entries)
+        doc["suite"] = target
         # Drop signing keys that nobody can need any more.
         doc["keys"] = [e for e in doc["keys"] if e["purpose"] != "signing" or e["publish_until"] > now]
         self._write_doc(doc)
         self._loaded = None
-        return entry["id"], new_online
+        return entries[-1]["id"], new_online
 
     @staticmethod
     def _signing_ids(doc: dict[str, Any]) -> set[str]:
@@ -595,8 +690,11 @@ class KeyStore:
         del entry["sealed"]
         entry.update(revoked=now, revoked_by=by, reason=reason, exp=min(entry["exp"], now))
         replacement = None
-        if not any(k.kid != kid and k.nbf <= now < k.exp for k in keyring.signing):
-            replacement = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc))
+        alg = _ALG_OF_FILE[entry.get("alg", "Ed25519")]
+        # The keyring always has an Ed25519 key signing, and in the SM suite an SM2 key as well.
+        needed = alg == "EdDSA" or SUITE_ALG[keyring.suite] == alg
+        if needed and not any(k.kid != kid and k.alg == alg and k.nbf <= now < k.exp for k in keyring.signing):
+            replacement = self._signing_entry(kek, now, max_credential_seconds, self._signing_ids(doc), alg=alg)
             doc["keys"].append(replacement)
         self._write_doc(doc)
         self._loaded = None

@@ -14,6 +14,7 @@ from backend.keys.keyring import Keyring
 from backend.keys.schemas import JwkSet
 from backend.keys.trust import jwk_set
 from backend.lib.headers import cacheable
+from backend.lib.settings import Settings
 
 # Verifiers poll this; five minutes of caching is far shorter than any key's overlap period
 # (a retired key stays published for the lifetime of the credentials it signed).
@@ -44,7 +45,8 @@ def _not_modified(headers: dict[str, str]) -> Response[Any]:
     "/.well-known/jwks.json",
     summary="Issuer keys (JWK Set)",
     description=(
-        "The Ed25519 public keys that sign offline credentials, as a JWK Set (RFC 7517/8037). "
+        "The public keys that sign offline credentials, as a JWK Set (RFC 7517/8037): Ed25519 (`kty` OKP, `alg` EdDSA) "
+        "and SM2 (`kty` EC, `crv` SM2, `alg` SM2SM3). `yk_retired_formats` says from when YKD1 codes are refused. "
         "Public, no sign-in. It lists the signing key and every retired key whose credentials may "
         "still be valid (`yk_publish_until`); a key revoked before its time is never in `keys` and is "
         "named under `yk_revoked` instead. Cacheable for 5 minutes; send `If-None-Match` with the "
@@ -59,8 +61,8 @@ def _not_modified(headers: dict[str, str]) -> Response[Any]:
     ],
     responses={304: ResponseSpec(data_container=None, description="The key set still has this ETag.")},
 )
-def get_jwks(request: Request[Any, Any, Any], keyring: Keyring, now: int) -> Response[JwkSet]:
-    doc = jwk_set(keyring, now)
+def get_jwks(request: Request[Any, Any, Any], keyring: Keyring, now: int, settings: Settings) -> Response[JwkSet]:
+    doc = jwk_set(keyring, now, v1_retire_at=settings.offline_v1_retire_at)
     body = msgspec.json.encode(doc)
     etag = _etag(body)
     # Any origin may fetch the trust list: other regions' verifiers must trust our cards (Art. 4).

@@ -10,10 +10,9 @@ from msgspec import Meta
 UINT32 = 2**32 - 1  # Unix seconds, as the 4-byte times inside credentials carry them
 
 
-class Jwk(msgspec.Struct, frozen=True, kw_only=True):
-    """One issuer public key (RFC 8037 OKP/Ed25519) that signs, or signed, offline credentials."""
+class Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="OKP"):
+    """One Ed25519 issuer public key (RFC 8037, `kty` OKP) that signs, or signed, offline credentials."""
 
-    kty: Literal["OKP"]
     crv: Literal["Ed25519"]
     x: Annotated[
         str,
@@ -49,6 +48,67 @@ class Jwk(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
 
+class Sm2Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="EC"):
+    """One SM2 issuer public key (`kty` EC, `crv` SM2: the recommended curve of GB/T 32918.5) that
+    signs, or signed, offline credentials of the SM suite: SM2 signatures with SM3 and the default
+    user id 1234567812345678 (docs/national-crypto.md)."""
+
+    crv: Literal["SM2"]
+    x: Annotated[
+        str,
+        Meta(
+            description="The public point's x coordinate, 32 bytes big-endian, base64url without padding.",
+            examples=["CfnfMR5UIaFQ3X0WHkvFxnIXn60YM_wHa7CP81bzUCA"],
+        ),
+    ]
+    y: Annotated[
+        str,
+        Meta(
+            description="The public point's y coordinate, 32 bytes big-endian, base64url without padding.",
+            examples=["zOpJDOJndaUtxupxjMGqYArtBfvzXghKZjL2By2prRM"],
+        ),
+    ]
+    kid: Annotated[
+        str,
+        Meta(
+            pattern="^[0-9a-f]{8}$",
+            description="Key id: the 4 key-id bytes inside every credential it signs, as hex.",
+            examples=["9c0ffee1"],
+        ),
+    ]
+    use: Literal["sig"]
+    alg: Literal["SM2SM3"]
+    nbf: Annotated[
+        int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])
+    ]
+    exp: Annotated[
+        int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])
+    ]
+    yk_publish_until: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=UINT32,
+            description="Unix time until which verifiers must keep trusting this key: the last credential it signed expires then.",
+            examples=[1775113200],
+        ),
+    ]
+
+
+class RetiredFormats(msgspec.Struct, frozen=True, kw_only=True, rename={"ykd1": "YKD1"}):
+    """Offline code formats verifiers refuse (`format_retired`) from a given time."""
+
+    ykd1: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=UINT32,
+            description="Unix time from which a well-formed YKD1 code (format 1) is refused as format_retired.",
+            examples=[1803859200],
+        ),
+    ]
+
+
 class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
     """An issuer key withdrawn before its time (compromised): nothing it signed is valid."""
 
@@ -56,10 +116,12 @@ class RevokedJwk(msgspec.Struct, frozen=True, kw_only=True):
     x: Annotated[
         str,
         Meta(
-            description="Its public key, base64url without padding, so a verifier can match the exact key.",
+            description="Its public key, base64url without padding, so a verifier can match the exact key: "
+            "Ed25519 the 32 raw bytes, SM2 the 33-byte compressed point.",
             examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"],
         ),
     ]
+    alg: Annotated[Literal["EdDSA", "SM2SM3"], Meta(description="The revoked key's algorithm.")] = "EdDSA"
     revoked_at: Annotated[int, Meta(ge=0, le=UINT32, description="Unix time of the revocation.", examples=[1770000000])]
     until: Annotated[
         int,
@@ -115,7 +177,12 @@ class DocumentRootJwk(msgspec.Struct, frozen=True, kw_only=True):
 class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
     """The trust list verifiers (venues, other regions) load to check offline codes."""
 
-    keys: list[Jwk]
+    keys: Annotated[
+        list[Jwk | Sm2Jwk],
+        Meta(
+            description="Issuer keys, each with its `alg`: EdDSA (OKP Ed25519) or SM2SM3 (EC SM2). A verifier skips kinds it does not know."
+        ),
+    ]
     yk_revoked: Annotated[
         list[RevokedJwk],
         Meta(
@@ -130,3 +197,7 @@ class JwkSet(msgspec.Struct, frozen=True, kw_only=True):
             "`x5c`). Separate from `keys`: it signs no offline credential. `yikatong documents verify FILE.pdf --trust` reads it."
         ),
     ] = []
+    yk_retired_formats: Annotated[
+        RetiredFormats,
+        Meta(description="Offline code formats refused from a given Unix time: `YKD1` (format 1) from `offline_v1_retire_at`."),
+    ]

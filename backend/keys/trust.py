@@ -11,41 +11,60 @@ import msgspec
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from backend.keys.keyring import Keyring
-from backend.keys.schemas import DocumentRootJwk, Jwk, JwkSet, RevokedJwk
+from backend.keys.keyring import Keyring, SigningKey
+from backend.keys.schemas import DocumentRootJwk, Jwk, JwkSet, RetiredFormats, RevokedJwk, Sm2Jwk
+from backend.lib import sm2
+
+# settings.offline_v1_retire_at's default, for callers that have no settings at hand.
+V1_RETIRE_AT = 1803859200
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def jwk_set(keyring: Keyring, now: int | None = None) -> JwkSet:
+def jwk(key: SigningKey) -> Jwk | Sm2Jwk:
+    """The trust list's entry for one issuer key: OKP Ed25519 or EC SM2 (x and y of the point)."""
+    if key.alg == "SM2SM3":
+        xy = sm2.decompress(key.public)
+        return Sm2Jwk(
+            crv="SM2",
+            x=_b64url(xy[:32]),
+            y=_b64url(xy[32:]),
+            kid=key.kid,
+            use="sig",
+            alg="SM2SM3",
+            nbf=key.nbf,
+            exp=key.exp,
+            yk_publish_until=key.publish_until,
+        )
+    return Jwk(
+        crv="Ed25519",
+        x=_b64url(key.public),
+        kid=key.kid,
+        use="sig",
+        alg="EdDSA",
+        nbf=key.nbf,
+        exp=key.exp,
+        yk_publish_until=key.publish_until,
+    )
+
+
+def jwk_set(keyring: Keyring, now: int | None = None, *, v1_retire_at: int = V1_RETIRE_AT) -> JwkSet:
     """Every key that signed (or signs) credentials still valid; `nbf`/`exp` bound its signing
     period and `yk_publish_until` says how long verifiers must keep it. Revoked keys are never
     in `keys`: `yk_revoked` names them (kid, public key, when) for as long as they would have
-    been listed, so a verifier that keeps keys from earlier sets knows to drop them."""
+    been listed, so a verifier that keeps keys from earlier sets knows to drop them.
+    `yk_retired_formats` tells scanners when YKD1 codes stop verifying (settings.offline_v1_retire_at)."""
     now = int(time.time()) if now is None else now
-    keys = [
-        Jwk(
-            kty="OKP",
-            crv="Ed25519",
-            x=_b64url(k.public),
-            kid=k.kid,
-            use="sig",
-            alg="EdDSA",
-            nbf=k.nbf,
-            exp=k.exp,
-            yk_publish_until=k.publish_until,
-        )
-        for k in sorted(keyring.published(now), key=lambda k: k.nbf)
-    ]
+    keys = [jwk(k) for k in sorted(keyring.published(now), key=lambda k: (k.nbf, k.alg))]
     revoked = [
-        RevokedJwk(kid=k.kid, x=_b64url(k.public), revoked_at=k.revoked, until=k.publish_until)
+        RevokedJwk(kid=k.kid, x=_b64url(k.public), revoked_at=k.revoked, until=k.publish_until, alg=k.alg)
         for k in sorted(keyring.revoked, key=lambda k: k.revoked)
         if k.publish_until > now
     ]
     roots = [document_root(keyring.documents.ca_cert)] if keyring.documents is not None else []
-    return JwkSet(keys=keys, yk_revoked=revoked, yk_document_roots=roots)
+    return JwkSet(keys=keys, yk_revoked=revoked, yk_document_roots=roots, yk_retired_formats=RetiredFormats(ykd1=v1_retire_at))
 
 
 def document_root(der: bytes) -> DocumentRootJwk:
@@ -66,8 +85,8 @@ def document_root(der: bytes) -> DocumentRootJwk:
     )
 
 
-def jwks(keyring: Keyring, now: int | None = None) -> dict[str, Any]:
+def jwks(keyring: Keyring, now: int | None = None, *, v1_retire_at: int = V1_RETIRE_AT) -> dict[str, Any]:
     """The JWK Set as plain JSON data, members in the order the route sends them: what
     `yikatong keys export-trust` writes and what codes.format.trust_from_jwks reads."""
-    doc: dict[str, Any] = msgspec.to_builtins(jwk_set(keyring, now))
+    doc: dict[str, Any] = msgspec.to_builtins(jwk_set(keyring, now, v1_retire_at=v1_retire_at))
     return doc

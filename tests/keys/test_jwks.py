@@ -35,6 +35,8 @@ async def test_jwks_lists_the_signing_key_publicly(client):
         assert set(key) == {"kty", "crv", "x", "kid", "use", "alg", "nbf", "exp", "yk_publish_until"}
     # What verifiers build from it recognises the key.
     assert fmt.trust_from_jwks(doc)[active.kid] == active.public
+    # Scanners learn from it when YKD1 codes stop verifying (settings.offline_v1_retire_at).
+    assert doc["yk_retired_formats"] == {"YKD1": client.app.state.settings.offline_v1_retire_at}
 
 
 async def test_etag_and_304(client):
