@@ -1,4 +1,4 @@
 """Dynamic QR codes: the online (server-verified) and offline (signed) code formats."""
 
 # What other features may import (docs/conventions.md, "How a feature shows itself"; tests/test_architecture.py).
-PUBLIC = ("format", "presented", "minting", "schemas")
+PUBLIC = ("format", "format_v2", "presented", "minting", "schemas")

@@ -156,9 +156,18 @@ async def issue_credential(
 ) -> OfflineCredential:
     """Sign a credential binding the device's public key to the holder's usable card.
 
-    Checks, in order: the device exists (404), the card is usable (409 card.*), the device is
-    bound to it (409 device.unbound) and has a valid registered key (409 device.*).
+    Checks, in order: format 1 is not retired (410), the device exists (404), the card is usable
+    (409 card.*), the device is bound to it (409 device.unbound) and has a valid registered key
+    (409 device.*).
     """
+    if now >= settings.offline_v1_retire_at:
+        # Verifiers refuse YKD1 codes from this moment (`format_retired`): a credential for them helps no one.
+        raise ApiError(
+            410,
+            "credential.format_retired",
+            "Offline codes of format 1 are retired; ask for credentials of format 2 (POST /api/v1/me/credentials/batch).",
+            retired_at=settings.offline_v1_retire_at,
+        )
     await rate_limit(store, "credential", account_id, CREDENTIALS_PER_MINUTE)
     device = await cards.get_device(person_id, device_id) if person_id else None
     if device is None:

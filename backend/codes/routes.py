@@ -9,8 +9,8 @@ from litestar import Request, post
 from litestar.datastructures import CacheControlHeader
 
 from backend.certificates.schemas import CertificateCode
-from backend.codes import images, minting, showing
-from backend.codes.schemas import CredentialRequest, OfflineCredential, OnlineCode
+from backend.codes import batches, images, minting, showing
+from backend.codes.schemas import CredentialBatch, CredentialBatchRequest, CredentialRequest, OfflineCredential, OnlineCode
 from backend.keys.keyring import Keyring
 from backend.lib.auth import Principal, proven_citizen
 from backend.lib.errors import ApiError
@@ -32,7 +32,23 @@ CREDENTIAL_ERRORS = {
     400: error("request.invalid or request.unknown_field: the body is not {device_id: uuid}"),
     404: error("device.not_found (not one of your devices) or card.not_found"),
     409: error("card.not_usable, device.unbound (with details.device_status), device.no_public_key or device.bad_public_key"),
+    410: error("credential.format_retired: format 1 is past settings.offline_v1_retire_at; use the batch route"),
     503: error("keys.no_signing_key: no issuer key can sign now (rotation overdue)"),
+}
+BATCH_ERRORS = {
+    **MINT_ERRORS,
+    400: error(
+        "request.invalid or request.unknown_field (the body's shape), credential.stale_request (t more than 60 s plus "
+        "skew from the server's clock, with details.now), credential.bad_public_key or credential.duplicate_key "
+        "(with details.index of the key)"
+    ),
+    403: error("auth.wrong_role (only citizens) or credential.bad_device_signature (not signed by the device's registered key)"),
+    404: error("device.not_found (not one of your devices) or card.not_found"),
+    409: error(
+        "card.not_usable, device.unbound (with details.device_status), device.no_public_key, device.bad_public_key, "
+        "or credential.suite_changed (with details.suite, the suite to make keys of)"
+    ),
+    503: error("keys.no_signing_key: no issuer key can sign now (rotation overdue, or the key about to retire)"),
 }
 
 
@@ -63,10 +79,12 @@ async def mint_online_code(request: Request[Principal, Any, Any], keyring: Keyri
         "Issues an issuer-signed credential (YKC1, Ed25519) binding a device's registered public key "
         "to your card, so the phone can sign offline codes (YKD1) that gates check without the "
         "network. It carries the card reference, issuing region and concession flags, never a name "
-        "or identity number. Valid for a few hours; ask again before `exp`. Errors: 404 "
+        "or identity number. Valid for a few hours; ask again before `exp`. Format 1 is retired at "
+        "`offline_v1_retire_at` (2027-03-01T00:00:00Z by default): from then on this answers 410 "
+        "`credential.format_retired`; use `POST /api/v1/me/credentials/batch`. Errors: 404 "
         "`device.not_found`, 404 `card.not_found`, 409 `card.not_usable`, 409 `device.unbound`, "
-        "409 `device.no_public_key`, 409 `device.bad_public_key`, 429 `codes.rate_limited`, "
-        "503 `keys.no_signing_key`."
+        "409 `device.no_public_key`, 409 `device.bad_public_key`, 410 `credential.format_retired`, "
+        "429 `codes.rate_limited`, 503 `keys.no_signing_key`."
     ),
     tags=["codes"],
     guards=[proven_citizen],
@@ -82,6 +100,52 @@ async def issue_credential(
         account_id=principal.id,
         person_id=principal.person_id,
         device_id=data.device_id,
+        keyring=keyring,
+        store=store,
+        settings=settings,
+        now=now,
+    )
+
+
+@post(
+    "/api/v1/me/credentials/batch",
+    summary="Get offline credentials of format 2",
+    description=(
+        "Issues offline credentials of format 2 (YKD2, docs/qr-format.md) for a bound phone: one per "
+        "disclosure profile (validity, concession, transit) and aligned slot of `slot_seconds`, from the "
+        "current slot through the next `credential_hours`, each bound to one of the fresh one-time public "
+        "keys sent (`key_index`) and named by a random `cred_ref` that only this server can tie to the card. "
+        "Keys are used slot by slot, the current slot's three profiles first; `needed` says how many the "
+        "full plan has. The request is signed by the device's registered Ed25519 key over "
+        '`"yikatong/credential-batch/v2\\n" + device_id + "\\n" + t + "\\n" + suite + "\\n" + keys joined by "\\n"`. '
+        "Validity and concession credentials name the card's province, transit ones its city; concession "
+        "and transit ones carry the concession bits (transit also the transport bit), validity ones none. "
+        "Every credential is recorded, and revoking the card or the phone lists each outstanding one on "
+        "`GET /api/v1/revocations`. Errors: 400 `credential.stale_request`, 400 `credential.bad_public_key`, "
+        "400 `credential.duplicate_key`, 403 `credential.bad_device_signature`, 404 `device.not_found`, "
+        "404 `card.not_found`, 409 `card.not_usable`, 409 `device.unbound`, 409 `device.no_public_key`, "
+        "409 `device.bad_public_key`, 409 `credential.suite_changed` (with `details.suite`), "
+        "429 `codes.rate_limited`, 503 `keys.no_signing_key`."
+    ),
+    tags=["codes"],
+    guards=[proven_citizen],
+    status_code=200,
+    cache_control=NO_STORE,
+    responses=BATCH_ERRORS,
+)
+async def issue_credential_batch(
+    request: Request[Principal, Any, Any],
+    data: CredentialBatchRequest,
+    keyring: Keyring,
+    store: Store,
+    settings: Settings,
+    now: int,
+) -> CredentialBatch:
+    principal = request.user
+    return await batches.issue_batch(
+        account_id=principal.id,
+        person_id=principal.person_id,
+        request=data,
         keyring=keyring,
         store=store,
         settings=settings,
@@ -117,4 +181,4 @@ async def show_with_card(
     )
 
 
-ROUTES = [mint_online_code, issue_credential, show_with_card, *images.ROUTES]
+ROUTES = [mint_online_code, issue_credential, issue_credential_batch, show_with_card, *images.ROUTES]
