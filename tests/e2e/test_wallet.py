@@ -7,9 +7,16 @@ import re
 
 import pytest
 
-from tests.e2e.helpers import HAS_CREDENTIAL, screen_qr, sign_in, token_of, wait_code, wait_until
+from tests.e2e.helpers import screen_qr, sign_in, token_of, wait_code, wait_until
 
 pytestmark = pytest.mark.browser
+
+# Offline credentials of format 2 (issue 18) and the catalog's offline scenarios are on the phone.
+READY_OFFLINE = """async () => {
+    const db = await new Promise(r => { const q = indexedDB.open('yk-wallet'); q.onsuccess = () => r(q.result); });
+    const get = (k) => new Promise(r => { const q = db.transaction('kv').objectStore('kv').get(k); q.onsuccess = () => r(q.result); });
+    return ((await get('credentials2')) || []).length > 0 && Boolean(await get('scenarios'));
+}"""
 
 
 def test_sign_in_with_totp_and_see_the_card(context, server):
@@ -59,15 +66,18 @@ def test_code_on_screen_verifies_and_is_renewed_before_it_expires(context, serve
 def test_offline_the_wallet_shows_an_offline_code_that_verifies(context, server):
     page = context.new_page()
     sign_in(page, server.citizen(2), server.base_url)
-    # Online once: the device key is registered and a credential fetched.
+    # Online once: the device key is registered, credentials fetched and the catalog's scenarios kept.
     page.wait_for_function("() => indexedDB && window.ykWallet && true")
-    wait_until(page, HAS_CREDENTIAL)
+    wait_until(page, READY_OFFLINE)
     context.set_offline(True)
     page.click("#show-code")
-    wait_code(page, mode="offline")
+    serial = wait_code(page, mode="offline")
     assert page.locator("#code-mode").inner_text()
+    # Without network too, the holder says which service the code is for: here the library.
+    page.select_option("#code-scenario", "library_entry")
+    wait_code(page, serial_above=serial, mode="offline")
     text, _ = screen_qr(page)
-    assert text.startswith("YKD1:")
+    assert text.startswith("YKD2:")
     # Offline the card face comes from the saved copy and says how old it is.
     page.click("#close-code")
     page.wait_for_selector("#offline-banner")
@@ -78,8 +88,9 @@ def test_offline_the_wallet_shows_an_offline_code_that_verifies(context, server)
     page.wait_for_selector("#offline-banner")
     page.click("#show-code")
     wait_code(page, mode="offline")
+    assert page.locator(".codeview").get_attribute("data-scenario") == "library_entry"  # the choice is remembered
     second, _ = screen_qr(page)
-    assert second.startswith("YKD1:")
+    assert second.startswith("YKD2:")
     context.set_offline(False)
     answer = server.verify(text)
     assert answer["result"] == "valid", answer
