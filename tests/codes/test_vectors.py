@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from backend.codes import format as fmt
+from backend.codes import format_v2 as v2
 from backend.lib import ed25519
 from tests.codes.helpers import held_revocations
 
 VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
 VECTOR_FILES = sorted(VECTOR_DIR.glob("*.json"))
+V2_FILES = sorted((VECTOR_DIR / "v2").glob("*.json"))  # format 2, and format 1 after its retirement
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "qr-format.md"
 
 
@@ -40,7 +42,37 @@ def _verify(case: dict[str, Any]) -> fmt.OnlineCheck | fmt.OfflineCheck:
     )
 
 
-def _observed_fields(check: fmt.OnlineCheck | fmt.OfflineCheck, expected: dict[str, Any]) -> dict[str, Any]:
+def _verify_v2(case: dict[str, Any]) -> fmt.OfflineCheck | v2.OfflineCheckV2:
+    """A tests/vectors/v2 case: YKD1 texts by format 1 with `retire_at`, anything else by format 2
+    at the case's scenario, with the held list's credentials."""
+    if isinstance(case["code"], str) and case["code"].startswith(fmt.OFFLINE_PREFIX):
+        return fmt.verify_offline(
+            case["code"],
+            trust=fmt.trust_from_jwks(case["trust"]),
+            now=case["now"],
+            skew=case["skew"],
+            retire_at=case["retire_at"],
+        )
+    held = None
+    if "revocation" in case:
+        held = v2.revocation_v2_from_json(case["revocation"])
+        for update in case.get("revocation_updates", []):
+            try:
+                held = v2.apply_revocation_update_v2(held, update)
+            except ValueError:
+                pass  # not applicable: the held list stays, as in a scanner
+    return v2.verify_offline_v2(
+        case["code"],
+        trust=v2.trust_from_jwks_v2(case["trust"]),
+        scenario=case["scenario"],
+        profile=case.get("profile"),
+        now=case["now"],
+        skew=case["skew"],
+        revoked_credentials=held[3] if held else None,
+    )
+
+
+def _observed_fields(check: fmt.OnlineCheck | fmt.OfflineCheck | v2.OfflineCheckV2, expected: dict[str, Any]) -> dict[str, Any]:
     """The check's fields named in `expected`, bytes shown as hex like in the vectors."""
     out = {}
     for name in expected:
@@ -54,8 +86,10 @@ def test_there_are_enough_vectors() -> None:
     results = {_load(path)["expected"] for path in VECTOR_FILES}
     # Decided by the server only: one use, venue policy, the holder's proofing level.
     producible = {r.value for r in fmt.Result} - {"replayed", "scenario_not_allowed", "assurance_too_low"}
-    producible -= {"wrong_scenario", "format_retired"}  # format 2's and the retirement's: tests/vectors/v2/
-    assert results == producible  # every result the format library can give has a vector
+    assert results == producible - {"wrong_scenario", "format_retired"}  # format 1 before its retirement
+    v2_results = {_load(path)["expected"] for path in V2_FILES}
+    assert len(V2_FILES) >= 60
+    assert v2_results == producible  # format 2 (and format 1's retirement) has a vector for each
 
 
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
@@ -67,6 +101,37 @@ def test_vector(path: Path) -> None:
         assert _observed_fields(check, case["expected_fields"]) == case["expected_fields"]
     if case["expected"] != "malformed":
         assert fmt.kind_of(case["code"]) == case["kind"]
+
+
+@pytest.mark.parametrize("path", V2_FILES, ids=[p.stem for p in V2_FILES])
+def test_v2_vector(path: Path) -> None:
+    case = _load(path)
+    check = _verify_v2(case)
+    assert check.result.value == case["expected"], case["description"]
+    # Every field the verifier sets is in the vector, and no other.
+    fields = {k: v for k, v in _observed_fields(check, type(check).__struct_fields__).items() if v is not None}
+    fields.pop("result")
+    assert fields == case.get("expected_fields", {})
+    assert {"description", "kind", "code", "now", "skew", "expected", "trust"} <= case.keys()
+    assert case["kind"] == "offline" and path.stem == path.stem.lower()
+    if isinstance(case["code"], str) and case["code"].startswith("YKD1:"):
+        assert "retire_at" in case and "scenario" not in case
+    else:
+        assert case["scenario"] in v2.BUILT_IN_PROFILES or "profile" in case
+        if case["expected"] != "malformed":
+            assert fmt.kind_of(case["code"]) == "offline2" and fmt.code_id_of(case["code"]) is not None
+    if case["expected"] == "valid":
+        assert "inputs" in case
+
+
+def test_v2_vectors_cover_every_profile_in_both_suites() -> None:
+    valid = [_load(p) for p in V2_FILES if _load(p)["expected"] == "valid" and "scenario" in _load(p)]
+    combos = {(c["expected_fields"]["suite"], c["expected_fields"]["profile"], c["scenario"]) for c in valid}
+    for suite in (1, 2):
+        assert {(suite, 1, "library_entry"), (suite, 2, "scenic_entry"), (suite, 3, "transit_ride")} <= combos
+    # The SM2 ones are fixed signatures: the library can verify them but never mint them again.
+    sm = [c for c in valid if c["expected_fields"]["suite"] == 2]
+    assert sm and all(c["inputs"]["suite"] == "sm2" for c in sm)
 
 
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
@@ -92,9 +157,10 @@ def _make_vectors_module() -> Any:
 def test_vectors_are_up_to_date_and_deterministic(tmp_path: Path) -> None:
     """make_vectors.py regenerates byte-identical files (and cross-checks the library's minting)."""
     written = _make_vectors_module().main(tmp_path)
-    assert sorted(p.name for p in written) == [p.name for p in VECTOR_FILES]
+    names = sorted(str(p.relative_to(tmp_path)) for p in written)
+    assert names == sorted(str(p.relative_to(VECTOR_DIR)) for p in VECTOR_FILES + V2_FILES)
     for path in written:
-        assert path.read_bytes() == (VECTOR_DIR / path.name).read_bytes(), path.name
+        assert path.read_bytes() == (VECTOR_DIR / path.relative_to(tmp_path)).read_bytes(), path.name
 
 
 def test_vectors_pass_with_pycryptodome_backend() -> None:

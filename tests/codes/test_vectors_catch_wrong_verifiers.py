@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from backend.codes import format as fmt
+from backend.codes import format_v2 as v2
 from backend.lib import ed25519
 
 VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
@@ -231,3 +232,131 @@ def test_the_named_mistakes_are_caught_by_the_vectors_made_for_them() -> None:
     assert {"offline-credential-valid-from-edge", "offline-credential-valid-until-edge"} <= set(
         misses(WRONG["no skew on credential times"])
     )
+
+
+# --- format 2 (tests/vectors/v2) ---------------------------------------------------------
+
+V2_VECTORS = {p.stem: json.loads(p.read_text(encoding="ascii")) for p in sorted((VECTOR_DIR / "v2").glob("*.json"))}
+V2_ORDER = ("kid", "issuer_sig", "credential_time", "device_sig", "scenario", "code_time", "revocation")
+
+
+@dataclasses.dataclass(frozen=True)
+class VariantV2:
+    """A format-2 verifier; the defaults are the documented one (docs/qr-format.md, format 2)."""
+
+    order: tuple[str, ...] = V2_ORDER
+    check_tag: bool = True  # False: the scenario tag is signed but never compared
+    check_profile: bool = True  # False: any profile is accepted at any scenario
+    check_mask: bool = True  # False: attribute bits outside the profile's mask are accepted
+    match_alg: bool = True  # False: a kid is enough, whatever the key's algorithm
+    retire: str = "rule"  # "never": format 1 is verified forever; "after_time": retirement after the time checks
+    unknown_status: str = "suspended"  # what an unknown credential status gives
+
+
+def _held_credentials(case: dict[str, Any]) -> dict[str, str]:
+    if "revocation" not in case:
+        return {}
+    held = v2.revocation_v2_from_json(case["revocation"])
+    for update in case.get("revocation_updates", []):
+        try:
+            held = v2.apply_revocation_update_v2(held, update)
+        except ValueError:
+            pass
+    return held[3]
+
+
+def verify_v2(v: VariantV2, case: dict[str, Any]) -> str:
+    text = case["code"]
+    if isinstance(text, str) and text.startswith("YKD1:"):
+        retire_at = None if v.retire == "never" else case["retire_at"]
+        check = fmt.verify_offline(text, trust=fmt.trust_from_jwks(case["trust"]), now=case["now"], skew=case["skew"])
+        if retire_at is not None and case["now"] >= retire_at and check.result is not fmt.Result.MALFORMED:
+            if v.retire == "rule" or check.result is fmt.Result.VALID:
+                return "format_retired"
+        return check.result.value
+    body = fmt._decode_body(text, "YKD2:", None)
+    if body is None or len(body) < 2 or body[0] != 2 or body[1] not in (1, 2):
+        return "malformed"
+    suite = v2.Suite(body[1])
+    if len(body) != suite.body_len or body[14] not in (1, 2, 3):
+        return "malformed"
+    profile = v2.Profile(body[14])
+    if v.check_mask and body[26] & ~profile.mask:
+        return "malformed"
+    p, now, skew = suite.public_size, case["now"], case["skew"]
+    c = 27 + p + 64
+    kid = body[2:6].hex()
+    trust = v2.trust_from_jwks_v2(case["trust"])
+    key = trust.get(kid)
+    nbf, exp = int.from_bytes(body[18:22], "big"), int.from_bytes(body[22:26], "big")
+    t = int.from_bytes(body[c + 4 : c + 8], "big")
+    status = _held_credentials(case).get(body[6:14].hex())
+    want = v2.BUILT_IN_PROFILES[case["scenario"]]
+
+    def sig(public: bytes, message: bytes, signature: bytes) -> bool:
+        return v2._verify(suite, public, message, signature)
+
+    steps = {
+        "kid": lambda: None if key and (not v.match_alg or key.alg == suite.alg) else "unknown_key",
+        "issuer_sig": lambda: None if sig(key.public, b"YKC2" + body[: 27 + p], body[27 + p : c]) else "bad_signature",
+        "credential_time": lambda: _window(Variant(), now, nbf, exp, skew),
+        "device_sig": lambda: None if sig(body[27 : 27 + p], b"YKD2" + body[: c + 8], body[c + 8 :]) else "bad_signature",
+        "scenario": lambda: "wrong_scenario"
+        if (v.check_tag and body[c : c + 4] != v2.scenario_tag(case["scenario"])) or (v.check_profile and profile is not want)
+        else None,
+        "code_time": lambda: _window(Variant(), now, t, t + 60, skew),
+        "revocation": lambda: None
+        if status is None
+        else {"cancelled": "card_cancelled", "revoked": "device_revoked", "suspended": "card_suspended"}.get(
+            status, v.unknown_status
+        ),
+    }
+    for step in v.order:
+        result = steps[step]()
+        if result:
+            return result
+    return "valid"
+
+
+def misses_v2(v: VariantV2) -> list[str]:
+    return sorted(name for name, case in V2_VECTORS.items() if verify_v2(v, case) != case["expected"])
+
+
+def _swap_v2(a: str, b: str) -> tuple[str, ...]:
+    order = list(V2_ORDER)
+    i, j = order.index(a), order.index(b)
+    order[i], order[j] = order[j], order[i]
+    return tuple(order)
+
+
+def test_the_faithful_format_2_variant_passes_every_vector() -> None:
+    assert V2_VECTORS and misses_v2(VariantV2()) == []
+
+
+WRONG_V2 = {
+    "scenario tag not checked": VariantV2(check_tag=False),
+    "profile not checked": VariantV2(check_profile=False),
+    "attrs mask ignored": VariantV2(check_mask=False),
+    "kid matched whatever the algorithm": VariantV2(match_alg=False),
+    "revocation before the code time": VariantV2(order=_swap_v2("code_time", "revocation")),
+    "scenario after the code time": VariantV2(order=_swap_v2("scenario", "code_time")),
+    "scenario before the device signature": VariantV2(order=_swap_v2("device_sig", "scenario")),
+    "revocation before the scenario": VariantV2(
+        order=("kid", "issuer_sig", "credential_time", "device_sig", "revocation", "scenario", "code_time")
+    ),
+    "format 1 never retired": VariantV2(retire="never"),
+    "format 1 retired only when otherwise valid": VariantV2(retire="after_time"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_V2))
+def test_a_wrong_format_2_verifier_misses_some_vector(name: str) -> None:
+    assert misses_v2(WRONG_V2[name]), f"no v2 vector catches a verifier with {name}"
+
+
+def test_the_format_2_mistakes_the_issue_names_are_caught_by_their_vectors() -> None:
+    assert "wrong-scenario-sm2-library-code-at-hospital" in misses_v2(WRONG_V2["scenario tag not checked"])
+    assert "wrong-profile-sm2-validity-credential-for-transit" in misses_v2(WRONG_V2["profile not checked"])
+    assert "order-code-time-beats-revocation" in misses_v2(WRONG_V2["revocation before the code time"])
+    assert "malformed-attrs-outside-validity-mask" in misses_v2(WRONG_V2["attrs mask ignored"])
+    assert "unknown-key-sm2-code-kid-listed-as-ed25519" in misses_v2(WRONG_V2["kid matched whatever the algorithm"])

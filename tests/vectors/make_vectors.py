@@ -1117,6 +1117,661 @@ def revocation_cases() -> dict[str, dict[str, Any]]:
     }
 
 
+# --- format 2 (YKD2): docs/qr-format.md, "Offline code, format 2" --------------------------
+# Built here from the spec as format 1's are: own packing, SM2 signing written out below (with a
+# deterministic nonce, so the files regenerate byte for byte; real SM2 signers draw the nonce at
+# random and can never reproduce a vector's code from its inputs), SM3 from `cryptography`.
+
+SM2_P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
+SM2_A = SM2_P - 3
+SM2_B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+SM2_G = (
+    0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7,
+    0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0,
+)
+SM2_USER_ID = b"1234567812345678"
+SM2_OFF_CURVE = b"\x02" + (2).to_bytes(32, "big")  # x = 2: x^3 + ax + b has no square root mod p
+SLOT = 3 * 3600
+V2_NBF = T0 - T0 % SLOT  # T0 starts a slot
+V2_EXP = V2_NBF + SLOT
+RETIRE_V1 = 1803859200  # 2027-03-01T00:00:00Z, the server's default offline_v1_retire_at
+PROVINCE, CITY = 440000, 440100
+DEFAULT_ATTRS = {1: 0x00, 2: 0x01, 3: 0x09}  # validity: none; concession: elderly; transit: elderly + transport
+SCENARIO_OF = {1: "library_entry", 2: "scenic_entry", 3: "transit_ride"}
+PROFILE_NAME = {1: "validity", 2: "concession", 3: "transit"}
+SUITE_NAME = {1: "ed25519", 2: "sm2"}
+
+
+def sm3(data: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
+def sm2_add(p: tuple[int, int] | None, q: tuple[int, int] | None) -> tuple[int, int] | None:
+    if p is None:
+        return q
+    if q is None:
+        return p
+    if p[0] == q[0] and (p[1] + q[1]) % SM2_P == 0:
+        return None
+    if p == q:
+        lam = (3 * p[0] * p[0] + SM2_A) * pow(2 * p[1], -1, SM2_P) % SM2_P
+    else:
+        lam = (q[1] - p[1]) * pow(q[0] - p[0], -1, SM2_P) % SM2_P
+    x = (lam * lam - p[0] - q[0]) % SM2_P
+    return x, (lam * (p[0] - x) - p[1]) % SM2_P
+
+
+def sm2_mul(k: int, p: tuple[int, int] | None) -> tuple[int, int] | None:
+    out = None
+    while k:
+        if k & 1:
+            out = sm2_add(out, p)
+        p, k = sm2_add(p, p), k >> 1
+    return out
+
+
+def sm2_private(label: str) -> bytes:
+    return (int.from_bytes(_det(label), "big") % (SM2_N - 2) + 1).to_bytes(32, "big")
+
+
+def sm2_point(private: bytes) -> tuple[int, int]:
+    point = sm2_mul(int.from_bytes(private, "big"), SM2_G)
+    assert point is not None
+    return point
+
+
+def sm2_compressed(private: bytes) -> bytes:
+    x, y = sm2_point(private)
+    return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
+
+
+def sm2_xy_of(public33: bytes) -> bytes:
+    """x || y of a compressed point (assumed on the curve)."""
+    x = int.from_bytes(public33[1:], "big")
+    y = pow((x**3 + SM2_A * x + SM2_B) % SM2_P, (SM2_P + 1) // 4, SM2_P)  # p = 3 mod 4
+    if (y & 1) != public33[0] - 2:
+        y = SM2_P - y
+    return x.to_bytes(32, "big") + y.to_bytes(32, "big")
+
+
+def sm2_sign(private: bytes, message: bytes, public33: bytes | None = None) -> bytes:
+    """GB/T 32918.2 signature r || s, e = SM3(Z_A || M), Z_A with the default user id; the nonce
+    is derived from the key and message (test vectors only)."""
+    d = int.from_bytes(private, "big")
+    public33 = public33 or sm2_compressed(private)
+    curve = b"".join(v.to_bytes(32, "big") for v in (SM2_A, SM2_B, *SM2_G))
+    z_a = sm3((len(SM2_USER_ID) * 8).to_bytes(2, "big") + SM2_USER_ID + curve + sm2_xy_of(public33))
+    e = int.from_bytes(sm3(z_a + message), "big")
+    counter = 0
+    while True:
+        k = int.from_bytes(hashlib.sha256(b"sm2 test nonce" + private + message + bytes([counter])).digest(), "big")
+        k = k % (SM2_N - 1) + 1
+        x1 = sm2_point(k.to_bytes(32, "big"))[0]
+        r = (e + x1) % SM2_N
+        s = pow(1 + d, -1, SM2_N) * (k - r * d) % SM2_N
+        if r and r + k != SM2_N and s:
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        counter += 1
+
+
+ISSUER2 = {"A": ("ed25519", ISSUER["A"]), "C": ("ed25519", ISSUER["C"]), "S": ("sm2", sm2_private("sm2 issuer S")),
+           "T": ("sm2", sm2_private("sm2 issuer T"))}  # fmt: skip
+ISSUER2_KID = {"A": ISSUER_KID["A"], "C": ISSUER_KID["C"], "S": _det("issuer kid S", 4), "T": _det("issuer kid T", 4)}
+CRED_REF = {name: _det(f"cred ref {name}", 8) for name in ("1", "2", "3", "4")}
+
+
+def device2(suite: int, name: str) -> bytes:
+    """A one-time device private key of the suite."""
+    return _det(f"one-time device {name}") if suite == 1 else sm2_private(f"sm2 one-time device {name}")
+
+
+def pub2(suite: int, private: bytes) -> bytes:
+    return pub_of(private) if suite == 1 else sm2_compressed(private)
+
+
+def sign2(suite: int, private: bytes, message: bytes) -> bytes:
+    return sign(private, message) if suite == 1 else sm2_sign(private, message)
+
+
+def scenario_tag(name: str) -> bytes:
+    return hashlib.sha256(b"yikatong/scenario/" + name.encode()).digest()[:4]
+
+
+def credential2(
+    suite: int = 1,
+    *,
+    issuer: str | None = None,
+    kid: bytes | None = None,
+    cred: str = "1",
+    profile: int = 3,
+    region: int | None = None,
+    nbf: int = V2_NBF,
+    exp: int = V2_EXP,
+    attrs: int | None = None,
+    device: str = "1",
+    device_pub: bytes | None = None,
+    ver: int = 2,
+    suite_byte: int | None = None,
+) -> bytes:
+    """A format-2 credential; `suite` says how it is signed, `suite_byte` what it claims."""
+    issuer = issuer or ("A" if suite == 1 else "S")
+    assert ISSUER2[issuer][0] == SUITE_NAME[suite]
+    signed = (
+        bytes([ver, suite if suite_byte is None else suite_byte])
+        + (kid or ISSUER2_KID[issuer])
+        + CRED_REF[cred]
+        + bytes([profile])
+        + (region if region is not None else CITY if profile == 3 else PROVINCE).to_bytes(3, "big")
+        + nbf.to_bytes(4, "big")
+        + exp.to_bytes(4, "big")
+        + bytes([DEFAULT_ATTRS.get(profile, 0) if attrs is None else attrs])
+        + (device_pub or pub2(suite, device2(suite, device)))
+    )
+    assert len(signed) == 27 + (32 if suite == 1 else 33) or device_pub is not None
+    return signed + sign2(suite, ISSUER2[issuer][1], b"YKC2" + signed)
+
+
+def code2(cred: bytes, suite: int = 1, scenario: str | None = None, t: int = T0, device: str = "1") -> bytes:
+    """credential || scenario tag || t || device signature (by the one-time key `device`)."""
+    signed = cred + scenario_tag(scenario or SCENARIO_OF[cred[14]]) + t.to_bytes(4, "big")
+    return signed + sign2(suite, device2(suite, device), b"YKD2" + signed)
+
+
+def jwk_sm2(name: str, *, nbf: int, exp: int, xy: bytes | None = None) -> dict[str, Any]:
+    """The JWK of SM2 key `name` (or of the given x || y, which need not be a curve point)."""
+    xy = xy or sm2_xy_of(sm2_compressed(ISSUER2[name][1]))
+    x, y = xy[:32], xy[32:]
+    return {
+        "kty": "EC",
+        "crv": "SM2",
+        "x": _b64(x),
+        "y": _b64(y),
+        "kid": ISSUER2_KID[name].hex(),
+        "use": "sig",
+        "alg": "SM2SM3",
+        "nbf": nbf,
+        "exp": exp,
+        "yk_publish_until": exp + 86400,
+    }
+
+
+def trust2(*extra: dict[str, Any]) -> dict[str, Any]:
+    """The JWKS after the rotation to SM2: S (SM2) signs, A (Ed25519) still published; format 1's date."""
+    return {
+        "keys": [
+            jwk("A", nbf=ROTATED_AT - 90 * 86400, exp=ROTATED_AT),
+            jwk_sm2("S", nbf=ROTATED_AT, exp=ROTATED_AT + 90 * 86400),
+            *extra,
+        ],
+        "yk_retired_formats": {"YKD1": RETIRE_V1},
+    }
+
+
+def revocation2(credentials: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    return {**revocation(**kwargs), "credentials": credentials or {}}
+
+
+def fields2(body: bytes, stage: str) -> dict[str, Any]:
+    """What a verifier reports: the credential's fields once the issuer signature verified
+    ("credential"), the code's too once the device signature did ("code")."""
+    p = 32 if body[1] == 1 else 33
+    out: dict[str, Any] = {
+        "cred_ref": body[6:14].hex(),
+        "suite": body[1],
+        "profile": body[14],
+        "region": int.from_bytes(body[15:18], "big"),
+        "nbf": int.from_bytes(body[18:22], "big"),
+        "exp": int.from_bytes(body[22:26], "big"),
+        "attrs": body[26],
+        "kid": body[2:6].hex(),
+    }
+    if stage == "code":
+        c = 27 + p + 64
+        out.update(
+            scenario=body[c : c + 4].hex(),
+            t=int.from_bytes(body[c + 4 : c + 8], "big"),
+            code_id=hashlib.sha256(body).digest()[:16].hex(),
+        )
+    return out
+
+
+def inputs2(suite: int, cred: bytes, scenario: str, t: int, issuer: str | None = None, device: str = "1") -> dict[str, Any]:
+    issuer = issuer or ("A" if suite == 1 else "S")
+    private = device2(suite, device)
+    return {
+        "suite": SUITE_NAME[suite],
+        "issuer_kid": cred[2:6].hex(),
+        "issuer_private": ISSUER2[issuer][1].hex(),
+        "cred_ref": cred[6:14].hex(),
+        "profile": PROFILE_NAME[cred[14]],
+        "region": int.from_bytes(cred[15:18], "big"),
+        "nbf": int.from_bytes(cred[18:22], "big"),
+        "exp": int.from_bytes(cred[22:26], "big"),
+        "attrs": cred[26],
+        "device_private": private.hex(),
+        "device_pub": pub2(suite, private).hex(),
+        "credential_hex": cred.hex(),
+        "scenario": scenario,
+        "t": t,
+    }
+
+
+STAGE_OF = {"valid": "code", "wrong_scenario": "code", "card_suspended": "code", "card_cancelled": "code",
+            "device_revoked": "code", "malformed": "none", "unknown_key": "none", "format_retired": "none"}  # fmt: skip
+
+
+def v2_case(
+    description: str,
+    code: bytes | str,
+    now: int,
+    expected: str,
+    *,
+    scenario: str,
+    stage: str | None = None,
+    jwks: dict[str, Any] | None = None,
+    skew: int = SKEW,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A format-2 vector: `scenario` is the verifier's; expected_fields are every field the
+    verifier sets at the step that decides (none before the issuer signature)."""
+    stage = stage or STAGE_OF[expected]
+    text = code if isinstance(code, str) else "YKD2:" + b45(code)
+    case: dict[str, Any] = {"description": description, "kind": "offline", "code": text, "now": now, "skew": skew}
+    case.update(expected=expected, scenario=scenario)
+    if stage != "none":
+        assert isinstance(code, bytes)
+        case["expected_fields"] = fields2(code, stage)
+    case["trust"] = trust2() if jwks is None else jwks
+    if isinstance(code, bytes):
+        case["body_hex"] = code.hex()
+    case.update(extra)
+    return case
+
+
+def v2_valid_cases() -> dict[str, dict[str, Any]]:
+    cases = {}
+    for suite in (1, 2):
+        for profile in (1, 2, 3):
+            cred = credential2(suite, profile=profile, cred=str(profile))
+            scenario = SCENARIO_OF[profile]
+            body = code2(cred, suite)
+            what = {1: "validity at a library", 2: "concession at a museum or scenic spot", 3: "transit at a metro gate"}
+            cases[f"valid-{SUITE_NAME[suite]}-{PROFILE_NAME[profile]}"] = v2_case(
+                f"{SUITE_NAME[suite]} suite, {what[profile]} ({scenario}), scanned 12 s after the code was made.",
+                body, T0 + 12, "valid", scenario=scenario, inputs=inputs2(suite, cred, scenario, T0),
+            )  # fmt: skip
+    return cases
+
+
+def v2_scenario_cases() -> dict[str, dict[str, Any]]:
+    cases = {}
+    for suite in (1, 2):
+        name = SUITE_NAME[suite]
+        transit = code2(credential2(suite, profile=3), suite)
+        cases[f"wrong-scenario-{name}-transit-code-at-library"] = v2_case(
+            "A transit code (made for transit_ride) shown at a library scanner: the tag differs.",
+            transit, T0 + 12, "wrong_scenario", scenario="library_entry",
+        )  # fmt: skip
+        validity = code2(credential2(suite, profile=1), suite, "transit_ride")
+        cases[f"wrong-profile-{name}-validity-credential-for-transit"] = v2_case(
+            "A validity credential's code signed for transit_ride (the right tag): transit uses the transit profile.",
+            validity, T0 + 12, "wrong_scenario", scenario="transit_ride",
+        )  # fmt: skip
+    for suite in (1, 2):
+        library = code2(credential2(suite, profile=1), suite, "library_entry")
+        cases[f"wrong-scenario-{SUITE_NAME[suite]}-library-code-at-hospital"] = v2_case(
+            "A validity code made for library_entry shown at hospital_registration: both use the validity profile, "
+            "only the scenario tag tells them apart.",
+            library, T0 + 12, "wrong_scenario", scenario="hospital_registration",
+        )  # fmt: skip
+    concession = code2(credential2(1, profile=2), 1, "transit_ride")
+    cases["wrong-profile-concession-credential-for-transit"] = v2_case(
+        "A concession credential (no transport bit) signed for transit_ride: refused, the gate needs the transit profile.",
+        concession, T0 + 12, "wrong_scenario", scenario="transit_ride",
+    )  # fmt: skip
+    transit_at_scenic = code2(credential2(1, profile=3), 1, "scenic_entry")
+    cases["wrong-profile-transit-credential-at-scenic"] = v2_case(
+        "A transit credential signed for scenic_entry: it discloses the transport bit, which a museum must not learn.",
+        transit_at_scenic, T0 + 12, "wrong_scenario", scenario="scenic_entry",
+    )  # fmt: skip
+    return cases
+
+
+def v2_key_cases() -> dict[str, dict[str, Any]]:
+    """Keys: unknown kid, kid known with the other algorithm, broken signatures, hostile SM2 points."""
+    cases = {}
+    cases["unknown-key-ed25519"] = v2_case(
+        "Credential signed by Ed25519 key C, which is not in the trust list.",
+        code2(credential2(1, issuer="C")), T0 + 12, "unknown_key", scenario="transit_ride",
+    )  # fmt: skip
+    cases["unknown-key-sm2"] = v2_case(
+        "Credential signed by SM2 key T, which is not in the trust list.",
+        code2(credential2(2, issuer="T"), 2), T0 + 12, "unknown_key", scenario="transit_ride",
+    )  # fmt: skip
+    cases["unknown-key-sm2-code-kid-listed-as-ed25519"] = v2_case(
+        "An SM2 (suite 2) credential naming kid A, which the trust list holds as an Ed25519 key: no SM2 key of that kid.",
+        code2(credential2(2, kid=ISSUER2_KID["A"]), 2), T0 + 12, "unknown_key", scenario="transit_ride",
+    )  # fmt: skip
+    cases["unknown-key-ed25519-code-kid-listed-as-sm2"] = v2_case(
+        "An Ed25519 (suite 1) credential naming kid S, which the trust list holds as an SM2 key.",
+        code2(credential2(1, kid=ISSUER2_KID["S"])), T0 + 12, "unknown_key", scenario="transit_ride",
+    )  # fmt: skip
+    no_use = trust2()
+    for key in no_use["keys"]:
+        if key["kid"] == ISSUER2_KID["S"].hex():
+            del key["use"]
+    cases["unknown-key-sm2-without-use"] = v2_case(
+        "SM2 key S is in the JWKS without `use`: only keys with use 'sig' are trusted.",
+        code2(credential2(2), 2), T0 + 12, "unknown_key", scenario="transit_ride", jwks=no_use,
+    )  # fmt: skip
+    for suite in (1, 2):
+        name, p = SUITE_NAME[suite], 32 if suite == 1 else 33
+        body = code2(credential2(suite), suite)
+        c = 27 + p + 64
+        for label, index, mask, expected, stage in [
+            ("bad-issuer-signature", 27 + p + 10, 0x01, "bad_signature", "none"),
+            ("bad-device-signature", c + 8 + 40, 0x01, "bad_signature", "credential"),
+            ("tampered-attrs", 26, 0x02, "bad_signature", "none"),  # 0x09 -> 0x0b, inside the transit mask
+            ("tampered-scenario-tag", c, 0x01, "bad_signature", "credential"),
+            ("tampered-time", c + 7, 0x01, "bad_signature", "credential"),
+            ("tampered-region", 17, 0x01, "bad_signature", "none"),
+        ]:
+            bad = flip(body, index, mask)
+            cases[f"{label}-{name}"] = v2_case(
+                f"{name}: body byte {index} ^= 0x{mask:02x} on a valid transit code.",
+                bad, T0 + 12, expected, scenario="transit_ride", stage=stage, tamper=f"body[{index}] ^= 0x{mask:02x}",
+            )  # fmt: skip
+    # SM2 hostile points and signatures
+    off = credential2(2, device_pub=SM2_OFF_CURVE)
+    forged = off + scenario_tag("transit_ride") + T0.to_bytes(4, "big")
+    forged += (1).to_bytes(32, "big") + (1).to_bytes(32, "big")
+    cases["sm2-device-key-not-on-curve"] = v2_case(
+        "The credential (genuinely signed by SM2 key S) binds 02 || x with x = 2, which is not on the curve; "
+        "the device signature is r = s = 1. Refused at the device signature.",
+        forged, T0 + 12, "bad_signature", scenario="transit_ride", stage="credential",
+        construction="device_pub = 02 || 00..02; device_sig = 00..01 || 00..01",
+    )  # fmt: skip
+    valid = code2(credential2(2), 2)
+    c = 27 + 33 + 64
+    for label, sig in [
+        ("r-zero", bytes(32) + valid[c + 8 + 32 :]),
+        ("s-zero", valid[c + 8 : c + 8 + 32] + bytes(32)),
+        ("r-is-n", SM2_N.to_bytes(32, "big") + valid[c + 8 + 32 :]),
+        ("s-plus-n", valid[c + 8 : c + 8 + 32] + ((int.from_bytes(valid[-32:], "big") + SM2_N) % 2**256).to_bytes(32, "big")),
+    ]:
+        cases[f"sm2-device-signature-{label}"] = v2_case(
+            f"SM2 device signature with {label.replace('-', ' ')}: r and s must be in [1, n-1].",
+            valid[: c + 8] + sig, T0 + 12, "bad_signature", scenario="transit_ride", stage="credential",
+        )  # fmt: skip
+    jwks = trust2(jwk_sm2("T", nbf=T0 - 86400, exp=T0 + 86400, xy=SM2_OFF_CURVE[1:] + (1).to_bytes(32, "big")))
+    cases["sm2-issuer-key-not-on-curve"] = v2_case(
+        "The trust list holds SM2 key T with x = 2 (not a curve point): it stays listed, so its credentials are "
+        "bad_signature, not unknown_key.",
+        code2(credential2(2, issuer="T"), 2), T0 + 12, "bad_signature", scenario="transit_ride", stage="none", jwks=jwks,
+    )  # fmt: skip
+    return cases
+
+
+def v2_malformed_cases() -> dict[str, dict[str, Any]]:
+    ed = code2(credential2(1))
+    sm = code2(credential2(2), 2)
+    cases = {}
+
+    def bad(name: str, description: str, code: bytes | str) -> None:
+        cases[f"malformed-{name}"] = v2_case(description, code, T0 + 12, "malformed", scenario="transit_ride")
+
+    bad("empty-body", "The prefix alone.", "YKD2:")
+    bad("one-byte", "A body of one byte (02).", b"\x02")
+    bad("version-1", "Version byte 1 in a YKD2 code (genuinely signed).", code2(credential2(1, ver=1)))
+    bad("suite-0", "Suite 0 (signed as Ed25519).", code2(credential2(1, suite_byte=0)))
+    bad("suite-3", "Suite 3 (signed as Ed25519).", code2(credential2(1, suite_byte=3)))
+    bad("suite-2-ed25519-length", "Suite byte 2 on a 195-byte (Ed25519-sized) body.", code2(credential2(1, suite_byte=2)))
+    bad("suite-1-sm2-length", "Suite byte 1 on a 196-byte (SM2-sized) body.", code2(credential2(2, suite_byte=1), 2))
+    bad("truncated-ed25519", "The valid Ed25519 transit body without its last byte (194 bytes).", ed[:-1])
+    bad("extra-byte-sm2", "The valid SM2 transit body plus one zero byte (197 bytes).", sm + b"\x00")
+    bad("profile-0", "Profile 0, genuinely signed.", code2(credential2(1, profile=0, attrs=0), 1, "transit_ride"))
+    bad("profile-4", "Profile 4, genuinely signed.", code2(credential2(1, profile=4, attrs=0), 1, "transit_ride"))
+    bad(
+        "attrs-outside-validity-mask",
+        "Validity credential with attrs 0x01 (validity allows none), genuinely signed by key A.",
+        code2(credential2(1, profile=1, attrs=0x01)),
+    )
+    bad(
+        "attrs-outside-concession-mask",
+        "Concession credential with the transport bit 0x08 (outside 0x07), genuinely signed by SM2 key S.",
+        code2(credential2(2, profile=2, attrs=0x09), 2),
+    )
+    bad(
+        "attrs-reserved-bit-transit",
+        "Transit credential with bit 0x10 (outside 0x0f), genuinely signed: reserved bits are not ignored in format 2.",
+        code2(credential2(1, profile=3, attrs=0x19)),
+    )
+    bad("lowercase", "The valid Ed25519 code in lower case.", "YKD2:" + b45(ed).lower())
+    bad("trailing-newline", "The valid SM2 code followed by a newline.", "YKD2:" + b45(sm) + "\n")
+    bad("too-long", "1001 characters.", "YKD2:" + "0" * 996)
+    bad("v1-body", "A valid YKD1 body behind the YKD2 prefix.", "YKD2:" + b45(offline_body(credential())))
+    return cases
+
+
+def v2_time_cases() -> dict[str, dict[str, Any]]:
+    cases = {}
+    cred = credential2(1)
+    for skew, at, expected, label in [
+        (5, V2_NBF - 5, "valid", "credential-valid-from-edge"),
+        (5, V2_NBF - 6, "not_yet_valid", "credential-not-yet-valid-edge"),
+        (5, V2_EXP + 5, "valid", "credential-valid-until-edge"),
+        (5, V2_EXP + 6, "expired", "credential-expired-edge"),
+        (30, V2_EXP + 31, "expired", "credential-expired-edge-skew-30"),
+    ]:
+        rel = f"nbf - {V2_NBF - at}" if at <= V2_NBF else f"exp + {at - V2_EXP}"
+        extra = {"inputs": inputs2(1, cred, "transit_ride", at)} if expected == "valid" else {}
+        cases[label] = v2_case(
+            f"Slot edge with skew {skew}: now = {rel}, code made at t = now.",
+            code2(cred, 1, "transit_ride", at), at, expected, scenario="transit_ride", skew=skew,
+            stage="code" if expected == "valid" else "credential", **extra,
+        )  # fmt: skip
+    sm = credential2(2)
+    t = T0 + 600  # ten minutes into the slot, so only the code's own window decides
+    body = code2(sm, 2, "transit_ride", t)
+    for skew, offset, expected in [
+        (5, 65, "valid"),
+        (5, 66, "expired"),
+        (5, -5, "valid"),
+        (5, -6, "not_yet_valid"),
+        (0, 61, "expired"),
+    ]:
+        what = {"valid": "valid", "not_yet_valid": "not-yet-valid", "expired": "expired"}[expected]
+        sign_ = "plus" if offset >= 0 else "minus"
+        cases[f"code-{what}-{sign_}-{abs(offset)}-skew-{skew}-sm2"] = v2_case(
+            f"SM2 code time edge with skew {skew}: now = t {'+' if offset >= 0 else '-'} {abs(offset)}.",
+            body, t + offset, expected, scenario="transit_ride", skew=skew, stage="code",
+            **({"inputs": inputs2(2, sm, "transit_ride", t)} if expected == "valid" else {}),
+        )  # fmt: skip
+    return cases
+
+
+def v2_revocation_cases() -> dict[str, dict[str, Any]]:
+    cred = credential2(1)
+    body = code2(cred, 1)
+    ref, other = CRED_REF["1"].hex(), CRED_REF["4"].hex()
+    inputs = inputs2(1, cred, "transit_ride", T0)
+    cases = {}
+    for status, result in [("suspended", "card_suspended"), ("cancelled", "card_cancelled"), ("revoked", "device_revoked")]:
+        cases[f"revoked-credential-{status}"] = v2_case(
+            f"The credential is listed as {status} in the held list's `credentials`.",
+            body, T0 + 12, result, scenario="transit_ride", revocation=revocation2({ref: status, other: "cancelled"}),
+        )  # fmt: skip
+    cases["revocation-other-credential-listed"] = v2_case(
+        "Another credential (same holder, another slot) is revoked; this one is not listed: valid.",
+        body, T0 + 12, "valid", scenario="transit_ride", revocation=revocation2({other: "revoked"}), inputs=inputs,
+    )  # fmt: skip
+    cases["revocation-card-ref-does-not-match-cred-ref"] = v2_case(
+        "Format 1's `cards` lists the same 8 bytes as a card: format 2 reads only `credentials`, so valid.",
+        body, T0 + 12, "valid", scenario="transit_ride", revocation=revocation2(cards={ref: "cancelled"}), inputs=inputs,
+    )  # fmt: skip
+    cases["revocation-delta-credential-revoked"] = v2_case(
+        "A delta with kind 'credential' changes: another credential suspended, then this one revoked.",
+        body, T0 + 12, "device_revoked", scenario="transit_ride", revocation=revocation2(),
+        revocation_updates=[delta(42, 47, [(45, "credential", other, "suspended"), (47, "credential", ref, "revoked")])],
+    )  # fmt: skip
+    cases["revocation-delta-credential-reinstated"] = v2_case(
+        "The credential is suspended in the full list and active again in a delta: removed, valid.",
+        body, T0 + 12, "valid", scenario="transit_ride", revocation=revocation2({ref: "suspended"}), inputs=inputs,
+        revocation_updates=[delta(42, 43, [(43, "credential", ref, "active")])],
+    )  # fmt: skip
+    cases["revocation-delta-credential-last-change-wins"] = v2_case(
+        "One delta suspends, reinstates and cancels the credential: applied in ascending version, cancelled wins.",
+        body, T0 + 12, "card_cancelled", scenario="transit_ride", revocation=revocation2(),
+        revocation_updates=[delta(42, 45, [(43, "credential", ref, "suspended"), (44, "credential", ref, "active"),
+                                           (45, "credential", ref, "cancelled")])],
+    )  # fmt: skip
+    return cases
+
+
+def v2_order_cases() -> dict[str, dict[str, Any]]:
+    """Several failures at once: the first failing step decides."""
+    late = credential2(1, nbf=V2_NBF + SLOT, exp=V2_EXP + SLOT)
+    expired = credential2(1, nbf=V2_NBF - SLOT, exp=V2_NBF)
+    body = code2(credential2(1), 1)
+    ref = CRED_REF["1"].hex()
+    revoked = revocation2({ref: "revoked"})
+    c = 27 + 32 + 64
+    return {
+        "order-malformed-beats-unknown-key": v2_case(
+            "Attrs outside the mask and issuer key C (not trusted): malformed (step 5) before unknown_key (step 6).",
+            code2(credential2(1, issuer="C", profile=1, attrs=0x02)), T0 + 12, "malformed", scenario="library_entry",
+        ),
+        "order-unknown-key-beats-time": v2_case(
+            "Key C (not trusted), slot over, code 5 minutes old: unknown_key.",
+            code2(credential2(1, issuer="C", nbf=V2_NBF - SLOT, exp=V2_NBF), 1, "transit_ride", T0 - 300), T0 + 12,
+            "unknown_key", scenario="transit_ride",
+        ),
+        "order-issuer-signature-beats-credential-time": v2_case(
+            "A broken issuer signature on a credential of the next slot: bad_signature (step 7 before 8).",
+            flip(code2(late), 70), T0 + 12, "bad_signature", scenario="transit_ride", stage="none", tamper="body[70] ^= 0x01",
+        ),
+        "order-credential-time-beats-device-signature": v2_case(
+            "A credential of the next slot and a broken device signature: not_yet_valid (step 8 before 10).",
+            flip(code2(late), c + 20), T0 + 12, "not_yet_valid", scenario="transit_ride", stage="credential",
+            tamper=f"body[{c + 20}] ^= 0x01",
+        ),
+        "order-credential-expired-beats-wrong-scenario": v2_case(
+            "The previous slot's credential and a code for the library, at a metro gate: expired (step 9 before 11).",
+            code2(expired, 1, "library_entry"), T0 + 12, "expired", scenario="transit_ride", stage="credential",
+        ),
+        "order-device-signature-beats-wrong-scenario": v2_case(
+            "A broken device signature on a code made for the library, at a metro gate: bad_signature (step 10 before 11).",
+            flip(code2(credential2(1), 1, "library_entry"), c + 30), T0 + 12, "bad_signature", scenario="transit_ride",
+            stage="credential", tamper=f"body[{c + 30}] ^= 0x01",
+        ),
+        "order-wrong-scenario-beats-code-time": v2_case(
+            "A code made for the library 10 minutes ago, at a metro gate: wrong_scenario (step 11 before 12-13).",
+            code2(credential2(1), 1, "library_entry", T0), T0 + 600, "wrong_scenario", scenario="transit_ride",
+        ),
+        "order-wrong-scenario-beats-revocation": v2_case(
+            "A revoked credential's code made for the library, at a metro gate: wrong_scenario (step 11 before 14).",
+            code2(credential2(1), 1, "library_entry"), T0 + 12, "wrong_scenario", scenario="transit_ride", revocation=revoked,
+        ),
+        "order-code-time-beats-revocation": v2_case(
+            "A revoked credential's code made a minute ahead of the scanner: not_yet_valid (step 12 before 14).",
+            code2(credential2(1), 1, "transit_ride", T0 + 60), T0 + 12, "not_yet_valid", scenario="transit_ride",
+            stage="code", revocation=revoked,
+        ),
+        "order-device-signature-beats-revocation": v2_case(
+            "A broken device signature on a revoked credential's code: bad_signature.",
+            flip(body, c + 40), T0 + 12, "bad_signature", scenario="transit_ride", stage="credential",
+            tamper=f"body[{c + 40}] ^= 0x01", revocation=revoked,
+        ),
+    }  # fmt: skip
+
+
+def v2_retired_cases() -> dict[str, dict[str, Any]]:
+    """Format 1 after its retirement date: kind offline, a YKD1 code, `retire_at` given."""
+    cred = credential()
+    body = offline_body(cred)
+    text = "YKD1:" + b45(body)
+    base = {"description": "", "kind": "offline", "code": text, "skew": SKEW}
+    return {
+        "format-1-retired": {
+            **base, "description": "A genuine YKD1 code scanned at the retirement instant (retire_at = now): format_retired, "
+            "before the key and every time check.", "now": T0 + 12, "expected": "format_retired", "retire_at": T0 + 12,
+            "trust": trust(), "body_hex": body.hex(),
+        },
+        "format-1-before-retirement": {
+            **base, "description": "The same code one second before retire_at: verified exactly as format 1 says.",
+            "now": T0 + 12, "expected": "valid", "retire_at": T0 + 13, "expected_fields": offline_fields(body),
+            "trust": trust(), "body_hex": body.hex(), "inputs": offline_inputs("A", cred, T0),
+        },
+        "format-1-retired-by-trust-list": {
+            **base, "description": "retire_at from the trust list's yk_retired_formats (2027-03-01T00:00:00Z), now one "
+            "second later: format_retired (the credential would be long expired: retirement comes first).",
+            "now": RETIRE_V1 + 1, "expected": "format_retired", "retire_at": RETIRE_V1,
+            "trust": {**trust(), "yk_retired_formats": {"YKD1": RETIRE_V1}}, "body_hex": body.hex(),
+        },
+        "format-1-retired-still-malformed": {
+            **base, "description": "A YKD1 text one character short after the retirement: malformed comes first.",
+            "code": text[:-1], "now": RETIRE_V1 + 1, "expected": "malformed", "retire_at": RETIRE_V1, "trust": trust(),
+        },
+    }  # fmt: skip
+
+
+def all_v2_cases() -> dict[str, dict[str, Any]]:
+    cases: dict[str, dict[str, Any]] = {}
+    for group in (
+        v2_valid_cases,
+        v2_scenario_cases,
+        v2_key_cases,
+        v2_malformed_cases,
+        v2_time_cases,
+        v2_revocation_cases,
+        v2_order_cases,
+        v2_retired_cases,
+    ):
+        made = group()
+        assert not made.keys() & cases.keys(), "duplicate vector names"
+        cases.update(made)
+    return cases
+
+
+def cross_check_v2(cases: dict[str, dict[str, Any]]) -> None:
+    """The library makes the same credentials (bytes for Ed25519, the signed part for SM2) and
+    the same Ed25519 codes; it accepts the SM2 signatures made here."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from backend.codes import format_v2 as f2
+
+    for name, case in cases.items():
+        inp = case.get("inputs")
+        if case["expected"] != "valid" or inp is None or "scenario" not in inp:
+            continue
+        raw = bytes.fromhex(inp["credential_hex"])
+        remade = f2.make_credential_v2(
+            suite=inp["suite"],
+            issuer_kid=bytes.fromhex(inp["issuer_kid"]),
+            issuer_private=bytes.fromhex(inp["issuer_private"]),
+            cred_ref=bytes.fromhex(inp["cred_ref"]),
+            profile=inp["profile"],
+            region=inp["region"],
+            nbf=inp["nbf"],
+            exp=inp["exp"],
+            attrs=inp["attrs"],
+            device_pub=bytes.fromhex(inp["device_pub"]),
+        )
+        minted = f2.make_offline_code_v2(raw, bytes.fromhex(inp["device_private"]), inp["scenario"], inp["t"])
+        if inp["suite"] == "ed25519":
+            assert remade == raw and minted == case["code"], f"library disagrees with v2/{name}"
+        else:  # randomized signatures: the signed part agrees, and the library's fresh code verifies
+            assert remade[:-64] == raw[:-64], f"library credential differs in v2/{name}"
+            trust = f2.trust_from_jwks_v2(case["trust"])
+            check = f2.verify_offline_v2(minted, trust=trust, scenario=case["scenario"], now=case["now"], skew=case["skew"])
+            assert check.result.value == "valid", f"library's own SM2 code for v2/{name} is {check.result}"
+
+
 # --- output -------------------------------------------------------------------------------
 
 
@@ -1178,7 +1833,7 @@ def _mint_offline(fmt: Any, case: dict[str, Any]) -> str:
 
 
 KEY_ORDER = (
-    "description", "kind", "code", "now", "skew", "expected", "expected_fields",
+    "description", "kind", "code", "now", "skew", "expected", "scenario", "profile", "retire_at", "expected_fields",
     "trust", "online_masters", "revocation", "revocation_updates", "tamper", "construction", "body_hex", "inputs",
 )  # fmt: skip
 
@@ -1191,10 +1846,16 @@ def render(case: dict[str, Any]) -> str:
 
 
 def main(out_dir: Path = HERE, *, check: bool = True) -> list[Path]:
-    """Write one <name>.json per case into `out_dir` and delete stale ones; returns the paths."""
-    cases = all_cases()
+    """Write one <name>.json per case into `out_dir` (format 2's into `out_dir`/v2) and delete
+    stale ones; returns the paths."""
+    cases, cases_v2 = all_cases(), all_v2_cases()
     if check:
         cross_check(cases)
+        cross_check_v2(cases_v2)
+    return _write(out_dir, cases) + _write(out_dir / "v2", cases_v2)
+
+
+def _write(out_dir: Path, cases: dict[str, dict[str, Any]]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.json"):
         if stale.stem not in cases:
