@@ -1,5 +1,5 @@
-"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, HTTP verification, static files,
-the scanner's QR decoders in Chromium, payments at scale)."""
+"""`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, the SM suite beside Ed25519 and
+the QR version of every code, HTTP verification, static files, the scanner's QR decoders in Chromium, payments at scale)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_profiles
+import bench_sm
 import codes
 import decoders
 import ed25519_backends
@@ -21,6 +23,10 @@ def main() -> int:
     status = ed25519_backends.main([])
     print()
     status = status or codes.main([])
+    print()
+    status = status or bench_sm.main([])
+    print()
+    status = status or bench_profiles.main([])
     print()
     status = status or static.main([])
     print()
