@@ -48,8 +48,8 @@ def batch_message(device_id: uuid.UUID | str, t: int, suite: str, keys: list[str
 
 
 def issuing_suite(key: SigningKey) -> Suite:
-    """The suite of credentials this issuer key signs (a key without `alg` predates the SM suite)."""
-    return SUITE_OF_ALG.get(getattr(key, "alg", "EdDSA"), "ed25519")
+    """The suite of credentials this issuer key signs."""
+    return SUITE_OF_ALG[key.alg]
 
 
 def slots(now: int, settings: Settings, publish_until: int) -> list[Slot]:
@@ -161,7 +161,7 @@ async def issue_batch(
     if signature is None or len(signature) != ed25519.SIGNATURE_SIZE or not ed25519.verify(device_key, message, signature):
         raise ApiError(403, "credential.bad_device_signature", "The request is not signed by this device's registered key.")
     try:
-        key = keyring.active_signing(now)
+        key = keyring.issuing_key(now)  # of the keyring's suite (`yikatong keys rotate --suite`)
     except KeyStoreError as exc:
         log.error("no issuer signing key", extra={"reason": str(exc)})
         raise ApiError(503, "keys.no_signing_key", "Offline credentials cannot be issued right now; try again later.") from exc

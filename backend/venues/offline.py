@@ -71,12 +71,13 @@ async def revocation_list(since: str | None, now: int, settings: Settings) -> Re
                 max_age_seconds=limit,
             )
     # A version from the future (another deployment, a reset database) gets the full list.
-    version, cards_map, devices = await cards.revocation_snapshot()
+    full = await cards.revocation_list(_utc(now))
     return RevocationList(
-        version=version,
+        version=full.version,
         full=True,
-        cards=dict(cards_map),
-        devices=sorted(devices),
+        cards=dict(full.cards),
+        devices=sorted(full.devices),
+        credentials=dict(full.credentials),
         generated_at=_utc(now),
         jwks_url=JWKS_URL,
         warn_age_seconds=warn,
@@ -107,7 +108,12 @@ async def upload_results(
     refused_set = set(refused)
     subjects = {
         ref: await cards.card_for_code(ref)
-        for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and n not in refused_set}
+        for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and not i.cred_ref and n not in refused_set}
+    }
+    # Format 2: the credential's reference names the card (only here, never at the gate).
+    holders = {
+        ref: await cards.card_for_credential(ref)
+        for ref in {i.cred_ref for n, i in enumerate(items) if i.cred_ref and n not in refused_set}
     }
     definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
     uploaded_at = _utc(now)
@@ -118,6 +124,14 @@ async def upload_results(
             continue
         if index in refused_set:
             rows[key] = _refused_row(item, key, venue.id, scanner_id, uploaded_at)
+        elif item.cred_ref:
+            holder = holders.get(item.cred_ref)
+            row = _row(
+                item, key, venue.id, scanner_id, holder.subject if holder else None, uploaded_at, definitions.get(item.scenario)
+            )
+            if holder is not None:
+                row.card_ref, row.device_key_id = holder.subject.card_ref, row.device_key_id or holder.key_id
+            rows[key] = row
         else:
             subject = subjects.get(item.card_ref) if item.card_ref else None
             rows[key] = _row(item, key, venue.id, scanner_id, subject, uploaded_at, definitions.get(item.scenario))

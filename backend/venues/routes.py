@@ -12,6 +12,7 @@ from litestar.params import Parameter
 
 from backend.accounts.permissions import ensure
 from backend.catalog import services as catalog
+from backend.codes import format_v2
 from backend.codes.format import Result
 from backend.lib.auth import PROVINCIAL, SCANNER, Principal, only, proven_citizen, requires, scanner_only
 from backend.lib.errors import ErrorBody
@@ -132,7 +133,12 @@ async def list_scanners(request: Request[Principal, Any, Any], venue_id: uuid.UU
 @get(
     "/api/v1/verify/context",
     summary="What this scanner may verify",
-    description="The scanner's venue and the scenarios it serves, with the attributes each discloses online and offline.",
+    description=(
+        "The scanner's venue and the scenarios it serves, with the attributes each discloses online and offline, "
+        "and for offline codes of format 2 (YKD2) the credential profile each takes (`offline_profile`: validity, "
+        "concession, transit, or null when it is never verified offline) and the `scenario_tag` a code made for "
+        "it carries (8 hex digits)."
+    ),
     tags=["verification"],
     guards=[scanner_only],
     responses=ERRORS,
@@ -153,6 +159,8 @@ async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerConte
                 offline_attributes=list(s.offline_attributes),
                 min_assurance=s.min_assurance,
                 offline=s.offline,
+                offline_profile=s.offline_profile,
+                scenario_tag=format_v2.scenario_tag(s.name).hex(),
             )
             for s in items
             if s is not None
@@ -164,11 +172,13 @@ async def scanner_context(request: Request[Principal, Any, Any]) -> ScannerConte
     "/api/v1/verify",
     summary="Verify a scanned code",
     description=(
-        "Checks an online (YKO1) or offline (YKD1) code for one of the venue's scenarios and uses it "
+        "Checks an online (YKO1) or offline (YKD1, YKD2) code for one of the venue's scenarios and uses it "
         "up: a code is valid once. Every well-formed code gets 200 with a `result` (valid, expired, "
         "not_yet_valid, replayed, bad_signature, unknown_key, card_suspended, card_cancelled, "
         "device_revoked, scenario_not_allowed, assurance_too_low: the e-card's holder was proven less "
-        "surely than the scenario's `min_assurance`); only a valid answer carries `attributes`, and only "
+        "surely than the scenario's `min_assurance`; wrong_scenario: a YKD2 code made for another scenario, "
+        "or whose credential's profile is not the one this scenario takes; format_retired: a code of a "
+        "retired format); only a valid answer carries `attributes`, and only "
         "those the scenario allows. The same scanner asking again for the same code and scenario gets "
         "the first answer back (same `verification_id` and `checked_at`) with `repeat: true`: it is no "
         "new visit on the holder's record. Text that is not a code at all gets 422 with result `malformed`. "
@@ -228,8 +238,12 @@ async def verify(request: Request[Principal, Any, Any], data: VerifyRequest) -> 
     "/api/v1/revocations",
     summary="Revocation list for offline scanners",
     description=(
-        "Without `since`: the full list (`full`: true) of suspended or cancelled cards (by card ref) "
-        "and revoked device keys. With `since=V`: only the changes after version V (`full`: false). "
+        "Without `since`: the full list (`full`: true) of suspended or cancelled cards (by card ref), "
+        "revoked device keys, and `credentials`: each outstanding offline credential of format 2 (by its "
+        "`cred_ref`, until its `exp` plus clock skew) whose card or phone cannot be used, with its status "
+        "(suspended, cancelled or revoked). With `since=V`: only the changes after version V (`full`: false), "
+        "of kind `card`, `device` or `credential` (a credential's status may also be `active` again: drop it). "
+        "Revoking a card or phone lists every outstanding credential of it, one change each. "
         "A `since` that is not a version this server gave out gets the full list. Scanner "
         "credentials only. Issuer keys are at `jwks_url`. Every answer also says how old the scanner's "
         "offline lists may get, counted from `generated_at` (and the trust list's `Date`): past "
@@ -250,7 +264,9 @@ async def revocations(
     "/api/v1/verify/offline-results",
     summary="Upload offline verification results",
     description=(
-        "An offline scanner uploads what it checked (at most 500 per call). Each result is stored "
+        "An offline scanner uploads what it checked (at most 500 per call). A result for a code of "
+        "format 2 (YKD2) gives the credential's `cred_ref` (the server maps it to the card) instead of "
+        "`card_ref`. Each result is stored "
         "once per (scanner, code id, verified_at), so uploads may be repeated. A code accepted more "
         "than once (at two scanners, two times, or also online) is flagged as a double use. A result for "
         "a scenario the scanner's venue did not serve at that time is refused as online (`refused` lists "

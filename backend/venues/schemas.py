@@ -40,6 +40,8 @@ ResultName = Literal[
     "scenario_not_allowed",
     "malformed",
     "assurance_too_low",
+    "wrong_scenario",  # format 2: the code was made for another scenario, or its profile is not this scenario's
+    "format_retired",  # a code of a format past its retirement (YKD1 after offline_v1_retire_at)
 ]
 
 
@@ -100,6 +102,23 @@ class ScenarioOut(msgspec.Struct, kw_only=True):
     offline_attributes: list[str]
     min_assurance: int  # the least proofing of the holder it accepts (backend/lib/assurance.py)
     offline: bool  # false: online only (it asks more proofing than an offline credential shows)
+    # Format 2 (issue 18): which credential profile an offline code for this scenario carries
+    # (null: never verified offline), and the 4 bytes, hex, a code made for it carries.
+    offline_profile: (
+        Annotated[
+            Literal["validity", "concession", "transit"],
+            Meta(description="The profile of offline credentials of format 2 this scenario takes; null when never offline."),
+        ]
+        | None
+    ) = None
+    scenario_tag: Annotated[
+        str,
+        Meta(
+            pattern="^[0-9a-f]{8}$",
+            description='SHA-256("yikatong/scenario/" || name)[0:4], hex: what a YKD2 code made for this scenario carries.',
+            examples=["3c5d7e91"],
+        ),
+    ] = ""
 
 
 class ScannerContext(msgspec.Struct, kw_only=True):
@@ -164,14 +183,18 @@ class MalformedResponse(msgspec.Struct, kw_only=True):
 
 class RevocationChange(msgspec.Struct, kw_only=True):
     version: int
-    kind: str  # card | device
+    kind: Annotated[
+        str, Meta(description="card (ref: card ref), device (ref: device key id) or credential (ref: cred_ref of format 2).")
+    ]
     ref: str
-    status: str
+    status: Annotated[
+        str, Meta(description="card: active, suspended or cancelled; device: revoked; credential: any of these four.")
+    ]
     at: dt.datetime
 
 
 class RevocationList(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A full list (`full`: true, with `cards` and `devices`) or a delta (`changes` since `since`)."""
+    """A full list (`full`: true, with `cards`, `devices` and `credentials`) or a delta (`changes` since `since`)."""
 
     version: int
     full: bool
@@ -184,6 +207,9 @@ class RevocationList(msgspec.Struct, kw_only=True, omit_defaults=True):
     max_age_seconds: int
     cards: dict[str, str] | None = None
     devices: list[str] | None = None
+    # Full lists: cred_ref hex -> suspended | cancelled | revoked, for each outstanding offline
+    # credential of format 2 (exp + skew still ahead) whose card or phone is not usable.
+    credentials: dict[str, str] | None = None
     since: int | None = None
     changes: list[RevocationChange] | None = None
 
@@ -193,6 +219,8 @@ class OfflineResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     code_kind: Literal["online", "offline"] | None = None
     card_ref: Hex16 | None = None
     device_key_id: Hex16 | None = None
+    # A code of format 2 names its credential, not the card: the server maps it to the card.
+    cred_ref: Hex16 | None = None
     scenario: ScenarioName
     result: ResultName
     verified_at: Annotated[dt.datetime, Meta(tz=True, examples=["2026-11-22T08:30:00Z"])]

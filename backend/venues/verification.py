@@ -7,10 +7,12 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from backend.cards import services as cards
 from backend.catalog import services as catalog
 from backend.catalog.scenarios import Scenario
 from backend.certificates import linked  # certificates feature
 from backend.codes import format as fmt
+from backend.codes import format_v2 as v2
 from backend.codes import presented
 from backend.codes.presented import Scan
 from backend.keys.keyring import Keyring
@@ -55,14 +57,18 @@ async def verify(
     # The venue lookup runs while the code is checked (read-only: nothing is consumed before
     # the venue and its scenario pass), so a scan waits for one round of reads, not two.
     pending_venue = venue_of_scanner_soon(principal)
+    # A code of format 2 is bound to a scenario, so it is checked once the scenario is known.
+    bound = fmt.kind_of(code) == "offline2"
     try:
-        scan = await presented.check(code, keyring, now, settings.clock_skew_seconds)
+        scan = Scan("offline", R.MALFORMED) if bound else await presented.check(code, keyring, now, settings.clock_skew_seconds)
     finally:
         venue = await pending_venue  # a scanner without an active venue gets its 403 first
     checked_at = dt.datetime.fromtimestamp(now, dt.UTC)
     outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, scan.kind, records.new_id(), checked_at)
     # The catalog decides, for this venue's city and type at this moment (dates checked per call).
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
+    if scenario is not None and bound:
+        scan = await check_v2(code, scenario, keyring, now, settings.clock_skew_seconds)
     if scenario is None:
         # Checked before the code counts: a venue asking for a scenario it does not serve
         # never consumes a code, and its record says so whatever the code was.
@@ -115,6 +121,45 @@ async def verify(
             await presented.give_back(store, code_id)
         raise
     return outcome
+
+
+def trust_v2(keyring: Keyring, now: int) -> dict[str, v2.TrustedKey]:
+    """The issuer keys a verifier of format 2 trusts now, by kid: the keyring's published keys
+    (the same set /.well-known/jwks.json lists), each with its algorithm."""
+    # SM2 keys are held as compressed points already: the trust list's form.
+    return {key.kid: v2.TrustedKey(key.alg, key.public) for key in keyring.published(now)}
+
+
+async def check_v2(code: str, scenario: Scenario, keyring: Keyring, now: int, skew: int) -> Scan:
+    """A forwarded YKD2 code for this scenario: its signatures, slot, scenario and minute (the
+    format's own checks, with no list: the server knows better), then the live state of the card
+    and phone its cred_ref names (only this server can tell). One-time use is the caller's."""
+    profile = scenario.offline_profile
+    check = v2.verify_offline_v2(
+        code, trust=trust_v2(keyring, now), scenario=scenario.name, now=now, skew=skew, profile=profile or "validity"
+    )
+    result = check.result
+    if result == R.VALID and profile is None:
+        result = R.WRONG_SCENARIO  # never verified offline: no code of format 2 is made for it
+    valid_until = check.t + fmt.CODE_LIFETIME if check.t is not None else None
+    scan = Scan("offline", result, check.code_id, valid_until=valid_until)
+    if check.cred_ref is None:
+        return scan
+    holder = await cards.card_for_credential(check.cred_ref.hex())
+    if holder is not None:  # on the record whatever the result, as a code of format 1
+        scan.card_ref, scan.device_key_id, scan.subject = holder.subject.card_ref, holder.key_id, holder.subject
+    if scan.result != R.VALID:
+        return scan
+    if holder is None:
+        # A correctly signed credential we never recorded means lost data: fail closed.
+        log.warning("signed credential of format 2 unknown here", extra={"code_id": scan.code_id})
+        scan.result = R.CARD_CANCELLED
+    elif not holder.subject.usable:
+        cancelled = holder.subject.unusable_result == R.CARD_CANCELLED.value
+        scan.result = R.CARD_CANCELLED if cancelled else R.CARD_SUSPENDED
+    elif not holder.device_bound:
+        scan.result = R.DEVICE_REVOKED
+    return scan
 
 
 async def _claim(outcome: Outcome, code_id: str, principal: Principal, store: Store, settings: Settings) -> bool:

@@ -214,3 +214,31 @@ async def test_no_credential_outlives_its_key_in_the_trust_list(settings, tmp_pa
         assert body["credentials"] and all(c["exp"] <= cap for c in body["credentials"])
         assert body["needed"] == len(body["credentials"]) < 15  # no slot past the key's listing
         assert ed25519.is_valid_public(bytes(phone.one_time[0].verify_key))
+
+
+async def test_the_sm2_suite_issues_sm2_credentials(settings, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    now = int(time.time())
+    app = await _own_app(settings, tmp_path, lambda ks: ks.init(now=now, suite="sm2"))
+    async with AsyncTestClient(app=app) as client:
+        citizen = await make_citizen(client)
+        phone = await bind_phone(client, citizen)
+        response = await client.post(BATCH_URL, json=phone.body(phone.new_keys(3)), headers=citizen.headers)
+        assert response.status_code == 409 and response.json()["error"]["details"]["suite"] == "sm2"
+        pairs = [sm2.generate() for _ in range(3)]
+        body = phone.body([b64u(public) for _, public in pairs], suite="sm2")
+        response = await client.post(BATCH_URL, json=body, headers=citizen.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["suite"] == "sm2"
+        trust = await trust_v2(client)
+        key = client.app.state.keystore.load().issuing_key()
+        assert key.alg == "SM2SM3" and trust[key.kid].alg == "SM2SM3"
+        for c in response.json()["credentials"]:
+            raw = unb64u(c["credential"])
+            assert len(raw) == 124 and v2.parse_credential_v2(raw).suite is v2.Suite.SM2 and c["kid"] == key.kid
+            private = pairs[c["key_index"]][0]
+            at = int(time.time())
+            scenario = SCENARIO_OF[c["profile"]]
+            code = v2.make_offline_code_v2(raw, private, scenario, at)
+            assert v2.verify_offline_v2(code, trust=trust, scenario=scenario, now=at + 1).result is R.VALID
