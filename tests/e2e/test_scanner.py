@@ -1,20 +1,28 @@
 """Scanner in Chromium: the fake camera shows a wallet code and the scanner says valid; offline
-it verifies with its cached lists, queues the result and uploads it when back online."""
+it verifies with its cached lists (the wallet's offline code is of format 2, made for the library),
+queues the result and uploads it when back online."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.e2e.conftest import launch
-from tests.e2e.helpers import HAS_CREDENTIAL, screen_qr, sign_in, token_of, wait_code, wait_until, write_y4m
+from tests.e2e.helpers import screen_qr, sign_in, token_of, wait_code, wait_until, write_y4m
 
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 pytestmark = pytest.mark.browser
 
+# Offline credentials of format 2 (issue 18) and the catalog's offline scenarios are on the phone.
+READY_OFFLINE = """async () => {
+    const db = await new Promise(r => { const q = indexedDB.open('yk-wallet'); q.onsuccess = () => r(q.result); });
+    const get = (k) => new Promise(r => { const q = db.transaction('kv').objectStore('kv').get(k); q.onsuccess = () => r(q.result); });
+    return ((await get('credentials2')) || []).length > 0 && Boolean(await get('scenarios'));
+}"""
+
 
 def _wallet_codes(browser, server, citizen_index: int):
-    """An online and an offline code from a signed-in wallet, as screenshots and texts."""
+    """An online and an offline code (made for the library) from a signed-in wallet, as screenshots and texts."""
     ctx = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 860})
     page = ctx.new_page()
     sign_in(page, server.citizen(citizen_index), server.base_url)
@@ -22,9 +30,12 @@ def _wallet_codes(browser, server, citizen_index: int):
     page.click("#show-code")
     wait_code(page, mode="online")
     online_text, online_img = screen_qr(page)
-    wait_until(page, HAS_CREDENTIAL)
+    wait_until(page, READY_OFFLINE)
     ctx.set_offline(True)
-    wait_code(page, mode="offline")
+    serial = wait_code(page, mode="offline")
+    if page.locator(".codeview").get_attribute("data-scenario") != "library_entry":
+        page.select_option("#code-scenario", "library_entry")
+        wait_code(page, serial_above=serial, mode="offline")
     offline_text, _ = screen_qr(page)
     ctx.set_offline(False)
     token = token_of(page)
@@ -34,7 +45,7 @@ def _wallet_codes(browser, server, citizen_index: int):
 
 def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, chromium_path, server, tmp_path, artifacts):
     online_text, online_img, offline_text, holder_token = _wallet_codes(browser, server, 4)
-    assert online_text.startswith("YKO1:") and offline_text.startswith("YKD1:")
+    assert online_text.startswith("YKO1:") and offline_text.startswith("YKD2:")
     video = tmp_path / "code.y4m"
     write_y4m(online_img, video)
 
@@ -65,6 +76,9 @@ def test_scanner_camera_then_offline_with_upload(browser, playwright_instance, c
         page.press("#manual-code", "Enter")
         page.wait_for_selector("#result[data-offline='1']")
         assert page.locator("#result").get_attribute("data-result") == "valid"
+        # A library learns that the card is valid and until when, nothing more (issue 18).
+        assert page.locator("#result").get_attribute("data-profile") == "validity"
+        assert page.eval_on_selector_all("#result dd[data-attr]", "els => els.map(e => e.dataset.attr)") == ["valid_until"]
         page.wait_for_selector("#queued[data-count='1']")
         page.screenshot(path=str(artifacts / "scanner-result-green-offline.png"), full_page=True)
 
