@@ -178,9 +178,14 @@ def test_spec_lists_every_vector_and_quotes_the_worked_examples() -> None:
     spec = SPEC.read_text(encoding="utf-8")
     for path in VECTOR_FILES:
         assert f"`{path.name}`" in spec, f"{path.name} missing from docs/qr-format.md"
-    for name in ("online-valid", "offline-valid"):
+    for name in ("online-valid", "offline-valid", "v2/valid-ed25519-transit"):
         case = _load(VECTOR_DIR / f"{name}.json")
         assert case["code"] in spec and case["expected_fields"]["code_id"] in spec
+    for path in V2_FILES:
+        assert f"`v2/{path.name}`" in spec, f"v2/{path.name} missing from docs/qr-format.md"
+    # The scenario tags the spec tabulates are the library's.
+    for name in v2.BUILT_IN_PROFILES:
+        assert f"| `{name}` | {v2.BUILT_IN_PROFILES[name].label} | `{v2.scenario_tag(name).hex()}` |" in spec
 
 
 def _spec_section(number: int) -> str:
@@ -198,9 +203,11 @@ def test_revocation_lists_in_the_spec_and_vectors_are_what_the_server_sends() ->
 
     examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", _spec_section(10), re.S)]
     assert {e["full"] for e in examples} == {True, False}
+    assert any(e.get("credentials") for e in examples)  # format 2's member, and kind "credential" in a delta
+    assert any(c["kind"] == "credential" for e in examples for c in e.get("changes", []))
     lists = [
         doc
-        for path in VECTOR_FILES
+        for path in VECTOR_FILES + V2_FILES
         for case in [_load(path)]
         for doc in [case.get("revocation"), *case.get("revocation_updates", [])]
         if doc
