@@ -104,5 +104,7 @@ def wait_until(page, async_js: str, timeout: float = 15.0, interval: float = 0.2
 HAS_CREDENTIAL = """async () => {
     const db = await new Promise(r => { const q = indexedDB.open('yk-wallet'); q.onsuccess = () => r(q.result); });
     const get = (k) => new Promise(r => { const q = db.transaction('kv').objectStore('kv').get(k); q.onsuccess = () => r(q.result); });
-    return Boolean(await get('credential'));
+    // Format 2 keeps a batch of credentials (issue 18); format 1 kept one.
+    const batch = await get('credentials2');
+    return Boolean((Array.isArray(batch) && batch.length) || await get('credential'));
 }"""
