@@ -1,5 +1,5 @@
 """`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, the SM suite beside Ed25519 and
-the QR version of every code, HTTP verification, static files, the scanner's QR decoders in Chromium, payments at scale)."""
+the QR version of every code, SM2 and Ed25519 in Chromium, HTTP verification, static files, the scanner's QR decoders in Chromium, payments at scale)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_browser_crypto
 import bench_profiles
 import bench_sm
 import codes
@@ -27,6 +28,8 @@ def main() -> int:
     status = status or bench_sm.main([])
     print()
     status = status or bench_profiles.main([])
+    print()
+    status = status or bench_browser_crypto.main([])
     print()
     status = status or static.main([])
     print()

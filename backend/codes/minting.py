@@ -119,7 +119,9 @@ def mint(card_ref_hex: str, keyring: Keyring, now: int) -> OnlineCode:
     """A fresh online code for this card under the newest online secret. Nothing is stored:
     the code authenticates itself (HMAC) and the venue's server claims its id once."""
     kid = keyring.online_kid
-    code = fmt.mint_online(bytes.fromhex(card_ref_hex), kid=kid, master=keyring.online[kid], now=now)
+    code = fmt.mint_online(
+        bytes.fromhex(card_ref_hex), kid=kid, master=keyring.online[kid], now=now, suite=keyring.online_suite(kid)
+    )
     return OnlineCode(
         code=code,
         code_id=fmt.code_id_of(code) or "",

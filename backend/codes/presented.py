@@ -74,18 +74,20 @@ async def give_back(store: Store, code_id: str) -> None:
     await store.delete(_key(code_id))
 
 
-async def check(code: str, keyring: Keyring, now: int, skew: int) -> Scan:
-    """Signature, time, card state and device state: everything except one-time use."""
+async def check(code: str, keyring: Keyring, now: int, skew: int, *, retire_at: int | None = None) -> Scan:
+    """Signature, time, card state and device state: everything except one-time use. A code of
+    format 1 (YKD1) after `retire_at` is `format_retired` (docs/qr-format.md)."""
     kind = fmt.kind_of(code)
     if kind == "online":
-        online = fmt.verify_online(code, masters=keyring.online, now=now, skew=skew)
+        online = fmt.verify_online(code, masters=keyring.online_masters, now=now, skew=skew)
         valid_until = online.iat + fmt.CODE_LIFETIME if online.iat is not None else None
         scan = Scan(kind, online.result, online.code_id, valid_until=valid_until)
         card_ref = online.card_ref
     elif kind == "offline":
         # The server holds the live card and device state, checked below, so no lists here.
-        trust = {k.kid: k.public for k in keyring.published(now)}
-        offline = fmt.verify_offline(code, trust=trust, now=now, skew=skew)
+        # Format 1 is Ed25519 only: an SM2 key of the same kid space must never be tried as one.
+        trust = {k.kid: k.public for k in keyring.published(now) if k.alg == "EdDSA"}
+        offline = fmt.verify_offline(code, trust=trust, now=now, skew=skew, retire_at=retire_at)
         valid_until = offline.t + fmt.CODE_LIFETIME if offline.t is not None else None
         scan = Scan(kind, offline.result, offline.code_id, device_key_id=offline.device_key_id, valid_until=valid_until)
         card_ref = offline.card_ref

@@ -34,7 +34,9 @@ async def code_showing(
     minted = await online_code(account_id=account_id, person_id=person_id, keyring=keyring, store=store, now=now)
     # verify_online sets code_id once the MAC holds, and this code was minted just above under
     # the same secrets: it always has one.
-    code_id = cast(str, fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id)
+    code_id = cast(
+        str, fmt.verify_online(minted.code, masters=keyring.online_masters, now=now, skew=settings.clock_skew_seconds).code_id
+    )
     # Lives as long as the code can be claimed; the code id alone leads to it, never the card.
     await linked.remember_shown(store, code_id, row.id, presented.claim_ttl(settings))
     return CertificateCode(

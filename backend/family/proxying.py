@@ -66,7 +66,9 @@ async def show_code(
         )
     minted = minting.mint(subject.card_ref, keyring, now)
     # Minted just above under these secrets: the MAC holds, so the code has its id.
-    code_id = cast(str, fmt.verify_online(minted.code, masters=keyring.online, now=now, skew=settings.clock_skew_seconds).code_id)
+    code_id = cast(
+        str, fmt.verify_online(minted.code, masters=keyring.online_masters, now=now, skew=settings.clock_skew_seconds).code_id
+    )
     async with db.transaction():
         await ProxyCode.insert(
             ProxyCode(

@@ -60,7 +60,11 @@ async def verify(
     # A code of format 2 is bound to a scenario, so it is checked once the scenario is known.
     bound = fmt.kind_of(code) == "offline2"
     try:
-        scan = Scan("offline", R.MALFORMED) if bound else await presented.check(code, keyring, now, settings.clock_skew_seconds)
+        scan = (
+            Scan("offline", R.MALFORMED)
+            if bound
+            else await presented.check(code, keyring, now, settings.clock_skew_seconds, retire_at=settings.offline_v1_retire_at)
+        )
     finally:
         venue = await pending_venue  # a scanner without an active venue gets its 403 first
     checked_at = dt.datetime.fromtimestamp(now, dt.UTC)

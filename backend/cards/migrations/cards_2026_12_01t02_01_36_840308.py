@@ -8,6 +8,8 @@ from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 
@@ -298,6 +300,9 @@ async def forwards():
         schema=None,
     )
 
+    # SQLite keeps no varchar length (piccolo would only warn and skip): widen on PostgreSQL alone.
+    if isinstance(engine_finder(), SQLiteEngine):
+        return manager
     manager.alter_column(
         table_class_name="RevocationEntry",
         tablename="cards_revocation",
