@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backend.identity import protect
 from backend.lib.logs import install_redaction
@@ -69,12 +70,27 @@ def _keystore() -> KeyStore:
     return keystore_for(load_settings())
 
 
+def _publish_ahead(args: argparse.Namespace, current: str, settings: Any) -> int:
+    """Seconds the new issuer keys are published before they sign: --publish-ahead, or for a
+    change of suite the lists' max age (an offline scanner older than that verifies nothing)."""
+    if args.publish_ahead is not None:
+        return max(0, round(args.publish_ahead * 3600))
+    changing = args.suite is not None and args.suite != current
+    return settings.offline_lists_max_hours * 3600 if changing else 0
+
+
+def _iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _keys(args: argparse.Namespace) -> int:
     from backend.codes.format import CODE_LIFETIME
     from backend.keys.keyring import KeyStoreError
 
     settings = load_settings()
-    max_cred = settings.credential_hours * 3600 + settings.clock_skew_seconds
+    # A batch's last slot starts before now + credential_hours and ends a slot later (codes.batches):
+    # an issuer key stays published until that credential has expired.
+    max_cred = (settings.credential_hours + settings.credential_slot_hours) * 3600 + settings.clock_skew_seconds
     online_keep = CODE_LIFETIME + 2 * settings.clock_skew_seconds
     try:
         store = _keystore()
@@ -87,15 +103,24 @@ def _keys(args: argparse.Namespace) -> int:
             if not store.exists():
                 store.init(max_credential_seconds=max_cred, suite=args.suite or "ed25519")
             before = store.load().suite
-            kid, online = store.rotate(max_credential_seconds=max_cred, online_keep_seconds=online_keep, suite=args.suite)
+            ahead = _publish_ahead(args, store.load().suite, settings)
+            kid, online = store.rotate(
+                max_credential_seconds=max_cred, online_keep_seconds=online_keep, suite=args.suite, publish_ahead=ahead
+            )
             after = store.load()
+            if ahead:
+                print(
+                    f"the new issuer keys are published now and sign from {_iso(int(time.time()) + ahead)} "
+                    f"({ahead / 3600:g} h ahead, so offline scanners know them first); the old ones sign until then"
+                )
             print(
-                f"new issuer key {kid} ({after.issuing_key().alg}), new online-code secret {online} ({after.online_suite(online)}); "
+                f"new issuer key {kid} ({next(k.alg for k in after.signing if k.kid == kid)}), "
+                f"new online-code secret {online} ({after.online_suite(online)}); "
                 "old keys stay published until their credentials expire"
             )
             if after.suite != before:
                 print(
-                    f"suite {before} -> {after.suite}: credentials and online codes are issued in it from now on; "
+                    f"suite {before} -> {after.suite}: online codes are issued in it from now on, credentials once its keys sign; "
                     "those issued before keep verifying until they expire"
                 )
         elif args.action == "revoke":
@@ -195,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["ed25519", "sm2"],
         help="init, rotate: the suite offline credentials and online codes are issued in from now on "
         "(sm2: SM2 with SM3 and SM4 with HMAC-SM3; ed25519: Ed25519 and AES with HMAC-SHA256); rotate keeps the current one without it",
+    )
+    keys.add_argument(
+        "--publish-ahead",
+        type=float,
+        metavar="HOURS",
+        help="rotate: publish the new issuer keys this long before they sign, so offline scanners learn them first "
+        "(default: the lists' max age, 72 h, when --suite changes the suite; 0 otherwise)",
     )
     keys.set_defaults(func=_keys)
 

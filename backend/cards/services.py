@@ -159,12 +159,24 @@ class NewCredential:
     exp: int
 
 
-async def record_credentials(card_id: uuid.UUID, device_id: uuid.UUID, issued: list[NewCredential], now: int) -> None:
+async def _no_rows() -> list[dict[str, str]]:
+    return []
+
+
+async def record_credentials(
+    card_id: uuid.UUID, device_id: uuid.UUID, issued: list[NewCredential], now: int, *, max_outstanding: int
+) -> None:
     """Record credentials just signed for this card and phone, in one transaction that
     compare-and-sets the card's version: a suspension, cancellation or unbinding at the same
     moment either commits first (then this refuses: 409 `card.not_usable` or `device.unbound`)
-    or waits and then lists these credentials on the revocation feed (revocations.Pending)."""
+    or waits and then lists these credentials on the revocation feed (revocations.Pending).
+
+    A phone holds at most `max_outstanding` unexpired credentials (429 `credential.too_many_outstanding`):
+    each is a feed entry when the card's status changes, so no one can swell every scanner's list.
+    A one-time key the phone used before is refused (409 `credential.key_reused`): it would link
+    the two credentials it signs for."""
     at = records.utc(now)
+    key_ids = [c.key_id for c in issued]
 
     async def attempt() -> None:
         card = await records.get(card_id)
@@ -184,6 +196,30 @@ async def record_credentials(card_id: uuid.UUID, device_id: uuid.UUID, issued: l
             status = device["status"] if device is not None else "unbound"
             message = "This device is not bound to your card; bind it again before asking for credentials."
             raise ApiError(409, "device.unbound", message, device_status=status)
+        held = await OfflineCredential.count().where((OfflineCredential.device == device_id) & (OfflineCredential.exp > at)).run()
+        if held + len(issued) > max_outstanding:
+            raise ApiError(
+                429,
+                "credential.too_many_outstanding",
+                f"This phone already holds {held} offline credentials that have not expired; ask again when some have.",
+                outstanding=held,
+                limit=max_outstanding,
+                retry_after=3600,
+            )
+        used = await (
+            OfflineCredential.select(OfflineCredential.key_id)
+            .where((OfflineCredential.device == device_id) & OfflineCredential.key_id.is_in(key_ids))
+            .run()
+            if key_ids
+            else _no_rows()
+        )
+        if used:
+            raise ApiError(
+                409,
+                "credential.key_reused",
+                "A one-time key of this request was used before; make new keys.",
+                key_id=used[0]["key_id"],
+            )
         await records.cas(card, {}, at)
         rows = [
             OfflineCredential(

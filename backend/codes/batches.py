@@ -42,6 +42,10 @@ class Slot:
     exp: int
 
 
+# A phone may hold this many full plans of unexpired credentials (cards.services.record_credentials).
+OUTSTANDING_PLANS = 4
+
+
 def batch_message(device_id: uuid.UUID | str, t: int, suite: str, keys: list[str]) -> bytes:
     """What the phone's bound key signs: the context line, then the request's fields, one a line."""
     return "\n".join([BATCH_CONTEXT, str(device_id), str(t), suite, *keys]).encode()
@@ -212,7 +216,10 @@ async def issue_batch(
                 exp=slot.exp,
             )
         )
-    await cards.record_credentials(subject.card_id, request.device_id, records, now)
+    # Room for the wallet's refills and a lost answer or two; a status change lists them all.
+    await cards.record_credentials(
+        subject.card_id, request.device_id, records, now, max_outstanding=OUTSTANDING_PLANS * len(pairs)
+    )
     needed = len(pairs)
     log.info("offline credentials issued", extra={"kid": key.kid, "suite": suite, "count": len(issued), "needed": needed})
     return CredentialBatch(suite=suite, slot_seconds=settings.credential_slot_hours * 3600, credentials=issued, needed=needed)

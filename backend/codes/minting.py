@@ -201,7 +201,8 @@ async def issue_credential(
     skew = settings.clock_skew_seconds
     nbf = max(0, now - skew)  # a phone whose clock runs a little behind can use it at once
     # Never outlive the issuer key's place in the trust list: verifiers drop the key then.
-    exp = min(now + settings.credential_hours * 3600, key.publish_until - skew)
+    # Never past the day format 1 retires: verifiers refuse its codes from then on.
+    exp = min(now + settings.credential_hours * 3600, key.publish_until - skew, settings.offline_v1_retire_at)
     if exp <= nbf:
         raise ApiError(503, "keys.no_signing_key", "The issuer key is about to retire; try again after the key rotation.")
     credential = fmt.make_credential(

@@ -46,7 +46,12 @@ BATCH_ERRORS = {
     404: error("device.not_found (not one of your devices) or card.not_found"),
     409: error(
         "card.not_usable, device.unbound (with details.device_status), device.no_public_key, device.bad_public_key, "
-        "or credential.suite_changed (with details.suite, the suite to make keys of)"
+        "credential.suite_changed (with details.suite, the suite to make keys of) or credential.key_reused (a one-time "
+        "key this phone used before, with details.key_id)"
+    ),
+    429: error(
+        "codes.rate_limited, or credential.too_many_outstanding (the phone holds 4 plans of unexpired credentials; "
+        "details.outstanding, details.limit, details.retry_after)"
     ),
     503: error("keys.no_signing_key: no issuer key can sign now (rotation overdue, or the key about to retire)"),
 }
@@ -125,7 +130,8 @@ async def issue_credential(
         "400 `credential.duplicate_key`, 403 `credential.bad_device_signature`, 404 `device.not_found`, "
         "404 `card.not_found`, 409 `card.not_usable`, 409 `device.unbound`, 409 `device.no_public_key`, "
         "409 `device.bad_public_key`, 409 `credential.suite_changed` (with `details.suite`), "
-        "429 `codes.rate_limited`, 503 `keys.no_signing_key`."
+        "409 `credential.key_reused`, 429 `codes.rate_limited`, 429 `credential.too_many_outstanding`, "
+        "503 `keys.no_signing_key`."
     ),
     tags=["codes"],
     guards=[proven_citizen],

@@ -257,8 +257,12 @@ class Keyring:
     documents: DocumentKeys | None = None
     # kid -> suite of each online secret ("aes" when the file does not say: written before the SM suite).
     online_suites: dict[int, OnlineSuite] = field(default_factory=dict)
-    # The suite offline credentials are issued in (`yikatong keys rotate --suite`).
+    # The suite offline credentials are issued in (`yikatong keys rotate --suite`), from
+    # `suite_from` on; before it `previous_suite`: a rotation publishes the new keys ahead of
+    # their first credential, so offline scanners know them before any phone shows a code.
     suite: Suite = "ed25519"
+    suite_from: int = 0
+    previous_suite: Suite = "ed25519"
 
     def active_signing(self, now: int | None = None, alg: Alg = "EdDSA") -> SigningKey:
         """The newest key of `alg` that signs now. The default, EdDSA, is the key that signs
@@ -271,8 +275,13 @@ class Keyring:
         return max(usable, key=lambda k: k.nbf)
 
     def issuing_key(self, now: int | None = None) -> SigningKey:
-        """The key that signs offline credentials now: of the keyring's suite (its `.alg` says which)."""
-        return self.active_signing(now, SUITE_ALG[self.suite])
+        """The key that signs offline credentials now: of the suite in effect (its `.alg` says which)."""
+        now = int(time.time()) if now is None else now
+        return self.active_signing(now, SUITE_ALG[self.suite_at(now)])
+
+    def suite_at(self, now: int) -> Suite:
+        """The suite offline credentials are issued in at `now` (the new one once its keys sign)."""
+        return self.suite if now >= self.suite_from else self.previous_suite
 
     def online_suite(self, kid: int) -> OnlineSuite:
         """The suite of online secret `kid` ("aes" or "sm4")."""
@@ -462,6 +471,8 @@ class KeyStore:
             documents=self._unseal_documents(kek, doc.get("documents")),
             online_suites=online_suites,
             suite=cast(Suite, suite),
+            suite_from=int(doc.get("suite_from", 0)),
+            previous_suite=cast(Suite, doc.get("previous_suite", suite)),
         )
 
     def _unseal_documents(self, kek: bytes, entry: Any) -> DocumentKeys | None:
@@ -615,6 +626,7 @@ class KeyStore:
         max_credential_seconds: int = 86400,
         online_keep_seconds: int = ONLINE_KEEP_SECONDS,
         suite: Suite | None = None,
+        publish_ahead: int = 0,
     ) -> tuple[str, int]:
         """New issuer key(s) and online-code secret; old ones stop signing now but stay published
         (and accepted) until everything they signed has expired, however many rotations come
@@ -624,8 +636,16 @@ class KeyStore:
         `suite` ("ed25519" or "sm2"; None keeps the keyring's) is the suite from now on: "sm2"
         makes an SM2 key the one that signs offline credentials and the new online secret an SM4
         one; the Ed25519 key is renewed too. Returns (the credential-signing key's id, the new
-        online kid)."""
+        online kid).
+
+        `publish_ahead` (seconds): the new issuer keys enter the trust list now but sign only from
+        now + publish_ahead, and the old ones sign until then (the suite changes then too), so an
+        offline scanner that syncs within that time knows a new key before any code needs it.
+        Online secrets change at once: only this server verifies online codes."""
         now = int(time.time()) if now is None else now
+        if publish_ahead < 0:
+            raise KeyStoreError("publish_ahead must not be negative")
+        start = now + publish_ahead
         if suite is not None and suite not in SUITE_ALG:
             raise KeyStoreError(f"unknown suite {suite!r}: ed25519 or sm2")
         # Open everything first: sealing new keys under a wrong passphrase would ruin the file.
@@ -634,9 +654,9 @@ class KeyStore:
         target: Suite = suite or cast(Suite, doc.get("suite", "ed25519"))
         kek = self._kek(_unb64(doc["salt"]))
         for entry in doc["keys"]:
-            if entry["purpose"] == "signing" and entry["exp"] > now:
-                entry["exp"] = now
-                entry["publish_until"] = now + max_credential_seconds
+            if entry["purpose"] == "signing" and entry["exp"] > start:
+                entry["exp"] = max(start, entry["nbf"])  # a key published ahead and never used ends with it
+                entry["publish_until"] = start + max_credential_seconds
         online_entries = sorted((e for e in doc["keys"] if e["purpose"] == "online"), key=lambda e: e["created"])
         for older, newer in itertools.pairwise(online_entries):
             older.setdefault("retired", newer["created"])  # keyrings written before `retired` was kept
@@ -655,9 +675,11 @@ class KeyStore:
                 f"every online-code key id is held by a secret retired less than {online_keep_seconds} s ago: wait a minute"
             )
         doc["keys"].append(self._online_entry(kek, now, new_online, SUITE_ONLINE[target]))
-        entries = self._issuer_entries(kek, now, max_credential_seconds, target, self._signing_ids(doc))
+        entries = self._issuer_entries(kek, start, max_credential_seconds, target, self._signing_ids(doc))
         doc["keys"].extend(entries)
-        doc["suite"] = target
+        held = self.load()
+        doc["previous_suite"] = held.suite_at(now)
+        doc["suite"], doc["suite_from"] = target, start
         # Drop signing keys that nobody can need any more.
         doc["keys"] = [e for e in doc["keys"] if e["purpose"] != "signing" or e["publish_until"] > now]
         self._write_doc(doc)

@@ -216,6 +216,14 @@ def _refused_row(
     return msgspec.structs.replace(row, result="scenario_not_allowed", code_id=None, card_ref=None, device_key_id=None)
 
 
+def _offline_disclosure(item: OfflineResult, scenario: Scenario) -> list[str]:
+    """What the scanner showed: a code of format 2 shows its profile's fields (every concession bit
+    for concession and transit, docs/qr-format.md section 15), one of format 1 the scenario's."""
+    if item.cred_ref is None or scenario.offline_profile is None:
+        return list(scenario.offline_attributes)
+    return ["valid_until"] if scenario.offline_profile == "validity" else ["valid_until", "concessions"]
+
+
 def _row(
     item: OfflineResult,
     key: str,
@@ -239,7 +247,7 @@ def _row(
         device_key_id=item.device_key_id,
         person=subject.person_id if subject is not None else None,
         # Offline, the venue saw only what the signed credential carries.
-        disclosed=list(scenario.offline_attributes) if (valid and scenario) else [],
+        disclosed=_offline_disclosure(item, scenario) if (valid and scenario) else [],
         at=item.verified_at.astimezone(dt.UTC),
         offline=True,
         uploaded_at=uploaded_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -73,6 +74,10 @@ async def verify(
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
     if scenario is not None and bound:
         scan = await check_v2(code, scenario, keyring, now, settings.clock_skew_seconds)
+        # A code of format 2 discloses what its profile shows at an offline scanner and no more,
+        # online too: the wallet promised the holder so when they chose the scenario (a library
+        # learns validity, not the masked name its online codes show).
+        scenario = dataclasses.replace(scenario, attributes=scenario.offline_attributes)
     if scenario is None:
         # Checked before the code counts: a venue asking for a scenario it does not serve
         # never consumes a code, and its record says so whatever the code was.

@@ -5,7 +5,7 @@
 
 import { ApiError } from '/shared/api.js';
 import { applyRevocationUpdate, importTrust, retiredFormats, revocationFromJson, trustFromJwks } from '/shared/verify-offline.js';
-import { importTrustV2, trustFromJwksV2 } from '/shared/verify-offline-v2.js';
+import { YKD1_RETIRED_AT, importTrustV2, trustFromJwksV2 } from '/shared/verify-offline-v2.js';
 import { kv } from './store.js';
 
 // Until the server has said otherwise (docs/verification.md, YIKATONG_OFFLINE_LISTS_*_HOURS).
@@ -38,11 +38,16 @@ function limitsOf(answer, held) {
 
 // Rules in docs/qr-format.md section 10. A list or delta that cannot be applied changes
 // nothing: the held list stays (an old entry is still revoked) and the full list is fetched.
+// Deltas only add credential entries (format 2), which matter only until those credentials
+// expire; a full list leaves the expired ones out, so the held list is replaced by one this often.
+export const FULL_LIST_EVERY_MS = 12 * 3600 * 1000;
+
 export async function syncRevocations(api) {
   const current = await kv.get('revocation');
   let list = null;
   let answer = null;
-  if (current) {
+  const fresh = current && Date.now() - (current.fullAt ?? current.fetchedAt ?? 0) < FULL_LIST_EVERY_MS;
+  if (current && fresh) {
     answer = await api('GET', `/api/v1/revocations?since=${encodeURIComponent(current.version)}`);
     try {
       list = applyRevocationUpdate(current, answer);
@@ -50,12 +55,15 @@ export async function syncRevocations(api) {
       console.warn('revocation update not applied; fetching the full list', err);
     }
   }
+  let fullAt = current?.fullAt ?? current?.fetchedAt ?? 0;
   if (!list) {
     answer = await api('GET', '/api/v1/revocations');
     list = revocationFromJson(answer);
+    fullAt = Date.now();
   }
   const now = Date.now();
-  await kv.set('revocation', { ...list, fetchedAt: now, issuedAt: issuedAt(answer.generated_at, now), limits: limitsOf(answer, current) });
+  const stored = { ...list, fetchedAt: now, fullAt, issuedAt: issuedAt(answer.generated_at, now), limits: limitsOf(answer, current) };
+  await kv.set('revocation', stored);
 }
 
 let cachedKeys = null;
@@ -72,7 +80,8 @@ export async function offlineMaterial() {
       fetchedAt: jwks.fetchedAt,
       keys: await importTrust(trustFromJwks(jwks.doc)),
       trust: await importTrustV2(trustFromJwksV2(jwks.doc)),
-      retired: retiredFormats(jwks.doc),
+      // A trust list that does not say still retires format 1 on its published date: fail closed.
+      retired: { YKD1: YKD1_RETIRED_AT, ...retiredFormats(jwks.doc) },
     };
   }
   return {

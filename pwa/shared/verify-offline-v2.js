@@ -22,14 +22,17 @@ function coordinate(text) {
   return toBase64url(raw) === text ? raw : null; // non-canonical spelling: one key, one text
 }
 
+// The date format 1 retires (docs/qr-format.md), when a trust list does not say: 2027-03-01T00:00:00Z.
+export const YKD1_RETIRED_AT = 1803859200;
+
 // The trust-list entry of one JWK, or null when it is not a usable signing key of either suite.
 function entryOf(jwk) {
   if (!jwk || typeof jwk !== 'object' || jwk.use !== 'sig' || typeof jwk.kid !== 'string' || !KID.test(jwk.kid)) return null;
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (jwk.alg ?? 'EdDSA') === 'EdDSA') {
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && ('alg' in jwk ? jwk.alg : 'EdDSA') === 'EdDSA') {
     const x = coordinate(jwk.x);
     return x ? { alg: 'EdDSA', public: x } : null;
   }
-  if (jwk.kty === 'EC' && jwk.crv === 'SM2' && (jwk.alg ?? 'SM2SM3') === 'SM2SM3') {
+  if (jwk.kty === 'EC' && jwk.crv === 'SM2' && ('alg' in jwk ? jwk.alg : 'SM2SM3') === 'SM2SM3') {
     const x = coordinate(jwk.x);
     const y = coordinate(jwk.y);
     // Compressed by y's parity without checking the point, as the server does: an unusable key

@@ -242,3 +242,34 @@ async def test_the_sm2_suite_issues_sm2_credentials(settings, tmp_path):
             scenario = SCENARIO_OF[c["profile"]]
             code = v2.make_offline_code_v2(raw, private, scenario, at)
             assert v2.verify_offline_v2(code, trust=trust, scenario=scenario, now=at + 1).result is R.VALID
+
+
+async def test_a_phone_holds_at_most_four_plans_of_unexpired_credentials(client):
+    """Each outstanding credential is a feed entry when the card's status changes: one account
+    must not be able to swell every scanner's list (the wallet's refills and a lost answer fit)."""
+    citizen = await make_citizen(client)
+    phone = await bind_phone(client, citizen)
+    for _ in range(4):
+        assert len((await batch(client, citizen, phone, 15))["credentials"]) == 15
+    response = await client.post(BATCH_URL, json=phone.body(phone.new_keys(1)), headers=citizen.headers)
+    assert response.status_code == 429, response.text
+    error = response.json()["error"]
+    assert error["code"] == "credential.too_many_outstanding"
+    assert error["details"]["outstanding"] == 60 and error["details"]["limit"] == 60
+    assert response.headers["retry-after"] == "3600"
+    # Another phone of the same holder has its own allowance.
+    other = await bind_phone(client, citizen)
+    assert len((await batch(client, citizen, other, 3))["credentials"]) == 3
+
+
+async def test_a_one_time_key_is_never_bound_twice(client):
+    """A key reused by a buggy wallet would link the two credentials it signs for: refused."""
+    citizen = await make_citizen(client)
+    phone = await bind_phone(client, citizen)
+    keys = phone.new_keys(3)
+    assert (await client.post(BATCH_URL, json=phone.body(keys), headers=citizen.headers)).status_code == 200
+    fresh = phone.new_keys(2)
+    response = await client.post(BATCH_URL, json=phone.body([fresh[0], keys[1], fresh[1]]), headers=citizen.headers)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "credential.key_reused"
+    assert response.json()["error"]["details"]["key_id"] == v2.device_key_id_v2(unb64u(keys[1]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.anyio
 R = v2.Result
 JWKS = "/.well-known/jwks.json"
 SCENARIO = "library_entry"  # the validity profile: a library scanner learns only that the card is valid
+AHEAD_S = 4  # seconds the SM2 key is published before it signs
 
 
 def now() -> int:
@@ -69,7 +71,9 @@ def _rotate_like_the_operator(settings, key_dir: str, tmp_path, monkeypatch, cap
     if settings.key_passphrase:
         monkeypatch.setenv("YIKATONG_KEY_PASSPHRASE", settings.key_passphrase)
     capsys.readouterr()
-    code = cli.main(["keys", "rotate", "--suite", "sm2"])
+    # Published a few seconds ahead (in production the lists' max age, 72 h, by default): the
+    # SM2 key is in the trust list before any credential is signed with it.
+    code = cli.main(["keys", "rotate", "--suite", "sm2", "--publish-ahead", str(AHEAD_S / 3600)])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "ed25519 -> sm2" in out and "SM2SM3" in out and "sm4" in out, out
@@ -130,6 +134,12 @@ async def test_ed25519_to_sm2_refuses_no_live_code_and_the_wallet_follows(settin
         assert check.result is R.VALID and check.kid == ed_kid
         # (c) the online code minted before the rotation, under the retired AES secret.
         assert (await _valid_at_server(world, library, online_before))["code_kind"] == "online"
+
+        # While the new key is published ahead, credentials are still Ed25519, signed by the old key.
+        response = await client.post(BATCH_URL, json=phone.body(phone.new_keys(3)), headers=holder.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["suite"] == "ed25519" and {c["kid"] for c in response.json()["credentials"]} == {ed_kid}
+        await asyncio.sleep(AHEAD_S + 1)
 
         # 4. The wallet's next batch: its Ed25519 keys are refused with the suite to use ...
         response = await client.post(BATCH_URL, json=phone.body(phone.new_keys(15)), headers=holder.headers)

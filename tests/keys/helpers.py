@@ -11,7 +11,9 @@ PASSPHRASE = "correct horse battery staple 2026"
 CARD = bytes.fromhex("0011223344556677")
 DEVICE_SEED = bytes(range(32))
 DEVICE_PUB = ed25519.public_from_seed(DEVICE_SEED)
-MAX_CRED = 12 * 3600 + 5  # credential_hours default + clock skew, what the CLI passes
+# credential_hours + credential_slot_hours defaults + clock skew, what the CLI passes: a batch's
+# last slot starts before now + 12 h and lasts 3 h more (codes.batches).
+MAX_CRED = (12 + 3) * 3600 + 5
 
 
 def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:

@@ -194,7 +194,7 @@ def test_revoking_the_sm2_key_puts_a_new_sm2_key_in_its_place(tmp_path: Path):
 def test_cli_rotates_to_the_sm_suite_and_back(env: Path, capsys, monkeypatch):
     monkeypatch.setenv("YIKATONG_OFFLINE_V1_RETIRE_AT", "1900000000")
     assert run(capsys, "keys", "init")[0] == 0
-    code, out, err = run(capsys, "keys", "rotate", "--suite", "sm2")
+    code, out, err = run(capsys, "keys", "rotate", "--suite", "sm2", "--publish-ahead", "0")
     assert code == 0, err
     assert "SM2SM3" in out and "sm4" in out and "ed25519 -> sm2" in out
     keyring = KeyStore(env, PASSPHRASE).load()
@@ -212,3 +212,44 @@ def test_cli_rotates_to_the_sm_suite_and_back(env: Path, capsys, monkeypatch):
     with pytest.raises(SystemExit) as exited:  # argparse refuses an unknown suite before anything is written
         run(capsys, "keys", "rotate", "--suite", "rsa")
     assert exited.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_a_change_of_suite_publishes_the_new_keys_before_they_sign(tmp_path: Path):
+    """Offline scanners learn a key only when they sync: the SM2 key is in the trust list for
+    `publish_ahead` seconds before any credential is signed with it, and Ed25519 signs until then."""
+    store = KeyStore(tmp_path, PASSPHRASE)
+    store.init(now=T0, max_credential_seconds=MAX_CRED)
+    old = store.load().active_signing(T0)
+    ahead = 72 * 3600
+    sm2_kid, online_kid = store.rotate(now=T0 + 10, max_credential_seconds=MAX_CRED, suite="sm2", publish_ahead=ahead)
+    keyring = store.load()
+    # Published at once ...
+    doc = jwks(keyring, now=T0 + 10, v1_retire_at=1803859200)
+    assert sm2_kid in v2.trust_from_jwks_v2(doc)
+    # ... but until the lead has passed the old Ed25519 key still signs the offline credentials.
+    assert keyring.suite_at(T0 + 10) == "ed25519" and keyring.issuing_key(T0 + 10).kid == old.kid
+    assert keyring.issuing_key(T0 + 10 + ahead - 1).kid == old.kid
+    assert keyring.suite_at(T0 + 10 + ahead) == "sm2" and keyring.issuing_key(T0 + 10 + ahead).kid == sm2_kid
+    # The old key stays published until what it signed in the lead has expired.
+    assert next(k for k in keyring.signing if k.kid == old.kid).publish_until == T0 + 10 + ahead + MAX_CRED
+    # Online codes move at once: only this server verifies them.
+    assert keyring.online_kid == online_kid and keyring.online_suite(online_kid) == "sm4"
+    with pytest.raises(KeyStoreError):
+        store.rotate(now=T0 + 20, max_credential_seconds=MAX_CRED, publish_ahead=-1)
+
+
+def test_cli_publishes_a_new_suite_ahead_by_default(env: Path, capsys):
+    assert run(capsys, "keys", "init")[0] == 0
+    code, out, err = run(capsys, "keys", "rotate", "--suite", "sm2")
+    assert code == 0, err
+    assert "72 h ahead" in out
+    keyring = KeyStore(env, PASSPHRASE).load()
+    assert keyring.issuing_key().alg == "EdDSA"  # Ed25519 signs for 72 more hours
+    assert any(k.alg == "SM2SM3" for k in keyring.published())  # the SM2 key is already in the list
+    # The old key is kept past the last slot of a batch signed just before the switch.
+    from backend.lib.settings import load_settings
+
+    settings = load_settings()
+    switch = keyring.suite_from
+    last_exp = switch + (settings.credential_hours + settings.credential_slot_hours) * 3600
+    assert min(k.publish_until for k in keyring.signing if k.alg == "EdDSA") >= last_exp
