@@ -118,6 +118,12 @@ WIDE = """() => document.documentElement.scrollWidth <= window.innerWidth + 1 ? 
     .join(', ') || `${document.documentElement.scrollWidth}px wide`"""
 
 
+# A reload redraws the screen from the network; on a loaded CI machine (2 cores, browsers and
+# servers of three workers) that once took over Playwright's default 30 s. Waiting longer loses
+# nothing: a screen that never comes still fails.
+READY_MS = 90_000
+
+
 def shots(page, name: str, ready: str, artifacts, problems: list[str]) -> None:
     """The current screen in each language and in elder mode: a screenshot each, axe's findings and
     sideways scrolling kept in `problems`; back to simplified Chinese, elder mode off, at the end."""
@@ -134,14 +140,14 @@ def shots(page, name: str, ready: str, artifacts, problems: list[str]) -> None:
         page.evaluate(f"localStorage.setItem('yk.lang', '{lang}'); localStorage.setItem('yk.elder', '0')")
         page.reload()
         page.wait_for_function(f"() => document.documentElement.lang.startsWith('{lang.split('-')[0]}')")
-        page.wait_for_selector(ready)
+        page.wait_for_selector(ready, timeout=READY_MS)
         check(f"{name}-{lang}")
     page.evaluate("localStorage.setItem('yk.lang', 'zh-Hans'); localStorage.setItem('yk.elder', '1')")
     page.reload()
     page.wait_for_function("() => document.documentElement.classList.contains('elder')")
-    page.wait_for_selector(ready)
+    page.wait_for_selector(ready, timeout=READY_MS)
     check(f"{name}-elder")
     page.evaluate("localStorage.setItem('yk.elder', '0')")
     page.reload()
     page.wait_for_function("() => !document.documentElement.classList.contains('elder')")
-    page.wait_for_selector(ready)
+    page.wait_for_selector(ready, timeout=READY_MS)
