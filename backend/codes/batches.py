@@ -14,7 +14,7 @@ from backend.cards.services import CodeSubject, NewCredential
 from backend.certificates import linked
 from backend.codes import format as fmt
 from backend.codes import format_v2 as v2
-from backend.codes.minting import concession_flags, rate_limit, usable_subject
+from backend.codes.minting import bound_device, concession_flags, rate_limit
 from backend.codes.schemas import BATCH_CONTEXT, CredentialBatch, CredentialBatchRequest, IssuedCredentialV2, Profile, Suite
 from backend.keys.keyring import Keyring, KeyStoreError, SigningKey
 from backend.lib import ed25519, sm2
@@ -120,28 +120,6 @@ def _sign(
     )
 
 
-async def _checked_device(person_id: str | None, device_id: uuid.UUID) -> tuple[CodeSubject, bytes]:
-    """The usable card and the bound device's registered key: 404 device.not_found, 409 card.*,
-    409 device.unbound / device.no_public_key / device.bad_public_key."""
-    device = await cards.get_device(person_id, device_id) if person_id else None
-    if device is None:
-        raise ApiError(404, "device.not_found", "You have no device with this id.")
-    subject = await usable_subject(person_id)
-    if device.status != "bound" or device.card_id != subject.card_id:
-        raise ApiError(
-            409,
-            "device.unbound",
-            "This device is not bound to your card; bind it again before asking for credentials.",
-            device_status=device.status,
-        )
-    if not device.public_key:
-        raise ApiError(409, "device.no_public_key", "Register the device's Ed25519 public key first.")
-    public = bytes(device.public_key)
-    if not ed25519.is_valid_public(public):
-        raise ApiError(409, "device.bad_public_key", "The device's registered public key is not a usable Ed25519 key.")
-    return subject, public
-
-
 async def issue_batch(
     *,
     account_id: str,
@@ -155,7 +133,7 @@ async def issue_batch(
     """Check the request (device, card, time, the phone's signature, suite, keys), sign one
     credential per (slot, profile) for as many keys as were sent, record them, answer them."""
     await rate_limit(store, "credential-batch", account_id, BATCHES_PER_MINUTE)
-    subject, device_key = await _checked_device(person_id, request.device_id)
+    subject, device_key = await bound_device(person_id, request.device_id)
     if abs(now - request.t) > fmt.CODE_LIFETIME + settings.clock_skew_seconds:
         raise ApiError(
             400, "credential.stale_request", "The request's time is too far from ours; check the phone's clock.", now=now

@@ -142,6 +142,31 @@ async def online_code(*, account_id: str, person_id: str | None, keyring: Keyrin
 # --- offline credentials -----------------------------------------------------------------
 
 
+async def bound_device(person_id: str | None, device_id: uuid.UUID | str) -> tuple[CodeSubject, bytes]:
+    """The usable card and the registered Ed25519 key of a device bound to it, for either credential
+    route: 404 device.not_found, 409 card.*, 409 device.unbound / no_public_key / bad_public_key."""
+    device = await cards.get_device(person_id, device_id) if person_id else None
+    if device is None:
+        raise ApiError(404, "device.not_found", "You have no device with this id.")
+    subject = await usable_subject(person_id)
+    # Bound, and to the current card: a replacement moves bound phones to the new card, so a
+    # device still pointing elsewhere belongs to a card that no longer works.
+    if device.status != "bound" or device.card_id != subject.card_id:
+        raise ApiError(
+            409,
+            "device.unbound",
+            "This device is not bound to your card; bind it again before asking for credentials.",
+            device_status=device.status,
+        )
+    if not device.public_key:
+        raise ApiError(409, "device.no_public_key", "Register the device's Ed25519 public key first.")
+    public = bytes(device.public_key)
+    if not ed25519.is_valid_public(public):
+        # A small-order key would let anyone forge this device's signatures.
+        raise ApiError(409, "device.bad_public_key", "The device's registered public key is not a usable Ed25519 key.")
+    return subject, public
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -171,26 +196,7 @@ async def issue_credential(
             retired_at=settings.offline_v1_retire_at,
         )
     await rate_limit(store, "credential", account_id, CREDENTIALS_PER_MINUTE)
-    device = await cards.get_device(person_id, device_id) if person_id else None
-    if device is None:
-        raise ApiError(404, "device.not_found", "You have no device with this id.")
-    subject = await usable_subject(person_id)
-    # Bound, and to the current card: a replacement moves bound phones to the new card, so a
-    # device still pointing elsewhere belongs to a card that no longer works.
-    if device.status != "bound" or device.card_id != subject.card_id:
-        raise ApiError(
-            409,
-            "device.unbound",
-            "This device is not bound to your card; bind it again before asking for a credential.",
-            device_status=device.status,
-        )
-    public = device.public_key
-    if not public:
-        raise ApiError(409, "device.no_public_key", "Register the device's Ed25519 public key first.")
-    public = bytes(public)
-    if not ed25519.is_valid_public(public):
-        # A small-order key would let anyone forge this device's signatures.
-        raise ApiError(409, "device.bad_public_key", "The device's registered public key is not a usable Ed25519 key.")
+    subject, public = await bound_device(person_id, device_id)
 
     try:
         key = keyring.active_signing(now)

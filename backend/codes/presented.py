@@ -102,11 +102,17 @@ async def check(code: str, keyring: Keyring, now: int, skew: int, *, retire_at: 
     if scan.subject is None:
         # A correctly signed code for a card we do not know means lost data: fail closed.
         log.warning("signed code for an unknown card", extra={"code_kind": kind, "code_id": scan.code_id})
-        scan.result = R.CARD_CANCELLED
-    elif not scan.subject.usable:
-        # Anything but an explicit cancellation fails closed as suspended.
-        cancelled = scan.subject.unusable_result == R.CARD_CANCELLED.value
-        scan.result = R.CARD_CANCELLED if cancelled else R.CARD_SUSPENDED
-    elif kind == "offline" and await cards.device_revoked(scan.device_key_id):
+    scan.result = card_result(scan.subject) or scan.result
+    if scan.result == R.VALID and kind == "offline" and await cards.device_revoked(scan.device_key_id):
         scan.result = R.DEVICE_REVOKED
     return scan
+
+
+def card_result(subject: CodeSubject | None) -> fmt.Result | None:
+    """Why a correctly signed code of this card is refused, by the card's live state; None if usable.
+    No card (lost data) fails closed as cancelled; anything but an explicit cancellation as suspended."""
+    if subject is None:
+        return R.CARD_CANCELLED
+    if subject.usable:
+        return None
+    return R.CARD_CANCELLED if subject.unusable_result == R.CARD_CANCELLED.value else R.CARD_SUSPENDED

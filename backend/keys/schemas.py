@@ -9,6 +9,31 @@ from msgspec import Meta
 
 UINT32 = 2**32 - 1  # Unix seconds, as the 4-byte times inside credentials carry them
 
+# The members every issuer key has, whatever its algorithm (Ed25519 or SM2).
+KeyId = Annotated[
+    str,
+    Meta(
+        pattern="^[0-9a-f]{8}$",
+        description="Key id: the 4 key-id bytes inside every credential it signs, as hex.",
+        examples=["54ad5249"],
+    ),
+]
+SignsFrom = Annotated[
+    int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])
+]
+SignsUntil = Annotated[
+    int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])
+]
+PublishedUntil = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=UINT32,
+        description="Unix time until which verifiers must keep trusting this key: the last credential it signed expires then.",
+        examples=[1775113200],
+    ),
+]
+
 
 class Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="OKP"):
     """One Ed25519 issuer public key (RFC 8037, `kty` OKP) that signs, or signed, offline credentials."""
@@ -21,31 +46,12 @@ class Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="OKP")
             examples=["waimSrAWvBvdILJHPW5DLJaK9P9ztQFzeMz-2k5yBeU"],
         ),
     ]
-    kid: Annotated[
-        str,
-        Meta(
-            pattern="^[0-9a-f]{8}$",
-            description="Key id: the 4 key-id bytes inside every credential it signs, as hex.",
-            examples=["54ad5249"],
-        ),
-    ]
+    kid: KeyId
     use: Literal["sig"]
     alg: Literal["EdDSA"]
-    nbf: Annotated[
-        int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])
-    ]
-    exp: Annotated[
-        int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])
-    ]
-    yk_publish_until: Annotated[
-        int,
-        Meta(
-            ge=0,
-            le=UINT32,
-            description="Unix time until which verifiers must keep trusting this key: the last credential it signed expires then.",
-            examples=[1775113200],
-        ),
-    ]
+    nbf: SignsFrom
+    exp: SignsUntil
+    yk_publish_until: PublishedUntil
 
 
 class Sm2Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="EC"):
@@ -68,31 +74,12 @@ class Sm2Jwk(msgspec.Struct, frozen=True, kw_only=True, tag_field="kty", tag="EC
             examples=["zOpJDOJndaUtxupxjMGqYArtBfvzXghKZjL2By2prRM"],
         ),
     ]
-    kid: Annotated[
-        str,
-        Meta(
-            pattern="^[0-9a-f]{8}$",
-            description="Key id: the 4 key-id bytes inside every credential it signs, as hex.",
-            examples=["9c0ffee1"],
-        ),
-    ]
+    kid: KeyId
     use: Literal["sig"]
     alg: Literal["SM2SM3"]
-    nbf: Annotated[
-        int, Meta(ge=0, le=UINT32, description="Unix time the key started signing credentials.", examples=[1767250800])
-    ]
-    exp: Annotated[
-        int, Meta(ge=0, le=UINT32, description="Unix time the key stops (or stopped) signing credentials.", examples=[1775026800])
-    ]
-    yk_publish_until: Annotated[
-        int,
-        Meta(
-            ge=0,
-            le=UINT32,
-            description="Unix time until which verifiers must keep trusting this key: the last credential it signed expires then.",
-            examples=[1775113200],
-        ),
-    ]
+    nbf: SignsFrom
+    exp: SignsUntil
+    yk_publish_until: PublishedUntil
 
 
 class RetiredFormats(msgspec.Struct, frozen=True, kw_only=True, rename={"ykd1": "YKD1"}):

@@ -162,11 +162,8 @@ async def check_v2(code: str, scenario: Scenario, keyring: Keyring, now: int, sk
     if holder is None:
         # A correctly signed credential we never recorded means lost data: fail closed.
         log.warning("signed credential of format 2 unknown here", extra={"code_id": scan.code_id})
-        scan.result = R.CARD_CANCELLED
-    elif not holder.subject.usable:
-        cancelled = holder.subject.unusable_result == R.CARD_CANCELLED.value
-        scan.result = R.CARD_CANCELLED if cancelled else R.CARD_SUSPENDED
-    elif not holder.device_bound:
+    scan.result = presented.card_result(holder.subject if holder else None) or scan.result
+    if scan.result == R.VALID and holder is not None and not holder.device_bound:
         scan.result = R.DEVICE_REVOKED
     return scan
 
