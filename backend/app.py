@@ -16,7 +16,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 
 from backend.accounts.services import resolve_principal
-from backend.features import FEATURES, job_handlers
+from backend.features import FEATURES, job_handlers, periodic_jobs
 from backend.health.metrics import metrics
 from backend.identity import protect
 from backend.inbox import services as inbox
@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             try:
                 async with (
                     inbox.running(settings, keystore),  # the Web Push sender (docs/inbox.md)
-                    jobs_runner.running(settings, keystore, job_handlers()),  # the embedded job worker (docs/jobs.md)
+                    jobs_runner.running(
+                        settings, keystore, job_handlers(), periodic_jobs()
+                    ),  # the embedded job worker (docs/jobs.md)
                 ):
                     yield
             finally:

@@ -241,13 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=_verify)
 
-    from backend.audit.cli import add_audit_parser  # `yikatong audit verify`: the access record's hash chain
+    from backend.audit.cli import add_audit_parser  # `yikatong audit verify|anchor|anchors`: the access record's chain
 
-    add_audit_parser(sub)
-    from backend.features import job_handlers
+    add_audit_parser(sub, keystore=_keystore)
+    from backend.features import job_handlers, periodic_jobs
     from backend.jobs.cli import add_jobs_parser  # `yikatong worker`: the outbox's jobs (docs/jobs.md)
 
-    add_jobs_parser(sub, handlers=job_handlers, keystore=_keystore)
+    add_jobs_parser(sub, handlers=job_handlers, keystore=_keystore, periodic=periodic_jobs)
     from backend.payments.cli import add_payments_parser  # `yikatong payments check-ledger|reconcile --day`
 
     add_payments_parser(sub)
@@ -260,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.documents.cli import add_documents_parser  # `yikatong documents verify`: a statement PDF offline
 
     add_documents_parser(sub)
+    from backend.federation.cli import add_federation_parser  # `yikatong federation fingerprint|add|list|refresh`
+
+    add_federation_parser(sub, keystore=_keystore)
+    from backend.enforcement.cli import add_enforcement_parser  # `yikatong enforcement scan`: the misuse scan now
+
+    add_enforcement_parser(sub)
     return parser
 
 

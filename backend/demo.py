@@ -69,6 +69,12 @@ VENUES = [
     ("广州白天鹅宾馆", "hotel", "440100", ["hotel_checkin"]),
     ("广州图书馆", "library", "440100", ["library_entry"]),
 ]
+# Where the demo venues are (WGS-84 latitude, longitude): the misuse signals measure distances (docs/misuse.md).
+VENUE_PLACES: dict[str, tuple[float, float]] = {
+    "广州地铁体育西路站": (23.1357, 113.3213),
+    "广州白天鹅宾馆": (23.1087, 113.2426),
+    "广州图书馆": (23.1175, 113.3251),
+}
 
 
 class DemoCitizen(TypedDict):
@@ -174,7 +180,9 @@ async def _ensure_venues(offices: dict[str, uuid.UUID]) -> list[tuple[str, str, 
 
     out = []
     for name, venue_type, city, scenarios in VENUES:
-        _venue, token = await venues.ensure_demo_venue(name=name, venue_type=venue_type, city_code=city, scenarios=scenarios)
+        _venue, token = await venues.ensure_demo_venue(
+            name=name, venue_type=venue_type, city_code=city, scenarios=scenarios, place=VENUE_PLACES.get(name)
+        )
         out.append((name, ",".join(scenarios), token))
     return out
 

@@ -31,6 +31,11 @@ FEATURES: tuple[str, ...] = (
     "hrfile",
     "contracts",
     "documents",
+    "events",
+    "federation",
+    "oidc",
+    "subscriptions",
+    "enforcement",
 )
 
 
@@ -42,3 +47,14 @@ def job_handlers() -> dict[str, Any]:
         if importlib.util.find_spec(f"backend.{feature}") and importlib.util.find_spec(name):
             handlers.update(importlib.import_module(name).HANDLERS)
     return handlers
+
+
+def periodic_jobs() -> dict[str, Any]:
+    """Every feature's clock-driven jobs (`workers.py`, `PERIODIC`: job kind -> its period in
+    seconds from the settings); a worker adds each once per period (backend/jobs/runner.py)."""
+    periodic: dict[str, Any] = {}
+    for feature in FEATURES:
+        name = f"backend.{feature}.workers"
+        if importlib.util.find_spec(f"backend.{feature}") and importlib.util.find_spec(name):
+            periodic.update(getattr(importlib.import_module(name), "PERIODIC", {}))
+    return periodic

@@ -292,7 +292,8 @@ def _app_router(name: str) -> Router:
         cache_control=NO_CACHE,  # declares the router public for lib/headers.py
         include_in_schema=False,
         before_request=_add_slash,
-        opt=page(camera=name == "scanner"),  # the camera is for the scanner only
+        # The camera (and the decoder's WebAssembly) for the scanner and the wallet's 扫一扫 (issue 19) only.
+        opt=page(camera=name in ("scanner", "wallet")),
     )
 
 

@@ -22,8 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PG = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from scratch_pg import admin, pg_ok, url_of  # noqa: E402
+
 ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "10000"))
 HOLDERS = 100
 SETTLE_LIMIT = float(os.environ.get("BENCH_PAYMENT_SETTLE_LIMIT", "900"))  # give up (and say so) after this long
@@ -33,27 +35,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-async def _pg_ok() -> bool:
-    try:
-        import asyncpg
-
-        conn = await asyncpg.connect(PG, timeout=3)
-        await conn.close()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here": the bench runs SQLite only
-        return False
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def _plain_table():
@@ -313,7 +294,7 @@ def _measure(setup: str, env: dict[str, str], tmp: Path) -> None:
 def main() -> int:
     print(f"Payments: {ORDERS:,} orders in one batch over {HOLDERS} holders, against a plain insert of the same rows")
     setups: list[tuple[str, str | None]] = [("SQLite", None)]
-    if asyncio.run(_pg_ok()):
+    if asyncio.run(pg_ok()):
         setups.append(("PostgreSQL", f"yk_bench_pay_{secrets.token_hex(4)}"))
     else:
         print("  (PostgreSQL not reachable: SQLite only)")
@@ -328,13 +309,13 @@ def main() -> int:
             YIKATONG_JOBS_POLL_SECONDS="0.1",
         )
         if dbname:
-            asyncio.run(_admin(f'CREATE DATABASE "{dbname}"'))
-            env["YIKATONG_DATABASE_URL"] = PG.rsplit("/", 1)[0] + "/" + dbname
+            asyncio.run(admin(f'CREATE DATABASE "{dbname}"'))
+            env["YIKATONG_DATABASE_URL"] = url_of(dbname)
         try:
             _measure(setup, env, tmp)
         finally:
             if dbname:
-                asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+                asyncio.run(admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
     return 0
 
 

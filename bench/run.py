@@ -1,5 +1,6 @@
 """`make bench`: every benchmark in one run (Ed25519 libraries, the code paths, the SM suite beside Ed25519 and
-the QR version of every code, SM2 and Ed25519 in Chromium, HTTP verification, static files, the scanner's QR decoders in Chromium, payments at scale)."""
+the QR version of every code, SM2 and Ed25519 in Chromium, HTTP verification, static files, the scanner's QR
+decoders in Chromium, payments at scale, misuse detection over simulated traffic)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import bench_sm
 import codes
 import decoders
 import ed25519_backends
+import misuse_detection
 import payments
 import static
 import verify_http
@@ -37,7 +39,9 @@ def main() -> int:
     print()
     status = status or asyncio.run(verify_http.main())
     print()
-    return status or payments.main()
+    status = status or payments.main()
+    print()
+    return status or misuse_detection.main()
 
 
 if __name__ == "__main__":

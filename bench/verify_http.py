@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import http_request, run_load  # noqa: E402
+from scratch_pg import admin, pg_ok, url_of  # noqa: E402
 
-PG = os.environ.get("YIKATONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("YIKATONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CONCURRENCY = 64
 LOW_CONCURRENCY = int(os.environ.get("BENCH_LOW_CONNECTIONS", "4"))
@@ -40,17 +40,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _pg_ok() -> bool:
-    try:
-        import asyncpg
-
-        conn = await asyncpg.connect(PG, timeout=3)
-        await conn.close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def _redis_ok() -> bool:
     try:
         import redis
@@ -58,16 +47,6 @@ def _redis_ok() -> bool:
         return bool(redis.Redis.from_url(REDIS, socket_timeout=2).ping())
     except Exception:  # noqa: BLE001
         return False
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _seed(env: dict[str, str]) -> tuple[str, list[str]]:
@@ -130,10 +109,10 @@ async def main() -> int:
         "YIKATONG_CLIENT_RATE_PER_MINUTE": "100000000",
     }
     dbname = None
-    if await _pg_ok() and _redis_ok():
+    if await pg_ok() and _redis_ok():
         dbname = f"yk_bench_{secrets.token_hex(4)}"
-        await _admin(f'CREATE DATABASE "{dbname}"')
-        env["YIKATONG_DATABASE_URL"] = PG.rsplit("/", 1)[0] + "/" + dbname
+        await admin(f'CREATE DATABASE "{dbname}"')
+        env["YIKATONG_DATABASE_URL"] = url_of(dbname)
         env["YIKATONG_REDIS_URL"] = REDIS
         env["YIKATONG_REDIS_PREFIX"] = f"ykbench:{secrets.token_hex(4)}:"
         setup = "PostgreSQL + Redis"
@@ -222,7 +201,7 @@ async def main() -> int:
             proc.terminate()
             proc.wait(10)
         if dbname:
-            await _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            await admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,8 +95,18 @@ class Break:
 
     seq: int  # position where the problem shows
     entry_id: str | None
-    kind: str  # edited | deleted | reordered | broken_link | anchor_mismatch
+    kind: str  # edited | deleted | reordered | broken_link | anchor_mismatch | truncated | bad_anchor | anchors_deleted
     message: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A position whose hash is known from outside the chain: a signed anchor (`label` names it,
+    e.g. "anchor 12") or a head noted down by hand (no label)."""
+
+    seq: int
+    hash: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -132,14 +143,20 @@ async def _check_link(row: Row, prev_seq: int, prev_hash: str) -> Break | None:
     return None
 
 
-async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) -> Report:
+async def verify(*, anchor: tuple[int, str] | None = None, anchors: Sequence[Checkpoint] = (), batch: int = 1000) -> Report:
     """Walk the whole chain in order and report the first broken link.
 
-    `anchor` (seq, hash), noted down earlier outside the database, also catches a rewritten
-    or truncated tail, which a chain alone cannot show.
+    `anchor` (seq, hash), noted down earlier outside the database, and `anchors` (the signed
+    anchors, backend/audit/anchors.py) also catch a rewritten or truncated tail, which a chain
+    alone cannot show.
     """
+    points: dict[int, Checkpoint] = {}
+    for point in anchors:
+        if point.seq > 0:
+            points.setdefault(point.seq, point)
+    if anchor is not None:
+        points[anchor[0]] = Checkpoint(anchor[0], anchor[1], "")
     count, prev_seq, prev_hash = 0, 0, GENESIS
-    anchor_seen = anchor is None
     while True:
         rows: list[Row] = (
             await AccessEntry.select()
@@ -155,15 +172,23 @@ async def verify(*, anchor: tuple[int, str] | None = None, batch: int = 1000) ->
             problem = await _check_link(row, prev_seq, prev_hash)
             if problem is not None:
                 return Report(False, count, prev_seq, prev_hash, problem)
-            if anchor is not None and row["seq"] == anchor[0]:
-                anchor_seen = True
-                if row["hash"] != anchor[1]:
+            known = points.get(row["seq"])
+            if known is not None and row["hash"] != known.hash:
+                if known.label:
+                    message = f"Entry {row['seq']} no longer has the hash {known.label} signed for it: the chain was rewritten from there on."
+                else:
                     message = f"Entry {row['seq']} no longer has the hash noted down as the anchor."
-                    return Report(
-                        False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message)
-                    )
+                return Report(False, count, prev_seq, prev_hash, Break(row["seq"], str(row["id"]), "anchor_mismatch", message))
             count, prev_seq, prev_hash = count + 1, row["seq"], row["hash"]
-    if anchor is not None and not anchor_seen:
-        message = f"The chain ends at {prev_seq}, before the anchor entry {anchor[0]}: entries were removed from its end."
-        return Report(False, count, prev_seq, prev_hash, Break(anchor[0], None, "deleted", message))
+    beyond = [p for p in points.values() if p.seq > prev_seq]
+    if beyond:
+        last = max(beyond, key=lambda p: p.seq)
+        if last.label:
+            message = (
+                f"The chain ends at entry {prev_seq}, but {last.label} was signed when it reached entry {last.seq}: "
+                f"entries {prev_seq + 1} to {last.seq} were removed from the end."
+            )
+            return Report(False, count, prev_seq, prev_hash, Break(last.seq, None, "truncated", message))
+        message = f"The chain ends at {prev_seq}, before the anchor entry {last.seq}: entries were removed from its end."
+        return Report(False, count, prev_seq, prev_hash, Break(last.seq, None, "deleted", message))
     return Report(True, count, prev_seq, prev_hash)

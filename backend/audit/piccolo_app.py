@@ -4,12 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.audit.tables import AccessEntry
+from backend.audit.tables import AccessEntry, Anchor
 
 APP_CONFIG = AppConfig(
     app_name="audit",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations"),
-    table_classes=[AccessEntry],
+    table_classes=[AccessEntry, Anchor],
     migration_dependencies=[],
     commands=[],
 )

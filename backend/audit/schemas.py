@@ -56,7 +56,7 @@ class AuditPage(msgspec.Struct, kw_only=True):
     next_before: int | None = None
 
 
-ActorKind = Literal["agency", "venue", "staff", "bank", "employer", "system"]
+ActorKind = Literal["agency", "venue", "staff", "bank", "employer", "relying_party", "system"]
 ActorId = Annotated[
     str,
     Meta(
@@ -94,7 +94,13 @@ class AuditSearch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ChainBreak(msgspec.Struct, kw_only=True):
     seq: int
     entry_id: str | None
-    kind: Annotated[str, Meta(examples=["reordered"], description="edited, deleted, reordered, broken_link or anchor_mismatch")]
+    kind: Annotated[
+        str,
+        Meta(
+            examples=["reordered"],
+            description="edited, deleted, reordered, broken_link, anchor_mismatch, truncated, bad_anchor or anchors_deleted",
+        ),
+    ]
     message: str
 
 
@@ -106,3 +112,102 @@ class ChainReport(msgspec.Struct, kw_only=True):
         str, Meta(description="Note it down elsewhere: a later check with it as the anchor catches a rewritten tail.")
     ]
     first_break: ChainBreak | None = None
+
+
+# --- anchors (docs/access-record.md, "Anchors") ----------------------------------------------
+
+Hex64 = Annotated[str, Meta(examples=["5f2b7c0e9d4c4f0b8a7e3b1f6d2c9a8e5f2b7c0e9d4c4f0b8a7e3b1f6d2c9a8e"])]
+
+
+class AnchorOut(msgspec.Struct, kw_only=True):
+    """The chain's head at one moment, signed by the `audit-anchor` key: hashes and counts only."""
+
+    number: Annotated[int, Meta(description="1, 2, 3 ... without gaps; pass the last one seen as `after`.", examples=[12])]
+    seq: Annotated[int, Meta(description="The chain position anchored (0: the empty chain).", examples=[1042])]
+    hash: Hex64
+    prev: Annotated[str, Meta(description="SHA-256 (hex) of the previous anchor's statement; 64 zeros for the first.")]
+    kid: Annotated[str, Meta(examples=["3fa1c2d4"])]
+    statement: Annotated[
+        str,
+        Meta(
+            description=(
+                "Compact JWS (EdDSA, typ `yikatong-anchor+jwt`) over {region, number, seq, hash, prev, at}: what a "
+                "witness keeps. Verify it with `GET /api/v1/audit/anchors/keys`."
+            )
+        ),
+    ]
+    at: dt.datetime
+
+
+class AnchorPage(msgspec.Struct, kw_only=True):
+    items: list[AnchorOut]
+    next_after: int | None = None
+
+
+class AnchorKey(msgspec.Struct, kw_only=True):
+    """A public Ed25519 key as a JWK (RFC 8037)."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    alg: Literal["EdDSA"]
+    use: Literal["sig"]
+
+
+class AnchorKeys(msgspec.Struct, kw_only=True):
+    """The JWK Set that verifies the anchors' statements."""
+
+    keys: list[AnchorKey]
+
+
+class EntryProof(msgspec.Struct, kw_only=True):
+    """One access record entry checked in the chain: its own hash, the links from it to the first
+    anchor at or after it, and that anchor's signed statement."""
+
+    entry: AuditRecord
+    hash_ok: Annotated[bool, Meta(description="The entry's content still gives its hash.")]
+    links: Annotated[int, Meta(description="Links checked from the entry up to the anchored position.")]
+    verified: Annotated[bool, Meta(description="True when the entry is held by a signed anchor through unbroken links.")]
+    anchor: AnchorOut | None = None
+    reason: Annotated[
+        str,
+        Meta(
+            examples=["not_anchored_yet"],
+            description="Empty when verified; otherwise edited, broken_link, deleted, anchor_mismatch, bad_anchor or not_anchored_yet.",
+        ),
+    ] = ""
+    message: str = ""
+
+
+# --- unusual staff behaviour (docs/access-record.md, "Staff accountability") -----------------
+
+FlagKind = Literal["many_people", "above_office_median", "outside_city_without_case", "outside_hours"]
+
+
+class StaffFlag(msgspec.Struct, kw_only=True):
+    kind: FlagKind
+    count: Annotated[int, Meta(description="How many entries (or people, for the look-up flags) are behind the flag.")]
+    detail: str
+    examples: Annotated[list[uuid.UUID], Meta(description="Up to five entry ids to open in the access record.")]
+
+
+class StaffRow(msgspec.Struct, kw_only=True):
+    staff_id: str
+    name: str
+    office_id: str
+    office_name: str
+    city: str
+    entries: Annotated[int, Meta(description="Entries by this staff member in the period.")]
+    people: Annotated[int, Meta(description="Distinct people whose data they read or acted on.")]
+    flags: list[StaffFlag]
+
+
+class StaffReport(msgspec.Struct, kw_only=True):
+    """Per staff member in the period: what they did and what looks unusual (flagged first)."""
+
+    since: dt.datetime
+    until: dt.datetime
+    city: str | None
+    people_per_day: Annotated[int, Meta(description="The threshold of distinct people looked up in one day.")]
+    staff: list[StaffRow]

@@ -1,6 +1,6 @@
 """The access record table: one row per access to a person's data, chained by hashes."""
 
-from piccolo.columns import JSON, UUID, BigInt, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -29,3 +29,20 @@ class AccessEntry(Table, tablename="audit_access_entry"):
     result_code = Varchar(length=64, default="")  # the error code of a refusal
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64, unique=True)
+
+
+class Anchor(Table, tablename="audit_anchor"):
+    """The chain's head at one moment, signed and published (docs/audit.md, "Anchors").
+
+    Each anchor names the one before it, so the anchors form a chain of their own; `statement`
+    is exactly what was signed and published (a compact JWS), for witnesses to keep.
+    """
+
+    id = UUID(primary_key=True)
+    number = BigInt(unique=True)  # 1, 2, 3 ... with no gaps
+    seq = BigInt()  # the chain position anchored (0: the empty chain)
+    hash = Varchar(length=64)  # the entry's hash at `seq` (GENESIS for the empty chain)
+    prev = Varchar(length=64)  # SHA-256 of the previous anchor's statement (64 zeros for the first)
+    kid = Varchar(length=16)  # the audit-anchor key that signed it
+    statement = Text()
+    at = Timestamptz()

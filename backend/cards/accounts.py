@@ -17,6 +17,7 @@ from backend.cards import schemas as s
 from backend.cards.access import Actor
 from backend.cards.records import CardRow
 from backend.cards.tables import BankAccount, Card
+from backend.events import services as events
 from backend.identity import services as identity
 from backend.identity.tables import Person
 from backend.inbox import services as inbox
@@ -321,6 +322,9 @@ async def _open(req: RequestRow, bank: BankSide, account: str, actor: Actor, now
     moved = old_bank.id != bank.id
     masked = numbers.mask_account(account)
     await records.cas(card, {"bank": bank.id, "account": account}, now)
+    # For agencies' subscriptions (docs/webhooks.md): which bank, never the account number.
+    data = {"card_id": str(card.id), "bank_id": str(bank.id), "status": "opened", "bank_changed": moved}
+    await events.record("card.account_changed", card.person, data, at=now)
     if moved:
         note = f"Your bank changed from {old_bank.name} to {bank.name}; payments now go to account {masked}."
         await records.event(card, actor, action="bank_change", from_state=card.state, at=now, note=note)

@@ -10,6 +10,7 @@ import msgspec
 from piccolo.columns import Column
 from piccolo.query import Select
 
+from backend.audit import services as audit
 from backend.cards import accounts, atomic, banks, numbers, records, states
 from backend.cards import schemas as s
 from backend.cards.access import Actor, ensure
@@ -195,6 +196,21 @@ def _require_pending(app: ApplicationRow) -> None:
         raise ApiError(409, "application.not_pending", message, current_status=app.status)
 
 
+async def _reviewed(app: ApplicationRow, actor: Actor, action: str, purpose: str) -> None:
+    """The review on the applicant's access record (Art. 21), in the review's own transaction."""
+    if actor.kind != "staff":
+        return
+    await audit.record(
+        await records.staff_as_audited(actor),
+        person_id=app.person,
+        action=action,
+        fields=["application"],
+        purpose=purpose,
+        basis_kind="official_duty",
+        basis_ref=f"application {app.id}",
+    )
+
+
 async def approve(
     application_id: uuid.UUID, actor: Actor, *, bank_code: str | None = None, now: dt.datetime | int | None = None
 ) -> CardRow:
@@ -221,6 +237,7 @@ async def approve(
         await Application.update({Application.card_id: card.id}).where(Application.id == app.id).run()
         note = f"Card {numbers.mask_card_number(card.number)} issued; {bank.name} is opening its account."
         await records.event(card, actor, action=states.ISSUE, to_state=states.ACTIVE, at=now, note=note)
+        await _reviewed(app, actor, "application.approve", "Application approved; card issued")
         return card
 
     return await atomic.run(attempt)
@@ -236,6 +253,7 @@ async def reject(application_id: uuid.UUID, actor: Actor, *, reason: str, now: d
         await ensure(actor, "application.review", card_city=app.region)
         _require_pending(app)
         await _claim_pending(app, {"status": "rejected", "reviewed_by": actor.id, "reason": reason.strip()}, now)
+        await _reviewed(app, actor, "application.reject", reason.strip())
         return await load(application_id)
 
     return await atomic.run(attempt)

@@ -10,11 +10,13 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
+from backend.audit import services as audit
 from backend.cards import numbers, states
 from backend.cards.access import SYSTEM, Actor
 from backend.cards.atomic import Conflict
 from backend.cards.revocations import Pending
 from backend.cards.tables import Card, CardEvent
+from backend.events import services as events
 from backend.lib.errors import ApiError
 
 
@@ -136,6 +138,31 @@ async def event(
             at=at,
         )
     ).run()
+    if actor.kind == "staff":  # Art. 21: every staff action on a card is on the holder's access record
+        await _staff_entry(card, actor, action=action, reason=reason)
+    if kind == "transition":  # for agencies' subscriptions (docs/webhooks.md): ids and states only
+        data = {"card_id": str(card.id), "status": to_state, "previous_status": from_state, "action": action}
+        await events.record("card.status_changed", card.person, data, at=at)
+
+
+async def staff_as_audited(actor: Actor) -> audit.Actor:
+    """A staff actor as the access record names them (by their signed-in principal when there is one)."""
+    if actor.principal is not None:
+        return await audit.actor_of(actor.principal)
+    return audit.Actor("staff", actor.id, str(actor.office_id or ""))
+
+
+async def _staff_entry(card: CardRow, actor: Actor, *, action: str, reason: str) -> None:
+    """The access record entry of a staff member's card action, in the action's own transaction."""
+    await audit.record(
+        await staff_as_audited(actor),
+        person_id=card.person,
+        action=f"card.{action}"[:48],
+        fields=["card.status"],
+        purpose=reason or f"Card {action.replace('_', ' ')} at the {actor.channel.replace('_', ' ')}",
+        basis_kind="official_duty",
+        basis_ref=f"office {actor.office_id}" if actor.office_id else "official duty",
+    )
 
 
 async def step(

@@ -15,6 +15,7 @@ from backend.certificates.records import latest_of_type as latest_of_type  # re-
 from backend.certificates.schemas import CertificateIssue, CertificateOut, CertificateUpdate, IntegrityOut, StoredStatus
 from backend.certificates.tables import Certificate
 from backend.certificates.views import certificate_out
+from backend.events import services as events
 from backend.identity.services import find_person_id, person_ids
 from backend.inbox import services as inbox
 from backend.keys.keyring import Keyring
@@ -50,6 +51,9 @@ async def _record_write(principal: Principal, row: CertificateRow, action: str, 
         basis_kind="official_duty",
         basis_ref=f"Issuer of {row.type_code} (Regulation Art. 7, 9)",
     )
+    # Every write passes here, in its transaction: the event for agencies' subscriptions (docs/webhooks.md).
+    data = {"certificate_id": str(row.id), "type": row.type_code, "status": row.status, "version": row.version, "action": action}
+    await events.record("certificate.changed", row.person, data)
 
 
 async def _sign_and_store(

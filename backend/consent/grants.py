@@ -99,9 +99,11 @@ def consent_out(row: ConsentRow, now: int) -> ConsentOut:
     )
 
 
-async def check_scope(card_status: bool, certificates: dict[str, list[str]], hr_records: list[str] | None = None) -> ConsentScope:
+async def check_scope(
+    card_status: bool, certificates: dict[str, list[str]], hr_records: list[str] | None = None, account_changes: bool = False
+) -> ConsentScope:
     """A scope naming known types and fields of their schemas (and HR record kinds); 422 otherwise."""
-    if not card_status and not certificates and not hr_records:
+    if not card_status and not certificates and not hr_records and not account_changes:
         raise ApiError(
             422, "consent.empty_scope", "Name the card status, at least one certificate type or at least one HR record kind."
         )
@@ -114,6 +116,7 @@ async def check_scope(card_status: bool, certificates: dict[str, list[str]], hr_
         card_status=card_status,
         certificates={code: sorted(set(f)) for code, f in sorted(certificates.items())},
         hr_records=sorted(set(hr_records or [])),
+        account_changes=account_changes,
     )
 
 
@@ -121,12 +124,12 @@ async def grant(*, account_id: str, person_id: str, spec: ConsentGrant, now: int
     """Record a consent to an agency or an employer; it applies from `valid_from` (default now) until `valid_until`."""
     if (spec.agency_id is None) == (spec.employer_uscc is None):
         raise ApiError(422, "consent.grantee_required", "Name an agency (agency_id) or an employer (employer_uscc), one of them.")
-    if spec.employer_uscc is not None and (spec.card_status or spec.certificates):
+    if spec.employer_uscc is not None and (spec.card_status or spec.certificates or spec.account_changes):
         raise ApiError(422, "consent.employer_scope", "An employer may be given HR records (hr_records) only.")
     certificates: dict[str, list[str]] = {}  # the same type named twice: the union of its fields
     for item in spec.certificates:
         certificates[item.type] = sorted(set(certificates.get(item.type, [])) | set(item.fields))
-    scope = await check_scope(spec.card_status, certificates, list(spec.hr_records))
+    scope = await check_scope(spec.card_status, certificates, list(spec.hr_records), spec.account_changes)
     moment = _at(now)
     start = (spec.valid_from or moment).astimezone(dt.UTC).replace(microsecond=0)
     end = spec.valid_until.astimezone(dt.UTC).replace(microsecond=0)
@@ -211,6 +214,27 @@ async def for_agency(agency_id: str, now: int, *, limit: int, offset: int) -> li
         .run()
     )
     return [consent_out(_consent_row(row), now) for row in rows]
+
+
+async def live_for(agency_id: uuid.UUID | str, person_id: uuid.UUID | str, at: dt.datetime) -> list[ConsentRow]:
+    """The holder's consents to this agency that were active at `at`, already given then (a start
+    may lie up to PAST_TOLERANCE before the grant: that window is not consent), and are not revoked
+    since (agencies' subscriptions: the basis for an event of that moment)."""
+    rows = (
+        await Consent.select(*_COLUMNS)
+        .where(
+            (Consent.agency == agency_id)
+            & (Consent.person == person_id)
+            & Consent.revoked_at.is_null()
+            & (Consent.valid_from <= at)
+            & (Consent.granted_at <= at)
+            & (Consent.valid_until > at)
+        )
+        .order_by(Consent.granted_at)
+        .output(load_json=True)
+        .run()
+    )
+    return [_consent_row(row) for row in rows]
 
 
 async def for_employer(employer_id: str, now: int, *, limit: int, offset: int) -> list[ConsentOut]:

@@ -85,6 +85,9 @@ class ConsentGrant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     card_status: bool = False
     certificates: CertificateScopes = []
     hr_records: HrRecordKinds = []
+    account_changes: Annotated[
+        bool, Meta(description="Changes of the card's bank account (which bank, opened): pushed to the agency's subscriptions")
+    ] = False
     valid_from: Annotated[dt.datetime, Meta(tz=True, examples=["2026-11-23T09:00:00Z"])] | None = None
     valid_until: Annotated[dt.datetime, Meta(tz=True, examples=["2026-12-23T09:00:00Z"])]
 
@@ -95,6 +98,7 @@ class ConsentScope(msgspec.Struct, kw_only=True, omit_defaults=True):
     card_status: bool
     certificates: Annotated[dict[str, list[str]], Meta(examples=[{"driving_licence": ["licence_class"]}])]
     hr_records: Annotated[list[str], Meta(examples=[["contribution"]], description="HR file record kinds")] = []
+    account_changes: bool = False  # left out when false (as before it existed)
 
 
 class ConsentOut(msgspec.Struct, kw_only=True):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from backend.consent.grants import ConsentRow, get, status_of
+from backend.consent.grants import ConsentRow, get, live_for, status_of
 from backend.consent.schemas import ConsentStatus
 from backend.lib.errors import ApiError
 
-__all__ = ["ConsentRow", "find", "status_at"]
+__all__ = ["ConsentRow", "find", "live_for", "status_at"]
 
 
 async def find(consent_id: uuid.UUID) -> ConsentRow | None:

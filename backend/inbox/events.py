@@ -28,6 +28,11 @@ EVENTS: dict[str, tuple[str, str, str]] = {
     "consent.used": ("您的授权已被使用", "您的授權已被使用", "An agency used your consent"),
     "certificate.issued": ("您获得了一份新证照", "您獲得了一份新證照", "A certificate was issued to you"),
     "certificate.revoked": ("您的一份证照已撤销", "您的一份證照已撤銷", "A certificate of yours was revoked"),
+    "oidc.first_signin": (
+        "您首次使用电子社保卡登录了一个网站",
+        "您首次使用電子社保卡登入了一個網站",
+        "You signed in to a new site with your e-card",
+    ),
     "family.proxy_added": ("已添加亲情服务关系", "已新增親情服務關係", "A family proxy was added"),
     "family.proxy_acted": ("亲属代您出示了电子社保卡", "親屬代您出示了電子社保卡", "A relative acted for you"),
     "family.proxy_ended": ("亲情服务关系已结束", "親情服務關係已結束", "A family proxy ended"),
@@ -47,6 +52,15 @@ EVENTS: dict[str, tuple[str, str, str]] = {
         "Your card's bank suspended card business",
     ),
     "bank.moved": ("您的社保卡已转至新的合作银行", "您的社保卡已轉至新的合作銀行", "Your card moved to another bank"),
+    # issue 20: a case about the holder's card (params {"case": its printed number}); the wallet shows it
+    "enforcement.case_opened": ("有一宗案件涉及您的社保卡", "有一宗案件涉及您的社保卡", "A case concerns your card"),
+    "enforcement.case_decided": (
+        "涉及您社保卡的案件已作出决定",
+        "涉及您社保卡的案件已作出決定",
+        "A decision was made in a case about your card",
+    ),
+    "enforcement.appeal_decided": ("您的申诉已有结果", "您的申訴已有結果", "Your appeal was decided"),
+    "enforcement.case_closed": ("涉及您社保卡的案件已结案", "涉及您社保卡的案件已結案", "A case about your card was closed"),
 }
 # For an event a later feature names before this list knows it.
 GENERIC = ("您有一条新通知", "您有一條新通知", "You have a new notice")

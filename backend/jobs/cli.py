@@ -8,7 +8,7 @@ import functools
 import signal
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backend.jobs.services import Handler
@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 # feature sits below the features that have them (import-linter's layers).
 HandlersFactory = Callable[[], Mapping[str, "Handler"]]
 KeyStoreFactory = Callable[[], "KeyStore"]
+PeriodicFactory = Callable[[], Mapping[str, Callable[[Any], float]]]
 
 
-async def _work(args: argparse.Namespace, handlers: HandlersFactory, keystore: KeyStoreFactory) -> int:
+async def _work(
+    args: argparse.Namespace, handlers: HandlersFactory, keystore: KeyStoreFactory, periodic: PeriodicFactory | None
+) -> int:
     from backend.jobs import runner
     from backend.jobs.services import Context
     from backend.lib import db
@@ -38,7 +41,7 @@ async def _work(args: argparse.Namespace, handlers: HandlersFactory, keystore: K
             ran = await runner.drain(table, ctx)
             print(f"ran {ran} jobs")
             return 0
-        worker = runner.Worker(table, ctx, concurrency=args.concurrency)
+        worker = runner.Worker(table, ctx, concurrency=args.concurrency, periodic=periodic() if periodic else None)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -51,7 +54,9 @@ async def _work(args: argparse.Namespace, handlers: HandlersFactory, keystore: K
     return 0
 
 
-def run(args: argparse.Namespace, *, handlers: HandlersFactory, keystore: KeyStoreFactory) -> int:
+def run(
+    args: argparse.Namespace, *, handlers: HandlersFactory, keystore: KeyStoreFactory, periodic: PeriodicFactory | None = None
+) -> int:
     from backend.lib.logs import setup_logging
     from backend.lib.settings import load_settings
 
@@ -59,11 +64,15 @@ def run(args: argparse.Namespace, *, handlers: HandlersFactory, keystore: KeySto
         print("error: --concurrency must be between 1 and 256", file=sys.stderr)
         return 2
     setup_logging(load_settings().log_level)
-    return asyncio.run(_work(args, handlers, keystore))
+    return asyncio.run(_work(args, handlers, keystore, periodic))
 
 
 def add_jobs_parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], *, handlers: HandlersFactory, keystore: KeyStoreFactory
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    *,
+    handlers: HandlersFactory,
+    keystore: KeyStoreFactory,
+    periodic: PeriodicFactory | None = None,
 ) -> None:
     """Register `worker` on the main CLI's subparsers."""
     worker = sub.add_parser("worker", help="run the jobs of the outbox (work after a commit: payments, re-routing)")
@@ -71,4 +80,4 @@ def add_jobs_parser(
         "--concurrency", type=int, default=None, help="jobs run at once in this process (default: YIKATONG_JOBS_CONCURRENCY, 4)"
     )
     worker.add_argument("--once", action="store_true", help="run every due job, then exit (scripts, tests)")
-    worker.set_defaults(func=functools.partial(run, handlers=handlers, keystore=keystore))
+    worker.set_defaults(func=functools.partial(run, handlers=handlers, keystore=keystore, periodic=periodic))

@@ -12,9 +12,12 @@ import random
 import re
 import secrets
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+
+import msgspec
 
 from backend.jobs import services
 from backend.jobs.services import Context, Handler
@@ -27,6 +30,9 @@ from backend.lib.settings import Settings
 log = logging.getLogger("yikatong.jobs")
 
 Handlers = Mapping[str, Handler]
+# Jobs a worker adds by the clock (job kind -> its period in seconds, from the settings): one job per
+# period, keyed by it, so several workers add it once (a feature's workers.py lists them in PERIODIC).
+Periodic = Mapping[str, Callable[[Settings], float]]
 
 ERROR_CHARS = 300  # last_error keeps this much of the failure (the column holds 500)
 STOP_SECONDS = 10.0  # how long stopping waits for the jobs in hand before abandoning them
@@ -233,9 +239,21 @@ class Worker:
     """Polls for due jobs (woken at once by `services.wake` for jobs added in this process), runs
     up to `concurrency` handlers at once, each under a lease it renews while the handler runs."""
 
-    def __init__(self, handlers: Handlers, ctx: Context, *, concurrency: int | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        handlers: Handlers,
+        ctx: Context,
+        *,
+        concurrency: int | None = None,
+        name: str | None = None,
+        periodic: Periodic | None = None,
+    ) -> None:
         self.handlers = handlers
         self.ctx = ctx
+        self.periodic = dict(periodic or {})
+        # The period each periodic job was last added for: the first comes at the next boundary,
+        # not at start-up (a restart loop must not run them over and over).
+        self._slots = {kind: self._slot(kind) for kind in self.periodic}
         self.concurrency = concurrency or ctx.settings.jobs_concurrency
         self.name = name or worker_name("worker")
         self.finished = 0  # jobs this worker has run
@@ -244,6 +262,27 @@ class Worker:
         self._tasks: dict[uuid.UUID, tuple[Claimed, asyncio.Task[None]]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._unlisten: Callable[[], None] | None = None
+
+    def _slot(self, kind: str) -> int:
+        return int(time.time() // max(1.0, float(self.periodic[kind](self.ctx.settings))))
+
+    async def _add_periodic(self) -> None:
+        """Add each periodic job whose period has come round (keyed: one per period, whoever adds it)."""
+        for kind in self.periodic:
+            slot = self._slot(kind)
+            if slot == self._slots[kind]:
+                continue
+            try:
+                async with db.transaction():
+                    # The key stops a second worker while the job waits or runs; once it is done the
+                    # key is freed, and the row itself (kept until forgotten) says the period had its job.
+                    payload = msgspec.json.encode({"slot": slot}).decode()
+                    await db.advisory_lock(f"periodic:{kind}:{slot}")  # one adder at a time sees the others' rows
+                    if not await db.fetch_one("SELECT id FROM jobs_job WHERE kind = {} AND payload = {}", kind, payload):
+                        await services.enqueue(kind, {"slot": slot}, key=f"periodic:{kind}:{slot}")
+                self._slots[kind] = slot
+            except Exception:  # noqa: BLE001 - housekeeping: a database hiccup is tried again at the next poll
+                log.warning("jobs: adding the periodic job %s failed", kind, exc_info=True)
 
     @property
     def in_hand(self) -> int:
@@ -303,6 +342,8 @@ class Worker:
                 with contextlib.suppress(Exception):  # housekeeping: the next round tries again
                     async with db.transaction():
                         await services.enqueue(FORGET_DONE, {}, key=FORGET_DONE)
+            if self.periodic:
+                await self._add_periodic()
             free = self.concurrency - len(self._tasks)
             if free > 0:
                 try:
@@ -333,13 +374,15 @@ class Worker:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, keystore: KeyStore, handlers: Handlers) -> AsyncIterator[Worker | None]:
+async def running(
+    settings: Settings, keystore: KeyStore, handlers: Handlers, periodic: Periodic | None = None
+) -> AsyncIterator[Worker | None]:
     """The embedded worker for the app's lifespan (inside the database's): started when
     `jobs_embedded` is on, stopped before the database closes. Off: jobs wait for `yikatong worker`."""
     if not settings.jobs_embedded:
         yield None
         return
-    worker = Worker(handlers, Context(settings=settings, keystore=keystore), name=worker_name("serve"))
+    worker = Worker(handlers, Context(settings=settings, keystore=keystore), name=worker_name("serve"), periodic=periodic)
     await worker.start()
     try:
         yield worker

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -43,6 +45,11 @@ ONLINE_KIDS = range(1, 256)  # the kid byte of online codes
 # PDF reader judges the signer's certificate at the time of checking (no timestamp authority here).
 DOCUMENT_CA_DAYS = 3650
 DOCUMENT_SIGNER_DAYS = 3650
+# Issue 19: the federation's keys (docs/federation.md) and the OpenID provider's (docs/oidc.md).
+# The root signs the region's trust list; its fingerprint is what other regions are told out of
+# band. The peer key signs this region's server-to-server requests and answers, and is itself
+# listed in the signed trust list. The OpenID key signs ID tokens (RS256: every OIDC client has it).
+OIDC_RSA_BITS = 2048
 _SCRYPT = {"N": 2**15, "r": 8, "p": 1}
 _KEK_CACHE: dict[tuple[str, bytes], bytes] = {}
 
@@ -240,6 +247,53 @@ def _matches_certificate(scalar: bytes, der: bytes) -> bool:
     return isinstance(public, ec.EllipticCurvePublicKey) and public.public_bytes(*fmt) == mine.public_bytes(*fmt)
 
 
+@dataclass(frozen=True)
+class NamedKey:
+    """A long-lived key kept beside `keys`: its id, its public half and its sealed private half.
+    Ed25519: `private` is the 32-byte seed and `public` the raw 32 bytes. RS256: `private` is
+    PKCS#8 DER and `public` SubjectPublicKeyInfo DER."""
+
+    kid: str
+    alg: str  # "EdDSA" | "RS256"
+    public: bytes
+    private: bytes = field(repr=False)
+    created: int = 0
+
+
+def _new_named(alg: str, now: int) -> tuple[NamedKey, bytes]:
+    """A fresh named key (kid = 8 hex characters of the public key's SHA-256) and its private half."""
+    if alg == "EdDSA":
+        seed, public = _new_pair("EdDSA")
+        private = seed
+    else:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=OIDC_RSA_BITS)
+        private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    kid = hashlib.sha256(public).hexdigest()[:8]
+    return NamedKey(kid=kid, alg=alg, public=public, private=private, created=now), private
+
+
+def _named_public_matches(alg: str, private: bytes, public: bytes) -> bool:
+    if alg == "EdDSA":
+        return _public_of("EdDSA", private) == public
+    key = serialization.load_der_private_key(private, password=None)
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == public
+
+
+# name in the file's "named" member -> algorithm
+NAMED_KEYS: dict[str, str] = {
+    "federation-root": "EdDSA",
+    "federation-peer": "EdDSA",
+    "oidc": "RS256",
+    # Issue 20: signs the access record's published anchors (docs/audit.md) and the penalty records
+    # sent to the public credit platform (docs/credit.md); one purpose each.
+    "audit-anchor": "EdDSA",
+    "credit": "EdDSA",
+}
+
+
 @dataclass
 class Keyring:
     pii: bytes = field(repr=False)  # secrets stay out of reprs, tracebacks and logs
@@ -263,6 +317,23 @@ class Keyring:
     suite: Suite = "ed25519"
     suite_from: int = 0
     previous_suite: Suite = "ed25519"
+    # Issue 19: "federation-root", "federation-peer", "oidc" (NAMED_KEYS). Missing in a keyring made
+    # before them until `yikatong keys init` (or a dev/test start) adds them.
+    named: dict[str, NamedKey] = field(default_factory=dict, repr=False)
+
+    def pseudonym(self, purpose: bytes, message: bytes) -> str:
+        """base64url (unpadded, 43 characters) of HMAC-SHA256(HMAC-SHA256(blind, purpose), message): a
+        stable name for a person within one scope (an OpenID sector, an agency) that no other scope
+        can link. The purpose label keeps the blind index key itself out of every such use."""
+        key = hmac.new(self.blind, purpose, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest()).rstrip(b"=").decode()
+
+    def named_key(self, name: str) -> NamedKey:
+        """One of NAMED_KEYS; KeyStoreError when this keyring predates it (run `yikatong keys init`)."""
+        try:
+            return self.named[name]
+        except KeyError:
+            raise KeyStoreError(f"the keyring has no {name} key: run `yikatong keys init`") from None
 
     def active_signing(self, now: int | None = None, alg: Alg = "EdDSA") -> SigningKey:
         """The newest key of `alg` that signs now. The default, EdDSA, is the key that signs
@@ -469,6 +540,7 @@ class KeyStore:
             revoked=revoked,
             vapid=vapid,
             documents=self._unseal_documents(kek, doc.get("documents")),
+            named=self._unseal_named(kek, doc.get("named") or {}),
             online_suites=online_suites,
             suite=cast(Suite, suite),
             suite_from=int(doc.get("suite_from", 0)),
@@ -491,6 +563,29 @@ class KeyStore:
         return DocumentKeys(
             ca_cert=opened["ca"][0], ca_key=opened["ca"][1], signer_cert=opened["signer"][0], signer_key=opened["signer"][1]
         )
+
+    def _unseal_named(self, kek: bytes, entries: dict[str, Any]) -> dict[str, NamedKey]:
+        """The named keys (NAMED_KEYS); each public half in clear must belong to its sealed private half."""
+        out: dict[str, NamedKey] = {}
+        for name, part in entries.items():
+            if name not in NAMED_KEYS:
+                continue  # a key of a later release: left alone
+            private = self._open(kek, f"named-{name}:{part['id']}", part["sealed"])
+            public = _unb64(part["public"])
+            if not _named_public_matches(part["alg"], private, public):
+                raise ValueError(f"the public half of the {name} key does not match its sealed key")
+            out[name] = NamedKey(kid=part["id"], alg=part["alg"], public=public, private=private, created=int(part["created"]))
+        return out
+
+    def _named_entry(self, kek: bytes, name: str, now: int) -> dict[str, Any]:
+        key, private = _new_named(NAMED_KEYS[name], now)
+        return {
+            "id": key.kid,
+            "alg": key.alg,
+            "public": _b64(key.public),
+            "created": now,
+            "sealed": self._seal(kek, f"named-{name}:{key.kid}", private),
+        }
 
     # -- tooling ---------------------------------------------------------
     def _signing_entry(
@@ -542,7 +637,7 @@ class KeyStore:
         """Keys a keyring written by an older release lacks (the VAPID key, the document CA and
         signer), added in place."""
         loaded = self.load()
-        if loaded.vapid is not None and loaded.documents is not None:
+        if loaded.vapid is not None and loaded.documents is not None and set(NAMED_KEYS) <= set(loaded.named):
             return
         doc = self._read_doc()
         kek = self._kek(_unb64(doc["salt"]))
@@ -553,6 +648,11 @@ class KeyStore:
         if doc.get("documents") is None:
             doc["documents"] = self._documents_entry(kek, now)
             changed = True
+        named = doc.setdefault("named", {})
+        for name in NAMED_KEYS:
+            if name not in named:
+                named[name] = self._named_entry(kek, name, now)
+                changed = True
         if changed:
             self._write_doc(doc)
             self._loaded = None
@@ -613,6 +713,7 @@ class KeyStore:
             "suite": suite,
             "keys": keys,
             "documents": self._documents_entry(kek, now),
+            "named": {name: self._named_entry(kek, name, now) for name in NAMED_KEYS},
         }
         if not self._write_doc(doc, exclusive=True):
             self._add_missing(now)  # another process created it first; it must open with our passphrase

@@ -27,7 +27,7 @@ PAGE_CSP = (
 # The scanner's pages: the same, plus compiling WebAssembly (its QR decoder is ZXing-C++ as
 # wasm, docs/decoders.md; Chromium refuses WebAssembly.instantiate without this). The keyword
 # allows WebAssembly compilation only: still no eval(), no new Function(), no inline code, and
-# scripts and fetched bytes come from 'self' alone. Only the scanner gets it.
+# scripts and fetched bytes come from 'self' alone. Only the scanner and the wallet (its 扫一扫, issue 19) get it.
 SCANNER_CSP = PAGE_CSP.replace("script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';")
 # The API reference (Litestar's Swagger UI page): its script and style are swagger-ui-dist from
 # node_modules (/vendor/, never a CDN, so it works without the internet), and it starts with an
@@ -38,7 +38,7 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-# Powerful features nobody here needs; the camera only on the scanner's pages.
+# Powerful features nobody here needs; the camera only on the scanner's and the wallet's pages.
 _DENIED = "microphone=(), geolocation=(), payment=(), usb=()"
 NO_CAMERA = f"camera=(), {_DENIED}"
 CAMERA = f"camera=(self), {_DENIED}"

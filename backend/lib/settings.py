@@ -90,6 +90,40 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = ""
     documents_font: str = ""
 
+    # Issue 19. The region this instance issues cards for (GB/T 2260 province-level code: 440000
+    # Guangdong, 810000 Hong Kong, 820000 Macao) and its names, as its signed trust list states them
+    # (docs/federation.md).
+    region_code: str = "440000"
+    region_name: str = "广东省"
+    region_name_en: str = "Guangdong"
+    # Imported regions' trust lists are fetched again this often; a list past its own `next_update`
+    # plus this grace is no longer handed to scanners (fail closed).
+    federation_refresh_seconds: int = 3600
+    federation_grace_seconds: int = 86400
+    # A server-to-server call to another region (an online code's check) gives up after this long,
+    # and the code is refused (`issuer_unreachable`): never accepted unchecked.
+    federation_timeout_seconds: float = 3.0
+    # http:// peer URLs are refused unless this is set (tests and the two-region demo on one machine).
+    federation_allow_http: bool = False
+    # OpenID provider (docs/oidc.md): the issuer identifier ("": public_url, else the request's own
+    # origin outside prod), and lifetimes.
+    oidc_issuer: str = ""
+    oidc_code_seconds: int = 60
+    oidc_token_seconds: int = 600
+    oidc_device_seconds: int = 600
+    oidc_device_interval: int = 5
+    # Agency subscriptions (docs/webhooks.md): a delivery is tried this many times before it is
+    # dead-lettered; http:// endpoints only outside prod.
+    webhook_max_attempts: int = 12
+    webhook_timeout_seconds: float = 5.0
+    # Misuse detection (docs/misuse.md): the signals job looks at the verifications of the last
+    # `misuse_window_hours` every `misuse_scan_seconds`.
+    misuse_scan_seconds: int = 300
+    misuse_window_hours: int = 72
+    # The access record's head is signed and published this often (docs/access-record.md, "Anchors"); a
+    # truncated tail older than one interval is then found with no remembered head.
+    audit_anchor_seconds: int = 300
+
     def __post_init__(self) -> None:
         if not (
             1 <= self.jobs_concurrency <= 256
@@ -119,6 +153,31 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 f"YIKATONG_ENV={self.env} needs YIKATONG_WEBAUTHN_RP_ID and YIKATONG_WEBAUTHN_ORIGINS set to the "
                 "service's own domain and https origins (passkeys), not localhost"
             )
+        if not (len(self.region_code) == 6 and self.region_code.isdigit() and self.region_code.endswith("0000")):
+            raise ValueError(f"YIKATONG_REGION_CODE={self.region_code!r} must be a province-level code of six digits ending 0000")
+        if not (
+            1 <= self.federation_refresh_seconds <= 7 * 86400
+            and 0 <= self.federation_grace_seconds <= 30 * 86400
+            and 0.1 <= self.federation_timeout_seconds <= 60
+            and 10 <= self.oidc_code_seconds <= 600
+            and 60 <= self.oidc_token_seconds <= 86400
+            and 60 <= self.oidc_device_seconds <= 3600
+            and 1 <= self.oidc_device_interval <= 60
+            and 1 <= self.webhook_max_attempts <= 100
+            and 0.1 <= self.webhook_timeout_seconds <= 60
+            and 10 <= self.misuse_scan_seconds <= 86400
+            and 1 <= self.misuse_window_hours <= 24 * 31
+            and 1 <= self.audit_anchor_seconds <= 86400
+        ):
+            raise ValueError(
+                "YIKATONG_FEDERATION_*: refresh 1 s-7 days, grace 0-30 days, timeout 0.1-60 s; YIKATONG_OIDC_*: code "
+                "10-600 s, token 60 s-1 day, device 60-3600 s, interval 1-60 s; YIKATONG_WEBHOOK_*: attempts 1-100, "
+                "timeout 0.1-60 s; YIKATONG_MISUSE_SCAN_SECONDS 10 s-1 day, YIKATONG_MISUSE_WINDOW_HOURS 1-744; "
+                "YIKATONG_AUDIT_ANCHOR_SECONDS 1 s-1 day (docs/federation.md, docs/oidc.md, docs/webhooks.md, docs/misuse.md, "
+                "docs/access-record.md)"
+            )
+        if self.env in PRODUCTION_ENVS and self.federation_allow_http:
+            raise ValueError(f"YIKATONG_FEDERATION_ALLOW_HTTP cannot be set when YIKATONG_ENV={self.env}")
         if self.env in PRODUCTION_ENVS and not self.public_url.startswith("https://"):
             # A statement's QR code and printed address come from here; without it they would come from
             # the request's Host header, which a holder could point at a page of their own under our signature.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import cast
 
 import msgspec
 
@@ -15,6 +16,9 @@ from backend.cards.services import CodeSubject
 from backend.catalog import services as catalog
 from backend.catalog.scenarios import Scenario
 from backend.codes import presented
+from backend.federation import services as federation  # federation feature: forwarding other regions' scans
+from backend.federation.schemas import PeerOfflineResult, PeerVenue
+from backend.federation.vocab import DISCLOSE, Disclose
 from backend.lib import db
 from backend.lib.auth import Principal
 from backend.lib.errors import ApiError
@@ -106,24 +110,31 @@ async def upload_results(
     # or not offline, is kept as `scenario_not_allowed`, tied to no holder, and uses no code.
     refused = [i for i, item in enumerate(items) if not await _serves(venue, item)]
     refused_set = set(refused)
-    subjects = {
-        ref: await cards.card_for_code(ref)
-        for ref in {i.card_ref for n, i in enumerate(items) if i.card_ref and not i.cred_ref and n not in refused_set}
-    }
+    # Another region's code is never looked up among our cards: a cred_ref is random, and a chance
+    # match would put a stranger's scan on our holder's record. It is kept as a foreign scan.
+    foreign = {n for n, item in enumerate(items) if is_foreign(item, settings)}
+    mine = [(n, i) for n, i in enumerate(items) if n not in refused_set and n not in foreign]
+    subjects = {ref: await cards.card_for_code(ref) for ref in {i.card_ref for _, i in mine if i.card_ref and not i.cred_ref}}
     # Format 2: the credential's reference names the card (only here, never at the gate).
-    holders = {
-        ref: await cards.card_for_credential(ref)
-        for ref in {i.cred_ref for n, i in enumerate(items) if i.cred_ref and n not in refused_set}
-    }
+    holders = {ref: await cards.card_for_credential(ref) for ref in {i.cred_ref for _, i in mine if i.cred_ref}}
     definitions = await catalog.definitions({i.scenario for i in items})  # what each scenario showed offline
+    # What our import of each region lets its codes show here (regions not imported: absent).
+    imported = await federation.import_disclosure({items[n].region or "" for n in foreign})
     uploaded_at = _utc(now)
     rows: dict[str, records.VerificationRow] = {}
+    foreign_items: dict[str, OfflineResult] = {}  # by upload key
     for index, item in enumerate(items):
         key = _upload_key(scanner_id, item)
         if key in rows:
             continue
         if index in refused_set:
             rows[key] = _refused_row(item, key, venue.id, scanner_id, uploaded_at)
+        elif index in foreign:
+            row = _foreign_row(item, key, venue.id, scanner_id, uploaded_at, definitions.get(item.scenario))
+            rows[key] = msgspec.structs.replace(
+                row, disclosed=[d for d in row.disclosed if d in imported.get(item.region or "", [])]
+            )
+            foreign_items[key] = item
         elif item.cred_ref:
             holder = holders.get(item.cred_ref)
             row = _row(
@@ -135,9 +146,10 @@ async def upload_results(
         else:
             subject = subjects.get(item.card_ref) if item.card_ref else None
             rows[key] = _row(item, key, venue.id, scanner_id, subject, uploaded_at, definitions.get(item.scenario))
-    valid_codes = sorted({r.code_id for r in rows.values() if r.result == "valid" and r.code_id})
-    _claim_first_uses(rows.values())
-    flagged: list[str] = []
+    # A foreign code's one use is its issuer's to keep: it claims nothing here (no use_key, no
+    # store claim), and its double use is flagged by the issuer once the scan is forwarded.
+    ours = [row for key, row in rows.items() if key not in foreign_items]
+    claim_first_uses(ours)
     # Access record entries for scans that disclosed data, prepared before the transaction
     # (the catalog lookup may wait; nothing that waits runs while a transaction holds a connection).
     entries = {
@@ -153,23 +165,92 @@ async def upload_results(
         for row in rows.values()
         if row.disclosed and row.person is not None
     }
+
+    async def forward(new: list[records.VerificationRow]) -> None:
+        await _forward(new, foreign_items, imported, venue)
+
+    new, flagged = await write_uploaded(
+        list(rows.values()),
+        entries,
+        claims={str(r.id) for r in ours},
+        scanner_id=scanner_id,
+        store=store,
+        settings=settings,
+        now=now,
+        also=forward,
+    )
+    accepted = sum(1 for row in new if row.result != "scenario_not_allowed")
+    return accepted, len(items) - len(new), flagged, refused
+
+
+async def write_uploaded(
+    rows: list[records.VerificationRow],
+    entries: dict[uuid.UUID, records.Entry],
+    *,
+    claims: set[str],
+    scanner_id: str,
+    store: Store,
+    settings: Settings,
+    now: int,
+    also: Callable[[list[records.VerificationRow]], Awaitable[None]] | None = None,
+) -> tuple[list[records.VerificationRow], list[str]]:
+    """Write uploaded offline rows in one transaction: the new ones (a repeated upload adds nothing),
+    the access record entries of those that disclosed data, and `also` (e.g. jobs) for the new rows;
+    then flag each code used more than once. Only rows whose id is in `claims` use their code (here
+    and in the store). Returns (the rows written, flagged code ids)."""
+    valid_codes = sorted({r.code_id for r in rows if str(r.id) in claims and r.result == "valid" and r.code_id})
+    flagged: list[str] = []
     async with db.transaction():
         for code_id in valid_codes:  # sorted: every writer locks in the same order, no deadlock
             await records.lock_code(code_id)
-        new = await _insert(list(rows.values()))
+        new = await _insert(rows)
+        if also is not None:
+            await also(new)
         for row in new:
             if row.id in entries:
                 await access_chain.append(entries[row.id])
-        for code_id in sorted({r.code_id for r in new if r.result == "valid" and r.code_id}):
+        used = [r for r in new if r.result == "valid" and r.code_id and str(r.id) in claims]
+        for code_id in sorted({r.code_id for r in used if r.code_id}):
             if await records.flag_if_used_twice(code_id):
                 flagged.append(code_id)
-    claimed = await _consume(store, settings, scanner_id, [r for r in new if r.result == "valid" and r.code_id], now)
+    claimed = await _consume(store, settings, scanner_id, used, now)
     for code_id in sorted(claimed - set(flagged)):
         # Someone else (an online scan whose row may not be committed yet) already used it.
         await records.flag_code(code_id)
         flagged.append(code_id)
-    accepted = sum(1 for row in new if row.result != "scenario_not_allowed")
-    return accepted, len(items) - len(new), flagged, refused
+    return new, flagged
+
+
+async def _forward(
+    new: list[records.VerificationRow], foreign: dict[str, OfflineResult], imported: dict[str, list[str]], venue: VenueOut
+) -> None:
+    """Queue the new scans of imported regions' credentials for their issuers, one job per region,
+    so the holder sees the scan on their own record there. Inside the upload's transaction."""
+    shown_at = PeerVenue(name=venue.name, type=venue.venue_type, city=venue.city_code)
+    batches: dict[str, list[PeerOfflineResult]] = {}
+    for row in new:
+        item = foreign.get(row.upload_key or "")
+        if item is None or item.cred_ref is None or item.region not in imported or row.upload_key is None:
+            continue
+        batches.setdefault(item.region, []).append(
+            PeerOfflineResult(
+                key=row.upload_key,
+                cred_ref=item.cred_ref,
+                code_id=item.code_id,
+                scenario=item.scenario,
+                result=item.result,
+                verified_at=int(row.at.timestamp()),
+                disclosed=cast(list[Disclose], [d for d in row.disclosed if d in DISCLOSE]),
+                venue=shown_at,
+            )
+        )
+    for region, results in sorted(batches.items()):
+        await federation.forward_offline(region, results)
+
+
+def is_foreign(item: OfflineResult, settings: Settings) -> bool:
+    """A result for another region's code (its `region` is not ours)."""
+    return item.region is not None and item.region != settings.region_code
 
 
 async def _serves(venue: VenueOut, item: OfflineResult) -> bool:
@@ -180,7 +261,7 @@ async def _serves(venue: VenueOut, item: OfflineResult) -> bool:
     return scenario is not None and scenario.offline
 
 
-def _claim_first_uses(rows: Iterable[records.VerificationRow]) -> None:
+def claim_first_uses(rows: Iterable[records.VerificationRow]) -> None:
     """The earliest accepted result of each code in this upload claims the code's one use in the
     database (`use_key`); if another use was committed first, the row is written without it."""
     seen: set[str] = set()
@@ -214,6 +295,14 @@ def _refused_row(
 ) -> records.VerificationRow:
     row = _row(item, key, venue_id, scanner_id, None, uploaded_at, None)
     return msgspec.structs.replace(row, result="scenario_not_allowed", code_id=None, card_ref=None, device_key_id=None)
+
+
+def _foreign_row(
+    item: OfflineResult, key: str, venue_id: uuid.UUID, scanner_id: str, uploaded_at: dt.datetime, scenario: Scenario | None
+) -> records.VerificationRow:
+    """Another region's scan: no card, phone or person of ours, whatever the scanner sent."""
+    row = _row(item, key, venue_id, scanner_id, None, uploaded_at, scenario)
+    return msgspec.structs.replace(row, card_ref=None, device_key_id=None, region=item.region)
 
 
 def _offline_disclosure(item: OfflineResult, scenario: Scenario) -> list[str]:

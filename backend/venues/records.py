@@ -48,6 +48,7 @@ class VerificationRow(msgspec.Struct, kw_only=True):
     uploaded_at: dt.datetime | None = None
     double_use: bool = False
     upload_key: str | None = None  # offline rows: what makes a repeated upload a duplicate
+    region: str | None = None  # another region's card (its province code); None for ours
 
 
 def insertable(rows: list[VerificationRow]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
@@ -22,6 +22,7 @@ from backend.lib.store import Store
 from backend.venues import offline, records, services, verification
 from backend.venues.routes_catalog import CATALOG_ROUTES
 from backend.venues.routes_codes import ROUTES as CODE_USE_ROUTES  # issue 15: the wallet learns a code was used
+from backend.venues.routes_federation import ROUTES as FEDERATION_ROUTES  # issue 19: other regions verify our codes
 from backend.venues.schemas import (
     FlagList,
     MalformedResponse,
@@ -34,6 +35,7 @@ from backend.venues.schemas import (
     ScannerCreated,
     ScannerList,
     ScenarioOut,
+    VenueCoordinates,
     VenueCreate,
     VenueList,
     VenueOut,
@@ -61,11 +63,12 @@ def _manage(request: Request[Principal, Any, Any]) -> None:
     description=(
         "Provincial operators register a venue and the verification scenarios it serves. Each "
         "scenario must fit the venue type (422 `venue.scenario_not_for_type`), the city must be an "
-        "issuing city (422 `venue.unknown_city`)."
+        "issuing city (422 `venue.unknown_city`). `latitude` and `longitude` (WGS-84 degrees) place it, both or "
+        "neither (422 `venue.bad_coordinates`): the misuse signals measure distances with them (docs/misuse.md)."
     ),
     tags=["venues"],
     guards=operator,
-    responses={**ERRORS, 422: error("Unknown type, city or scenario.")},
+    responses={**ERRORS, 422: error("Unknown type, city or scenario; coordinates not both given.")},
 )
 async def create_venue(request: Request[Principal, Any, Any], data: VenueCreate) -> VenueOut:
     _manage(request)
@@ -75,7 +78,25 @@ async def create_venue(request: Request[Principal, Any, Any], data: VenueCreate)
         city_code=data.city_code,
         scenario_names=data.scenarios,
         created_by=request.user.id,
+        latitude=data.latitude,
+        longitude=data.longitude,
     )
+
+
+@put(
+    "/api/v1/venues/{venue_id:uuid}/coordinates",
+    summary="Place a venue",
+    description=(
+        "Sets where the venue is (WGS-84 degrees), or forgets it with both null; one without the other is 422 "
+        "`venue.bad_coordinates`. Venues without coordinates are left out of the distance signals (docs/misuse.md)."
+    ),
+    tags=["venues"],
+    guards=operator,
+    responses={**ERRORS, 404: error("No such venue."), 422: error("`venue.bad_coordinates`: one coordinate without the other.")},
+)
+async def set_coordinates(request: Request[Principal, Any, Any], venue_id: uuid.UUID, data: VenueCoordinates) -> VenueOut:
+    _manage(request)
+    return await services.set_coordinates(venue_id, latitude=data.latitude, longitude=data.longitude)
 
 
 @get(
@@ -228,6 +249,7 @@ async def verify(request: Request[Principal, Any, Any], data: VerifyRequest) -> 
             checked_at=outcome.checked_at,
             code_kind=outcome.code_kind,
             repeat=outcome.repeat,
+            region=outcome.region,
         ),
         # The answer may hold an identity number: never cache it anywhere.
         headers={"Cache-Control": "no-store"},
@@ -326,6 +348,7 @@ async def my_verifications(request: Request[Principal, Any, Any], limit: Limit =
 
 ROUTES = [
     create_venue,
+    set_coordinates,
     list_venues,
     add_scanner,
     list_scanners,
@@ -337,4 +360,5 @@ ROUTES = [
     my_verifications,
     *CATALOG_ROUTES,
     *CODE_USE_ROUTES,
+    *FEDERATION_ROUTES,
 ]

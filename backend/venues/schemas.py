@@ -7,16 +7,27 @@ import uuid
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import KwargDefinition
 from msgspec import Meta
 
 from backend.certificates.schemas import PresentedCertificate  # certificates feature: scenario certificate_check
 from backend.family.schemas import PresentedBy  # family feature: a code a proxy showed (亲情服务)
+from backend.federation.schemas import RegionRef  # federation feature: the region that issued a card
 from backend.lib.errors import ErrorBody
 
 Name = Annotated[str, Meta(min_length=1, max_length=128, examples=["广州地铁体育西路站"])]
 ScenarioName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", examples=["transit_ride"])]
 VenueType = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$", examples=["metro"])]
 CityCode = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["440100"])]
+# The bounds go twice, as bounds.bounded does: Litestar reads msgspec's Meta only outside a union.
+Latitude = Annotated[
+    float, Meta(ge=-90, le=90, description="WGS-84 latitude in degrees.", examples=[23.1378]), KwargDefinition(ge=-90, le=90)
+]
+Longitude = Annotated[
+    float,
+    Meta(ge=-180, le=180, description="WGS-84 longitude in degrees.", examples=[113.3207]),
+    KwargDefinition(ge=-180, le=180),
+]
 Hex32 = Annotated[str, Meta(pattern=r"^[0-9a-f]{32}$", examples=["9f86d081884c7d659a2feaa0c55ad015"])]
 Hex16 = Annotated[str, Meta(pattern=r"^[0-9a-f]{16}$", examples=["1f2e3d4c5b6a7988"])]
 CodeText = Annotated[
@@ -42,6 +53,11 @@ ResultName = Literal[
     "assurance_too_low",
     "wrong_scenario",  # format 2: the code was made for another scenario, or its profile is not this scenario's
     "format_retired",  # a code of a format past its retirement (YKD1 after offline_v1_retire_at)
+    # federation (docs/federation.md): another region's online code whose issuer did not answer; a YKD2
+    # code of a region not imported (or whose list is stale); an imported region not for this scenario
+    "issuer_unreachable",
+    "region_not_trusted",
+    "region_not_accepted",
 ]
 
 
@@ -53,6 +69,16 @@ class VenueCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     venue_type: VenueType
     city_code: CityCode
     scenarios: Annotated[list[ScenarioName], Meta(min_length=1, max_length=20, examples=[["transit_ride"]])]
+    # Where the venue is (WGS-84): both or neither (422 `venue.bad_coordinates`); the misuse signals use them.
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+class VenueCoordinates(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Where a venue is: both degrees, or both null to forget them."""
+
+    latitude: Latitude | None
+    longitude: Longitude | None
 
 
 class VenueOut(msgspec.Struct, kw_only=True):
@@ -63,6 +89,8 @@ class VenueOut(msgspec.Struct, kw_only=True):
     scenarios: list[str]
     active: bool
     created_at: dt.datetime
+    latitude: float | None = None  # WGS-84 degrees, when known
+    longitude: float | None = None
 
 
 class VenueList(msgspec.Struct, kw_only=True):
@@ -164,6 +192,8 @@ class VerifyResponse(msgspec.Struct, kw_only=True):
     # the same scenario: `verification_id` and `checked_at` are then the first check's. A repeat
     # is no new visit (docs/verification.md "Repeats"): the scanner shows it as "already checked".
     repeat: bool = False
+    # federation: the region whose server checked another region's card; null for our own cards.
+    region: RegionRef | None = None
 
 
 class MalformedResponse(msgspec.Struct, kw_only=True):
@@ -224,6 +254,19 @@ class OfflineResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     scenario: ScenarioName
     result: ResultName
     verified_at: Annotated[dt.datetime, Meta(tz=True, examples=["2026-11-22T08:30:00Z"])]
+    # Federation: the province of another region's YKD2 code (absent for our own codes). Such a
+    # result is never mapped to one of our cards; it is forwarded to that region (docs/federation.md).
+    region: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^[1-9][0-9]0000$",
+                description="The issuing region of another region's YKD2 code (its province code); absent for our own codes.",
+                examples=["810000"],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class OfflineUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -25,9 +25,11 @@ _VENUE_COLUMNS = (
     Venue.scenarios,
     Venue.active,
     Venue.created_at,
+    Venue.latitude,
+    Venue.longitude,
 )
 _SCANNER_VENUES_SQL = (
-    "SELECT v.id, v.name, v.venue_type, c.code AS city_code, v.scenarios, v.active, v.created_at"
+    "SELECT v.id, v.name, v.venue_type, c.code AS city_code, v.scenarios, v.active, v.created_at, v.latitude, v.longitude"
     " FROM venues_venue v JOIN org_city c ON c.id = v.city WHERE "
 )
 
@@ -36,7 +38,23 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_names: list[str], created_by: str) -> VenueOut:
+def _coordinates(latitude: float | None, longitude: float | None) -> None:
+    """Both or neither: a venue half placed would measure distances from nowhere (docs/misuse.md)."""
+    if (latitude is None) != (longitude is None):
+        raise ApiError(422, "venue.bad_coordinates", "Give both the latitude and the longitude of the venue, or neither.")
+
+
+async def create_venue(
+    *,
+    name: str,
+    venue_type: str,
+    city_code: str,
+    scenario_names: list[str],
+    created_by: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> VenueOut:
+    _coordinates(latitude, longitude)
     # The application catalog decides which scenarios (and venue types) a city's venues may have.
     names, items = await catalog.check_venue_scenarios(city_code, venue_type, scenario_names)
     name = name.strip()
@@ -51,12 +69,29 @@ async def create_venue(*, name: str, venue_type: str, city_code: str, scenario_n
             venue_type=venue_type,
             city=city["id"],
             scenarios=names,
+            latitude=latitude,
+            longitude=longitude,
             created_by=created_by,
             created_at=_utcnow(),
         )
         await venue.save().run()
         await catalog.link_venue(venue.id, items)  # registered under these catalog items
     return await get_venue(venue.id)
+
+
+async def set_coordinates(venue_id: uuid.UUID, *, latitude: float | None, longitude: float | None) -> VenueOut:
+    """Place a venue (or forget where it is: both None)."""
+    _coordinates(latitude, longitude)
+    async with db.transaction():
+        updated = (
+            await Venue.update({Venue.latitude: latitude, Venue.longitude: longitude})
+            .where(Venue.id == venue_id)
+            .returning(Venue.id)
+            .run()
+        )
+    if not updated:
+        raise not_found("venue")
+    return await get_venue(venue_id)
 
 
 async def get_venue(venue_id: uuid.UUID | str) -> VenueOut:
@@ -112,6 +147,8 @@ def _scan_venue(row: dict[str, Any]) -> VenueOut:
         scenarios=db.json_column(row["scenarios"]),
         active=row["active"],
         created_at=db.time_column(row["created_at"]),
+        latitude=row["latitude"],
+        longitude=row["longitude"],
     )
 
 
@@ -145,17 +182,29 @@ async def _active_venue(pending: Awaitable[VenueOut | None] | None) -> VenueOut:
     return venue
 
 
-async def ensure_demo_venue(*, name: str, venue_type: str, city_code: str, scenarios: list[str]) -> tuple[VenueOut, str]:
-    """For `yikatong demo`: the venue by name (created if missing) and a fresh scanner token,
-    since tokens are shown only once and the demo prints one each run."""
+async def ensure_demo_venue(
+    *, name: str, venue_type: str, city_code: str, scenarios: list[str], place: tuple[float, float] | None = None
+) -> tuple[VenueOut, str]:
+    """For `yikatong demo`: the venue by name (created if missing, placed at `place`, latitude and
+    longitude, if it is not yet) and a fresh scanner token, since tokens are shown only once and the
+    demo prints one each run."""
+    latitude, longitude = place if place else (None, None)
     row = await Venue.select(Venue.id).where(Venue.name == name).first().run()
     venue = (
         await get_venue(row["id"])
         if row
         else await create_venue(
-            name=name, venue_type=venue_type, city_code=city_code, scenario_names=scenarios, created_by="demo"
+            name=name,
+            venue_type=venue_type,
+            city_code=city_code,
+            scenario_names=scenarios,
+            created_by="demo",
+            latitude=latitude,
+            longitude=longitude,
         )
     )
+    if place and venue.latitude is None:
+        venue = await set_coordinates(venue.id, latitude=latitude, longitude=longitude)
     scanner = await add_scanner(venue.id, name=f"{name} demo scanner", created_by="demo")
     return venue, scanner.token
 

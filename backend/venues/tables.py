@@ -1,6 +1,6 @@
 """Tables for venues and the record of every code verification at a venue."""
 
-from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, DoublePrecision, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -17,6 +17,9 @@ class Venue(Table, tablename="venues_venue"):
     city = ForeignKey(City, null=False, on_delete=OnDelete.restrict)
     scenarios = JSON(default=[])  # scenario names this venue serves, each fitting venue_type
     active = Boolean(default=True)
+    # WGS-84 degrees, where the venue is: the misuse signals measure distances with them (docs/misuse.md).
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
     created_by = Varchar(length=64, default="")
     created_at = Timestamptz()
 
@@ -50,3 +53,6 @@ class Verification(Table, tablename="venues_verification"):
     # commit as the row, so a code stays used when the shared store loses its claims. The
     # unique index is made by the migration (SQLite cannot add a UNIQUE column to a table).
     use_key = Varchar(length=32, null=True, default=None)
+    # federation: the province code of another region's card scanned here (online or offline);
+    # NULL for our own cards. Such a row names no card, phone or person of ours.
+    region = Varchar(length=6, null=True, default=None)

@@ -16,6 +16,9 @@ from backend.codes import format as fmt
 from backend.codes import format_v2 as v2
 from backend.codes import presented
 from backend.codes.presented import Scan
+from backend.federation import services as federation  # federation feature: codes of other regions
+from backend.federation.schemas import PeerVenue, RegionRef
+from backend.federation.vocab import FederationResult
 from backend.keys.keyring import Keyring
 from backend.lib import db
 from backend.lib.auth import Principal
@@ -23,6 +26,7 @@ from backend.lib.settings import Settings
 from backend.lib.store import Store
 from backend.venues import (
     access_record,  # audit feature: what goes on the holder's record
+    foreign_codes,
     records,
 )
 from backend.venues.disclosure import attributes_for, disclosed_names
@@ -37,7 +41,7 @@ R = fmt.Result
 class Outcome:
     """What the handler answers, and what went on the record."""
 
-    result: fmt.Result
+    result: fmt.Result | FederationResult
     scenario: str
     code_kind: str | None
     verification_id: uuid.UUID
@@ -46,6 +50,8 @@ class Outcome:
     concessions: list[str] = field(default_factory=list)
     # The answer repeats the same scanner's committed use of the code (`checked_at` is its time).
     repeat: bool = False
+    # federation: the region whose server checked this code (None for our own cards).
+    region: RegionRef | None = None
 
 
 def _scanner_id(principal: Principal) -> str:
@@ -72,6 +78,36 @@ async def verify(
     outcome = Outcome(R.SCENARIO_NOT_ALLOWED, scenario_name, scan.kind, records.new_id(), checked_at)
     # The catalog decides, for this venue's city and type at this moment (dates checked per call).
     scenario = await catalog.scenario_for_venue(venue, scenario_name, now)
+    return await verify_scan(
+        principal, venue, scenario, outcome, scan, code=code, keyring=keyring, store=store, settings=settings, now=now
+    )
+
+
+async def verify_scan(
+    principal: Principal,
+    venue: VenueOut,
+    scenario: Scenario | None,
+    outcome: Outcome,
+    scan: Scan,
+    *,
+    code: str,
+    keyring: Keyring,
+    store: Store,
+    settings: Settings,
+    now: int,
+    peer: bool = False,
+) -> Outcome:
+    """The scan's verdict once the venue and scenario are known: one-time use, disclosure, the record.
+    `peer`: the call comes from another region's server (venues/peer_verification.py), so an
+    unknown code is never asked of other regions in turn."""
+    bound = fmt.kind_of(code) == "offline2"
+    checked_at = outcome.checked_at
+    if scenario is not None and bound and not peer:
+        # Another region's YKD2 code at an online scanner: checked here with the merged trust, as
+        # an offline scanner would (issue 19), and sent on to its issuer for the holder's record.
+        foreign = await foreign_codes.check(code, scenario, settings, now)
+        if foreign is not None:
+            return await _verify_foreign(outcome, venue, principal, scenario, foreign, store, settings)
     if scenario is not None and bound:
         scan = await check_v2(code, scenario, keyring, now, settings.clock_skew_seconds)
         # A code of format 2 discloses what its profile shows at an offline scanner and no more,
@@ -81,10 +117,13 @@ async def verify(
     if scenario is None:
         # Checked before the code counts: a venue asking for a scenario it does not serve
         # never consumes a code, and its record says so whatever the code was.
-        await _record(outcome, venue, principal, Scan(scan.kind, outcome.result), checked_at)
+        await _record(outcome, venue, principal, Scan(scan.kind, R.SCENARIO_NOT_ALLOWED), checked_at)
         return outcome
     if scan.result != R.VALID:
         outcome.result = scan.result
+        if not peer and scan.kind == "online" and scan.result in (R.UNKNOWN_KEY, R.BAD_SIGNATURE):
+            # Not one of our codes: perhaps another region's (YKO1 names no region). Its issuer decides.
+            await _ask_issuer(outcome, venue, scenario, code, keyring, settings, now)
         await _record(outcome, venue, principal, scan, checked_at)
         return outcome
     subject, code_id = scan.subject, scan.code_id
@@ -130,6 +169,93 @@ async def verify(
             await presented.give_back(store, code_id)
         raise
     return outcome
+
+
+async def _verify_foreign(
+    outcome: Outcome,
+    venue: VenueOut,
+    principal: Principal,
+    scenario: Scenario,
+    foreign: foreign_codes.ForeignScan,
+    store: Store,
+    settings: Settings,
+) -> Outcome:
+    """Another region's YKD2 code: used once here as ours are (store claim, then the row's
+    `use_key`), its row names no card, phone or person of ours but the region, and the scan is
+    queued for its issuer in the row's commit."""
+    checked_at = outcome.checked_at
+    outcome.code_kind, outcome.region = "offline", foreign.region
+    outcome.result = _result_named(foreign.result)
+    repeat = retry = False
+    if outcome.result == R.VALID and foreign.code_id is not None:
+        retry = await _claim(outcome, foreign.code_id, principal, store, settings)
+        first = (await records.first_uses([foreign.code_id])).get(foreign.code_id) if retry else None
+        if first is not None:  # the same scanner again: the committed use's answer, no new visit
+            outcome.verification_id, outcome.checked_at, repeat = first.verification_id, first.at, True
+        elif retry:
+            outcome.checked_at = checked_at  # the first attempt never committed: this is the use
+    valid = outcome.result == R.VALID
+    if valid:
+        outcome.attributes = foreign.attributes
+        outcome.concessions = list(foreign.attributes.concessions or []) if scenario.discloses_concessions else []
+    row = records.VerificationRow(
+        id=records.new_id() if repeat else outcome.verification_id,
+        venue=venue.id,
+        scanner_id=uuid.UUID(_scanner_id(principal)),
+        scenario=outcome.scenario,
+        result=outcome.result.value,
+        code_kind="offline",
+        code_id=foreign.code_id,
+        card_id=None,
+        card_ref=None,
+        device_key_id=None,
+        person=None,
+        disclosed=disclosed_names(outcome.attributes) if valid else [],
+        at=checked_at if repeat else outcome.checked_at,
+        retry=repeat,
+        use_key=foreign.code_id if valid and not repeat else None,
+        region=foreign.province,
+    )
+    written = await foreign_codes.record(row, foreign, venue)
+    if written.result != row.result:  # the code's use was committed by another scan first
+        outcome.result, outcome.verification_id = R.REPLAYED, written.id
+        outcome.attributes, outcome.concessions = Attributes(), []
+    outcome.repeat = repeat
+    return outcome
+
+
+async def _ask_issuer(
+    outcome: Outcome, venue: VenueOut, scenario: Scenario, code: str, keyring: Keyring, settings: Settings, now: int
+) -> None:
+    """Ask the imported regions that accept this scenario (federation feature); their answer, or
+    `issuer_unreachable` when one may hold the code and could not be asked, replaces ours."""
+    asked = PeerVenue(name=venue.name, type=venue.venue_type, city=venue.city_code)
+    verdict = await federation.verify_elsewhere(code, scenario.name, asked, keyring=keyring, settings=settings, now=now)
+    if verdict is None:
+        return
+    outcome.result = _result_named(verdict.result)
+    outcome.region = verdict.region
+    if outcome.result == R.VALID:
+        shown = set(scenario.attributes)
+        got = verdict.attributes
+        outcome.attributes = Attributes(
+            masked_name=got.masked_name if "masked_name" in shown else None,
+            valid_until=(
+                dt.datetime.fromtimestamp(got.valid_until, dt.UTC) if "valid_until" in shown and got.valid_until else None
+            ),
+            concessions=got.concessions if "concessions" in shown else None,
+            card_valid=True if "card_valid" in shown else None,
+        )
+
+
+def _result_named(name: str) -> fmt.Result | FederationResult:
+    """Another region's result word as ours; a word we do not know fails closed."""
+    for vocabulary in (fmt.Result, FederationResult):
+        try:
+            return vocabulary(name)
+        except ValueError:
+            continue
+    return FederationResult.ISSUER_UNREACHABLE
 
 
 def trust_v2(keyring: Keyring, now: int) -> dict[str, v2.TrustedKey]:

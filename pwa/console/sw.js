@@ -4,7 +4,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'console-v4';
+const CACHE = 'console-v6';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -36,6 +36,11 @@ self.ykServiceWorker({
     '/console/sections/hrfile.js',
     '/console/sections/hrfile-kit.js',
     '/console/sections/registries-employers.js',
+    '/console/sections/regions.js',
+    '/console/sections/relying-parties.js', // issue 19: sign-in sites
+    '/console/sections/subscriptions.js', // issue 19: agency subscriptions
+    '/console/sections/cases.js', // issue 20: enforcement cases
+    '/console/sections/orders.js', // issue 20: correction orders
     '/shared/api.js',
     '/shared/base.css',
     '/shared/chrome.js',
@@ -79,5 +84,20 @@ self.ykServiceWorker({
     '/console/i18n/hrfile/zh-Hans.json',
     '/console/i18n/hrfile/zh-Hant.json',
     '/console/i18n/hrfile/en.json',
+    '/console/i18n/regions/zh-Hans.json',
+    '/console/i18n/regions/zh-Hant.json',
+    '/console/i18n/regions/en.json',
+    '/console/i18n/relying-parties/zh-Hans.json',
+    '/console/i18n/relying-parties/zh-Hant.json',
+    '/console/i18n/relying-parties/en.json',
+    '/console/i18n/subscriptions/zh-Hans.json',
+    '/console/i18n/subscriptions/zh-Hant.json',
+    '/console/i18n/subscriptions/en.json',
+    '/console/i18n/cases/zh-Hans.json',
+    '/console/i18n/cases/zh-Hant.json',
+    '/console/i18n/cases/en.json',
+    '/console/i18n/orders/zh-Hans.json',
+    '/console/i18n/orders/zh-Hant.json',
+    '/console/i18n/orders/en.json',
   ],
 });

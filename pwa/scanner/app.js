@@ -9,6 +9,7 @@ import { FLAGS, kindOf, PROFILES } from '/shared/qrformat.js';
 import { announce, clear, confirmDialog, focusHeading, h } from '/shared/ui.js';
 import { verifyOfflineCode } from '/shared/verify-offline-v2.js';
 import { CameraScanner } from './camera.js';
+import { regionLabel, syncFederation, trustFor } from './federation.js';
 import { listAges, offlineMaterial, staleness, syncRevocations, syncTrust } from './lists.js';
 import { alreadySeen, enqueue, pending, remember, uploadQueued } from './queue.js';
 import { codeKey, keep, markUnanswered, recall, takeUnanswered } from './recent.js';
@@ -24,8 +25,11 @@ const SKEW = 5;
 const DECIDED = new Set([
   'valid', 'expired', 'not_yet_valid', 'replayed', 'bad_signature', 'unknown_key', 'card_suspended',
   'card_cancelled', 'device_revoked', 'scenario_not_allowed', 'malformed', 'assurance_too_low',
-  'wrong_scenario', 'format_retired',
+  'wrong_scenario', 'format_retired', 'region_not_trusted', 'region_not_accepted',
 ]);
+// Results that say the code itself is not authentic or not readable: another region's "not
+// accepted here" is only said of a code that is that region's own.
+const INAUTHENTIC = new Set(['malformed', 'unknown_key', 'bad_signature']);
 
 const state = {
   token: null,
@@ -214,6 +218,9 @@ async function sync() {
     try {
       await syncTrust(api);
       await syncRevocations(api);
+      // Other regions' trust on the same cadence; its failure keeps the last good copy and must
+      // not hold back the upload of queued results.
+      await syncFederation(api).catch((err) => { if (err instanceof OfflineError) throw err; console.warn('federation trust not updated', err); });
       await uploadQueued(api);
       setOnline(true);
     } catch (err) {
@@ -296,7 +303,9 @@ function profileAttributes(check) {
 
 // The words a verdict's hint needs: the scenario to choose in the wallet, the date a format retired.
 async function hintParams(result) {
-  if (result === 'wrong_scenario') return { scenario: scenarioTitle(currentScenario() || { name: state.scenario, title: state.scenario }) };
+  if (result === 'wrong_scenario' || result === 'region_not_accepted') {
+    return { scenario: scenarioTitle(currentScenario() || { name: state.scenario, title: state.scenario }) };
+  }
   if (result === 'format_retired') {
     const at = (await offlineMaterial().catch(() => null))?.retired?.YKD1;
     return Number.isInteger(at) ? { date: formatTime(at * 1000) } : {};
@@ -324,8 +333,15 @@ async function decideLocally(text, scenario) {
   // Lists past their limit decide nothing (a card lost since may pass): sync first. Nothing queued.
   const lists = staleness(await listAges(), nowMs);
   if (lists.level === 'limit') return { result: 'lists_too_old', offline: true, lists };
+  // Whose code: ours (our lists), an imported region's (its keys and revocations) or an unknown one.
+  const source = await trustFor(text, Math.floor(nowMs / 1000));
+  if (source.kind === 'untrusted') {
+    return { result: 'region_not_trusted', offline: true, checkedAt: nowMs, lists, attributes: {}, region: { code: source.code } };
+  }
+  const foreign = source.kind === 'region' ? source.region : null;
   const check = await verifyOfflineCode(text, {
     ...material,
+    ...(foreign ? { trust: source.trust, revocations: source.revocations } : {}),
     scenario: scenario.name,
     scenarioTag: scenario.scenario_tag || null, // absent from an older server: computed
     profile: offlineProfile(scenario),
@@ -335,12 +351,13 @@ async function decideLocally(text, scenario) {
   const v2 = check.format === 2;
   let result = check.result;
   const flags = v2 ? check.attrs : check.flags;
+  if (foreign && !foreign.scenarios.includes(scenario.name) && !INAUTHENTIC.has(result)) result = 'region_not_accepted';
   if (result === 'valid' && needsTransport(scenario) && !(flags & FLAGS.transport)) result = 'scenario_not_allowed';
   if (result === 'valid') {
     const seenBefore = await alreadySeen(check.code_id, nowMs);
     // This scanner accepted the code for this scenario before: its own repeat, not a new use.
     if (seenBefore && seenBefore.scenario === scenario.name && seenBefore.at) {
-      return { result: 'valid', repeat: true, offline: true, checkedAt: seenBefore.at, lists, attributes: {} };
+      return { result: 'valid', repeat: true, offline: true, checkedAt: seenBefore.at, lists, attributes: {}, region: foreign && regionLabel(foreign) };
     }
     if (seenBefore) result = 'replayed';
   }
@@ -353,9 +370,17 @@ async function decideLocally(text, scenario) {
     scenario: scenario.name,
     result,
     verified_at: new Date(nowMs).toISOString(),
+    // Another region's credential: the server looks its cred_ref up among that region's.
+    ...(foreign ? { region: foreign.code } : {}),
   });
-  const attributes = result !== 'valid' ? {} : v2 ? profileAttributes(check) : offlineAttributes(scenario, check);
-  return { result, offline: true, checkedAt: nowMs, lists, attributes, ...(v2 ? { profile: PROFILES[check.profile] } : {}) };
+  let attributes = result !== 'valid' ? {} : v2 ? profileAttributes(check) : offlineAttributes(scenario, check);
+  // Another region's card shows here only what our import of that region lets it disclose.
+  if (foreign) attributes = Object.fromEntries(Object.entries(attributes).filter(([name]) => foreign.disclose.includes(name)));
+  return {
+    result, offline: true, checkedAt: nowMs, lists, attributes,
+    ...(v2 ? { profile: PROFILES[check.profile] } : {}),
+    ...(foreign ? { region: regionLabel(foreign) } : {}),
+  };
 }
 
 async function verifyOnline(text, scenario, key) {
@@ -376,6 +401,7 @@ async function verifyOnline(text, scenario, key) {
     attributes: answer.result === 'valid' ? answer.attributes : {},
     offline: false,
     checkedAt: answer.checked_at,
+    region: answer.region || null, // another region's card, checked with its issuer by our server
   };
   if (answer.result === 'valid' && answer.repeat) {
     // The server answers the same scanner's earlier use. If this scanner never got that first
@@ -389,8 +415,9 @@ async function verifyOnline(text, scenario, key) {
 
 // A code this scanner decided a moment ago, shown again without asking anyone (no record).
 function fromMemory(known) {
-  if (known.result === 'valid') return { result: 'valid', repeat: true, local: true, offline: known.offline, checkedAt: known.checkedAt, attributes: {} };
-  return { result: known.result, local: true, offline: known.offline, checkedAt: known.checkedAt, attributes: {} };
+  const base = { local: true, offline: known.offline, checkedAt: known.checkedAt, attributes: {}, region: known.region || null };
+  if (known.result === 'valid') return { ...base, result: 'valid', repeat: true };
+  return { ...base, result: known.result };
 }
 
 // `manual`: typed or pasted by the clerk (asked on purpose, even while its verdict is up).
@@ -426,7 +453,7 @@ async function handleText(raw, { manual = false } = {}) {
   verdict.checkedAt = verdict.checkedAt || Date.now(); // every verdict says when it was given
   verdict.hintParams = await hintParams(verdict.result);
   if (DECIDED.has(verdict.result)) {
-    keep(key, { scenario: scenario.name, result: verdict.result, checkedAt: verdict.checkedAt || Date.now(), offline: verdict.offline });
+    keep(key, { scenario: scenario.name, result: verdict.result, checkedAt: verdict.checkedAt || Date.now(), offline: verdict.offline, region: verdict.region || null });
   }
   showVerdict(verdict);
   refreshStatus();

@@ -7,7 +7,7 @@
 const REMEMBER_MS = 5 * 60_000; // longer than a code lives (60 s plus skew); the server decides after
 const MAX_ENTRIES = 500;
 
-const decided = new Map(); // key -> { scenario, result, checkedAt, offline, until }
+const decided = new Map(); // key -> { scenario, result, checkedAt, offline, region, until }
 const unanswered = new Set(); // keys sent to the server without an answer
 
 export async function codeKey(text) {
@@ -26,11 +26,12 @@ export function recall(key, scenario, nowMs = Date.now()) {
   return entry.scenario === scenario ? entry : null;
 }
 
-// Remember the verdict the clerk was shown for this code (result and first check time only).
-export function keep(key, { scenario, result, checkedAt, offline }, nowMs = Date.now()) {
+// Remember the verdict the clerk was shown for this code (result, first check time and the issuing
+// region of another region's card: no attribute).
+export function keep(key, { scenario, result, checkedAt, offline, region = null }, nowMs = Date.now()) {
   unanswered.delete(key);
   if (decided.has(key)) return;
-  decided.set(key, { scenario, result, checkedAt, offline: Boolean(offline), until: nowMs + REMEMBER_MS });
+  decided.set(key, { scenario, result, checkedAt, offline: Boolean(offline), region, until: nowMs + REMEMBER_MS });
   for (const [k, entry] of decided) {
     if (decided.size <= MAX_ENTRIES && entry.until >= nowMs) continue;
     decided.delete(k); // the oldest first (a Map keeps insertion order)

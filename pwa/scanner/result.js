@@ -62,6 +62,13 @@ export function ageText(seconds) {
   return rtf.format(-Math.floor(s / 86400), 'day');
 }
 
+// The issuing region of another region's card, in the reader's language ("香港" / "Hong Kong");
+// a region we hold no names for (not imported) by its code.
+function regionText(region) {
+  const name = currentLang() === 'en' ? region.name_en : region.name;
+  return name || region.code;
+}
+
 function verdictWord(verdict) {
   if (verdict.repeat) return t('scanner.verdict.repeat', { time: clock(verdict.checkedAt) });
   return t(`result.${verdict.result}`);
@@ -77,7 +84,8 @@ function hint(verdict) {
 }
 
 // verdict = {result, attributes, offline, checkedAt, repeat, local, firstCheck, lists: {level, ageS},
-//   hintParams (words of the hint: the scenario of wrong_scenario, the date of format_retired), profile (YKD2)}
+//   hintParams (words of the hint: the scenario of wrong_scenario, the date of format_retired), profile (YKD2),
+//   region ({code, name, name_en} of another region's card; null for ours)}
 // `onDismiss`: the panel and its "next" button clear it at once.
 export function resultPanel(verdict, { onDismiss } = {}) {
   const tone = toneOfVerdict(verdict);
@@ -98,6 +106,10 @@ export function resultPanel(verdict, { onDismiss } = {}) {
     onclick: (e) => { if (onDismiss && !e.target.closest('button')) onDismiss(); },
   },
   h('p', { class: 'verdict' }, icon(tone), verdictWord(verdict)),
+  verdict.region?.code
+    ? h('p', { class: 'region', id: 'result-region', dataset: { region: verdict.region.code } },
+      t('scanner.verdict.region', { region: regionText(verdict.region) }))
+    : null,
   h('p', {}, hint(verdict)),
   verdict.checkedAt && !verdict.repeat
     ? h('p', { class: 'checked-at', id: 'checked-at' },

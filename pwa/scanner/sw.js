@@ -2,7 +2,7 @@
 /* global importScripts */
 importScripts('/shared/sw-core.js');
 
-const CACHE = 'scanner-v6';
+const CACHE = 'scanner-v8';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -12,7 +12,9 @@ self.ykServiceWorker({
     '/scanner/',
     '/scanner/app.js',
     '/scanner/camera.js',
+    '/shared/camera.js', // the decoder, shared with the wallet's 扫一扫
     '/scanner/lists.js',
+    '/scanner/federation.js',
     '/scanner/queue.js',
     '/scanner/store.js',
     '/scanner/result.js',

@@ -27,6 +27,11 @@ import { paymentsScreen } from './screens/payments.js';
 import { hrfileScreen } from './screens/hrfile.js';
 import { statementsScreen } from './screens/statements.js';
 import { contractsScreen } from './screens/contracts.js';
+import { authorizeScreen } from './screens/authorize.js';
+import { deviceScreen } from './screens/device.js';
+import { scanScreen } from './screens/scan.js';
+import { signinsScreen } from './screens/signins.js';
+import { casesScreen } from './screens/cases.js';
 import { forgetPerson, getToken, kv, setToken } from './store.js';
 import { stepUpApi } from './stepup.js';
 
@@ -53,11 +58,20 @@ const SCREENS = {
   hrfile: hrfileScreen,
   statements: statementsScreen,
   contracts: contractsScreen,
+  // issue 19: a site's sign-in request (#/authorize/<id>), 扫一扫, scan to sign in, sites I signed in to
+  authorize: authorizeScreen,
+  scan: scanScreen,
+  device: deviceScreen,
+  signins: signinsScreen,
+  cases: casesScreen, // issue 20: cases about my card
 };
 // Screens someone without a session may open; any other route sends them to sign in.
 const PUBLIC_ROUTES = new Set(['signin', 'signup', 'reset']);
+// A site's sign-in request survives the holder signing in first: the wallet comes back to it after.
+const RESUME_ROUTES = new Set(['authorize', 'device']);
+const RESUME_KEY = 'yk.wallet.resume';
 // Each screen group keeps its strings in /wallet/i18n/<group>/ (see shared/i18n.js).
-addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services', 'code', 'payments', 'hr'].map((g) => `/wallet/i18n/${g}`));
+addDictionaries(...['signup', 'activate', 'reset', 'passkeys', 'family', 'inbox', 'services', 'code', 'payments', 'hr', 'oidc', 'cases'].map((g) => `/wallet/i18n/${g}`));
 
 export const app = {
   api: createApi({ token: getToken, onUnauthorized: () => app.signedOut({ expired: true }) }),
@@ -68,8 +82,9 @@ export const app = {
   me: null,
   cleanup: null,
 
+  // The screen's name: the first part of the hash (#/authorize/<id>?x=1 -> 'authorize').
   route() {
-    return location.hash.replace(/^#\/?/, '').split('?')[0];
+    return location.hash.replace(/^#\/?/, '').split('?')[0].split('/')[0];
   },
 
   go(route) {
@@ -106,7 +121,9 @@ export const app = {
     setToken(token);
     await app.loadCard().catch(() => null);
     app.syncDevice();
-    app.go('');
+    let resume = null;
+    try { resume = sessionStorage.getItem(RESUME_KEY); sessionStorage.removeItem(RESUME_KEY); } catch { /* none kept */ }
+    app.go(resume || '');
   },
 
   async signedOut({ expired = false } = {}) {
@@ -154,6 +171,9 @@ async function render(options) {
   const focusedId = quiet ? document.activeElement?.id : null;
   if (app.cleanup) { app.cleanup(); app.cleanup = null; }
   let route = app.route();
+  if (!getToken() && RESUME_ROUTES.has(route)) {
+    try { sessionStorage.setItem(RESUME_KEY, location.hash.replace(/^#\/?/, '')); } catch { /* signs in, then home */ }
+  }
   if (!getToken() && !PUBLIC_ROUTES.has(route)) route = 'signin';
   if (getToken() && PUBLIC_ROUTES.has(route)) route = '';
   const screen = SCREENS[route] || homeScreen;

@@ -104,4 +104,16 @@ export const EP = {
   contractTermination: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/termination`,
   contractVerification: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/verification`,
   contractEvidence: (id) => `/api/v1/me/contracts/${encodeURIComponent(id)}/evidence`,
+  // issue 19: the e-card as a login (docs/oidc.md): a site's sign-in request, scan to sign in, sites I signed in to
+  oidcRequest: (id) => `/api/v1/me/oidc/requests/${encodeURIComponent(id)}`,
+  oidcApprove: (id) => `/api/v1/me/oidc/requests/${encodeURIComponent(id)}/approve`,
+  oidcDeny: (id) => `/api/v1/me/oidc/requests/${encodeURIComponent(id)}/deny`,
+  oidcDevice: (userCode) => `/api/v1/me/oidc/device/${encodeURIComponent(userCode)}`,
+  oidcGrants: '/api/v1/me/oidc/grants',
+  oidcGrantRevoke: (clientId) => `/api/v1/me/oidc/grants/${encodeURIComponent(clientId)}/revoke`,
+  // issue 20: cases about my card (respond, appeal)
+  myCases: '/api/v1/me/cases',
+  myCase: (id) => `/api/v1/me/cases/${encodeURIComponent(id)}`,
+  myCaseResponses: (id) => `/api/v1/me/cases/${encodeURIComponent(id)}/responses`,
+  myCaseAppeal: (id) => `/api/v1/me/cases/${encodeURIComponent(id)}/appeal`,
 };

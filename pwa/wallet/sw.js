@@ -3,7 +3,7 @@
 importScripts('/shared/sw-core.js');
 
 // Bump on every release: the new worker precaches under the new name and deletes the old cache.
-const CACHE = 'wallet-v10';
+const CACHE = 'wallet-v12';
 
 self.ykServiceWorker({
   cache: CACHE,
@@ -39,6 +39,12 @@ self.ykServiceWorker({
     '/wallet/screens/hrfile.js', // issue 17: the screens' code only; records, statements and contracts are never cached
     '/wallet/screens/statements.js',
     '/wallet/screens/contracts.js',
+    '/wallet/screens/authorize.js', // issue 19: sign in with the card (the requests themselves are never cached)
+    '/wallet/screens/device.js',
+    '/wallet/screens/scan.js',
+    '/wallet/screens/signins.js',
+    '/wallet/screens/cases.js', // issue 20: cases about my card (the cases themselves are never cached)
+    '/shared/camera.js', // 扫一扫: the scanner's decoder (its wasm loads when the camera starts)
     '/wallet/icons/icon-192.png',
     '/wallet/icons/icon-512.png',
     '/wallet/icons/maskable-192.png',
@@ -93,6 +99,12 @@ self.ykServiceWorker({
     '/wallet/i18n/hr/zh-Hans.json',
     '/wallet/i18n/hr/zh-Hant.json',
     '/wallet/i18n/hr/en.json',
+    '/wallet/i18n/oidc/zh-Hans.json',
+    '/wallet/i18n/oidc/zh-Hant.json',
+    '/wallet/i18n/oidc/en.json',
+    '/wallet/i18n/cases/zh-Hans.json',
+    '/wallet/i18n/cases/zh-Hant.json',
+    '/wallet/i18n/cases/en.json',
     '/vendor/qrcode-generator@2.0.4/qrcode.js',
     '/vendor/sm-crypto-v2@1.15.1/dist/index.umd.js', // SM2 with SM3 (pwa/shared/sm2.js): codes of the SM suite offline
     // passkeys (screens/passkeys.js, stepup.js): @simplewebauthn/browser's ES modules

@@ -1,38 +1,21 @@
 """The access record's hash chain: one chain under concurrent writers, and tampering found at the right entry."""
 
 import asyncio
-import os
 import subprocess
-import sys
 import uuid
 
 import msgspec
 import pytest
 
-from backend.audit import services
 from backend.audit.schemas import AuditRecord
 from backend.audit.tables import AccessEntry
+from tests.audit.helpers import append, cli
 
 pytestmark = pytest.mark.anyio
-ACTOR = services.Actor("staff", "test", "", "Chain test")
-
-
-async def _append(person: uuid.UUID, n: int) -> list[AuditRecord]:
-    return [
-        await services.record(
-            ACTOR,
-            person_id=person,
-            action="audit.read",
-            fields=["access_record"],
-            purpose=f"entry {i}",
-            basis_kind="official_duty",
-        )
-        for i in range(n)
-    ]
 
 
 async def _append_concurrently(person: uuid.UUID, n: int) -> list[list[AuditRecord]]:
-    return await asyncio.gather(*(_append(person, 1) for _ in range(n)))
+    return await asyncio.gather(*(append(1, person) for _ in range(n)))
 
 
 async def _set(position: int, **values) -> None:
@@ -56,10 +39,7 @@ async def _restore(row: dict) -> None:
 
 
 def _cli(settings) -> subprocess.CompletedProcess:
-    env = {**os.environ, "YIKATONG_DATABASE_URL": settings.database_url, "YIKATONG_DATA_DIR": settings.data_dir}
-    return subprocess.run(
-        [sys.executable, "-m", "backend.cli", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
-    )
+    return cli(settings, "verify")
 
 
 async def test_concurrent_writers_keep_one_chain(world):
@@ -74,7 +54,7 @@ async def test_concurrent_writers_keep_one_chain(world):
 
 async def test_chain_check_finds_edited_deleted_and_reordered_entries(world, settings):
     op = await world.operator()
-    rows = await world.call(_append, uuid.uuid4(), 4)
+    rows = await world.call(append, 4, uuid.uuid4())
     first, second, third = (r.seq for r in rows[:3])
 
     async def check(**params) -> dict:

@@ -42,7 +42,9 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 # Issue 16 holds 24-31: 24-27 the console's payment screens, 28-31 the wallet's payments and bank.
 # Issue 17 holds 32-35 for the wallet: 32 the HR file, 33 labour contracts, 34 statements, 35 consents to employers;
 # 36-37 the console's HR file (36 records by an agency, added and corrected at the counter; 37 no records).
-PEOPLE = 38
+# Issue 19 holds 38-40 for signing in with the card: 38 two sites by PKCE, 39 scan to sign in, 40 denying;
+# 41 an agency's webhook and feed on the access record.
+PEOPLE = 42
 # Staff for the console (demo.seed makes admin, gz-supervisor and gz-counter): a second of each
 # role, so four-eyes steps and "what one staff member did" have two people to tell apart.
 EXTRA_STAFF = (
@@ -225,6 +227,10 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
                 "袁芳",
                 "石磊",  # 36-37: issue 17 (the console's HR file)
                 "白雪",
+                "方嘉怡",  # 38-40: issue 19 (signing in to sites with the card)
+                "田野",
+                "夏雨",
+                "范思远",  # 41: issue 19 (agency events on the access record)
             ][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(
@@ -271,6 +277,11 @@ def server(chromium_path) -> Server:
         # The provider written for tests (refused in prod), so the wallet's photo route can be walked.
         "YIKATONG_IDV_PROVIDER": "test-only-face-match",
         "YIKATONG_PWA_DIR": str(pwa_dir),
+        # The periodic misuse scan and audit anchor would otherwise fire at every 5-minute boundary in
+        # every server a module keeps, writing to its SQLite file beside the test's own writes; the
+        # tests that need them run them explicitly (POST /api/v1/enforcement/scan, `yikatong audit anchor`).
+        "YIKATONG_MISUSE_SCAN_SECONDS": "86400",
+        "YIKATONG_AUDIT_ANCHOR_SECONDS": "86400",
     }
     env.pop("YIKATONG_DATABASE_URL", None)
     env.pop("YIKATONG_REDIS_URL", None)

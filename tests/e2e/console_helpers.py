@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import LAST_TOTP_STEP, STAFF_PASSWORD, TOTP_STEP, Server, next_totp
-from tests.e2e.helpers import axe_violations
+from tests.e2e.helpers import axe_violations, redrawn
 
 STEP = TOTP_STEP
 _last_step = LAST_TOTP_STEP  # shared with Server.staff_token: one record of used steps per session
@@ -58,18 +58,24 @@ def console_sign_in(page, server: Server, username: str, *, password: str = STAF
     page.wait_for_selector("#menu:not([hidden])")
 
 
+def _switch_lang(page, lang: str) -> None:
+    """Choose `lang` and wait for the screen drawn again in it (nothing to wait for when it is already the language)."""
+    if page.evaluate("() => document.documentElement.lang") == lang:
+        return
+    redrawn(page, lambda: page.select_option("#lang-select", lang))
+    page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+
+
 def screens_in_every_language(page, artifacts: Path, name: str) -> None:
     """Screenshots of the screen in zh-Hans, zh-Hant, en and elder mode, each axe-clean; in elder
     mode every visible button is at least 64 px high."""
     for lang in ("zh-Hans", "zh-Hant", "en"):
-        page.select_option("#lang-select", lang)
-        page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
+        _switch_lang(page, lang)
         page.wait_for_selector("main h1")
         page.screenshot(path=artifacts / f"console-{name}-{lang}.png", full_page=True)
         assert axe_violations(page) == [], (name, lang)
-    page.select_option("#lang-select", "zh-Hans")
-    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'")
-    page.click("#elder-toggle")
+    _switch_lang(page, "zh-Hans")
+    redrawn(page, lambda: page.click("#elder-toggle"))
     page.wait_for_selector("html.elder")
     page.screenshot(path=artifacts / f"console-{name}-elder.png", full_page=True)
     assert axe_violations(page) == [], (name, "elder")
@@ -80,5 +86,5 @@ def screens_in_every_language(page, artifacts: Path, name: str) -> None:
             .map(e => e.id || e.textContent.trim())"""
     )
     assert small == [], (name, small)
-    page.click("#elder-toggle")
+    redrawn(page, lambda: page.click("#elder-toggle"))
     page.wait_for_selector("html:not(.elder)")

@@ -108,3 +108,12 @@ HAS_CREDENTIAL = """async () => {
     const batch = await get('credentials2');
     return Boolean((Array.isArray(batch) && batch.length) || await get('credential'));
 }"""
+
+
+def redrawn(page, action) -> None:
+    """Run `action` (a language or elder-mode switch), which makes the app draw its screen again, and
+    wait until the new drawing is in place: the old one's elements are marked first, so a later click
+    or fill cannot land on a node the redraw is about to replace (under load the redraw comes late)."""
+    page.evaluate("() => document.querySelectorAll('#main > *').forEach((e) => { e.dataset.ykStale = '1'; })")
+    action()
+    page.wait_for_selector("#main > :not([data-yk-stale])")

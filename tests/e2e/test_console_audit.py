@@ -5,6 +5,10 @@ axe and screenshots in three languages and elder mode."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from tests.e2e.console_helpers import console_sign_in, screens_in_every_language, staff_token
 from tests.e2e.helpers import axe_violations
 
@@ -138,3 +142,75 @@ def test_chain_check_shows_ok_and_where_it_breaks(context, server, artifacts):
     assert "链头" in page.inner_text("#au-chain-result")
     page.screenshot(path=artifacts / "console-audit-chain-broken-zh-Hans.png", full_page=True)
     assert axe_violations(page) == []
+
+
+SUPERVISOR = "gz-supervisor2"
+
+
+def _anchor_now(server) -> str:
+    """`yikatong audit anchor` against the server's own database and keys (as the periodic job does)."""
+    env = {
+        **os.environ,
+        "YIKATONG_ENV": "test",
+        "YIKATONG_DATA_DIR": server.settings.data_dir,
+        "YIKATONG_KEY_DIR": str(server.settings.keys_path),
+    }
+    env.pop("YIKATONG_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "audit", "anchor"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_clerks_card_actions_listed_and_verified_in_the_chain(context, server, artifacts):
+    """Issue 20, "Must show": a counter operator reports a loss and lifts it; their supervisor finds the
+    entries by staff member, opens one's proof and sees it verified up to a signed anchor; then the report
+    of unusual staff behaviour."""
+    holder = server.citizen(CITIZEN)
+    clerk = staff_token(server, CLERK)
+    status, found = server.api(
+        "POST", "/api/v1/staff/cards/lookup", {"doc_type": holder.doc_type, "id_number": holder.id_number}, token=clerk
+    )
+    assert status == 200, found
+    card_id = found["cards"][0]["id"]
+    for action, reason in (("report-loss", "Holder lost the card at the station"), ("lift-loss", "Card found again")):
+        status, answer = server.api("POST", f"/api/v1/staff/cards/{card_id}/actions/{action}", {"reason": reason}, token=clerk)
+        assert status == 200, answer
+    assert _anchor_now(server).startswith("anchor ")
+
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    console_sign_in(page, server, SUPERVISOR, hash_="#/audit")
+    page.wait_for_selector("main[data-screen=audit] #au-form #au-office")
+    page.select_option(
+        "#au-actor",
+        label=next(o for o in page.eval_on_selector_all("#au-actor option", "os => os.map(o => o.label)") if f"({CLERK})" in o),
+    )
+    page.fill("#au-action", "card.report_loss")
+    page.click("#au-search")
+    page.wait_for_selector("#au-table tbody tr")
+    rows = _rows(page)
+    assert rows and all(CLERK_NAME in r["cells"][1] and "card.report_loss" in r["cells"][2] for r in rows)
+    assert "挂失" in rows[0]["cells"][2]
+    newest = page.locator("#au-table tbody tr").first
+    assert len(newest.locator("code.au-hash").get_attribute("title")) == 64  # each entry's hash and position
+    page.screenshot(path=artifacts / "console-audit-clerk-card-actions-zh-Hans.png", full_page=True)
+
+    newest.locator("a.au-proof").click()
+    page.wait_for_selector("main[data-screen='audit/entry'] #au-proof")
+    verdict = page.inner_text("#au-proof-verdict")
+    assert "已在记录链中核验" in verdict and "锚点" in verdict, verdict
+    assert "ok" in page.get_attribute("#au-proof", "class")
+    assert page.inner_text("#au-proof .au-statement").count(".") == 2  # the published compact JWS
+    screens_in_every_language(page, artifacts, "audit-entry-proof")
+
+    # The report of unusual staff behaviour for the supervisor's city.
+    page.goto(f"{server.base_url}/console/#/audit/staff")
+    page.wait_for_selector("main[data-screen='audit/staff'] #au-rep-form #au-rep-run")
+    page.wait_for_load_state("networkidle")
+    page.click("#au-rep-run")
+    page.wait_for_selector("#au-rep-table")
+    assert CLERK_NAME in page.inner_text("#au-rep-table")
+    assert page.locator("#au-rep-table caption").count() == 1
+    screens_in_every_language(page, artifacts, "audit-staff-report")

@@ -70,7 +70,9 @@ def test_a_counter_visit_from_look_up_to_replacement(context, server, artifacts)
     assert page.locator("#history tbody tr").count() >= 1
     _shots(page, artifacts, "counter-holder")
 
-    # Report the card lost: by keyboard, Tab to the button and Enter; a confirmation first.
+    # Report the card lost: by keyboard, Tab to the button and Enter; a confirmation first. The
+    # actions come with the card's panel, which a loaded machine may draw after the heading.
+    page.wait_for_selector("[data-action=report_loss]")
     page.focus("#action-reason")
     page.fill("#action-reason", "钱包丢失")
     for _ in range(10):

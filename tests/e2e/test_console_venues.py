@@ -2,8 +2,10 @@
 a venue with a scenario from the catalog, adds a scanner and provisions it by showing a QR code; the
 QR code, read off a screenshot (not from the app), is the scanner's provisioning link, and the scanner
 app, its camera filming that screenshot, signs in with it and verifies a holder's code; the code is shown once and gone when the operator leaves; revoking the
-scanner from the table (by keyboard) makes its token fail with 401. Screenshots in three languages,
-elder mode, desktop and phone; axe on each screen."""
+scanner from the table (by keyboard) makes its token fail with 401. The venue's coordinates (issue 20)
+are typed on registration and changed or cleared on its screen, stored as the API says and shown; one
+without the other is the API's 422 `venue.bad_coordinates`, shown in the form. Screenshots in three
+languages, elder mode, desktop and phone; axe on each screen."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 
 from tests.e2e.conftest import launch
 from tests.e2e.console_admin_helpers import policy_violations, shots, sign_in, tab_to, wait_screen, watch_policy
+from tests.e2e.console_helpers import staff_token
 from tests.e2e.helpers import axe_violations, screen_qr, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -31,6 +34,27 @@ def _online_code(server) -> str:
     status, code = server.api("POST", "/api/v1/me/codes/online", token=body["token"])
     assert status == 200, code
     return code["code"]
+
+
+def _stored(server, token: str, venue_id: str) -> dict:
+    """The venue as GET /api/v1/venues lists it."""
+    offset = 0
+    while True:
+        status, answer = server.api("GET", f"/api/v1/venues?limit=100&offset={offset}", token=token)
+        assert status == 200, answer
+        for venue in answer["items"]:
+            if venue["id"] == venue_id:
+                return venue
+        assert answer["next_offset"] is not None, venue_id
+        offset = answer["next_offset"]
+
+
+def _is_post_venue(response) -> bool:
+    return response.url.endswith("/api/v1/venues") and response.request.method == "POST"
+
+
+def _is_put_coordinates(response) -> bool:
+    return response.url.endswith("/coordinates") and response.request.method == "PUT"
 
 
 def test_register_venue_provision_scanner_by_qr_then_revoke(
@@ -56,10 +80,61 @@ def test_register_venue_provision_scanner_by_qr_then_revoke(
         assert scenario.count() == 1
         assert page.locator("#venue-scenarios input[value=hotel_checkin]").count() == 0  # not for a library
         scenario.check()
+
+        # Its coordinates: a latitude without a longitude goes to the API, whose 422
+        # venue.bad_coordinates the form shows; a latitude past 90 is refused on the form itself.
+        page.fill("#venue-latitude", "23.1378")
+        with page.expect_response(_is_post_venue) as answer:
+            page.click("#venue-form button[type=submit]")
+        assert answer.value.status == 422 and answer.value.json()["error"]["code"] == "venue.bad_coordinates"
+        page.wait_for_selector("#venue-form .error:not([hidden])")
+        assert "请同时填写场所的纬度和经度" in page.inner_text("#venue-form .error")
+        assert page.evaluate("location.hash") == "#/venues"
+        page.fill("#venue-latitude", "91")
+        page.fill("#venue-longitude", "113.3207")
         page.click("#venue-form button[type=submit]")
+        assert "-90 至 90" in page.inner_text("#venue-form .error")
+        assert page.evaluate("document.activeElement.id") == "venue-latitude"
+        page.fill("#venue-latitude", "23.1378")
+        with page.expect_response(_is_post_venue) as answer:
+            page.click("#venue-form button[type=submit]")
+        assert answer.value.status == 201, answer.value.text()
         wait_screen(page, "venues/venue")
         assert name in page.inner_text("main h1")
         assert page.locator("#scanner-list [data-empty]").count() == 1
+        venue_id = re.search(r"id=([0-9a-f-]{36})", page.evaluate("location.hash")).group(1)
+        operator = staff_token(server, "admin")
+        stored = _stored(server, operator, venue_id)
+        assert (stored["latitude"], stored["longitude"]) == (23.1378, 113.3207)
+        assert page.inner_text("#venue-where") == "纬度 23.1378，经度 113.3207"
+
+        # The venue's screen moves it (PUT .../coordinates), again with the API's 422 for a half, and
+        # forgets where it is when both are emptied.
+        assert page.input_value("#place-latitude") == "23.1378"
+        page.fill("#place-longitude", "")
+        with page.expect_response(_is_put_coordinates) as answer:
+            page.click("#coordinates-form button[type=submit]")
+        assert answer.value.status == 422
+        page.wait_for_selector("#coordinates-form .error:not([hidden])")
+        assert "请同时填写场所的纬度和经度" in page.inner_text("#coordinates-form .error")
+        page.fill("#place-latitude", "21.27")
+        page.fill("#place-longitude", "110.36")
+        with page.expect_response(_is_put_coordinates) as answer:
+            page.click("#coordinates-form button[type=submit]")
+        assert answer.value.status == 200, answer.value.text()
+        page.wait_for_selector("#coordinates-form .success:not([hidden])")
+        assert page.inner_text("#venue-where") == "纬度 21.27，经度 110.36"
+        stored = _stored(server, operator, venue_id)
+        assert (stored["latitude"], stored["longitude"]) == (21.27, 110.36)
+        page.fill("#place-latitude", "")
+        page.fill("#place-longitude", "")
+        with page.expect_response(_is_put_coordinates) as answer:
+            page.click("#coordinates-form button[type=submit]")
+        assert answer.value.status == 200, answer.value.text()
+        page.wait_for_selector("#venue-where[data-placed='0']")
+        assert page.inner_text("#venue-where") == "未设置"
+        stored = _stored(server, operator, venue_id)
+        assert (stored["latitude"], stored["longitude"]) == (None, None)
 
         # A scanner: its set-up code is drawn at once, with the warning that it is shown only now.
         page.fill("#scanner-name", "北门闸机")

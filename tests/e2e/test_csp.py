@@ -46,7 +46,7 @@ def _strict(response, *, camera: bool = False) -> None:
 def test_wallet_runs_under_the_policy(context, server):
     page = context.new_page()
     complaints = _watch(page)
-    _strict(page.goto(server.base_url + "/wallet/"))
+    _strict(page.goto(server.base_url + "/wallet/"), camera=True)  # 扫一扫 (issue 19)
     sign_in(page, server.citizen(10), server.base_url)
     page.click("#show-code")
     wait_code(page)  # the QR code is drawn as SVG

@@ -153,6 +153,13 @@ NOT_KEYS = {
     "totp.already_enabled",  # API error codes the console's sign-in reacts to
     "totp.bad_code",
     "card.lookup",  # access-record actions the console's audit search offers (labelled by prefix + action)
+    "card.report_loss",
+    "card.lift_loss",
+    "card.lock",
+    "card.unlock",
+    "card.request_replacement",
+    "card.cancel",
+    "card.issue",
     "family.counter_lookup",
     # Prefixes the console's sections build keys from (`${prefix}.${value}`), checked by their families
     "console.audit",
@@ -161,6 +168,10 @@ NOT_KEYS = {
     "console.registries",
     "console.tickets",
     "console.venues",
+    "console.regions",
+    "console.subscriptions",  # the Subscriptions section's key prefix, not a key
+    "console.cases",
+    "console.orders",
     "console.applications.channel",
     "console.applications.status",
     "console.counter.actor",

@@ -324,6 +324,7 @@ def test_consent_granted_receipt_downloaded_and_revoked(context, server, artifac
     page.wait_for_selector("#consent-form-error:not([hidden])")
     assert "至少勾选一项" in page.locator("#consent-form-error").inner_text()
     page.check("#scope-card")
+    page.check("#scope-account")  # bank account changes, for the agency's subscriptions
     page.check("#scope-elderly_preferential-age_band")
     assert page.is_checked("#scope-elderly_preferential")  # a field brings its type
     page.select_option("#consent-days", "90")
@@ -333,11 +334,15 @@ def test_consent_granted_receipt_downloaded_and_revoked(context, server, artifac
     consent_id = item.get_attribute("data-consent")
     text = item.inner_text()
     assert "广东省民政厅老龄工作办公室" in text and "E2E 办理高龄津贴" in text and "生效中" in text
-    assert "社保卡状态" in text and "老年人优待证（状态，年龄段）" in text
+    assert "社保卡状态" in text and "老年人优待证（状态，年龄段）" in text and "社保卡金融账户变更" in text
     token = _holder_token(server, holder)
     status, mine = server.api("GET", "/api/v1/me/consents", token=token)
     assert status == 200 and [(c["id"], c["status"], c["scope"]) for c in mine] == [
-        (consent_id, "active", {"card_status": True, "certificates": {"elderly_preferential": ["age_band"]}})
+        (
+            consent_id,
+            "active",
+            {"card_status": True, "certificates": {"elderly_preferential": ["age_band"]}, "account_changes": True},
+        )
     ]
     _shots(page, "wallet-consents", "#consent-list > li", artifacts, problems)
 

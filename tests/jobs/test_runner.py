@@ -170,3 +170,35 @@ async def test_the_embedded_worker_runs_a_job_once_its_transaction_commits(world
     ran, stats = await world.call(_embedded, ctx.settings, ctx.keystore, recorder.handlers, recorder.ok_kind)
     assert ran and recorder.runs == {"woken": 1}
     assert stats["done"] >= 1 and stats["oldest_due_seconds"] >= 0
+
+
+async def _periodic(settings, keystore, kind: str, slots: list[int]) -> list[dict]:
+    async def handler(payload: dict, ctx) -> None:
+        slots.append(payload["slot"])
+
+    # Two workers with the same periodic job: each period's job is added and run once between them.
+    periodic = {kind: lambda s: 1.0}
+    async with runner.running(settings, keystore, {kind: handler}, periodic) as one:
+        two = runner.Worker({kind: handler}, one.ctx, name="second", periodic=periodic)
+        await two.start()
+        try:
+            for _ in range(200):
+                if len(set(slots)) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await two.stop()
+    return await db.fetch("SELECT key FROM jobs_job WHERE kind = {}", kind)
+
+
+async def test_a_periodic_job_is_added_once_each_period_and_not_at_start(world: Jobs):
+    kind = f"test.{secrets.token_hex(4)}.periodic"
+    ctx = world.context(jobs_embedded=True, jobs_poll_seconds=0.05)
+    slots: list[int] = []
+    started = int(__import__("time").time())
+    rows = await world.call(_periodic, ctx.settings, ctx.keystore, kind, slots)
+    assert len(set(slots)) >= 2, "a periodic job of one second ran in fewer than two periods within ten seconds"
+    assert min(slots) > started, "the first periodic job comes at the next period, not at start-up"
+    # One job per period although two workers add it (the key is the period).
+    assert sorted(slots) == sorted(set(slots))
+    assert len(rows) == len(slots)

@@ -35,7 +35,9 @@ def encodings(secret: bytes) -> list[str]:
 def secrets_of(key_dir: Path) -> list[bytes]:
     keyring = KeyStore(key_dir, PASSPHRASE).load()
     vapid = [keyring.vapid] if keyring.vapid is not None else []
-    return [keyring.pii, keyring.blind, *keyring.online.values(), *(k.seed for k in keyring.signing), *vapid]
+    # issue 19: federation root and peer, OpenID (RSA); issue 20: audit anchor, credit
+    named = [k.private for k in keyring.named.values()]
+    return [keyring.pii, keyring.blind, *keyring.online.values(), *(k.seed for k in keyring.signing), *vapid, *named]
 
 
 def assert_no_secret(text: str | bytes, secrets: list[bytes]) -> None:
@@ -53,7 +55,9 @@ def test_init_seals_every_secret(env: Path, capsys):
     path = env / "keyring.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     secrets = secrets_of(env)
-    assert len(secrets) == 5 and all(len(s) == 32 for s in secrets)
+    keyring = KeyStore(env, PASSPHRASE).load()
+    rsa = keyring.named["oidc"].private
+    assert len(secrets) == 10 and all(len(s) == 32 for s in secrets if s != rsa)
     assert_no_secret(path.read_bytes(), secrets)
     doc = json.loads(path.read_text())
     assert doc["kdf"] == "scrypt" and {e["purpose"] for e in doc["keys"]} == {"pii", "blind", "online", "signing", "vapid"}

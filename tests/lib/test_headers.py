@@ -24,6 +24,9 @@ PUBLIC = {
     "/api/v1/catalog/items/{code:str}": "a published catalog item",
     "/api/v1/service-points": "the public directory of service points",
     "/.well-known/jwks.json": "the public trust list",
+    "/.well-known/yikatong-trust-list": "this region's signed trust list for other regions (issue 19)",
+    "/.well-known/openid-configuration": "the OpenID provider's discovery document (issue 19)",
+    "/oauth/jwks": "the OpenID provider's ID token signing keys (issue 19)",
     "/wallet": "the wallet's static files",
     "/scanner": "the scanner's static files",
     "/catalog": "the catalog page's static files",
@@ -73,7 +76,7 @@ def test_every_route_is_no_store_unless_declared_public_and_has_the_security_hea
                 assert key in PUBLIC, f"{route.path} declares itself cacheable: add it to PUBLIC, with the reason"
                 seen.add(key)
             # Every other route is answered with no-store by the headers hook, whatever it set.
-            if route.path.startswith("/scanner"):
+            if route.path.startswith(("/scanner", "/wallet")):  # the wallet's 扫一扫 (issue 19)
                 assert (
                     b"permissions-policy",
                     b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
@@ -133,9 +136,9 @@ async def test_personal_answers_are_no_store_with_security_headers(client):
         ("/api/v1/me", 401, False),
         ("/schema/openapi.json", 200, False),
         ("/", 302, False),
-        ("/wallet/", 200, False),
-        ("/wallet/app.js", 200, False),
-        ("/wallet/no-such-file.js", 404, False),
+        ("/wallet/", 200, True),  # 扫一扫 (issue 19)
+        ("/wallet/app.js", 200, True),
+        ("/wallet/no-such-file.js", 404, True),
         ("/scanner/", 200, True),
         ("/scanner/camera.js", 200, True),
         ("/catalog/", 200, False),
@@ -188,5 +191,5 @@ async def test_hsts_only_behind_tls(sqlite_settings):
     async with AsyncTestClient(app=create_app(msgspec.structs.replace(sqlite_settings, behind_tls=True))) as client:
         for path in ("/health", "/no/such/thing", "/wallet/"):
             response = await client.get(path)
-            _check_security(response.headers, tls=True)
+            _check_security(response.headers, camera=path == "/wallet/", tls=True)
             assert response.headers["strict-transport-security"] == "max-age=31536000"

@@ -11,5 +11,10 @@ import { section as registries } from './registries.js';
 import { section as tickets } from './tickets.js';
 import { section as audit } from './audit.js';
 import { section as payments } from './payments.js';
+import { section as regions } from './regions.js';
+import { section as relyingParties } from './relying-parties.js';
+import { section as subscriptions } from './subscriptions.js';
+import { section as cases } from './cases.js';
+import { section as orders } from './orders.js';
 
-export const SECTIONS = [counter, hrfile, applications, venues, catalog, registries, tickets, audit, payments];
+export const SECTIONS = [counter, hrfile, applications, venues, catalog, registries, tickets, audit, payments, regions, relyingParties, subscriptions, cases, orders];

@@ -1,13 +1,15 @@
 // Console section: venues and their scanners (issue 15 §3). Provincial operators register venues
 // (type, city, the catalog's scenarios for that type), add scanners and provision each by showing
 // a QR code its scanner app reads (the provisioning link with the token in its fragment: the token
-// is shown once, never typed), and revoke scanners.
+// is shown once, never typed), and revoke scanners. A venue's coordinates (WGS-84 degrees, both or
+// neither; issue 20) are given on registration and set or cleared on its screen
+// (PUT /api/v1/venues/{id}/coordinates): the misuse signals measure distances with them (docs/misuse.md).
 
 import { t } from '/shared/i18n.js';
 import { announce, confirmDialog, h } from '/shared/ui.js';
 import { qrSvg } from '/shared/qr-render.js';
 import {
-  busy, checkGroup, date, explain, field, input, label, list, local, messages, regionName, select, table,
+  busy, checkGroup, date, explain, field, input, label, list, local, messages, regionName, select, table, uid,
 } from './admin-kit.js';
 
 const P = 'console.venues';
@@ -44,6 +46,49 @@ async function allVenues(ctx) {
     offset = answer.next_offset;
   }
   return venues;
+}
+
+// Two number inputs for a venue's coordinates under one legend and hint. read() answers
+// { latitude, longitude } (null for an empty input) or { bad: input } for a number the browser could
+// not read or one out of range (the API would answer 400 request.invalid). One without the other is
+// sent as is: the API's 422 venue.bad_coordinates is the rule, shown in the form (explain()).
+function coordinateFields(prefix, venue, hintKey = `${P}.coords.hint`) {
+  const hintId = uid('coords-hint');
+  const number = (name, bound, value) => input({
+    type: 'number', step: 'any', min: String(-bound), max: String(bound), inputmode: 'decimal', name,
+    id: `${prefix}-${name}`, value: value === null || value === undefined ? '' : String(value), 'aria-describedby': hintId,
+  });
+  const latitude = number('latitude', 90, venue?.latitude);
+  const longitude = number('longitude', 180, venue?.longitude);
+  const el = h('fieldset', { id: `${prefix}-coordinates` },
+    h('legend', {}, t(`${P}.coords.legend`)),
+    h('p', { class: 'hint', id: hintId }, t(hintKey)),
+    field(t(`${P}.coords.latitude`), latitude),
+    field(t(`${P}.coords.longitude`), longitude));
+  const one = (control, bound) => {
+    if (control.validity.badInput) return { bad: true };
+    const text = control.value.trim();
+    if (!text) return { value: null };
+    const value = Number(text);
+    return Number.isFinite(value) && Math.abs(value) <= bound ? { value } : { bad: true };
+  };
+  const read = () => {
+    const lat = one(latitude, 90);
+    if (lat.bad) return { bad: latitude };
+    const lon = one(longitude, 180);
+    if (lon.bad) return { bad: longitude };
+    return { latitude: lat.value, longitude: lon.value };
+  };
+  return { el, latitude, longitude, read };
+}
+
+const placed = (venue) => venue.latitude !== null && venue.latitude !== undefined
+  && venue.longitude !== null && venue.longitude !== undefined;
+
+function whereText(venue) {
+  return placed(venue)
+    ? t(`${P}.coords.value`, { latitude: venue.latitude, longitude: venue.longitude })
+    : t(`${P}.coords.not_set`);
 }
 
 // --- the list and the registration form ---------------------------------------------------
@@ -85,6 +130,7 @@ async function registerForm(ctx, cities) {
   const city = select(cities.map((c) => ({ value: c.code, label: `${regionName(c)} (${c.code})` })), { name: 'city', id: 'venue-city' });
   const type = select([], { name: 'venue_type', id: 'venue-type' });
   const scenarioBox = h('div', { id: 'venue-scenarios' });
+  const coords = coordinateFields('venue');
   let group = null;
   let catalog = { scenarios: [], venueTypes: [] };
 
@@ -116,6 +162,7 @@ async function registerForm(ctx, cities) {
     field(t(`${P}.form.city`), city),
     field(t(`${P}.form.type`), type),
     scenarioBox,
+    coords.el,
     ...msg.els,
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn primary' }, t(`${P}.form.submit`))));
   form.addEventListener('submit', async (event) => {
@@ -124,10 +171,15 @@ async function registerForm(ctx, cities) {
     const scenarios = group ? group.values() : [];
     if (!name.value.trim()) { msg.fail(t(`${P}.form.need_name`)); name.focus(); return; }
     if (!scenarios.length) { msg.fail(t(`${P}.form.need_scenario`)); return; }
+    const where = coords.read();
+    if (where.bad) { msg.fail(t(`${P}.coords.out_of_range`)); where.bad.focus(); return; }
+    const body = { name: name.value.trim(), venue_type: type.value, city_code: city.value, scenarios };
+    // Only what was typed: both empty registers the venue unplaced.
+    if (where.latitude !== null) body.latitude = where.latitude;
+    if (where.longitude !== null) body.longitude = where.longitude;
     await busy(form, async () => {
       try {
-        const venue = await ctx.api('POST', '/api/v1/venues',
-          { name: name.value.trim(), venue_type: type.value, city_code: city.value, scenarios });
+        const venue = await ctx.api('POST', '/api/v1/venues', body);
         announce(t(`${P}.form.done`, { name: venue.name }));
         ctx.go(`venues/venue?id=${venue.id}&new=1`);
       } catch (err) {
@@ -152,10 +204,12 @@ async function venueScreen(ctx, params) {
   }
   const title = await scenarioTitles(ctx, [venue.city_code]);
   root.append(back, h('h1', {}, t(`${P}.venue.title`, { name: venue.name })));
+  const whereDd = h('dd', { id: 'venue-where', dataset: { placed: placed(venue) ? '1' : '0' } }, whereText(venue));
   root.append(h('dl', { class: 'facts' },
     h('dt', {}, t(`${P}.col.type`)), h('dd', {}, label(`${P}.vt`, venue.venue_type)),
     h('dt', {}, t(`${P}.col.city`)), h('dd', {}, regionName(cities.find((c) => c.code === venue.city_code)) || venue.city_code),
-    h('dt', {}, t(`${P}.col.scenarios`)), h('dd', {}, list(venue.scenarios.map((n) => `${title(n)} (${n})`)))));
+    h('dt', {}, t(`${P}.col.scenarios`)), h('dd', {}, list(venue.scenarios.map((n) => `${title(n)} (${n})`))),
+    h('dt', {}, t(`${P}.coords.where`)), whereDd));
   if (params.get('new')) root.append(h('p', { class: 'success', role: 'status' }, t(`${P}.form.done`, { name: venue.name })));
 
   const provision = h('div', { id: 'provision', class: 'panel', hidden: true });
@@ -262,7 +316,32 @@ async function venueScreen(ctx, params) {
     });
   });
 
-  root.append(h('h2', {}, t(`${P}.scanners.title`)), ...listMsg.els, listBox, provision, addForm);
+  // Where the venue is: set, change or (both empty) forget its coordinates.
+  const placeMsg = messages();
+  const place = coordinateFields('place', venue, `${P}.coords.hint_edit`);
+  const placeForm = h('form', { class: 'panel', id: 'coordinates-form', novalidate: true },
+    h('h2', {}, t(`${P}.coords.title`)),
+    place.el,
+    ...placeMsg.els,
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn primary' }, t(`${P}.coords.save`))));
+  placeForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    placeMsg.clear();
+    const where = place.read();
+    if (where.bad) { placeMsg.fail(t(`${P}.coords.out_of_range`)); where.bad.focus(); return; }
+    await busy(placeForm, async () => {
+      try {
+        const saved = await ctx.api('PUT', `/api/v1/venues/${venue.id}/coordinates`, where);
+        whereDd.textContent = whereText(saved);
+        whereDd.dataset.placed = placed(saved) ? '1' : '0';
+        placeMsg.done(t(placed(saved) ? `${P}.coords.saved` : `${P}.coords.cleared`, { name: venue.name }));
+      } catch (err) {
+        placeMsg.fail(explain(ctx, err, P));
+      }
+    });
+  });
+
+  root.append(h('h2', {}, t(`${P}.scanners.title`)), ...listMsg.els, listBox, provision, addForm, placeForm);
   await drawList();
   // Leaving the screen (or the page going to the background) never leaves a token on display.
   const onHide = () => { if (document.visibilityState === 'hidden') hideProvision(); };

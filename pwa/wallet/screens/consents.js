@@ -16,6 +16,7 @@ const LIVE = new Set(['active', 'pending']);
 function scopeText(scope, types) {
   const parts = [];
   if (scope.card_status) parts.push(t('svc.consent.card_status'));
+  if (scope.account_changes) parts.push(t('svc.consent.account_changes'));
   for (const [code, fields] of Object.entries(scope.certificates || {})) {
     const ctype = types.find((x) => x.code === code);
     const what = [t('svc.cert.status'), ...fields.map(fieldName)].join(t('common.list_sep'));
@@ -155,6 +156,8 @@ export async function consentsScreen(app) {
     const days = h('select', { id: 'consent-days', name: 'days' },
       DAYS.map((d) => h('option', { value: String(d), selected: d === 30 }, t('svc.consent.days', { n: d }))));
     const cardStatus = h('input', { type: 'checkbox', id: 'scope-card', name: 'card_status' });
+    // Bank account changes of the card (which bank, opened), pushed to the agency's subscriptions (docs/webhooks.md)
+    const accountChanges = h('input', { type: 'checkbox', id: 'scope-account', name: 'account_changes' });
     const typeBoxes = types.filter((x) => x.active !== false).map((x) => {
       const box = h('input', { type: 'checkbox', id: `scope-${x.code}`, name: 'type', value: x.code });
       const fields = Object.keys(x.attribute_schema || {}).map((f) => {
@@ -180,6 +183,7 @@ export async function consentsScreen(app) {
         h('legend', {}, t('svc.consent.scope')),
         h('div', { id: 'consent-agency-scope' },
           h('div', { class: 'check' }, cardStatus, h('label', { for: 'scope-card' }, t('svc.consent.card_status'))),
+          h('div', { class: 'check' }, accountChanges, h('label', { for: 'scope-account' }, t('svc.consent.account_changes'))),
           typeBoxes),
         h('fieldset', { id: 'consent-hr-scope' }, h('legend', {}, t('hr.consent.records')), hrBoxes)),
       field('consent-days', 'svc.consent.duration', days),
@@ -224,7 +228,7 @@ export async function consentsScreen(app) {
         .map((x) => ({ type: x.code, fields: [...form.querySelectorAll(`input[name="field-${x.code}"]:checked`)].map((b) => b.value) }));
       if (!agency.value) { showError(formError, t('svc.consent.need_agency')); agency.focus(); return; }
       if (purpose.value.trim().length < 2) { showError(formError, t('svc.consent.need_purpose')); purpose.focus(); return; }
-      if (!cardStatus.checked && !certificates.length && !hrRecords.length) { showError(formError, t('svc.consent.need_scope')); cardStatus.focus(); return; }
+      if (!cardStatus.checked && !accountChanges.checked && !certificates.length && !hrRecords.length) { showError(formError, t('svc.consent.need_scope')); cardStatus.focus(); return; }
       const until = new Date(Date.now() + Number(days.value) * 86_400_000);
       submit.disabled = true;
       try {
@@ -232,6 +236,7 @@ export async function consentsScreen(app) {
           agency_id: agency.value,
           purpose: purpose.value.trim().replace(/\s+/g, ' '),
           card_status: cardStatus.checked,
+          account_changes: accountChanges.checked,
           certificates,
           hr_records: hrRecords,
           valid_until: until.toISOString(),

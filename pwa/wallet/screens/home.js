@@ -135,6 +135,8 @@ function actionItems(app, { all, unproven = false }) {
     items.push(link('consents', 'nav.consents'), link('tickets', 'nav.tickets'));
     // issue 17: the HR file, statements from it, labour contracts (on the elder "more" screen)
     items.push(link('hrfile', 'nav.hrfile'), link('statements', 'nav.statements'), link('contracts', 'nav.contracts'));
+    items.push(link('signins', 'nav.signins')); // issue 19: sites I signed in to with the card
+    items.push(link('cases', 'nav.cases')); // issue 20: cases about my card (respond, appeal); a notice links there too
   }
   items.push(link('security', 'nav.security'));
   // The inbox is the person's: an account not yet proven to be them does not read it.
@@ -195,6 +197,8 @@ export async function homeScreen(app) {
     cardFace(app),
     h('p', { id: 'action-done', role: 'status', class: 'notice', hidden: true }),
     reason ? reasonBox(reason) : h('a', { class: 'btn primary block', href: '#/code', id: 'show-code' }, t('code.show')),
+    // 扫一扫 (issue 19): a terminal's or a site's sign-in QR code
+    app.stale ? null : h('a', { class: 'btn secondary block', href: '#/scan', id: 'nav-scan' }, t('nav.scan')),
     // An active card whose e-card is not issued: the holder proves who they are (issue 14).
     reason?.state === 'ecard_off' && !app.stale ? h('a', { class: 'btn primary block', href: '#/activate', id: 'to-activate' }, t('apply.next_activate')) : null,
     actionItems(app, { all: false }),

@@ -7,6 +7,7 @@ import { EP } from '../endpoints.js';
 import { kv } from '../store.js';
 import { noticeLink, noticeVars } from './payments.js';
 import { contractLink, contractVars } from './contracts.js';
+import { caseLink, caseVars } from './cases.js';
 
 const PAGE = 20;
 const PUSH_KEY = 'push-subscription'; // the id the server gave this browser's subscription
@@ -23,6 +24,8 @@ export function noticeText(notice) {
     relative: p.relative ?? p.name ?? '',
     ...noticeVars(p), // payments and banks (issue 16): amount, payer, account, bank, why
     ...contractVars(p), // labour contracts (issue 17): employer, position, date
+    ...caseVars(p), // cases about the card (issue 20): the case number
+    site: (currentLang() === 'en' ? p.client_en : p.client) || p.client || '', // issue 19: a site the holder signed in to
   };
   const key = has(`inbox.event.${notice.event}`) ? notice.event : 'unknown';
   return {
@@ -113,7 +116,7 @@ function item(app, notice, refresh) {
     h('p', { class: 'inbox-title' }, notice.read ? null : h('span', { class: 'badge', 'aria-hidden': 'true' }, t('inbox.new')), notice.read ? null : ' ',
       h('strong', {}, title)),
     detail ? h('p', { class: 'inbox-detail' }, detail) : null,
-    noticeLink(notice, title) || contractLink(notice, title),
+    noticeLink(notice, title) || contractLink(notice, title) || caseLink(notice, title),
     h('p', { class: 'hint' }, h('time', { datetime: notice.created_at }, formatTime(notice.created_at))));
   if (!notice.read) {
     li.append(h('button', {

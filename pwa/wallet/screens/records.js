@@ -55,12 +55,13 @@ function named(family, value) {
 }
 
 function whatSeen(name) {
+  // A named field first: only then `certificate.<type>.<field>`, which a dotted name could also match.
+  if (has(`svc.what.${name}`)) return t(`svc.what.${name}`);
   const cert = /^certificate\.([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(name);
   if (cert) {
     const field = cert[2] === 'status' ? t('svc.cert.status') : fieldName(cert[2]);
     return t('svc.access.cert_field', { type: typeName(cert[1]), field });
   }
-  if (has(`svc.what.${name}`)) return t(`svc.what.${name}`);
   return label('attr', name);
 }
 
@@ -105,8 +106,10 @@ function recordItem(r, consents) {
   if (consent) {
     why = t('svc.access.basis.consent_of', { purpose: consent.purpose, date: formatTime(consent.granted_at, { time: false }) });
   } else if (has(`svc.access.basis.${r.basis_kind}`)) {
-    // The statute or regulation is worth reading; a code's or consent's internal id is not.
-    const ref = r.basis_ref && !['consent', 'presented_code'].includes(r.basis_kind) ? t('svc.access.basis_ref', { ref: r.basis_ref }) : '';
+    // The statute or regulation is worth reading; a code's or consent's internal id is not. A site
+    // you signed in to names, beside your consent, the law that let it ask for your identity.
+    const worded = !['consent', 'presented_code'].includes(r.basis_kind) || r.actor_kind === 'relying_party';
+    const ref = r.basis_ref && worded ? t('svc.access.basis_ref', { ref: r.basis_ref }) : '';
     why = t(`svc.access.basis.${r.basis_kind}`) + ref;
   } else {
     why = r.basis_ref || r.basis_kind;
