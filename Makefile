@@ -40,9 +40,20 @@ run: setup
 # with databases, Redis keys, directories and ports of its own. --dist loadgroup without groups
 # hands tests out one at a time in collection order (tests/conftest.py: the longest first, browser
 # tests last), which --no-loadscope-reorder keeps if groups appear (docs/testing.md).
+# With no PYTEST_ARGS the browser tests run after the rest, one worker per core (a Chromium and
+# a server each): with more, their pages starved and timed out (docs/testing.md, "Browser tests").
 TEST_WORKERS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 1) + 1 )); [ $$n -gt 8 ] && n=8; echo $$n)
+BROWSER_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
+PYTEST := $(PY) -m pytest -q --dist loadgroup --no-loadscope-reorder
+ifeq ($(strip $(PYTEST_ARGS)),)
 test: setup lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
+	$(PYTEST) -n $(TEST_WORKERS) --durations=25 --ignore=tests/e2e; rest=$$?; \
+	$(PYTEST) -n $(BROWSER_WORKERS) --durations=10 tests/e2e; browser=$$?; \
+	[ $$rest -eq 0 ] && [ $$browser -eq 0 ]
+else
+test: setup lint
+	$(PYTEST) -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
+endif
 
 # Rules checked by machine (docs/conventions.md), before any test runs: lint and format,
 # import contracts (pyproject's [tool.importlinter]) and types (pyproject's [tool.mypy]).

@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # From the app's state, not this closure: a test may run the same app again on a store
+        # prefix of its own (tests/conftest.py, app_for), and the handlers read the state too.
+        settings: Settings = app.state.settings
+        keystore: KeyStore = app.state.keystore
         store = make_store(settings.redis_url, settings.redis_prefix)
         app.state.store = store
         if settings.env in ("dev", "test"):

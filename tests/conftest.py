@@ -176,14 +176,33 @@ def settings(request) -> Settings:
     return msgspec.structs.replace(pg, redis_url=url, redis_prefix=prefix)
 
 
+_APPS: dict[Settings, object] = {}
+
+
+def app_for(settings: Settings):
+    """The app for these settings, built once per worker: building one registers some 330 routes
+    (Litestar rebuilds its routing trie at each), a second or two that each test paid. A test still
+    gets a fresh lifespan (store, database pool, job worker), which reads the settings from the
+    app's state: so tests that differ only by their Redis key prefix share one app."""
+    import msgspec
+
+    from backend.app import create_app, keystore_for
+
+    key = msgspec.structs.replace(settings, redis_prefix="")
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(settings)
+    app.state.settings = settings  # type: ignore[attr-defined]
+    app.state.keystore = keystore_for(settings)  # type: ignore[attr-defined]
+    return app
+
+
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator:
-    """An AsyncTestClient on a fresh app (lifespan run) for the parametrised backend."""
+    """An AsyncTestClient on the app for the parametrised backend, its lifespan run for this test."""
     from litestar.testing import AsyncTestClient
 
-    from backend.app import create_app
-
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
+    async with AsyncTestClient(app=app_for(settings)) as test_client:
         yield test_client
 
 

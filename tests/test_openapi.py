@@ -344,7 +344,9 @@ def test_every_example_matches_its_schema(spec):
     def walk(node, where):
         if isinstance(node, dict):
             if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node or "oneOf" in node):
-                schema = {k: v for k, v in node.items() if k != "examples"} | {"components": spec["components"]}
+                schema = {k: v for k, v in node.items() if k != "examples"}
+                if '"$ref"' in json.dumps(schema):  # the components only where referred to: compiling them is most of the time
+                    schema["components"] = spec["components"]
                 validator = jsonschema_rs.Draft202012Validator(schema)
                 wrong.extend((where, e) for e in node["examples"] if not validator.is_valid(e))
             for key, value in node.items():

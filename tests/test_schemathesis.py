@@ -11,21 +11,17 @@ some roles only; YIKATONG_SCHEMATHESIS_EXAMPLES sets the cases fuzzing draws per
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
-from pathlib import Path
 
 import msgspec
 import pytest
 
+from tests.api_roles import ROLES, reachable, seed_demo, sign_in_every_role
 from tests.conftest import REDIS_URL, _base_settings, _pg_available, _redis_available, need, scratch_database
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # schemathesis' own warnings about the schema go to its report
 SEED = 20261130
-# Role order matters: the provincial operator can revoke the scanner's credential and deactivate
-# the counter operator, and the citizen can cancel its own card or sign out, so they go last.
-ROLES = ("anonymous", "scanner", "payer", "bank", "agency", "employer", "counter", "provincial", "citizen")
 # On the embedded default the counter operator is left out, to keep the run near two minutes: its
 # operations are the provincial operator's, with a city filter in the same queries.
 SQLITE_ROLES = ("anonymous", "scanner", "provincial", "citizen")
@@ -73,93 +69,11 @@ def _config(token: str | None, phases: dict):
     return SchemathesisConfig.from_dict(project)
 
 
-async def _seed(settings) -> dict:
-    from backend.demo import seed
-
-    return await seed(settings)
-
-
-def _sign_in(app, demo: dict) -> dict[str, str | None]:
-    """A session token per role, through the API as a client would get one."""
-    import pyotp
-    from schemathesis.python import asgi
-
-    from backend.demo import DEMO_TOTP, PASSWORD
-
-    citizen = next(c for c in demo["citizens"] if not c["totp"] and c["doc_type"] == "resident_id")
-    tokens: dict[str, str | None] = {"anonymous": None, "scanner": demo["venues"][0][2]}
-    # The demo's paying agency and banks are machine clients; their tokens are in files (mode 0600).
-    bank_file, payer_file, agency_file = demo["token_files"]
-    tokens["bank"] = next(iter(json.loads(Path(bank_file).read_text()).values()))
-    tokens["payer"] = next(iter(json.loads(Path(payer_file).read_text()).values()))
-    tokens["agency"] = next(iter(json.loads(Path(agency_file).read_text()).values()))
-    tokens["employer"] = next(iter(json.loads(Path(demo["contracts"]["client_file"]).read_text()).values()))
-    with asgi.get_client(app) as http:
-        for role, username in (("counter", "gz-counter"), ("provincial", "admin")):
-            # Staff sign in with a second factor: the demo's staff have the demo's TOTP secret.
-            login = {"username": username, "password": PASSWORD, "totp": pyotp.TOTP(DEMO_TOTP).now()}
-            answer = http.post("http://testserver/api/v1/auth/staff/login", json=login)
-            assert answer.status_code == 200, answer.text
-            tokens[role] = answer.json()["token"]
-        body = {"doc_type": citizen["doc_type"], "id_number": citizen["id_number"], "password": PASSWORD}
-        answer = http.post("http://testserver/api/v1/auth/login", json=body)
-        assert answer.status_code == 200, answer.text
-        tokens["citizen"] = answer.json()["token"]
-    return tokens
-
-
-PRINCIPALS = {
-    "anonymous": None,
-    "scanner": dict(kind="client", role="scanner", org_id="v", scanner_id="s"),
-    "payer": dict(kind="client", role="payer", org_id="a"),
-    "bank": dict(kind="client", role="bank", org_id="b"),
-    "agency": dict(kind="client", role="agency", org_id="g"),
-    "employer": dict(kind="client", role="employer", org_id="e"),
-    "counter": dict(kind="staff", role="counter_operator", city="440100", office_id="o"),
-    "provincial": dict(kind="staff", role="provincial_operator", city="440000", office_id="o"),
-    "citizen": dict(kind="citizen", role="citizen", person_id="p"),
-}
-
-
-def _reachable(app, role: str) -> list[str]:
-    """The operations this role gets past the guards of (the labels schemathesis uses)."""
-    from litestar.connection import ASGIConnection
-    from litestar.routes import HTTPRoute
-
-    from backend.lib.auth import ROLES_OPT, Principal
-    from backend.lib.errors import ApiError
-
-    fields = PRINCIPALS[role]
-    user = Principal(id="x", **fields) if fields else None
-    connection = ASGIConnection({"type": "http", "user": user, "app": app, "headers": [], "path_params": {}})
-
-    async def passes(handler) -> bool:
-        if handler.opt.get(ROLES_OPT) and (user is None or user.role not in handler.opt[ROLES_OPT]):
-            return False
-        try:
-            for guard in handler.resolve_guards():
-                await guard(connection, handler)
-        except ApiError:
-            return False
-        return True
-
-    labels = []
-    for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            for handler in route.route_handlers:
-                if handler.resolve_include_in_schema() and asyncio.run(passes(handler)):
-                    labels += [f"{method} {route.path_format}" for method in sorted(handler.http_methods)]
-    return labels
-
-
 def _failures(app, role: str, token: str | None) -> tuple[list[str], int]:
-    """Every phase over the operations the role may use; the examples and fuzzing phases (enough to
-    see each refusal documented) over the others, which answer it 401 or 403 whatever is sent."""
-    yours = _reachable(app, role)
-    report, requests = _execute(app, role, token, lambda schema: schema.include(name=yours), {})
-    skip = {"coverage": {"enabled": False}, "stateful": {"enabled": False}}
-    others_report, others_requests = _execute(app, role, token, lambda schema: schema.exclude(name=yours), skip)
-    return report + others_report, requests + others_requests
+    """Every phase over the operations the role may use. The others answer it 401 or 403 whatever is
+    sent (a guard refuses before any input is read): tests/test_authorization_matrix.py sends each of
+    them once per role, which fuzzing them here (a third of this run's time) added nothing to."""
+    return _execute(app, role, token, lambda schema: schema.include(name=reachable(app, role)), {})
 
 
 def _execute(app, role: str, token: str | None, select, phases: dict) -> tuple[list[str], int]:
@@ -203,10 +117,10 @@ def _run(settings, roles: tuple[str, ...]) -> None:
 
     from backend.app import create_app
 
-    demo = asyncio.run(_seed(settings))
+    demo = asyncio.run(seed_demo(settings))
     app = create_app(settings)
     try:
-        tokens = _sign_in(app, demo)
+        tokens = sign_in_every_role(app, demo)
         report, started = [], time.monotonic()
         chosen = os.environ.get("YIKATONG_SCHEMATHESIS_ROLES")
         for role in chosen.split(",") if chosen else roles:

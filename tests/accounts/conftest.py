@@ -13,7 +13,7 @@ async def strict_client(settings) -> AsyncIterator:
     """Like `client`, but sign-in locks after 3 failures (address: 12)."""
     from litestar.testing import AsyncTestClient
 
-    from backend.app import create_app
+    from tests.conftest import app_for
 
-    async with AsyncTestClient(app=create_app(msgspec.structs.replace(settings, login_max_failures=3))) as test_client:
+    async with AsyncTestClient(app=app_for(msgspec.structs.replace(settings, login_max_failures=3))) as test_client:
         yield test_client

@@ -13,8 +13,8 @@ async def client(settings) -> AsyncIterator:
     """The app on the parametrised backend, with `test-only-face-match` as the provider."""
     from litestar.testing import AsyncTestClient
 
-    from backend.app import create_app
+    from tests.conftest import app_for
 
     chosen = msgspec.structs.replace(settings, idv_provider="test-only-face-match")
-    async with AsyncTestClient(app=create_app(chosen)) as test_client:
+    async with AsyncTestClient(app=app_for(chosen)) as test_client:
         yield test_client

@@ -12,9 +12,9 @@ from tests.subscriptions.helpers import fast
 async def _client(settings, max_attempts: int) -> AsyncIterator:
     from litestar.testing import AsyncTestClient
 
-    from backend.app import create_app
+    from tests.conftest import app_for
 
-    app = create_app(fast(settings, jobs_embedded=False, webhook_max_attempts=max_attempts))
+    app = app_for(fast(settings, jobs_embedded=False, webhook_max_attempts=max_attempts))
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 
