@@ -1,6 +1,7 @@
 """Schemathesis over every operation of the OpenAPI document, in process against the ASGI app: a bounded,
 seeded run for each role (anonymous, citizen, scanner, paying agency, bank, agency, employer, counter, provincial) with every check on, on
-PostgreSQL + Redis (where the outside battery found most 500s) and on the embedded default.
+PostgreSQL + Redis (where the outside battery found most 500s) and on the embedded default. Each role
+fuzzes the operations it may use; its refusal of the others is tests/test_authorization_matrix.py's.
 
 Each backend gets a database of its own, seeded like `yikatong demo`, so what schemathesis creates
 never meets the other tests' data. A failure lists, per role, the operation, the check and a curl
@@ -72,7 +73,7 @@ def _config(token: str | None, phases: dict):
 def _failures(app, role: str, token: str | None) -> tuple[list[str], int]:
     """Every phase over the operations the role may use. The others answer it 401 or 403 whatever is
     sent (a guard refuses before any input is read): tests/test_authorization_matrix.py sends each of
-    them once per role, which fuzzing them here (a third of this run's time) added nothing to."""
+    them once per role, which fuzzing them here added nothing to but time (docs/testing.md)."""
     return _execute(app, role, token, lambda schema: schema.include(name=reachable(app, role)), {})
 
 

@@ -43,8 +43,9 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"
 # Issue 17 holds 32-35 for the wallet: 32 the HR file, 33 labour contracts, 34 statements, 35 consents to employers;
 # 36-37 the console's HR file (36 records by an agency, added and corrected at the counter; 37 no records).
 # Issue 19 holds 38-40 for signing in with the card: 38 two sites by PKCE, 39 scan to sign in, 40 denying;
-# 41 an agency's webhook and feed on the access record.
-PEOPLE = 42
+# 41 an agency's webhook and feed on the access record, 42 the console's dead letter (its deliveries
+# go on this holder's record, so not on 41's).
+PEOPLE = 43
 # Staff for the console (demo.seed makes admin, gz-supervisor and gz-counter): a second of each
 # role, so four-eyes steps and "what one staff member did" have two people to tell apart.
 EXTRA_STAFF = (
@@ -231,6 +232,7 @@ async def _seed(settings) -> tuple[list[Citizen], dict[str, str], dict[str, str]
                 "田野",
                 "夏雨",
                 "范思远",  # 41: issue 19 (agency events on the access record)
+                "温子豪",  # 42: issue 19 (the console's dead letter)
             ][i]
             secret = TOTP_SECRET if i == 0 else None
             await accounts.create_citizen_account(

@@ -20,6 +20,8 @@ from tests.subscriptions.helpers import Receiver
 
 pytestmark = pytest.mark.browser
 
+HOLDER = 42  # conftest: the dead letter's holder
+
 
 async def _failing_subscription(settings, receiver: Receiver, doc_type: str, id_number: str) -> str:
     """An agency whose subscription is failing: delivery 1 dead after 12 attempts (503), delivery 2 held."""
@@ -83,7 +85,7 @@ async def _failing_subscription(settings, receiver: Receiver, doc_type: str, id_
 
 def test_operator_replays_a_dead_letter(browser, server, artifacts):
     receiver = Receiver(secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()).start()
-    citizen = server.citizen(len(server.citizens) - 1)  # read only: its person id names the deliveries' holder
+    citizen = server.citizen(HOLDER)  # its person id names the deliveries' holder (their access record)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         sub_id = pool.submit(
             asyncio.run, _failing_subscription(server.settings, receiver, citizen.doc_type, citizen.id_number)
