@@ -41,7 +41,7 @@ run: setup
 # hands tests out one at a time in collection order (tests/conftest.py: the longest first, browser
 # tests last), which --no-loadscope-reorder keeps if groups appear (docs/testing.md).
 # With no PYTEST_ARGS the browser tests run after the rest, one worker per core (a Chromium and
-# a server each): with more, their pages starved and timed out (docs/testing.md, "Browser tests").
+# a server each): with more, their pages starved and timed out (docs/testing.md, "Keeping the run short").
 TEST_WORKERS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 1) + 1 )); [ $$n -gt 8 ] && n=8; echo $$n)
 BROWSER_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
 PYTEST := $(PY) -m pytest -q --dist loadgroup --no-loadscope-reorder
