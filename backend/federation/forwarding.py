@@ -8,12 +8,11 @@ from typing import Any
 
 import msgspec
 
-from backend.federation import imports, peers, trust_list
+from backend.federation import imports, trust_list
 from backend.federation.schemas import PeerOfflineAnswer, PeerOfflineResult, PeerOfflineUpload
 from backend.federation.tables import Region
 from backend.jobs import services as jobs
 from backend.keys.keyring import Keyring
-from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 
 log = logging.getLogger("yikatong.federation.forwarding")
@@ -67,27 +66,17 @@ async def run_forward_job(payload: dict[str, Any], *, keyring: Keyring, settings
     url = endpoint(listed, row["trust_list_url"])
     if url is None:
         raise ForwardFailed(f"region {region} names no offline-results endpoint at its list's origin")
-    body = msgspec.json.encode(upload)
-    headers, nonce = peers.sign_request(
-        "POST", url, body, region=settings.region_code, key=keyring.named_key("federation-peer"), now=now
-    )
     try:
-        answer = await imports.call(
-            "POST",
+        return await imports.signed_call(
             url,
-            body=body,
-            headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
-            limit=MAX_ANSWER,
-            deadline=imports.LIST_DEADLINE,
+            upload,
+            PeerOfflineAnswer,
+            listed=listed,
             settings=settings,
+            keyring=keyring,
+            now=now,
+            deadline=imports.LIST_DEADLINE,
+            limit=MAX_ANSWER,
         )
-    except ApiError as exc:
-        raise ForwardFailed(f"region {region} unreachable ({exc.message})") from None
-    if answer.status != 200:
-        raise ForwardFailed(f"region {region} answered {answer.status}: {answer.body[:200]!r}")
-    if not peers.verify_response(answer.status, answer.headers, answer.body, nonce, listed.peer_keys):
-        raise ForwardFailed(f"region {region}'s answer is not signed by its peer key for this request")
-    try:
-        return msgspec.json.decode(answer.body, type=PeerOfflineAnswer)
-    except msgspec.DecodeError:
-        raise ForwardFailed(f"region {region}'s answer is not understood") from None
+    except imports.PeerCallFailed as exc:
+        raise ForwardFailed(f"region {region}: {exc}") from None

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 import urllib.parse
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -73,6 +73,54 @@ async def call(
         raise ApiError(422, "federation.unreachable", f"The region's address is refused ({exc}).") from None
     except outbound.OutboundFailed as exc:
         raise ApiError(422, "federation.unreachable", f"The region did not answer usably ({exc}).") from None
+
+
+_Answer = TypeVar("_Answer")
+
+
+class PeerCallFailed(Exception):
+    """A signed call to another region's server gave no answer we can use (the reason, in words)."""
+
+
+async def signed_call(
+    url: str,
+    payload: msgspec.Struct,
+    answer_type: type[_Answer],
+    *,
+    listed: trust_list.TrustList,
+    settings: Settings,
+    keyring: Keyring,
+    now: int,
+    deadline: float,
+    limit: int,
+) -> _Answer:
+    """POST `payload` to another region's server as an RFC 9421-signed request of ours (the
+    `federation-peer` key) and decode its answer, which must be 200 and signed by one of the
+    region's peer keys over this request's nonce. PeerCallFailed otherwise."""
+    body = msgspec.json.encode(payload)
+    headers, nonce = peers.sign_request(
+        "POST", url, body, region=settings.region_code, key=keyring.named_key("federation-peer"), now=now
+    )
+    try:
+        answer = await call(
+            "POST",
+            url,
+            body=body,
+            headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
+            limit=limit,
+            deadline=deadline,
+            settings=settings,
+        )
+    except ApiError as exc:
+        raise PeerCallFailed(f"unreachable ({exc.message})") from None
+    if answer.status != 200:
+        raise PeerCallFailed(f"answered {answer.status}: {answer.body[:200]!r}")
+    if not peers.verify_response(answer.status, answer.headers, answer.body, nonce, listed.peer_keys):
+        raise PeerCallFailed("answer is not signed by the region's peer key for this request")
+    try:
+        return msgspec.json.decode(answer.body, type=answer_type)
+    except msgspec.DecodeError:
+        raise PeerCallFailed("answer is not understood") from None
 
 
 async def fetch_list(url: str, settings: Settings) -> str:

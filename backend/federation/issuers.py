@@ -6,13 +6,10 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-import msgspec
-
-from backend.federation import imports, peers, trust_list
+from backend.federation import imports, trust_list
 from backend.federation.schemas import PeerAttributes, PeerVenue, PeerVerifyAnswer, PeerVerifyRequest, RegionRef
 from backend.federation.vocab import NOT_THEIRS, FederationResult
 from backend.keys.keyring import Keyring
-from backend.lib.errors import ApiError
 from backend.lib.settings import Settings
 
 log = logging.getLogger("yikatong.federation.remote")
@@ -45,30 +42,20 @@ async def _ask(
     url = imports.peer_endpoint(listed, "verify", str(region["trust_list_url"]))
     if url is None:
         raise _Failed("no verify endpoint at the list's origin")
-    body = msgspec.json.encode(request)
-    headers, nonce = peers.sign_request(
-        "POST", url, body, region=settings.region_code, key=keyring.named_key("federation-peer"), now=now
-    )
     try:
-        answer = await imports.call(
-            "POST",
+        decoded = await imports.signed_call(
             url,
-            body=body,
-            headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
-            limit=MAX_ANSWER,
-            deadline=settings.federation_timeout_seconds,
+            request,
+            PeerVerifyAnswer,
+            listed=listed,
             settings=settings,
+            keyring=keyring,
+            now=now,
+            deadline=settings.federation_timeout_seconds,
+            limit=MAX_ANSWER,
         )
-    except ApiError as exc:
-        raise _Failed(exc.message) from None
-    if answer.status != 200:
-        raise _Failed(f"status {answer.status}")
-    if not peers.verify_response(answer.status, answer.headers, answer.body, nonce, listed.peer_keys):
-        raise _Failed("answer not signed by the region's peer key for this request")
-    try:
-        decoded = msgspec.json.decode(answer.body, type=PeerVerifyAnswer)
-    except msgspec.DecodeError:
-        raise _Failed("answer not understood") from None
+    except imports.PeerCallFailed as exc:
+        raise _Failed(str(exc)) from None
     if decoded.region != region["code"]:
         raise _Failed("answer for another region")
     return decoded
